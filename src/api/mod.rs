@@ -1,0 +1,53 @@
+//! The HTTP API under `/api/v1`: thin handlers over the domain and the store.
+
+mod me;
+mod organizations;
+mod pagination;
+mod parties;
+mod persons;
+mod security;
+mod types;
+
+use poem_openapi::{OpenApiService, Tags};
+
+pub use security::BearerAuth;
+
+pub const BASE_PATH: &str = "/api/v1";
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Recovery facilities, probation offices, law offices and the other organisations involved.
+    Organizations,
+    /// Accounts that sign in: staff, lawyers, family members, probation systems, persons, admins.
+    Parties,
+    /// The persons whose reentry is tracked, holding as little as the job needs.
+    Persons,
+    /// The caller's own account.
+    Me,
+}
+
+pub type Apis = (organizations::OrganizationsApi, parties::PartiesApi, persons::PersonsApi, me::MeApi);
+
+pub fn service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (organizations::OrganizationsApi, parties::PartiesApi, persons::PersonsApi, me::MeApi),
+        "Tsunagu",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .summary("Reentry-support tracker")
+    .description(
+        "Tsunagu keeps a person in recovery from drug dependence connected to their lawyer, family and \
+         recovery facility through bail, release and the months after. Every error is an RFC 9457 \
+         `application/problem+json` document. Anything a caller may not see answers 404, exactly like an \
+         id that does not exist.",
+    )
+    .server(BASE_PATH)
+}
+
+/// The OpenAPI document, byte for byte as `tsunagu openapi` prints it, `/openapi.json` serves it
+/// and `openapi/openapi.json` holds it.
+pub fn document() -> String {
+    let mut spec = service().spec();
+    spec.push('\n');
+    spec
+}

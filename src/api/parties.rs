@@ -1,0 +1,229 @@
+use chrono::{DateTime, Utc};
+use entity::party;
+use poem::web::Data;
+use poem_openapi::{
+    param::{Path, Query},
+    payload::Json,
+    types::MaybeUndefined,
+    ApiResponse, Object, OpenApi,
+};
+use uuid::Uuid;
+
+use super::{
+    pagination::page_request,
+    types::{stored, stored_zone, ApiLanguage, ApiPartyRole},
+    ApiTags, BearerAuth,
+};
+use crate::{
+    domain::{DisplayName, Invalid, Language, OrganizationKind, PartyRole, QuietHours, Zone},
+    http::{ApiError, FieldErrors, JsonBody},
+    state::AppState,
+    store::{self, parties::{NewParty, PartyChanges}},
+};
+
+/// Local hours in which non-critical alerts wait, e.g. 22:00–07:00.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct QuietHoursBody {
+    /// `HH:MM`, local time of the party's zone.
+    pub start: String,
+    /// `HH:MM`; earlier than `start` when the quiet hours span midnight.
+    pub end: String,
+}
+
+impl QuietHoursBody {
+    fn parse(&self) -> Result<QuietHours, Invalid> {
+        QuietHours::parse(&self.start, &self.end)
+    }
+}
+
+/// A new party.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PartyCreate {
+    pub role: ApiPartyRole,
+    /// 1 to 100 characters.
+    pub display_name: String,
+    /// Required for staff (any organisation) and probation (a probation office); optional for a
+    /// lawyer (a law office); not allowed for family, person and admin.
+    pub organization_id: Option<Uuid>,
+    /// `ja` when left out.
+    pub language: Option<ApiLanguage>,
+    /// IANA time zone; `Asia/Tokyo` when left out.
+    pub timezone: Option<String>,
+    pub quiet_hours: Option<QuietHoursBody>,
+}
+
+/// Changes to a party; fields left out stay as they are, `quiet_hours: null` clears them.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PartyPatch {
+    pub display_name: Option<String>,
+    pub language: Option<ApiLanguage>,
+    pub timezone: Option<String>,
+    pub quiet_hours: MaybeUndefined<QuietHoursBody>,
+}
+
+#[derive(Debug, Object)]
+pub struct Party {
+    pub id: Uuid,
+    pub role: ApiPartyRole,
+    pub display_name: String,
+    pub organization_id: Option<Uuid>,
+    pub language: ApiLanguage,
+    pub timezone: String,
+    pub quiet_hours: Option<QuietHoursBody>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct PartyPage {
+    pub items: Vec<Party>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<Uuid>,
+}
+
+impl TryFrom<party::Model> for Party {
+    type Error = ApiError;
+
+    fn try_from(row: party::Model) -> Result<Self, ApiError> {
+        stored_zone(&row.timezone)?;
+        let quiet_hours = match (row.quiet_hours_start, row.quiet_hours_end) {
+            (Some(start), Some(end)) => Some(QuietHoursBody { start, end }),
+            _ => None,
+        };
+        Ok(Self {
+            id: row.id,
+            role: stored::<PartyRole>(&row.role)?.into(),
+            display_name: row.display_name,
+            organization_id: row.organization_id,
+            language: stored::<Language>(&row.language)?.into(),
+            timezone: row.timezone,
+            quiet_hours,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum CreatePartyResponse {
+    /// The party was created; `tsunagu token --party ID` mints its token.
+    #[oai(status = 201)]
+    Created(Json<Party>, #[oai(header = "Location")] String),
+}
+
+pub struct PartiesApi;
+
+#[OpenApi(tag = "ApiTags::Parties")]
+impl PartiesApi {
+    /// Create a party
+    ///
+    /// Admins only. Staff and probation parties belong to an organisation.
+    #[oai(path = "/parties", method = "post", operation_id = "createParty")]
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: JsonBody<PartyCreate>,
+    ) -> Result<CreatePartyResponse, ApiError> {
+        auth.require_admin()?;
+        let body = body.0;
+        let role = PartyRole::from(body.role);
+        let mut errors = FieldErrors::default();
+        let display_name = errors.check("display_name", DisplayName::parse(&body.display_name));
+        let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
+        let quiet_hours = errors.check("quiet_hours", body.quiet_hours.as_ref().map(QuietHoursBody::parse).transpose());
+        let organization_kind = match body.organization_id {
+            Some(id) => match store::organizations::find(&state.db, id).await? {
+                Some(organization) => Some(stored::<OrganizationKind>(&organization.kind)?),
+                None => {
+                    errors.push("organization_id", Invalid::new("no such organisation"));
+                    None
+                }
+            },
+            None => None,
+        };
+        if body.organization_id.is_none() || organization_kind.is_some() {
+            errors.check("organization_id", role.check_organization(organization_kind));
+        }
+        let (Some(display_name), Some(zone), Some(quiet_hours)) = (display_name, zone, quiet_hours) else {
+            return Err(errors.into());
+        };
+        errors.into_result()?;
+        let new = NewParty {
+            role,
+            display_name,
+            organization_id: body.organization_id,
+            language: body.language.map(Language::from).unwrap_or_default(),
+            zone: zone.unwrap_or_default(),
+            quiet_hours,
+        };
+        let row = store::parties::insert(&state.db, new, state.clock.now()).await?;
+        let location = format!("{}/parties/{}", super::BASE_PATH, row.id);
+        Ok(CreatePartyResponse::Created(Json(row.try_into()?), location))
+    }
+
+    /// List parties
+    ///
+    /// Admins only. Oldest first, `limit` (1–200, default 50) per page.
+    #[oai(path = "/parties", method = "get", operation_id = "listParties")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        cursor: Query<Option<Uuid>>,
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<PartyPage>, ApiError> {
+        auth.require_admin()?;
+        let page = store::parties::list(&state.db, page_request(cursor, limit)).await?;
+        Ok(Json(PartyPage {
+            items: page.items.into_iter().map(Party::try_from).collect::<Result<_, _>>()?,
+            next_cursor: page.next_cursor,
+        }))
+    }
+
+    /// Get a party
+    ///
+    /// Admins only.
+    #[oai(path = "/parties/:id", method = "get", operation_id = "getParty")]
+    async fn get(&self, auth: BearerAuth, state: Data<&AppState>, id: Path<Uuid>) -> Result<Json<Party>, ApiError> {
+        auth.require_admin()?;
+        let row = store::parties::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
+        Ok(Json(row.try_into()?))
+    }
+
+    /// Change a party
+    ///
+    /// Admins only. A party's role and organisation do not change; create a new party instead.
+    #[oai(path = "/parties/:id", method = "patch", operation_id = "updateParty")]
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+        body: JsonBody<PartyPatch>,
+    ) -> Result<Json<Party>, ApiError> {
+        auth.require_admin()?;
+        let existing = store::parties::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
+        let body = body.0;
+        let mut errors = FieldErrors::default();
+        let display_name = errors.check("display_name", body.display_name.as_deref().map(DisplayName::parse).transpose());
+        let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
+        let quiet_hours = errors.check(
+            "quiet_hours",
+            match &body.quiet_hours {
+                MaybeUndefined::Undefined => Ok(None),
+                MaybeUndefined::Null => Ok(Some(None)),
+                MaybeUndefined::Value(quiet) => quiet.parse().map(|quiet| Some(Some(quiet))),
+            },
+        );
+        let (Some(display_name), Some(zone), Some(quiet_hours)) = (display_name, zone, quiet_hours) else {
+            return Err(errors.into());
+        };
+        let changes = PartyChanges { display_name, language: body.language.map(Language::from), zone, quiet_hours };
+        let row = store::parties::update(&state.db, existing, changes, state.clock.now()).await?;
+        Ok(Json(row.try_into()?))
+    }
+}

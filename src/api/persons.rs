@@ -1,0 +1,181 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::person;
+use poem::web::Data;
+use poem_openapi::{
+    param::{Path, Query},
+    payload::Json,
+    types::MaybeUndefined,
+    ApiResponse, Object, OpenApi,
+};
+use uuid::Uuid;
+
+use super::{
+    pagination::page_request,
+    types::{stored, stored_zone, ApiLanguage},
+    ApiTags, BearerAuth,
+};
+use crate::{
+    domain::{parse_birth_date, DisplayName, Language, Zone},
+    http::{ApiError, FieldErrors, JsonBody},
+    state::AppState,
+    store::{self, persons::{NewPerson, PersonChanges}},
+};
+
+/// A new person (本人). Keep it to what the support needs.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PersonCreate {
+    /// 1 to 100 characters; a name the person is comfortable being called by.
+    pub display_name: String,
+    pub birth_date: Option<NaiveDate>,
+    /// `ja` when left out.
+    pub language: Option<ApiLanguage>,
+    /// IANA time zone; `Asia/Tokyo` when left out. The person's dates are local dates of this zone.
+    pub timezone: Option<String>,
+}
+
+/// Changes to a person; fields left out stay as they are, `birth_date: null` clears it.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PersonPatch {
+    pub display_name: Option<String>,
+    pub birth_date: MaybeUndefined<NaiveDate>,
+    pub language: Option<ApiLanguage>,
+    pub timezone: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct Person {
+    pub id: Uuid,
+    pub display_name: String,
+    pub birth_date: Option<NaiveDate>,
+    pub language: ApiLanguage,
+    pub timezone: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct PersonPage {
+    pub items: Vec<Person>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<Uuid>,
+}
+
+impl TryFrom<person::Model> for Person {
+    type Error = ApiError;
+
+    fn try_from(row: person::Model) -> Result<Self, ApiError> {
+        stored_zone(&row.timezone)?;
+        Ok(Self {
+            id: row.id,
+            display_name: row.display_name,
+            birth_date: row.birth_date,
+            language: stored::<Language>(&row.language)?.into(),
+            timezone: row.timezone,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum CreatePersonResponse {
+    /// The person was created.
+    #[oai(status = 201)]
+    Created(Json<Person>, #[oai(header = "Location")] String),
+}
+
+pub struct PersonsApi;
+
+#[OpenApi(tag = "ApiTags::Persons")]
+impl PersonsApi {
+    /// Record a person
+    ///
+    /// Admins only for now.
+    #[oai(path = "/persons", method = "post", operation_id = "createPerson")]
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: JsonBody<PersonCreate>,
+    ) -> Result<CreatePersonResponse, ApiError> {
+        auth.require_admin()?;
+        let body = body.0;
+        let mut errors = FieldErrors::default();
+        let display_name = errors.check("display_name", DisplayName::parse(&body.display_name));
+        let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
+        let (Some(display_name), Some(zone)) = (display_name, zone) else { return Err(errors.into()) };
+        let zone = zone.unwrap_or_default();
+        let birth_date = body.birth_date.map(|date| parse_birth_date(date, state.today_in(zone))).transpose();
+        let Some(birth_date) = errors.check("birth_date", birth_date) else { return Err(errors.into()) };
+        let new = NewPerson {
+            display_name,
+            birth_date,
+            language: body.language.map(Language::from).unwrap_or_default(),
+            zone,
+        };
+        let row = store::persons::insert(&state.db, new, state.clock.now()).await?;
+        let location = format!("{}/persons/{}", super::BASE_PATH, row.id);
+        Ok(CreatePersonResponse::Created(Json(row.try_into()?), location))
+    }
+
+    /// List persons
+    ///
+    /// Admins only for now. Oldest first, `limit` (1–200, default 50) per page.
+    #[oai(path = "/persons", method = "get", operation_id = "listPersons")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        cursor: Query<Option<Uuid>>,
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<PersonPage>, ApiError> {
+        auth.require_admin()?;
+        let page = store::persons::list(&state.db, page_request(cursor, limit)).await?;
+        Ok(Json(PersonPage {
+            items: page.items.into_iter().map(Person::try_from).collect::<Result<_, _>>()?,
+            next_cursor: page.next_cursor,
+        }))
+    }
+
+    /// Get a person
+    ///
+    /// Admins only for now.
+    #[oai(path = "/persons/:id", method = "get", operation_id = "getPerson")]
+    async fn get(&self, auth: BearerAuth, state: Data<&AppState>, id: Path<Uuid>) -> Result<Json<Person>, ApiError> {
+        auth.require_admin()?;
+        let row = store::persons::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
+        Ok(Json(row.try_into()?))
+    }
+
+    /// Change a person
+    ///
+    /// Admins only for now.
+    #[oai(path = "/persons/:id", method = "patch", operation_id = "updatePerson")]
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+        body: JsonBody<PersonPatch>,
+    ) -> Result<Json<Person>, ApiError> {
+        auth.require_admin()?;
+        let existing = store::persons::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
+        let body = body.0;
+        let mut errors = FieldErrors::default();
+        let display_name = errors.check("display_name", body.display_name.as_deref().map(DisplayName::parse).transpose());
+        let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
+        let (Some(display_name), Some(zone)) = (display_name, zone) else { return Err(errors.into()) };
+        let today = state.today_in(zone.unwrap_or(stored_zone(&existing.timezone)?));
+        let birth_date = match body.birth_date {
+            MaybeUndefined::Undefined => Ok(None),
+            MaybeUndefined::Null => Ok(Some(None)),
+            MaybeUndefined::Value(date) => parse_birth_date(date, today).map(|date| Some(Some(date))),
+        };
+        let Some(birth_date) = errors.check("birth_date", birth_date) else { return Err(errors.into()) };
+        let changes = PersonChanges { display_name, birth_date, language: body.language.map(Language::from), zone };
+        let row = store::persons::update(&state.db, existing, changes, state.clock.now()).await?;
+        Ok(Json(row.try_into()?))
+    }
+}

@@ -1,0 +1,55 @@
+//! API enums mirroring the domain's, so the spec lists their values and the domain stays framework-free.
+
+use std::str::FromStr;
+
+use crate::{
+    domain::{Invalid, Language, OrganizationKind, PartyRole, Zone},
+    http::ApiError,
+};
+
+macro_rules! api_enum {
+    ($(#[$meta:meta])* $api:ident <=> $domain:ident as $name:literal { $($variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(poem_openapi::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+        #[oai(rename_all = "snake_case", rename = $name)]
+        pub enum $api { $($variant),+ }
+
+        impl From<$api> for $domain {
+            fn from(value: $api) -> Self {
+                match value { $($api::$variant => $domain::$variant),+ }
+            }
+        }
+
+        impl From<$domain> for $api {
+            fn from(value: $domain) -> Self {
+                match value { $($domain::$variant => $api::$variant),+ }
+            }
+        }
+    };
+}
+
+api_enum! {
+    /// What kind of organisation this is.
+    ApiOrganizationKind <=> OrganizationKind as "OrganizationKind" {
+        RehabFacility, ProbationOffice, LawOffice, ConsultationWindow, Medical, Other,
+    }
+}
+
+api_enum! {
+    /// The role of an account that can sign in.
+    ApiPartyRole <=> PartyRole as "PartyRole" { Admin, Staff, Lawyer, Family, Probation, Person }
+}
+
+api_enum! {
+    /// The language Tsunagu speaks to a person or party.
+    ApiLanguage <=> Language as "Language" { Ja, En }
+}
+
+/// Reads back a value the service itself stored; a failure means the row is corrupt.
+pub fn stored<T: FromStr<Err = Invalid>>(value: &str) -> Result<T, ApiError> {
+    value.parse().map_err(|invalid: Invalid| ApiError::Internal(format!("corrupt stored value: {invalid}")))
+}
+
+pub fn stored_zone(value: &str) -> Result<Zone, ApiError> {
+    stored(value)
+}

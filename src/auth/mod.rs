@@ -1,0 +1,9 @@
+//! Bearer tokens: who is calling.
+
+mod keys;
+mod principal;
+mod token;
+
+pub use keys::{KeyRing, KeyRingError};
+pub use principal::Principal;
+pub use token::{Claims, TokenError, AUDIENCE, ISSUER, LEEWAY_SECONDS};

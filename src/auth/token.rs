@@ -1,0 +1,135 @@
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{decode, decode_header, encode, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::keys::{KeyRing, ALGORITHM};
+
+pub const ISSUER: &str = "tsunagu";
+pub const AUDIENCE: &str = "tsunagu-api";
+/// Clock skew tolerated on `exp` and `nbf`.
+pub const LEEWAY_SECONDS: i64 = 30;
+
+/// The claims Tsunagu reads from a token. `iss` and `aud` are checked by the validator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<uuid::Uuid>,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct EncodedClaims<'a> {
+    #[serde(flatten)]
+    claims: &'a Claims,
+    iss: &'static str,
+    aud: &'static str,
+}
+
+/// Why a token was refused. Deliberately coarse: the caller learns only "401".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the token is malformed, unsigned, wrongly signed or misaddressed")]
+    Invalid,
+    #[error("the token was signed by a key this server does not know")]
+    UnknownKey,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not valid yet")]
+    NotYetValid,
+}
+
+impl KeyRing {
+    pub fn mint(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
+        let mut header = Header::new(ALGORITHM);
+        header.kid = Some(self.kid().to_owned());
+        encode(&header, &EncodedClaims { claims, iss: ISSUER, aud: AUDIENCE }, self.encoding())
+    }
+
+    /// Checks signature, algorithm, issuer, audience and the presence of `exp`, `iss`, `aud`
+    /// and `sub`; then `exp` and `nbf` against `now`, the injected clock, not the wall clock.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, TokenError> {
+        let header = decode_header(token).map_err(|_| TokenError::Invalid)?;
+        if header.kid.as_deref().is_some_and(|kid| kid != self.kid()) {
+            return Err(TokenError::UnknownKey);
+        }
+        let mut validation = Validation::new(ALGORITHM);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        // jsonwebtoken rejects a token *missing* aud/iss only when they are required here.
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        let claims = decode::<Claims>(token, self.decoding(), &validation)
+            .map_err(|_| TokenError::Invalid)?
+            .claims;
+        let now = now.timestamp();
+        if claims.exp + LEEWAY_SECONDS <= now {
+            return Err(TokenError::Expired);
+        }
+        if claims.nbf.is_some_and(|nbf| nbf - LEEWAY_SECONDS > now) {
+            return Err(TokenError::NotYetValid);
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn ring() -> KeyRing {
+        KeyRing::from_secret("test".into(), b"0123456789abcdef0123456789abcdef")
+    }
+
+    fn claims(now: DateTime<Utc>) -> Claims {
+        Claims {
+            sub: "alice".into(),
+            role: "admin".into(),
+            org: None,
+            exp: (now + Duration::hours(1)).timestamp(),
+            nbf: None,
+            iat: Some(now.timestamp()),
+        }
+    }
+
+    #[test]
+    fn a_minted_token_verifies() {
+        let now = Utc::now();
+        let token = ring().mint(&claims(now)).unwrap();
+        assert_eq!(ring().verify(&token, now), Ok(claims(now)));
+    }
+
+    #[test]
+    fn expiry_is_judged_by_the_given_clock_with_leeway() {
+        let now = Utc::now();
+        let token = ring().mint(&claims(now)).unwrap();
+        let just_after = now + Duration::hours(1) + Duration::seconds(LEEWAY_SECONDS - 1);
+        assert!(ring().verify(&token, just_after).is_ok());
+        let too_late = now + Duration::hours(1) + Duration::seconds(LEEWAY_SECONDS);
+        assert_eq!(ring().verify(&token, too_late), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn a_token_from_another_key_id_is_refused() {
+        let now = Utc::now();
+        let other = KeyRing::from_secret("other".into(), b"0123456789abcdef0123456789abcdef");
+        let token = other.mint(&claims(now)).unwrap();
+        assert_eq!(ring().verify(&token, now), Err(TokenError::UnknownKey));
+    }
+
+    #[test]
+    fn not_before_in_the_future_is_refused() {
+        let now = Utc::now();
+        let mut early = claims(now);
+        early.nbf = Some((now + Duration::minutes(5)).timestamp());
+        let token = ring().mint(&early).unwrap();
+        assert_eq!(ring().verify(&token, now), Err(TokenError::NotYetValid));
+    }
+}

@@ -1,0 +1,191 @@
+//! Configuration from the environment, checked once at start.
+
+use std::{fmt, net::SocketAddr, time::Duration};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://tsunagu.db?mode=rwc";
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("TSUNAGU_ADDR={value:?} is not a socket address such as 127.0.0.1:8080")]
+    Addr { value: String },
+    #[error("DATABASE_URL must start with sqlite: or postgres:// (got a URL starting {scheme:?})")]
+    DatabaseScheme { scheme: String },
+    #[error("TSUNAGU_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long (got {length})")]
+    SecretTooShort { length: usize },
+    #[error("{name}={value:?} is not a whole number of seconds of at least 1")]
+    Seconds { name: &'static str, value: String },
+    #[error("{name} is not valid UTF-8")]
+    NotUnicode { name: &'static str },
+}
+
+/// The HS256 key given in `TSUNAGU_JWT_SECRET`. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JwtSecret(Vec<u8>);
+
+impl JwtSecret {
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        if raw.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError::SecretTooShort { length: raw.len() });
+        }
+        Ok(Self(raw.as_bytes().to_vec()))
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JwtSecret([redacted])")
+    }
+}
+
+/// A database URL. Its `Display` leaves out any password so it can be shown in errors.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        if raw.starts_with("sqlite:") || raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Ok(Self(raw.to_owned()))
+        } else {
+            let scheme = raw.split(':').next().unwrap_or_default().chars().take(16).collect();
+            Err(ConfigError::DatabaseScheme { scheme })
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.0.starts_with("sqlite:")
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // postgres://user:password@host/db → postgres://user:***@host/db
+        match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let credentials = &self.0[scheme_end + 3..at];
+                match credentials.find(':') {
+                    Some(colon) => write!(
+                        f,
+                        "{}{}:***{}",
+                        &self.0[..scheme_end + 3],
+                        &credentials[..colon],
+                        &self.0[at..]
+                    ),
+                    None => f.write_str(&self.0),
+                }
+            }
+            _ => f.write_str(&self.0),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub addr: SocketAddr,
+    pub jwt_secret: Option<JwtSecret>,
+    pub tick: Duration,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| match std::env::var(name) {
+            Ok(value) => Ok(Some(value)),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::NotUnicode { name }),
+        })
+    }
+
+    /// Reads configuration through `lookup`, so it can be tested without touching the environment.
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Result<Option<String>, ConfigError>,
+    ) -> Result<Self, ConfigError> {
+        let database_url =
+            DatabaseUrl::parse(lookup("DATABASE_URL")?.as_deref().unwrap_or(DEFAULT_DATABASE_URL))?;
+        let addr_text = lookup("TSUNAGU_ADDR")?.unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let addr = addr_text
+            .parse()
+            .map_err(|_| ConfigError::Addr { value: addr_text.clone() })?;
+        let jwt_secret = lookup("TSUNAGU_JWT_SECRET")?.as_deref().map(JwtSecret::parse).transpose()?;
+        let tick = match lookup("TSUNAGU_TICK_SECONDS")? {
+            None => Duration::from_secs(30),
+            Some(value) => match value.parse::<u64>() {
+                Ok(seconds) if seconds >= 1 => Duration::from_secs(seconds),
+                _ => return Err(ConfigError::Seconds { name: "TSUNAGU_TICK_SECONDS", value }),
+            },
+        };
+        Ok(Self { database_url, addr, jwt_secret, tick })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&'static str, &str)]) -> Result<Config, ConfigError> {
+        let env: HashMap<&str, String> = pairs.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        Config::from_lookup(|name| Ok(env.get(name).cloned()))
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.database_url.expose(), DEFAULT_DATABASE_URL);
+        assert_eq!(config.addr.to_string(), DEFAULT_ADDR);
+        assert!(config.jwt_secret.is_none());
+        assert_eq!(config.tick, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn a_bad_address_is_named_in_the_error() {
+        let err = config(&[("TSUNAGU_ADDR", "nonsense")]).unwrap_err();
+        assert!(err.to_string().contains("TSUNAGU_ADDR=\"nonsense\""), "{err}");
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_without_echoing_it() {
+        let err = config(&[("TSUNAGU_JWT_SECRET", "hunter2")]).unwrap_err();
+        assert!(err.to_string().contains("at least 32 bytes"));
+        assert!(!err.to_string().contains("hunter2"));
+        assert!(config(&[("TSUNAGU_JWT_SECRET", &"k".repeat(32))]).is_ok());
+    }
+
+    #[test]
+    fn unknown_database_schemes_are_refused() {
+        assert!(config(&[("DATABASE_URL", "mysql://localhost/x")]).is_err());
+        assert!(config(&[("DATABASE_URL", "postgres://localhost/x")]).is_ok());
+    }
+
+    #[test]
+    fn database_url_display_hides_the_password() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret@db.internal:5432/tsunagu").unwrap();
+        assert_eq!(url.to_string(), "postgres://app:***@db.internal:5432/tsunagu");
+        assert!(!format!("{url:?}").contains("s3cret"));
+        let no_password = DatabaseUrl::parse("postgres://postgres@127.0.0.1/x").unwrap();
+        assert_eq!(no_password.to_string(), "postgres://postgres@127.0.0.1/x");
+    }
+
+    #[test]
+    fn tick_must_be_a_positive_number_of_seconds() {
+        assert!(config(&[("TSUNAGU_TICK_SECONDS", "0")]).is_err());
+        assert!(config(&[("TSUNAGU_TICK_SECONDS", "soon")]).is_err());
+        assert_eq!(config(&[("TSUNAGU_TICK_SECONDS", "5")]).unwrap().tick, Duration::from_secs(5));
+    }
+}

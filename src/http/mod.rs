@@ -1,0 +1,11 @@
+//! HTTP plumbing shared by every endpoint: problem responses, request bodies, limits, logs.
+
+mod json_body;
+mod limits;
+mod problem;
+mod request_log;
+
+pub use json_body::JsonBody;
+pub use limits::{limit_body, MAX_BODY_BYTES};
+pub use problem::{render_error, ApiError, FieldErrors, FieldProblem, Problem, PROBLEM_CONTENT_TYPE};
+pub use request_log::log_requests;

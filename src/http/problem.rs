@@ -1,0 +1,263 @@
+//! RFC 9457 problem details: every error leaves the service as `application/problem+json`.
+
+use poem::{
+    http::{header, StatusCode},
+    IntoResponse, Response,
+};
+use poem_openapi::{
+    payload::Json,
+    registry::{MetaResponses, Registry},
+    types::ToJSON,
+    ApiResponse, Object,
+};
+
+use crate::domain::Invalid;
+
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, PartialEq, Object)]
+pub struct Problem {
+    /// A URI naming the problem type; `about:blank` means the status says it all.
+    #[oai(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request, in words for a person.
+    #[oai(skip_serializing_if_is_none)]
+    pub detail: Option<String>,
+    /// For validation problems: each field that was refused and why.
+    #[oai(skip_serializing_if_is_none)]
+    pub errors: Option<Vec<FieldProblem>>,
+}
+
+/// One refused field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Object)]
+pub struct FieldProblem {
+    /// The field's name in the request, e.g. `display_name`.
+    pub field: String,
+    /// Why it was refused.
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, detail: Option<String>) -> Self {
+        Self {
+            problem_type: "about:blank".to_owned(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors: None,
+        }
+    }
+
+    pub fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = self.to_json_string();
+        let mut response = Response::builder()
+            .status(status)
+            .content_type(PROBLEM_CONTENT_TYPE)
+            .body(body);
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// The errors an operation can answer with. Each becomes one problem response.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// Also what a caller gets for something they may not see: the two must be indistinguishable.
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("invalid request")]
+    Validation(Vec<FieldProblem>),
+    #[error("database error: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid_field(field: &str, invalid: Invalid) -> Self {
+        Self::Validation(vec![FieldProblem { field: field.to_owned(), message: invalid.0 }])
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Database(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn problem(&self) -> Problem {
+        let status = self.status();
+        match self {
+            ApiError::Unauthorized => Problem::new(status, Some("A valid bearer token is required.".into())),
+            ApiError::Forbidden(why) => Problem::new(status, Some((*why).to_owned())),
+            ApiError::NotFound => Problem::new(status, Some("No such resource.".into())),
+            ApiError::Conflict(detail) => Problem::new(status, Some(detail.clone())),
+            ApiError::Validation(errors) => Problem {
+                errors: Some(errors.clone()),
+                ..Problem::new(status, Some("Some fields of the request were refused.".into()))
+            },
+            ApiError::Database(_) | ApiError::Internal(_) => {
+                // Internals stay in the log; the client gets nothing to work with.
+                tracing::error!(error = %self, "request failed");
+                Problem::new(status, Some("Something went wrong on our side.".into()))
+            }
+        }
+    }
+}
+
+impl poem::error::ResponseError for ApiError {
+    fn status(&self) -> StatusCode {
+        ApiError::status(self)
+    }
+
+    fn as_response(&self) -> Response {
+        self.problem().into_response()
+    }
+}
+
+/// Documents, once for every operation, the problem responses `ApiError` produces.
+#[derive(ApiResponse)]
+#[allow(dead_code)]
+enum ProblemResponses {
+    /// The request is malformed: unreadable JSON, a bad parameter.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// No valid bearer token.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    /// The caller's role may not do this at all.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// No such resource, or one the caller may not see.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// The request conflicts with the resource's current state.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// The request body is larger than 1 MiB.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// Well-formed but refused: the `errors` member names each field and why.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Json<Problem>),
+    /// Something went wrong on the server; no details are given.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+impl ApiResponse for ApiError {
+    fn meta() -> MetaResponses {
+        ProblemResponses::meta()
+    }
+
+    fn register(registry: &mut Registry) {
+        ProblemResponses::register(registry);
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.problem().into_response()
+    }
+}
+
+/// Turns any error that reached the top, the framework's own included, into a problem response.
+pub async fn render_error(err: poem::Error) -> Response {
+    if let Some(api_error) = err.downcast_ref::<ApiError>() {
+        return api_error.problem().into_response();
+    }
+    let status = err.status();
+    if status.is_server_error() {
+        tracing::error!(error = %err, "request failed");
+        return Problem::new(status, Some("Something went wrong on our side.".into())).into_response();
+    }
+    let detail = match status {
+        StatusCode::NOT_FOUND => "No such resource.".to_owned(),
+        StatusCode::UNAUTHORIZED => "A valid bearer token is required.".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => "This resource does not support that method.".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => format!("The request body is larger than {} bytes.", super::MAX_BODY_BYTES),
+        _ => err.to_string(),
+    };
+    Problem::new(status, Some(detail)).into_response()
+}
+
+/// Collects refused fields so a client learns about all of them in one answer.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldProblem>);
+
+impl FieldErrors {
+    /// Keeps the value if it parsed, or notes why `field` was refused.
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, Invalid>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(invalid) => {
+                self.0.push(FieldProblem { field: field.to_owned(), message: invalid.0 });
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, field: &str, invalid: Invalid) {
+        self.0.push(FieldProblem { field: field.to_owned(), message: invalid.0 });
+    }
+
+    pub fn into_result(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        ApiError::Validation(errors.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_carry_no_internals() {
+        let problem = ApiError::Internal("relation \"persons\" does not exist".into()).problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.to_json_string().contains("persons"));
+    }
+
+    #[test]
+    fn field_errors_collect_every_refusal() {
+        let mut errors = FieldErrors::default();
+        assert_eq!(errors.check("a", Ok::<_, Invalid>(1)), Some(1));
+        assert_eq!(errors.check::<i32>("b", Err(Invalid::new("no"))), None);
+        errors.push("c", Invalid::new("neither"));
+        match errors.into_result() {
+            Err(ApiError::Validation(fields)) => {
+                assert_eq!(fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["b", "c"])
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+}

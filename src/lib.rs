@@ -1,0 +1,15 @@
+//! Tsunagu (つなぐ): a reentry-support tracker for people in recovery from drug dependence who
+//! are on bail or coming out of prison.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod database;
+pub mod domain;
+pub mod http;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,134 @@
+//! Building and running the server. `Application::build` binds first, so a test can ask for
+//! port 0 and learn the port before serving.
+
+use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
+
+use poem::{
+    endpoint::make_sync,
+    get, handler,
+    http::StatusCode,
+    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+    web::Data,
+    Endpoint, EndpointExt, IntoResponse, Response, Route, Server,
+};
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    api,
+    auth::{KeyRing, KeyRingError},
+    clock::Clock,
+    config::Config,
+    database::{self, DatabaseError},
+    http::{limit_body, log_requests, render_error, Problem},
+    state::AppState,
+};
+
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error(transparent)]
+    Keys(#[from] KeyRingError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: io::Error },
+}
+
+pub struct Application {
+    acceptor: TcpAcceptor,
+    addr: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates, loads the signing key and binds the listener.
+    pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
+        let db = database::connect(&config.database_url).await?;
+        database::migrate(&db).await?;
+        Self::build_with(config, db, clock).await
+    }
+
+    pub async fn build_with(config: &Config, db: DatabaseConnection, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
+        let keys = KeyRing::load(&db, config.jwt_secret.as_ref(), clock.now()).await?;
+        let bind_error = |source| StartupError::Bind { addr: config.addr, source };
+        let acceptor = TcpListener::bind(config.addr).into_acceptor().await.map_err(bind_error)?;
+        let addr = acceptor
+            .local_addr()
+            .first()
+            .and_then(|local| local.as_socket_addr().copied())
+            .unwrap_or(config.addr);
+        Ok(Self { acceptor, addr, state: AppState { db, keys, clock } })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> io::Result<()> {
+        tracing::info!(addr = %self.addr, "serving");
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(routes(self.state), shutdown, Some(SHUTDOWN_GRACE))
+            .await
+    }
+}
+
+/// Every route, wrapped so that each error leaves as problem+json and each request is logged.
+pub fn routes(state: AppState) -> impl Endpoint {
+    let api = api::service();
+    let docs = api.swagger_ui();
+    let document = api::document();
+    Route::new()
+        .nest(api::BASE_PATH, api)
+        .nest("/docs", docs)
+        .at(
+            "/openapi.json",
+            get(make_sync(move |_| document.clone().with_content_type("application/json"))),
+        )
+        .at("/healthz", get(healthz))
+        .around(limit_body)
+        .data(state)
+        .catch_all_error(render_error)
+        .around(log_requests)
+}
+
+#[handler]
+async fn healthz(state: Data<&AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => poem::web::Json(serde_json::json!({ "status": "ok" })).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "health check: database unreachable");
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, Some("The database cannot be reached.".into())).into_response()
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,20 @@
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{auth::KeyRing, clock::Clock};
+
+/// What every request handler may use. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub keys: KeyRing,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Today's date in a zone: dates in Tsunagu are local dates.
+    pub fn today_in(&self, zone: crate::domain::Zone) -> chrono::NaiveDate {
+        self.clock.now().with_timezone(&zone.tz()).date_naive()
+    }
+}

@@ -1,0 +1,49 @@
+//! Persistence: reading and writing rows with sea-orm, in the same way on SQLite and PostgreSQL.
+
+pub mod organizations;
+pub mod parties;
+pub mod persons;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use uuid::Uuid;
+
+/// Keyset pagination: ids are UUIDv7, so ordering by id is ordering by creation.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub after: Option<Uuid>,
+    pub limit: u64,
+}
+
+pub struct Page<M> {
+    pub items: Vec<M>,
+    pub next_cursor: Option<Uuid>,
+}
+
+pub async fn page<E, C>(
+    db: &C,
+    query: Select<E>,
+    id_column: E::Column,
+    request: PageRequest,
+    id_of: impl Fn(&E::Model) -> Uuid,
+) -> Result<Page<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let query = match request.after {
+        Some(after) => query.filter(id_column.gt(after)),
+        None => query,
+    };
+    let mut items = query.order_by_asc(id_column).limit(request.limit + 1).all(db).await?;
+    let next_cursor = if items.len() as u64 > request.limit {
+        items.truncate(request.limit as usize);
+        items.last().map(id_of)
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}

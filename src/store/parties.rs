@@ -1,0 +1,83 @@
+use chrono::{DateTime, Utc};
+use entity::party;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Set};
+use uuid::Uuid;
+
+use super::{new_id, page, Page, PageRequest};
+use crate::domain::{format_clock_time, DisplayName, Language, PartyRole, QuietHours, Zone};
+
+pub struct NewParty {
+    pub role: PartyRole,
+    pub display_name: DisplayName,
+    pub organization_id: Option<Uuid>,
+    pub language: Language,
+    pub zone: Zone,
+    pub quiet_hours: Option<QuietHours>,
+}
+
+#[derive(Default)]
+pub struct PartyChanges {
+    pub display_name: Option<DisplayName>,
+    pub language: Option<Language>,
+    pub zone: Option<Zone>,
+    /// `Some(None)` clears the quiet hours.
+    pub quiet_hours: Option<Option<QuietHours>>,
+}
+
+fn quiet_hours_columns(quiet: Option<QuietHours>) -> (Option<String>, Option<String>) {
+    match quiet {
+        Some(quiet) => (Some(format_clock_time(quiet.start())), Some(format_clock_time(quiet.end()))),
+        None => (None, None),
+    }
+}
+
+pub async fn insert(db: &impl ConnectionTrait, new: NewParty, now: DateTime<Utc>) -> Result<party::Model, DbErr> {
+    let (quiet_start, quiet_end) = quiet_hours_columns(new.quiet_hours);
+    party::ActiveModel {
+        id: Set(new_id()),
+        role: Set(new.role.as_str().to_owned()),
+        display_name: Set(new.display_name.into_inner()),
+        organization_id: Set(new.organization_id),
+        language: Set(new.language.as_str().to_owned()),
+        timezone: Set(new.zone.name().to_owned()),
+        quiet_hours_start: Set(quiet_start),
+        quiet_hours_end: Set(quiet_end),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<party::Model>, DbErr> {
+    party::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn list(db: &impl ConnectionTrait, request: PageRequest) -> Result<Page<party::Model>, DbErr> {
+    page(db, party::Entity::find(), party::Column::Id, request, |row| row.id).await
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    existing: party::Model,
+    changes: PartyChanges,
+    now: DateTime<Utc>,
+) -> Result<party::Model, DbErr> {
+    let mut row = existing.into_active_model();
+    if let Some(name) = changes.display_name {
+        row.display_name = Set(name.into_inner());
+    }
+    if let Some(language) = changes.language {
+        row.language = Set(language.as_str().to_owned());
+    }
+    if let Some(zone) = changes.zone {
+        row.timezone = Set(zone.name().to_owned());
+    }
+    if let Some(quiet) = changes.quiet_hours {
+        let (start, end) = quiet_hours_columns(quiet);
+        row.quiet_hours_start = Set(start);
+        row.quiet_hours_end = Set(end);
+    }
+    row.updated_at = Set(now);
+    row.update(db).await
+}

@@ -1,0 +1,68 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::person;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Set};
+use uuid::Uuid;
+
+use super::{new_id, page, Page, PageRequest};
+use crate::domain::{DisplayName, Language, Zone};
+
+pub struct NewPerson {
+    pub display_name: DisplayName,
+    pub birth_date: Option<NaiveDate>,
+    pub language: Language,
+    pub zone: Zone,
+}
+
+#[derive(Default)]
+pub struct PersonChanges {
+    pub display_name: Option<DisplayName>,
+    /// `Some(None)` clears the birth date.
+    pub birth_date: Option<Option<NaiveDate>>,
+    pub language: Option<Language>,
+    pub zone: Option<Zone>,
+}
+
+pub async fn insert(db: &impl ConnectionTrait, new: NewPerson, now: DateTime<Utc>) -> Result<person::Model, DbErr> {
+    person::ActiveModel {
+        id: Set(new_id()),
+        display_name: Set(new.display_name.into_inner()),
+        birth_date: Set(new.birth_date),
+        language: Set(new.language.as_str().to_owned()),
+        timezone: Set(new.zone.name().to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<person::Model>, DbErr> {
+    person::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn list(db: &impl ConnectionTrait, request: PageRequest) -> Result<Page<person::Model>, DbErr> {
+    page(db, person::Entity::find(), person::Column::Id, request, |row| row.id).await
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    existing: person::Model,
+    changes: PersonChanges,
+    now: DateTime<Utc>,
+) -> Result<person::Model, DbErr> {
+    let mut row = existing.into_active_model();
+    if let Some(name) = changes.display_name {
+        row.display_name = Set(name.into_inner());
+    }
+    if let Some(birth_date) = changes.birth_date {
+        row.birth_date = Set(birth_date);
+    }
+    if let Some(language) = changes.language {
+        row.language = Set(language.as_str().to_owned());
+    }
+    if let Some(zone) = changes.zone {
+        row.timezone = Set(zone.name().to_owned());
+    }
+    row.updated_at = Set(now);
+    row.update(db).await
+}
