@@ -110,7 +110,8 @@ async fn mint_token(config: &Config, args: TokenArgs, clock: &dyn Clock) -> Resu
     let keys = KeyRing::load(&db, config.jwt_secret.as_ref(), now).await?;
     let (sub, role, org) = match (args.party, args.role, args.subject) {
         (Some(id), _, _) => {
-            let party = store::parties::find(&db, id).await.map_err(CliError::Lookup)?.ok_or(CliError::NoSuchParty(id))?;
+            let party =
+                store::parties::find(&db, id).await.map_err(CliError::Lookup)?.ok_or(CliError::NoSuchParty(id))?;
             let role = party.role.clone();
             (party.id.to_string(), role, party.organization_id)
         }

@@ -73,13 +73,9 @@ impl fmt::Display for DatabaseUrl {
             (Some(scheme_end), Some(at)) if at > scheme_end => {
                 let credentials = &self.0[scheme_end + 3..at];
                 match credentials.find(':') {
-                    Some(colon) => write!(
-                        f,
-                        "{}{}:***{}",
-                        &self.0[..scheme_end + 3],
-                        &credentials[..colon],
-                        &self.0[at..]
-                    ),
+                    Some(colon) => {
+                        write!(f, "{}{}:***{}", &self.0[..scheme_end + 3], &credentials[..colon], &self.0[at..])
+                    }
                     None => f.write_str(&self.0),
                 }
             }
@@ -116,12 +112,9 @@ impl Config {
     pub fn from_lookup(
         lookup: impl Fn(&'static str) -> Result<Option<String>, ConfigError>,
     ) -> Result<Self, ConfigError> {
-        let database_url =
-            DatabaseUrl::parse(lookup("DATABASE_URL")?.as_deref().unwrap_or(DEFAULT_DATABASE_URL))?;
+        let database_url = DatabaseUrl::parse(lookup("DATABASE_URL")?.as_deref().unwrap_or(DEFAULT_DATABASE_URL))?;
         let addr_text = lookup("TSUNAGU_ADDR")?.unwrap_or_else(|| DEFAULT_ADDR.to_owned());
-        let addr = addr_text
-            .parse()
-            .map_err(|_| ConfigError::Addr { value: addr_text.clone() })?;
+        let addr = addr_text.parse().map_err(|_| ConfigError::Addr { value: addr_text.clone() })?;
         let jwt_secret = lookup("TSUNAGU_JWT_SECRET")?.as_deref().map(JwtSecret::parse).transpose()?;
         let tick = match lookup("TSUNAGU_TICK_SECONDS")? {
             None => Duration::from_secs(30),

@@ -49,15 +49,16 @@ impl Application {
         Self::build_with(config, db, clock).await
     }
 
-    pub async fn build_with(config: &Config, db: DatabaseConnection, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
+    pub async fn build_with(
+        config: &Config,
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
         let keys = KeyRing::load(&db, config.jwt_secret.as_ref(), clock.now()).await?;
         let bind_error = |source| StartupError::Bind { addr: config.addr, source };
         let acceptor = TcpListener::bind(config.addr).into_acceptor().await.map_err(bind_error)?;
-        let addr = acceptor
-            .local_addr()
-            .first()
-            .and_then(|local| local.as_socket_addr().copied())
-            .unwrap_or(config.addr);
+        let addr =
+            acceptor.local_addr().first().and_then(|local| local.as_socket_addr().copied()).unwrap_or(config.addr);
         Ok(Self { acceptor, addr, state: AppState { db, keys, clock } })
     }
 
@@ -86,10 +87,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
     Route::new()
         .nest(api::BASE_PATH, api)
         .nest("/docs", docs)
-        .at(
-            "/openapi.json",
-            get(make_sync(move |_| document.clone().with_content_type("application/json"))),
-        )
+        .at("/openapi.json", get(make_sync(move |_| document.clone().with_content_type("application/json"))))
         .at("/healthz", get(healthz))
         .around(limit_body)
         .data(state)
@@ -103,7 +101,8 @@ async fn healthz(state: Data<&AppState>) -> Response {
         Ok(()) => poem::web::Json(serde_json::json!({ "status": "ok" })).into_response(),
         Err(err) => {
             tracing::error!(error = %err, "health check: database unreachable");
-            Problem::new(StatusCode::SERVICE_UNAVAILABLE, Some("The database cannot be reached.".into())).into_response()
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, Some("The database cannot be reached.".into()))
+                .into_response()
         }
     }
 }

@@ -17,7 +17,10 @@ use crate::{
     domain::{DisplayName, OrganizationKind, Zone},
     http::{ApiError, FieldErrors, JsonBody},
     state::AppState,
-    store::{self, organizations::{NewOrganization, OrganizationChanges}},
+    store::{
+        self,
+        organizations::{NewOrganization, OrganizationChanges},
+    },
 };
 
 /// A new organisation.
@@ -128,7 +131,12 @@ impl OrganizationsApi {
     ///
     /// Admins only.
     #[oai(path = "/organizations/:id", method = "get", operation_id = "getOrganization")]
-    async fn get(&self, auth: BearerAuth, state: Data<&AppState>, id: Path<Uuid>) -> Result<Json<Organization>, ApiError> {
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<Organization>, ApiError> {
         auth.require_admin()?;
         let row = store::organizations::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
         Ok(Json(row.try_into()?))
@@ -152,7 +160,9 @@ impl OrganizationsApi {
         let name = errors.check("name", body.name.as_deref().map(DisplayName::parse).transpose());
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
         let (Some(name), Some(zone)) = (name, zone) else { return Err(errors.into()) };
-        let row = store::organizations::update(&state.db, existing, OrganizationChanges { name, zone }, state.clock.now()).await?;
+        let row =
+            store::organizations::update(&state.db, existing, OrganizationChanges { name, zone }, state.clock.now())
+                .await?;
         Ok(Json(row.try_into()?))
     }
 }

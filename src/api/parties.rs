@@ -18,7 +18,10 @@ use crate::{
     domain::{DisplayName, Invalid, Language, OrganizationKind, PartyRole, QuietHours, Zone},
     http::{ApiError, FieldErrors, JsonBody},
     state::AppState,
-    store::{self, parties::{NewParty, PartyChanges}},
+    store::{
+        self,
+        parties::{NewParty, PartyChanges},
+    },
 };
 
 /// Local hours in which non-critical alerts wait, e.g. 22:00–07:00.
@@ -209,7 +212,8 @@ impl PartiesApi {
         let existing = store::parties::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
         let body = body.0;
         let mut errors = FieldErrors::default();
-        let display_name = errors.check("display_name", body.display_name.as_deref().map(DisplayName::parse).transpose());
+        let display_name =
+            errors.check("display_name", body.display_name.as_deref().map(DisplayName::parse).transpose());
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
         let quiet_hours = errors.check(
             "quiet_hours",

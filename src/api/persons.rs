@@ -18,7 +18,10 @@ use crate::{
     domain::{parse_birth_date, DisplayName, Language, Zone},
     http::{ApiError, FieldErrors, JsonBody},
     state::AppState,
-    store::{self, persons::{NewPerson, PersonChanges}},
+    store::{
+        self,
+        persons::{NewPerson, PersonChanges},
+    },
 };
 
 /// A new person (本人). Keep it to what the support needs.
@@ -164,7 +167,8 @@ impl PersonsApi {
         let existing = store::persons::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
         let body = body.0;
         let mut errors = FieldErrors::default();
-        let display_name = errors.check("display_name", body.display_name.as_deref().map(DisplayName::parse).transpose());
+        let display_name =
+            errors.check("display_name", body.display_name.as_deref().map(DisplayName::parse).transpose());
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
         let (Some(display_name), Some(zone)) = (display_name, zone) else { return Err(errors.into()) };
         let today = state.today_in(zone.unwrap_or(stored_zone(&existing.timezone)?));

@@ -37,11 +37,7 @@ const GENERATED_KEY_BYTES: usize = 32;
 
 impl KeyRing {
     pub fn from_secret(kid: String, secret: &[u8]) -> Self {
-        Self {
-            kid,
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-        }
+        Self { kid, encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
     }
 
     /// The configured secret if there is one; otherwise the key kept in the database,
@@ -75,9 +71,8 @@ impl KeyRing {
     }
 
     fn from_stored(stored: signing_key::Model) -> Result<Self, KeyRingError> {
-        let secret = STANDARD
-            .decode(stored.secret.as_bytes())
-            .map_err(|_| KeyRingError::Corrupt { kid: stored.kid.clone() })?;
+        let secret =
+            STANDARD.decode(stored.secret.as_bytes()).map_err(|_| KeyRingError::Corrupt { kid: stored.kid.clone() })?;
         Ok(Self::from_secret(stored.kid, &secret))
     }
 

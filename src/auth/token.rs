@@ -65,9 +65,7 @@ impl KeyRing {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.validate_exp = false;
         validation.validate_nbf = false;
-        let claims = decode::<Claims>(token, self.decoding(), &validation)
-            .map_err(|_| TokenError::Invalid)?
-            .claims;
+        let claims = decode::<Claims>(token, self.decoding(), &validation).map_err(|_| TokenError::Invalid)?.claims;
         let now = now.timestamp();
         if claims.exp + LEEWAY_SECONDS <= now {
             return Err(TokenError::Expired);

@@ -16,10 +16,7 @@ impl DisplayName {
         }
         let length = trimmed.chars().count();
         if length > Self::MAX_CHARS {
-            return Err(Invalid::new(format!(
-                "must be at most {} characters (got {length})",
-                Self::MAX_CHARS
-            )));
+            return Err(Invalid::new(format!("must be at most {} characters (got {length})", Self::MAX_CHARS)));
         }
         if trimmed.chars().any(char::is_control) {
             return Err(Invalid::new("must not contain control characters"));

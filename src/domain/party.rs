@@ -57,10 +57,9 @@ impl PartyRole {
     /// Checks a party's organisation (given by its kind, if any) against what the role allows.
     pub fn check_organization(self, organization: Option<OrganizationKind>) -> Result<(), Invalid> {
         match (self.organization_requirement(), organization) {
-            (OrganizationRequirement::Required(_), None) => Err(Invalid::new(format!(
-                "a {} party must belong to an organisation",
-                self.as_str()
-            ))),
+            (OrganizationRequirement::Required(_), None) => {
+                Err(Invalid::new(format!("a {} party must belong to an organisation", self.as_str())))
+            }
             (OrganizationRequirement::Required(Some(expected)), Some(kind))
             | (OrganizationRequirement::Optional(expected), Some(kind))
                 if kind != expected =>
@@ -72,10 +71,9 @@ impl PartyRole {
                     kind.as_str()
                 )))
             }
-            (OrganizationRequirement::Forbidden, Some(_)) => Err(Invalid::new(format!(
-                "a {} party does not belong to an organisation",
-                self.as_str()
-            ))),
+            (OrganizationRequirement::Forbidden, Some(_)) => {
+                Err(Invalid::new(format!("a {} party does not belong to an organisation", self.as_str())))
+            }
             _ => Ok(()),
         }
     }
@@ -85,10 +83,7 @@ impl FromStr for PartyRole {
     type Err = Invalid;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|role| role.as_str() == s)
-            .ok_or_else(|| Invalid::new(format!("unknown role {s:?}")))
+        Self::ALL.into_iter().find(|role| role.as_str() == s).ok_or_else(|| Invalid::new(format!("unknown role {s:?}")))
     }
 }
 

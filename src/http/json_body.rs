@@ -38,7 +38,10 @@ impl<T: ParseFromJSON> ParsePayload for JsonBody<T> {
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
         let data = <Vec<u8> as FromRequest>::from_request(request, body).await?;
         if data.is_empty() {
-            return Err(poem::Error::from_string("The request needs a JSON body.", poem::http::StatusCode::BAD_REQUEST));
+            return Err(poem::Error::from_string(
+                "The request needs a JSON body.",
+                poem::http::StatusCode::BAD_REQUEST,
+            ));
         }
         let value: Value = serde_json::from_slice(&data).map_err(|err| {
             poem::Error::from_string(format!("The body is not valid JSON: {err}."), poem::http::StatusCode::BAD_REQUEST)

@@ -56,14 +56,9 @@ impl Problem {
     pub fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = self.to_json_string();
-        let mut response = Response::builder()
-            .status(status)
-            .content_type(PROBLEM_CONTENT_TYPE)
-            .body(body);
+        let mut response = Response::builder().status(status).content_type(PROBLEM_CONTENT_TYPE).body(body);
         if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -13,7 +13,9 @@ fn request_id(req: &Request) -> String {
     req.headers()
         .get(REQUEST_ID_HEADER)
         .and_then(|value| value.to_str().ok())
-        .filter(|id| !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .filter(|id| {
+            !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
@@ -28,7 +30,11 @@ pub async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Re
             Ok(response) => response.into_response(),
             Err(err) => err.into_response(),
         };
-        tracing::info!(status = response.status().as_u16(), latency_ms = started.elapsed().as_millis() as u64, "request");
+        tracing::info!(
+            status = response.status().as_u16(),
+            latency_ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
         if let Ok(value) = HeaderValue::from_str(&id) {
             response.headers_mut().insert(REQUEST_ID_HEADER, value);
         }

@@ -18,7 +18,11 @@ pub struct OrganizationChanges {
     pub zone: Option<Zone>,
 }
 
-pub async fn insert(db: &impl ConnectionTrait, new: NewOrganization, now: DateTime<Utc>) -> Result<organization::Model, DbErr> {
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    new: NewOrganization,
+    now: DateTime<Utc>,
+) -> Result<organization::Model, DbErr> {
     organization::ActiveModel {
         id: Set(new_id()),
         kind: Set(new.kind.as_str().to_owned()),

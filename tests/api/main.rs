@@ -1,1 +1,54 @@
-fn main() {}
+//! One integration-test binary. Every case runs on SQLite, and again on PostgreSQL when
+//! `TSUNAGU_TEST_POSTGRES_URL` is set; each run gets its own fresh database.
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod health;
+mod me;
+mod migrations;
+mod openapi;
+mod organizations;
+mod parties;
+mod persons;
+mod problems;
+
+use helpers::{run_case, Backend, Case, POSTGRES_URL_VAR};
+use libtest_mimic::{Arguments, Trial};
+
+fn main() {
+    let args = Arguments::from_args();
+    let postgres_url = std::env::var(POSTGRES_URL_VAR).ok().filter(|url| !url.is_empty());
+    if postgres_url.is_none() {
+        println!(
+            "note: {POSTGRES_URL_VAR} is not set, so the PostgreSQL half of this suite is skipped \
+             (listed as ignored). Set it, e.g. to postgres://postgres@127.0.0.1:5432/postgres, to run it."
+        );
+    }
+    let suites: &[&[Case]] = &[
+        auth::TESTS,
+        cli::TESTS,
+        health::TESTS,
+        me::TESTS,
+        migrations::TESTS,
+        openapi::TESTS,
+        organizations::TESTS,
+        parties::TESTS,
+        persons::TESTS,
+        problems::TESTS,
+    ];
+    let mut trials = Vec::new();
+    for case in suites.iter().flat_map(|suite| suite.iter()) {
+        trials.push(Trial::test(format!("sqlite::{}", case.name()), move || run_case(case, Backend::Sqlite)));
+        let url = postgres_url.clone();
+        trials.push(
+            Trial::test(format!("postgres::{}", case.name()), move || {
+                let url = url.ok_or_else(|| format!("{POSTGRES_URL_VAR} is not set"))?;
+                run_case(case, Backend::Postgres(url))
+            })
+            .with_ignored_flag(postgres_url.is_none()),
+        );
+    }
+    libtest_mimic::run(&args, trials).exit();
+}

@@ -1,0 +1,150 @@
+use std::{process::Stdio, time::Duration};
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::Command,
+};
+
+use crate::{cases, helpers::TestApp};
+
+pub const TESTS: &[crate::helpers::Case] = cases![
+    the_token_command_mints_an_admin_token_the_server_accepts,
+    the_token_command_mints_a_party_token_from_the_stored_party,
+    the_token_command_names_a_missing_party,
+    a_bad_address_fails_with_one_clear_line,
+    an_unreachable_database_fails_with_one_clear_line,
+    serve_stops_gracefully_on_sigterm_and_logs_no_personal_data,
+];
+
+const BINARY: &str = env!("CARGO_BIN_EXE_tsunagu");
+
+/// The binary with a clean environment: only what the test gives it.
+fn tsunagu(database_url: &str) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .kill_on_drop(true);
+    command
+}
+
+async fn run(command: &mut Command) -> (bool, String, String) {
+    let output = tokio::time::timeout(Duration::from_secs(60), command.output())
+        .await
+        .expect("the command finishes")
+        .expect("the command runs");
+    (output.status.success(), String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap())
+}
+
+async fn the_token_command_mints_an_admin_token_the_server_accepts(app: TestApp) {
+    let (ok, stdout, stderr) =
+        run(tsunagu(&app.database_url).args(["token", "--role", "admin", "--subject", "alice"])).await;
+    assert!(ok, "{stderr}");
+    // Only the token: one line, three dot-separated parts.
+    let token = stdout.trim_end_matches('\n');
+    assert!(!token.contains('\n') && token.split('.').count() == 3, "{stdout:?}");
+    let response = app.get("/me", token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let me: Value = response.json().await.unwrap();
+    assert_eq!(me["subject"], "alice");
+    assert_eq!(me["role"], "admin");
+    assert_eq!(app.get("/persons", token).await.status(), StatusCode::OK);
+}
+
+async fn the_token_command_mints_a_party_token_from_the_stored_party(app: TestApp) {
+    let facility = app.create_organization("rehab_facility").await;
+    let staff = app.create_party(json!({"role": "staff", "display_name": "Sato", "organization_id": facility})).await;
+    let (ok, stdout, stderr) = run(tsunagu(&app.database_url).args(["token", "--party", &staff])).await;
+    assert!(ok, "{stderr}");
+    let me: Value = app.get("/me", stdout.trim()).await.json().await.unwrap();
+    assert_eq!(me["role"], "staff");
+    assert_eq!(me["subject"], staff.as_str());
+    assert_eq!(me["organization_id"], facility.as_str());
+    assert_eq!(me["party"]["display_name"], "Sato");
+}
+
+async fn the_token_command_names_a_missing_party(app: TestApp) {
+    let missing = uuid::Uuid::new_v4().to_string();
+    let (ok, stdout, stderr) = run(tsunagu(&app.database_url).args(["token", "--party", &missing])).await;
+    assert!(!ok);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains(&format!("no party with id {missing}")), "{stderr}");
+}
+
+fn assert_one_clear_line(stderr: &str, expected: &str) {
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one line, got {stderr:?}");
+    assert!(lines[0].starts_with("tsunagu: ") && lines[0].contains(expected), "{stderr:?}");
+    assert!(!stderr.contains("panicked"), "{stderr:?}");
+}
+
+async fn a_bad_address_fails_with_one_clear_line(app: TestApp) {
+    let (ok, _, stderr) = run(tsunagu(&app.database_url).env("TSUNAGU_ADDR", "nonsense").arg("serve")).await;
+    assert!(!ok);
+    assert_one_clear_line(&stderr, "TSUNAGU_ADDR=\"nonsense\"");
+}
+
+async fn an_unreachable_database_fails_with_one_clear_line(_app: TestApp) {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    let url = "postgres://tsunagu:hunter2hunter2@127.0.0.1:1/tsunagu";
+    let (ok, _, stderr) = run(tsunagu(url).env("TSUNAGU_ADDR", "127.0.0.1:0").arg("serve")).await;
+    assert!(!ok);
+    assert_one_clear_line(&stderr, "cannot open the database at postgres://tsunagu:***@127.0.0.1:1/tsunagu");
+    assert!(!stderr.contains("hunter2"), "the password leaked: {stderr}");
+}
+
+async fn serve_stops_gracefully_on_sigterm_and_logs_no_personal_data(app: TestApp) {
+    let mut child = tsunagu(&app.database_url)
+        .env("TSUNAGU_ADDR", "127.0.0.1:0")
+        .env("TSUNAGU_LOG_FORMAT", "json")
+        .arg("serve")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut log = Vec::new();
+    let addr = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            log.push(line.clone());
+            let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+            if entry["fields"]["message"] == "serving" {
+                return entry["fields"]["addr"].as_str().unwrap().to_owned();
+            }
+        }
+        panic!("serve exited before serving: {log:?}");
+    })
+    .await
+    .expect("serve reports its address");
+
+    // Served by the child, with a token the test minted against the same database.
+    let token = app.token("admin", "carer");
+    let name = "Distinctive-Name-Kazuo";
+    let created = app
+        .client
+        .post(format!("http://{addr}/api/v1/persons"))
+        .bearer_auth(&token)
+        .json(&json!({"display_name": name, "birth_date": "1990-04-01"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+
+    let pid = child.id().expect("a running child").to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
+    assert!(killed.success());
+    let status =
+        tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("serve stops after SIGTERM").unwrap();
+    assert!(status.success(), "serve exited with {status}");
+
+    while let Some(line) = lines.next_line().await.unwrap() {
+        log.push(line);
+    }
+    let log = log.join("\n");
+    assert!(log.contains("\"status\":201"), "the request was logged: {log}");
+    for secret in [token.as_str(), name, "1990-04-01"] {
+        assert!(!log.contains(secret), "{secret:?} reached the log");
+    }
+}

@@ -1,0 +1,245 @@
+use std::{future::Future, pin::Pin, sync::Arc};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use futures::FutureExt;
+use reqwest::{header, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tsunagu::{
+    auth::Claims,
+    clock::ManualClock,
+    config::{Config, DatabaseUrl},
+    startup::Application,
+    state::AppState,
+};
+
+pub const POSTGRES_URL_VAR: &str = "TSUNAGU_TEST_POSTGRES_URL";
+
+pub type TestFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// One test, written once, run against each database.
+pub struct Case {
+    pub module: &'static str,
+    pub test: &'static str,
+    pub run: fn(TestApp) -> TestFuture,
+}
+
+impl Case {
+    pub fn name(&self) -> String {
+        let module = self.module.rsplit("::").next().unwrap_or(self.module);
+        format!("{module}::{}", self.test)
+    }
+}
+
+/// `pub const TESTS: &[Case] = cases![a, b];` registers `async fn a(app: TestApp)` and `b`.
+/// A test function left out of the list is dead code, which clippy refuses.
+#[macro_export]
+macro_rules! cases {
+    ($($test:ident),+ $(,)?) => {
+        &[$($crate::helpers::Case {
+            module: module_path!(),
+            test: stringify!($test),
+            run: |app| Box::pin($test(app)),
+        }),+]
+    };
+}
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    /// The URL of a server where the test may create and drop databases.
+    Postgres(String),
+}
+
+/// A database made for one test and removed after it.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    async fn create(backend: &Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("create a temporary directory");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("tsunagu.db").display());
+                Self { url, _dir: Some(dir), postgres: None }
+            }
+            Backend::Postgres(server_url) => {
+                let name = format!("tsunagu_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = sea_orm::Database::connect(server_url.as_str())
+                    .await
+                    .unwrap_or_else(|err| panic!("cannot reach PostgreSQL at {POSTGRES_URL_VAR}: {err}"));
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create the test database");
+                admin.close().await.ok();
+                let mut url = url::Url::parse(server_url).expect("a valid PostgreSQL URL");
+                url.set_path(&name);
+                Self { url: url.to_string(), _dir: None, postgres: Some((server_url.clone(), name)) }
+            }
+        }
+    }
+
+    async fn remove(self) {
+        if let Some((server_url, name)) = self.postgres {
+            if let Ok(admin) = sea_orm::Database::connect(server_url.as_str()).await {
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                admin.close().await.ok();
+            }
+        }
+    }
+}
+
+/// Builds a runtime, a database and a server for one case, runs it, and cleans up even on failure.
+pub fn run_case(case: &Case, backend: Backend) -> Result<(), libtest_mimic::Failed> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| format!("cannot build a runtime: {err}"))?;
+    runtime.block_on(async move {
+        let database = TestDatabase::create(&backend).await;
+        let app = spawn_app(&database.url).await;
+        let outcome = std::panic::AssertUnwindSafe((case.run)(app)).catch_unwind().await;
+        database.remove().await;
+        outcome.map_err(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "the test panicked".to_owned());
+            libtest_mimic::Failed::from(message)
+        })
+    })
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub database_url: String,
+    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub state: AppState,
+}
+
+pub async fn spawn_app(database_url: &str) -> TestApp {
+    let config = Config {
+        database_url: DatabaseUrl::parse(database_url).expect("a test database URL"),
+        addr: "127.0.0.1:0".parse().expect("a socket address"),
+        jwt_secret: None,
+        tick: std::time::Duration::from_secs(30),
+    };
+    let clock = ManualClock::new(Utc::now().trunc_subsecs(0));
+    let app = Application::build(&config, Arc::new(clock.clone())).await.expect("the application builds");
+    let address = format!("http://{}", app.addr());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    TestApp {
+        address,
+        database_url: database_url.to_owned(),
+        client: reqwest::Client::builder().build().expect("an HTTP client"),
+        clock,
+        state,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.address)
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        use tsunagu::clock::Clock;
+        self.clock.now()
+    }
+
+    /// A token signed with the server's key, as `tsunagu token` would mint it.
+    pub fn token(&self, role: &str, subject: &str) -> String {
+        let claims = Claims {
+            sub: subject.to_owned(),
+            role: role.to_owned(),
+            org: None,
+            exp: (self.now() + chrono::Duration::hours(1)).timestamp(),
+            nbf: None,
+            iat: Some(self.now().timestamp()),
+        };
+        self.state.keys.mint(&claims).expect("mint a token")
+    }
+
+    pub fn admin(&self) -> String {
+        self.token("admin", "test-admin")
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("GET")
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client.post(self.url(path)).bearer_auth(token).json(body).send().await.expect("POST")
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client.patch(self.url(path)).bearer_auth(token).json(body).send().await.expect("PATCH")
+    }
+
+    /// Creates something as admin and returns the stored representation.
+    pub async fn create(&self, path: &str, body: Value) -> Value {
+        let response = self.post(path, &self.admin(), &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "creating {path} with {body}");
+        response.json().await.expect("a JSON body")
+    }
+
+    pub async fn create_organization(&self, kind: &str) -> String {
+        let org = self.create("/organizations", json!({"kind": kind, "name": format!("A {kind}")})).await;
+        id_of(&org)
+    }
+
+    pub async fn create_party(&self, body: Value) -> String {
+        id_of(&self.create("/parties", body).await)
+    }
+
+    /// Rows in a table, read straight from the database.
+    pub async fn count(&self, table: &str) -> i64 {
+        let backend = self.state.db.get_database_backend();
+        let row = self
+            .state
+            .db
+            .query_one(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}")))
+            .await
+            .expect("count rows")
+            .expect("a count");
+        row.try_get::<i64>("", "n").expect("a number")
+    }
+}
+
+pub fn id_of(value: &Value) -> String {
+    value["id"].as_str().unwrap_or_else(|| panic!("no id in {value}")).to_owned()
+}
+
+/// Asserts an RFC 9457 problem response with `status` and returns its document.
+pub async fn assert_problem(response: Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status, "status of {}", response.url());
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let problem: Value = response.json().await.expect("a JSON problem document");
+    assert_eq!(problem["status"], status.as_u16(), "{problem}");
+    assert!(problem["title"].is_string(), "{problem}");
+    assert!(problem["type"].is_string(), "{problem}");
+    problem
+}
+
+/// The fields a 422 problem names.
+pub fn refused_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
