@@ -69,6 +69,8 @@ pub enum CliError {
     Keys(#[from] KeyRingError),
     #[error("no party with id {0}")]
     NoSuchParty(Uuid),
+    #[error("give either --role with --subject, or --party")]
+    TokenSubject,
     #[error("cannot read the party: {0}")]
     Lookup(sea_orm::DbErr),
     #[error("cannot sign the token: {0}")]
@@ -116,8 +118,8 @@ async fn mint_token(config: &Config, args: TokenArgs, clock: &dyn Clock) -> Resu
             (party.id.to_string(), role, party.organization_id)
         }
         (None, Some(role), Some(subject)) => (subject, role.as_str().to_owned(), None),
-        // clap's argument group makes this unreachable; say so plainly if it ever is not.
-        _ => return Err(CliError::Config(ConfigError::NotUnicode { name: "token arguments" })),
+        // clap's argument group rules this out; say so plainly if it ever does not.
+        _ => return Err(CliError::TokenSubject),
     };
     let claims = Claims {
         sub,
