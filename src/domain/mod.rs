@@ -1,12 +1,18 @@
 //! The domain: plain Rust, no I/O and no framework types, so it reads like the brief.
 
+pub mod access;
+mod consent;
 mod language;
 mod name;
 mod organization;
 mod party;
 mod quiet_hours;
+mod text_enum;
 mod zone;
 
+use text_enum::text_enum;
+
+pub use consent::{Relationship, Scope, ScopeKind};
 pub use language::Language;
 pub use name::DisplayName;
 pub use organization::OrganizationKind;

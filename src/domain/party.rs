@@ -1,16 +1,15 @@
-use std::str::FromStr;
+use super::{text_enum, Invalid, OrganizationKind};
 
-use super::{Invalid, OrganizationKind};
-
-/// The role of an account that can sign in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PartyRole {
-    Admin,
-    Staff,
-    Lawyer,
-    Family,
-    Probation,
-    Person,
+text_enum! {
+    /// The role of an account that can sign in.
+    pub enum PartyRole ("role") {
+        Admin = "admin",
+        Staff = "staff",
+        Lawyer = "lawyer",
+        Family = "family",
+        Probation = "probation",
+        Person = "person",
+    }
 }
 
 /// Whether a party of a role belongs to an organisation, and of which kind.
@@ -25,26 +24,6 @@ pub enum OrganizationRequirement {
 }
 
 impl PartyRole {
-    pub const ALL: [PartyRole; 6] = [
-        PartyRole::Admin,
-        PartyRole::Staff,
-        PartyRole::Lawyer,
-        PartyRole::Family,
-        PartyRole::Probation,
-        PartyRole::Person,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PartyRole::Admin => "admin",
-            PartyRole::Staff => "staff",
-            PartyRole::Lawyer => "lawyer",
-            PartyRole::Family => "family",
-            PartyRole::Probation => "probation",
-            PartyRole::Person => "person",
-        }
-    }
-
     pub fn organization_requirement(self) -> OrganizationRequirement {
         match self {
             PartyRole::Staff => OrganizationRequirement::Required(None),
@@ -79,14 +58,6 @@ impl PartyRole {
     }
 }
 
-impl FromStr for PartyRole {
-    type Err = Invalid;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|role| role.as_str() == s).ok_or_else(|| Invalid::new(format!("unknown role {s:?}")))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,7 +65,7 @@ mod tests {
 
     #[test]
     fn round_trips_through_its_text_form() {
-        for role in PartyRole::ALL {
+        for &role in PartyRole::ALL {
             assert_eq!(role.as_str().parse::<PartyRole>(), Ok(role));
         }
         assert!("root".parse::<PartyRole>().is_err());
@@ -103,7 +74,7 @@ mod tests {
     #[test]
     fn staff_need_an_organisation_of_any_kind() {
         assert!(PartyRole::Staff.check_organization(None).is_err());
-        for kind in OrganizationKind::ALL {
+        for &kind in OrganizationKind::ALL {
             assert!(PartyRole::Staff.check_organization(Some(kind)).is_ok());
         }
     }

@@ -1,0 +1,204 @@
+//! Who may see and do what with a person's record. One decision function, called by every
+//! endpoint that touches a person; the handlers gather the facts, this decides.
+
+use uuid::Uuid;
+
+use super::{PartyRole, Scope};
+
+/// What a caller asks to do with one person's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    ReadPerson,
+    UpdatePerson,
+    ReadPlacements,
+    ManagePlacements,
+    ReadLinks,
+    /// Create links, widen or change consent, revoke: the person's facility and admins.
+    ManageLinks,
+    /// Narrow or revoke consent: also the person themself.
+    NarrowConsent,
+}
+
+/// The caller as the policy needs to know them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub role: PartyRole,
+    pub party_id: Option<Uuid>,
+    pub organization_id: Option<Uuid>,
+    /// For a caller who is a person: which person they are.
+    pub person_id: Option<Uuid>,
+}
+
+/// An active, unexpired link the caller holds to the person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldLink {
+    pub link_id: Uuid,
+    pub scope: Scope,
+}
+
+/// What is true of the person, as far as it bears on this caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonFacts {
+    pub person_id: Uuid,
+    /// Organisations the person is placed at today.
+    pub current_placements: Vec<Uuid>,
+    /// The caller's active link to the person, if they hold one.
+    pub held_link: Option<HeldLink>,
+}
+
+/// Why a caller can see a person at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    Admin,
+    /// Staff of an organisation the person is placed at today.
+    Facility,
+    /// The person themself.
+    Themself,
+    /// A party with an active link, within its consent scope.
+    Linked(HeldLink),
+}
+
+impl Standing {
+    /// The kinds of milestone this caller may see.
+    pub fn scope(&self) -> Scope {
+        match self {
+            Standing::Admin | Standing::Facility | Standing::Themself => Scope::everything(),
+            Standing::Linked(link) => link.scope.clone(),
+        }
+    }
+
+    /// Whether this caller sees every link of the person, or only their own.
+    pub fn sees_all_links(&self) -> bool {
+        !matches!(self, Standing::Linked(_))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Allowed(Standing),
+    /// The caller can see the person but may not do this.
+    Forbidden,
+    /// The caller cannot see the person: answered exactly like a person that does not exist.
+    Invisible,
+}
+
+pub fn standing(caller: &Caller, facts: &PersonFacts) -> Option<Standing> {
+    match caller.role {
+        PartyRole::Admin => Some(Standing::Admin),
+        PartyRole::Person if caller.person_id == Some(facts.person_id) => Some(Standing::Themself),
+        PartyRole::Staff
+            if caller.organization_id.is_some_and(|org| facts.current_placements.contains(&org)) =>
+        {
+            Some(Standing::Facility)
+        }
+        // A party without a stored record holds no links and sees nothing.
+        _ if caller.party_id.is_some() => facts.held_link.clone().map(Standing::Linked),
+        _ => None,
+    }
+}
+
+pub fn decide(caller: &Caller, facts: &PersonFacts, action: Action) -> Decision {
+    let Some(standing) = standing(caller, facts) else {
+        return Decision::Invisible;
+    };
+    let allowed = match action {
+        Action::ReadPerson | Action::ReadPlacements | Action::ReadLinks => true,
+        Action::UpdatePerson | Action::ManagePlacements | Action::ManageLinks => {
+            matches!(standing, Standing::Admin | Standing::Facility)
+        }
+        Action::NarrowConsent => matches!(standing, Standing::Admin | Standing::Facility | Standing::Themself),
+    };
+    if allowed {
+        Decision::Allowed(standing)
+    } else {
+        Decision::Forbidden
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Relationship, ScopeKind};
+
+    const ACTIONS: [Action; 7] = [
+        Action::ReadPerson,
+        Action::UpdatePerson,
+        Action::ReadPlacements,
+        Action::ManagePlacements,
+        Action::ReadLinks,
+        Action::ManageLinks,
+        Action::NarrowConsent,
+    ];
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    fn caller(role: PartyRole, organization_id: Option<Uuid>, person_id: Option<Uuid>) -> Caller {
+        Caller { role, party_id: Some(id(100)), organization_id, person_id }
+    }
+
+    fn facts(held_link: Option<HeldLink>) -> PersonFacts {
+        PersonFacts { person_id: id(1), current_placements: vec![id(10)], held_link }
+    }
+
+    fn family_link() -> HeldLink {
+        HeldLink { link_id: id(50), scope: Relationship::Family.default_scope() }
+    }
+
+    #[test]
+    fn admins_may_do_everything() {
+        for action in ACTIONS {
+            assert_eq!(decide(&caller(PartyRole::Admin, None, None), &facts(None), action), Decision::Allowed(Standing::Admin));
+        }
+    }
+
+    #[test]
+    fn staff_see_only_persons_placed_at_their_organisation_today() {
+        let own = caller(PartyRole::Staff, Some(id(10)), None);
+        let other = caller(PartyRole::Staff, Some(id(11)), None);
+        for action in ACTIONS {
+            assert_eq!(decide(&own, &facts(None), action), Decision::Allowed(Standing::Facility));
+            assert_eq!(decide(&other, &facts(None), action), Decision::Invisible);
+        }
+    }
+
+    #[test]
+    fn linked_parties_read_within_their_scope_and_change_nothing() {
+        for role in [PartyRole::Family, PartyRole::Lawyer, PartyRole::Probation] {
+            let linked = caller(role, None, None);
+            assert_eq!(
+                decide(&linked, &facts(Some(family_link())), Action::ReadPerson),
+                Decision::Allowed(Standing::Linked(family_link()))
+            );
+            for action in [Action::UpdatePerson, Action::ManagePlacements, Action::ManageLinks, Action::NarrowConsent] {
+                assert_eq!(decide(&linked, &facts(Some(family_link())), action), Decision::Forbidden);
+            }
+            for action in ACTIONS {
+                assert_eq!(decide(&linked, &facts(None), action), Decision::Invisible);
+            }
+        }
+        let standing = standing(&caller(PartyRole::Family, None, None), &facts(Some(family_link()))).unwrap();
+        assert!(!standing.scope().contains(ScopeKind::Lapse));
+        assert!(!standing.sees_all_links());
+    }
+
+    #[test]
+    fn a_person_sees_themself_may_narrow_consent_and_sees_no_one_else() {
+        let me = caller(PartyRole::Person, None, Some(id(1)));
+        let someone_else = caller(PartyRole::Person, None, Some(id(2)));
+        assert_eq!(decide(&me, &facts(None), Action::ReadLinks), Decision::Allowed(Standing::Themself));
+        assert_eq!(decide(&me, &facts(None), Action::NarrowConsent), Decision::Allowed(Standing::Themself));
+        assert_eq!(decide(&me, &facts(None), Action::ManageLinks), Decision::Forbidden);
+        assert_eq!(decide(&me, &facts(None), Action::UpdatePerson), Decision::Forbidden);
+        for action in ACTIONS {
+            assert_eq!(decide(&someone_else, &facts(None), action), Decision::Invisible);
+        }
+    }
+
+    #[test]
+    fn a_caller_without_a_stored_party_sees_nothing() {
+        let ghost = Caller { role: PartyRole::Family, party_id: None, organization_id: None, person_id: None };
+        assert_eq!(decide(&ghost, &facts(Some(family_link())), Action::ReadPerson), Decision::Invisible);
+    }
+}

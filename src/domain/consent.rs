@@ -1,0 +1,146 @@
+//! Consent: which kinds of a person's milestones a linked party may see and be alerted about.
+
+use std::collections::BTreeSet;
+
+use super::{text_enum, Invalid, PartyRole};
+
+text_enum! {
+    /// A kind of information a link's consent can cover: the milestone kinds, and lapses.
+    pub enum ScopeKind ("scope kind") {
+        Bail = "bail",
+        Release = "release",
+        EmploymentSupportWindow = "employment_support_window",
+        ProgramEnrollment = "program_enrollment",
+        /// The most sensitive kind: shared outside the person's facility only with explicit consent.
+        Lapse = "lapse",
+    }
+}
+
+/// The set of kinds a link's consent covers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scope(BTreeSet<ScopeKind>);
+
+impl Scope {
+    pub fn new(kinds: impl IntoIterator<Item = ScopeKind>) -> Self {
+        Self(kinds.into_iter().collect())
+    }
+
+    pub fn everything() -> Self {
+        Self::new(ScopeKind::ALL.iter().copied())
+    }
+
+    pub fn contains(&self, kind: ScopeKind) -> bool {
+        self.0.contains(&kind)
+    }
+
+    /// Whether every kind in `self` is also in `wider`: a change to `self` from `wider` only narrows.
+    pub fn is_within(&self, wider: &Scope) -> bool {
+        self.0.is_subset(&wider.0)
+    }
+
+    pub fn kinds(&self) -> impl Iterator<Item = ScopeKind> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// The stored form: kinds in a fixed order, comma-separated (`bail,release`).
+    pub fn to_text(&self) -> String {
+        self.kinds().map(ScopeKind::as_str).collect::<Vec<_>>().join(",")
+    }
+
+    pub fn from_text(text: &str) -> Result<Self, Invalid> {
+        text.split(',').filter(|part| !part.is_empty()).map(str::parse).collect::<Result<BTreeSet<_>, _>>().map(Self)
+    }
+}
+
+text_enum! {
+    /// How a party relates to a person.
+    pub enum Relationship ("relationship") {
+        Lawyer = "lawyer",
+        Family = "family",
+        FacilityStaff = "facility_staff",
+        ProbationOfficer = "probation_officer",
+        Supporter = "supporter",
+    }
+}
+
+impl Relationship {
+    /// What a link covers when no scope is given. Lapses only ever for the person's facility:
+    /// anyone else sees them only when the scope names them explicitly.
+    pub fn default_scope(self) -> Scope {
+        use ScopeKind::*;
+        match self {
+            Relationship::FacilityStaff => Scope::everything(),
+            Relationship::Family => Scope::new([Bail, Release, EmploymentSupportWindow, ProgramEnrollment]),
+            Relationship::Lawyer => Scope::new([Bail, Release]),
+            Relationship::ProbationOfficer => Scope::new([Release, EmploymentSupportWindow, ProgramEnrollment]),
+            Relationship::Supporter => Scope::new([EmploymentSupportWindow, ProgramEnrollment]),
+        }
+    }
+
+    /// Whether a party of `role` can hold a link of this relationship.
+    pub fn check_role(self, role: PartyRole) -> Result<(), Invalid> {
+        let fits = match self {
+            Relationship::Lawyer => role == PartyRole::Lawyer,
+            Relationship::Family => role == PartyRole::Family,
+            Relationship::FacilityStaff => role == PartyRole::Staff,
+            Relationship::ProbationOfficer => role == PartyRole::Probation,
+            Relationship::Supporter => matches!(role, PartyRole::Family | PartyRole::Staff),
+        };
+        if fits {
+            Ok(())
+        } else {
+            Err(Invalid::new(format!("a {} party cannot be linked as {}", role.as_str(), self.as_str())))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn only_facility_staff_see_lapses_by_default() {
+        for &relationship in Relationship::ALL {
+            let sees_lapses = relationship.default_scope().contains(ScopeKind::Lapse);
+            assert_eq!(sees_lapses, relationship == Relationship::FacilityStaff, "{relationship}");
+        }
+    }
+
+    #[test]
+    fn relationships_fit_roles() {
+        assert!(Relationship::Lawyer.check_role(PartyRole::Lawyer).is_ok());
+        assert!(Relationship::Lawyer.check_role(PartyRole::Family).is_err());
+        assert!(Relationship::FacilityStaff.check_role(PartyRole::Staff).is_ok());
+        assert!(Relationship::ProbationOfficer.check_role(PartyRole::Probation).is_ok());
+        assert!(Relationship::Supporter.check_role(PartyRole::Family).is_ok());
+        for &relationship in Relationship::ALL {
+            assert!(relationship.check_role(PartyRole::Admin).is_err());
+            assert!(relationship.check_role(PartyRole::Person).is_err());
+        }
+    }
+
+    #[test]
+    fn unknown_kinds_are_refused() {
+        assert!(Scope::from_text("bail,medical_history").is_err());
+        assert_eq!(Scope::from_text(""), Ok(Scope::default()));
+    }
+
+    fn any_scope() -> impl Strategy<Value = Scope> {
+        proptest::sample::subsequence(ScopeKind::ALL.to_vec(), 0..=ScopeKind::ALL.len()).prop_map(Scope::new)
+    }
+
+    proptest! {
+        #[test]
+        fn the_stored_form_round_trips(scope in any_scope()) {
+            prop_assert_eq!(Scope::from_text(&scope.to_text()), Ok(scope));
+        }
+
+        #[test]
+        fn within_is_the_subset_relation(a in any_scope(), b in any_scope()) {
+            let expected = a.kinds().all(|kind| b.contains(kind));
+            prop_assert_eq!(a.is_within(&b), expected);
+            prop_assert!(a.is_within(&Scope::everything()));
+        }
+    }
+}
