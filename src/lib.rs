@@ -1,6 +1,7 @@
 //! Tsunagu (つなぐ): a reentry-support tracker for people in recovery from drug dependence who
 //! are on bail or coming out of prison.
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod cli;

@@ -13,6 +13,8 @@ pub struct Model {
     /// Local time `HH:MM`; quiet hours are either both set or both absent.
     pub quiet_hours_start: Option<String>,
     pub quiet_hours_end: Option<String>,
+    /// For a `person` party: the person they are.
+    pub person_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

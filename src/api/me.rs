@@ -12,6 +12,8 @@ pub struct Me {
     pub subject: String,
     pub role: ApiPartyRole,
     pub organization_id: Option<Uuid>,
+    /// For a person: which person they are.
+    pub person_id: Option<Uuid>,
     /// The stored party the token belongs to, if any.
     pub party: Option<Party>,
 }
@@ -34,6 +36,7 @@ impl MeApi {
             subject: principal.subject,
             role: principal.role.into(),
             organization_id: principal.organization_id,
+            person_id: principal.person_id,
             party,
         }))
     }

@@ -1,16 +1,20 @@
 //! The HTTP API under `/api/v1`: thin handlers over the domain and the store.
 
+mod audit;
+mod links;
 mod me;
 mod organizations;
 mod pagination;
 mod parties;
 mod persons;
+mod placements;
 mod security;
 mod types;
 
 use poem_openapi::{OpenApiService, Tags};
 
 pub use security::BearerAuth;
+pub use types::stored_zone;
 
 pub const BASE_PATH: &str = "/api/v1";
 
@@ -20,17 +24,37 @@ pub enum ApiTags {
     Organizations,
     /// Accounts that sign in: staff, lawyers, family members, probation systems, persons, admins.
     Parties,
-    /// The persons whose reentry is tracked, holding as little as the job needs.
+    /// The persons whose reentry is tracked, holding as little as the job needs, and their placements.
     Persons,
+    /// Links between a person and the parties around them, with the consent each holds.
+    Links,
+    /// The append-only record of every read and write of a person's data.
+    Audit,
     /// The caller's own account.
     Me,
 }
 
-pub type Apis = (organizations::OrganizationsApi, parties::PartiesApi, persons::PersonsApi, me::MeApi);
+pub type Apis = (
+    organizations::OrganizationsApi,
+    parties::PartiesApi,
+    persons::PersonsApi,
+    placements::PlacementsApi,
+    links::LinksApi,
+    audit::AuditApi,
+    me::MeApi,
+);
 
 pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (organizations::OrganizationsApi, parties::PartiesApi, persons::PersonsApi, me::MeApi),
+        (
+            organizations::OrganizationsApi,
+            parties::PartiesApi,
+            persons::PersonsApi,
+            placements::PlacementsApi,
+            links::LinksApi,
+            audit::AuditApi,
+            me::MeApi,
+        ),
         "Tsunagu",
         env!("CARGO_PKG_VERSION"),
     )

@@ -55,6 +55,8 @@ pub struct PartyCreate {
     /// IANA time zone; `Asia/Tokyo` when left out.
     pub timezone: Option<String>,
     pub quiet_hours: Option<QuietHoursBody>,
+    /// Required for a `person` party, and only for one: the person they are.
+    pub person_id: Option<Uuid>,
 }
 
 /// Changes to a party; fields left out stay as they are, `quiet_hours: null` clears them.
@@ -76,6 +78,8 @@ pub struct Party {
     pub language: ApiLanguage,
     pub timezone: String,
     pub quiet_hours: Option<QuietHoursBody>,
+    /// For a `person` party: the person they are.
+    pub person_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -104,6 +108,7 @@ impl TryFrom<party::Model> for Party {
             language: stored::<Language>(&row.language)?.into(),
             timezone: row.timezone,
             quiet_hours,
+            person_id: row.person_id,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -151,11 +156,26 @@ impl PartiesApi {
         if body.organization_id.is_none() || organization_kind.is_some() {
             errors.check("organization_id", role.check_organization(organization_kind));
         }
+        match (role, body.person_id) {
+            (PartyRole::Person, None) => {
+                errors.push("person_id", Invalid::new("a person party names the person it is"))
+            }
+            (PartyRole::Person, Some(person_id)) => {
+                if store::persons::find(&state.db, person_id).await?.is_none() {
+                    errors.push("person_id", Invalid::new("no such person"));
+                } else if store::parties::find_for_person(&state.db, person_id).await?.is_some() {
+                    return Err(ApiError::Conflict("This person already has a party.".into()));
+                }
+            }
+            (_, Some(_)) => errors.push("person_id", Invalid::new("only a person party names a person")),
+            (_, None) => {}
+        }
         let (Some(display_name), Some(zone), Some(quiet_hours)) = (display_name, zone, quiet_hours) else {
             return Err(errors.into());
         };
         errors.into_result()?;
         let new = NewParty {
+            person_id: body.person_id,
             role,
             display_name,
             organization_id: body.organization_id,

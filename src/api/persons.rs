@@ -7,6 +7,7 @@ use poem_openapi::{
     types::MaybeUndefined,
     ApiResponse, Object, OpenApi,
 };
+use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::{
@@ -15,12 +16,18 @@ use super::{
     ApiTags, BearerAuth,
 };
 use crate::{
-    domain::{parse_birth_date, DisplayName, Language, Zone},
+    access::{self, audit_entry, Target},
+    domain::{
+        access::{list_visibility, Action},
+        parse_birth_date, DisplayName, Invalid, Language, PartyRole, Zone,
+    },
     http::{ApiError, FieldErrors, JsonBody},
     state::AppState,
     store::{
         self,
+        audit::Outcome,
         persons::{NewPerson, PersonChanges},
+        placements::NewPlacement,
     },
 };
 
@@ -35,6 +42,9 @@ pub struct PersonCreate {
     pub language: Option<ApiLanguage>,
     /// IANA time zone; `Asia/Tokyo` when left out. The person's dates are local dates of this zone.
     pub timezone: Option<String>,
+    /// Place the person at this organisation from today. Staff may leave it out (their own
+    /// organisation is used) or give their own; admins may give any or none.
+    pub organization_id: Option<Uuid>,
 }
 
 /// Changes to a person; fields left out stay as they are, `birth_date: null` clears it.
@@ -95,7 +105,8 @@ pub struct PersonsApi;
 impl PersonsApi {
     /// Record a person
     ///
-    /// Admins only for now.
+    /// Admins, and staff for their own organisation: a person recorded by staff is placed at
+    /// the staff member's organisation from today.
     #[oai(path = "/persons", method = "post", operation_id = "createPerson")]
     async fn create(
         &self,
@@ -103,29 +114,60 @@ impl PersonsApi {
         state: Data<&AppState>,
         body: JsonBody<PersonCreate>,
     ) -> Result<CreatePersonResponse, ApiError> {
-        auth.require_admin()?;
+        let principal = &auth.0;
+        let placement_at = match principal.role {
+            PartyRole::Admin => body.0.organization_id,
+            PartyRole::Staff => match (principal.organization_id, body.0.organization_id) {
+                (Some(own), None) => Some(own),
+                (Some(own), Some(given)) if given == own => Some(own),
+                (Some(_), Some(_)) => {
+                    return Err(ApiError::Forbidden("Staff record persons for their own organisation."))
+                }
+                (None, _) => return Err(ApiError::Forbidden("Only staff of an organisation may record persons.")),
+            },
+            _ => return Err(ApiError::Forbidden("Only admins and facility staff may record persons.")),
+        };
         let body = body.0;
         let mut errors = FieldErrors::default();
         let display_name = errors.check("display_name", DisplayName::parse(&body.display_name));
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
+        if let Some(org) = body.organization_id {
+            if store::organizations::find(&state.db, org).await?.is_none() {
+                errors.push("organization_id", Invalid::new("no such organisation"));
+            }
+        }
         let (Some(display_name), Some(zone)) = (display_name, zone) else { return Err(errors.into()) };
         let zone = zone.unwrap_or_default();
-        let birth_date = body.birth_date.map(|date| parse_birth_date(date, state.today_in(zone))).transpose();
+        let today = state.today_in(zone);
+        let birth_date = body.birth_date.map(|date| parse_birth_date(date, today)).transpose();
         let Some(birth_date) = errors.check("birth_date", birth_date) else { return Err(errors.into()) };
+        errors.into_result()?;
+
+        let now = state.clock.now();
         let new = NewPerson {
             display_name,
             birth_date,
             language: body.language.map(Language::from).unwrap_or_default(),
             zone,
         };
-        let row = store::persons::insert(&state.db, new, state.clock.now()).await?;
+        let txn = state.db.begin().await?;
+        let row = store::persons::insert(&txn, new, now).await?;
+        if let Some(organization_id) = placement_at {
+            let placement = NewPlacement { person_id: row.id, organization_id, start_on: today, end_on: None };
+            store::placements::insert(&txn, placement, zone, now).await?;
+        }
+        let entry = audit_entry(principal, "person.create", Some(row.id), None, Outcome::Allowed);
+        store::audit::record(&txn, vec![entry], now).await?;
+        txn.commit().await?;
         let location = format!("{}/persons/{}", super::BASE_PATH, row.id);
         Ok(CreatePersonResponse::Created(Json(row.try_into()?), location))
     }
 
-    /// List persons
+    /// List the persons you may see
     ///
-    /// Admins only for now. Oldest first, `limit` (1–200, default 50) per page.
+    /// Admins see everyone; staff the persons placed at their organisation today; lawyers,
+    /// family and probation the persons they hold an active link to; a person themself.
+    /// Oldest first, `limit` (1–200, default 50) per page.
     #[oai(path = "/persons", method = "get", operation_id = "listPersons")]
     async fn list(
         &self,
@@ -134,8 +176,16 @@ impl PersonsApi {
         cursor: Query<Option<Uuid>>,
         limit: Query<Option<u64>>,
     ) -> Result<Json<PersonPage>, ApiError> {
-        auth.require_admin()?;
-        let page = store::persons::list(&state.db, page_request(cursor, limit)).await?;
+        let principal = &auth.0;
+        let now = state.clock.now();
+        let visibility = list_visibility(&principal.caller());
+        let page = store::persons::list_visible(&state.db, visibility, now, page_request(cursor, limit)).await?;
+        let entries = page
+            .items
+            .iter()
+            .map(|person| audit_entry(principal, "person.list", Some(person.id), None, Outcome::Allowed))
+            .collect();
+        store::audit::record(&state.db, entries, now).await?;
         Ok(Json(PersonPage {
             items: page.items.into_iter().map(Person::try_from).collect::<Result<_, _>>()?,
             next_cursor: page.next_cursor,
@@ -144,17 +194,16 @@ impl PersonsApi {
 
     /// Get a person
     ///
-    /// Admins only for now.
+    /// Anyone who may see the person. Anyone else gets 404, as for an id that does not exist.
     #[oai(path = "/persons/:id", method = "get", operation_id = "getPerson")]
     async fn get(&self, auth: BearerAuth, state: Data<&AppState>, id: Path<Uuid>) -> Result<Json<Person>, ApiError> {
-        auth.require_admin()?;
-        let row = store::persons::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
-        Ok(Json(row.try_into()?))
+        let access = access::person(&state, &auth.0, id.0, Action::ReadPerson, "person.read", Target::Person).await?;
+        Ok(Json(access.person.try_into()?))
     }
 
     /// Change a person
     ///
-    /// Admins only for now.
+    /// Admins and the staff of the person's facility.
     #[oai(path = "/persons/:id", method = "patch", operation_id = "updatePerson")]
     async fn update(
         &self,
@@ -163,8 +212,9 @@ impl PersonsApi {
         id: Path<Uuid>,
         body: JsonBody<PersonPatch>,
     ) -> Result<Json<Person>, ApiError> {
-        auth.require_admin()?;
-        let existing = store::persons::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
+        let access =
+            access::person(&state, &auth.0, id.0, Action::UpdatePerson, "person.update", Target::Person).await?;
+        let existing = access.person;
         let body = body.0;
         let mut errors = FieldErrors::default();
         let display_name =

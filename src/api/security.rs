@@ -39,11 +39,17 @@ async fn resolve(state: &AppState, claims: Claims) -> Result<Principal, ApiError
                 tracing::debug!("bearer token disagrees with its stored party");
                 return Err(ApiError::Unauthorized);
             }
-            Ok(Principal { subject: claims.sub, role, party_id: Some(party.id), organization_id })
+            Ok(Principal {
+                subject: claims.sub,
+                role,
+                party_id: Some(party.id),
+                organization_id,
+                person_id: party.person_id,
+            })
         }
         // An admin minted with `--role admin --subject NAME` is no stored party. Any other role
         // without a stored party is let in but, holding no links or placements, sees nothing.
-        None => Ok(Principal { subject: claims.sub, role, party_id: None, organization_id: None }),
+        None => Ok(Principal { subject: claims.sub, role, party_id: None, organization_id: None, person_id: None }),
     }
 }
 

@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use crate::{
-    domain::{Invalid, Language, OrganizationKind, PartyRole, Zone},
+    domain::{Invalid, Language, OrganizationKind, PartyRole, Relationship, Scope, ScopeKind, Zone},
     http::ApiError,
 };
 
@@ -41,6 +41,20 @@ api_enum! {
 }
 
 api_enum! {
+    /// A kind of information a link's consent covers: the milestone kinds, and `lapse`.
+    ApiScopeKind <=> ScopeKind as "ScopeKind" {
+        Bail, Release, EmploymentSupportWindow, ProgramEnrollment, Lapse,
+    }
+}
+
+api_enum! {
+    /// How a party relates to a person.
+    ApiRelationship <=> Relationship as "Relationship" {
+        Lawyer, Family, FacilityStaff, ProbationOfficer, Supporter,
+    }
+}
+
+api_enum! {
     /// The language Tsunagu speaks to a person or party.
     ApiLanguage <=> Language as "Language" { Ja, En }
 }
@@ -52,4 +66,12 @@ pub fn stored<T: FromStr<Err = Invalid>>(value: &str) -> Result<T, ApiError> {
 
 pub fn stored_zone(value: &str) -> Result<Zone, ApiError> {
     stored(value)
+}
+
+pub fn scope_from_api(kinds: &[ApiScopeKind]) -> Scope {
+    Scope::new(kinds.iter().copied().map(ScopeKind::from))
+}
+
+pub fn scope_to_api(scope: &Scope) -> Vec<ApiScopeKind> {
+    scope.kinds().map(ApiScopeKind::from).collect()
 }

@@ -1,6 +1,6 @@
 use uuid::Uuid;
 
-use crate::domain::PartyRole;
+use crate::domain::{access::Caller, PartyRole};
 
 /// The caller, as established from a verified token and, for parties, the stored party.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,10 +11,22 @@ pub struct Principal {
     pub party_id: Option<Uuid>,
     /// The organisation of the stored party, never taken from the token alone.
     pub organization_id: Option<Uuid>,
+    /// For a `person` party: the person they are.
+    pub person_id: Option<Uuid>,
 }
 
 impl Principal {
     pub fn is_admin(&self) -> bool {
         self.role == PartyRole::Admin
+    }
+
+    /// The caller as the access policy sees them.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            role: self.role,
+            party_id: self.party_id,
+            organization_id: self.organization_id,
+            person_id: self.person_id,
+        }
     }
 }

@@ -86,9 +86,7 @@ pub fn standing(caller: &Caller, facts: &PersonFacts) -> Option<Standing> {
     match caller.role {
         PartyRole::Admin => Some(Standing::Admin),
         PartyRole::Person if caller.person_id == Some(facts.person_id) => Some(Standing::Themself),
-        PartyRole::Staff
-            if caller.organization_id.is_some_and(|org| facts.current_placements.contains(&org)) =>
-        {
+        PartyRole::Staff if caller.organization_id.is_some_and(|org| facts.current_placements.contains(&org)) => {
             Some(Standing::Facility)
         }
         // A party without a stored record holds no links and sees nothing.
@@ -112,6 +110,37 @@ pub fn decide(caller: &Caller, facts: &PersonFacts, action: Action) -> Decision 
         Decision::Allowed(standing)
     } else {
         Decision::Forbidden
+    }
+}
+
+/// Which persons a caller's lists may show: the same rule as [`standing`], as a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListVisibility {
+    All,
+    Only {
+        /// Persons placed today at this organisation (staff).
+        placed_at: Option<Uuid>,
+        /// Persons this party holds an active link to.
+        linked_to: Option<Uuid>,
+        /// The caller themself (a person).
+        themself: Option<Uuid>,
+    },
+    Nothing,
+}
+
+pub fn list_visibility(caller: &Caller) -> ListVisibility {
+    match (caller.role, caller.party_id) {
+        (PartyRole::Admin, _) => ListVisibility::All,
+        (PartyRole::Person, _) => match caller.person_id {
+            Some(person) => ListVisibility::Only { placed_at: None, linked_to: None, themself: Some(person) },
+            None => ListVisibility::Nothing,
+        },
+        (_, None) => ListVisibility::Nothing,
+        (role, Some(party)) => ListVisibility::Only {
+            placed_at: if role == PartyRole::Staff { caller.organization_id } else { None },
+            linked_to: Some(party),
+            themself: None,
+        },
     }
 }
 
@@ -149,7 +178,10 @@ mod tests {
     #[test]
     fn admins_may_do_everything() {
         for action in ACTIONS {
-            assert_eq!(decide(&caller(PartyRole::Admin, None, None), &facts(None), action), Decision::Allowed(Standing::Admin));
+            assert_eq!(
+                decide(&caller(PartyRole::Admin, None, None), &facts(None), action),
+                Decision::Allowed(Standing::Admin)
+            );
         }
     }
 
@@ -200,5 +232,23 @@ mod tests {
     fn a_caller_without_a_stored_party_sees_nothing() {
         let ghost = Caller { role: PartyRole::Family, party_id: None, organization_id: None, person_id: None };
         assert_eq!(decide(&ghost, &facts(Some(family_link())), Action::ReadPerson), Decision::Invisible);
+        assert_eq!(list_visibility(&ghost), ListVisibility::Nothing);
+    }
+
+    #[test]
+    fn lists_follow_the_same_rule() {
+        assert_eq!(list_visibility(&caller(PartyRole::Admin, None, None)), ListVisibility::All);
+        assert_eq!(
+            list_visibility(&caller(PartyRole::Staff, Some(id(10)), None)),
+            ListVisibility::Only { placed_at: Some(id(10)), linked_to: Some(id(100)), themself: None }
+        );
+        assert_eq!(
+            list_visibility(&caller(PartyRole::Family, None, None)),
+            ListVisibility::Only { placed_at: None, linked_to: Some(id(100)), themself: None }
+        );
+        assert_eq!(
+            list_visibility(&caller(PartyRole::Person, None, Some(id(1)))),
+            ListVisibility::Only { placed_at: None, linked_to: None, themself: Some(id(1)) }
+        );
     }
 }

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use chrono::NaiveDate;
+
 use super::{text_enum, Invalid, PartyRole};
 
 text_enum! {
@@ -49,6 +51,26 @@ impl Scope {
 
     pub fn from_text(text: &str) -> Result<Self, Invalid> {
         text.split(',').filter(|part| !part.is_empty()).map(str::parse).collect::<Result<BTreeSet<_>, _>>().map(Self)
+    }
+}
+
+/// What a link's consent covers, and until when (a local date of the person's zone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub scope: Scope,
+    pub expires_on: Option<NaiveDate>,
+}
+
+impl Consent {
+    /// Whether `self` gives no more than `wider`: no kind it lacks, no later (or missing) expiry.
+    /// Narrowing is what a person may always do to their own consent.
+    pub fn is_within(&self, wider: &Consent) -> bool {
+        let expiry_within = match (self.expires_on, wider.expires_on) {
+            (_, None) => true,
+            (None, Some(_)) => false,
+            (Some(mine), Some(theirs)) => mine <= theirs,
+        };
+        self.scope.is_within(&wider.scope) && expiry_within
     }
 }
 
@@ -128,6 +150,20 @@ mod tests {
 
     fn any_scope() -> impl Strategy<Value = Scope> {
         proptest::sample::subsequence(ScopeKind::ALL.to_vec(), 0..=ScopeKind::ALL.len()).prop_map(Scope::new)
+    }
+
+    #[test]
+    fn narrowing_never_adds_kinds_or_time() {
+        let date = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        let family = Consent { scope: Relationship::Family.default_scope(), expires_on: Some(date(31)) };
+        let narrower = Consent { scope: Scope::new([ScopeKind::Bail]), expires_on: Some(date(1)) };
+        assert!(narrower.is_within(&family));
+        assert!(!family.is_within(&narrower));
+        let with_lapse = Consent { scope: Scope::new([ScopeKind::Lapse]), expires_on: Some(date(1)) };
+        assert!(!with_lapse.is_within(&family));
+        let open_ended = Consent { expires_on: None, ..narrower.clone() };
+        assert!(!open_ended.is_within(&family));
+        assert!(narrower.is_within(&Consent { expires_on: None, ..family }));
     }
 
     proptest! {

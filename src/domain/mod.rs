@@ -12,7 +12,7 @@ mod zone;
 
 use text_enum::text_enum;
 
-pub use consent::{Relationship, Scope, ScopeKind};
+pub use consent::{Consent, Relationship, Scope, ScopeKind};
 pub use language::Language;
 pub use name::DisplayName;
 pub use organization::OrganizationKind;

@@ -1,5 +1,6 @@
 use std::{fmt, str::FromStr};
 
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::Invalid;
@@ -15,6 +16,25 @@ impl Zone {
 
     pub fn name(self) -> &'static str {
         self.0.name()
+    }
+
+    /// The local date at an instant.
+    pub fn date_at(self, instant: DateTime<Utc>) -> NaiveDate {
+        instant.with_timezone(&self.0).date_naive()
+    }
+
+    /// The instant a local date begins. Where a zone skips midnight, the first instant of the day.
+    pub fn start_of(self, date: NaiveDate) -> DateTime<Utc> {
+        let midnight = date.and_time(NaiveTime::MIN);
+        (0..24)
+            .find_map(|hour| self.0.from_local_datetime(&(midnight + Duration::hours(hour))).earliest())
+            .map(|local| local.with_timezone(&Utc))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+    }
+
+    /// The instant a local date ends: the start of the next day.
+    pub fn end_of(self, date: NaiveDate) -> DateTime<Utc> {
+        self.start_of(date + Duration::days(1))
     }
 }
 
@@ -47,6 +67,26 @@ mod tests {
     #[test]
     fn defaults_to_tokyo() {
         assert_eq!(Zone::default().name(), "Asia/Tokyo");
+    }
+
+    #[test]
+    fn a_tokyo_day_runs_from_15_00_utc_the_day_before() {
+        let zone = Zone::default();
+        let date = NaiveDate::from_ymd_opt(2026, 3, 15).unwrap();
+        assert_eq!(zone.start_of(date).to_rfc3339(), "2026-03-14T15:00:00+00:00");
+        assert_eq!(zone.end_of(date).to_rfc3339(), "2026-03-15T15:00:00+00:00");
+        assert_eq!(zone.date_at(zone.start_of(date)), date);
+        assert_eq!(zone.date_at(zone.end_of(date) - Duration::seconds(1)), date);
+    }
+
+    #[test]
+    fn a_day_that_skips_midnight_starts_at_its_first_instant() {
+        // Santiago moves its clocks from 00:00 to 01:00 on the first Sunday of September.
+        let zone: Zone = "America/Santiago".parse().unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 9, 6).unwrap();
+        let start = zone.start_of(date);
+        assert_eq!(zone.date_at(start), date);
+        assert_eq!(zone.date_at(start - Duration::seconds(1)), date - Duration::days(1));
     }
 
     #[test]

@@ -79,9 +79,21 @@ pub enum ApiError {
     #[error("invalid request")]
     Validation(Vec<FieldProblem>),
     #[error("database error: {0}")]
-    Database(#[from] sea_orm::DbErr),
+    Database(sea_orm::DbErr),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    /// A unique constraint that fires is a conflict with another request, not a server fault.
+    fn from(err: sea_orm::DbErr) -> Self {
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                ApiError::Conflict("This conflicts with an existing record.".into())
+            }
+            _ => ApiError::Database(err),
+        }
+    }
 }
 
 impl ApiError {

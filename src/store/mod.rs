@@ -1,8 +1,11 @@
 //! Persistence: reading and writing rows with sea-orm, in the same way on SQLite and PostgreSQL.
 
+pub mod audit;
+pub mod links;
 pub mod organizations;
 pub mod parties;
 pub mod persons;
+pub mod placements;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;

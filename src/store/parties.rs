@@ -13,6 +13,8 @@ pub struct NewParty {
     pub language: Language,
     pub zone: Zone,
     pub quiet_hours: Option<QuietHours>,
+    /// For a `person` party: the person they are.
+    pub person_id: Option<Uuid>,
 }
 
 #[derive(Default)]
@@ -42,6 +44,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewParty, now: DateTime<Utc>
         timezone: Set(new.zone.name().to_owned()),
         quiet_hours_start: Set(quiet_start),
         quiet_hours_end: Set(quiet_end),
+        person_id: Set(new.person_id),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -80,4 +83,10 @@ pub async fn update(
     }
     row.updated_at = Set(now);
     row.update(db).await
+}
+
+/// The party that is this person, if one exists.
+pub async fn find_for_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Option<party::Model>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    party::Entity::find().filter(party::Column::PersonId.eq(person_id)).one(db).await
 }

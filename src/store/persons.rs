@@ -1,10 +1,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::person;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
 use uuid::Uuid;
 
-use super::{new_id, page, Page, PageRequest};
-use crate::domain::{DisplayName, Language, Zone};
+use super::{links, new_id, page, placements, Page, PageRequest};
+use crate::domain::{access::ListVisibility, DisplayName, Language, Zone};
 
 pub struct NewPerson {
     pub display_name: DisplayName,
@@ -40,8 +42,22 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<person::
     person::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn list(db: &impl ConnectionTrait, request: PageRequest) -> Result<Page<person::Model>, DbErr> {
-    page(db, person::Entity::find(), person::Column::Id, request, |row| row.id).await
+/// The persons a caller may see, a page at a time.
+pub async fn list_visible(
+    db: &impl ConnectionTrait,
+    visibility: ListVisibility,
+    now: DateTime<Utc>,
+    request: PageRequest,
+) -> Result<Page<person::Model>, DbErr> {
+    let condition = match visibility {
+        ListVisibility::All => Condition::all(),
+        ListVisibility::Nothing => return Ok(Page { items: Vec::new(), next_cursor: None }),
+        ListVisibility::Only { placed_at, linked_to, themself } => Condition::any()
+            .add_option(placed_at.map(|org| person::Column::Id.in_subquery(placements::persons_placed_at(org, now))))
+            .add_option(linked_to.map(|party| person::Column::Id.in_subquery(links::persons_linked_to(party, now))))
+            .add_option(themself.map(|id| person::Column::Id.eq(id))),
+    };
+    page(db, person::Entity::find().filter(condition), person::Column::Id, request, |row| row.id).await
 }
 
 pub async fn update(

@@ -47,7 +47,7 @@ async fn each_role_belongs_to_the_right_kind_of_organisation(app: TestApp) {
     for body in refused {
         let problem =
             assert_problem(app.post("/parties", &app.admin(), &body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-        assert_eq!(refused_fields(&problem), ["organization_id"], "{body}");
+        assert!(refused_fields(&problem).contains(&"organization_id".to_owned()), "{body} → {problem}");
     }
     assert_eq!(app.count("parties").await, 0);
     for body in [

@@ -1,0 +1,21 @@
+use sea_orm::entity::prelude::*;
+
+/// One consent decision on a link: granted, changed or revoked. Never updated.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "consent_records")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub link_id: Uuid,
+    pub change: String,
+    pub scope: String,
+    pub expires_on: Option<Date>,
+    pub recorded_at: DateTimeUtc,
+    pub recorded_by: String,
+    pub recorded_by_role: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

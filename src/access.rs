@@ -1,0 +1,143 @@
+//! Object-level authorization, in one place. Every endpoint that touches a person's data asks
+//! here; this gathers the facts, lets the domain policy decide, and writes the audit log —
+//! allowed or denied — before anything is read or written.
+
+use entity::{link, person};
+use uuid::Uuid;
+
+use crate::{
+    auth::Principal,
+    domain::{
+        access::{decide, Action, Decision, HeldLink, PersonFacts, Standing},
+        PartyRole, Scope,
+    },
+    http::ApiError,
+    state::AppState,
+    store::{
+        self,
+        audit::{AuditEntry, Outcome},
+    },
+};
+
+/// What an audit line says was done.
+pub type AuditAction = &'static str;
+
+/// What, within the person's record, the caller asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The person, their placements, or all their links.
+    Person,
+    /// One link: a linked party sees only its own.
+    Link(Uuid),
+}
+
+/// Permission to act on one person's record, and why it was given.
+#[derive(Debug)]
+pub struct PersonAccess {
+    pub person: person::Model,
+    pub standing: Standing,
+}
+
+impl PersonAccess {
+    pub fn zone(&self) -> Result<crate::domain::Zone, ApiError> {
+        crate::api::stored_zone(&self.person.timezone)
+    }
+}
+
+pub fn audit_entry(
+    principal: &Principal,
+    action: AuditAction,
+    person_id: Option<Uuid>,
+    resource_id: Option<Uuid>,
+    outcome: Outcome,
+) -> AuditEntry {
+    AuditEntry {
+        actor: principal.party_id.map(|id| id.to_string()).unwrap_or_else(|| principal.subject.clone()),
+        actor_role: principal.role,
+        action,
+        person_id,
+        resource_id,
+        outcome,
+    }
+}
+
+/// Decides whether `principal` may do `action` on the person, and audits the decision.
+///
+/// A person the caller may not see answers exactly like one that does not exist.
+pub async fn person(
+    state: &AppState,
+    principal: &Principal,
+    person_id: Uuid,
+    action: Action,
+    audit_action: AuditAction,
+    target: Target,
+) -> Result<PersonAccess, ApiError> {
+    let person = store::persons::find(&state.db, person_id).await?;
+    let decision = match &person {
+        None => Decision::Invisible,
+        Some(person) => {
+            let facts = facts(state, principal, person).await?;
+            match decide(&principal.caller(), &facts, action) {
+                Decision::Allowed(Standing::Linked(held)) if matches!(target, Target::Link(id) if id != held.link_id) => {
+                    Decision::Invisible
+                }
+                decision => decision,
+            }
+        }
+    };
+    let resource_id = match target {
+        Target::Person => None,
+        Target::Link(id) => Some(id),
+    };
+    let outcome = if matches!(decision, Decision::Allowed(_)) { Outcome::Allowed } else { Outcome::Denied };
+    let entry = audit_entry(principal, audit_action, Some(person_id), resource_id, outcome);
+    store::audit::record(&state.db, vec![entry], state.clock.now()).await?;
+    match (decision, person) {
+        (Decision::Allowed(standing), Some(person)) => Ok(PersonAccess { person, standing }),
+        (Decision::Forbidden, _) => Err(ApiError::Forbidden("Your role may not do this for this person.")),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// Finds a link and decides access to its person; `action_for` picks the action from the link
+/// (a change that only narrows consent is a different action from one that widens it).
+pub async fn link(
+    state: &AppState,
+    principal: &Principal,
+    link_id: Uuid,
+    audit_action: AuditAction,
+    action_for: impl FnOnce(&link::Model) -> Action,
+) -> Result<(PersonAccess, link::Model), ApiError> {
+    let Some(link) = store::links::find(&state.db, link_id).await? else {
+        let entry = audit_entry(principal, audit_action, None, Some(link_id), Outcome::Denied);
+        store::audit::record(&state.db, vec![entry], state.clock.now()).await?;
+        return Err(ApiError::NotFound);
+    };
+    let action = action_for(&link);
+    let access = person(state, principal, link.person_id, action, audit_action, Target::Link(link_id)).await?;
+    Ok((access, link))
+}
+
+/// What bears on this caller's access: only what their role needs is looked up.
+async fn facts(state: &AppState, principal: &Principal, person: &person::Model) -> Result<PersonFacts, ApiError> {
+    let now = state.clock.now();
+    let current_placements = if principal.role == PartyRole::Staff {
+        store::placements::current_organizations(&state.db, person.id, now).await?
+    } else {
+        Vec::new()
+    };
+    let held_link = match principal.party_id {
+        Some(party_id) if !matches!(principal.role, PartyRole::Admin | PartyRole::Person) => {
+            match store::links::active_link(&state.db, person.id, party_id, now).await? {
+                Some(link) => Some(HeldLink { link_id: link.id, scope: stored_scope(&link.scope)? }),
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    Ok(PersonFacts { person_id: person.id, current_placements, held_link })
+}
+
+pub fn stored_scope(text: &str) -> Result<Scope, ApiError> {
+    Scope::from_text(text).map_err(|invalid| ApiError::Internal(format!("corrupt stored scope: {invalid}")))
+}

@@ -1,0 +1,160 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::placement;
+use poem::web::Data;
+use poem_openapi::{param::Path, payload::Json, types::MaybeUndefined, ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+use super::{ApiTags, BearerAuth};
+use crate::{
+    access::{self, Target},
+    domain::{access::Action, Invalid},
+    http::{ApiError, FieldErrors, JsonBody},
+    state::AppState,
+    store::{self, placements::NewPlacement},
+};
+
+/// A new placement: the person is resident at, or registered with, an organisation.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PlacementCreate {
+    pub organization_id: Uuid,
+    /// First day, a local date of the person's zone.
+    pub start_on: NaiveDate,
+    /// Last day, if known.
+    pub end_on: Option<NaiveDate>,
+}
+
+/// Ends a placement (or reopens it with `end_on: null`).
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PlacementPatch {
+    pub end_on: MaybeUndefined<NaiveDate>,
+}
+
+#[derive(Debug, Object)]
+pub struct Placement {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub organization_id: Uuid,
+    pub start_on: NaiveDate,
+    pub end_on: Option<NaiveDate>,
+    /// Whether the placement is in force now.
+    pub current: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct PlacementList {
+    pub items: Vec<Placement>,
+}
+
+fn view(row: placement::Model, now: DateTime<Utc>) -> Placement {
+    Placement {
+        current: row.starts_at <= now && row.ends_at.is_none_or(|end| end > now),
+        id: row.id,
+        person_id: row.person_id,
+        organization_id: row.organization_id,
+        start_on: row.start_on,
+        end_on: row.end_on,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+fn check_dates(errors: &mut FieldErrors, start_on: NaiveDate, end_on: Option<NaiveDate>) {
+    if end_on.is_some_and(|end| end < start_on) {
+        errors.push("end_on", Invalid::new("a placement cannot end before it starts"));
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum CreatePlacementResponse {
+    /// The placement was recorded.
+    #[oai(status = 201)]
+    Created(Json<Placement>),
+}
+
+pub struct PlacementsApi;
+
+#[OpenApi(tag = "ApiTags::Persons")]
+impl PlacementsApi {
+    /// Place a person at an organisation
+    ///
+    /// Admins and the staff of the person's facility.
+    #[oai(path = "/persons/:id/placements", method = "post", operation_id = "createPlacement")]
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+        body: JsonBody<PlacementCreate>,
+    ) -> Result<CreatePlacementResponse, ApiError> {
+        let access =
+            access::person(&state, &auth.0, id.0, Action::ManagePlacements, "placement.create", Target::Person).await?;
+        let body = body.0;
+        let mut errors = FieldErrors::default();
+        if store::organizations::find(&state.db, body.organization_id).await?.is_none() {
+            errors.push("organization_id", Invalid::new("no such organisation"));
+        }
+        check_dates(&mut errors, body.start_on, body.end_on);
+        errors.into_result()?;
+        let new = NewPlacement {
+            person_id: access.person.id,
+            organization_id: body.organization_id,
+            start_on: body.start_on,
+            end_on: body.end_on,
+        };
+        let now = state.clock.now();
+        let row = store::placements::insert(&state.db, new, access.zone()?, now).await?;
+        Ok(CreatePlacementResponse::Created(Json(view(row, now))))
+    }
+
+    /// List a person's placements
+    ///
+    /// Anyone who may see the person.
+    #[oai(path = "/persons/:id/placements", method = "get", operation_id = "listPlacements")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<PlacementList>, ApiError> {
+        let access =
+            access::person(&state, &auth.0, id.0, Action::ReadPlacements, "placement.list", Target::Person).await?;
+        let now = state.clock.now();
+        let rows = store::placements::list_for_person(&state.db, access.person.id).await?;
+        Ok(Json(PlacementList { items: rows.into_iter().map(|row| view(row, now)).collect() }))
+    }
+
+    /// End a placement
+    ///
+    /// Admins and the staff of the person's facility.
+    #[oai(path = "/persons/:id/placements/:placement_id", method = "patch", operation_id = "updatePlacement")]
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+        placement_id: Path<Uuid>,
+        body: JsonBody<PlacementPatch>,
+    ) -> Result<Json<Placement>, ApiError> {
+        let access =
+            access::person(&state, &auth.0, id.0, Action::ManagePlacements, "placement.update", Target::Person).await?;
+        let existing = store::placements::find(&state.db, placement_id.0)
+            .await?
+            .filter(|placement| placement.person_id == access.person.id)
+            .ok_or(ApiError::NotFound)?;
+        let end_on = match body.0.end_on {
+            MaybeUndefined::Undefined => existing.end_on,
+            MaybeUndefined::Null => None,
+            MaybeUndefined::Value(date) => Some(date),
+        };
+        let mut errors = FieldErrors::default();
+        check_dates(&mut errors, existing.start_on, end_on);
+        errors.into_result()?;
+        let now = state.clock.now();
+        let row = store::placements::set_end(&state.db, existing, end_on, access.zone()?, now).await?;
+        Ok(Json(view(row, now)))
+    }
+}

@@ -1,0 +1,80 @@
+use chrono::{DateTime, Utc};
+use entity::audit_event;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::{new_id, page, Page, PageRequest};
+use crate::domain::PartyRole;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Allowed,
+    Denied,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allowed => "allowed",
+            Outcome::Denied => "denied",
+        }
+    }
+}
+
+/// One line of the audit log: who did what to which person's data, and whether it was allowed.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub actor: String,
+    pub actor_role: PartyRole,
+    pub action: &'static str,
+    pub person_id: Option<Uuid>,
+    pub resource_id: Option<Uuid>,
+    pub outcome: Outcome,
+}
+
+pub async fn record(db: &impl ConnectionTrait, entries: Vec<AuditEntry>, now: DateTime<Utc>) -> Result<(), DbErr> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows = entries.into_iter().map(|entry| audit_event::ActiveModel {
+        id: Set(new_id()),
+        at: Set(now),
+        actor: Set(entry.actor),
+        actor_role: Set(entry.actor_role.as_str().to_owned()),
+        action: Set(entry.action.to_owned()),
+        person_id: Set(entry.person_id),
+        resource_id: Set(entry.resource_id),
+        outcome: Set(entry.outcome.as_str().to_owned()),
+    });
+    audit_event::Entity::insert_many(rows).exec_without_returning(db).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub person_id: Option<Uuid>,
+    pub actor: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: AuditFilter,
+    request: PageRequest,
+) -> Result<Page<audit_event::Model>, DbErr> {
+    let mut query = audit_event::Entity::find();
+    if let Some(person_id) = filter.person_id {
+        query = query.filter(audit_event::Column::PersonId.eq(person_id));
+    }
+    if let Some(actor) = filter.actor {
+        query = query.filter(audit_event::Column::Actor.eq(actor));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_event::Column::At.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_event::Column::At.lt(to));
+    }
+    page(db, query, audit_event::Column::Id, request, |row| row.id).await
+}

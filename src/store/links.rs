@@ -1,0 +1,161 @@
+use chrono::{DateTime, Utc};
+use entity::{consent_record, link};
+use sea_orm::{
+    sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::new_id;
+use crate::domain::{Consent, PartyRole, Relationship, Zone};
+
+/// Who recorded a consent decision.
+#[derive(Debug, Clone)]
+pub struct RecordedBy {
+    pub subject: String,
+    pub role: PartyRole,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentChange {
+    Granted,
+    Changed,
+    Revoked,
+}
+
+impl ConsentChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentChange::Granted => "granted",
+            ConsentChange::Changed => "changed",
+            ConsentChange::Revoked => "revoked",
+        }
+    }
+}
+
+/// Links in force at `now`: not revoked, not expired.
+pub fn active(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(link::Column::RevokedAt.is_null())
+        .add(Condition::any().add(link::Column::ExpiresAt.is_null()).add(link::Column::ExpiresAt.gt(now)))
+}
+
+fn consent_record(
+    link_id: Uuid,
+    change: ConsentChange,
+    consent: &Consent,
+    by: &RecordedBy,
+    now: DateTime<Utc>,
+) -> consent_record::ActiveModel {
+    consent_record::ActiveModel {
+        id: Set(new_id()),
+        link_id: Set(link_id),
+        change: Set(change.as_str().to_owned()),
+        scope: Set(consent.scope.to_text()),
+        expires_on: Set(consent.expires_on),
+        recorded_at: Set(now),
+        recorded_by: Set(by.subject.clone()),
+        recorded_by_role: Set(by.role.as_str().to_owned()),
+    }
+}
+
+/// Creates a link and its first consent record together.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert(
+    db: &impl TransactionTrait,
+    person_id: Uuid,
+    party_id: Uuid,
+    relationship: Relationship,
+    consent: Consent,
+    zone: Zone,
+    by: &RecordedBy,
+    now: DateTime<Utc>,
+) -> Result<link::Model, DbErr> {
+    let txn = db.begin().await?;
+    let row = link::ActiveModel {
+        id: Set(new_id()),
+        person_id: Set(person_id),
+        party_id: Set(party_id),
+        relationship: Set(relationship.as_str().to_owned()),
+        scope: Set(consent.scope.to_text()),
+        expires_on: Set(consent.expires_on),
+        expires_at: Set(consent.expires_on.map(|date| zone.end_of(date))),
+        revoked_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    consent_record(row.id, ConsentChange::Granted, &consent, by, now).insert(&txn).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Records a new consent decision and makes it the link's current one: never an overwrite of
+/// the history.
+pub async fn record_consent(
+    db: &impl TransactionTrait,
+    existing: link::Model,
+    change: ConsentChange,
+    consent: Consent,
+    zone: Zone,
+    by: &RecordedBy,
+    now: DateTime<Utc>,
+) -> Result<link::Model, DbErr> {
+    let txn = db.begin().await?;
+    consent_record(existing.id, change, &consent, by, now).insert(&txn).await?;
+    let mut row = existing.into_active_model();
+    row.scope = Set(consent.scope.to_text());
+    row.expires_on = Set(consent.expires_on);
+    row.expires_at = Set(consent.expires_on.map(|date| zone.end_of(date)));
+    if change == ConsentChange::Revoked {
+        row.revoked_at = Set(Some(now));
+    }
+    row.updated_at = Set(now);
+    let row = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<link::Model>, DbErr> {
+    link::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn list_for_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<link::Model>, DbErr> {
+    link::Entity::find().filter(link::Column::PersonId.eq(person_id)).order_by_asc(link::Column::Id).all(db).await
+}
+
+/// The party's link to the person that is in force at `now`, if any.
+pub async fn active_link(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    party_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<link::Model>, DbErr> {
+    link::Entity::find()
+        .filter(link::Column::PersonId.eq(person_id))
+        .filter(link::Column::PartyId.eq(party_id))
+        .filter(active(now))
+        .order_by_asc(link::Column::Id)
+        .one(db)
+        .await
+}
+
+pub async fn consent_history(db: &impl ConnectionTrait, link_id: Uuid) -> Result<Vec<consent_record::Model>, DbErr> {
+    consent_record::Entity::find()
+        .filter(consent_record::Column::LinkId.eq(link_id))
+        .order_by_asc(consent_record::Column::RecordedAt)
+        .order_by_asc(consent_record::Column::Id)
+        .all(db)
+        .await
+}
+
+/// `SELECT person_id FROM links WHERE party_id = … AND <active>`.
+pub fn persons_linked_to(party_id: Uuid, now: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(link::Column::PersonId)
+        .from(link::Entity)
+        .and_where(link::Column::PartyId.eq(party_id))
+        .cond_where(active(now))
+        .to_owned()
+}

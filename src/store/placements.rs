@@ -1,0 +1,98 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::placement;
+use sea_orm::{
+    sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::new_id;
+use crate::domain::Zone;
+
+pub struct NewPlacement {
+    pub person_id: Uuid,
+    pub organization_id: Uuid,
+    pub start_on: NaiveDate,
+    pub end_on: Option<NaiveDate>,
+}
+
+/// Placements in force at `now`.
+pub fn current(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(placement::Column::StartsAt.lte(now))
+        .add(Condition::any().add(placement::Column::EndsAt.is_null()).add(placement::Column::EndsAt.gt(now)))
+}
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    new: NewPlacement,
+    zone: Zone,
+    now: DateTime<Utc>,
+) -> Result<placement::Model, DbErr> {
+    placement::ActiveModel {
+        id: Set(new_id()),
+        person_id: Set(new.person_id),
+        organization_id: Set(new.organization_id),
+        start_on: Set(new.start_on),
+        end_on: Set(new.end_on),
+        starts_at: Set(zone.start_of(new.start_on)),
+        ends_at: Set(new.end_on.map(|end| zone.end_of(end))),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<placement::Model>, DbErr> {
+    placement::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn list_for_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<placement::Model>, DbErr> {
+    placement::Entity::find()
+        .filter(placement::Column::PersonId.eq(person_id))
+        .order_by_asc(placement::Column::StartOn)
+        .order_by_asc(placement::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn set_end(
+    db: &impl ConnectionTrait,
+    existing: placement::Model,
+    end_on: Option<NaiveDate>,
+    zone: Zone,
+    now: DateTime<Utc>,
+) -> Result<placement::Model, DbErr> {
+    let mut row = existing.into_active_model();
+    row.end_on = Set(end_on);
+    row.ends_at = Set(end_on.map(|end| zone.end_of(end)));
+    row.updated_at = Set(now);
+    row.update(db).await
+}
+
+/// The organisations a person is placed at, at `now`.
+pub async fn current_organizations(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<Uuid>, DbErr> {
+    placement::Entity::find()
+        .select_only()
+        .column(placement::Column::OrganizationId)
+        .filter(placement::Column::PersonId.eq(person_id))
+        .filter(current(now))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// `SELECT person_id FROM placements WHERE organization_id = … AND <current>`.
+pub fn persons_placed_at(organization_id: Uuid, now: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(placement::Column::PersonId)
+        .from(placement::Entity)
+        .and_where(placement::Column::OrganizationId.eq(organization_id))
+        .cond_where(current(now))
+        .to_owned()
+}
