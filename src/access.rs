@@ -5,6 +5,8 @@
 use entity::{link, person};
 use uuid::Uuid;
 
+pub use crate::domain::access::Target;
+
 use crate::{
     auth::Principal,
     domain::{
@@ -21,15 +23,6 @@ use crate::{
 
 /// What an audit line says was done.
 pub type AuditAction = &'static str;
-
-/// What, within the person's record, the caller asks about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    /// The person, their placements, or all their links.
-    Person,
-    /// One link: a linked party sees only its own.
-    Link(Uuid),
-}
 
 /// Permission to act on one person's record, and why it was given.
 #[derive(Debug)]
@@ -77,12 +70,7 @@ pub async fn person(
         None => Decision::Invisible,
         Some(person) => {
             let facts = facts(state, principal, person).await?;
-            match decide(&principal.caller(), &facts, action) {
-                Decision::Allowed(Standing::Linked(held)) if matches!(target, Target::Link(id) if id != held.link_id) => {
-                    Decision::Invisible
-                }
-                decision => decision,
-            }
+            decide(&principal.caller(), &facts, action, target)
         }
     };
     let resource_id = match target {

@@ -19,6 +19,15 @@ pub enum Action {
     NarrowConsent,
 }
 
+/// What, within the person's record, the caller asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The person, their placements, or the list of their links.
+    Person,
+    /// One link: a linked party sees only its own.
+    Link(Uuid),
+}
+
 /// The caller as the policy needs to know them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caller {
@@ -95,10 +104,17 @@ pub fn standing(caller: &Caller, facts: &PersonFacts) -> Option<Standing> {
     }
 }
 
-pub fn decide(caller: &Caller, facts: &PersonFacts, action: Action) -> Decision {
+/// Visibility first, then permission: a caller who may not see the target learns nothing,
+/// not even that it exists.
+pub fn decide(caller: &Caller, facts: &PersonFacts, action: Action, target: Target) -> Decision {
     let Some(standing) = standing(caller, facts) else {
         return Decision::Invisible;
     };
+    if let (Standing::Linked(held), Target::Link(link_id)) = (&standing, target) {
+        if held.link_id != link_id {
+            return Decision::Invisible;
+        }
+    }
     let allowed = match action {
         Action::ReadPerson | Action::ReadPlacements | Action::ReadLinks => true,
         Action::UpdatePerson | Action::ManagePlacements | Action::ManageLinks => {
@@ -179,7 +195,7 @@ mod tests {
     fn admins_may_do_everything() {
         for action in ACTIONS {
             assert_eq!(
-                decide(&caller(PartyRole::Admin, None, None), &facts(None), action),
+                decide(&caller(PartyRole::Admin, None, None), &facts(None), action, Target::Person),
                 Decision::Allowed(Standing::Admin)
             );
         }
@@ -190,8 +206,8 @@ mod tests {
         let own = caller(PartyRole::Staff, Some(id(10)), None);
         let other = caller(PartyRole::Staff, Some(id(11)), None);
         for action in ACTIONS {
-            assert_eq!(decide(&own, &facts(None), action), Decision::Allowed(Standing::Facility));
-            assert_eq!(decide(&other, &facts(None), action), Decision::Invisible);
+            assert_eq!(decide(&own, &facts(None), action, Target::Person), Decision::Allowed(Standing::Facility));
+            assert_eq!(decide(&other, &facts(None), action, Target::Person), Decision::Invisible);
         }
     }
 
@@ -200,17 +216,26 @@ mod tests {
         for role in [PartyRole::Family, PartyRole::Lawyer, PartyRole::Probation] {
             let linked = caller(role, None, None);
             assert_eq!(
-                decide(&linked, &facts(Some(family_link())), Action::ReadPerson),
+                decide(&linked, &facts(Some(family_link())), Action::ReadPerson, Target::Person),
                 Decision::Allowed(Standing::Linked(family_link()))
             );
             for action in [Action::UpdatePerson, Action::ManagePlacements, Action::ManageLinks, Action::NarrowConsent] {
-                assert_eq!(decide(&linked, &facts(Some(family_link())), action), Decision::Forbidden);
+                assert_eq!(decide(&linked, &facts(Some(family_link())), action, Target::Person), Decision::Forbidden);
             }
             for action in ACTIONS {
-                assert_eq!(decide(&linked, &facts(None), action), Decision::Invisible);
+                assert_eq!(decide(&linked, &facts(None), action, Target::Person), Decision::Invisible);
             }
         }
-        let standing = standing(&caller(PartyRole::Family, None, None), &facts(Some(family_link()))).unwrap();
+        let family = caller(PartyRole::Family, None, None);
+        assert_eq!(
+            decide(&family, &facts(Some(family_link())), Action::ReadLinks, Target::Link(family_link().link_id)),
+            Decision::Allowed(Standing::Linked(family_link()))
+        );
+        // Someone else's link is invisible, even for an action the caller could never take.
+        for action in ACTIONS {
+            assert_eq!(decide(&family, &facts(Some(family_link())), action, Target::Link(id(51))), Decision::Invisible);
+        }
+        let standing = standing(&family, &facts(Some(family_link()))).unwrap();
         assert!(!standing.scope().contains(ScopeKind::Lapse));
         assert!(!standing.sees_all_links());
     }
@@ -219,19 +244,25 @@ mod tests {
     fn a_person_sees_themself_may_narrow_consent_and_sees_no_one_else() {
         let me = caller(PartyRole::Person, None, Some(id(1)));
         let someone_else = caller(PartyRole::Person, None, Some(id(2)));
-        assert_eq!(decide(&me, &facts(None), Action::ReadLinks), Decision::Allowed(Standing::Themself));
-        assert_eq!(decide(&me, &facts(None), Action::NarrowConsent), Decision::Allowed(Standing::Themself));
-        assert_eq!(decide(&me, &facts(None), Action::ManageLinks), Decision::Forbidden);
-        assert_eq!(decide(&me, &facts(None), Action::UpdatePerson), Decision::Forbidden);
+        assert_eq!(decide(&me, &facts(None), Action::ReadLinks, Target::Person), Decision::Allowed(Standing::Themself));
+        assert_eq!(
+            decide(&me, &facts(None), Action::NarrowConsent, Target::Person),
+            Decision::Allowed(Standing::Themself)
+        );
+        assert_eq!(decide(&me, &facts(None), Action::ManageLinks, Target::Person), Decision::Forbidden);
+        assert_eq!(decide(&me, &facts(None), Action::UpdatePerson, Target::Person), Decision::Forbidden);
         for action in ACTIONS {
-            assert_eq!(decide(&someone_else, &facts(None), action), Decision::Invisible);
+            assert_eq!(decide(&someone_else, &facts(None), action, Target::Person), Decision::Invisible);
         }
     }
 
     #[test]
     fn a_caller_without_a_stored_party_sees_nothing() {
         let ghost = Caller { role: PartyRole::Family, party_id: None, organization_id: None, person_id: None };
-        assert_eq!(decide(&ghost, &facts(Some(family_link())), Action::ReadPerson), Decision::Invisible);
+        assert_eq!(
+            decide(&ghost, &facts(Some(family_link())), Action::ReadPerson, Target::Person),
+            Decision::Invisible
+        );
         assert_eq!(list_visibility(&ghost), ListVisibility::Nothing);
     }
 

@@ -185,6 +185,15 @@ impl TestApp {
         self.client.patch(self.url(path)).bearer_auth(token).json(body).send().await.expect("PATCH")
     }
 
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.client.delete(self.url(path)).bearer_auth(token).send().await.expect("DELETE")
+    }
+
+    /// Today in Tokyo, the zone test persons live in, by the server's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive()
+    }
+
     /// Creates something as admin and returns the stored representation.
     pub async fn create(&self, path: &str, body: Value) -> Value {
         let response = self.post(path, &self.admin(), &body).await;

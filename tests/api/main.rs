@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod access;
 mod auth;
 mod cli;
 mod health;
@@ -27,6 +28,7 @@ fn main() {
         );
     }
     let suites: &[&[Case]] = &[
+        access::TESTS,
         auth::TESTS,
         cli::TESTS,
         health::TESTS,
