@@ -4,15 +4,18 @@
 mod helpers;
 
 mod access;
+mod audit;
 mod auth;
 mod cli;
 mod health;
+mod links;
 mod me;
 mod migrations;
 mod openapi;
 mod organizations;
 mod parties;
 mod persons;
+mod placements;
 mod problems;
 
 use helpers::{run_case, Backend, Case, POSTGRES_URL_VAR};
@@ -29,15 +32,18 @@ fn main() {
     }
     let suites: &[&[Case]] = &[
         access::TESTS,
+        audit::TESTS,
         auth::TESTS,
         cli::TESTS,
         health::TESTS,
+        links::TESTS,
         me::TESTS,
         migrations::TESTS,
         openapi::TESTS,
         organizations::TESTS,
         parties::TESTS,
         persons::TESTS,
+        placements::TESTS,
         problems::TESTS,
     ];
     let mut trials = Vec::new();

@@ -1,0 +1,84 @@
+use chrono::Duration;
+use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
+use serde_json::{json, Value};
+
+use crate::{
+    cases,
+    helpers::{assert_problem, id_of, TestApp},
+};
+
+pub const TESTS: &[crate::helpers::Case] = cases![
+    reads_and_writes_of_a_person_are_audited,
+    the_audit_log_is_filtered_and_paged,
+    the_audit_log_cannot_be_changed,
+];
+
+async fn audit(app: &TestApp, query: &str) -> Vec<Value> {
+    let response = app.get(&format!("/audit{query}"), &app.admin()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json::<Value>().await.unwrap()["items"].as_array().unwrap().clone()
+}
+
+async fn reads_and_writes_of_a_person_are_audited(app: TestApp) {
+    let admin = app.token("admin", "auditor-alice");
+    let created = app.post("/persons", &admin, &json!({"display_name": "Taro"})).await;
+    let person = id_of(&created.json().await.unwrap());
+    app.get(&format!("/persons/{person}"), &admin).await;
+    app.patch(&format!("/persons/{person}"), &admin, &json!({"language": "en"})).await;
+    app.get("/persons", &admin).await;
+    let entries = audit(&app, &format!("?person_id={person}")).await;
+    let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["person.create", "person.read", "person.update", "person.list"]);
+    for entry in &entries {
+        assert_eq!(entry["actor"], "auditor-alice");
+        assert_eq!(entry["actor_role"], "admin");
+        assert_eq!(entry["outcome"], "allowed");
+        let at: chrono::DateTime<chrono::Utc> = entry["at"].as_str().unwrap().parse().unwrap();
+        assert_eq!(at, app.now());
+    }
+    // An attempt on an id that does not exist is audited as denied, with the id asked for.
+    let missing = uuid::Uuid::new_v4();
+    let family = app.create_party(json!({"role": "family", "display_name": "Hanako"})).await;
+    app.get(&format!("/persons/{missing}"), &app.token("family", &family)).await;
+    let denied = audit(&app, &format!("?person_id={missing}")).await;
+    assert_eq!(denied.len(), 1);
+    assert_eq!(denied[0]["outcome"], "denied");
+    assert_eq!(denied[0]["actor"], family.as_str());
+}
+
+async fn the_audit_log_is_filtered_and_paged(app: TestApp) {
+    let person = id_of(&app.create("/persons", json!({"display_name": "Taro"})).await);
+    let start = app.now();
+    for _ in 0..3 {
+        app.clock.advance(Duration::minutes(10));
+        app.get(&format!("/persons/{person}"), &app.token("admin", "bob")).await;
+    }
+    assert_eq!(audit(&app, "?actor=bob").await.len(), 3);
+    assert_eq!(audit(&app, "?actor=nobody").await.len(), 0);
+    let from = (start + Duration::minutes(15)).to_rfc3339().replace('+', "%2B");
+    let to = (start + Duration::minutes(25)).to_rfc3339().replace('+', "%2B");
+    assert_eq!(audit(&app, &format!("?actor=bob&from={from}&to={to}")).await.len(), 1);
+
+    let first: Value = app.get("/audit?limit=2", &app.admin()).await.json().await.unwrap();
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let rest: Value = app.get(&format!("/audit?limit=200&cursor={cursor}"), &app.admin()).await.json().await.unwrap();
+    assert_eq!(rest["items"].as_array().unwrap().len(), 2, "4 entries in all: the create and three reads");
+    assert!(rest["next_cursor"].is_null());
+}
+
+async fn the_audit_log_cannot_be_changed(app: TestApp) {
+    let person = id_of(&app.create("/persons", json!({"display_name": "Taro"})).await);
+    for method in [reqwest::Method::DELETE, reqwest::Method::PUT, reqwest::Method::PATCH, reqwest::Method::POST] {
+        let response =
+            app.client.request(method.clone(), app.url("/audit")).bearer_auth(app.admin()).send().await.unwrap();
+        assert_problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
+    }
+    // Not even with direct database access.
+    let update = app.state.db.execute_unprepared("UPDATE audit_events SET outcome = 'denied'").await;
+    assert!(update.is_err(), "the database refused nothing");
+    let delete = app.state.db.execute_unprepared("DELETE FROM audit_events").await;
+    assert!(delete.is_err());
+    assert_eq!(audit(&app, &format!("?person_id={person}")).await.len(), 1);
+}
