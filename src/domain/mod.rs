@@ -3,9 +3,11 @@
 pub mod access;
 mod consent;
 mod language;
+pub mod milestones;
 mod name;
 mod organization;
 mod party;
+pub mod period;
 mod quiet_hours;
 mod text_enum;
 mod zone;
