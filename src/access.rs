@@ -2,7 +2,7 @@
 //! here; this gathers the facts, lets the domain policy decide, and writes the audit log —
 //! allowed or denied — before anything is read or written.
 
-use entity::{link, person};
+use entity::{link, milestone, person};
 use uuid::Uuid;
 
 pub use crate::domain::access::Target;
@@ -11,6 +11,7 @@ use crate::{
     auth::Principal,
     domain::{
         access::{decide, Action, Decision, HeldLink, PersonFacts, Standing},
+        milestones::MilestoneKind,
         PartyRole, Scope,
     },
     http::ApiError,
@@ -65,6 +66,22 @@ pub async fn person(
     audit_action: AuditAction,
     target: Target,
 ) -> Result<PersonAccess, ApiError> {
+    let resource_id = match target {
+        Target::Link(id) => Some(id),
+        Target::Person | Target::Kind(_) => None,
+    };
+    person_as(state, principal, person_id, action, audit_action, target, resource_id).await
+}
+
+async fn person_as(
+    state: &AppState,
+    principal: &Principal,
+    person_id: Uuid,
+    action: Action,
+    audit_action: AuditAction,
+    target: Target,
+    resource_id: Option<Uuid>,
+) -> Result<PersonAccess, ApiError> {
     let person = store::persons::find(&state.db, person_id).await?;
     let decision = match &person {
         None => Decision::Invisible,
@@ -72,10 +89,6 @@ pub async fn person(
             let facts = facts(state, principal, person).await?;
             decide(&principal.caller(), &facts, action, target)
         }
-    };
-    let resource_id = match target {
-        Target::Person => None,
-        Target::Link(id) => Some(id),
     };
     let outcome = if matches!(decision, Decision::Allowed(_)) { Outcome::Allowed } else { Outcome::Denied };
     let entry = audit_entry(principal, audit_action, Some(person_id), resource_id, outcome);
@@ -104,6 +117,26 @@ pub async fn link(
     let action = action_for(&link);
     let access = person(state, principal, link.person_id, action, audit_action, Target::Link(link_id)).await?;
     Ok((access, link))
+}
+
+/// Finds a milestone and decides access to it: its person, and its kind within the caller's
+/// consent scope.
+pub async fn milestone(
+    state: &AppState,
+    principal: &Principal,
+    milestone_id: Uuid,
+    action: Action,
+    audit_action: AuditAction,
+) -> Result<(PersonAccess, milestone::Model), ApiError> {
+    let Some(row) = store::milestones::find(&state.db, milestone_id).await? else {
+        let entry = audit_entry(principal, audit_action, None, Some(milestone_id), Outcome::Denied);
+        store::audit::record(&state.db, vec![entry], state.clock.now()).await?;
+        return Err(ApiError::NotFound);
+    };
+    let kind: MilestoneKind = row.kind.parse().map_err(|err| ApiError::Internal(format!("corrupt kind: {err}")))?;
+    let target = Target::Kind(kind.scope_kind());
+    let access = person_as(state, principal, row.person_id, action, audit_action, target, Some(milestone_id)).await?;
+    Ok((access, row))
 }
 
 /// What bears on this caller's access: only what their role needs is looked up.

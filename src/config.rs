@@ -2,6 +2,8 @@
 
 use std::{fmt, net::SocketAddr, time::Duration};
 
+use crate::domain::milestones::WindowPolicy;
+
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tsunagu.db?mode=rwc";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -16,6 +18,8 @@ pub enum ConfigError {
     SecretTooShort { length: usize },
     #[error("{name}={value:?} is not a whole number of seconds of at least 1")]
     Seconds { name: &'static str, value: String },
+    #[error("{name}={value:?} is not a number of months from 1 to 60")]
+    Months { name: &'static str, value: String },
     #[error("{name} is not valid UTF-8")]
     NotUnicode { name: &'static str },
 }
@@ -96,6 +100,7 @@ pub struct Config {
     pub addr: SocketAddr,
     pub jwt_secret: Option<JwtSecret>,
     pub tick: Duration,
+    pub window: WindowPolicy,
 }
 
 impl Config {
@@ -123,7 +128,21 @@ impl Config {
                 _ => return Err(ConfigError::Seconds { name: "TSUNAGU_TICK_SECONDS", value }),
             },
         };
-        Ok(Self { database_url, addr, jwt_secret, tick })
+        let months = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+            match lookup(name)? {
+                None => Ok(default),
+                Some(value) => match value.parse::<u32>() {
+                    Ok(months) if (1..=60).contains(&months) => Ok(months),
+                    _ => Err(ConfigError::Months { name, value }),
+                },
+            }
+        };
+        let window = WindowPolicy {
+            months: months("TSUNAGU_WINDOW_MONTHS", 6)?,
+            extension_months: months("TSUNAGU_WINDOW_EXTENSION_MONTHS", 6)?,
+            ..WindowPolicy::default()
+        };
+        Ok(Self { database_url, addr, jwt_secret, tick, window })
     }
 }
 
@@ -173,6 +192,15 @@ mod tests {
         assert!(!format!("{url:?}").contains("s3cret"));
         let no_password = DatabaseUrl::parse("postgres://postgres@127.0.0.1/x").unwrap();
         assert_eq!(no_password.to_string(), "postgres://postgres@127.0.0.1/x");
+    }
+
+    #[test]
+    fn the_window_policy_is_configurable() {
+        assert_eq!(config(&[]).unwrap().window, WindowPolicy::default());
+        let changed = config(&[("TSUNAGU_WINDOW_MONTHS", "12"), ("TSUNAGU_WINDOW_EXTENSION_MONTHS", "3")]).unwrap();
+        assert_eq!((changed.window.months, changed.window.extension_months), (12, 3));
+        assert!(config(&[("TSUNAGU_WINDOW_MONTHS", "0")]).is_err());
+        assert!(config(&[("TSUNAGU_WINDOW_MONTHS", "six")]).is_err());
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::{
     config::Config,
     database::{self, DatabaseError},
     http::{limit_body, log_requests, render_error, Problem},
+    scheduler,
     state::AppState,
 };
 
@@ -38,6 +39,7 @@ pub enum StartupError {
 pub struct Application {
     acceptor: TcpAcceptor,
     addr: SocketAddr,
+    tick: Duration,
     state: AppState,
 }
 
@@ -59,7 +61,7 @@ impl Application {
         let acceptor = TcpListener::bind(config.addr).into_acceptor().await.map_err(bind_error)?;
         let addr =
             acceptor.local_addr().first().and_then(|local| local.as_socket_addr().copied()).unwrap_or(config.addr);
-        Ok(Self { acceptor, addr, state: AppState { db, keys, clock } })
+        Ok(Self { acceptor, addr, tick: config.tick, state: AppState { db, keys, clock, policy: config.window } })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -70,12 +72,16 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    /// Serves, and runs the scheduler every tick, until `shutdown` completes; then lets
+    /// requests in flight finish.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> io::Result<()> {
         tracing::info!(addr = %self.addr, "serving");
-        Server::new_with_acceptor(self.acceptor)
+        let scheduler = tokio::spawn(scheduler::run(self.state.clone(), self.tick));
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes(self.state), shutdown, Some(SHUTDOWN_GRACE))
-            .await
+            .await;
+        scheduler.abort();
+        served
     }
 }
 

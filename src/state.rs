@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::KeyRing, clock::Clock};
+use crate::{auth::KeyRing, clock::Clock, domain::milestones::WindowPolicy};
 
 /// What every request handler may use. Cheap to clone.
 #[derive(Clone)]
@@ -10,6 +10,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub keys: KeyRing,
     pub clock: Arc<dyn Clock>,
+    pub policy: WindowPolicy,
 }
 
 impl AppState {

@@ -2,7 +2,11 @@
 
 pub mod audit_event;
 pub mod consent_record;
+pub mod custody_period;
+pub mod lapse;
 pub mod link;
+pub mod milestone;
+pub mod milestone_event;
 pub mod organization;
 pub mod party;
 pub mod person;

@@ -2,12 +2,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m0001_foundation;
 mod m0002_people_and_access;
+mod m0003_milestones;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_foundation::Migration), Box::new(m0002_people_and_access::Migration)]
+        vec![
+            Box::new(m0001_foundation::Migration),
+            Box::new(m0002_people_and_access::Migration),
+            Box::new(m0003_milestones::Migration),
+        ]
     }
 }

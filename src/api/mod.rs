@@ -1,14 +1,18 @@
 //! The HTTP API under `/api/v1`: thin handlers over the domain and the store.
 
 mod audit;
+mod custody;
+mod lapses;
 mod links;
 mod me;
+mod milestones;
 mod organizations;
 mod pagination;
 mod parties;
 mod persons;
 mod placements;
 mod security;
+mod timeline;
 mod types;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -28,6 +32,8 @@ pub enum ApiTags {
     Persons,
     /// Links between a person and the parties around them, with the consent each holds.
     Links,
+    /// Bail, release, the employment-support window and programmes: each a state machine.
+    Milestones,
     /// The append-only record of every read and write of a person's data.
     Audit,
     /// The caller's own account.
@@ -40,6 +46,10 @@ pub type Apis = (
     persons::PersonsApi,
     placements::PlacementsApi,
     links::LinksApi,
+    milestones::MilestonesApi,
+    custody::CustodyApi,
+    lapses::LapsesApi,
+    timeline::TimelineApi,
     audit::AuditApi,
     me::MeApi,
 );
@@ -52,6 +62,10 @@ pub fn service() -> OpenApiService<Apis, ()> {
             persons::PersonsApi,
             placements::PlacementsApi,
             links::LinksApi,
+            milestones::MilestonesApi,
+            custody::CustodyApi,
+            lapses::LapsesApi,
+            timeline::TimelineApi,
             audit::AuditApi,
             me::MeApi,
         ),

@@ -3,7 +3,10 @@
 use std::str::FromStr;
 
 use crate::{
-    domain::{Invalid, Language, OrganizationKind, PartyRole, Relationship, Scope, ScopeKind, Zone},
+    domain::{
+        milestones::{MilestoneKind, Program, ReleaseType},
+        Invalid, Language, OrganizationKind, PartyRole, Relationship, Scope, ScopeKind, Zone,
+    },
     http::ApiError,
 };
 
@@ -51,6 +54,25 @@ api_enum! {
     /// How a party relates to a person.
     ApiRelationship <=> Relationship as "Relationship" {
         Lawyer, Family, FacilityStaff, ProbationOfficer, Supporter,
+    }
+}
+
+api_enum! {
+    /// A kind of reentry milestone, each its own state machine.
+    ApiMilestoneKind <=> MilestoneKind as "MilestoneKind" {
+        Bail, Release, EmploymentSupportWindow, ProgramEnrollment,
+    }
+}
+
+api_enum! {
+    /// `full_term` (満期釈放, opens the employment-support window) or `parole` (仮釈放).
+    ApiReleaseType <=> ReleaseType as "ReleaseType" { FullTerm, Parole }
+}
+
+api_enum! {
+    /// A recovery programme.
+    ApiProgram <=> Program as "Program" {
+        Smarpp, SelfHelpGroup, Residential, FamilyClass, PsychoEducation, EmploymentSupport, Other,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::{PartyRole, Scope};
+use super::{PartyRole, Scope, ScopeKind};
 
 /// What a caller asks to do with one person's record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +17,8 @@ pub enum Action {
     ManageLinks,
     /// Narrow or revoke consent: also the person themself.
     NarrowConsent,
+    /// Record milestones, events, custody and lapses: the person's facility and admins.
+    RecordMilestones,
 }
 
 /// What, within the person's record, the caller asks about.
@@ -26,6 +28,8 @@ pub enum Target {
     Person,
     /// One link: a linked party sees only its own.
     Link(Uuid),
+    /// Information of one kind (a milestone kind, or lapses): only within the consent scope.
+    Kind(ScopeKind),
 }
 
 /// The caller as the policy needs to know them.
@@ -110,14 +114,17 @@ pub fn decide(caller: &Caller, facts: &PersonFacts, action: Action, target: Targ
     let Some(standing) = standing(caller, facts) else {
         return Decision::Invisible;
     };
-    if let (Standing::Linked(held), Target::Link(link_id)) = (&standing, target) {
-        if held.link_id != link_id {
-            return Decision::Invisible;
-        }
+    let visible = match (&standing, target) {
+        (Standing::Linked(held), Target::Link(link_id)) => held.link_id == link_id,
+        (_, Target::Kind(kind)) => standing.scope().contains(kind),
+        _ => true,
+    };
+    if !visible {
+        return Decision::Invisible;
     }
     let allowed = match action {
         Action::ReadPerson | Action::ReadPlacements | Action::ReadLinks => true,
-        Action::UpdatePerson | Action::ManagePlacements | Action::ManageLinks => {
+        Action::UpdatePerson | Action::ManagePlacements | Action::ManageLinks | Action::RecordMilestones => {
             matches!(standing, Standing::Admin | Standing::Facility)
         }
         Action::NarrowConsent => matches!(standing, Standing::Admin | Standing::Facility | Standing::Themself),
@@ -165,7 +172,8 @@ mod tests {
     use super::*;
     use crate::domain::{Relationship, ScopeKind};
 
-    const ACTIONS: [Action; 7] = [
+    const ACTIONS: [Action; 8] = [
+        Action::RecordMilestones,
         Action::ReadPerson,
         Action::UpdatePerson,
         Action::ReadPlacements,
@@ -254,6 +262,19 @@ mod tests {
         for action in ACTIONS {
             assert_eq!(decide(&someone_else, &facts(None), action, Target::Person), Decision::Invisible);
         }
+    }
+
+    #[test]
+    fn kinds_outside_the_consent_scope_are_invisible() {
+        let family = caller(PartyRole::Family, None, None);
+        let facts = facts(Some(family_link()));
+        let lapses = Target::Kind(ScopeKind::Lapse);
+        let bail = Target::Kind(ScopeKind::Bail);
+        assert_eq!(decide(&family, &facts, Action::ReadPerson, lapses), Decision::Invisible);
+        assert!(matches!(decide(&family, &facts, Action::ReadPerson, bail), Decision::Allowed(_)));
+        assert_eq!(decide(&family, &facts, Action::RecordMilestones, bail), Decision::Forbidden);
+        let staff = caller(PartyRole::Staff, Some(id(10)), None);
+        assert!(matches!(decide(&staff, &facts, Action::RecordMilestones, lapses), Decision::Allowed(_)));
     }
 
     #[test]

@@ -40,6 +40,11 @@ impl Scope {
         self.0.is_subset(&wider.0)
     }
 
+    /// Custody follows from bail and release: whoever may see either may see it.
+    pub fn covers_custody(&self) -> bool {
+        self.contains(ScopeKind::Bail) || self.contains(ScopeKind::Release)
+    }
+
     pub fn kinds(&self) -> impl Iterator<Item = ScopeKind> + '_ {
         self.0.iter().copied()
     }

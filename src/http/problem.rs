@@ -31,6 +31,12 @@ pub struct Problem {
     /// For validation problems: each field that was refused and why.
     #[oai(skip_serializing_if_is_none)]
     pub errors: Option<Vec<FieldProblem>>,
+    /// For a refused milestone event: the milestone's current state.
+    #[oai(skip_serializing_if_is_none)]
+    pub state: Option<String>,
+    /// For a refused milestone event: the events the current state accepts.
+    #[oai(skip_serializing_if_is_none)]
+    pub accepted_events: Option<Vec<String>>,
 }
 
 /// One refused field of a request.
@@ -50,6 +56,8 @@ impl Problem {
             status: status.as_u16(),
             detail,
             errors: None,
+            state: None,
+            accepted_events: None,
         }
     }
 
@@ -78,6 +86,12 @@ pub enum ApiError {
     Conflict(String),
     #[error("invalid request")]
     Validation(Vec<FieldProblem>),
+    /// The current state does not accept the event; `accepted` lists what it would.
+    #[error("event {event} not accepted in state {state}")]
+    EventNotAccepted { state: String, event: String, accepted: Vec<String> },
+    /// `If-Match` named a version that is no longer current.
+    #[error("precondition failed")]
+    PreconditionFailed,
     #[error("database error: {0}")]
     Database(sea_orm::DbErr),
     #[error("internal error: {0}")]
@@ -106,7 +120,8 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::EventNotAccepted { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Database(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -119,6 +134,22 @@ impl ApiError {
             ApiError::Forbidden(why) => Problem::new(status, Some((*why).to_owned())),
             ApiError::NotFound => Problem::new(status, Some("No such resource.".into())),
             ApiError::Conflict(detail) => Problem::new(status, Some(detail.clone())),
+            ApiError::EventNotAccepted { state, event, accepted } => Problem {
+                state: Some(state.clone()),
+                accepted_events: Some(accepted.clone()),
+                ..Problem::new(
+                    status,
+                    Some(if accepted.is_empty() {
+                        format!("A milestone that is {state} accepts no further events (asked: {event}).")
+                    } else {
+                        format!("A milestone that is {state} accepts {}, not {event}.", accepted.join(", "))
+                    }),
+                )
+            },
+            ApiError::PreconditionFailed => Problem::new(
+                status,
+                Some("The resource changed since the version named in If-Match; read it again and retry.".into()),
+            ),
             ApiError::Validation(errors) => Problem {
                 errors: Some(errors.clone()),
                 ..Problem::new(status, Some("Some fields of the request were refused.".into()))
@@ -158,9 +189,13 @@ enum ProblemResponses {
     /// No such resource, or one the caller may not see.
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
-    /// The request conflicts with the resource's current state.
+    /// The request conflicts with the resource's current state; for a refused milestone event,
+    /// `state` and `accepted_events` say what the milestone would accept.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
+    /// `If-Match` named a version that is no longer current.
+    #[oai(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Json<Problem>),
     /// The request body is larger than 1 MiB.
     #[oai(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Json<Problem>),

@@ -1,7 +1,10 @@
 //! Persistence: reading and writing rows with sea-orm, in the same way on SQLite and PostgreSQL.
 
 pub mod audit;
+pub mod custody;
+pub mod lapses;
 pub mod links;
+pub mod milestones;
 pub mod organizations;
 pub mod parties;
 pub mod persons;

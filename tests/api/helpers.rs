@@ -131,6 +131,7 @@ pub async fn spawn_app(database_url: &str) -> TestApp {
         addr: "127.0.0.1:0".parse().expect("a socket address"),
         jwt_secret: None,
         tick: std::time::Duration::from_secs(30),
+        window: Default::default(),
     };
     let clock = ManualClock::new(Utc::now().trunc_subsecs(0));
     let app = Application::build(&config, Arc::new(clock.clone())).await.expect("the application builds");

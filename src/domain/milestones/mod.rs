@@ -145,7 +145,7 @@ pub enum CustodyCause {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// A full-term release opens the employment-support window.
-    CreateWindow { opens_on: NaiveDate, closes_on: NaiveDate },
+    CreateWindow(Milestone),
     /// A revoked or lapsed bail means custody from that day.
     StartCustody { on: NaiveDate, cause: CustodyCause },
     /// Leaving prison ends custody.
@@ -290,13 +290,7 @@ impl Milestone {
                 next.release_type = Some(release_type);
                 dates.released_on = Some(on);
                 match release_type {
-                    ReleaseType::FullTerm => {
-                        let window = Milestone::window(on, policy);
-                        effects.push(Effect::CreateWindow {
-                            opens_on: window.dates.opens_on.unwrap_or(on),
-                            closes_on: window.dates.closes_on.unwrap_or(on),
-                        });
-                    }
+                    ReleaseType::FullTerm => effects.push(Effect::CreateWindow(Milestone::window(on, policy))),
                     ReleaseType::Parole => {
                         let ends = input.supervision_ends_on.or(self.dates.supervision_ends_on).ok_or_else(|| {
                             invalid("supervision_ends_on", "a parole release needs the day supervision ends")
@@ -354,6 +348,21 @@ impl Milestone {
             }
             _ => None,
         }
+    }
+
+    /// Records how many of a programme's sessions were attended.
+    pub fn record_sessions(&self, attended: i32) -> Result<Milestone, EventError> {
+        if self.kind != MilestoneKind::ProgramEnrollment {
+            return Err(invalid("sessions_attended", format!("a {} milestone has no sessions", self.kind)));
+        }
+        let most = self.sessions_planned.unwrap_or(1000);
+        if !(0..=most).contains(&attended) {
+            return Err(invalid("sessions_attended", format!("between 0 and {most}")));
+        }
+        let mut next = self.clone();
+        next.sessions_attended = attended;
+        next.version += 1;
+        Ok(next)
     }
 
     /// Moves a scheduled date (or sets or clears it).

@@ -41,13 +41,10 @@ fn a_full_term_release_opens_the_window_by_the_civil_code() {
     let release = Milestone::release(d(2026, 3, 15), Some(ReleaseType::FullTerm));
     let released = step(&release, "release", d(2026, 3, 15));
     assert_eq!(released.milestone.dates.released_on, Some(d(2026, 3, 15)));
-    assert_eq!(
-        released.effects,
-        [
-            Effect::CreateWindow { opens_on: d(2026, 3, 16), closes_on: d(2026, 9, 15) },
-            Effect::EndCustody { on: d(2026, 3, 15) }
-        ]
-    );
+    let Effect::CreateWindow(window) = &released.effects[0] else { panic!("{:?}", released.effects) };
+    assert_eq!((window.dates.opens_on, window.dates.closes_on), (Some(d(2026, 3, 16)), Some(d(2026, 9, 15))));
+    assert_eq!(window.state, "pending");
+    assert_eq!(released.effects[1..], [Effect::EndCustody { on: d(2026, 3, 15) }]);
     let window = Milestone::window(d(2026, 8, 31), &WindowPolicy::default());
     assert_eq!((window.dates.opens_on, window.dates.closes_on), (Some(d(2026, 9, 1)), Some(d(2027, 2, 28))));
 }
@@ -130,6 +127,15 @@ fn smarpp_plans_24_sessions_and_a_re_enrolment_is_a_new_start() {
     assert_eq!(current.state, "enrolled");
     assert_eq!(current.dates.ended_on, None, "enrolling again clears the earlier end");
     assert_eq!(current.dates.enrolled_on, Some(d(2026, 1, 25)));
+}
+
+#[test]
+fn sessions_attended_stay_within_the_plan() {
+    let smarpp = Milestone::program(Program::Smarpp, d(2026, 1, 5), None);
+    assert_eq!(smarpp.record_sessions(12).unwrap().sessions_attended, 12);
+    assert!(smarpp.record_sessions(25).is_err());
+    assert!(smarpp.record_sessions(-1).is_err());
+    assert!(Milestone::bail(d(2026, 1, 5)).record_sessions(1).is_err());
 }
 
 #[test]

@@ -1,0 +1,128 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::custody_period;
+use poem::web::Data;
+use poem_openapi::{param::Path, payload::Json, ApiResponse, Enum, Object, OpenApi};
+use uuid::Uuid;
+
+use super::{milestones::actor, ApiTags, BearerAuth};
+use crate::{
+    access::{self, Target},
+    domain::{access::Action, Invalid},
+    http::{ApiError, FieldErrors, JsonBody},
+    state::AppState,
+    store, workflow,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum CustodyEvent {
+    Start,
+    End,
+}
+
+/// Custody begins or ends. Beginning interrupts active programmes (they can resume later);
+/// links stay active so support continues.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct CustodyCreate {
+    pub event: CustodyEvent,
+    pub on: NaiveDate,
+    /// Up to 500 characters, e.g. "new arrest". Shown to whoever may see bail or release.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct CustodyPeriod {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub started_on: NaiveDate,
+    pub ended_on: Option<NaiveDate>,
+    /// `recorded`, `bail_revoked` or `custodial_sentence`.
+    pub cause: String,
+    pub reason: Option<String>,
+    /// The bail whose revocation or lapse began it, if any.
+    pub source_milestone_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct CustodyList {
+    pub items: Vec<CustodyPeriod>,
+}
+
+pub fn view(row: custody_period::Model) -> CustodyPeriod {
+    CustodyPeriod {
+        id: row.id,
+        person_id: row.person_id,
+        started_on: row.started_on,
+        ended_on: row.ended_on,
+        cause: row.cause,
+        reason: row.reason,
+        source_milestone_id: row.source_milestone_id,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum RecordCustodyResponse {
+    /// Recorded: the custody period as it now stands.
+    #[oai(status = 201)]
+    Created(Json<CustodyPeriod>),
+}
+
+pub struct CustodyApi;
+
+#[OpenApi(tag = "ApiTags::Milestones")]
+impl CustodyApi {
+    /// Record custody starting or ending
+    ///
+    /// Admins and the person's facility. A revoked or lapsed bail starts custody by itself.
+    #[oai(path = "/persons/:id/custody", method = "post", operation_id = "recordCustody")]
+    async fn record(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+        body: JsonBody<CustodyCreate>,
+    ) -> Result<RecordCustodyResponse, ApiError> {
+        let access =
+            access::person(&state, &auth.0, id.0, Action::RecordMilestones, "custody.record", Target::Person).await?;
+        let zone = access.zone()?;
+        let body = body.0;
+        let mut errors = FieldErrors::default();
+        if body.on > zone.date_at(state.clock.now()) {
+            errors.push("on", Invalid::new("custody is recorded once it has begun or ended"));
+        }
+        if body.reason.as_ref().is_some_and(|reason| reason.chars().count() > 500) {
+            errors.push("reason", Invalid::new("at most 500 characters"));
+        }
+        errors.into_result()?;
+        let period = match body.event {
+            CustodyEvent::Start => {
+                workflow::start_custody(&state, access.person.id, body.on, body.reason, &actor(&auth.0), zone).await?
+            }
+            CustodyEvent::End => workflow::end_custody(&state, access.person.id, body.on).await?,
+        };
+        Ok(RecordCustodyResponse::Created(Json(view(period))))
+    }
+
+    /// List custody periods
+    ///
+    /// Whoever may see the person's bail or release.
+    #[oai(path = "/persons/:id/custody", method = "get", operation_id = "listCustody")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<CustodyList>, ApiError> {
+        let access = access::person(&state, &auth.0, id.0, Action::ReadPerson, "custody.list", Target::Person).await?;
+        if !access.standing.scope().covers_custody() {
+            return Err(ApiError::NotFound);
+        }
+        let rows = store::custody::list_for_person(&state.db, access.person.id).await?;
+        Ok(Json(CustodyList { items: rows.into_iter().map(view).collect() }))
+    }
+}

@@ -1,0 +1,32 @@
+//! Work that the passing of time brings: run every tick inside `serve`, and driven directly by
+//! tests through [`tick`], which does one step's work and returns.
+
+use std::time::Duration;
+
+use crate::{state::AppState, workflow};
+
+/// What one tick did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    /// Window transitions that days passing brought about (opened, expired).
+    pub window_steps: usize,
+}
+
+/// One step of scheduled work as of the state's clock.
+pub async fn tick(state: &AppState) -> Result<TickReport, sea_orm::DbErr> {
+    let window_steps = workflow::catch_up_windows(state, None).await?;
+    Ok(TickReport { window_steps })
+}
+
+pub async fn run(state: AppState, every: Duration) {
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        match tick(&state).await {
+            Ok(report) if report != TickReport::default() => tracing::info!(?report, "scheduler tick"),
+            Ok(_) => {}
+            Err(err) => tracing::error!(error = %err, "scheduler tick failed"),
+        }
+    }
+}

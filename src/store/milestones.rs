@@ -1,0 +1,277 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{milestone, milestone_event};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use super::new_id;
+use crate::domain::{
+    milestones::{Machine, Milestone, MilestoneKind},
+    Invalid,
+};
+
+/// Who took a step: a party id or an admin's name with its role, or Tsunagu itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: String,
+    pub role: String,
+}
+
+impl Actor {
+    /// Steps that days passing bring about.
+    pub fn system() -> Self {
+        Self { id: "tsunagu".to_owned(), role: "system".to_owned() }
+    }
+}
+
+/// One step of a milestone's history, as it will be stored.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub event: String,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub effective_on: NaiveDate,
+    pub moved: Option<(&'static str, Option<NaiveDate>, Option<NaiveDate>)>,
+    pub note: Option<String>,
+    pub actor: Actor,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("the milestone changed since it was read")]
+    Stale,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+pub fn to_domain(row: &milestone::Model) -> Result<Milestone, Invalid> {
+    let kind: MilestoneKind = row.kind.parse()?;
+    let state = Machine::for_kind(kind)
+        .state(&row.state)
+        .ok_or_else(|| Invalid::new(format!("{} is no state of a {kind}", row.state)))?;
+    Ok(Milestone {
+        kind,
+        state,
+        version: row.version,
+        state_since: row.state_since,
+        dates: crate::domain::milestones::Dates {
+            requested_on: row.requested_on,
+            granted_on: row.granted_on,
+            released_on: row.released_on,
+            ended_on: row.ended_on,
+            hearing_on: row.hearing_on,
+            judgment_on: row.judgment_on,
+            scheduled_on: row.scheduled_on,
+            supervision_ends_on: row.supervision_ends_on,
+            opens_on: row.opens_on,
+            closes_on: row.closes_on,
+            used_on: row.used_on,
+            referred_on: row.referred_on,
+            enrolled_on: row.enrolled_on,
+            started_on: row.started_on,
+        },
+        release_type: row.release_type.as_deref().map(str::parse).transpose()?,
+        program: row.program.as_deref().map(str::parse).transpose()?,
+        sessions_planned: row.sessions_planned,
+        sessions_attended: row.sessions_attended,
+        extensions: row.extensions,
+    })
+}
+
+/// The row `milestone` becomes, keeping the row's identity.
+fn with_domain(mut row: milestone::Model, milestone: &Milestone, now: DateTime<Utc>) -> milestone::Model {
+    let dates = &milestone.dates;
+    row.kind = milestone.kind.as_str().to_owned();
+    row.state = milestone.state.to_owned();
+    row.version = milestone.version;
+    row.state_since = milestone.state_since;
+    row.requested_on = dates.requested_on;
+    row.granted_on = dates.granted_on;
+    row.released_on = dates.released_on;
+    row.ended_on = dates.ended_on;
+    row.hearing_on = dates.hearing_on;
+    row.judgment_on = dates.judgment_on;
+    row.scheduled_on = dates.scheduled_on;
+    row.supervision_ends_on = dates.supervision_ends_on;
+    row.opens_on = dates.opens_on;
+    row.closes_on = dates.closes_on;
+    row.used_on = dates.used_on;
+    row.referred_on = dates.referred_on;
+    row.enrolled_on = dates.enrolled_on;
+    row.started_on = dates.started_on;
+    row.release_type = milestone.release_type.map(|value| value.as_str().to_owned());
+    row.program = milestone.program.map(|value| value.as_str().to_owned());
+    row.sessions_planned = milestone.sessions_planned;
+    row.sessions_attended = milestone.sessions_attended;
+    row.extensions = milestone.extensions;
+    row.updated_at = now;
+    row
+}
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    milestone: &Milestone,
+    source_milestone_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<milestone::Model, DbErr> {
+    let blank = milestone::Model {
+        id: new_id(),
+        person_id,
+        kind: String::new(),
+        state: String::new(),
+        version: 0,
+        state_since: None,
+        requested_on: None,
+        granted_on: None,
+        released_on: None,
+        ended_on: None,
+        hearing_on: None,
+        judgment_on: None,
+        scheduled_on: None,
+        supervision_ends_on: None,
+        opens_on: None,
+        closes_on: None,
+        used_on: None,
+        referred_on: None,
+        enrolled_on: None,
+        started_on: None,
+        release_type: None,
+        program: None,
+        sessions_planned: None,
+        sessions_attended: 0,
+        extensions: 0,
+        source_milestone_id,
+        created_at: now,
+        updated_at: now,
+    };
+    with_domain(blank, milestone, now).into_active_model().reset_all().insert(db).await
+}
+
+/// Saves `next` over `row` only if nobody changed `row` meanwhile, and appends the step.
+pub async fn save_step(
+    db: &impl ConnectionTrait,
+    row: &milestone::Model,
+    next: &Milestone,
+    step: Step,
+    now: DateTime<Utc>,
+) -> Result<(milestone::Model, milestone_event::Model), SaveError> {
+    let updated = with_domain(row.clone(), next, now);
+    let changes = updated.clone().into_active_model().reset_all();
+    let result = milestone::Entity::update_many()
+        .set(changes)
+        .filter(milestone::Column::Id.eq(row.id))
+        .filter(milestone::Column::Version.eq(row.version))
+        .exec(db)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(SaveError::Stale);
+    }
+    let event = append_step(db, &updated, next.version, step, now).await?;
+    Ok((updated, event))
+}
+
+/// Appends a step to a milestone's history.
+pub async fn append_step(
+    db: &impl ConnectionTrait,
+    row: &milestone::Model,
+    version: i64,
+    step: Step,
+    now: DateTime<Utc>,
+) -> Result<milestone_event::Model, DbErr> {
+    let (field, old_date, new_date) = match step.moved {
+        Some((field, old, new)) => (Some(field.to_owned()), old, new),
+        None => (None, None, None),
+    };
+    milestone_event::ActiveModel {
+        id: Set(new_id()),
+        milestone_id: Set(row.id),
+        person_id: Set(row.person_id),
+        kind: Set(row.kind.clone()),
+        from_state: Set(step.from.to_owned()),
+        event: Set(step.event),
+        to_state: Set(step.to.to_owned()),
+        effective_on: Set(step.effective_on),
+        field: Set(field),
+        old_date: Set(old_date),
+        new_date: Set(new_date),
+        note: Set(step.note),
+        actor: Set(step.actor.id),
+        actor_role: Set(step.actor.role),
+        version: Set(version),
+        recorded_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<milestone::Model>, DbErr> {
+    milestone::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn list_for_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<milestone::Model>, DbErr> {
+    milestone::Entity::find()
+        .filter(milestone::Column::PersonId.eq(person_id))
+        .order_by_asc(milestone::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn active_programmes(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<milestone::Model>, DbErr> {
+    milestone::Entity::find()
+        .filter(milestone::Column::PersonId.eq(person_id))
+        .filter(milestone::Column::Kind.eq(MilestoneKind::ProgramEnrollment.as_str()))
+        .filter(milestone::Column::State.eq("active"))
+        .order_by_asc(milestone::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn events_of(db: &impl ConnectionTrait, milestone_id: Uuid) -> Result<Vec<milestone_event::Model>, DbErr> {
+    milestone_event::Entity::find()
+        .filter(milestone_event::Column::MilestoneId.eq(milestone_id))
+        .order_by_asc(milestone_event::Column::Version)
+        .all(db)
+        .await
+}
+
+pub async fn events_of_person(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    kinds: &[&str],
+) -> Result<Vec<milestone_event::Model>, DbErr> {
+    milestone_event::Entity::find()
+        .filter(milestone_event::Column::PersonId.eq(person_id))
+        .filter(milestone_event::Column::Kind.is_in(kinds.iter().copied()))
+        .all(db)
+        .await
+}
+
+/// Windows whose state the passing days may have changed by `latest_today` (the latest local
+/// date anywhere): pending ones whose first day has come, running ones past their last day.
+pub async fn windows_due(
+    db: &impl ConnectionTrait,
+    person_id: Option<Uuid>,
+    latest_today: NaiveDate,
+) -> Result<Vec<milestone::Model>, DbErr> {
+    let due = Condition::any()
+        .add(
+            Condition::all()
+                .add(milestone::Column::State.eq("pending"))
+                .add(milestone::Column::OpensOn.lte(latest_today)),
+        )
+        .add(
+            Condition::all()
+                .add(milestone::Column::State.is_in(["open", "extended"]))
+                .add(milestone::Column::ClosesOn.lt(latest_today)),
+        );
+    let mut query = milestone::Entity::find()
+        .filter(milestone::Column::Kind.eq(MilestoneKind::EmploymentSupportWindow.as_str()))
+        .filter(due);
+    if let Some(person_id) = person_id {
+        query = query.filter(milestone::Column::PersonId.eq(person_id));
+    }
+    query.order_by_asc(milestone::Column::Id).all(db).await
+}
