@@ -18,6 +18,7 @@ pub const TESTS: &[crate::helpers::Case] =
 /// A person P at facility A, another person Q at facility B, and the parties around them.
 struct World {
     p: String,
+    bail: String,
     q: String,
     facility_a: String,
     p_placement: String,
@@ -103,7 +104,10 @@ async fn world(app: &TestApp) -> World {
         ("the_person", person),
         ("another_person", other_person),
     ];
-    World { p, q, facility_a, p_placement, family_link, callers, party_of }
+    let bail = id_of(
+        &app.create(&format!("/persons/{p}/milestones"), json!({"kind": "bail", "requested_on": app.today()})).await,
+    );
+    World { p, bail, q, facility_a, p_placement, family_link, callers, party_of }
 }
 
 const CALLERS: [&str; 11] = [
@@ -121,7 +125,7 @@ const CALLERS: [&str; 11] = [
 ];
 
 /// Expected statuses, one column per caller in the order of `CALLERS`.
-const MATRIX: [(&str, [u16; 11]); 10] = [
+const MATRIX: [(&str, [u16; 11]); 21] = [
     //                              adm  own  oth  fam  unl  law  rev  exp  me   oth  gho
     ("GET person", /*            */ [200, 200, 404, 200, 404, 200, 404, 404, 200, 404, 404]),
     ("PATCH person", /*          */ [200, 200, 404, 403, 404, 403, 404, 404, 403, 404, 404]),
@@ -133,6 +137,18 @@ const MATRIX: [(&str, [u16; 11]); 10] = [
     ("GET family link", /*       */ [200, 200, 404, 200, 404, 404, 404, 404, 200, 404, 404]),
     ("GET family link consents", [200, 200, 404, 200, 404, 404, 404, 404, 200, 404, 404]),
     ("PATCH family link", /*     */ [200, 200, 404, 403, 404, 404, 404, 404, 200, 404, 404]),
+    ("GET milestones", /*        */ [200, 200, 404, 200, 404, 200, 404, 404, 200, 404, 404]),
+    ("POST milestone", /*        */ [201, 201, 404, 403, 404, 403, 404, 404, 403, 404, 404]),
+    ("GET bail", /*              */ [200, 200, 404, 200, 404, 200, 404, 404, 200, 404, 404]),
+    ("PATCH bail", /*            */ [200, 200, 404, 403, 404, 403, 404, 404, 403, 404, 404]),
+    ("POST bail event", /*       */ [201, 201, 404, 403, 404, 403, 404, 404, 403, 404, 404]),
+    ("GET bail events", /*       */ [200, 200, 404, 200, 404, 200, 404, 404, 200, 404, 404]),
+    ("POST custody", /*          */ [201, 201, 404, 403, 404, 403, 404, 404, 403, 404, 404]),
+    ("GET custody", /*           */ [200, 200, 404, 200, 404, 200, 404, 404, 200, 404, 404]),
+    // Lapses lie outside family's and lawyers' default consent: invisible, not forbidden.
+    ("POST lapse", /*            */ [201, 201, 404, 404, 404, 404, 404, 404, 403, 404, 404]),
+    ("GET lapses", /*            */ [200, 200, 404, 404, 404, 404, 404, 404, 200, 404, 404]),
+    ("GET timeline", /*          */ [200, 200, 404, 200, 404, 200, 404, 404, 200, 404, 404]),
 ];
 
 async fn request(app: &TestApp, world: &World, endpoint: &str, token: &str) -> reqwest::Response {
@@ -163,6 +179,33 @@ async fn request(app: &TestApp, world: &World, endpoint: &str, token: &str) -> r
             let body = json!({"scope": ["bail", "release", "employment_support_window", "program_enrollment"]});
             app.patch(&format!("/links/{}", world.family_link), token, &body).await
         }
+        "GET milestones" => app.get(&format!("/persons/{p}/milestones"), token).await,
+        "POST milestone" => {
+            let body = json!({"kind": "program_enrollment", "program": "smarpp", "referred_on": app.today()});
+            app.post(&format!("/persons/{p}/milestones"), token, &body).await
+        }
+        "GET bail" => app.get(&format!("/milestones/{}", world.bail), token).await,
+        "PATCH bail" => {
+            app.patch(&format!("/milestones/{}", world.bail), token, &json!({"hearing_on": app.today()})).await
+        }
+        "POST bail event" => {
+            // Whatever the bail accepts now, so that each allowed caller takes a legal step.
+            let bail: Value = app.get(&format!("/milestones/{}", world.bail), &app.admin()).await.json().await.unwrap();
+            let event = bail["accepted_events"][0].as_str().unwrap_or("end").to_owned();
+            app.post(&format!("/milestones/{}/events", world.bail), token, &json!({"event": event, "on": app.today()}))
+                .await
+        }
+        "GET bail events" => app.get(&format!("/milestones/{}/events", world.bail), token).await,
+        "POST custody" => {
+            let custody: Value = app.get(&format!("/persons/{p}/custody"), &app.admin()).await.json().await.unwrap();
+            let ongoing = custody["items"].as_array().unwrap().iter().any(|period| period["ended_on"].is_null());
+            let event = if ongoing { "end" } else { "start" };
+            app.post(&format!("/persons/{p}/custody"), token, &json!({"event": event, "on": app.today()})).await
+        }
+        "GET custody" => app.get(&format!("/persons/{p}/custody"), token).await,
+        "POST lapse" => app.post(&format!("/persons/{p}/lapses"), token, &json!({"on": app.today()})).await,
+        "GET lapses" => app.get(&format!("/persons/{p}/lapses"), token).await,
+        "GET timeline" => app.get(&format!("/persons/{p}/timeline"), token).await,
         other => panic!("no request for {other}"),
     }
 }

@@ -157,14 +157,14 @@ impl TestApp {
         self.clock.now()
     }
 
-    /// A token signed with the server's key, as `tsunagu token` would mint it. It lasts a year
+    /// A token signed with the server's key, as `tsunagu token` would mint it. It lasts five years
     /// of the test clock, so tests that move the clock keep their callers.
     pub fn token(&self, role: &str, subject: &str) -> String {
         let claims = Claims {
             sub: subject.to_owned(),
             role: role.to_owned(),
             org: None,
-            exp: (self.now() + chrono::Duration::days(365)).timestamp(),
+            exp: (self.now() + chrono::Duration::days(5 * 365)).timestamp(),
             nbf: None,
             iat: Some(self.now().timestamp()),
         };

@@ -11,6 +11,7 @@ mod health;
 mod links;
 mod me;
 mod migrations;
+mod milestones;
 mod openapi;
 mod organizations;
 mod parties;
@@ -38,6 +39,7 @@ fn main() {
         health::TESTS,
         links::TESTS,
         me::TESTS,
+        milestones::TESTS,
         migrations::TESTS,
         openapi::TESTS,
         organizations::TESTS,
