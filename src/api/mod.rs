@@ -4,6 +4,7 @@ mod audit;
 mod custody;
 mod lapses;
 mod links;
+mod machines;
 mod me;
 mod milestones;
 mod organizations;
@@ -47,6 +48,7 @@ pub type Apis = (
     placements::PlacementsApi,
     links::LinksApi,
     milestones::MilestonesApi,
+    machines::MachinesApi,
     custody::CustodyApi,
     lapses::LapsesApi,
     timeline::TimelineApi,
@@ -63,6 +65,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             placements::PlacementsApi,
             links::LinksApi,
             milestones::MilestonesApi,
+            machines::MachinesApi,
             custody::CustodyApi,
             lapses::LapsesApi,
             timeline::TimelineApi,

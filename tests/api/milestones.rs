@@ -16,6 +16,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     milestones_are_checked_before_they_are_stored,
     custody_interrupts_programmes_and_keeps_links,
     a_lapse_closes_nothing,
+    the_state_machines_are_published_as_the_service_runs_them,
 ];
 
 /// 09:00 in Tokyo on a date.
@@ -177,6 +178,18 @@ async fn a_residents_whole_path_reads_back_as_one_timeline(app: TestApp) {
     ];
     assert_eq!(read, expected);
     assert_eq!(timeline["total"], expected.len());
+    // Page by page, the same history.
+    let mut paged = Vec::new();
+    let mut path = format!("/persons/{}/timeline?limit=6", f.person);
+    loop {
+        let page = get(&app, &f.staff, &path).await;
+        paged.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/persons/{}/timeline?limit=6&cursor={cursor}", f.person),
+            None => break,
+        }
+    }
+    assert_eq!(&paged, entries);
     let earlier = entries.iter().rfind(|e| e["entry"] == "date_moved").unwrap();
     assert_eq!((earlier["old_date"].as_str(), earlier["new_date"].as_str()), (Some("2026-09-15"), Some("2026-09-10")));
     let judgment_moves: Vec<&Value> = entries.iter().filter(|e| e["field"] == "judgment_on").collect();
@@ -413,4 +426,26 @@ async fn a_lapse_closes_nothing(app: TestApp) {
         StatusCode::NOT_FOUND,
     )
     .await;
+}
+
+async fn the_state_machines_are_published_as_the_service_runs_them(app: TestApp) {
+    let machines = get(&app, &app.admin(), "/milestone-kinds").await;
+    let bail = machines["items"].as_array().unwrap().iter().find(|m| m["kind"] == "bail").unwrap().clone();
+    assert_eq!(bail["initial"], "requested");
+    assert_eq!(bail["final_states"], json!(["denied", "ended", "revoked", "lapsed"]));
+    // Every published transition out of `requested` is what a refusal there offers.
+    let f = facility(&app).await;
+    let milestone = id_of(&create(&app, &f, json!({"kind": "bail", "requested_on": "2026-01-05"})).await);
+    let published: Vec<&str> = bail["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["from"] == "requested")
+        .map(|t| t["event"].as_str().unwrap())
+        .collect();
+    let refused = app
+        .post(&format!("/milestones/{milestone}/events"), &f.staff, &json!({"event": "end", "on": "2026-01-05"}))
+        .await;
+    let problem = assert_problem(refused, StatusCode::CONFLICT).await;
+    assert_eq!(problem["accepted_events"], json!(published));
 }
