@@ -100,6 +100,15 @@ async fn person_as(
     }
 }
 
+/// Audits an attempt on an id that does not exist, and answers it as any invisible one.
+async fn missing(state: &AppState, principal: &Principal, audit_action: AuditAction, resource_id: Uuid) -> ApiError {
+    let entry = audit_entry(principal, audit_action, None, Some(resource_id), Outcome::Denied);
+    match store::audit::record(&state.db, vec![entry], state.clock.now()).await {
+        Ok(()) => ApiError::NotFound,
+        Err(err) => err.into(),
+    }
+}
+
 /// Finds a link and decides access to its person; `action_for` picks the action from the link
 /// (a change that only narrows consent is a different action from one that widens it).
 pub async fn link(
@@ -110,9 +119,7 @@ pub async fn link(
     action_for: impl FnOnce(&link::Model) -> Action,
 ) -> Result<(PersonAccess, link::Model), ApiError> {
     let Some(link) = store::links::find(&state.db, link_id).await? else {
-        let entry = audit_entry(principal, audit_action, None, Some(link_id), Outcome::Denied);
-        store::audit::record(&state.db, vec![entry], state.clock.now()).await?;
-        return Err(ApiError::NotFound);
+        return Err(missing(state, principal, audit_action, link_id).await);
     };
     let action = action_for(&link);
     let access = person(state, principal, link.person_id, action, audit_action, Target::Link(link_id)).await?;
@@ -129,9 +136,7 @@ pub async fn milestone(
     audit_action: AuditAction,
 ) -> Result<(PersonAccess, milestone::Model), ApiError> {
     let Some(row) = store::milestones::find(&state.db, milestone_id).await? else {
-        let entry = audit_entry(principal, audit_action, None, Some(milestone_id), Outcome::Denied);
-        store::audit::record(&state.db, vec![entry], state.clock.now()).await?;
-        return Err(ApiError::NotFound);
+        return Err(missing(state, principal, audit_action, milestone_id).await);
     };
     let kind: MilestoneKind = row.kind.parse().map_err(|err| ApiError::Internal(format!("corrupt kind: {err}")))?;
     let target = Target::Kind(kind.scope_kind());

@@ -162,17 +162,8 @@ pub async fn move_date(
     actor: &Actor,
     zone: Zone,
 ) -> Result<(milestone::Model, milestone_event::Model), ApiError> {
-    let now = state.clock.now();
-    let step = Step {
-        event: "date_moved".to_owned(),
-        from: milestone.state,
-        to: milestone.state,
-        effective_on: zone.date_at(now),
-        moved: Some((change.date.field(), change.old, change.new)),
-        note: None,
-        actor: actor.clone(),
-    };
-    Ok(store::milestones::save_step(&state.db, &row, &milestone, step, now).await?)
+    let moved = Some((change.date.field(), change.old, change.new));
+    save_annotation(state, row, milestone, "date_moved", moved, None, actor, zone).await
 }
 
 /// Records a programme's attendance as a step of its history.
@@ -183,14 +174,30 @@ pub async fn record_sessions(
     actor: &Actor,
     zone: Zone,
 ) -> Result<(milestone::Model, milestone_event::Model), ApiError> {
+    let note = Some(format!("{} sessions attended", milestone.sessions_attended));
+    save_annotation(state, row, milestone, "sessions_recorded", None, note, actor, zone).await
+}
+
+/// Saves a change that is no transition (the state stays), dated today, as a history step.
+#[allow(clippy::too_many_arguments)]
+async fn save_annotation(
+    state: &AppState,
+    row: milestone::Model,
+    milestone: Milestone,
+    event: &str,
+    moved: Option<(&'static str, Option<NaiveDate>, Option<NaiveDate>)>,
+    note: Option<String>,
+    actor: &Actor,
+    zone: Zone,
+) -> Result<(milestone::Model, milestone_event::Model), ApiError> {
     let now = state.clock.now();
     let step = Step {
-        event: "sessions_recorded".to_owned(),
+        event: event.to_owned(),
         from: milestone.state,
         to: milestone.state,
         effective_on: zone.date_at(now),
-        moved: None,
-        note: Some(format!("{} sessions attended", milestone.sessions_attended)),
+        moved,
+        note,
         actor: actor.clone(),
     };
     Ok(store::milestones::save_step(&state.db, &row, &milestone, step, now).await?)

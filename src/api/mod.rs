@@ -16,7 +16,7 @@ mod security;
 mod timeline;
 mod types;
 
-use poem_openapi::{OpenApiService, Tags};
+use poem_openapi::{OpenApi, OpenApiService, Tags};
 
 pub use security::BearerAuth;
 pub use types::stored_zone;
@@ -41,22 +41,7 @@ pub enum ApiTags {
     Me,
 }
 
-pub type Apis = (
-    organizations::OrganizationsApi,
-    parties::PartiesApi,
-    persons::PersonsApi,
-    placements::PlacementsApi,
-    links::LinksApi,
-    milestones::MilestonesApi,
-    machines::MachinesApi,
-    custody::CustodyApi,
-    lapses::LapsesApi,
-    timeline::TimelineApi,
-    audit::AuditApi,
-    me::MeApi,
-);
-
-pub fn service() -> OpenApiService<Apis, ()> {
+pub fn service() -> OpenApiService<impl OpenApi, ()> {
     OpenApiService::new(
         (
             organizations::OrganizationsApi,
