@@ -9,6 +9,7 @@ mod organization;
 mod party;
 pub mod period;
 mod quiet_hours;
+pub mod risk;
 mod text_enum;
 mod zone;
 
