@@ -2,7 +2,55 @@
 
 use std::{fmt, net::SocketAddr, time::Duration};
 
-use crate::domain::milestones::WindowPolicy;
+use std::collections::BTreeMap;
+
+use crate::domain::{
+    milestones::WindowPolicy,
+    risk::{apply_override, default_rules, RiskRule, RuleOverride},
+    Relationship,
+};
+
+/// A rule's changes as written in the rules file.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFileEntry {
+    from_day: Option<i32>,
+    to_day: Option<i32>,
+    severity: Option<String>,
+    audience: Option<Vec<String>>,
+    lead_days: Option<Vec<u32>>,
+    why_ja: Option<String>,
+    why_en: Option<String>,
+}
+
+/// Reads a JSON object of rule id → changes and applies it to the default rules.
+fn rules_from_file(path: &str) -> Result<Vec<RiskRule>, ConfigError> {
+    let failed = |reason: String| ConfigError::Rules { path: path.to_owned(), reason };
+    let text = std::fs::read_to_string(path).map_err(|err| failed(format!("cannot read it: {err}")))?;
+    let entries: BTreeMap<String, RuleFileEntry> =
+        serde_json::from_str(&text).map_err(|err| failed(format!("not a JSON object of rule changes: {err}")))?;
+    let mut rules = default_rules();
+    for (id, entry) in entries {
+        let severity =
+            entry.severity.as_deref().map(str::parse).transpose().map_err(|err| failed(format!("rule {id}: {err}")))?;
+        let audience = entry
+            .audience
+            .map(|names| names.iter().map(|name| name.parse::<Relationship>()).collect::<Result<Vec<_>, _>>())
+            .transpose()
+            .map_err(|err| failed(format!("rule {id}: {err}")))?;
+        let change = RuleOverride {
+            from_day: entry.from_day,
+            to_day: entry.to_day,
+            severity,
+            audience,
+            lead_days: entry.lead_days,
+            why_ja: entry.why_ja,
+            why_en: entry.why_en,
+        };
+        apply_override(&mut rules, &id, change).map_err(|err| failed(err.0))?;
+    }
+    Ok(rules)
+}
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tsunagu.db?mode=rwc";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -20,6 +68,10 @@ pub enum ConfigError {
     Seconds { name: &'static str, value: String },
     #[error("{name}={value:?} is not a number of months from 1 to 60")]
     Months { name: &'static str, value: String },
+    #[error("{name}={value:?} is not a number of hours from 1 to 336")]
+    Hours { name: &'static str, value: String },
+    #[error("TSUNAGU_RISK_RULES={path:?}: {reason}")]
+    Rules { path: String, reason: String },
     #[error("{name} is not valid UTF-8")]
     NotUnicode { name: &'static str },
 }
@@ -101,6 +153,10 @@ pub struct Config {
     pub jwt_secret: Option<JwtSecret>,
     pub tick: Duration,
     pub window: WindowPolicy,
+    /// The high-risk periods: the defaults, changed by `TSUNAGU_RISK_RULES` if set.
+    pub rules: Vec<RiskRule>,
+    /// How long a critical alert may stay unacknowledged before the facility hears of it.
+    pub escalate_after: chrono::Duration,
 }
 
 impl Config {
@@ -142,7 +198,18 @@ impl Config {
             extension_months: months("TSUNAGU_WINDOW_EXTENSION_MONTHS", 6)?,
             ..WindowPolicy::default()
         };
-        Ok(Self { database_url, addr, jwt_secret, tick, window })
+        let rules = match lookup("TSUNAGU_RISK_RULES")? {
+            None => default_rules(),
+            Some(path) => rules_from_file(&path)?,
+        };
+        let escalate_after = match lookup("TSUNAGU_ESCALATE_AFTER_HOURS")? {
+            None => chrono::Duration::hours(24),
+            Some(value) => match value.parse::<i64>() {
+                Ok(hours) if (1..=24 * 14).contains(&hours) => chrono::Duration::hours(hours),
+                _ => return Err(ConfigError::Hours { name: "TSUNAGU_ESCALATE_AFTER_HOURS", value }),
+            },
+        };
+        Ok(Self { database_url, addr, jwt_secret, tick, window, rules, escalate_after })
     }
 }
 
@@ -201,6 +268,32 @@ mod tests {
         assert_eq!((changed.window.months, changed.window.extension_months), (12, 3));
         assert!(config(&[("TSUNAGU_WINDOW_MONTHS", "0")]).is_err());
         assert!(config(&[("TSUNAGU_WINDOW_MONTHS", "six")]).is_err());
+    }
+
+    #[test]
+    fn a_rules_file_changes_the_defaults_and_is_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("rules.json");
+        std::fs::write(&good, r#"{"bail_craving": {"to_day": 60, "lead_days": [14, 1]}}"#).unwrap();
+        let changed = config(&[("TSUNAGU_RISK_RULES", good.to_str().unwrap())]).unwrap();
+        let craving = changed.rules.iter().find(|rule| rule.id == "bail_craving").unwrap();
+        assert_eq!((craving.to_day, craving.lead_days.clone()), (60, vec![14, 1]));
+        for (body, expected) in [
+            (r#"{"full_moon": {}}"#, "unknown rule \"full_moon\""),
+            (r#"{"after_lapse": {"severity": "dire"}}"#, "unknown severity \"dire\""),
+            (r#"{"after_lapse": {"audience": ["neighbour"]}}"#, "unknown relationship \"neighbour\""),
+            (r#"{"after_lapse": {"lead": [1]}}"#, "unknown field `lead`"),
+            ("[1, 2]", "not a JSON object"),
+        ] {
+            let bad = dir.path().join("bad.json");
+            std::fs::write(&bad, body).unwrap();
+            let err = config(&[("TSUNAGU_RISK_RULES", bad.to_str().unwrap())]).unwrap_err().to_string();
+            assert!(err.starts_with("TSUNAGU_RISK_RULES=") && err.contains(expected), "{err}");
+        }
+        assert!(config(&[("TSUNAGU_RISK_RULES", "/nowhere/rules.json")])
+            .unwrap_err()
+            .to_string()
+            .contains("cannot read it"));
     }
 
     #[test]

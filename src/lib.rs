@@ -2,6 +2,7 @@
 //! are on bail or coming out of prison.
 
 pub mod access;
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod cli;

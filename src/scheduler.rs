@@ -3,19 +3,37 @@
 
 use std::time::Duration;
 
-use crate::{state::AppState, workflow};
+use crate::{alerts, state::AppState, workflow};
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct TickReport {
     /// Window transitions that days passing brought about (opened, expired).
     pub window_steps: usize,
+    /// Persons whose alerts were planned again.
+    pub replanned: usize,
+    /// Critical alerts escalated to the facility.
+    pub escalated: usize,
+    pub delivered: usize,
+    /// Alerts held back by quiet hours.
+    pub held: usize,
+    pub cancelled: usize,
 }
 
-/// One step of scheduled work as of the state's clock.
+/// One step of scheduled work as of the state's clock: windows, planning, escalation, delivery.
 pub async fn tick(state: &AppState) -> Result<TickReport, sea_orm::DbErr> {
     let window_steps = workflow::catch_up_windows(state, None).await?;
-    Ok(TickReport { window_steps })
+    let replanned = alerts::replan_requested(state).await?;
+    let escalated = alerts::escalate(state).await?;
+    let delivery = alerts::deliver_due(state).await?;
+    Ok(TickReport {
+        window_steps,
+        replanned,
+        escalated,
+        delivered: delivery.delivered,
+        held: delivery.held,
+        cancelled: delivery.cancelled,
+    })
 }
 
 pub async fn run(state: AppState, every: Duration) {

@@ -61,7 +61,15 @@ impl Application {
         let acceptor = TcpListener::bind(config.addr).into_acceptor().await.map_err(bind_error)?;
         let addr =
             acceptor.local_addr().first().and_then(|local| local.as_socket_addr().copied()).unwrap_or(config.addr);
-        Ok(Self { acceptor, addr, tick: config.tick, state: AppState { db, keys, clock, policy: config.window } })
+        let state = AppState {
+            db,
+            keys,
+            clock,
+            policy: config.window,
+            rules: Arc::new(config.rules.clone()),
+            escalate_after: config.escalate_after,
+        };
+        Ok(Self { acceptor, addr, tick: config.tick, state })
     }
 
     pub fn addr(&self) -> SocketAddr {

@@ -2,7 +2,11 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::KeyRing, clock::Clock, domain::milestones::WindowPolicy};
+use crate::{
+    auth::KeyRing,
+    clock::Clock,
+    domain::{milestones::WindowPolicy, risk::RiskRule},
+};
 
 /// What every request handler may use. Cheap to clone.
 #[derive(Clone)]
@@ -11,6 +15,8 @@ pub struct AppState {
     pub keys: KeyRing,
     pub clock: Arc<dyn Clock>,
     pub policy: WindowPolicy,
+    pub rules: Arc<Vec<RiskRule>>,
+    pub escalate_after: chrono::Duration,
 }
 
 impl AppState {

@@ -90,6 +90,7 @@ pub async fn create(
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     let row = insert_with_history(&txn, person_id, milestone, None, actor, zone.date_at(now), now).await?;
+    store::planning::request(&txn, person_id, now).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -118,6 +119,7 @@ pub async fn record_event(
         actor: actor.clone(),
     };
     let (row, event) = store::milestones::save_step(&txn, &row, &applied.milestone, step, now).await?;
+    store::planning::request(&txn, row.person_id, now).await?;
     for effect in applied.effects {
         match effect {
             Effect::CreateWindow(window) => {
@@ -200,7 +202,11 @@ async fn save_annotation(
         note,
         actor: actor.clone(),
     };
-    Ok(store::milestones::save_step(&state.db, &row, &milestone, step, now).await?)
+    let txn = state.db.begin().await?;
+    let saved = store::milestones::save_step(&txn, &row, &milestone, step, now).await?;
+    store::planning::request(&txn, row.person_id, now).await?;
+    txn.commit().await?;
+    Ok(saved)
 }
 
 /// Custody begins: active programmes are interrupted, not ended; links are left as they are
@@ -311,6 +317,7 @@ pub async fn catch_up_windows(state: &AppState, person_id: Option<Uuid>) -> Resu
             };
             match store::milestones::save_step(&state.db, &row, &applied.milestone, step, now).await {
                 Ok((saved, _)) => {
+                    store::planning::request(&state.db, saved.person_id, now).await?;
                     row = saved;
                     steps += 1;
                 }

@@ -1,5 +1,6 @@
 //! sea-orm entities: the rows as stored. API schemas and domain types live in the `tsunagu` crate.
 
+pub mod alert;
 pub mod audit_event;
 pub mod consent_record;
 pub mod custody_period;
@@ -11,4 +12,5 @@ pub mod organization;
 pub mod party;
 pub mod person;
 pub mod placement;
+pub mod plan_request;
 pub mod signing_key;

@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_people_and_access;
 mod m0003_milestones;
+mod m0004_alerts;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_people_and_access::Migration),
             Box::new(m0003_milestones::Migration),
+            Box::new(m0004_alerts::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::lapse;
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
+use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::{milestones::actor, ApiTags, BearerAuth};
@@ -75,15 +76,11 @@ impl LapsesApi {
             errors.push("note", Invalid::new("at most 2000 characters"));
         }
         errors.into_result()?;
-        let row = store::lapses::insert(
-            &state.db,
-            access.person.id,
-            body.on,
-            body.note,
-            actor(&auth.0).id,
-            state.clock.now(),
-        )
-        .await?;
+        let now = state.clock.now();
+        let txn = state.db.begin().await?;
+        let row = store::lapses::insert(&txn, access.person.id, body.on, body.note, actor(&auth.0).id, now).await?;
+        store::planning::request(&txn, access.person.id, now).await?;
+        txn.commit().await?;
         Ok(RecordLapseResponse::Created(Json(view(row))))
     }
 

@@ -1,5 +1,6 @@
 //! The HTTP API under `/api/v1`: thin handlers over the domain and the store.
 
+mod alerts;
 mod audit;
 mod custody;
 mod lapses;
@@ -12,6 +13,7 @@ mod pagination;
 mod parties;
 mod persons;
 mod placements;
+mod risk;
 mod security;
 mod timeline;
 mod types;
@@ -35,6 +37,10 @@ pub enum ApiTags {
     Links,
     /// Bail, release, the employment-support window and programmes: each a state machine.
     Milestones,
+    /// High-risk periods ahead and what is coming.
+    Risk,
+    /// Alerts: the inbox and acknowledgement.
+    Alerts,
     /// The append-only record of every read and write of a person's data.
     Audit,
     /// The caller's own account.
@@ -54,6 +60,8 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
             custody::CustodyApi,
             lapses::LapsesApi,
             timeline::TimelineApi,
+            risk::RiskApi,
+            alerts::AlertsApi,
             audit::AuditApi,
             me::MeApi,
         ),

@@ -87,6 +87,7 @@ pub async fn insert(
     .insert(&txn)
     .await?;
     consent_record(row.id, ConsentChange::Granted, &consent, by, now).insert(&txn).await?;
+    super::planning::request(&txn, person_id, now).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -113,6 +114,7 @@ pub async fn record_consent(
     }
     row.updated_at = Set(now);
     let row = row.update(&txn).await?;
+    super::planning::request(&txn, row.person_id, now).await?;
     txn.commit().await?;
     Ok(row)
 }

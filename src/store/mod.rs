@@ -1,5 +1,6 @@
 //! Persistence: reading and writing rows with sea-orm, in the same way on SQLite and PostgreSQL.
 
+pub mod alerts;
 pub mod audit;
 pub mod custody;
 pub mod lapses;
@@ -9,6 +10,7 @@ pub mod organizations;
 pub mod parties;
 pub mod persons;
 pub mod placements;
+pub mod planning;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;

@@ -132,6 +132,8 @@ pub async fn spawn_app(database_url: &str) -> TestApp {
         jwt_secret: None,
         tick: std::time::Duration::from_secs(30),
         window: Default::default(),
+        rules: tsunagu::domain::risk::default_rules(),
+        escalate_after: chrono::Duration::hours(24),
     };
     let clock = ManualClock::new(Utc::now().trunc_subsecs(0));
     let app = Application::build(&config, Arc::new(clock.clone())).await.expect("the application builds");

@@ -1,0 +1,39 @@
+use sea_orm::entity::prelude::*;
+
+/// An alert to one recipient about one coming period, at one lead time.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "alerts")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub dedupe_key: String,
+    pub series: String,
+    pub person_id: Uuid,
+    pub recipient_party_id: Uuid,
+    /// The link the alert relies on; none for an escalation to the facility.
+    pub link_id: Option<Uuid>,
+    pub rule: String,
+    pub severity: String,
+    pub scope_kind: String,
+    pub source_id: Uuid,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub lead_days: i32,
+    pub due_at: DateTimeUtc,
+    /// `pending`, `delivered` or `cancelled`.
+    pub status: String,
+    pub cancel_reason: Option<String>,
+    pub moved_earlier: bool,
+    pub escalation_of: Option<Uuid>,
+    pub delivered_at: Option<DateTimeUtc>,
+    pub acknowledged_at: Option<DateTimeUtc>,
+    pub escalated_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

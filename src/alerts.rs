@@ -1,0 +1,209 @@
+//! Planning alerts for the periods ahead, and delivering them when they fall due.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{alert, party};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use uuid::Uuid;
+
+use crate::{
+    access::stored_scope,
+    domain::{
+        risk::{self, CancelReason, Delivery, Recipient, RiskPeriod, Severity},
+        PartyRole, QuietHours, Relationship, ScopeKind, Zone,
+    },
+    state::AppState,
+    store,
+};
+
+const BATCH: u64 = 500;
+
+/// A person's current and coming periods, from their milestones and lapses as stored now.
+pub async fn periods_of(state: &AppState, person_id: Uuid) -> Result<Vec<RiskPeriod>, DbErr> {
+    let milestones = store::milestones::list_for_person(&state.db, person_id)
+        .await?
+        .iter()
+        .filter_map(|row| store::milestones::to_domain(row).ok().map(|milestone| (row.id, milestone)))
+        .collect::<Vec<_>>();
+    let lapses = store::lapses::list_for_person(&state.db, person_id)
+        .await?
+        .into_iter()
+        .map(|lapse| (lapse.id, lapse.on))
+        .collect::<Vec<_>>();
+    Ok(risk::periods(&state.rules, &milestones, &lapses))
+}
+
+fn zone_of(party: &party::Model) -> Zone {
+    party.timezone.parse().unwrap_or_default()
+}
+
+fn quiet_hours_of(party: &party::Model) -> Option<QuietHours> {
+    match (&party.quiet_hours_start, &party.quiet_hours_end) {
+        (Some(start), Some(end)) => QuietHours::parse(start, end).ok(),
+        _ => None,
+    }
+}
+
+/// Plans a person's alerts again: adds those that should exist, cancels pending ones that no
+/// longer hold (a revoked link, a narrowed consent, a moved date). Returns (kept, cancelled).
+pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), DbErr> {
+    let now = state.clock.now();
+    let periods = periods_of(state, person_id).await?;
+    let mut recipients = Vec::new();
+    for link in store::links::list_for_person(&state.db, person_id).await? {
+        let active = link.revoked_at.is_none() && link.expires_at.is_none_or(|end| end > now);
+        let (Ok(relationship), Ok(scope)) = (link.relationship.parse::<Relationship>(), stored_scope(&link.scope))
+        else {
+            continue;
+        };
+        if !active {
+            continue;
+        }
+        if let Some(party) = store::parties::find(&state.db, link.party_id).await? {
+            recipients.push(Recipient {
+                party_id: party.id,
+                link_id: link.id,
+                relationship,
+                scope,
+                zone: zone_of(&party),
+            });
+        }
+    }
+    let planned = risk::plan(&state.rules, &periods, &recipients, now);
+    let keys: Vec<String> = planned.iter().map(|plan| plan.key.clone()).collect();
+    let txn = state.db.begin().await?;
+    let existing = store::alerts::of_person(&txn, person_id).await?;
+    store::alerts::insert_planned(&txn, person_id, &planned, &existing, now).await?;
+    let cancelled = store::alerts::cancel_pending_except(&txn, person_id, &keys, now).await?;
+    txn.commit().await?;
+    Ok((planned.len(), cancelled))
+}
+
+/// Plans again for every person whose milestones, lapses or links changed since.
+pub async fn replan_requested(state: &AppState) -> Result<usize, DbErr> {
+    let requests = store::planning::pending(&state.db, BATCH).await?;
+    for request in &requests {
+        replan(state, request.person_id).await?;
+        store::planning::done(&state.db, request).await?;
+    }
+    Ok(requests.len())
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub delivered: usize,
+    pub held: usize,
+    pub cancelled: usize,
+}
+
+/// Whether the link an alert relies on still holds and still covers its kind.
+async fn still_consented(state: &AppState, alert: &alert::Model, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let Some(link_id) = alert.link_id else {
+        // An escalation goes to the person's facility, whose staff see everything.
+        return Ok(true);
+    };
+    let Some(link) = store::links::find(&state.db, link_id).await? else { return Ok(false) };
+    let active = link.revoked_at.is_none() && link.expires_at.is_none_or(|end| end > now);
+    let kind: Option<ScopeKind> = alert.scope_kind.parse().ok();
+    let covered = match (stored_scope(&link.scope), kind) {
+        (Ok(scope), Some(kind)) => scope.contains(kind),
+        _ => false,
+    };
+    Ok(active && covered)
+}
+
+/// Delivers what is due: each alert exactly once, even with several instances delivering.
+pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, DbErr> {
+    let now = state.clock.now();
+    let mut report = DeliveryReport::default();
+    let mut parties: HashMap<Uuid, Option<party::Model>> = HashMap::new();
+    loop {
+        let txn = state.db.begin().await?;
+        let due = store::alerts::claim_due(&txn, now, BATCH).await?;
+        if due.is_empty() {
+            txn.commit().await?;
+            break;
+        }
+        let mut progressed = false;
+        for alert in &due {
+            let party = match parties.get(&alert.recipient_party_id) {
+                Some(party) => party.clone(),
+                None => {
+                    let party = store::parties::find(&txn, alert.recipient_party_id).await?;
+                    parties.insert(alert.recipient_party_id, party.clone());
+                    party
+                }
+            };
+            let consented = party.is_some() && still_consented(state, alert, now).await?;
+            let superseded = store::alerts::closer_lead_due(&txn, alert, now).await?;
+            let severity: Severity = alert.severity.parse().unwrap_or(Severity::High);
+            let zone = party.as_ref().map(zone_of).unwrap_or_default();
+            let quiet = party.as_ref().and_then(quiet_hours_of);
+            let decision = risk::delivery(severity, alert.ends_on, zone, quiet, now, consented, superseded);
+            let settled = match decision {
+                Delivery::Now => {
+                    let delivered =
+                        store::alerts::settle(&txn, alert.id, store::alerts::DELIVERED, None, None, now).await?;
+                    report.delivered += usize::from(delivered);
+                    delivered
+                }
+                Delivery::HoldUntil(until) => {
+                    let held =
+                        store::alerts::settle(&txn, alert.id, store::alerts::PENDING, None, Some(until), now).await?;
+                    report.held += usize::from(held);
+                    held
+                }
+                Delivery::Cancel(reason) => {
+                    let cancelled = cancel(&txn, alert.id, reason, now).await?;
+                    report.cancelled += usize::from(cancelled);
+                    cancelled
+                }
+            };
+            progressed |= settled;
+        }
+        txn.commit().await?;
+        if !progressed || (due.len() as u64) < BATCH {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+async fn cancel(
+    db: &impl sea_orm::ConnectionTrait,
+    id: Uuid,
+    reason: CancelReason,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    store::alerts::settle(db, id, store::alerts::CANCELLED, Some(reason.as_str()), None, now).await
+}
+
+/// Critical alerts nobody acknowledged in time go to the staff of the person's facility.
+pub async fn escalate(state: &AppState) -> Result<usize, DbErr> {
+    let now = state.clock.now();
+    let mut escalated = 0;
+    for alert in store::alerts::unacknowledged_critical(&state.db, now - state.escalate_after, BATCH).await? {
+        let Some(delivered_at) = alert.delivered_at else { continue };
+        let severity: Severity = alert.severity.parse().unwrap_or(Severity::High);
+        if !risk::escalation_due(severity, delivered_at, alert.acknowledged_at.is_some(), now, state.escalate_after) {
+            continue;
+        }
+        let organisations = store::placements::current_organizations(&state.db, alert.person_id, now).await?;
+        let staff: Vec<Uuid> = party::Entity::find()
+            .filter(party::Column::Role.eq(PartyRole::Staff.as_str()))
+            .filter(party::Column::OrganizationId.is_in(organisations))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|party| party.id)
+            .filter(|party| *party != alert.recipient_party_id)
+            .collect();
+        let txn = state.db.begin().await?;
+        if store::alerts::escalate(&txn, &alert, &staff, now).await? {
+            escalated += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(escalated)
+}

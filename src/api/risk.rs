@@ -1,0 +1,208 @@
+use chrono::{Duration, NaiveDate};
+use poem::web::Data;
+use poem_openapi::{
+    param::{Path, Query},
+    payload::Json,
+    Object, OpenApi,
+};
+use uuid::Uuid;
+
+use super::{ApiTags, BearerAuth};
+use crate::{
+    access::{self, Target},
+    alerts,
+    domain::{
+        access::Action,
+        milestones::MilestoneKind,
+        risk::{RiskPeriod, RiskRule},
+    },
+    http::ApiError,
+    state::AppState,
+    store, workflow,
+};
+
+/// A high-risk period, with why it matters.
+#[derive(Debug, Object)]
+pub struct RiskPeriodView {
+    /// The rule, e.g. `after_release_critical`.
+    pub rule: String,
+    /// `notice`, `high` or `critical`.
+    pub severity: String,
+    /// The consent kind it falls under.
+    pub kind: String,
+    /// The milestone or lapse it derives from.
+    pub source_id: Uuid,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// Whether it runs today.
+    pub current: bool,
+    pub title_ja: String,
+    pub title_en: String,
+    pub why_ja: String,
+    pub why_en: String,
+}
+
+#[derive(Debug, Object)]
+pub struct RiskPeriodList {
+    pub items: Vec<RiskPeriodView>,
+}
+
+/// A date or a period in the days ahead.
+#[derive(Debug, Object)]
+pub struct UpcomingItem {
+    /// The date, or the first day of the period.
+    pub on: NaiveDate,
+    /// For a period: its last day.
+    #[oai(skip_serializing_if_is_none)]
+    pub until: Option<NaiveDate>,
+    /// `date` or `period`.
+    pub item: String,
+    /// For a date: which (`hearing_on`, `judgment_on`, `scheduled_on`, `opens_on`, `closes_on`,
+    /// `supervision_ends_on`); for a period: its rule.
+    pub label: String,
+    /// The milestone kind (or `lapse`) it belongs to.
+    pub kind: String,
+    pub source_id: Uuid,
+    #[oai(skip_serializing_if_is_none)]
+    pub severity: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub why_ja: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub why_en: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct UpcomingList {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub items: Vec<UpcomingItem>,
+}
+
+fn rule_of<'a>(rules: &'a [RiskRule], period: &RiskPeriod) -> Option<&'a RiskRule> {
+    rules.iter().find(|rule| rule.id == period.rule_id)
+}
+
+/// The person's periods within the caller's consent, after bringing windows up to date.
+async fn visible_periods(state: &AppState, access: &access::PersonAccess) -> Result<Vec<RiskPeriod>, ApiError> {
+    workflow::catch_up_windows(state, Some(access.person.id)).await?;
+    let scope = access.standing.scope();
+    Ok(alerts::periods_of(state, access.person.id)
+        .await?
+        .into_iter()
+        .filter(|period| scope.contains(period.kind))
+        .collect())
+}
+
+pub struct RiskApi;
+
+#[OpenApi(tag = "ApiTags::Risk")]
+impl RiskApi {
+    /// A person's high-risk periods
+    ///
+    /// Current and upcoming periods, within the caller's consent, each with why it matters.
+    #[oai(path = "/persons/:id/risk-periods", method = "get", operation_id = "listRiskPeriods")]
+    async fn risk_periods(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<RiskPeriodList>, ApiError> {
+        let access = access::person(&state, &auth.0, id.0, Action::ReadPerson, "risk.read", Target::Person).await?;
+        let today = access.zone()?.date_at(state.clock.now());
+        let items = visible_periods(&state, &access)
+            .await?
+            .into_iter()
+            .filter(|period| !period.is_over(today))
+            .filter_map(|period| {
+                let rule = rule_of(&state.rules, &period)?;
+                Some(RiskPeriodView {
+                    rule: period.rule_id.clone(),
+                    severity: period.severity.as_str().to_owned(),
+                    kind: period.kind.as_str().to_owned(),
+                    source_id: period.source_id,
+                    starts_on: period.starts_on,
+                    ends_on: period.ends_on,
+                    current: period.is_current(today),
+                    title_ja: rule.title_ja.clone(),
+                    title_en: rule.title_en.clone(),
+                    why_ja: rule.why_ja.clone(),
+                    why_en: rule.why_en.clone(),
+                })
+            })
+            .collect();
+        Ok(Json(RiskPeriodList { items }))
+    }
+
+    /// What is coming
+    ///
+    /// Milestone dates and high-risk periods in the next `days` days (default 30, up to 366),
+    /// merged in date order, within the caller's consent: the family's view.
+    #[oai(path = "/persons/:id/upcoming", method = "get", operation_id = "listUpcoming")]
+    async fn upcoming(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "366")))] days: Query<Option<i64>>,
+    ) -> Result<Json<UpcomingList>, ApiError> {
+        let access = access::person(&state, &auth.0, id.0, Action::ReadPerson, "upcoming.read", Target::Person).await?;
+        let from = access.zone()?.date_at(state.clock.now());
+        let to = from + Duration::days(days.0.unwrap_or(30));
+        let scope = access.standing.scope();
+        let mut items = Vec::new();
+        for period in visible_periods(&state, &access).await? {
+            if period.ends_on < from || period.starts_on > to {
+                continue;
+            }
+            let rule = rule_of(&state.rules, &period);
+            items.push(UpcomingItem {
+                on: period.starts_on,
+                until: Some(period.ends_on),
+                item: "period".to_owned(),
+                label: period.rule_id.clone(),
+                kind: period.kind.as_str().to_owned(),
+                source_id: period.source_id,
+                severity: Some(period.severity.as_str().to_owned()),
+                why_ja: rule.map(|rule| rule.why_ja.clone()),
+                why_en: rule.map(|rule| rule.why_en.clone()),
+            });
+        }
+        for row in store::milestones::list_for_person(&state.db, access.person.id).await? {
+            let Ok(milestone) = store::milestones::to_domain(&row) else { continue };
+            if !scope.contains(milestone.kind.scope_kind()) {
+                continue;
+            }
+            let dates = &milestone.dates;
+            let candidates: Vec<(&str, Option<NaiveDate>)> = match (milestone.kind, milestone.state) {
+                (MilestoneKind::Bail, "requested" | "granted" | "released") => {
+                    vec![("hearing_on", dates.hearing_on), ("judgment_on", dates.judgment_on)]
+                }
+                (MilestoneKind::Release, "scheduled") => {
+                    vec![("scheduled_on", dates.scheduled_on), ("supervision_ends_on", dates.supervision_ends_on)]
+                }
+                (MilestoneKind::Release, _) => vec![("supervision_ends_on", dates.supervision_ends_on)],
+                (MilestoneKind::EmploymentSupportWindow, "pending") => {
+                    vec![("opens_on", dates.opens_on), ("closes_on", dates.closes_on)]
+                }
+                (MilestoneKind::EmploymentSupportWindow, "open" | "extended") => vec![("closes_on", dates.closes_on)],
+                _ => vec![],
+            };
+            for (label, date) in candidates {
+                let Some(on) = date.filter(|on| (from..=to).contains(on)) else { continue };
+                items.push(UpcomingItem {
+                    on,
+                    until: None,
+                    item: "date".to_owned(),
+                    label: label.to_owned(),
+                    kind: milestone.kind.as_str().to_owned(),
+                    source_id: row.id,
+                    severity: None,
+                    why_ja: None,
+                    why_en: None,
+                });
+            }
+        }
+        items.sort_by(|a, b| (a.on, &a.item, &a.label).cmp(&(b.on, &b.item, &b.label)));
+        Ok(Json(UpcomingList { from, to, items }))
+    }
+}

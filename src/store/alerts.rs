@@ -1,0 +1,263 @@
+use chrono::{DateTime, Utc};
+use entity::alert;
+use sea_orm::{
+    sea_query::{LockBehavior, LockType, OnConflict},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::new_id;
+use crate::domain::risk::{PlannedAlert, Severity};
+
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const CANCELLED: &str = "cancelled";
+
+/// Inserts the planned alerts that do not exist yet; existing ones are left as they are, so
+/// planning again, or on two instances at once, changes nothing.
+pub async fn insert_planned(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    planned: &[PlannedAlert],
+    existing: &[alert::Model],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if planned.is_empty() {
+        return Ok(());
+    }
+    let rows = planned.iter().map(|plan| {
+        // The same series with a later start: the date moved earlier.
+        let moved_earlier =
+            existing.iter().any(|old| old.series == plan.series && old.starts_on > plan.period.starts_on);
+        alert::ActiveModel {
+            id: Set(new_id()),
+            dedupe_key: Set(plan.key.clone()),
+            series: Set(plan.series.clone()),
+            person_id: Set(person_id),
+            recipient_party_id: Set(plan.party_id),
+            link_id: Set(Some(plan.link_id)),
+            rule: Set(plan.period.rule_id.clone()),
+            severity: Set(plan.period.severity.as_str().to_owned()),
+            scope_kind: Set(plan.period.kind.as_str().to_owned()),
+            source_id: Set(plan.period.source_id),
+            starts_on: Set(plan.period.starts_on),
+            ends_on: Set(plan.period.ends_on),
+            lead_days: Set(plan.lead_days as i32),
+            due_at: Set(plan.due_at),
+            status: Set(PENDING.to_owned()),
+            cancel_reason: Set(None),
+            moved_earlier: Set(moved_earlier),
+            escalation_of: Set(None),
+            delivered_at: Set(None),
+            acknowledged_at: Set(None),
+            escalated_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+    });
+    alert::Entity::insert_many(rows)
+        .on_conflict(OnConflict::column(alert::Column::DedupeKey).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn of_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<alert::Model>, DbErr> {
+    alert::Entity::find().filter(alert::Column::PersonId.eq(person_id)).all(db).await
+}
+
+/// Moves a pending alert on: to `delivered` or `cancelled`, or to a later `due_at`. Only
+/// if it is still pending, so two instances never both deliver it.
+pub async fn settle(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    status: &str,
+    cancel_reason: Option<&str>,
+    due_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let mut update = alert::Entity::update_many()
+        .col_expr(alert::Column::Status, status.into())
+        .col_expr(alert::Column::UpdatedAt, now.into())
+        .filter(alert::Column::Id.eq(id))
+        .filter(alert::Column::Status.eq(PENDING));
+    if let Some(reason) = cancel_reason {
+        update = update.col_expr(alert::Column::CancelReason, reason.into());
+    }
+    if status == DELIVERED {
+        update = update.col_expr(alert::Column::DeliveredAt, now.into());
+    }
+    if let Some(due_at) = due_at {
+        update = update.col_expr(alert::Column::DueAt, due_at.into());
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
+}
+
+pub async fn cancel_pending_except(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    keep: &[String],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let result = alert::Entity::update_many()
+        .col_expr(alert::Column::Status, CANCELLED.into())
+        .col_expr(alert::Column::CancelReason, "no_longer_holds".into())
+        .col_expr(alert::Column::UpdatedAt, now.into())
+        .filter(alert::Column::PersonId.eq(person_id))
+        .filter(alert::Column::Status.eq(PENDING))
+        .filter(alert::Column::EscalationOf.is_null())
+        .filter(alert::Column::DedupeKey.is_not_in(keep.iter().cloned()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Due pending alerts. On PostgreSQL the rows are locked and others' locked rows skipped, so
+/// several instances share the work without waiting on each other; call it in a transaction.
+pub async fn claim_due(db: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64) -> Result<Vec<alert::Model>, DbErr> {
+    let query = alert::Entity::find()
+        .filter(alert::Column::Status.eq(PENDING))
+        .filter(alert::Column::DueAt.lte(now))
+        .order_by_asc(alert::Column::DueAt)
+        .order_by_asc(alert::Column::Id)
+        .limit(limit);
+    let query = match db.get_database_backend() {
+        DatabaseBackend::Postgres => query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked),
+        _ => query,
+    };
+    query.all(db).await
+}
+
+/// Whether a closer lead time of the same period and recipient is also due: then only that
+/// one goes out.
+pub async fn closer_lead_due(
+    db: &impl ConnectionTrait,
+    alert: &alert::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let closer = alert::Entity::find()
+        .filter(alert::Column::PersonId.eq(alert.person_id))
+        .filter(alert::Column::RecipientPartyId.eq(alert.recipient_party_id))
+        .filter(alert::Column::Rule.eq(alert.rule.clone()))
+        .filter(alert::Column::SourceId.eq(alert.source_id))
+        .filter(alert::Column::StartsOn.eq(alert.starts_on))
+        .filter(alert::Column::LeadDays.lt(alert.lead_days))
+        .filter(alert::Column::Status.ne(CANCELLED))
+        .filter(alert::Column::DueAt.lte(now))
+        .one(db)
+        .await?;
+    Ok(closer.is_some())
+}
+
+/// Delivered critical alerts nobody acknowledged, delivered before `before`, not yet escalated.
+pub async fn unacknowledged_critical(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<alert::Model>, DbErr> {
+    alert::Entity::find()
+        .filter(alert::Column::Status.eq(DELIVERED))
+        .filter(alert::Column::Severity.eq(Severity::Critical.as_str()))
+        .filter(alert::Column::DeliveredAt.lte(before))
+        .filter(alert::Column::AcknowledgedAt.is_null())
+        .filter(alert::Column::EscalatedAt.is_null())
+        .filter(alert::Column::EscalationOf.is_null())
+        .order_by_asc(alert::Column::DeliveredAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Records the escalation of `original` to each of `staff`, due now; marks the original.
+pub async fn escalate(
+    db: &impl ConnectionTrait,
+    original: &alert::Model,
+    staff: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let marked = alert::Entity::update_many()
+        .col_expr(alert::Column::EscalatedAt, now.into())
+        .filter(alert::Column::Id.eq(original.id))
+        .filter(alert::Column::EscalatedAt.is_null())
+        .exec(db)
+        .await?;
+    if marked.rows_affected != 1 || staff.is_empty() {
+        return Ok(false);
+    }
+    let rows = staff.iter().map(|party| alert::ActiveModel {
+        id: Set(new_id()),
+        dedupe_key: Set(format!("escalation|{}|{party}", original.id)),
+        series: Set(format!("escalation|{}|{party}", original.id)),
+        person_id: Set(original.person_id),
+        recipient_party_id: Set(*party),
+        link_id: Set(None),
+        rule: Set(original.rule.clone()),
+        severity: Set(original.severity.clone()),
+        scope_kind: Set(original.scope_kind.clone()),
+        source_id: Set(original.source_id),
+        starts_on: Set(original.starts_on),
+        ends_on: Set(original.ends_on),
+        lead_days: Set(original.lead_days),
+        due_at: Set(now),
+        status: Set(PENDING.to_owned()),
+        cancel_reason: Set(None),
+        moved_earlier: Set(original.moved_earlier),
+        escalation_of: Set(Some(original.id)),
+        delivered_at: Set(None),
+        acknowledged_at: Set(None),
+        escalated_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    });
+    alert::Entity::insert_many(rows)
+        .on_conflict(OnConflict::column(alert::Column::DedupeKey).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    Ok(true)
+}
+
+/// A recipient's delivered alerts, newest first; `before` pages on.
+pub async fn inbox(
+    db: &impl ConnectionTrait,
+    party_id: Uuid,
+    unread_only: bool,
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<(Vec<alert::Model>, Option<Uuid>), DbErr> {
+    let mut query = alert::Entity::find()
+        .filter(alert::Column::RecipientPartyId.eq(party_id))
+        .filter(alert::Column::Status.eq(DELIVERED));
+    if unread_only {
+        query = query.filter(alert::Column::AcknowledgedAt.is_null());
+    }
+    if let Some(before) = before {
+        query = query.filter(alert::Column::Id.lt(before));
+    }
+    let mut rows = query.order_by_desc(alert::Column::Id).limit(limit + 1).all(db).await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|row| row.id)
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<alert::Model>, DbErr> {
+    alert::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn acknowledge(
+    db: &impl ConnectionTrait,
+    row: alert::Model,
+    now: DateTime<Utc>,
+) -> Result<alert::Model, DbErr> {
+    if row.acknowledged_at.is_some() {
+        return Ok(row);
+    }
+    let mut active: alert::ActiveModel = row.into();
+    active.acknowledged_at = Set(Some(now));
+    active.updated_at = Set(now);
+    active.update(db).await
+}
