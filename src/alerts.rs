@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{alert, party};
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
 use crate::{
@@ -98,12 +98,12 @@ pub struct DeliveryReport {
 }
 
 /// Whether the link an alert relies on still holds and still covers its kind.
-async fn still_consented(state: &AppState, alert: &alert::Model, now: DateTime<Utc>) -> Result<bool, DbErr> {
+async fn still_consented(db: &impl ConnectionTrait, alert: &alert::Model, now: DateTime<Utc>) -> Result<bool, DbErr> {
     let Some(link_id) = alert.link_id else {
         // An escalation goes to the person's facility, whose staff see everything.
         return Ok(true);
     };
-    let Some(link) = store::links::find(&state.db, link_id).await? else { return Ok(false) };
+    let Some(link) = store::links::find(db, link_id).await? else { return Ok(false) };
     let active = link.revoked_at.is_none() && link.expires_at.is_none_or(|end| end > now);
     let kind: Option<ScopeKind> = alert.scope_kind.parse().ok();
     let covered = match (stored_scope(&link.scope), kind) {
@@ -114,60 +114,73 @@ async fn still_consented(state: &AppState, alert: &alert::Model, now: DateTime<U
 }
 
 /// Delivers what is due: each alert exactly once, even with several instances delivering.
+///
+/// On PostgreSQL a batch is claimed with `FOR UPDATE SKIP LOCKED` inside a transaction, so
+/// instances share the work without waiting on each other. SQLite has one writer: there each
+/// alert is settled by its own compare-and-set `UPDATE`, which waits on the busy timeout.
 pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, DbErr> {
     let now = state.clock.now();
     let mut report = DeliveryReport::default();
-    let mut parties: HashMap<Uuid, Option<party::Model>> = HashMap::new();
+    let mut parties = HashMap::new();
     loop {
-        let txn = state.db.begin().await?;
-        let due = store::alerts::claim_due(&txn, now, BATCH).await?;
-        if due.is_empty() {
+        let (claimed, progressed) = if state.db.get_database_backend() == DatabaseBackend::Postgres {
+            let txn = state.db.begin().await?;
+            let outcome = deliver_batch(&txn, now, &mut report, &mut parties).await?;
             txn.commit().await?;
-            break;
-        }
-        let mut progressed = false;
-        for alert in &due {
-            let party = match parties.get(&alert.recipient_party_id) {
-                Some(party) => party.clone(),
-                None => {
-                    let party = store::parties::find(&txn, alert.recipient_party_id).await?;
-                    parties.insert(alert.recipient_party_id, party.clone());
-                    party
-                }
-            };
-            let consented = party.is_some() && still_consented(state, alert, now).await?;
-            let superseded = store::alerts::closer_lead_due(&txn, alert, now).await?;
-            let severity: Severity = alert.severity.parse().unwrap_or(Severity::High);
-            let zone = party.as_ref().map(zone_of).unwrap_or_default();
-            let quiet = party.as_ref().and_then(quiet_hours_of);
-            let decision = risk::delivery(severity, alert.ends_on, zone, quiet, now, consented, superseded);
-            let settled = match decision {
-                Delivery::Now => {
-                    let delivered =
-                        store::alerts::settle(&txn, alert.id, store::alerts::DELIVERED, None, None, now).await?;
-                    report.delivered += usize::from(delivered);
-                    delivered
-                }
-                Delivery::HoldUntil(until) => {
-                    let held =
-                        store::alerts::settle(&txn, alert.id, store::alerts::PENDING, None, Some(until), now).await?;
-                    report.held += usize::from(held);
-                    held
-                }
-                Delivery::Cancel(reason) => {
-                    let cancelled = cancel(&txn, alert.id, reason, now).await?;
-                    report.cancelled += usize::from(cancelled);
-                    cancelled
-                }
-            };
-            progressed |= settled;
-        }
-        txn.commit().await?;
-        if !progressed || (due.len() as u64) < BATCH {
+            outcome
+        } else {
+            deliver_batch(&state.db, now, &mut report, &mut parties).await?
+        };
+        if !progressed || (claimed as u64) < BATCH {
             break;
         }
     }
     Ok(report)
+}
+
+/// Settles one batch of due alerts; returns how many were claimed and whether any moved on.
+async fn deliver_batch(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    report: &mut DeliveryReport,
+    parties: &mut HashMap<Uuid, Option<party::Model>>,
+) -> Result<(usize, bool), DbErr> {
+    let due = store::alerts::claim_due(db, now, BATCH).await?;
+    let mut progressed = false;
+    for alert in &due {
+        let party = match parties.get(&alert.recipient_party_id) {
+            Some(party) => party.clone(),
+            None => {
+                let party = store::parties::find(db, alert.recipient_party_id).await?;
+                parties.insert(alert.recipient_party_id, party.clone());
+                party
+            }
+        };
+        let consented = party.is_some() && still_consented(db, alert, now).await?;
+        let superseded = store::alerts::closer_lead_due(db, alert, now).await?;
+        let severity: Severity = alert.severity.parse().unwrap_or(Severity::High);
+        let zone = party.as_ref().map(zone_of).unwrap_or_default();
+        let quiet = party.as_ref().and_then(quiet_hours_of);
+        let settled = match risk::delivery(severity, alert.ends_on, zone, quiet, now, consented, superseded) {
+            Delivery::Now => {
+                let delivered = store::alerts::settle(db, alert.id, store::alerts::DELIVERED, None, None, now).await?;
+                report.delivered += usize::from(delivered);
+                delivered
+            }
+            Delivery::HoldUntil(until) => {
+                let held = store::alerts::settle(db, alert.id, store::alerts::PENDING, None, Some(until), now).await?;
+                report.held += usize::from(held);
+                held
+            }
+            Delivery::Cancel(reason) => {
+                let cancelled = cancel(db, alert.id, reason, now).await?;
+                report.cancelled += usize::from(cancelled);
+                cancelled
+            }
+        };
+        progressed |= settled;
+    }
+    Ok((due.len(), progressed))
 }
 
 async fn cancel(

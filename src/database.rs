@@ -30,8 +30,10 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DatabaseEr
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(SQLITE_BUSY_TIMEOUT)
             .foreign_keys(true);
+        // One connection: SQLite has one writer, and a second connection's read-then-write
+        // transaction cannot upgrade its lock while another writes (SQLITE_BUSY, no waiting).
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(1)
             .acquire_timeout(CONNECT_TIMEOUT)
             .connect_with(options)
             .await

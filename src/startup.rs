@@ -39,7 +39,8 @@ pub enum StartupError {
 pub struct Application {
     acceptor: TcpAcceptor,
     addr: SocketAddr,
-    tick: Duration,
+    /// How often the scheduler runs; `None` when the caller drives `scheduler::tick` itself.
+    tick: Option<Duration>,
     state: AppState,
 }
 
@@ -69,7 +70,14 @@ impl Application {
             rules: Arc::new(config.rules.clone()),
             escalate_after: config.escalate_after,
         };
-        Ok(Self { acceptor, addr, tick: config.tick, state })
+        Ok(Self { acceptor, addr, tick: Some(config.tick), state })
+    }
+
+    /// Serves without the background scheduler: for tests, which call `scheduler::tick` with
+    /// the clock where they want it.
+    pub fn without_scheduler(mut self) -> Self {
+        self.tick = None;
+        self
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -84,11 +92,13 @@ impl Application {
     /// requests in flight finish.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> io::Result<()> {
         tracing::info!(addr = %self.addr, "serving");
-        let scheduler = tokio::spawn(scheduler::run(self.state.clone(), self.tick));
+        let scheduler = self.tick.map(|every| tokio::spawn(scheduler::run(self.state.clone(), every)));
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes(self.state), shutdown, Some(SHUTDOWN_GRACE))
             .await;
-        scheduler.abort();
+        if let Some(scheduler) = scheduler {
+            scheduler.abort();
+        }
         served
     }
 }

@@ -136,7 +136,9 @@ pub async fn spawn_app(database_url: &str) -> TestApp {
         escalate_after: chrono::Duration::hours(24),
     };
     let clock = ManualClock::new(Utc::now().trunc_subsecs(0));
-    let app = Application::build(&config, Arc::new(clock.clone())).await.expect("the application builds");
+    // Tests drive the scheduler themselves, with the clock where they want it.
+    let app =
+        Application::build(&config, Arc::new(clock.clone())).await.expect("the application builds").without_scheduler();
     let address = format!("http://{}", app.addr());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod alerts;
 mod audit;
 mod auth;
 mod cli;
@@ -33,6 +34,7 @@ fn main() {
     }
     let suites: &[&[Case]] = &[
         access::TESTS,
+        alerts::TESTS,
         audit::TESTS,
         auth::TESTS,
         cli::TESTS,
