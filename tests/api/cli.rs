@@ -15,6 +15,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     the_token_command_names_a_missing_party,
     a_bad_address_fails_with_one_clear_line,
     an_unreachable_database_fails_with_one_clear_line,
+    a_bad_risk_rules_file_fails_with_one_clear_line,
     serve_stops_gracefully_on_sigterm_and_logs_no_personal_data,
 ];
 
@@ -94,6 +95,17 @@ async fn an_unreachable_database_fails_with_one_clear_line(_app: TestApp) {
     assert!(!ok);
     assert_one_clear_line(&stderr, "cannot open the database at postgres://tsunagu:***@127.0.0.1:1/tsunagu");
     assert!(!stderr.contains("hunter2"), "the password leaked: {stderr}");
+}
+
+async fn a_bad_risk_rules_file_fails_with_one_clear_line(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.json");
+    std::fs::write(&rules, r#"{"bail_craving": {"lead_days": []}}"#).unwrap();
+    let mut command = tsunagu(&app.database_url);
+    command.env("TSUNAGU_ADDR", "127.0.0.1:0").env("TSUNAGU_RISK_RULES", &rules).arg("serve");
+    let (ok, _, stderr) = run(&mut command).await;
+    assert!(!ok);
+    assert_one_clear_line(&stderr, "rule bail_craving: lead_days must name 1 or more days");
 }
 
 async fn serve_stops_gracefully_on_sigterm_and_logs_no_personal_data(app: TestApp) {
