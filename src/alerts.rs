@@ -164,6 +164,9 @@ async fn deliver_batch(
         let settled = match risk::delivery(severity, alert.ends_on, zone, quiet, now, consented, superseded) {
             Delivery::Now => {
                 let delivered = store::alerts::settle(db, alert.id, store::alerts::DELIVERED, None, None, now).await?;
+                if delivered {
+                    store::provisions::record(db, provision_of(alert), now).await?;
+                }
                 report.delivered += usize::from(delivered);
                 delivered
             }
@@ -181,6 +184,22 @@ async fn deliver_batch(
         progressed |= settled;
     }
     Ok((due.len(), progressed))
+}
+
+/// What an alert in the inbox provides about the person, for the provision record.
+fn provision_of(alert: &alert::Model) -> store::provisions::Provision {
+    store::provisions::Provision {
+        person_id: alert.person_id,
+        channel: "inbox",
+        recipient: alert.recipient_party_id.to_string(),
+        recipient_party_id: Some(alert.recipient_party_id),
+        items: format!(
+            "alert {} ({}), {} … {}, with the person's display name",
+            alert.rule, alert.severity, alert.starts_on, alert.ends_on
+        ),
+        link_id: alert.link_id,
+        source_id: Some(alert.id),
+    }
 }
 
 async fn cancel(

@@ -13,4 +13,5 @@ pub mod party;
 pub mod person;
 pub mod placement;
 pub mod plan_request;
+pub mod provision_record;
 pub mod signing_key;

@@ -4,6 +4,7 @@ mod m0001_foundation;
 mod m0002_people_and_access;
 mod m0003_milestones;
 mod m0004_alerts;
+mod m0005_provision_records;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_people_and_access::Migration),
             Box::new(m0003_milestones::Migration),
             Box::new(m0004_alerts::Migration),
+            Box::new(m0005_provision_records::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod pagination;
 mod parties;
 mod persons;
 mod placements;
+mod provisions;
 mod risk;
 mod security;
 mod timeline;
@@ -62,6 +63,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
             timeline::TimelineApi,
             risk::RiskApi,
             alerts::AlertsApi,
+            provisions::ProvisionsApi,
             audit::AuditApi,
             me::MeApi,
         ),

@@ -11,6 +11,7 @@ pub mod parties;
 pub mod persons;
 pub mod placements;
 pub mod planning;
+pub mod provisions;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;

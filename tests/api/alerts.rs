@@ -20,6 +20,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     a_moved_date_replans_and_says_it_moved_earlier,
     risk_periods_and_upcoming_follow_consent_and_date_moves,
     only_the_recipient_sees_and_acknowledges_an_alert,
+    every_delivered_alert_leaves_a_provision_record,
 ];
 
 fn tokyo(y: i32, m: u32, d: u32, hour: u32) -> DateTime<Utc> {
@@ -429,4 +430,43 @@ async fn only_the_recipient_sees_and_acknowledges_an_alert(app: TestApp) {
     assert!(acknowledged["acknowledged_at"].is_string());
     assert!(inbox(&app, &p.family, true).await.iter().all(|a| id_of(a) != alert), "no longer unread");
     assert!(inbox(&app, &p.family, false).await.iter().any(|a| id_of(a) == alert), "still in the inbox");
+}
+
+async fn every_delivered_alert_leaves_a_provision_record(app: TestApp) {
+    let p = people(&app, None).await;
+    milestone(&app, &p, json!({"kind": "release", "scheduled_on": "2026-01-05", "release_type": "full_term"})).await;
+    let report = tick(&app.state).await.unwrap();
+    assert!(report.delivered > 0);
+    let records: Value =
+        app.get(&format!("/provision-records?person_id={}", p.person), &app.admin()).await.json().await.unwrap();
+    let records = records["items"].as_array().unwrap().clone();
+    assert_eq!(records.len(), report.delivered, "one record per delivery");
+    let family_alert = inbox(&app, &p.family, false).await.into_iter().next().unwrap();
+    let record = records.iter().find(|r| r["source_id"] == family_alert["id"]).unwrap();
+    assert_eq!(record["channel"], "inbox");
+    assert_eq!(record["basis"], "link_consent");
+    assert_eq!(record["link_id"], p.family_link.as_str());
+    // The consent relied on is the one the family's link was granted with.
+    let consents: Value = app.get(&format!("/links/{}/consents", p.family_link), &p.staff).await.json().await.unwrap();
+    assert_eq!(record["consent_record_id"], consents["items"][0]["id"]);
+    assert!(record["items"].as_str().unwrap().contains("after_release_critical"));
+
+    let export = app.get(&format!("/provision-records/export?person_id={}", p.person), &app.admin()).await;
+    assert_eq!(export.status(), StatusCode::OK);
+    assert!(export.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = export.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(reader.headers().unwrap().get(0), Some("provided_at"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), records.len());
+    assert!(
+        rows.iter().any(|row| row.get(5).unwrap().contains(", with the person's display name")),
+        "quoted commas survive"
+    );
+    for path in [
+        format!("/provision-records?person_id={}", p.person),
+        format!("/provision-records/export?person_id={}", p.person),
+    ] {
+        assert_problem(app.get(&path, &p.staff).await, StatusCode::FORBIDDEN).await;
+    }
 }

@@ -1,0 +1,65 @@
+use chrono::{DateTime, Utc};
+use entity::{consent_record, provision_record};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use super::{new_id, page, Page, PageRequest};
+
+#[derive(Debug, Clone)]
+pub struct Provision {
+    pub person_id: Uuid,
+    pub channel: &'static str,
+    pub recipient: String,
+    pub recipient_party_id: Option<Uuid>,
+    pub items: String,
+    pub link_id: Option<Uuid>,
+    pub source_id: Option<Uuid>,
+}
+
+/// Records a provision, with the consent decision in force on its link at this moment.
+pub async fn record(db: &impl ConnectionTrait, provision: Provision, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let consent = match provision.link_id {
+        Some(link_id) => consent_record::Entity::find()
+            .filter(consent_record::Column::LinkId.eq(link_id))
+            .order_by_desc(consent_record::Column::RecordedAt)
+            .order_by_desc(consent_record::Column::Id)
+            .one(db)
+            .await?
+            .map(|record| record.id),
+        None => None,
+    };
+    let basis = if provision.link_id.is_some() { "link_consent" } else { "facility_care" };
+    provision_record::Entity::insert(provision_record::ActiveModel {
+        id: Set(new_id()),
+        person_id: Set(provision.person_id),
+        channel: Set(provision.channel.to_owned()),
+        recipient: Set(provision.recipient),
+        recipient_party_id: Set(provision.recipient_party_id),
+        items: Set(provision.items),
+        basis: Set(basis.to_owned()),
+        link_id: Set(provision.link_id),
+        consent_record_id: Set(consent),
+        source_id: Set(provision.source_id),
+        provided_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn list_for_person(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    request: PageRequest,
+) -> Result<Page<provision_record::Model>, DbErr> {
+    let query = provision_record::Entity::find().filter(provision_record::Column::PersonId.eq(person_id));
+    page(db, query, provision_record::Column::Id, request, |row| row.id).await
+}
+
+pub async fn all_for_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<provision_record::Model>, DbErr> {
+    provision_record::Entity::find()
+        .filter(provision_record::Column::PersonId.eq(person_id))
+        .order_by_asc(provision_record::Column::Id)
+        .all(db)
+        .await
+}
