@@ -11,6 +11,7 @@ pub mod config;
 pub mod database;
 pub mod domain;
 pub mod http;
+pub mod integration;
 pub mod scheduler;
 pub mod startup;
 pub mod state;

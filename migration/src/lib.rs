@@ -5,6 +5,7 @@ mod m0002_people_and_access;
 mod m0003_milestones;
 mod m0004_alerts;
 mod m0005_provision_records;
+mod m0006_schedule_integration;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_milestones::Migration),
             Box::new(m0004_alerts::Migration),
             Box::new(m0005_provision_records::Migration),
+            Box::new(m0006_schedule_integration::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 mod alerts;
 mod audit;
 mod custody;
+mod integrations;
 mod lapses;
 mod links;
 mod machines;
@@ -21,6 +22,7 @@ mod types;
 
 use poem_openapi::{OpenApi, OpenApiService, Tags};
 
+pub use milestones::actor as actor_of;
 pub use security::BearerAuth;
 pub use types::stored_zone;
 
@@ -42,6 +44,8 @@ pub enum ApiTags {
     Risk,
     /// Alerts: the inbox and acknowledgement.
     Alerts,
+    /// Probation-office systems pushing scheduled dates.
+    Integrations,
     /// The append-only record of every read and write of a person's data.
     Audit,
     /// The caller's own account.
@@ -63,6 +67,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
             timeline::TimelineApi,
             risk::RiskApi,
             alerts::AlertsApi,
+            integrations::IntegrationsApi,
             provisions::ProvisionsApi,
             audit::AuditApi,
             me::MeApi,

@@ -19,6 +19,8 @@ pub enum Action {
     NarrowConsent,
     /// Record milestones, events, custody and lapses: the person's facility and admins.
     RecordMilestones,
+    /// Push scheduled dates from a probation office's system: a linked probation party.
+    PushSchedule,
 }
 
 /// What, within the person's record, the caller asks about.
@@ -128,6 +130,10 @@ pub fn decide(caller: &Caller, facts: &PersonFacts, action: Action, target: Targ
             matches!(standing, Standing::Admin | Standing::Facility)
         }
         Action::NarrowConsent => matches!(standing, Standing::Admin | Standing::Facility | Standing::Themself),
+        Action::PushSchedule => {
+            matches!(standing, Standing::Admin)
+                || (caller.role == PartyRole::Probation && matches!(standing, Standing::Linked(_)))
+        }
     };
     if allowed {
         Decision::Allowed(standing)
@@ -172,7 +178,8 @@ mod tests {
     use super::*;
     use crate::domain::{Relationship, ScopeKind};
 
-    const ACTIONS: [Action; 8] = [
+    const ACTIONS: [Action; 9] = [
+        Action::PushSchedule,
         Action::RecordMilestones,
         Action::ReadPerson,
         Action::UpdatePerson,
@@ -214,14 +221,20 @@ mod tests {
         let own = caller(PartyRole::Staff, Some(id(10)), None);
         let other = caller(PartyRole::Staff, Some(id(11)), None);
         for action in ACTIONS {
-            assert_eq!(decide(&own, &facts(None), action, Target::Person), Decision::Allowed(Standing::Facility));
+            // Schedules come from probation systems; staff record dates through milestones.
+            let expected = if action == Action::PushSchedule {
+                Decision::Forbidden
+            } else {
+                Decision::Allowed(Standing::Facility)
+            };
+            assert_eq!(decide(&own, &facts(None), action, Target::Person), expected);
             assert_eq!(decide(&other, &facts(None), action, Target::Person), Decision::Invisible);
         }
     }
 
     #[test]
     fn linked_parties_read_within_their_scope_and_change_nothing() {
-        for role in [PartyRole::Family, PartyRole::Lawyer, PartyRole::Probation] {
+        for role in [PartyRole::Family, PartyRole::Lawyer] {
             let linked = caller(role, None, None);
             assert_eq!(
                 decide(&linked, &facts(Some(family_link())), Action::ReadPerson, Target::Person),
@@ -262,6 +275,17 @@ mod tests {
         for action in ACTIONS {
             assert_eq!(decide(&someone_else, &facts(None), action, Target::Person), Decision::Invisible);
         }
+    }
+
+    #[test]
+    fn a_linked_probation_party_pushes_schedules_and_changes_nothing_else() {
+        let probation = caller(PartyRole::Probation, Some(id(20)), None);
+        let linked = facts(Some(family_link()));
+        assert!(matches!(decide(&probation, &linked, Action::PushSchedule, Target::Person), Decision::Allowed(_)));
+        assert_eq!(decide(&probation, &linked, Action::UpdatePerson, Target::Person), Decision::Forbidden);
+        assert_eq!(decide(&probation, &facts(None), Action::PushSchedule, Target::Person), Decision::Invisible);
+        let family = caller(PartyRole::Family, None, None);
+        assert_eq!(decide(&family, &linked, Action::PushSchedule, Target::Person), Decision::Forbidden);
     }
 
     #[test]

@@ -127,7 +127,7 @@ impl ApiError {
         }
     }
 
-    fn problem(&self) -> Problem {
+    pub fn problem(&self) -> Problem {
         let status = self.status();
         match self {
             ApiError::Unauthorized => Problem::new(status, Some("A valid bearer token is required.".into())),

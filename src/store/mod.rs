@@ -12,6 +12,7 @@ pub mod persons;
 pub mod placements;
 pub mod planning;
 pub mod provisions;
+pub mod schedule;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod cli;
 mod health;
+mod integrations;
 mod links;
 mod me;
 mod migrations;
@@ -39,6 +40,7 @@ fn main() {
         auth::TESTS,
         cli::TESTS,
         health::TESTS,
+        integrations::TESTS,
         links::TESTS,
         me::TESTS,
         milestones::TESTS,

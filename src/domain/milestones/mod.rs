@@ -166,6 +166,7 @@ pub enum MovableDate {
     HearingOn,
     JudgmentOn,
     ScheduledOn,
+    SupervisionEndsOn,
 }
 
 impl MovableDate {
@@ -174,6 +175,7 @@ impl MovableDate {
             MovableDate::HearingOn => "hearing_on",
             MovableDate::JudgmentOn => "judgment_on",
             MovableDate::ScheduledOn => "scheduled_on",
+            MovableDate::SupervisionEndsOn => "supervision_ends_on",
         }
     }
 }
@@ -373,6 +375,10 @@ impl Milestone {
                 matches!(self.state, "requested" | "granted" | "released")
             }
             (MilestoneKind::Release, MovableDate::ScheduledOn) => self.state == "scheduled",
+            // Parole supervision can be shortened or lengthened until it has ended.
+            (MilestoneKind::Release, MovableDate::SupervisionEndsOn) => {
+                self.release_type != Some(ReleaseType::FullTerm)
+            }
             _ => return Err(invalid(field, format!("a {} milestone has no {field}", self.kind))),
         };
         if !movable {
@@ -387,6 +393,7 @@ impl Milestone {
             MovableDate::HearingOn => &mut next.dates.hearing_on,
             MovableDate::JudgmentOn => &mut next.dates.judgment_on,
             MovableDate::ScheduledOn => &mut next.dates.scheduled_on,
+            MovableDate::SupervisionEndsOn => &mut next.dates.supervision_ends_on,
         };
         let old = std::mem::replace(slot, new);
         Ok((next, DateMove { date, old, new }))
