@@ -70,6 +70,8 @@ pub enum ConfigError {
     Months { name: &'static str, value: String },
     #[error("{name}={value:?} is not a number of hours from 1 to 336")]
     Hours { name: &'static str, value: String },
+    #[error("TSUNAGU_PUBLIC_URL={value:?} is not an http(s) URL such as https://tsunagu.example.org")]
+    PublicUrl { value: String },
     #[error("TSUNAGU_RISK_RULES={path:?}: {reason}")]
     Rules { path: String, reason: String },
     #[error("{name} is not valid UTF-8")]
@@ -157,6 +159,8 @@ pub struct Config {
     pub rules: Vec<RiskRule>,
     /// How long a critical alert may stay unacknowledged before the facility hears of it.
     pub escalate_after: chrono::Duration,
+    /// `TSUNAGU_PUBLIC_URL`: how the outside reaches the service, e.g. for calendar feed URLs.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -209,7 +213,13 @@ impl Config {
                 _ => return Err(ConfigError::Hours { name: "TSUNAGU_ESCALATE_AFTER_HOURS", value }),
             },
         };
-        Ok(Self { database_url, addr, jwt_secret, tick, window, rules, escalate_after })
+        let public_url = lookup("TSUNAGU_PUBLIC_URL")?;
+        if let Some(url) = &public_url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(ConfigError::PublicUrl { value: url.clone() });
+            }
+        }
+        Ok(Self { database_url, addr, jwt_secret, tick, window, rules, escalate_after, public_url })
     }
 }
 

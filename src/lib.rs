@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod database;
 pub mod domain;
+pub mod feeds;
 pub mod http;
 pub mod integration;
 pub mod scheduler;

@@ -69,6 +69,7 @@ impl Application {
             policy: config.window,
             rules: Arc::new(config.rules.clone()),
             escalate_after: config.escalate_after,
+            public_url: config.public_url.clone(),
         };
         Ok(Self { acceptor, addr, tick: Some(config.tick), state })
     }
@@ -113,6 +114,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .nest("/docs", docs)
         .at("/openapi.json", get(make_sync(move |_| document.clone().with_content_type("application/json"))))
         .at("/healthz", get(healthz))
+        .at("/feeds/:file", get(calendar_feed))
         .around(limit_body)
         .data(state)
         .catch_all_error(render_error)
@@ -126,6 +128,26 @@ async fn healthz(state: Data<&AppState>) -> Response {
         Err(err) => {
             tracing::error!(error = %err, "health check: database unreachable");
             Problem::new(StatusCode::SERVICE_UNAVAILABLE, Some("The database cannot be reached.".into()))
+                .into_response()
+        }
+    }
+}
+
+/// A calendar feed: the URL itself is the credential.
+#[handler]
+async fn calendar_feed(state: Data<&AppState>, file: poem::web::Path<String>) -> Response {
+    let Some(token) = file.0.strip_suffix(".ics") else {
+        return Problem::new(StatusCode::NOT_FOUND, Some("No such resource.".into())).into_response();
+    };
+    match crate::feeds::render(&state, token).await {
+        Ok(Some(calendar)) => Response::builder()
+            .content_type("text/calendar; charset=utf-8")
+            .header("cache-control", "private, max-age=300")
+            .body(calendar),
+        Ok(None) => Problem::new(StatusCode::NOT_FOUND, Some("No such resource.".into())).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "calendar feed failed");
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, Some("Something went wrong on our side.".into()))
                 .into_response()
         }
     }

@@ -17,6 +17,8 @@ pub struct AppState {
     pub policy: WindowPolicy,
     pub rules: Arc<Vec<RiskRule>>,
     pub escalate_after: chrono::Duration,
+    /// The service's address as the outside sees it, for URLs it hands out.
+    pub public_url: Option<String>,
 }
 
 impl AppState {

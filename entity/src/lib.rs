@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod audit_event;
+pub mod calendar_feed;
 pub mod consent_record;
 pub mod custody_period;
 pub mod idempotency_key;

@@ -6,6 +6,7 @@ mod m0003_milestones;
 mod m0004_alerts;
 mod m0005_provision_records;
 mod m0006_schedule_integration;
+mod m0007_calendar_feeds;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_alerts::Migration),
             Box::new(m0005_provision_records::Migration),
             Box::new(m0006_schedule_integration::Migration),
+            Box::new(m0007_calendar_feeds::Migration),
         ]
     }
 }

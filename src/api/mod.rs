@@ -3,6 +3,7 @@
 mod alerts;
 mod audit;
 mod custody;
+mod feeds;
 mod integrations;
 mod lapses;
 mod links;
@@ -55,22 +56,10 @@ pub enum ApiTags {
 pub fn service() -> OpenApiService<impl OpenApi, ()> {
     OpenApiService::new(
         (
-            organizations::OrganizationsApi,
-            parties::PartiesApi,
-            persons::PersonsApi,
-            placements::PlacementsApi,
-            links::LinksApi,
-            milestones::MilestonesApi,
-            machines::MachinesApi,
-            custody::CustodyApi,
-            lapses::LapsesApi,
-            timeline::TimelineApi,
-            risk::RiskApi,
-            alerts::AlertsApi,
-            integrations::IntegrationsApi,
-            provisions::ProvisionsApi,
-            audit::AuditApi,
-            me::MeApi,
+            (organizations::OrganizationsApi, parties::PartiesApi, persons::PersonsApi, placements::PlacementsApi),
+            (links::LinksApi, milestones::MilestonesApi, machines::MachinesApi, custody::CustodyApi, lapses::LapsesApi),
+            (timeline::TimelineApi, risk::RiskApi, alerts::AlertsApi, integrations::IntegrationsApi),
+            (provisions::ProvisionsApi, audit::AuditApi, me::MeApi, feeds::FeedsApi),
         ),
         "Tsunagu",
         env!("CARGO_PKG_VERSION"),

@@ -2,6 +2,7 @@
 
 pub mod access;
 mod consent;
+pub mod ical;
 mod language;
 pub mod milestones;
 mod name;

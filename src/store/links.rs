@@ -161,3 +161,17 @@ pub fn persons_linked_to(party_id: Uuid, now: DateTime<Utc>) -> sea_orm::sea_que
         .cond_where(active(now))
         .to_owned()
 }
+
+/// The party's links in force at `now`.
+pub async fn links_of_party(
+    db: &impl ConnectionTrait,
+    party_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<link::Model>, DbErr> {
+    link::Entity::find()
+        .filter(link::Column::PartyId.eq(party_id))
+        .filter(active(now))
+        .order_by_asc(link::Column::Id)
+        .all(db)
+        .await
+}

@@ -134,6 +134,7 @@ pub async fn spawn_app(database_url: &str) -> TestApp {
         window: Default::default(),
         rules: tsunagu::domain::risk::default_rules(),
         escalate_after: chrono::Duration::hours(24),
+        public_url: None,
     };
     let clock = ManualClock::new(Utc::now().trunc_subsecs(0));
     // Tests drive the scheduler themselves, with the clock where they want it.

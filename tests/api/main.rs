@@ -8,6 +8,7 @@ mod alerts;
 mod audit;
 mod auth;
 mod cli;
+mod feeds;
 mod health;
 mod integrations;
 mod links;
@@ -39,6 +40,7 @@ fn main() {
         audit::TESTS,
         auth::TESTS,
         cli::TESTS,
+        feeds::TESTS,
         health::TESTS,
         integrations::TESTS,
         links::TESTS,

@@ -1,0 +1,61 @@
+use poem::{web::Data, Request};
+use poem_openapi::{payload::Json, ApiResponse, Object, OpenApi};
+
+use super::{ApiTags, BearerAuth};
+use crate::{feeds, http::ApiError, state::AppState};
+
+/// A calendar subscription URL. It is the key: anyone holding it reads the feed, so share it
+/// only with the calendar app; rotate it to shut out an old copy.
+#[derive(Debug, Object)]
+pub struct CalendarFeed {
+    pub url: String,
+}
+
+#[derive(ApiResponse)]
+pub enum FeedCreated {
+    /// A new URL; any earlier one stops working.
+    #[oai(status = 201)]
+    Created(Json<CalendarFeed>),
+}
+
+#[derive(ApiResponse)]
+pub enum FeedRevoked {
+    /// The URL no longer works (404).
+    #[oai(status = 204)]
+    Revoked,
+}
+
+/// Where the service is reached from outside: `TSUNAGU_PUBLIC_URL`, else the request's host.
+fn base_url(state: &AppState, req: &Request) -> String {
+    match &state.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => {
+            let host = req.headers().get("host").and_then(|value| value.to_str().ok()).unwrap_or("localhost");
+            format!("http://{host}")
+        }
+    }
+}
+
+pub struct FeedsApi;
+
+#[OpenApi(tag = "ApiTags::Me")]
+impl FeedsApi {
+    /// Create or rotate my calendar feed
+    ///
+    /// An iCalendar URL (no bearer token needed) with the upcoming dates and high-risk periods
+    /// of the persons the caller is linked to, within consent.
+    #[oai(path = "/me/calendar-feed", method = "post", operation_id = "createCalendarFeed")]
+    async fn create(&self, auth: BearerAuth, state: Data<&AppState>, req: &Request) -> Result<FeedCreated, ApiError> {
+        let party = auth.0.party_id.ok_or(ApiError::Forbidden("A calendar feed belongs to a party."))?;
+        let token = feeds::create_or_rotate(&state, party).await?;
+        Ok(FeedCreated::Created(Json(CalendarFeed { url: format!("{}/feeds/{token}.ics", base_url(&state, req)) })))
+    }
+
+    /// Revoke my calendar feed
+    #[oai(path = "/me/calendar-feed", method = "delete", operation_id = "revokeCalendarFeed")]
+    async fn revoke(&self, auth: BearerAuth, state: Data<&AppState>) -> Result<FeedRevoked, ApiError> {
+        let party = auth.0.party_id.ok_or(ApiError::Forbidden("A calendar feed belongs to a party."))?;
+        feeds::revoke(&state, party).await?;
+        Ok(FeedRevoked::Revoked)
+    }
+}

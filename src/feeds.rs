@@ -1,0 +1,209 @@
+//! Calendar feeds: a capability URL per party serving what that party may see as iCalendar.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use chrono::{Duration, NaiveDate};
+use entity::calendar_feed;
+use rand::RngCore;
+use sea_orm::{sea_query::OnConflict, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{
+    access::stored_scope,
+    alerts,
+    domain::{ical, milestones::MilestoneKind, Language},
+    state::AppState,
+    store,
+};
+
+fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// A new secret for the party's feed (256 bits); any earlier URL stops working.
+pub async fn create_or_rotate(state: &AppState, party_id: Uuid) -> Result<String, DbErr> {
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    let token = URL_SAFE_NO_PAD.encode(secret);
+    let row = calendar_feed::ActiveModel {
+        party_id: Set(party_id),
+        token_hash: Set(hash(&token)),
+        created_at: Set(state.clock.now()),
+    };
+    calendar_feed::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(calendar_feed::Column::PartyId)
+                .update_columns([calendar_feed::Column::TokenHash, calendar_feed::Column::CreatedAt])
+                .to_owned(),
+        )
+        .exec_without_returning(&state.db)
+        .await?;
+    Ok(token)
+}
+
+pub async fn revoke(state: &AppState, party_id: Uuid) -> Result<bool, DbErr> {
+    let deleted = calendar_feed::Entity::delete_by_id(party_id).exec(&state.db).await?;
+    Ok(deleted.rows_affected > 0)
+}
+
+fn uid(parts: &[&str]) -> String {
+    let digest: String =
+        Sha256::digest(parts.join("|").as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("{digest}@tsunagu")
+}
+
+fn date_label(label: &str, language: Language) -> &'static str {
+    match (label, language) {
+        ("hearing_on", Language::Ja) => "公判期日",
+        ("hearing_on", Language::En) => "Court hearing",
+        ("judgment_on", Language::Ja) => "判決期日",
+        ("judgment_on", Language::En) => "Judgment",
+        ("scheduled_on", Language::Ja) => "出所予定日",
+        ("scheduled_on", Language::En) => "Release date",
+        ("supervision_ends_on", Language::Ja) => "保護観察の終了日",
+        ("supervision_ends_on", Language::En) => "Parole supervision ends",
+        ("opens_on", Language::Ja) => "就労支援期間の開始",
+        ("opens_on", Language::En) => "Employment support opens",
+        ("closes_on", Language::Ja) => "就労支援期間の最終日",
+        ("closes_on", Language::En) => "Employment support ends",
+        (_, Language::Ja) => "予定",
+        (_, Language::En) => "Date",
+    }
+}
+
+/// An alarm at 09:00 local time, `lead` days before an all-day event.
+fn trigger(lead: u32) -> String {
+    match lead {
+        0 => "PT9H".to_owned(),
+        1 => "-PT15H".to_owned(),
+        lead => format!("-P{}DT15H", lead - 1),
+    }
+}
+
+struct Event {
+    uid: String,
+    sequence: i64,
+    first: NaiveDate,
+    last: NaiveDate,
+    summary: String,
+    description: Option<String>,
+    alarms: Vec<u32>,
+}
+
+/// The feed behind `token`, or `None` for a token that names no feed (revoked or never made).
+pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, DbErr> {
+    let Some(feed) =
+        calendar_feed::Entity::find().filter(calendar_feed::Column::TokenHash.eq(hash(token))).one(&state.db).await?
+    else {
+        return Ok(None);
+    };
+    let Some(party) = store::parties::find(&state.db, feed.party_id).await? else { return Ok(None) };
+    let language: Language = party.language.parse().unwrap_or_default();
+    let now = state.clock.now();
+    let mut events = Vec::new();
+    for link in store::links::links_of_party(&state.db, party.id, now).await? {
+        let Ok(scope) = stored_scope(&link.scope) else { continue };
+        let Some(person) = store::persons::find(&state.db, link.person_id).await? else { continue };
+        let zone = person.timezone.parse().unwrap_or_default();
+        let today = crate::domain::Zone::date_at(zone, now);
+        let mut provided = Vec::new();
+        let milestones = store::milestones::list_for_person(&state.db, person.id).await?;
+        let version_of = |id: Uuid| milestones.iter().find(|row| row.id == id).map_or(0, |row| row.version);
+        for period in alerts::periods_of(state, person.id).await? {
+            if !scope.contains(period.kind) || period.is_over(today) {
+                continue;
+            }
+            let Some(rule) = state.rules.iter().find(|rule| rule.id == period.rule_id) else { continue };
+            let (title, why) = crate::domain::risk::wording(rule, language);
+            provided.push(format!("period {} {} … {}", period.rule_id, period.starts_on, period.ends_on));
+            events.push(Event {
+                uid: uid(&["period", &party.id.to_string(), &period.rule_id, &period.source_id.to_string()]),
+                sequence: version_of(period.source_id),
+                first: period.starts_on,
+                last: period.ends_on,
+                summary: format!("{}: {title}", person.display_name),
+                description: Some(why.to_owned()),
+                alarms: rule.lead_days.clone(),
+            });
+        }
+        for row in &milestones {
+            let Ok(milestone) = store::milestones::to_domain(row) else { continue };
+            if !scope.contains(milestone.kind.scope_kind()) {
+                continue;
+            }
+            let dates = &milestone.dates;
+            let candidates: Vec<(&str, Option<NaiveDate>)> = match (milestone.kind, milestone.state) {
+                (MilestoneKind::Bail, "requested" | "granted" | "released") => {
+                    vec![("hearing_on", dates.hearing_on), ("judgment_on", dates.judgment_on)]
+                }
+                (MilestoneKind::Release, "scheduled") => vec![("scheduled_on", dates.scheduled_on)],
+                (MilestoneKind::Release, _) => vec![("supervision_ends_on", dates.supervision_ends_on)],
+                (MilestoneKind::EmploymentSupportWindow, "pending") => {
+                    vec![("opens_on", dates.opens_on), ("closes_on", dates.closes_on)]
+                }
+                (MilestoneKind::EmploymentSupportWindow, "open" | "extended") => vec![("closes_on", dates.closes_on)],
+                _ => vec![],
+            };
+            for (label, date) in candidates {
+                let Some(on) = date.filter(|on| *on >= today) else { continue };
+                provided.push(format!("{label} {on}"));
+                events.push(Event {
+                    uid: uid(&["date", &party.id.to_string(), &row.id.to_string(), label]),
+                    sequence: row.version,
+                    first: on,
+                    last: on,
+                    summary: format!("{}: {}", person.display_name, date_label(label, language)),
+                    description: None,
+                    alarms: vec![1],
+                });
+            }
+        }
+        if !provided.is_empty() {
+            let provision = store::provisions::Provision {
+                person_id: person.id,
+                channel: "calendar_feed",
+                recipient: party.id.to_string(),
+                recipient_party_id: Some(party.id),
+                items: format!("calendar: {}, with the person's display name", provided.join("; ")),
+                link_id: Some(link.id),
+                source_id: None,
+            };
+            store::provisions::record(&state.db, provision, now).await?;
+        }
+    }
+    let mut out = String::new();
+    for fixed in [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Tsunagu//Reentry support//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+    ] {
+        ical::line(&mut out, fixed);
+    }
+    ical::line(&mut out, "X-WR-CALNAME:Tsunagu");
+    let stamp = ical::instant(now);
+    for event in events {
+        ical::line(&mut out, "BEGIN:VEVENT");
+        ical::line(&mut out, &format!("UID:{}", event.uid));
+        ical::line(&mut out, &format!("DTSTAMP:{stamp}"));
+        ical::line(&mut out, &format!("SEQUENCE:{}", event.sequence));
+        ical::line(&mut out, &format!("DTSTART;VALUE=DATE:{}", ical::date(event.first)));
+        ical::line(&mut out, &format!("DTEND;VALUE=DATE:{}", ical::date(event.last + Duration::days(1))));
+        ical::line(&mut out, &format!("SUMMARY:{}", ical::text(&event.summary)));
+        if let Some(description) = &event.description {
+            ical::line(&mut out, &format!("DESCRIPTION:{}", ical::text(description)));
+        }
+        ical::line(&mut out, "TRANSP:TRANSPARENT");
+        for lead in event.alarms {
+            ical::line(&mut out, "BEGIN:VALARM");
+            ical::line(&mut out, "ACTION:DISPLAY");
+            ical::line(&mut out, &format!("DESCRIPTION:{}", ical::text(&event.summary)));
+            ical::line(&mut out, &format!("TRIGGER:{}", trigger(lead)));
+            ical::line(&mut out, "END:VALARM");
+        }
+        ical::line(&mut out, "END:VEVENT");
+    }
+    ical::line(&mut out, "END:VCALENDAR");
+    Ok(Some(out))
+}
