@@ -140,7 +140,7 @@ pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, DbErr> {
 
 /// Settles one batch of due alerts; returns how many were claimed and whether any moved on.
 async fn deliver_batch(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     now: DateTime<Utc>,
     report: &mut DeliveryReport,
     parties: &mut HashMap<Uuid, Option<party::Model>>,
@@ -163,10 +163,15 @@ async fn deliver_batch(
         let quiet = party.as_ref().and_then(quiet_hours_of);
         let settled = match risk::delivery(severity, alert.ends_on, zone, quiet, now, consented, superseded) {
             Delivery::Now => {
-                let delivered = store::alerts::settle(db, alert.id, store::alerts::DELIVERED, None, None, now).await?;
+                // The delivery, its provision record and its webhook outbox commit together.
+                let inner = db.begin().await?;
+                let delivered =
+                    store::alerts::settle(&inner, alert.id, store::alerts::DELIVERED, None, None, now).await?;
                 if delivered {
-                    store::provisions::record(db, provision_of(alert), now).await?;
+                    store::provisions::record(&inner, provision_of(alert), now).await?;
+                    crate::webhooks::enqueue_for(&inner, alert, now).await?;
                 }
+                inner.commit().await?;
                 report.delivered += usize::from(delivered);
                 delivered
             }

@@ -70,6 +70,8 @@ pub enum ConfigError {
     Months { name: &'static str, value: String },
     #[error("{name}={value:?} is not a number of hours from 1 to 336")]
     Hours { name: &'static str, value: String },
+    #[error("{name}={value:?} is neither true nor false")]
+    Flag { name: &'static str, value: String },
     #[error("TSUNAGU_PUBLIC_URL={value:?} is not an http(s) URL such as https://tsunagu.example.org")]
     PublicUrl { value: String },
     #[error("TSUNAGU_RISK_RULES={path:?}: {reason}")]
@@ -161,6 +163,8 @@ pub struct Config {
     pub escalate_after: chrono::Duration,
     /// `TSUNAGU_PUBLIC_URL`: how the outside reaches the service, e.g. for calendar feed URLs.
     pub public_url: Option<String>,
+    /// `TSUNAGU_WEBHOOK_ALLOW_PRIVATE=true`: webhooks may call private and loopback addresses.
+    pub webhook_allow_private: bool,
 }
 
 impl Config {
@@ -219,7 +223,24 @@ impl Config {
                 return Err(ConfigError::PublicUrl { value: url.clone() });
             }
         }
-        Ok(Self { database_url, addr, jwt_secret, tick, window, rules, escalate_after, public_url })
+        let webhook_allow_private = match lookup("TSUNAGU_WEBHOOK_ALLOW_PRIVATE")?.as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError::Flag { name: "TSUNAGU_WEBHOOK_ALLOW_PRIVATE", value: other.to_owned() })
+            }
+        };
+        Ok(Self {
+            database_url,
+            addr,
+            jwt_secret,
+            tick,
+            window,
+            rules,
+            escalate_after,
+            public_url,
+            webhook_allow_private,
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::{alerts, state::AppState, workflow};
+use crate::{alerts, state::AppState, webhooks, workflow};
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,10 @@ pub struct TickReport {
     /// Alerts held back by quiet hours.
     pub held: usize,
     pub cancelled: usize,
+    /// Webhook messages delivered, scheduled for retry, and given up on.
+    pub webhooks_delivered: usize,
+    pub webhooks_retried: usize,
+    pub webhooks_dead: usize,
 }
 
 /// One step of scheduled work as of the state's clock: windows, planning, escalation, delivery.
@@ -26,7 +30,11 @@ pub async fn tick(state: &AppState) -> Result<TickReport, sea_orm::DbErr> {
     let replanned = alerts::replan_requested(state).await?;
     let escalated = alerts::escalate(state).await?;
     let delivery = alerts::deliver_due(state).await?;
+    let webhooks = webhooks::deliver(state).await?;
     Ok(TickReport {
+        webhooks_delivered: webhooks.delivered,
+        webhooks_retried: webhooks.retried,
+        webhooks_dead: webhooks.dead,
         window_steps,
         replanned,
         escalated,

@@ -70,6 +70,7 @@ impl Application {
             rules: Arc::new(config.rules.clone()),
             escalate_after: config.escalate_after,
             public_url: config.public_url.clone(),
+            webhook_allow_private: config.webhook_allow_private,
         };
         Ok(Self { acceptor, addr, tick: Some(config.tick), state })
     }

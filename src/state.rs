@@ -19,6 +19,8 @@ pub struct AppState {
     pub escalate_after: chrono::Duration,
     /// The service's address as the outside sees it, for URLs it hands out.
     pub public_url: Option<String>,
+    /// `TSUNAGU_WEBHOOK_ALLOW_PRIVATE`: let webhooks call private and loopback addresses.
+    pub webhook_allow_private: bool,
 }
 
 impl AppState {

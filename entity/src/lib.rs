@@ -18,3 +18,6 @@ pub mod plan_request;
 pub mod provision_record;
 pub mod schedule_entry;
 pub mod signing_key;
+pub mod webhook_attempt;
+pub mod webhook_message;
+pub mod webhook_subscription;

@@ -7,6 +7,7 @@ mod m0004_alerts;
 mod m0005_provision_records;
 mod m0006_schedule_integration;
 mod m0007_calendar_feeds;
+mod m0008_webhooks;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_provision_records::Migration),
             Box::new(m0006_schedule_integration::Migration),
             Box::new(m0007_calendar_feeds::Migration),
+            Box::new(m0008_webhooks::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ pub mod period;
 mod quiet_hours;
 pub mod risk;
 mod text_enum;
+pub mod webhooks;
 mod zone;
 
 use text_enum::text_enum;

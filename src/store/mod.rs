@@ -13,6 +13,7 @@ pub mod placements;
 pub mod planning;
 pub mod provisions;
 pub mod schedule;
+pub mod webhooks;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;

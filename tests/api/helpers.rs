@@ -135,6 +135,8 @@ pub async fn spawn_app(database_url: &str) -> TestApp {
         rules: tsunagu::domain::risk::default_rules(),
         escalate_after: chrono::Duration::hours(24),
         public_url: None,
+        // The tests' webhook receivers listen on loopback.
+        webhook_allow_private: true,
     };
     let clock = ManualClock::new(Utc::now().trunc_subsecs(0));
     // Tests drive the scheduler themselves, with the clock where they want it.

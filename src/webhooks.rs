@@ -1,0 +1,196 @@
+//! Delivering webhook messages: signed, retried on the spec's schedule, at most to public
+//! addresses unless private ones are allowed.
+
+use std::{net::SocketAddr, time::Duration as StdDuration};
+
+use chrono::Duration;
+use entity::{alert, webhook_message, webhook_subscription};
+use rand::Rng;
+use sea_orm::{ConnectionTrait, DbErr};
+
+use crate::{
+    domain::webhooks::{is_public, next_attempt, retry_after, sign},
+    state::AppState,
+    store::{self, webhooks::Outcome},
+};
+
+pub const ALERT_DELIVERED: &str = "alert.delivered";
+pub const EVENT_TYPES: [&str; 1] = [ALERT_DELIVERED];
+const LEASE: Duration = Duration::seconds(60);
+const BATCH: u64 = 100;
+const TIMEOUT: StdDuration = StdDuration::from_secs(10);
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookReport {
+    pub delivered: usize,
+    pub retried: usize,
+    pub dead: usize,
+}
+
+/// A thin payload: what happened and where to read more, never the person's record.
+pub fn alert_payload(alert: &alert::Model, now: chrono::DateTime<chrono::Utc>) -> String {
+    serde_json::json!({
+        "type": ALERT_DELIVERED,
+        "timestamp": now.to_rfc3339(),
+        "data": {
+            "alert_id": alert.id,
+            "person_id": alert.person_id,
+            "recipient_party_id": alert.recipient_party_id,
+            "rule": alert.rule,
+            "severity": alert.severity,
+            "starts_on": alert.starts_on,
+            "ends_on": alert.ends_on,
+            "links": { "risk_periods": format!("/api/v1/persons/{}/risk-periods", alert.person_id) },
+        }
+    })
+    .to_string()
+}
+
+/// Writes the outbox for a delivered alert: one message per subscription of the recipient's
+/// organisation. Call it in the transaction that delivers the alert.
+pub async fn enqueue_for(
+    db: &impl ConnectionTrait,
+    alert: &alert::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    let Some(party) = store::parties::find(db, alert.recipient_party_id).await? else { return Ok(()) };
+    let Some(organization_id) = party.organization_id else { return Ok(()) };
+    store::webhooks::enqueue(
+        db,
+        organization_id,
+        ALERT_DELIVERED,
+        alert.id,
+        alert.person_id,
+        &alert_payload(alert, now),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+enum Sent {
+    Status { code: u16, retry_after: Option<String> },
+    Failed(String),
+}
+
+/// Resolves the target and refuses private, loopback and link-local addresses unless allowed;
+/// the connection is pinned to the address that was checked.
+async fn resolve(url: &reqwest::Url, allow_private: bool) -> Result<(String, SocketAddr), String> {
+    let host = url.host_str().ok_or("the URL has no host")?.to_owned();
+    let port = url.port_or_known_default().ok_or("the URL has no port")?;
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+        .await
+        .map_err(|err| format!("cannot resolve the host: {err}"))?
+        .collect();
+    let first = *addrs.first().ok_or("the host resolves to no address")?;
+    if !allow_private && addrs.iter().any(|addr| !is_public(addr.ip())) {
+        return Err("refused: the host resolves to a private, loopback or link-local address".to_owned());
+    }
+    Ok((host, first))
+}
+
+async fn send(state: &AppState, subscription: &webhook_subscription::Model, message: &webhook_message::Model) -> Sent {
+    let Ok(url) = reqwest::Url::parse(&subscription.url) else { return Sent::Failed("not a URL".into()) };
+    let (host, addr) = match resolve(&url, state.webhook_allow_private).await {
+        Ok(target) => target,
+        Err(reason) => return Sent::Failed(reason),
+    };
+    let client = match reqwest::Client::builder()
+        .resolve(&host, addr)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(TIMEOUT)
+        .build()
+    {
+        Ok(client) => client,
+        Err(err) => return Sent::Failed(format!("cannot build a client: {err}")),
+    };
+    let id = format!("msg_{}", message.id.simple());
+    let timestamp = state.clock.now().timestamp();
+    let Ok(signature) = sign(&subscription.secret, &id, timestamp, &message.payload) else {
+        return Sent::Failed("the subscription's secret is unusable".into());
+    };
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(message.payload.clone())
+        .send()
+        .await;
+    match response {
+        Ok(response) => Sent::Status {
+            code: response.status().as_u16(),
+            retry_after: response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned),
+        },
+        Err(err) => {
+            Sent::Failed(if err.is_timeout() { "timed out".to_owned() } else { "connection failed".to_owned() })
+        }
+    }
+}
+
+/// Sends what is due. Each message keeps its `webhook-id` across retries and redeliveries.
+pub async fn deliver(state: &AppState) -> Result<WebhookReport, DbErr> {
+    let now = state.clock.now();
+    let mut report = WebhookReport::default();
+    for message in store::webhooks::claim(&state.db, now, LEASE, BATCH).await? {
+        let Some(subscription) = store::webhooks::find_subscription(&state.db, message.subscription_id).await? else {
+            continue;
+        };
+        if subscription.disabled_at.is_some() {
+            store::webhooks::settle(
+                &state.db,
+                &message,
+                None,
+                Some("the endpoint is disabled".into()),
+                Outcome::Dead,
+                now,
+            )
+            .await?;
+            report.dead += 1;
+            continue;
+        }
+        let attempts = message.attempts as usize + 1;
+        let jitter = rand::rng().random::<f64>();
+        let (code, error, outcome) = match send(state, &subscription, &message).await {
+            Sent::Status { code, .. } if (200..300).contains(&code) => (Some(code), None, Outcome::Delivered),
+            Sent::Status { code: 410, .. } => {
+                store::webhooks::disable(&state.db, subscription.id, "the endpoint answered 410 Gone", now).await?;
+                (Some(410), Some("410 Gone: endpoint disabled".to_owned()), Outcome::Dead)
+            }
+            Sent::Status { code, retry_after: asked } => {
+                let wait = asked.and_then(|value| retry_after(&value, now));
+                let outcome = next_attempt(attempts, now, jitter, wait).map_or(Outcome::Dead, Outcome::RetryAt);
+                (Some(code), None, outcome)
+            }
+            Sent::Failed(reason) => {
+                let outcome = next_attempt(attempts, now, jitter, None).map_or(Outcome::Dead, Outcome::RetryAt);
+                (None, Some(reason), outcome)
+            }
+        };
+        store::webhooks::settle(&state.db, &message, code, error, outcome, now).await?;
+        match outcome {
+            Outcome::Delivered => {
+                report.delivered += 1;
+                if let Some(alert) = store::alerts::find(&state.db, message.alert_id).await? {
+                    let provision = store::provisions::Provision {
+                        person_id: message.person_id,
+                        channel: "webhook",
+                        recipient: format!("webhook:{}", subscription.id),
+                        recipient_party_id: None,
+                        items: format!(
+                            "{} {} ({}), {} … {}; ids only",
+                            ALERT_DELIVERED, alert.rule, alert.severity, alert.starts_on, alert.ends_on
+                        ),
+                        link_id: alert.link_id,
+                        source_id: Some(message.id),
+                    };
+                    store::provisions::record(&state.db, provision, now).await?;
+                }
+            }
+            Outcome::RetryAt(_) => report.retried += 1,
+            Outcome::Dead => report.dead += 1,
+        }
+    }
+    Ok(report)
+}
