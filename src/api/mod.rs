@@ -20,6 +20,7 @@ mod risk;
 mod security;
 mod timeline;
 mod types;
+mod webhooks;
 
 use poem_openapi::{OpenApi, OpenApiService, Tags};
 
@@ -58,7 +59,13 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
         (
             (organizations::OrganizationsApi, parties::PartiesApi, persons::PersonsApi, placements::PlacementsApi),
             (links::LinksApi, milestones::MilestonesApi, machines::MachinesApi, custody::CustodyApi, lapses::LapsesApi),
-            (timeline::TimelineApi, risk::RiskApi, alerts::AlertsApi, integrations::IntegrationsApi),
+            (
+                timeline::TimelineApi,
+                risk::RiskApi,
+                alerts::AlertsApi,
+                integrations::IntegrationsApi,
+                webhooks::WebhooksApi,
+            ),
             (provisions::ProvisionsApi, audit::AuditApi, me::MeApi, feeds::FeedsApi),
         ),
         "Tsunagu",

@@ -126,7 +126,12 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(database_url: &str) -> TestApp {
-    let config = Config {
+    spawn_app_configured(database_url, |_| {}).await
+}
+
+/// An app whose configuration a test adjusts first.
+pub async fn spawn_app_configured(database_url: &str, configure: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = Config {
         database_url: DatabaseUrl::parse(database_url).expect("a test database URL"),
         addr: "127.0.0.1:0".parse().expect("a socket address"),
         jwt_secret: None,
@@ -138,6 +143,7 @@ pub async fn spawn_app(database_url: &str) -> TestApp {
         // The tests' webhook receivers listen on loopback.
         webhook_allow_private: true,
     };
+    configure(&mut config);
     let clock = ManualClock::new(Utc::now().trunc_subsecs(0));
     // Tests drive the scheduler themselves, with the clock where they want it.
     let app =

@@ -21,6 +21,7 @@ mod parties;
 mod persons;
 mod placements;
 mod problems;
+mod webhooks;
 
 use helpers::{run_case, Backend, Case, POSTGRES_URL_VAR};
 use libtest_mimic::{Arguments, Trial};
@@ -53,6 +54,7 @@ fn main() {
         persons::TESTS,
         placements::TESTS,
         problems::TESTS,
+        webhooks::TESTS,
     ];
     let mut trials = Vec::new();
     for case in suites.iter().flat_map(|suite| suite.iter()) {
