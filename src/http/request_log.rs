@@ -20,9 +20,19 @@ fn request_id(req: &Request) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
+/// The path as it may be logged: a calendar feed's path is its secret, so it is left out.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/feeds/") {
+        "/feeds/[redacted]"
+    } else {
+        path
+    }
+}
+
 pub async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let id = request_id(&req);
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let path = loggable_path(req.uri().path());
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %path);
     async move {
         let started = Instant::now();
         let result = next.call(req).await;
@@ -42,4 +52,15 @@ pub async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Re
     }
     .instrument(span)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_feeds_secret_never_reaches_the_log() {
+        assert_eq!(loggable_path("/feeds/Zm9vYmFyYmF6cXV4.ics"), "/feeds/[redacted]");
+        assert_eq!(loggable_path("/api/v1/me"), "/api/v1/me");
+    }
 }

@@ -144,6 +144,22 @@ async fn serve_stops_gracefully_on_sigterm_and_logs_no_personal_data(app: TestAp
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
 
+    // A calendar feed fetched through the child: its URL is a secret too.
+    let family = app.create_party(json!({"role": "family", "display_name": "Hanako"})).await;
+    let feed: Value = app
+        .client
+        .post(format!("http://{addr}/api/v1/me/calendar-feed"))
+        .bearer_auth(app.token("family", &family))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let feed_url = feed["url"].as_str().unwrap().to_owned();
+    assert_eq!(app.client.get(&feed_url).send().await.unwrap().status(), StatusCode::OK);
+    let feed_secret = feed_url.rsplit('/').next().unwrap().trim_end_matches(".ics").to_owned();
+
     let pid = child.id().expect("a running child").to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
     assert!(killed.success());
@@ -156,7 +172,8 @@ async fn serve_stops_gracefully_on_sigterm_and_logs_no_personal_data(app: TestAp
     }
     let log = log.join("\n");
     assert!(log.contains("\"status\":201"), "the request was logged: {log}");
-    for secret in [token.as_str(), name, "1990-04-01"] {
+    assert!(log.contains("/feeds/[redacted]"), "the feed fetch was logged, redacted");
+    for secret in [token.as_str(), name, "1990-04-01", feed_secret.as_str()] {
         assert!(!log.contains(secret), "{secret:?} reached the log");
     }
 }
