@@ -110,13 +110,13 @@ fn with_domain(mut row: milestone::Model, milestone: &Milestone, now: DateTime<U
     row
 }
 
-pub async fn insert(
-    db: &impl ConnectionTrait,
+/// The row a new milestone is stored as.
+pub fn new_row(
     person_id: Uuid,
     milestone: &Milestone,
     source_milestone_id: Option<Uuid>,
     now: DateTime<Utc>,
-) -> Result<milestone::Model, DbErr> {
+) -> milestone::Model {
     let blank = milestone::Model {
         id: new_id(),
         person_id,
@@ -147,7 +147,17 @@ pub async fn insert(
         created_at: now,
         updated_at: now,
     };
-    with_domain(blank, milestone, now).into_active_model().reset_all().insert(db).await
+    with_domain(blank, milestone, now)
+}
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    milestone: &Milestone,
+    source_milestone_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<milestone::Model, DbErr> {
+    new_row(person_id, milestone, source_milestone_id, now).into_active_model().reset_all().insert(db).await
 }
 
 /// Saves `next` over `row` only if nobody changed `row` meanwhile, and appends the step.

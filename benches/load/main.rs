@@ -1,0 +1,271 @@
+//! `cargo bench --bench load [-- --quick] [--persons N] [--seconds S]`
+//!
+//! Seeds a population, runs `tsunagu serve` on it, drives the hot read paths and a write path
+//! with concurrent clients beside a floor (a bare poem handler answering from a direct query),
+//! samples the server's peak RSS, and times a scheduler tick at growing table sizes. Prints a
+//! table, then one JSON line with every figure.
+
+mod drive;
+mod seed;
+
+use std::{
+    process::Stdio,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use chrono::Utc;
+use poem::{
+    get, handler,
+    listener::{Acceptor, Listener, TcpListener},
+    web::{Data, Json, Path},
+    EndpointExt, Route,
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+use tsunagu::{
+    auth::{Claims, KeyRing},
+    config::{Config, DatabaseUrl, JwtSecret},
+    database,
+    startup::Application,
+};
+use uuid::Uuid;
+
+/// Builds the n-th request of a run.
+type RequestFor = Box<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync>;
+
+const SECRET: &str = "benchmark-secret-benchmark-secret-0123456789";
+
+struct Args {
+    quick: bool,
+    persons: usize,
+    seconds: u64,
+    connections: usize,
+}
+
+fn args() -> Args {
+    let mut args = Args { quick: false, persons: 10_000, seconds: 10, connections: 32 };
+    let mut given = std::env::args().skip(1);
+    while let Some(arg) = given.next() {
+        let mut number =
+            |name: &str| given.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{name} takes a number"));
+        match arg.as_str() {
+            "--quick" => args.quick = true,
+            "--persons" => args.persons = number("--persons"),
+            "--seconds" => args.seconds = number("--seconds") as u64,
+            "--connections" => args.connections = number("--connections"),
+            _ => {} // `cargo bench` adds `--bench`.
+        }
+    }
+    if args.quick {
+        args.persons = args.persons.min(1_000);
+        args.seconds = args.seconds.min(3);
+    }
+    args
+}
+
+/// The floor: the same person's milestones as JSON, straight from one query.
+#[handler]
+async fn floor(Path(person): Path<Uuid>, db: Data<&DatabaseConnection>) -> Json<Value> {
+    let rows = entity::milestone::Entity::find()
+        .filter(entity::milestone::Column::PersonId.eq(person))
+        .all(*db)
+        .await
+        .unwrap_or_default();
+    Json(json!({"items": rows.iter().map(|m| json!({
+        "id": m.id, "kind": m.kind, "state": m.state, "hearing_on": m.hearing_on, "judgment_on": m.judgment_on,
+        "scheduled_on": m.scheduled_on, "opens_on": m.opens_on, "closes_on": m.closes_on,
+    })).collect::<Vec<_>>()}))
+}
+
+fn peak_rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+async fn open(dir: &std::path::Path, name: &str) -> (String, DatabaseConnection) {
+    let url = format!("sqlite://{}?mode=rwc", dir.join(name).display());
+    let db = database::connect(&DatabaseUrl::parse(&url).unwrap()).await.expect("open the database");
+    database::migrate(&db).await.expect("migrate");
+    (url, db)
+}
+
+#[tokio::main]
+async fn main() {
+    let args = args();
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let mut figures = serde_json::Map::new();
+
+    // The population and the service.
+    let (url, db) = open(dir.path(), "load.db").await;
+    let seeding = Instant::now();
+    let population = seed::seed(&db, args.persons, 0, now).await.expect("seed");
+    println!(
+        "seeded {} persons, {} milestones in {:.1} s",
+        args.persons,
+        population.milestones,
+        seeding.elapsed().as_secs_f64()
+    );
+    let keys = KeyRing::load(&db, Some(&JwtSecret::parse(SECRET).unwrap()), now).await.unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_tsunagu"))
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("TSUNAGU_ADDR", format!("127.0.0.1:{port}"))
+        .env("TSUNAGU_JWT_SECRET", SECRET)
+        .env("TSUNAGU_TICK_SECONDS", "3600")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start tsunagu serve");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.connections).build().unwrap();
+    let ready = Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(ready.elapsed() < Duration::from_secs(60), "the server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let token = |role: &str, sub: Uuid| {
+        keys.mint(&Claims {
+            sub: sub.to_string(),
+            role: role.into(),
+            org: None,
+            exp: (now + chrono::Duration::hours(2)).timestamp(),
+            nbf: None,
+            iat: None,
+        })
+        .unwrap()
+    };
+    let families: Arc<Vec<(Uuid, String)>> =
+        Arc::new(population.families.iter().map(|(person, family)| (*person, token("family", *family))).collect());
+    let staff: Arc<Vec<String>> = Arc::new(population.staff.iter().map(|s| token("staff", *s)).collect());
+
+    // The floor, in this process, on the same database.
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    let floor_addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+    tokio::spawn(
+        poem::Server::new_with_acceptor(acceptor).run(Route::new().at("/floor/:person", get(floor)).data(db.clone())),
+    );
+
+    let duration = Duration::from_secs(args.seconds);
+    let connections = args.connections;
+    let mut rows = Vec::new();
+    let runs: Vec<(&str, RequestFor)> = vec![
+        ("floor: milestones by direct query", {
+            let (client, families) = (client.clone(), families.clone());
+            Box::new(move |n| client.get(format!("http://{floor_addr}/floor/{}", families[n % families.len()].0)))
+        }),
+        ("family: GET upcoming?days=30", {
+            let (client, families, base) = (client.clone(), families.clone(), base.clone());
+            Box::new(move |n| {
+                let (person, token) = &families[(n * 7919) % families.len()];
+                client.get(format!("{base}/api/v1/persons/{person}/upcoming?days=30")).bearer_auth(token)
+            })
+        }),
+        ("facility: GET persons?limit=50", {
+            let (client, staff, base) = (client.clone(), staff.clone(), base.clone());
+            Box::new(move |n| {
+                client.get(format!("{base}/api/v1/persons?limit=50")).bearer_auth(&staff[n % staff.len()])
+            })
+        }),
+        ("family: GET me/alerts", {
+            let (client, families, base) = (client.clone(), families.clone(), base.clone());
+            Box::new(move |n| {
+                client.get(format!("{base}/api/v1/me/alerts")).bearer_auth(&families[(n * 7919) % families.len()].1)
+            })
+        }),
+        ("facility: PATCH bail hearing (write)", {
+            let (client, staff, base) = (client.clone(), staff.clone(), base.clone());
+            let bails: Vec<(usize, Uuid)> =
+                population.bails.iter().copied().enumerate().filter(|(n, _)| n % 4 != 3).collect();
+            let today = now.date_naive();
+            Box::new(move |n| {
+                let (person_index, bail) = bails[(n * 7919) % bails.len()];
+                // Persons are placed round-robin over the facilities.
+                let staff_token = &staff[person_index % staff.len()];
+                let day = today + chrono::Duration::days(10 + (n % 30) as i64);
+                client
+                    .patch(format!("{base}/api/v1/milestones/{bail}"))
+                    .bearer_auth(staff_token)
+                    .json(&json!({"hearing_on": day}))
+            })
+        }),
+    ];
+    for (name, request) in runs {
+        let stats = drive::drive(connections, duration, request).await;
+        rows.push((name.to_owned(), stats));
+    }
+    let rss = server.id().map_or(f64::NAN, peak_rss_mb);
+    server.kill().await.ok();
+
+    // A scheduler tick at growing table sizes, with about a thousand alerts due each time.
+    let sizes: &[usize] = if args.quick { &[10_000, 100_000] } else { &[10_000, 100_000, 1_000_000] };
+    let mut ticks = Vec::new();
+    for &size in sizes {
+        let (url, db) = open(dir.path(), &format!("tick-{size}.db")).await;
+        let persons = (size / 20).max(1_000);
+        let population = seed::seed(&db, persons, size.saturating_sub(persons * 4), now).await.expect("seed");
+        let config = Config {
+            database_url: DatabaseUrl::parse(&url).unwrap(),
+            addr: "127.0.0.1:0".parse().unwrap(),
+            jwt_secret: Some(JwtSecret::parse(SECRET).unwrap()),
+            tick: Duration::from_secs(3600),
+            window: Default::default(),
+            rules: tsunagu::domain::risk::default_rules(),
+            escalate_after: chrono::Duration::hours(24),
+            public_url: None,
+            webhook_allow_private: false,
+        };
+        let app = Application::build(&config, Arc::new(tsunagu::clock::SystemClock)).await.unwrap().without_scheduler();
+        // Settle the seeded population (windows whose dates have passed), so the measured tick
+        // finds a steady state plus the due alerts.
+        while tsunagu::scheduler::tick(app.state()).await.unwrap() != Default::default() {}
+        seed::due_alerts(&db, &population, 1_000, now).await.expect("due alerts");
+        let began = Instant::now();
+        let report = tsunagu::scheduler::tick(app.state()).await.unwrap();
+        let took = began.elapsed().as_secs_f64() * 1000.0;
+        ticks.push((population.milestones, report.delivered, took));
+    }
+
+    // The table.
+    let floor_rps = rows[0].1.rps;
+    println!(
+        "\n{:<38} {:>9} {:>7} {:>9} {:>9} {:>8}",
+        "path (SQLite, 2 cores)", "req/s", "×floor", "p50 ms", "p99 ms", "errors"
+    );
+    for (name, stats) in &rows {
+        println!(
+            "{:<38} {:>9.0} {:>7.2} {:>9.2} {:>9.2} {:>8}",
+            name,
+            stats.rps,
+            stats.rps / floor_rps,
+            stats.p50_ms,
+            stats.p99_ms,
+            stats.errors
+        );
+        figures.insert(name.clone(), json!({"rps": stats.rps, "ratio_to_floor": stats.rps / floor_rps, "p50_ms": stats.p50_ms, "p99_ms": stats.p99_ms, "requests": stats.requests, "errors": stats.errors}));
+    }
+    println!("\nserver peak RSS: {rss:.1} MB");
+    println!("\n{:<14} {:>10} {:>10}", "milestones", "delivered", "tick ms");
+    for (milestones, delivered, took) in &ticks {
+        println!("{milestones:<14} {delivered:>10} {took:>10.1}");
+    }
+    figures.insert("peak_rss_mb".into(), json!(rss));
+    figures.insert(
+        "tick".into(),
+        json!(ticks.iter().map(|(m, d, t)| json!({"milestones": m, "delivered": d, "ms": t})).collect::<Vec<_>>()),
+    );
+    figures.insert("persons".into(), json!(args.persons));
+    figures.insert("connections".into(), json!(connections));
+    figures.insert("seconds".into(), json!(args.seconds));
+    println!("{}", Value::Object(figures));
+}

@@ -1,0 +1,264 @@
+//! A realistic population, written straight into the database in large batches.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{alert, link, organization, party, person, placement};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, TransactionTrait};
+use tsunagu::{
+    domain::{
+        milestones::{EventInput, Milestone, Program, ReleaseType, WindowPolicy},
+        Relationship,
+    },
+    store,
+};
+use uuid::Uuid;
+
+const BATCH: usize = 500;
+
+async fn insert_all<A>(db: &DatabaseConnection, rows: Vec<A>) -> Result<(), sea_orm::DbErr>
+where
+    A: ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let txn = db.begin().await?;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<A> = rows.by_ref().take(BATCH).collect();
+        <A::Entity as EntityTrait>::insert_many(batch).exec_without_returning(&txn).await?;
+    }
+    txn.commit().await
+}
+
+pub struct Population {
+    pub persons: Vec<Uuid>,
+    /// (person, family party) pairs: who asks for `upcoming`.
+    pub families: Vec<(Uuid, Uuid)>,
+    pub staff: Vec<Uuid>,
+    /// A bail per person whose hearing the write path moves.
+    pub bails: Vec<Uuid>,
+    pub milestones: usize,
+}
+
+fn step(milestone: &Milestone, event: &str, on: chrono::NaiveDate) -> Milestone {
+    milestone
+        .apply(&EventInput::new(event, on), chrono::NaiveDate::MAX, &WindowPolicy::default())
+        .map(|a| a.milestone)
+        .unwrap_or_else(|_| milestone.clone())
+}
+
+/// One of a mix of milestones, in every state, for person number `n`.
+fn milestone_mix(n: usize, today: chrono::NaiveDate) -> Vec<Milestone> {
+    let day = |offset: i64| today + Duration::days(offset);
+    let mut bail = Milestone::bail(day(-60));
+    bail.dates.judgment_on = Some(day(20 + (n % 60) as i64));
+    bail.dates.hearing_on = Some(day(5 + (n % 20) as i64));
+    let bail = match n % 4 {
+        0 => bail,
+        1 => step(&bail, "grant", day(-50)),
+        2 => step(&step(&bail, "grant", day(-50)), "release", day(-45)),
+        _ => step(&step(&step(&bail, "grant", day(-50)), "release", day(-45)), "end", day(-5)),
+    };
+    let release = Milestone::release(day(10 + (n % 90) as i64), Some(ReleaseType::FullTerm));
+    let window = Milestone::window(day(-((n % 200) as i64)), &WindowPolicy::default());
+    let programme = Milestone::program(Program::Smarpp, day(-30), None);
+    let programme = match n % 3 {
+        0 => programme,
+        1 => step(&step(&programme, "enroll", day(-25)), "start", day(-20)),
+        _ => step(&step(&step(&programme, "enroll", day(-25)), "start", day(-20)), "complete", day(-3)),
+    };
+    vec![bail, release, window, programme]
+}
+
+/// `persons` persons at facilities of about 200 residents, each with a linked family member
+/// and milestones of every kind; `extra_milestones` more spread over them (for tick sizes).
+pub async fn seed(
+    db: &DatabaseConnection,
+    persons: usize,
+    extra_milestones: usize,
+    now: DateTime<Utc>,
+) -> Result<Population, sea_orm::DbErr> {
+    let today = now.date_naive();
+    let facilities: Vec<Uuid> = (0..persons.div_ceil(200).max(1)).map(|_| Uuid::now_v7()).collect();
+    insert_all(
+        db,
+        facilities
+            .iter()
+            .enumerate()
+            .map(|(n, id)| {
+                organization::Model {
+                    id: *id,
+                    kind: "rehab_facility".into(),
+                    name: format!("Facility {n}"),
+                    timezone: "Asia/Tokyo".into(),
+                    created_at: now,
+                    updated_at: now,
+                }
+                .into_active_model()
+                .reset_all()
+            })
+            .collect(),
+    )
+    .await?;
+    let party = |role: &str, org: Option<Uuid>, n: usize| party::Model {
+        id: Uuid::now_v7(),
+        role: role.into(),
+        display_name: format!("{role} {n}"),
+        organization_id: org,
+        language: "ja".into(),
+        timezone: "Asia/Tokyo".into(),
+        quiet_hours_start: None,
+        quiet_hours_end: None,
+        person_id: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let staff: Vec<party::Model> =
+        facilities.iter().enumerate().map(|(n, org)| party("staff", Some(*org), n)).collect();
+    let families: Vec<party::Model> = (0..persons).map(|n| party("family", None, n)).collect();
+    let person_rows: Vec<person::Model> = (0..persons)
+        .map(|n| person::Model {
+            id: Uuid::now_v7(),
+            display_name: format!("Person {n}"),
+            birth_date: None,
+            language: "ja".into(),
+            timezone: "Asia/Tokyo".into(),
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    insert_all(db, staff.iter().chain(&families).cloned().map(|p| p.into_active_model().reset_all()).collect()).await?;
+    insert_all(db, person_rows.iter().cloned().map(|p| p.into_active_model().reset_all()).collect()).await?;
+    let placements = person_rows.iter().enumerate().map(|(n, p)| {
+        placement::Model {
+            id: Uuid::now_v7(),
+            person_id: p.id,
+            organization_id: facilities[n % facilities.len()],
+            start_on: today - Duration::days(30),
+            end_on: None,
+            starts_at: now - Duration::days(30),
+            ends_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+        .into_active_model()
+        .reset_all()
+    });
+    insert_all(db, placements.collect()).await?;
+    let links: Vec<link::Model> = person_rows
+        .iter()
+        .zip(&families)
+        .map(|(p, family)| link::Model {
+            id: Uuid::now_v7(),
+            person_id: p.id,
+            party_id: family.id,
+            relationship: "family".into(),
+            scope: Relationship::Family.default_scope().to_text(),
+            expires_on: None,
+            expires_at: None,
+            revoked_at: None,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    insert_all(db, links.iter().cloned().map(|l| l.into_active_model().reset_all()).collect()).await?;
+
+    let mut rows = Vec::new();
+    let mut bails = Vec::new();
+    for (n, p) in person_rows.iter().enumerate() {
+        for (k, milestone) in milestone_mix(n, today).into_iter().enumerate() {
+            let row = store::milestones::new_row(p.id, &milestone, None, now);
+            if k == 0 {
+                bails.push(row.id);
+            }
+            rows.push(row.into_active_model().reset_all());
+        }
+    }
+    for n in 0..extra_milestones {
+        let p = &person_rows[n % person_rows.len()];
+        let milestone = &milestone_mix(n, today)[n % 4];
+        rows.push(store::milestones::new_row(p.id, milestone, None, now).into_active_model().reset_all());
+    }
+    let milestones = rows.len();
+    insert_all(db, rows).await?;
+
+    // Each family has a few alerts in its inbox already.
+    let inbox = person_rows.iter().zip(&families).zip(&links).flat_map(|((p, family), link)| {
+        (0..3).map(move |k| {
+            alert::Model {
+                id: Uuid::now_v7(),
+                dedupe_key: format!("seed|{}|{k}", link.id),
+                series: format!("seed|{}|{k}", link.id),
+                person_id: p.id,
+                recipient_party_id: family.id,
+                link_id: Some(link.id),
+                rule: "bail_craving".into(),
+                severity: "high".into(),
+                scope_kind: "bail".into(),
+                source_id: p.id,
+                starts_on: today,
+                ends_on: today + Duration::days(30),
+                lead_days: 7,
+                due_at: now - Duration::days(1),
+                status: "delivered".into(),
+                cancel_reason: None,
+                moved_earlier: false,
+                escalation_of: None,
+                delivered_at: Some(now - Duration::days(1)),
+                acknowledged_at: None,
+                escalated_at: None,
+                created_at: now,
+                updated_at: now,
+            }
+            .into_active_model()
+            .reset_all()
+        })
+    });
+    insert_all(db, inbox.collect()).await?;
+    Ok(Population {
+        persons: person_rows.iter().map(|p| p.id).collect(),
+        families: person_rows.iter().zip(&families).map(|(p, f)| (p.id, f.id)).collect(),
+        staff: staff.iter().map(|s| s.id).collect(),
+        bails,
+        milestones,
+    })
+}
+
+/// `due` pending alerts due now for the first persons' family links, as a tick finds them.
+pub async fn due_alerts(
+    db: &DatabaseConnection,
+    population: &Population,
+    due: usize,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let links: Vec<link::Model> = link::Entity::find().all(db).await?;
+    let rows = (0..due).map(|n| {
+        let link = &links[n % links.len()];
+        alert::Model {
+            id: Uuid::now_v7(),
+            dedupe_key: format!("due|{n}"),
+            series: format!("due|{n}"),
+            person_id: link.person_id,
+            recipient_party_id: link.party_id,
+            link_id: Some(link.id),
+            rule: "after_release_high".into(),
+            severity: "high".into(),
+            scope_kind: "release".into(),
+            source_id: population.persons[n % population.persons.len()],
+            starts_on: now.date_naive() + Duration::days(1),
+            ends_on: now.date_naive() + Duration::days(14),
+            lead_days: (n / links.len()) as i32 + 1,
+            due_at: now - Duration::minutes(1),
+            status: "pending".into(),
+            cancel_reason: None,
+            moved_earlier: false,
+            escalation_of: None,
+            delivered_at: None,
+            acknowledged_at: None,
+            escalated_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+        .into_active_model()
+        .reset_all()
+    });
+    insert_all(db, rows.collect()).await
+}
