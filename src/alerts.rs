@@ -98,19 +98,47 @@ pub struct DeliveryReport {
 }
 
 /// Whether the link an alert relies on still holds and still covers its kind.
-async fn still_consented(db: &impl ConnectionTrait, alert: &alert::Model, now: DateTime<Utc>) -> Result<bool, DbErr> {
+fn still_consented(links: &HashMap<Uuid, entity::link::Model>, alert: &alert::Model, now: DateTime<Utc>) -> bool {
     let Some(link_id) = alert.link_id else {
         // An escalation goes to the person's facility, whose staff see everything.
-        return Ok(true);
+        return true;
     };
-    let Some(link) = store::links::find(db, link_id).await? else { return Ok(false) };
+    let Some(link) = links.get(&link_id) else { return false };
     let active = link.revoked_at.is_none() && link.expires_at.is_none_or(|end| end > now);
     let kind: Option<ScopeKind> = alert.scope_kind.parse().ok();
     let covered = match (stored_scope(&link.scope), kind) {
         (Ok(scope), Some(kind)) => scope.contains(kind),
         _ => false,
     };
-    Ok(active && covered)
+    active && covered
+}
+
+/// The same period and recipient at another lead time.
+type SeriesKey = (Uuid, Uuid, String, Uuid, chrono::NaiveDate);
+
+fn series_key(alert: &alert::Model) -> SeriesKey {
+    (alert.person_id, alert.recipient_party_id, alert.rule.clone(), alert.source_id, alert.starts_on)
+}
+
+/// What a batch of due alerts needs to know, read in a few queries rather than per alert.
+struct BatchFacts {
+    links: HashMap<Uuid, entity::link::Model>,
+    /// For each period and recipient, the closest lead time already due (and not cancelled).
+    closest_due_lead: HashMap<SeriesKey, i32>,
+    consents: HashMap<Uuid, Uuid>,
+}
+
+async fn batch_facts(db: &impl ConnectionTrait, due: &[alert::Model], now: DateTime<Utc>) -> Result<BatchFacts, DbErr> {
+    let link_ids: Vec<Uuid> = due.iter().filter_map(|alert| alert.link_id).collect();
+    let links = store::links::find_many(db, &link_ids).await?.into_iter().map(|link| (link.id, link)).collect();
+    let persons: Vec<Uuid> = due.iter().map(|alert| alert.person_id).collect();
+    let mut closest_due_lead: HashMap<SeriesKey, i32> = HashMap::new();
+    for other in store::alerts::due_of_persons(db, &persons, now).await? {
+        let lead = closest_due_lead.entry(series_key(&other)).or_insert(other.lead_days);
+        *lead = (*lead).min(other.lead_days);
+    }
+    let consents = store::provisions::latest_consents(db, &link_ids).await?;
+    Ok(BatchFacts { links, closest_due_lead, consents })
 }
 
 /// Delivers what is due: each alert exactly once, even with several instances delivering.
@@ -146,6 +174,7 @@ async fn deliver_batch(
     parties: &mut HashMap<Uuid, Option<party::Model>>,
 ) -> Result<(usize, bool), DbErr> {
     let due = store::alerts::claim_due(db, now, BATCH).await?;
+    let facts = batch_facts(db, &due, now).await?;
     let mut progressed = false;
     for alert in &due {
         let party = match parties.get(&alert.recipient_party_id) {
@@ -156,8 +185,8 @@ async fn deliver_batch(
                 party
             }
         };
-        let consented = party.is_some() && still_consented(db, alert, now).await?;
-        let superseded = store::alerts::closer_lead_due(db, alert, now).await?;
+        let consented = party.is_some() && still_consented(&facts.links, alert, now);
+        let superseded = facts.closest_due_lead.get(&series_key(alert)).is_some_and(|lead| *lead < alert.lead_days);
         let severity: Severity = alert.severity.parse().unwrap_or(Severity::High);
         let zone = party.as_ref().map(zone_of).unwrap_or_default();
         let quiet = party.as_ref().and_then(quiet_hours_of);
@@ -168,8 +197,9 @@ async fn deliver_batch(
                 let delivered =
                     store::alerts::settle(&inner, alert.id, store::alerts::DELIVERED, None, None, now).await?;
                 if delivered {
-                    store::provisions::record(&inner, provision_of(alert), now).await?;
-                    crate::webhooks::enqueue_for(&inner, alert, now).await?;
+                    let consent = alert.link_id.and_then(|link| facts.consents.get(&link).copied());
+                    store::provisions::record_with(&inner, provision_of(alert), consent, now).await?;
+                    crate::webhooks::enqueue_for(&inner, alert, party.as_ref(), now).await?;
                 }
                 inner.commit().await?;
                 report.delivered += usize::from(delivered);

@@ -51,10 +51,10 @@ pub fn alert_payload(alert: &alert::Model, now: chrono::DateTime<chrono::Utc>) -
 pub async fn enqueue_for(
     db: &impl ConnectionTrait,
     alert: &alert::Model,
+    recipient: Option<&entity::party::Model>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DbErr> {
-    let Some(party) = store::parties::find(db, alert.recipient_party_id).await? else { return Ok(()) };
-    let Some(organization_id) = party.organization_id else { return Ok(()) };
+    let Some(organization_id) = recipient.and_then(|party| party.organization_id) else { return Ok(()) };
     store::webhooks::enqueue(
         db,
         organization_id,

@@ -129,25 +129,24 @@ pub async fn claim_due(db: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64
     query.all(db).await
 }
 
-/// Whether a closer lead time of the same period and recipient is also due: then only that
-/// one goes out.
-pub async fn closer_lead_due(
+/// The not-cancelled alerts of these persons that are due by `now` and whose period has not
+/// long ended: what a batch needs to see whether a closer lead time is due too.
+pub async fn due_of_persons(
     db: &impl ConnectionTrait,
-    alert: &alert::Model,
+    persons: &[Uuid],
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let closer = alert::Entity::find()
-        .filter(alert::Column::PersonId.eq(alert.person_id))
-        .filter(alert::Column::RecipientPartyId.eq(alert.recipient_party_id))
-        .filter(alert::Column::Rule.eq(alert.rule.clone()))
-        .filter(alert::Column::SourceId.eq(alert.source_id))
-        .filter(alert::Column::StartsOn.eq(alert.starts_on))
-        .filter(alert::Column::LeadDays.lt(alert.lead_days))
+) -> Result<Vec<alert::Model>, DbErr> {
+    if persons.is_empty() {
+        return Ok(Vec::new());
+    }
+    let yesterday = (now - chrono::Duration::days(1)).date_naive();
+    alert::Entity::find()
+        .filter(alert::Column::PersonId.is_in(persons.iter().copied()))
         .filter(alert::Column::Status.ne(CANCELLED))
         .filter(alert::Column::DueAt.lte(now))
-        .one(db)
-        .await?;
-    Ok(closer.is_some())
+        .filter(alert::Column::EndsOn.gte(yesterday))
+        .all(db)
+        .await
 }
 
 /// Delivered critical alerts nobody acknowledged, delivered before `before`, not yet escalated.

@@ -175,3 +175,10 @@ pub async fn links_of_party(
         .all(db)
         .await
 }
+
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<link::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    link::Entity::find().filter(link::Column::Id.is_in(ids.iter().copied())).all(db).await
+}

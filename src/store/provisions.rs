@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use entity::{consent_record, provision_record};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -19,15 +21,37 @@ pub struct Provision {
 /// Records a provision, with the consent decision in force on its link at this moment.
 pub async fn record(db: &impl ConnectionTrait, provision: Provision, now: DateTime<Utc>) -> Result<(), DbErr> {
     let consent = match provision.link_id {
-        Some(link_id) => consent_record::Entity::find()
-            .filter(consent_record::Column::LinkId.eq(link_id))
-            .order_by_desc(consent_record::Column::RecordedAt)
-            .order_by_desc(consent_record::Column::Id)
-            .one(db)
-            .await?
-            .map(|record| record.id),
+        Some(link_id) => latest_consents(db, &[link_id]).await?.get(&link_id).copied(),
         None => None,
     };
+    record_with(db, provision, consent, now).await
+}
+
+/// The consent decision now in force on each link: its latest consent record.
+pub async fn latest_consents(db: &impl ConnectionTrait, links: &[Uuid]) -> Result<HashMap<Uuid, Uuid>, DbErr> {
+    if links.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut latest = HashMap::new();
+    let records = consent_record::Entity::find()
+        .filter(consent_record::Column::LinkId.is_in(links.iter().copied()))
+        .order_by_asc(consent_record::Column::RecordedAt)
+        .order_by_asc(consent_record::Column::Id)
+        .all(db)
+        .await?;
+    for record in records {
+        latest.insert(record.link_id, record.id);
+    }
+    Ok(latest)
+}
+
+/// Records a provision relying on a consent record already looked up.
+pub async fn record_with(
+    db: &impl ConnectionTrait,
+    provision: Provision,
+    consent: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let basis = if provision.link_id.is_some() { "link_consent" } else { "facility_care" };
     provision_record::Entity::insert(provision_record::ActiveModel {
         id: Set(new_id()),
