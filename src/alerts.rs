@@ -7,9 +7,12 @@ use entity::{alert, party};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
+use chrono::NaiveDate;
+
 use crate::{
     access::stored_scope,
     domain::{
+        milestones::Milestone,
         risk::{self, CancelReason, Delivery, Recipient, RiskPeriod, Severity},
         PartyRole, QuietHours, Relationship, ScopeKind, Zone,
     },
@@ -19,8 +22,15 @@ use crate::{
 
 const BATCH: u64 = 500;
 
-/// A person's current and coming periods, from their milestones and lapses as stored now.
-pub async fn periods_of(state: &AppState, person_id: Uuid) -> Result<Vec<RiskPeriod>, DbErr> {
+/// A person's milestones, their high-risk periods and any interviews a probation system
+/// pushed: read once for everything that shows what is coming.
+pub struct Schedule {
+    pub milestones: Vec<(Uuid, Milestone)>,
+    pub periods: Vec<RiskPeriod>,
+    pub interviews: Vec<(Uuid, NaiveDate)>,
+}
+
+pub async fn schedule_of(state: &AppState, person_id: Uuid) -> Result<Schedule, DbErr> {
     let milestones = store::milestones::list_for_person(&state.db, person_id)
         .await?
         .iter()
@@ -31,7 +41,13 @@ pub async fn periods_of(state: &AppState, person_id: Uuid) -> Result<Vec<RiskPer
         .into_iter()
         .map(|lapse| (lapse.id, lapse.on))
         .collect::<Vec<_>>();
-    Ok(risk::periods(&state.rules, &milestones, &lapses))
+    let interviews = store::schedule::interviews_of(&state.db, person_id)
+        .await?
+        .into_iter()
+        .map(|entry| (entry.id, entry.on))
+        .collect();
+    let periods = risk::periods(&state.rules, &milestones, &lapses);
+    Ok(Schedule { milestones, periods, interviews })
 }
 
 fn zone_of(party: &party::Model) -> Zone {
@@ -49,7 +65,7 @@ fn quiet_hours_of(party: &party::Model) -> Option<QuietHours> {
 /// longer hold (a revoked link, a narrowed consent, a moved date). Returns (kept, cancelled).
 pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), DbErr> {
     let now = state.clock.now();
-    let periods = periods_of(state, person_id).await?;
+    let periods = schedule_of(state, person_id).await?.periods;
     let mut recipients = Vec::new();
     for link in store::links::list_for_person(&state.db, person_id).await? {
         let active = link.revoked_at.is_none() && link.expires_at.is_none_or(|end| end > now);

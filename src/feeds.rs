@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::{
     access::stored_scope,
     alerts,
-    domain::{ical, milestones::MilestoneKind, Language},
+    domain::{ical, Language, ScopeKind},
     state::AppState,
     store,
 };
@@ -66,6 +66,8 @@ fn date_label(label: &str, language: Language) -> &'static str {
         ("opens_on", Language::En) => "Employment support opens",
         ("closes_on", Language::Ja) => "就労支援期間の最終日",
         ("closes_on", Language::En) => "Employment support ends",
+        ("interview", Language::Ja) => "保護観察の面接",
+        ("interview", Language::En) => "Probation interview",
         (_, Language::Ja) => "予定",
         (_, Language::En) => "Date",
     }
@@ -107,9 +109,9 @@ pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, DbE
         let zone = person.timezone.parse().unwrap_or_default();
         let today = crate::domain::Zone::date_at(zone, now);
         let mut provided = Vec::new();
-        let milestones = store::milestones::list_for_person(&state.db, person.id).await?;
-        let version_of = |id: Uuid| milestones.iter().find(|row| row.id == id).map_or(0, |row| row.version);
-        for period in alerts::periods_of(state, person.id).await? {
+        let schedule = alerts::schedule_of(state, person.id).await?;
+        let version_of = |id: Uuid| schedule.milestones.iter().find(|(m, _)| *m == id).map_or(0, |(_, m)| m.version);
+        for period in &schedule.periods {
             if !scope.contains(period.kind) || period.is_over(today) {
                 continue;
             }
@@ -126,37 +128,31 @@ pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, DbE
                 alarms: rule.lead_days.clone(),
             });
         }
-        for row in &milestones {
-            let Ok(milestone) = store::milestones::to_domain(row) else { continue };
-            if !scope.contains(milestone.kind.scope_kind()) {
+        let milestone_dates =
+            schedule.milestones.iter().filter(|(_, milestone)| scope.contains(milestone.kind.scope_kind())).flat_map(
+                |(id, milestone)| {
+                    milestone.scheduled_dates().into_iter().map(move |(label, on)| (*id, label, on, milestone.version))
+                },
+            );
+        let interviews = schedule
+            .interviews
+            .iter()
+            .filter(|_| scope.contains(ScopeKind::Release))
+            .map(|(id, on)| (*id, "interview", *on, 0));
+        for (source_id, label, on, sequence) in milestone_dates.chain(interviews) {
+            if on < today {
                 continue;
             }
-            let dates = &milestone.dates;
-            let candidates: Vec<(&str, Option<NaiveDate>)> = match (milestone.kind, milestone.state) {
-                (MilestoneKind::Bail, "requested" | "granted" | "released") => {
-                    vec![("hearing_on", dates.hearing_on), ("judgment_on", dates.judgment_on)]
-                }
-                (MilestoneKind::Release, "scheduled") => vec![("scheduled_on", dates.scheduled_on)],
-                (MilestoneKind::Release, _) => vec![("supervision_ends_on", dates.supervision_ends_on)],
-                (MilestoneKind::EmploymentSupportWindow, "pending") => {
-                    vec![("opens_on", dates.opens_on), ("closes_on", dates.closes_on)]
-                }
-                (MilestoneKind::EmploymentSupportWindow, "open" | "extended") => vec![("closes_on", dates.closes_on)],
-                _ => vec![],
-            };
-            for (label, date) in candidates {
-                let Some(on) = date.filter(|on| *on >= today) else { continue };
-                provided.push(format!("{label} {on}"));
-                events.push(Event {
-                    uid: uid(&["date", &party.id.to_string(), &row.id.to_string(), label]),
-                    sequence: row.version,
-                    first: on,
-                    last: on,
-                    summary: format!("{}: {}", person.display_name, date_label(label, language)),
-                    description: None,
-                    alarms: vec![1],
-                });
-            }
+            provided.push(format!("{label} {on}"));
+            events.push(Event {
+                uid: uid(&["date", &party.id.to_string(), &source_id.to_string(), label]),
+                sequence,
+                first: on,
+                last: on,
+                summary: format!("{}: {}", person.display_name, date_label(label, language)),
+                description: None,
+                alarms: vec![1],
+            });
         }
         if !provided.is_empty() {
             let provision = store::provisions::Provision {

@@ -13,12 +13,12 @@ use crate::{
     alerts,
     domain::{
         access::Action,
-        milestones::MilestoneKind,
         risk::{RiskPeriod, RiskRule},
+        ScopeKind,
     },
     http::ApiError,
     state::AppState,
-    store, workflow,
+    workflow,
 };
 
 /// A high-risk period, with why it matters.
@@ -58,7 +58,7 @@ pub struct UpcomingItem {
     /// `date` or `period`.
     pub item: String,
     /// For a date: which (`hearing_on`, `judgment_on`, `scheduled_on`, `opens_on`, `closes_on`,
-    /// `supervision_ends_on`); for a period: its rule.
+    /// `supervision_ends_on`, or `interview` from a probation system); for a period: its rule.
     pub label: String,
     /// The milestone kind (or `lapse`) it belongs to.
     pub kind: String,
@@ -82,15 +82,17 @@ fn rule_of<'a>(rules: &'a [RiskRule], period: &RiskPeriod) -> Option<&'a RiskRul
     rules.iter().find(|rule| rule.id == period.rule_id)
 }
 
-/// The person's periods within the caller's consent, after bringing windows up to date.
-async fn visible_periods(state: &AppState, access: &access::PersonAccess) -> Result<Vec<RiskPeriod>, ApiError> {
+/// The person's schedule after bringing windows up to date, cut to the caller's consent.
+async fn visible_schedule(state: &AppState, access: &access::PersonAccess) -> Result<alerts::Schedule, ApiError> {
     workflow::catch_up_windows(state, Some(access.person.id)).await?;
     let scope = access.standing.scope();
-    Ok(alerts::periods_of(state, access.person.id)
-        .await?
-        .into_iter()
-        .filter(|period| scope.contains(period.kind))
-        .collect())
+    let mut schedule = alerts::schedule_of(state, access.person.id).await?;
+    schedule.periods.retain(|period| scope.contains(period.kind));
+    schedule.milestones.retain(|(_, milestone)| scope.contains(milestone.kind.scope_kind()));
+    if !scope.contains(ScopeKind::Release) {
+        schedule.interviews.clear();
+    }
+    Ok(schedule)
 }
 
 pub struct RiskApi;
@@ -109,8 +111,9 @@ impl RiskApi {
     ) -> Result<Json<RiskPeriodList>, ApiError> {
         let access = access::person(&state, &auth.0, id.0, Action::ReadPerson, "risk.read", Target::Person).await?;
         let today = access.zone()?.date_at(state.clock.now());
-        let items = visible_periods(&state, &access)
+        let items = visible_schedule(&state, &access)
             .await?
+            .periods
             .into_iter()
             .filter(|period| !period.is_over(today))
             .filter_map(|period| {
@@ -148,9 +151,9 @@ impl RiskApi {
         let access = access::person(&state, &auth.0, id.0, Action::ReadPerson, "upcoming.read", Target::Person).await?;
         let from = access.zone()?.date_at(state.clock.now());
         let to = from + Duration::days(days.0.unwrap_or(30));
-        let scope = access.standing.scope();
+        let schedule = visible_schedule(&state, &access).await?;
         let mut items = Vec::new();
-        for period in visible_periods(&state, &access).await? {
+        for period in schedule.periods {
             if period.ends_on < from || period.starts_on > to {
                 continue;
             }
@@ -167,40 +170,26 @@ impl RiskApi {
                 why_en: rule.map(|rule| rule.why_en.clone()),
             });
         }
-        for row in store::milestones::list_for_person(&state.db, access.person.id).await? {
-            let Ok(milestone) = store::milestones::to_domain(&row) else { continue };
-            if !scope.contains(milestone.kind.scope_kind()) {
+        let milestone_dates = schedule.milestones.iter().flat_map(|(id, milestone)| {
+            milestone.scheduled_dates().into_iter().map(move |(label, on)| (*id, label, milestone.kind.as_str(), on))
+        });
+        let interviews =
+            schedule.interviews.iter().map(|(id, on)| (*id, "interview", ScopeKind::Release.as_str(), *on));
+        for (source_id, label, kind, on) in milestone_dates.chain(interviews) {
+            if !(from..=to).contains(&on) {
                 continue;
             }
-            let dates = &milestone.dates;
-            let candidates: Vec<(&str, Option<NaiveDate>)> = match (milestone.kind, milestone.state) {
-                (MilestoneKind::Bail, "requested" | "granted" | "released") => {
-                    vec![("hearing_on", dates.hearing_on), ("judgment_on", dates.judgment_on)]
-                }
-                (MilestoneKind::Release, "scheduled") => {
-                    vec![("scheduled_on", dates.scheduled_on), ("supervision_ends_on", dates.supervision_ends_on)]
-                }
-                (MilestoneKind::Release, _) => vec![("supervision_ends_on", dates.supervision_ends_on)],
-                (MilestoneKind::EmploymentSupportWindow, "pending") => {
-                    vec![("opens_on", dates.opens_on), ("closes_on", dates.closes_on)]
-                }
-                (MilestoneKind::EmploymentSupportWindow, "open" | "extended") => vec![("closes_on", dates.closes_on)],
-                _ => vec![],
-            };
-            for (label, date) in candidates {
-                let Some(on) = date.filter(|on| (from..=to).contains(on)) else { continue };
-                items.push(UpcomingItem {
-                    on,
-                    until: None,
-                    item: "date".to_owned(),
-                    label: label.to_owned(),
-                    kind: milestone.kind.as_str().to_owned(),
-                    source_id: row.id,
-                    severity: None,
-                    why_ja: None,
-                    why_en: None,
-                });
-            }
+            items.push(UpcomingItem {
+                on,
+                until: None,
+                item: "date".to_owned(),
+                label: label.to_owned(),
+                kind: kind.to_owned(),
+                source_id,
+                severity: None,
+                why_ja: None,
+                why_en: None,
+            });
         }
         items.sort_by(|a, b| (a.on, &a.item, &a.label).cmp(&(b.on, &b.item, &b.label)));
         Ok(Json(UpcomingList { from, to, items }))

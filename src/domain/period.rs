@@ -18,12 +18,6 @@ pub struct DateSpan {
     pub last: NaiveDate,
 }
 
-impl DateSpan {
-    pub fn contains(&self, date: NaiveDate) -> bool {
-        self.first <= date && date <= self.last
-    }
-}
-
 /// The period of `months` months that follows `from` (which is not counted).
 pub fn months_after(from: NaiveDate, months: u32) -> DateSpan {
     let first = from + Duration::days(1);

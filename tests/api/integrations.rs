@@ -121,6 +121,17 @@ async fn court_dates_attach_to_the_open_bail(app: TestApp) {
     }
     let bail: Value = app.get(&format!("/milestones/{}", id_of(&bail)), &o.staff).await.json().await.unwrap();
     assert_eq!((bail["hearing_on"].as_str(), bail["judgment_on"].as_str()), (Some("2026-02-01"), Some("2026-03-01")));
+    // The interview has no milestone, but shows among the dates ahead.
+    let upcoming: Value =
+        app.get(&format!("/persons/{}/upcoming?days=60", o.person), &o.staff).await.json().await.unwrap();
+    let dates: Vec<String> = upcoming["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|item| item["item"] == "date")
+        .map(|item| format!("{} {}", item["on"].as_str().unwrap(), item["label"].as_str().unwrap()))
+        .collect();
+    assert_eq!(dates, ["2026-01-20 interview", "2026-02-01 hearing_on", "2026-03-01 judgment_on"]);
 }
 
 async fn another_office_and_other_roles_cannot_push(app: TestApp) {

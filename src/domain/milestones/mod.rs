@@ -352,6 +352,27 @@ impl Milestone {
         }
     }
 
+    /// The scheduled dates this milestone holds that can still come, by name: what the
+    /// `upcoming` view and calendar feeds show. A passed or final milestone holds none.
+    pub fn scheduled_dates(&self) -> Vec<(&'static str, NaiveDate)> {
+        let dates = &self.dates;
+        let candidates = match (self.kind, self.state) {
+            (MilestoneKind::Bail, "requested" | "granted" | "released") => {
+                vec![("hearing_on", dates.hearing_on), ("judgment_on", dates.judgment_on)]
+            }
+            (MilestoneKind::Release, "scheduled") => {
+                vec![("scheduled_on", dates.scheduled_on), ("supervision_ends_on", dates.supervision_ends_on)]
+            }
+            (MilestoneKind::Release, _) => vec![("supervision_ends_on", dates.supervision_ends_on)],
+            (MilestoneKind::EmploymentSupportWindow, "pending") => {
+                vec![("opens_on", dates.opens_on), ("closes_on", dates.closes_on)]
+            }
+            (MilestoneKind::EmploymentSupportWindow, "open" | "extended") => vec![("closes_on", dates.closes_on)],
+            _ => vec![],
+        };
+        candidates.into_iter().filter_map(|(label, date)| date.map(|date| (label, date))).collect()
+    }
+
     /// Records how many of a programme's sessions were attended.
     pub fn record_sessions(&self, attended: i32) -> Result<Milestone, EventError> {
         if self.kind != MilestoneKind::ProgramEnrollment {

@@ -130,6 +130,25 @@ fn smarpp_plans_24_sessions_and_a_re_enrolment_is_a_new_start() {
 }
 
 #[test]
+fn scheduled_dates_are_those_that_can_still_come() {
+    let mut bail = Milestone::bail(d(2026, 1, 5));
+    bail.dates.judgment_on = Some(d(2026, 3, 20));
+    assert_eq!(bail.scheduled_dates(), [("judgment_on", d(2026, 3, 20))]);
+    let granted = step(&bail, "grant", d(2026, 1, 6)).milestone;
+    let released = step(&granted, "release", d(2026, 1, 7)).milestone;
+    let ended = step(&released, "end", d(2026, 3, 20)).milestone;
+    assert!(ended.scheduled_dates().is_empty(), "a judgment behind us is no longer ahead");
+    let mut parole = Milestone::release(d(2026, 6, 1), Some(ReleaseType::Parole));
+    parole.dates.supervision_ends_on = Some(d(2026, 12, 1));
+    assert_eq!(parole.scheduled_dates(), [("scheduled_on", d(2026, 6, 1)), ("supervision_ends_on", d(2026, 12, 1))]);
+    let window = Milestone::window(d(2026, 3, 15), &WindowPolicy::default());
+    let opened = step(&window, "open", d(2026, 3, 16)).milestone;
+    let used = step(&opened, "use", d(2026, 4, 1)).milestone;
+    assert_eq!(window.scheduled_dates().len(), 2);
+    assert!(used.scheduled_dates().is_empty());
+}
+
+#[test]
 fn sessions_attended_stay_within_the_plan() {
     let smarpp = Milestone::program(Program::Smarpp, d(2026, 1, 5), None);
     assert_eq!(smarpp.record_sessions(12).unwrap().sessions_attended, 12);
