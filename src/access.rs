@@ -34,7 +34,7 @@ pub struct PersonAccess {
 
 impl PersonAccess {
     pub fn zone(&self) -> Result<crate::domain::Zone, ApiError> {
-        crate::api::stored_zone(&self.person.timezone)
+        self.person.timezone.parse().map_err(|err| ApiError::Internal(format!("corrupt stored time zone: {err}")))
     }
 }
 

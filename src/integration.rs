@@ -140,7 +140,7 @@ pub async fn upsert(
         }
     }
     let zone = access.zone()?;
-    let actor = crate::api::actor_of(principal);
+    let actor = workflow::actor(principal);
     let mut moved_earlier = false;
     let milestone_id = match target(state, item, existing.as_ref(), &actor, zone).await? {
         None => None,

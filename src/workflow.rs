@@ -22,6 +22,14 @@ use crate::{
     },
 };
 
+/// The actor a caller is in milestone histories: their party id, or an admin's name.
+pub fn actor(principal: &crate::auth::Principal) -> Actor {
+    Actor {
+        id: principal.party_id.map(|id| id.to_string()).unwrap_or_else(|| principal.subject.clone()),
+        role: principal.role.as_str().to_owned(),
+    }
+}
+
 fn corrupt(err: crate::domain::Invalid) -> ApiError {
     ApiError::Internal(format!("corrupt stored milestone: {err}"))
 }

@@ -4,13 +4,14 @@ use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
-use super::{milestones::actor, ApiTags, BearerAuth};
+use super::{ApiTags, BearerAuth};
 use crate::{
     access::{self, Target},
     domain::{access::Action, Invalid},
     http::{ApiError, FieldErrors, JsonBody},
     state::AppState,
-    store, workflow,
+    store,
+    workflow::{self, actor},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

@@ -5,13 +5,14 @@ use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
-use super::{milestones::actor, ApiTags, BearerAuth};
+use super::{ApiTags, BearerAuth};
 use crate::{
     access::{self, Target},
     domain::{access::Action, Invalid, ScopeKind},
     http::{ApiError, FieldErrors, JsonBody},
     state::AppState,
     store,
+    workflow::actor,
 };
 
 /// A lapse (再使用). Recovery goes forward with relapse: recording one closes nothing and

@@ -15,7 +15,6 @@ use super::{
 };
 use crate::{
     access::{self, Target},
-    auth::Principal,
     domain::{
         access::Action,
         milestones::{EventInput, Milestone as DomainMilestone, MilestoneKind, MovableDate, Program, ReleaseType},
@@ -23,8 +22,8 @@ use crate::{
     },
     http::{ApiError, FieldErrors, JsonBody},
     state::AppState,
-    store::{self, milestones::Actor},
-    workflow,
+    store,
+    workflow::{self, actor},
 };
 
 /// A bail (保釈): starts `requested`.
@@ -267,13 +266,6 @@ pub fn event_view(row: milestone_event::Model) -> Result<MilestoneEvent, ApiErro
         version: row.version,
         recorded_at: row.recorded_at,
     })
-}
-
-pub fn actor(principal: &Principal) -> Actor {
-    Actor {
-        id: principal.party_id.map(|id| id.to_string()).unwrap_or_else(|| principal.subject.clone()),
-        role: principal.role.as_str().to_owned(),
-    }
 }
 
 fn etag(version: i64) -> String {

@@ -24,7 +24,6 @@ mod webhooks;
 
 use poem_openapi::{OpenApi, OpenApiService, Tags};
 
-pub use milestones::actor as actor_of;
 pub use security::BearerAuth;
 pub use types::stored_zone;
 
