@@ -82,17 +82,24 @@ async fn person_as(
     target: Target,
     resource_id: Option<Uuid>,
 ) -> Result<PersonAccess, ApiError> {
-    let person = store::persons::find(&state.db, person_id).await?;
+    let now = state.clock.now();
+    let (person, held_link) = match link_holder(principal) {
+        Some(party_id) => match store::persons::find_with_active_link(&state.reads, person_id, party_id, now).await? {
+            Some((person, link)) => (Some(person), link),
+            None => (None, None),
+        },
+        None => (store::persons::find(&state.reads, person_id).await?, None),
+    };
     let decision = match &person {
         None => Decision::Invisible,
         Some(person) => {
-            let facts = facts(state, principal, person).await?;
+            let facts = facts(state, principal, person, held_link).await?;
             decide(&principal.caller(), &facts, action, target)
         }
     };
     let outcome = if matches!(decision, Decision::Allowed(_)) { Outcome::Allowed } else { Outcome::Denied };
     let entry = audit_entry(principal, audit_action, Some(person_id), resource_id, outcome);
-    store::audit::record(&state.db, vec![entry], state.clock.now()).await?;
+    state.audit.record(vec![entry], state.clock.now()).await?;
     match (decision, person) {
         (Decision::Allowed(standing), Some(person)) => Ok(PersonAccess { person, standing }),
         (Decision::Forbidden, _) => Err(ApiError::Forbidden("Your role may not do this for this person.")),
@@ -103,7 +110,7 @@ async fn person_as(
 /// Audits an attempt on an id that does not exist, and answers it as any invisible one.
 async fn missing(state: &AppState, principal: &Principal, audit_action: AuditAction, resource_id: Uuid) -> ApiError {
     let entry = audit_entry(principal, audit_action, None, Some(resource_id), Outcome::Denied);
-    match store::audit::record(&state.db, vec![entry], state.clock.now()).await {
+    match state.audit.record(vec![entry], state.clock.now()).await {
         Ok(()) => ApiError::NotFound,
         Err(err) => err.into(),
     }
@@ -118,7 +125,7 @@ pub async fn link(
     audit_action: AuditAction,
     action_for: impl FnOnce(&link::Model) -> Action,
 ) -> Result<(PersonAccess, link::Model), ApiError> {
-    let Some(link) = store::links::find(&state.db, link_id).await? else {
+    let Some(link) = store::links::find(&state.reads, link_id).await? else {
         return Err(missing(state, principal, audit_action, link_id).await);
     };
     let action = action_for(&link);
@@ -135,7 +142,7 @@ pub async fn milestone(
     action: Action,
     audit_action: AuditAction,
 ) -> Result<(PersonAccess, milestone::Model), ApiError> {
-    let Some(row) = store::milestones::find(&state.db, milestone_id).await? else {
+    let Some(row) = store::milestones::find(&state.reads, milestone_id).await? else {
         return Err(missing(state, principal, audit_action, milestone_id).await);
     };
     let kind: MilestoneKind = row.kind.parse().map_err(|err| ApiError::Internal(format!("corrupt kind: {err}")))?;
@@ -144,22 +151,26 @@ pub async fn milestone(
     Ok((access, row))
 }
 
+/// The party whose access to a person comes from a link: everyone but admins and the person.
+fn link_holder(principal: &Principal) -> Option<Uuid> {
+    principal.party_id.filter(|_| !matches!(principal.role, PartyRole::Admin | PartyRole::Person))
+}
+
 /// What bears on this caller's access: only what their role needs is looked up.
-async fn facts(state: &AppState, principal: &Principal, person: &person::Model) -> Result<PersonFacts, ApiError> {
-    let now = state.clock.now();
+async fn facts(
+    state: &AppState,
+    principal: &Principal,
+    person: &person::Model,
+    held_link: Option<link::Model>,
+) -> Result<PersonFacts, ApiError> {
     let current_placements = if principal.role == PartyRole::Staff {
-        store::placements::current_organizations(&state.db, person.id, now).await?
+        store::placements::current_organizations(&state.reads, person.id, state.clock.now()).await?
     } else {
         Vec::new()
     };
-    let held_link = match principal.party_id {
-        Some(party_id) if !matches!(principal.role, PartyRole::Admin | PartyRole::Person) => {
-            match store::links::active_link(&state.db, person.id, party_id, now).await? {
-                Some(link) => Some(HeldLink { link_id: link.id, scope: stored_scope(&link.scope)? }),
-                None => None,
-            }
-        }
-        _ => None,
+    let held_link = match held_link {
+        Some(link) => Some(HeldLink { link_id: link.id, scope: stored_scope(&link.scope)? }),
+        None => None,
     };
     Ok(PersonFacts { person_id: person.id, current_placements, held_link })
 }

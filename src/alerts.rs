@@ -14,7 +14,7 @@ use crate::{
     domain::{
         milestones::Milestone,
         risk::{self, CancelReason, Delivery, Recipient, RiskPeriod, Severity},
-        PartyRole, QuietHours, Relationship, ScopeKind, Zone,
+        PartyRole, QuietHours, Relationship, Scope, ScopeKind, Zone,
     },
     state::AppState,
     store,
@@ -30,23 +30,29 @@ pub struct Schedule {
     pub interviews: Vec<(Uuid, NaiveDate)>,
 }
 
-pub async fn schedule_of(state: &AppState, person_id: Uuid) -> Result<Schedule, DbErr> {
-    let milestones = store::milestones::list_for_person(&state.db, person_id)
+/// The schedule as far as `scope` reaches: tables the scope does not cover are not read, and
+/// what is read is cut to it. `Scope::everything()` gives everything, for planning.
+pub async fn schedule_of(state: &AppState, person_id: Uuid, scope: &Scope) -> Result<Schedule, DbErr> {
+    let milestones = store::milestones::list_for_person(&state.reads, person_id)
         .await?
         .iter()
         .filter_map(|row| store::milestones::to_domain(row).ok().map(|milestone| (row.id, milestone)))
         .collect::<Vec<_>>();
-    let lapses = store::lapses::list_for_person(&state.db, person_id)
-        .await?
-        .into_iter()
-        .map(|lapse| (lapse.id, lapse.on))
-        .collect::<Vec<_>>();
-    let interviews = store::schedule::interviews_of(&state.db, person_id)
-        .await?
-        .into_iter()
-        .map(|entry| (entry.id, entry.on))
-        .collect();
-    let periods = risk::periods(&state.rules, &milestones, &lapses);
+    let lapses = if scope.contains(ScopeKind::Lapse) {
+        store::lapses::list_for_person(&state.reads, person_id).await?.into_iter().map(|l| (l.id, l.on)).collect()
+    } else {
+        Vec::new()
+    };
+    // Probation interviews belong to the release.
+    let interviews = if scope.contains(ScopeKind::Release) {
+        store::schedule::interviews_of(&state.reads, person_id).await?.into_iter().map(|i| (i.id, i.on)).collect()
+    } else {
+        Vec::new()
+    };
+    let mut periods = risk::periods(&state.rules, &milestones, &lapses);
+    periods.retain(|period| scope.contains(period.kind));
+    let milestones =
+        milestones.into_iter().filter(|(_, milestone)| scope.contains(milestone.kind.scope_kind())).collect();
     Ok(Schedule { milestones, periods, interviews })
 }
 
@@ -65,7 +71,7 @@ fn quiet_hours_of(party: &party::Model) -> Option<QuietHours> {
 /// longer hold (a revoked link, a narrowed consent, a moved date). Returns (kept, cancelled).
 pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), DbErr> {
     let now = state.clock.now();
-    let periods = schedule_of(state, person_id).await?.periods;
+    let periods = schedule_of(state, person_id, &Scope::everything()).await?.periods;
     let mut recipients = Vec::new();
     for link in store::links::list_for_person(&state.db, person_id).await? {
         let active = link.revoked_at.is_none() && link.expires_at.is_none_or(|end| end > now);

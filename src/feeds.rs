@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::{
     access::stored_scope,
     alerts,
-    domain::{ical, Language, ScopeKind},
+    domain::{ical, Language},
     state::AppState,
     store,
 };
@@ -94,25 +94,27 @@ struct Event {
 
 /// The feed behind `token`, or `None` for a token that names no feed (revoked or never made).
 pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, DbErr> {
-    let Some(feed) =
-        calendar_feed::Entity::find().filter(calendar_feed::Column::TokenHash.eq(hash(token))).one(&state.db).await?
+    let Some(feed) = calendar_feed::Entity::find()
+        .filter(calendar_feed::Column::TokenHash.eq(hash(token)))
+        .one(&state.reads)
+        .await?
     else {
         return Ok(None);
     };
-    let Some(party) = store::parties::find(&state.db, feed.party_id).await? else { return Ok(None) };
+    let Some(party) = store::parties::find(&state.reads, feed.party_id).await? else { return Ok(None) };
     let language: Language = party.language.parse().unwrap_or_default();
     let now = state.clock.now();
     let mut events = Vec::new();
-    for link in store::links::links_of_party(&state.db, party.id, now).await? {
+    for link in store::links::links_of_party(&state.reads, party.id, now).await? {
         let Ok(scope) = stored_scope(&link.scope) else { continue };
-        let Some(person) = store::persons::find(&state.db, link.person_id).await? else { continue };
+        let Some(person) = store::persons::find(&state.reads, link.person_id).await? else { continue };
         let zone = person.timezone.parse().unwrap_or_default();
         let today = crate::domain::Zone::date_at(zone, now);
         let mut provided = Vec::new();
-        let schedule = alerts::schedule_of(state, person.id).await?;
+        let schedule = alerts::schedule_of(state, person.id, &scope).await?;
         let version_of = |id: Uuid| schedule.milestones.iter().find(|(m, _)| *m == id).map_or(0, |(_, m)| m.version);
         for period in &schedule.periods {
-            if !scope.contains(period.kind) || period.is_over(today) {
+            if period.is_over(today) {
                 continue;
             }
             let Some(rule) = state.rules.iter().find(|rule| rule.id == period.rule_id) else { continue };
@@ -128,17 +130,11 @@ pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, DbE
                 alarms: rule.lead_days.clone(),
             });
         }
-        let milestone_dates =
-            schedule.milestones.iter().filter(|(_, milestone)| scope.contains(milestone.kind.scope_kind())).flat_map(
-                |(id, milestone)| {
-                    milestone.scheduled_dates().into_iter().map(move |(label, on)| (*id, label, on, milestone.version))
-                },
-            );
-        let interviews = schedule
-            .interviews
-            .iter()
-            .filter(|_| scope.contains(ScopeKind::Release))
-            .map(|(id, on)| (*id, "interview", *on, 0));
+        // The schedule is already cut to the link's scope.
+        let milestone_dates = schedule.milestones.iter().flat_map(|(id, milestone)| {
+            milestone.scheduled_dates().into_iter().map(move |(label, on)| (*id, label, on, milestone.version))
+        });
+        let interviews = schedule.interviews.iter().map(|(id, on)| (*id, "interview", *on, 0));
         for (source_id, label, on, sequence) in milestone_dates.chain(interviews) {
             if on < today {
                 continue;

@@ -15,6 +15,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     api,
+    audit::AuditLog,
     auth::{KeyRing, KeyRingError},
     clock::Clock,
     config::Config,
@@ -49,12 +50,14 @@ impl Application {
     pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
         let db = database::connect(&config.database_url).await?;
         database::migrate(&db).await?;
-        Self::build_with(config, db, clock).await
+        let reads = database::connect_reads(&config.database_url, &db).await?;
+        Self::build_with(config, db, reads, clock).await
     }
 
     pub async fn build_with(
         config: &Config,
         db: DatabaseConnection,
+        reads: DatabaseConnection,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
         let keys = KeyRing::load(&db, config.jwt_secret.as_ref(), clock.now()).await?;
@@ -63,7 +66,9 @@ impl Application {
         let addr =
             acceptor.local_addr().first().and_then(|local| local.as_socket_addr().copied()).unwrap_or(config.addr);
         let state = AppState {
+            audit: AuditLog::start(db.clone()),
             db,
+            reads,
             keys,
             clock,
             policy: config.window,

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    audit::AuditLog,
     auth::KeyRing,
     clock::Clock,
     domain::{milestones::WindowPolicy, risk::RiskRule},
@@ -11,7 +12,11 @@ use crate::{
 /// What every request handler may use. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
+    /// Every write, and reads that must see them at once.
     pub db: DatabaseConnection,
+    /// The hot read paths: on SQLite a pool of read-only connections beside the one writer.
+    pub reads: DatabaseConnection,
+    pub audit: AuditLog,
     pub keys: KeyRing,
     pub clock: Arc<dyn Clock>,
     pub policy: WindowPolicy,

@@ -9,9 +9,10 @@ use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 use uuid::Uuid;
 
 use crate::{
+    alerts,
     domain::{
         milestones::{CustodyCause, DateMove, Effect, EventError, EventInput, Milestone, WindowPolicy},
-        Zone,
+        Scope, Zone,
     },
     http::{ApiError, FieldProblem},
     state::AppState,
@@ -293,6 +294,23 @@ pub async fn end_custody(state: &AppState, person_id: Uuid, on: NaiveDate) -> Re
 
 /// Opens and expires windows whose dates have come, for one person or for everyone. Each
 /// step is saved on its own; one that another instance saved first is skipped.
+/// A person's schedule with their windows brought up to date first. Reading is the common
+/// case, so the schedule is read once and written to only when a window's date has passed.
+pub async fn current_schedule(
+    state: &AppState,
+    person_id: Uuid,
+    zone: Zone,
+    scope: &Scope,
+) -> Result<alerts::Schedule, DbErr> {
+    let schedule = alerts::schedule_of(state, person_id, scope).await?;
+    let today = zone.date_at(state.clock.now());
+    if schedule.milestones.iter().all(|(_, milestone)| milestone.due_by_date(today).is_none()) {
+        return Ok(schedule);
+    }
+    catch_up_windows(state, Some(person_id)).await?;
+    alerts::schedule_of(state, person_id, scope).await
+}
+
 pub async fn catch_up_windows(state: &AppState, person_id: Option<Uuid>) -> Result<usize, DbErr> {
     let now = state.clock.now();
     // The latest local date anywhere on Earth (UTC+14).

@@ -1,4 +1,4 @@
-//! `cargo bench --bench load [-- --quick] [--persons N] [--seconds S]`
+//! `cargo bench --bench load [-- --quick] [--persons N] [--seconds S] [--connections C] [--only PATH]`
 //!
 //! Seeds a population, runs `tsunagu serve` on it, drives the hot read paths and a write path
 //! with concurrent clients beside a floor (a bare poem handler answering from a direct query),
@@ -34,6 +34,7 @@ use uuid::Uuid;
 /// Builds the n-th request of a run.
 type RequestFor = Box<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync>;
 
+const FLOOR: &str = "floor: milestones by direct query";
 const SECRET: &str = "benchmark-secret-benchmark-secret-0123456789";
 
 struct Args {
@@ -41,10 +42,12 @@ struct Args {
     persons: usize,
     seconds: u64,
     connections: usize,
+    /// Drive only the paths whose name contains this (the floor always runs): for profiling.
+    only: Option<String>,
 }
 
 fn args() -> Args {
-    let mut args = Args { quick: false, persons: 10_000, seconds: 10, connections: 32 };
+    let mut args = Args { quick: false, persons: 10_000, seconds: 10, connections: 32, only: None };
     let mut given = std::env::args().skip(1);
     while let Some(arg) = given.next() {
         let mut number =
@@ -54,12 +57,19 @@ fn args() -> Args {
             "--persons" => args.persons = number("--persons"),
             "--seconds" => args.seconds = number("--seconds") as u64,
             "--connections" => args.connections = number("--connections"),
+            "--only" => args.only = given.next(),
             _ => {} // `cargo bench` adds `--bench`.
         }
     }
     if args.quick {
-        args.persons = args.persons.min(1_000);
-        args.seconds = args.seconds.min(3);
+        // Quick mode shrinks the defaults; a size given on the command line still wins.
+        let given: Vec<String> = std::env::args().collect();
+        if !given.iter().any(|arg| arg == "--persons") {
+            args.persons = 1_000;
+        }
+        if !given.iter().any(|arg| arg == "--seconds") {
+            args.seconds = 3;
+        }
     }
     args
 }
@@ -149,18 +159,19 @@ async fn main() {
         Arc::new(population.families.iter().map(|(person, family)| (*person, token("family", *family))).collect());
     let staff: Arc<Vec<String>> = Arc::new(population.staff.iter().map(|s| token("staff", *s)).collect());
 
-    // The floor, in this process, on the same database.
+    // The floor, in this process, on the same database, with the same read pool.
+    let reads = database::connect_reads(&DatabaseUrl::parse(&url).unwrap(), &db).await.expect("read pool");
     let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
     let floor_addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
     tokio::spawn(
-        poem::Server::new_with_acceptor(acceptor).run(Route::new().at("/floor/:person", get(floor)).data(db.clone())),
+        poem::Server::new_with_acceptor(acceptor).run(Route::new().at("/floor/:person", get(floor)).data(reads)),
     );
 
     let duration = Duration::from_secs(args.seconds);
     let connections = args.connections;
     let mut rows = Vec::new();
     let runs: Vec<(&str, RequestFor)> = vec![
-        ("floor: milestones by direct query", {
+        (FLOOR, {
             let (client, families) = (client.clone(), families.clone());
             Box::new(move |n| client.get(format!("http://{floor_addr}/floor/{}", families[n % families.len()].0)))
         }),
@@ -201,6 +212,10 @@ async fn main() {
         }),
     ];
     for (name, request) in runs {
+        if name != FLOOR && args.only.as_ref().is_some_and(|only| !name.contains(only.as_str())) {
+            continue;
+        }
+        println!("driving {name} for {} s", duration.as_secs());
         let stats = drive::drive(connections, duration, request).await;
         rows.push((name.to_owned(), stats));
     }

@@ -53,7 +53,7 @@ pub struct AlertPage {
 }
 
 async fn view(state: &AppState, row: alert::Model, language: Language) -> Result<AlertView, ApiError> {
-    let person = store::persons::find(&state.db, row.person_id).await?;
+    let person = store::persons::find(&state.reads, row.person_id).await?;
     let rule = state.rules.iter().find(|rule| rule.id == row.rule);
     let (title, why) = rule.map(|rule| wording(rule, language)).unwrap_or((row.rule.as_str(), ""));
     Ok(AlertView {
@@ -76,9 +76,10 @@ async fn view(state: &AppState, row: alert::Model, language: Language) -> Result
 
 async fn language_of(state: &AppState, principal: &Principal) -> Result<Language, ApiError> {
     Ok(match principal.party_id {
-        Some(id) => {
-            store::parties::find(&state.db, id).await?.and_then(|party| party.language.parse().ok()).unwrap_or_default()
-        }
+        Some(id) => store::parties::find(&state.reads, id)
+            .await?
+            .and_then(|party| party.language.parse().ok())
+            .unwrap_or_default(),
         None => Language::default(),
     })
 }
@@ -104,13 +105,13 @@ impl AlertsApi {
         };
         let limit = limit.0.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
         let (rows, next_cursor) =
-            store::alerts::inbox(&state.db, party_id, unread.0.unwrap_or(false), cursor.0, limit).await?;
+            store::alerts::inbox(&state.reads, party_id, unread.0.unwrap_or(false), cursor.0, limit).await?;
         let persons: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
         let entries = persons
             .into_iter()
             .map(|person| audit_entry(&auth.0, "alert.list", Some(person), None, Outcome::Allowed))
             .collect();
-        store::audit::record(&state.db, entries, state.clock.now()).await?;
+        state.audit.record(entries, state.clock.now()).await?;
         let language = language_of(&state, &auth.0).await?;
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
@@ -129,13 +130,13 @@ impl AlertsApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<AlertView>, ApiError> {
-        let row = store::alerts::find(&state.db, id.0).await?;
+        let row = store::alerts::find(&state.reads, id.0).await?;
         let mine =
             row.filter(|row| Some(row.recipient_party_id) == auth.0.party_id && row.status == store::alerts::DELIVERED);
         let outcome = if mine.is_some() { Outcome::Allowed } else { Outcome::Denied };
         let person = mine.as_ref().map(|row| row.person_id);
         let entry = audit_entry(&auth.0, "alert.ack", person, Some(id.0), outcome);
-        store::audit::record(&state.db, vec![entry], state.clock.now()).await?;
+        state.audit.record(vec![entry], state.clock.now()).await?;
         let row = mine.ok_or(ApiError::NotFound)?;
         let row = store::alerts::acknowledge(&state.db, row, state.clock.now()).await?;
         let language = language_of(&state, &auth.0).await?;

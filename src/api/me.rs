@@ -29,7 +29,7 @@ impl MeApi {
     async fn me(&self, auth: BearerAuth, state: Data<&AppState>) -> Result<Json<Me>, ApiError> {
         let principal = auth.0;
         let party = match principal.party_id {
-            Some(id) => store::parties::find(&state.db, id).await?.map(Party::try_from).transpose()?,
+            Some(id) => store::parties::find(&state.reads, id).await?.map(Party::try_from).transpose()?,
             None => None,
         };
         Ok(Json(Me {

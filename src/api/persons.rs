@@ -179,13 +179,13 @@ impl PersonsApi {
         let principal = &auth.0;
         let now = state.clock.now();
         let visibility = list_visibility(&principal.caller());
-        let page = store::persons::list_visible(&state.db, visibility, now, page_request(cursor, limit)).await?;
+        let page = store::persons::list_visible(&state.reads, visibility, now, page_request(cursor, limit)).await?;
         let entries = page
             .items
             .iter()
             .map(|person| audit_entry(principal, "person.list", Some(person.id), None, Outcome::Allowed))
             .collect();
-        store::audit::record(&state.db, entries, now).await?;
+        state.audit.record(entries, now).await?;
         Ok(Json(PersonPage {
             items: page.items.into_iter().map(Person::try_from).collect::<Result<_, _>>()?,
             next_cursor: page.next_cursor,

@@ -122,7 +122,7 @@ impl ProvisionsApi {
     ) -> Result<Json<ProvisionPage>, ApiError> {
         let principal = auth.require_admin()?;
         let entry = audit_entry(principal, "provision.list", Some(person_id.0), None, Outcome::Allowed);
-        store::audit::record(&state.db, vec![entry], state.clock.now()).await?;
+        state.audit.record(vec![entry], state.clock.now()).await?;
         let page = store::provisions::list_for_person(&state.db, person_id.0, page_request(cursor, limit)).await?;
         Ok(Json(ProvisionPage { items: page.items.into_iter().map(view).collect(), next_cursor: page.next_cursor }))
     }
@@ -140,7 +140,7 @@ impl ProvisionsApi {
     ) -> Result<CsvExport, ApiError> {
         let principal = auth.require_admin()?;
         let entry = audit_entry(principal, "provision.export", Some(person_id.0), None, Outcome::Allowed);
-        store::audit::record(&state.db, vec![entry], state.clock.now()).await?;
+        state.audit.record(vec![entry], state.clock.now()).await?;
         let rows = store::provisions::all_for_person(&state.db, person_id.0).await?;
         let disposition = format!("attachment; filename=\"provision-records-{}.csv\"", person_id.0);
         Ok(CsvExport::Csv(PlainText(csv_of(rows)?), disposition))

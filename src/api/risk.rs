@@ -84,15 +84,8 @@ fn rule_of<'a>(rules: &'a [RiskRule], period: &RiskPeriod) -> Option<&'a RiskRul
 
 /// The person's schedule after bringing windows up to date, cut to the caller's consent.
 async fn visible_schedule(state: &AppState, access: &access::PersonAccess) -> Result<alerts::Schedule, ApiError> {
-    workflow::catch_up_windows(state, Some(access.person.id)).await?;
     let scope = access.standing.scope();
-    let mut schedule = alerts::schedule_of(state, access.person.id).await?;
-    schedule.periods.retain(|period| scope.contains(period.kind));
-    schedule.milestones.retain(|(_, milestone)| scope.contains(milestone.kind.scope_kind()));
-    if !scope.contains(ScopeKind::Release) {
-        schedule.interviews.clear();
-    }
-    Ok(schedule)
+    Ok(workflow::current_schedule(state, access.person.id, access.zone()?, &scope).await?)
 }
 
 pub struct RiskApi;

@@ -29,7 +29,7 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Principal> 
 async fn resolve(state: &AppState, claims: Claims) -> Result<Principal, ApiError> {
     let role: PartyRole = claims.role.parse().map_err(|_| ApiError::Unauthorized)?;
     let party = match claims.sub.parse::<uuid::Uuid>() {
-        Ok(id) => store::parties::find(&state.db, id).await?,
+        Ok(id) => store::parties::find(&state.reads, id).await?,
         Err(_) => None,
     };
     match party {

@@ -105,7 +105,7 @@ impl TimelineApi {
             .collect();
 
         let mut entries = Vec::new();
-        for event in store::milestones::events_of_person(&state.db, person_id, &kinds).await? {
+        for event in store::milestones::events_of_person(&state.reads, person_id, &kinds).await? {
             let kind = "date_moved" == event.event;
             let view = event_view(event)?;
             let mut item =
@@ -122,7 +122,7 @@ impl TimelineApi {
             entries.push(item);
         }
         if scope.covers_custody() {
-            for period in store::custody::list_for_person(&state.db, person_id).await? {
+            for period in store::custody::list_for_person(&state.reads, person_id).await? {
                 let mut started = entry(period.started_on, "custody_started", period.created_at, period.id);
                 started.cause = Some(period.cause.clone());
                 started.note = period.reason.clone();
@@ -133,7 +133,7 @@ impl TimelineApi {
             }
         }
         if scope.contains(ScopeKind::Lapse) {
-            for lapse in store::lapses::list_for_person(&state.db, person_id).await? {
+            for lapse in store::lapses::list_for_person(&state.reads, person_id).await? {
                 let mut item = entry(lapse.on, "lapse", lapse.recorded_at, lapse.id);
                 item.note = lapse.note;
                 entries.push(item);

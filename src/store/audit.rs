@@ -33,12 +33,17 @@ pub struct AuditEntry {
 }
 
 pub async fn record(db: &impl ConnectionTrait, entries: Vec<AuditEntry>, now: DateTime<Utc>) -> Result<(), DbErr> {
+    record_at(db, entries.into_iter().map(|entry| (entry, now)).collect()).await
+}
+
+/// Stores entries that each carry their own time, in one insert.
+pub async fn record_at(db: &impl ConnectionTrait, entries: Vec<(AuditEntry, DateTime<Utc>)>) -> Result<(), DbErr> {
     if entries.is_empty() {
         return Ok(());
     }
-    let rows = entries.into_iter().map(|entry| audit_event::ActiveModel {
+    let rows = entries.into_iter().map(|(entry, at)| audit_event::ActiveModel {
         id: Set(new_id()),
-        at: Set(now),
+        at: Set(at),
         actor: Set(entry.actor),
         actor_role: Set(entry.actor_role.as_str().to_owned()),
         action: Set(entry.action.to_owned()),

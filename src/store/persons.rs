@@ -1,7 +1,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::person;
+use entity::{link, person};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    sea_query::JoinType, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, RelationDef, Set,
 };
 use uuid::Uuid;
 
@@ -40,6 +41,27 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewPerson, now: DateTime<Utc
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<person::Model>, DbErr> {
     person::Entity::find_by_id(id).one(db).await
+}
+
+/// A person and the caller's active link to them, in one query: what every read by a family
+/// member, lawyer or supporter needs before anything else.
+pub async fn find_with_active_link(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    party_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<(person::Model, Option<link::Model>)>, DbErr> {
+    let held_by_party: RelationDef =
+        link::Entity::belongs_to(person::Entity).from(link::Column::PersonId).to(person::Column::Id).into();
+    let held_by_party = held_by_party
+        .rev()
+        .on_condition(move |_, _| Condition::all().add(link::Column::PartyId.eq(party_id)).add(links::active(now)));
+    person::Entity::find_by_id(person_id)
+        .select_also(link::Entity)
+        .join(JoinType::LeftJoin, held_by_party)
+        .order_by_asc(link::Column::Id)
+        .one(db)
+        .await
 }
 
 /// The persons a caller may see, a page at a time.
