@@ -1,6 +1,6 @@
 //! Planning alerts for the periods ahead, and delivering them when they fall due.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::{alert, party};
@@ -13,11 +13,14 @@ use crate::{
     access::stored_scope,
     domain::{
         milestones::Milestone,
-        risk::{self, CancelReason, Delivery, Recipient, RiskPeriod, Severity},
+        risk::{self, Delivery, Recipient, RiskPeriod, Severity},
         PartyRole, QuietHours, Relationship, Scope, ScopeKind, Zone,
     },
     state::AppState,
-    store,
+    store::{
+        self,
+        alerts::{series_key, SeriesKey},
+    },
 };
 
 const BATCH: u64 = 500;
@@ -135,51 +138,42 @@ fn still_consented(links: &HashMap<Uuid, entity::link::Model>, alert: &alert::Mo
     active && covered
 }
 
-/// The same period and recipient at another lead time.
-type SeriesKey = (Uuid, Uuid, String, Uuid, chrono::NaiveDate);
-
-fn series_key(alert: &alert::Model) -> SeriesKey {
-    (alert.person_id, alert.recipient_party_id, alert.rule.clone(), alert.source_id, alert.starts_on)
-}
-
 /// What a batch of due alerts needs to know, read in a few queries rather than per alert.
 struct BatchFacts {
     links: HashMap<Uuid, entity::link::Model>,
     /// For each period and recipient, the closest lead time already due (and not cancelled).
     closest_due_lead: HashMap<SeriesKey, i32>,
     consents: HashMap<Uuid, Uuid>,
+    recipients: HashMap<Uuid, party::Model>,
 }
 
 async fn batch_facts(db: &impl ConnectionTrait, due: &[alert::Model], now: DateTime<Utc>) -> Result<BatchFacts, DbErr> {
     let link_ids: Vec<Uuid> = due.iter().filter_map(|alert| alert.link_id).collect();
     let links = store::links::find_many(db, &link_ids).await?.into_iter().map(|link| (link.id, link)).collect();
-    let persons: Vec<Uuid> = due.iter().map(|alert| alert.person_id).collect();
-    let mut closest_due_lead: HashMap<SeriesKey, i32> = HashMap::new();
-    for other in store::alerts::due_of_persons(db, &persons, now).await? {
-        let lead = closest_due_lead.entry(series_key(&other)).or_insert(other.lead_days);
-        *lead = (*lead).min(other.lead_days);
-    }
+    let closest_due_lead = store::alerts::closest_due_leads(db, due, now).await?;
     let consents = store::provisions::latest_consents(db, &link_ids).await?;
-    Ok(BatchFacts { links, closest_due_lead, consents })
+    let party_ids: Vec<Uuid> = due.iter().map(|alert| alert.recipient_party_id).collect();
+    let recipients = store::parties::find_many(db, &party_ids).await?.into_iter().map(|p| (p.id, p)).collect();
+    Ok(BatchFacts { links, closest_due_lead, consents, recipients })
 }
 
 /// Delivers what is due: each alert exactly once, even with several instances delivering.
 ///
 /// On PostgreSQL a batch is claimed with `FOR UPDATE SKIP LOCKED` inside a transaction, so
-/// instances share the work without waiting on each other. SQLite has one writer: there each
-/// alert is settled by its own compare-and-set `UPDATE`, which waits on the busy timeout.
+/// instances share the work without waiting on each other. On SQLite, which has one writer,
+/// the batch is read and then settled by compare-and-set (`… WHERE status = 'pending'
+/// RETURNING id`), so only what this instance won is delivered.
 pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, DbErr> {
     let now = state.clock.now();
     let mut report = DeliveryReport::default();
-    let mut parties = HashMap::new();
     loop {
         let (claimed, progressed) = if state.db.get_database_backend() == DatabaseBackend::Postgres {
             let txn = state.db.begin().await?;
-            let outcome = deliver_batch(&txn, now, &mut report, &mut parties).await?;
+            let outcome = deliver_batch(&txn, now, &mut report).await?;
             txn.commit().await?;
             outcome
         } else {
-            deliver_batch(&state.db, now, &mut report, &mut parties).await?
+            deliver_batch(&state.db, now, &mut report).await?
         };
         if !progressed || (claimed as u64) < BATCH {
             break;
@@ -188,59 +182,61 @@ pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, DbErr> {
     Ok(report)
 }
 
-/// Settles one batch of due alerts; returns how many were claimed and whether any moved on.
+/// Settles one batch of due alerts in a handful of statements, whatever its size; returns how
+/// many were claimed and whether any moved on.
 async fn deliver_batch(
     db: &(impl ConnectionTrait + TransactionTrait),
     now: DateTime<Utc>,
     report: &mut DeliveryReport,
-    parties: &mut HashMap<Uuid, Option<party::Model>>,
 ) -> Result<(usize, bool), DbErr> {
     let due = store::alerts::claim_due(db, now, BATCH).await?;
+    if due.is_empty() {
+        return Ok((0, false));
+    }
     let facts = batch_facts(db, &due, now).await?;
-    let mut progressed = false;
+    let mut deliver = Vec::new();
+    let mut holds: BTreeMap<DateTime<Utc>, Vec<Uuid>> = BTreeMap::new();
+    let mut cancels: BTreeMap<&'static str, Vec<Uuid>> = BTreeMap::new();
     for alert in &due {
-        let party = match parties.get(&alert.recipient_party_id) {
-            Some(party) => party.clone(),
-            None => {
-                let party = store::parties::find(db, alert.recipient_party_id).await?;
-                parties.insert(alert.recipient_party_id, party.clone());
-                party
-            }
-        };
+        let party = facts.recipients.get(&alert.recipient_party_id);
         let consented = party.is_some() && still_consented(&facts.links, alert, now);
         let superseded = facts.closest_due_lead.get(&series_key(alert)).is_some_and(|lead| *lead < alert.lead_days);
         let severity: Severity = alert.severity.parse().unwrap_or(Severity::High);
-        let zone = party.as_ref().map(zone_of).unwrap_or_default();
-        let quiet = party.as_ref().and_then(quiet_hours_of);
-        let settled = match risk::delivery(severity, alert.ends_on, zone, quiet, now, consented, superseded) {
-            Delivery::Now => {
-                // The delivery, its provision record and its webhook outbox commit together.
-                let inner = db.begin().await?;
-                let delivered =
-                    store::alerts::settle(&inner, alert.id, store::alerts::DELIVERED, None, None, now).await?;
-                if delivered {
-                    let consent = alert.link_id.and_then(|link| facts.consents.get(&link).copied());
-                    store::provisions::record_with(&inner, provision_of(alert), consent, now).await?;
-                    crate::webhooks::enqueue_for(&inner, alert, party.as_ref(), now).await?;
-                }
-                inner.commit().await?;
-                report.delivered += usize::from(delivered);
-                delivered
-            }
-            Delivery::HoldUntil(until) => {
-                let held = store::alerts::settle(db, alert.id, store::alerts::PENDING, None, Some(until), now).await?;
-                report.held += usize::from(held);
-                held
-            }
-            Delivery::Cancel(reason) => {
-                let cancelled = cancel(db, alert.id, reason, now).await?;
-                report.cancelled += usize::from(cancelled);
-                cancelled
-            }
-        };
-        progressed |= settled;
+        let zone = party.map(zone_of).unwrap_or_default();
+        let quiet = party.and_then(quiet_hours_of);
+        match risk::delivery(severity, alert.ends_on, zone, quiet, now, consented, superseded) {
+            Delivery::Now => deliver.push(alert.id),
+            Delivery::HoldUntil(until) => holds.entry(until).or_default().push(alert.id),
+            Delivery::Cancel(reason) => cancels.entry(reason.as_str()).or_default().push(alert.id),
+        }
     }
-    Ok((due.len(), progressed))
+    // The deliveries, their provision records and their webhook outbox commit together.
+    let txn = db.begin().await?;
+    let delivered = store::alerts::settle_many(&txn, &deliver, store::alerts::DELIVERED, None, None, now).await?;
+    let delivered: HashSet<Uuid> = delivered.into_iter().collect();
+    let delivered: Vec<&alert::Model> = due.iter().filter(|alert| delivered.contains(&alert.id)).collect();
+    let provisions = delivered
+        .iter()
+        .map(|alert| (provision_of(alert), alert.link_id.and_then(|link| facts.consents.get(&link).copied())))
+        .collect();
+    store::provisions::record_many(&txn, provisions, now).await?;
+    let outbox: Vec<_> =
+        delivered.iter().map(|alert| (*alert, facts.recipients.get(&alert.recipient_party_id))).collect();
+    crate::webhooks::enqueue_for(&txn, &outbox, now).await?;
+    let mut held = 0;
+    for (until, ids) in &holds {
+        held += store::alerts::settle_many(&txn, ids, store::alerts::PENDING, None, Some(*until), now).await?.len();
+    }
+    let mut cancelled = 0;
+    for (reason, ids) in &cancels {
+        cancelled +=
+            store::alerts::settle_many(&txn, ids, store::alerts::CANCELLED, Some(reason), None, now).await?.len();
+    }
+    txn.commit().await?;
+    report.delivered += delivered.len();
+    report.held += held;
+    report.cancelled += cancelled;
+    Ok((due.len(), !delivered.is_empty() || held > 0 || cancelled > 0))
 }
 
 /// What an alert in the inbox provides about the person, for the provision record.
@@ -257,15 +253,6 @@ fn provision_of(alert: &alert::Model) -> store::provisions::Provision {
         link_id: alert.link_id,
         source_id: Some(alert.id),
     }
-}
-
-async fn cancel(
-    db: &impl sea_orm::ConnectionTrait,
-    id: Uuid,
-    reason: CancelReason,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    store::alerts::settle(db, id, store::alerts::CANCELLED, Some(reason.as_str()), None, now).await
 }
 
 /// Critical alerts nobody acknowledged in time go to the staff of the person's facility.

@@ -46,25 +46,25 @@ pub fn alert_payload(alert: &alert::Model, now: chrono::DateTime<chrono::Utc>) -
     .to_string()
 }
 
-/// Writes the outbox for a delivered alert: one message per subscription of the recipient's
-/// organisation. Call it in the transaction that delivers the alert.
+/// Writes the outbox for delivered alerts: one message per subscription of each recipient's
+/// organisation. Call it in the transaction that delivers the alerts.
 pub async fn enqueue_for(
     db: &impl ConnectionTrait,
-    alert: &alert::Model,
-    recipient: Option<&entity::party::Model>,
+    delivered: &[(&alert::Model, Option<&entity::party::Model>)],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DbErr> {
-    let Some(organization_id) = recipient.and_then(|party| party.organization_id) else { return Ok(()) };
-    store::webhooks::enqueue(
-        db,
-        organization_id,
-        ALERT_DELIVERED,
-        alert.id,
-        alert.person_id,
-        &alert_payload(alert, now),
-        now,
-    )
-    .await?;
+    let events = delivered
+        .iter()
+        .filter_map(|(alert, recipient)| {
+            Some(store::webhooks::Outgoing {
+                organization_id: recipient.and_then(|party| party.organization_id)?,
+                alert_id: alert.id,
+                person_id: alert.person_id,
+                payload: alert_payload(alert, now),
+            })
+        })
+        .collect();
+    store::webhooks::enqueue(db, ALERT_DELIVERED, events, now).await?;
     Ok(())
 }
 

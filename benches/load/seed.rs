@@ -29,7 +29,6 @@ where
 }
 
 pub struct Population {
-    pub persons: Vec<Uuid>,
     /// (person, family party) pairs: who asks for `upcoming`.
     pub families: Vec<(Uuid, Uuid)>,
     pub staff: Vec<Uuid>,
@@ -214,7 +213,6 @@ pub async fn seed(
     });
     insert_all(db, inbox.collect()).await?;
     Ok(Population {
-        persons: person_rows.iter().map(|p| p.id).collect(),
         families: person_rows.iter().zip(&families).map(|(p, f)| (p.id, f.id)).collect(),
         staff: staff.iter().map(|s| s.id).collect(),
         bails,
@@ -222,13 +220,9 @@ pub async fn seed(
     })
 }
 
-/// `due` pending alerts due now for the first persons' family links, as a tick finds them.
-pub async fn due_alerts(
-    db: &DatabaseConnection,
-    population: &Population,
-    due: usize,
-    now: DateTime<Utc>,
-) -> Result<(), sea_orm::DbErr> {
+/// `due` pending alerts due now over the family links, each for its own period (so none
+/// supersedes another), as a tick finds them.
+pub async fn due_alerts(db: &DatabaseConnection, due: usize, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
     let links: Vec<link::Model> = link::Entity::find().all(db).await?;
     let rows = (0..due).map(|n| {
         let link = &links[n % links.len()];
@@ -242,10 +236,10 @@ pub async fn due_alerts(
             rule: "after_release_high".into(),
             severity: "high".into(),
             scope_kind: "release".into(),
-            source_id: population.persons[n % population.persons.len()],
+            source_id: Uuid::now_v7(),
             starts_on: now.date_naive() + Duration::days(1),
             ends_on: now.date_naive() + Duration::days(14),
-            lead_days: (n / links.len()) as i32 + 1,
+            lead_days: 1,
             due_at: now - Duration::minutes(1),
             status: "pending".into(),
             cancel_reason: None,

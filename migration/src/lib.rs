@@ -8,6 +8,7 @@ mod m0005_provision_records;
 mod m0006_schedule_integration;
 mod m0007_calendar_feeds;
 mod m0008_webhooks;
+mod m0009_scale_indexes;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_schedule_integration::Migration),
             Box::new(m0007_calendar_feeds::Migration),
             Box::new(m0008_webhooks::Migration),
+            Box::new(m0009_scale_indexes::Migration),
         ]
     }
 }

@@ -1,9 +1,11 @@
-use chrono::{DateTime, Utc};
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::alert;
 use sea_orm::{
-    sea_query::{LockBehavior, LockType, OnConflict},
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    sea_query::{Expr, LockBehavior, LockType, OnConflict, SimpleExpr},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
@@ -94,6 +96,55 @@ pub async fn settle(
     Ok(update.exec(db).await?.rows_affected == 1)
 }
 
+/// The compare in compare-and-set. SQLite keeps no statistics unless asked, so it would judge
+/// `status = 'pending'` narrower than a list of ids and walk every pending alert through the
+/// status index (a tick then grows with the table); `likely()` tells it the test is not worth
+/// an index. PostgreSQL keeps statistics and needs no hint.
+fn still_pending(backend: DatabaseBackend) -> SimpleExpr {
+    match backend {
+        DatabaseBackend::Sqlite => Expr::cust("likely(\"status\" = 'pending')"),
+        _ => alert::Column::Status.eq(PENDING),
+    }
+}
+
+/// `settle` for many alerts in one statement; returns the ids it settled (those still pending:
+/// another instance may have settled the rest).
+pub async fn settle_many(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    status: &str,
+    cancel_reason: Option<&str>,
+    due_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Uuid>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    let mut update = alert::Entity::update_many()
+        .col_expr(alert::Column::Status, status.into())
+        .col_expr(alert::Column::UpdatedAt, now.into())
+        .filter(alert::Column::Id.is_in(ids.iter().copied()))
+        .filter(still_pending(backend));
+    if let Some(reason) = cancel_reason {
+        update = update.col_expr(alert::Column::CancelReason, reason.into());
+    }
+    if status == DELIVERED {
+        update = update.col_expr(alert::Column::DeliveredAt, now.into());
+    }
+    if let Some(due_at) = due_at {
+        update = update.col_expr(alert::Column::DueAt, due_at.into());
+    }
+    // RETURNING (SQLite ≥ 3.35, PostgreSQL) says which rows this statement won.
+    let mut statement = update.into_query();
+    statement.returning_col(alert::Column::Id);
+    db.query_all(backend.build(&statement))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<Uuid>("", alert::Column::Id.as_str()))
+        .collect()
+}
+
 pub async fn cancel_pending_except(
     db: &impl ConnectionTrait,
     person_id: Uuid,
@@ -129,24 +180,61 @@ pub async fn claim_due(db: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64
     query.all(db).await
 }
 
-/// The not-cancelled alerts of these persons that are due by `now` and whose period has not
-/// long ended: what a batch needs to see whether a closer lead time is due too.
-pub async fn due_of_persons(
+/// A period and recipient, whatever the lead time: (person, recipient, rule, source, start).
+pub type SeriesKey = (Uuid, Uuid, String, Uuid, NaiveDate);
+
+pub fn series_key(alert: &alert::Model) -> SeriesKey {
+    (alert.person_id, alert.recipient_party_id, alert.rule.clone(), alert.source_id, alert.starts_on)
+}
+
+/// For the periods of these alerts, the closest lead time among the alerts already due and
+/// not cancelled (nor long over): what a batch needs to see whether a closer one supersedes.
+/// Looked up by source milestone and recipient (an index), grouped in the database: a batch
+/// reads the few lead times of its own periods, not every alert of its persons.
+pub async fn closest_due_leads(
     db: &impl ConnectionTrait,
-    persons: &[Uuid],
+    alerts: &[alert::Model],
     now: DateTime<Utc>,
-) -> Result<Vec<alert::Model>, DbErr> {
-    if persons.is_empty() {
-        return Ok(Vec::new());
+) -> Result<HashMap<SeriesKey, i32>, DbErr> {
+    if alerts.is_empty() {
+        return Ok(HashMap::new());
     }
+    // One (source, recipient) pair per term: both databases answer an OR of index lookups with
+    // one seek per pair, where two IN lists would cost every source times every recipient.
+    let pairs: BTreeSet<(Uuid, Uuid)> =
+        alerts.iter().map(|alert| (alert.source_id, alert.recipient_party_id)).collect();
+    let same_period = pairs.into_iter().fold(Condition::any(), |any, (source, recipient)| {
+        any.add(
+            Condition::all().add(alert::Column::SourceId.eq(source)).add(alert::Column::RecipientPartyId.eq(recipient)),
+        )
+    });
     let yesterday = (now - chrono::Duration::days(1)).date_naive();
-    alert::Entity::find()
-        .filter(alert::Column::PersonId.is_in(persons.iter().copied()))
+    let rows: Vec<(Uuid, Uuid, String, Uuid, NaiveDate, Option<i32>)> = alert::Entity::find()
+        .select_only()
+        .column(alert::Column::PersonId)
+        .column(alert::Column::RecipientPartyId)
+        .column(alert::Column::Rule)
+        .column(alert::Column::SourceId)
+        .column(alert::Column::StartsOn)
+        .column_as(alert::Column::LeadDays.min(), "closest")
+        .filter(same_period)
         .filter(alert::Column::Status.ne(CANCELLED))
         .filter(alert::Column::DueAt.lte(now))
         .filter(alert::Column::EndsOn.gte(yesterday))
+        .group_by(alert::Column::PersonId)
+        .group_by(alert::Column::RecipientPartyId)
+        .group_by(alert::Column::Rule)
+        .group_by(alert::Column::SourceId)
+        .group_by(alert::Column::StartsOn)
+        .into_tuple()
         .all(db)
-        .await
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(person, recipient, rule, source, starts_on, closest)| {
+            Some(((person, recipient, rule, source, starts_on), closest?))
+        })
+        .collect())
 }
 
 /// Delivered critical alerts nobody acknowledged, delivered before `before`, not yet escalated.

@@ -1,8 +1,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{milestone, milestone_event};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -266,22 +265,27 @@ pub async fn windows_due(
     person_id: Option<Uuid>,
     latest_today: NaiveDate,
 ) -> Result<Vec<milestone::Model>, DbErr> {
-    let due = Condition::any()
-        .add(
-            Condition::all()
-                .add(milestone::Column::State.eq("pending"))
-                .add(milestone::Column::OpensOn.lte(latest_today)),
-        )
-        .add(
-            Condition::all()
-                .add(milestone::Column::State.is_in(["open", "extended"]))
-                .add(milestone::Column::ClosesOn.lt(latest_today)),
-        );
-    let mut query = milestone::Entity::find()
-        .filter(milestone::Column::Kind.eq(MilestoneKind::EmploymentSupportWindow.as_str()))
-        .filter(due);
-    if let Some(person_id) = person_id {
-        query = query.filter(milestone::Column::PersonId.eq(person_id));
-    }
-    query.order_by_asc(milestone::Column::Id).all(db).await
+    // Two range reads, one per index, rather than one OR the planner may answer by a scan.
+    let window = || {
+        let query = milestone::Entity::find()
+            .filter(milestone::Column::Kind.eq(MilestoneKind::EmploymentSupportWindow.as_str()));
+        match person_id {
+            Some(person_id) => query.filter(milestone::Column::PersonId.eq(person_id)),
+            None => query,
+        }
+    };
+    let mut due = window()
+        .filter(milestone::Column::State.eq("pending"))
+        .filter(milestone::Column::OpensOn.lte(latest_today))
+        .all(db)
+        .await?;
+    due.extend(
+        window()
+            .filter(milestone::Column::State.is_in(["open", "extended"]))
+            .filter(milestone::Column::ClosesOn.lt(latest_today))
+            .all(db)
+            .await?,
+    );
+    due.sort_by_key(|row| row.id);
+    Ok(due)
 }

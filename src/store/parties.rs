@@ -56,6 +56,14 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<party::M
     party::Entity::find_by_id(id).one(db).await
 }
 
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<party::Model>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    party::Entity::find().filter(party::Column::Id.is_in(ids.iter().copied())).all(db).await
+}
+
 pub async fn list(db: &impl ConnectionTrait, request: PageRequest) -> Result<Page<party::Model>, DbErr> {
     page(db, party::Entity::find(), party::Column::Id, request, |row| row.id).await
 }

@@ -52,22 +52,35 @@ pub async fn record_with(
     consent: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let basis = if provision.link_id.is_some() { "link_consent" } else { "facility_care" };
-    provision_record::Entity::insert(provision_record::ActiveModel {
-        id: Set(new_id()),
-        person_id: Set(provision.person_id),
-        channel: Set(provision.channel.to_owned()),
-        recipient: Set(provision.recipient),
-        recipient_party_id: Set(provision.recipient_party_id),
-        items: Set(provision.items),
-        basis: Set(basis.to_owned()),
-        link_id: Set(provision.link_id),
-        consent_record_id: Set(consent),
-        source_id: Set(provision.source_id),
-        provided_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await?;
+    record_many(db, vec![(provision, consent)], now).await
+}
+
+/// Records provisions, each relying on a consent record already looked up, in one insert.
+pub async fn record_many(
+    db: &impl ConnectionTrait,
+    provisions: Vec<(Provision, Option<Uuid>)>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if provisions.is_empty() {
+        return Ok(());
+    }
+    let rows = provisions.into_iter().map(|(provision, consent)| {
+        let basis = if provision.link_id.is_some() { "link_consent" } else { "facility_care" };
+        provision_record::ActiveModel {
+            id: Set(new_id()),
+            person_id: Set(provision.person_id),
+            channel: Set(provision.channel.to_owned()),
+            recipient: Set(provision.recipient),
+            recipient_party_id: Set(provision.recipient_party_id),
+            items: Set(provision.items),
+            basis: Set(basis.to_owned()),
+            link_id: Set(provision.link_id),
+            consent_record_id: Set(consent),
+            source_id: Set(provision.source_id),
+            provided_at: Set(now),
+        }
+    });
+    provision_record::Entity::insert_many(rows).exec_without_returning(db).await?;
     Ok(())
 }
 

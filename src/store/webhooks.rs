@@ -71,44 +71,60 @@ pub async fn disable(db: &impl ConnectionTrait, id: Uuid, reason: &str, now: Dat
     Ok(())
 }
 
-/// Writes one message per active subscription of `organization_id` that wants `event_type`;
-/// the same alert never twice to the same subscription.
+/// One event for the subscriptions of an organisation.
+pub struct Outgoing {
+    pub organization_id: Uuid,
+    pub alert_id: Uuid,
+    pub person_id: Uuid,
+    pub payload: String,
+}
+
+/// Writes one message per active subscription that wants `event_type` of each event's
+/// organisation, in one insert; the same alert never twice to the same subscription.
 pub async fn enqueue(
     db: &impl ConnectionTrait,
-    organization_id: Uuid,
     event_type: &str,
-    alert_id: Uuid,
-    person_id: Uuid,
-    payload: &str,
+    events: Vec<Outgoing>,
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let organizations: Vec<Uuid> = events.iter().map(|event| event.organization_id).collect();
     let targets: Vec<webhook_subscription::Model> = webhook_subscription::Entity::find()
-        .filter(webhook_subscription::Column::OrganizationId.eq(organization_id))
+        .filter(webhook_subscription::Column::OrganizationId.is_in(organizations))
         .filter(webhook_subscription::Column::DisabledAt.is_null())
         .all(db)
         .await?
         .into_iter()
         .filter(|subscription| subscription.events.split(',').any(|event| event == event_type))
         .collect();
-    if targets.is_empty() {
+    let rows: Vec<webhook_message::ActiveModel> = events
+        .iter()
+        .flat_map(|event| {
+            targets.iter().filter(|target| target.organization_id == event.organization_id).map(|subscription| {
+                webhook_message::ActiveModel {
+                    id: Set(new_id()),
+                    subscription_id: Set(subscription.id),
+                    alert_id: Set(event.alert_id),
+                    person_id: Set(event.person_id),
+                    event_type: Set(event_type.to_owned()),
+                    payload: Set(event.payload.clone()),
+                    status: Set(PENDING.to_owned()),
+                    attempts: Set(0),
+                    next_attempt_at: Set(now),
+                    claimed_until: Set(None),
+                    delivered_at: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+            })
+        })
+        .collect();
+    let count = rows.len();
+    if count == 0 {
         return Ok(0);
     }
-    let count = targets.len();
-    let rows = targets.into_iter().map(|subscription| webhook_message::ActiveModel {
-        id: Set(new_id()),
-        subscription_id: Set(subscription.id),
-        alert_id: Set(alert_id),
-        person_id: Set(person_id),
-        event_type: Set(event_type.to_owned()),
-        payload: Set(payload.to_owned()),
-        status: Set(PENDING.to_owned()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        claimed_until: Set(None),
-        delivered_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    });
     webhook_message::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::columns([webhook_message::Column::SubscriptionId, webhook_message::Column::AlertId])
