@@ -5,20 +5,25 @@ use std::{net::SocketAddr, time::Duration as StdDuration};
 
 use chrono::Duration;
 use entity::{alert, webhook_message, webhook_subscription};
+use futures::future::join_all;
 use rand::Rng;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::{
     domain::webhooks::{is_public, next_attempt, retry_after, sign},
     state::AppState,
-    store::{self, webhooks::Outcome},
+    store::{
+        self,
+        webhooks::{Attempt, Outcome},
+    },
 };
 
 pub const ALERT_DELIVERED: &str = "alert.delivered";
 pub const EVENT_TYPES: [&str; 1] = [ALERT_DELIVERED];
-const LEASE: Duration = Duration::seconds(60);
-const BATCH: u64 = 100;
+const LEASE: Duration = Duration::seconds(30);
+const BATCH: u64 = 32;
 const TIMEOUT: StdDuration = StdDuration::from_secs(10);
+const RESOLVE_TIMEOUT: StdDuration = StdDuration::from_secs(5);
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct WebhookReport {
@@ -78,10 +83,12 @@ enum Sent {
 async fn resolve(url: &reqwest::Url, allow_private: bool) -> Result<(String, SocketAddr), String> {
     let host = url.host_str().ok_or("the URL has no host")?.to_owned();
     let port = url.port_or_known_default().ok_or("the URL has no port")?;
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
-        .await
-        .map_err(|err| format!("cannot resolve the host: {err}"))?
-        .collect();
+    let addrs: Vec<SocketAddr> =
+        tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host.trim_matches(['[', ']']), port)))
+            .await
+            .map_err(|_| "resolving the host timed out".to_owned())?
+            .map_err(|err| format!("cannot resolve the host: {err}"))?
+            .collect();
     let first = *addrs.first().ok_or("the host resolves to no address")?;
     if !allow_private && addrs.iter().any(|addr| !is_public(addr.ip())) {
         return Err("refused: the host resolves to a private, loopback or link-local address".to_owned());
@@ -129,68 +136,91 @@ async fn send(state: &AppState, subscription: &webhook_subscription::Model, mess
     }
 }
 
-/// Sends what is due. Each message keeps its `webhook-id` across retries and redeliveries.
+/// Sends what is due, a batch at a time until none is left. Each message keeps its
+/// `webhook-id` across retries and redeliveries.
+///
+/// A batch is sent concurrently, so it takes at most one send's time, bounded by `TIMEOUT`
+/// (and the address lookup by `RESOLVE_TIMEOUT`), well inside the `LEASE`: while an instance
+/// lives, no other sends its claims again.
 pub async fn deliver(state: &AppState) -> Result<WebhookReport, DbErr> {
-    let now = state.clock.now();
     let mut report = WebhookReport::default();
-    for message in store::webhooks::claim(&state.db, now, LEASE, BATCH).await? {
-        let Some(subscription) = store::webhooks::find_subscription(&state.db, message.subscription_id).await? else {
-            continue;
-        };
-        if subscription.disabled_at.is_some() {
-            store::webhooks::settle(
-                &state.db,
-                &message,
-                None,
-                Some("the endpoint is disabled".into()),
-                Outcome::Dead,
-                now,
-            )
-            .await?;
-            report.dead += 1;
-            continue;
+    loop {
+        let now = state.clock.now();
+        let claimed = store::webhooks::claim(&state.db, now, LEASE, BATCH).await?;
+        let count = claimed.len() as u64;
+        for outcome in join_all(claimed.iter().map(|message| deliver_one(state, message, now))).await {
+            match outcome? {
+                Some(Outcome::Delivered) => report.delivered += 1,
+                Some(Outcome::RetryAt(_)) => report.retried += 1,
+                Some(Outcome::Dead) => report.dead += 1,
+                None => {}
+            }
         }
-        let attempts = message.attempts as usize + 1;
-        let jitter = rand::rng().random::<f64>();
-        let (code, error, outcome) = match send(state, &subscription, &message).await {
-            Sent::Status { code, .. } if (200..300).contains(&code) => (Some(code), None, Outcome::Delivered),
-            Sent::Status { code: 410, .. } => {
-                store::webhooks::disable(&state.db, subscription.id, "the endpoint answered 410 Gone", now).await?;
-                (Some(410), Some("410 Gone: endpoint disabled".to_owned()), Outcome::Dead)
-            }
-            Sent::Status { code, retry_after: asked } => {
-                let wait = asked.and_then(|value| retry_after(&value, now));
-                let outcome = next_attempt(attempts, now, jitter, wait).map_or(Outcome::Dead, Outcome::RetryAt);
-                (Some(code), None, outcome)
-            }
-            Sent::Failed(reason) => {
-                let outcome = next_attempt(attempts, now, jitter, None).map_or(Outcome::Dead, Outcome::RetryAt);
-                (None, Some(reason), outcome)
-            }
-        };
-        store::webhooks::settle(&state.db, &message, code, error, outcome, now).await?;
-        match outcome {
-            Outcome::Delivered => {
-                report.delivered += 1;
-                if let Some(alert) = store::alerts::find(&state.db, message.alert_id).await? {
-                    let provision = store::provisions::Provision {
-                        person_id: message.person_id,
-                        channel: "webhook",
-                        recipient: format!("webhook:{}", subscription.id),
-                        recipient_party_id: None,
-                        items: format!(
-                            "{} {} ({}), {} … {}; ids only",
-                            ALERT_DELIVERED, alert.rule, alert.severity, alert.starts_on, alert.ends_on
-                        ),
-                        link_id: alert.link_id,
-                        source_id: Some(message.id),
-                    };
-                    store::provisions::record(&state.db, provision, now).await?;
-                }
-            }
-            Outcome::RetryAt(_) => report.retried += 1,
-            Outcome::Dead => report.dead += 1,
+        if count < BATCH {
+            return Ok(report);
         }
     }
-    Ok(report)
+}
+
+/// Sends one claimed message and settles it; `None` when there was nothing to settle (the
+/// subscription is gone, or the claim lapsed and another instance has the message).
+async fn deliver_one(
+    state: &AppState,
+    message: &webhook_message::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<Outcome>, DbErr> {
+    let Some(subscription) = store::webhooks::find_subscription(&state.db, message.subscription_id).await? else {
+        return Ok(None);
+    };
+    if subscription.disabled_at.is_some() {
+        let attempt = Attempt {
+            status_code: None,
+            error: Some("the endpoint is disabled".into()),
+            outcome: Outcome::Dead,
+            provision: None,
+        };
+        let settled = store::webhooks::settle(&state.db, message, attempt, now).await?;
+        return Ok(settled.then_some(Outcome::Dead));
+    }
+    let attempts = message.attempts as usize + 1;
+    let jitter = rand::rng().random::<f64>();
+    let (status_code, error, outcome) = match send(state, &subscription, message).await {
+        Sent::Status { code, .. } if (200..300).contains(&code) => (Some(code), None, Outcome::Delivered),
+        Sent::Status { code: 410, .. } => {
+            store::webhooks::disable(&state.db, subscription.id, "the endpoint answered 410 Gone", now).await?;
+            (Some(410), Some("410 Gone: endpoint disabled".to_owned()), Outcome::Dead)
+        }
+        Sent::Status { code, retry_after: asked } => {
+            let wait = asked.and_then(|value| retry_after(&value, now));
+            let outcome = next_attempt(attempts, now, jitter, wait).map_or(Outcome::Dead, Outcome::RetryAt);
+            (Some(code), None, outcome)
+        }
+        Sent::Failed(reason) => {
+            let outcome = next_attempt(attempts, now, jitter, None).map_or(Outcome::Dead, Outcome::RetryAt);
+            (None, Some(reason), outcome)
+        }
+    };
+    let provision = match outcome {
+        Outcome::Delivered => {
+            store::alerts::find(&state.db, message.alert_id).await?.map(|alert| store::provisions::Provision {
+                person_id: message.person_id,
+                channel: "webhook",
+                recipient: format!("webhook:{}", subscription.id),
+                recipient_party_id: None,
+                items: format!(
+                    "{} {} ({}), {} … {}; ids only",
+                    ALERT_DELIVERED, alert.rule, alert.severity, alert.starts_on, alert.ends_on
+                ),
+                link_id: alert.link_id,
+                source_id: Some(message.id),
+            })
+        }
+        _ => None,
+    };
+    // The attempt, the message's new state and the provision record commit together.
+    let attempt = Attempt { status_code, error, outcome, provision };
+    if !store::webhooks::settle(&state.db, message, attempt, now).await? {
+        return Ok(None);
+    }
+    Ok(Some(outcome))
 }

@@ -1,9 +1,11 @@
-use chrono::{DateTime, Duration, Utc};
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entity::{webhook_attempt, webhook_message, webhook_subscription};
 use sea_orm::{
     sea_query::{LockBehavior, LockType, OnConflict},
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -148,50 +150,91 @@ fn claimable(now: DateTime<Utc>) -> Condition {
 }
 
 /// Claims due messages for `lease`: on PostgreSQL with `FOR UPDATE SKIP LOCKED`, on SQLite by
-/// compare-and-set. A worker that dies lets its claims lapse; the messages go out again then.
+/// compare-and-set, in one `UPDATE … RETURNING` either way. A worker that dies lets its claims
+/// lapse; the messages go out again then, under the same `webhook-id`.
 pub async fn claim(
     db: &impl TransactionTrait,
     now: DateTime<Utc>,
     lease: Duration,
     limit: u64,
 ) -> Result<Vec<webhook_message::Model>, DbErr> {
+    // Stored to the microsecond both databases keep, so `settle` can match it exactly.
+    let claimed_until = (now + lease).trunc_subsecs(6);
     let txn = db.begin().await?;
+    let backend = txn.get_database_backend();
     let query = webhook_message::Entity::find()
         .filter(claimable(now))
         .order_by_asc(webhook_message::Column::NextAttemptAt)
         .limit(limit);
-    let query = match txn.get_database_backend() {
+    let query = match backend {
         DatabaseBackend::Postgres => query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked),
         _ => query,
     };
-    let mut claimed = Vec::new();
-    for mut message in query.all(&txn).await? {
-        let taken = webhook_message::Entity::update_many()
-            .col_expr(webhook_message::Column::ClaimedUntil, Some(now + lease).into())
-            .filter(webhook_message::Column::Id.eq(message.id))
-            .filter(claimable(now))
-            .exec(&txn)
-            .await?;
-        if taken.rows_affected == 1 {
-            message.claimed_until = Some(now + lease);
-            claimed.push(message);
-        }
+    let candidates = query.all(&txn).await?;
+    if candidates.is_empty() {
+        txn.commit().await?;
+        return Ok(Vec::new());
     }
+    let mut update = webhook_message::Entity::update_many()
+        .col_expr(webhook_message::Column::ClaimedUntil, Some(claimed_until).into())
+        .filter(webhook_message::Column::Id.is_in(candidates.iter().map(|message| message.id)))
+        // Still unclaimed: on SQLite another instance may have won since the read.
+        .filter(
+            Condition::any()
+                .add(webhook_message::Column::ClaimedUntil.is_null())
+                .add(webhook_message::Column::ClaimedUntil.lt(now)),
+        )
+        .into_query();
+    update.returning_col(webhook_message::Column::Id);
+    let won: HashSet<Uuid> = txn
+        .query_all(backend.build(&update))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<Uuid>("", webhook_message::Column::Id.as_str()))
+        .collect::<Result<_, _>>()?;
     txn.commit().await?;
-    Ok(claimed)
+    Ok(candidates
+        .into_iter()
+        .filter(|message| won.contains(&message.id))
+        .map(|mut message| {
+            message.claimed_until = Some(claimed_until);
+            message
+        })
+        .collect())
 }
 
-/// Logs an attempt and moves the message on: delivered, retried at `retry_at`, or dead.
+/// Logs an attempt and moves the message on: delivered, retried at `retry_at`, or dead; a
+/// delivery's provision record commits with it. Returns false, changing nothing, if the claim
+/// lapsed and another instance took the message.
 pub async fn settle(
     db: &impl TransactionTrait,
     message: &webhook_message::Model,
-    status_code: Option<u16>,
-    error: Option<String>,
-    outcome: Outcome,
+    attempt: Attempt,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
+    let Attempt { status_code, error, outcome, provision } = attempt;
     let txn = db.begin().await?;
     let attempt = message.attempts + 1;
+    let mut update = webhook_message::Entity::update_many()
+        .col_expr(webhook_message::Column::Attempts, attempt.into())
+        .col_expr(webhook_message::Column::ClaimedUntil, Option::<DateTime<Utc>>::None.into())
+        .col_expr(webhook_message::Column::UpdatedAt, now.into())
+        .filter(webhook_message::Column::Id.eq(message.id))
+        .filter(match message.claimed_until {
+            Some(claim) => webhook_message::Column::ClaimedUntil.eq(claim),
+            None => webhook_message::Column::ClaimedUntil.is_null(),
+        });
+    update = match outcome {
+        Outcome::Delivered => update
+            .col_expr(webhook_message::Column::Status, DELIVERED.into())
+            .col_expr(webhook_message::Column::DeliveredAt, Some(now).into()),
+        Outcome::RetryAt(at) => update.col_expr(webhook_message::Column::NextAttemptAt, at.into()),
+        Outcome::Dead => update.col_expr(webhook_message::Column::Status, DEAD.into()),
+    };
+    if update.exec(&txn).await?.rows_affected == 0 {
+        txn.rollback().await?;
+        return Ok(false);
+    }
     webhook_attempt::ActiveModel {
         id: Set(new_id()),
         message_id: Set(message.id),
@@ -203,20 +246,20 @@ pub async fn settle(
     }
     .insert(&txn)
     .await?;
-    let mut update = webhook_message::Entity::update_many()
-        .col_expr(webhook_message::Column::Attempts, attempt.into())
-        .col_expr(webhook_message::Column::ClaimedUntil, Option::<DateTime<Utc>>::None.into())
-        .col_expr(webhook_message::Column::UpdatedAt, now.into())
-        .filter(webhook_message::Column::Id.eq(message.id));
-    update = match outcome {
-        Outcome::Delivered => update
-            .col_expr(webhook_message::Column::Status, DELIVERED.into())
-            .col_expr(webhook_message::Column::DeliveredAt, Some(now).into()),
-        Outcome::RetryAt(at) => update.col_expr(webhook_message::Column::NextAttemptAt, at.into()),
-        Outcome::Dead => update.col_expr(webhook_message::Column::Status, DEAD.into()),
-    };
-    update.exec(&txn).await?;
-    txn.commit().await
+    if let (Outcome::Delivered, Some(provision)) = (outcome, provision) {
+        super::provisions::record(&txn, provision, now).await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// What one attempt to send a message came to.
+pub struct Attempt {
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    pub outcome: Outcome,
+    /// What the receiver was given, recorded if the message was delivered.
+    pub provision: Option<super::provisions::Provision>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,6 +21,7 @@ mod parties;
 mod persons;
 mod placements;
 mod problems;
+mod scale_out;
 mod webhooks;
 
 use helpers::{run_case, Backend, Case, POSTGRES_URL_VAR};
@@ -59,6 +60,16 @@ fn main() {
     let mut trials = Vec::new();
     for case in suites.iter().flat_map(|suite| suite.iter()) {
         trials.push(Trial::test(format!("sqlite::{}", case.name()), move || run_case(case, Backend::Sqlite)));
+        let url = postgres_url.clone();
+        trials.push(
+            Trial::test(format!("postgres::{}", case.name()), move || {
+                let url = url.ok_or_else(|| format!("{POSTGRES_URL_VAR} is not set"))?;
+                run_case(case, Backend::Postgres(url))
+            })
+            .with_ignored_flag(postgres_url.is_none()),
+        );
+    }
+    for case in scale_out::POSTGRES_ONLY {
         let url = postgres_url.clone();
         trials.push(
             Trial::test(format!("postgres::{}", case.name()), move || {

@@ -13,7 +13,11 @@ use poem::{
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use tsunagu::{domain::webhooks::verify, scheduler::tick};
+use tsunagu::{
+    domain::webhooks::verify,
+    scheduler::tick,
+    store::webhooks::{claim, settle, Attempt, Outcome},
+};
 
 use crate::{
     cases,
@@ -26,6 +30,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     gone_disables_the_endpoint_and_endless_failures_end_as_dead_letters,
     private_targets_are_refused_by_name_and_by_resolved_address,
     a_crash_between_claim_and_send_redelivers_the_same_id,
+    a_worker_whose_claim_lapsed_cannot_settle_over_the_one_that_took_over,
     only_the_organisations_staff_and_admins_manage_its_webhooks,
 ];
 
@@ -257,7 +262,7 @@ async fn a_crash_between_claim_and_send_redelivers_the_same_id(app: TestApp) {
     // Deliver the alerts (writing the outbox) without sending, then claim as a worker that dies.
     tsunagu::alerts::replan_requested(&app.state).await.unwrap();
     tsunagu::alerts::deliver_due(&app.state).await.unwrap();
-    let claimed = tsunagu::store::webhooks::claim(&app.state.db, app.now(), Duration::seconds(60), 100).await.unwrap();
+    let claimed = claim(&app.state.db, app.now(), Duration::seconds(60), 100).await.unwrap();
     assert!(!claimed.is_empty());
     tick(&app.state).await.unwrap();
     assert!(received(&inbox).is_empty(), "claimed messages are left to their worker");
@@ -267,6 +272,32 @@ async fn a_crash_between_claim_and_send_redelivers_the_same_id(app: TestApp) {
     let expected: Vec<String> = claimed.iter().map(|m| format!("msg_{}", m.id.simple())).collect();
     assert_eq!(ids.len(), expected.len());
     assert!(expected.iter().all(|id| ids.contains(id)), "redelivered under the same webhook-id");
+}
+
+async fn a_worker_whose_claim_lapsed_cannot_settle_over_the_one_that_took_over(app: TestApp) {
+    let f = facility(&app).await;
+    let (url, inbox) = receiver().await;
+    let (subscription, _) = subscribe(&app, &f, &url).await;
+    release_today(&app, &f).await;
+    tsunagu::alerts::replan_requested(&app.state).await.unwrap();
+    tsunagu::alerts::deliver_due(&app.state).await.unwrap();
+    // A slow worker claims, stalls past its lease; the scheduler takes over and delivers.
+    let stalled = claim(&app.state.db, app.now(), Duration::seconds(30), 100).await.unwrap();
+    assert!(!stalled.is_empty());
+    app.clock.advance(Duration::seconds(31));
+    tick(&app.state).await.unwrap();
+    assert_eq!(received(&inbox).len(), stalled.len());
+    // The stalled worker wakes up with a failure to report: it must change nothing.
+    let late = app.now();
+    for message in &stalled {
+        let failed = Attempt { status_code: Some(500), error: None, outcome: Outcome::RetryAt(late), provision: None };
+        let settled = settle(&app.state.db, message, failed, late).await.unwrap();
+        assert!(!settled, "a lapsed claim settled a message another worker delivered");
+    }
+    let log: Value = app.get(&format!("/webhooks/{subscription}/deliveries"), &f.staff).await.json().await.unwrap();
+    let attempts = log["items"].as_array().unwrap();
+    assert_eq!(attempts.len(), stalled.len(), "only the delivering worker's attempts are logged: {log}");
+    assert!(attempts.iter().all(|a| a["status_code"] == 204 && a["message_status"] == "delivered"), "{log}");
 }
 
 async fn only_the_organisations_staff_and_admins_manage_its_webhooks(app: TestApp) {
