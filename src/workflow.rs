@@ -315,19 +315,18 @@ pub async fn catch_up_windows(state: &AppState, person_id: Option<Uuid>) -> Resu
     let now = state.clock.now();
     // The latest local date anywhere on Earth (UTC+14).
     let latest_today = (now + Duration::hours(14)).date_naive();
-    let mut zones: HashMap<Uuid, Zone> = HashMap::new();
+    let due = store::milestones::windows_due(&state.db, person_id, latest_today).await?;
+    // Many of these are due only where it is already tomorrow: one read of their persons' zones
+    // tells which, rather than one per person.
+    let persons: Vec<Uuid> = due.iter().map(|row| row.person_id).collect();
+    let zones: HashMap<Uuid, Zone> = store::persons::find_many(&state.db, &persons)
+        .await?
+        .into_iter()
+        .map(|person| (person.id, person.timezone.parse().unwrap_or_default()))
+        .collect();
     let mut steps = 0;
-    for mut row in store::milestones::windows_due(&state.db, person_id, latest_today).await? {
-        let zone = match zones.get(&row.person_id) {
-            Some(zone) => *zone,
-            None => {
-                let person = store::persons::find(&state.db, row.person_id).await?;
-                let zone = person.and_then(|p| p.timezone.parse().ok()).unwrap_or_default();
-                zones.insert(row.person_id, zone);
-                zone
-            }
-        };
-        let today = zone.date_at(now);
+    for mut row in due {
+        let today = zones.get(&row.person_id).copied().unwrap_or_default().date_at(now);
         while let Some((milestone, input)) =
             to_domain(&row).ok().and_then(|milestone| milestone.due_by_date(today).map(|input| (milestone, input)))
         {

@@ -21,7 +21,7 @@ use poem::{
     web::{Data, Json, Path},
     EndpointExt, Route,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 use tsunagu::{
     auth::{Claims, KeyRing},
@@ -44,10 +44,12 @@ struct Args {
     connections: usize,
     /// Drive only the paths whose name contains this (the floor always runs): for profiling.
     only: Option<String>,
+    /// Run on PostgreSQL: a server URL where the benchmark may create and drop databases.
+    postgres: Option<String>,
 }
 
 fn args() -> Args {
-    let mut args = Args { quick: false, persons: 10_000, seconds: 10, connections: 32, only: None };
+    let mut args = Args { quick: false, persons: 10_000, seconds: 10, connections: 32, only: None, postgres: None };
     let mut given = std::env::args().skip(1);
     while let Some(arg) = given.next() {
         let mut number =
@@ -58,6 +60,7 @@ fn args() -> Args {
             "--seconds" => args.seconds = number("--seconds") as u64,
             "--connections" => args.connections = number("--connections"),
             "--only" => args.only = given.next(),
+            "--postgres" => args.postgres = given.next(),
             _ => {} // `cargo bench` adds `--bench`.
         }
     }
@@ -100,11 +103,48 @@ fn peak_rss_mb(pid: u32) -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-async fn open(dir: &std::path::Path, name: &str) -> (String, DatabaseConnection) {
-    let url = format!("sqlite://{}?mode=rwc", dir.join(name).display());
+/// A fresh database for one part of the run: a file in `dir`, or a database created on the
+/// PostgreSQL server (listed in `created`, to drop at the end).
+async fn open(
+    args: &Args,
+    dir: &std::path::Path,
+    name: &str,
+    created: &mut Vec<String>,
+) -> (String, DatabaseConnection) {
+    let url = match &args.postgres {
+        None => format!("sqlite://{}?mode=rwc", dir.join(format!("{name}.db")).display()),
+        Some(server) => {
+            let database = format!("tsunagu_bench_{name}_{}", Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(server.as_str()).await.expect("reach PostgreSQL");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{database}\"")).await.expect("create a database");
+            admin.close().await.ok();
+            created.push(database.clone());
+            let mut url = url::Url::parse(server).expect("a PostgreSQL URL");
+            url.set_path(&database);
+            url.to_string()
+        }
+    };
     let db = database::connect(&DatabaseUrl::parse(&url).unwrap()).await.expect("open the database");
     database::migrate(&db).await.expect("migrate");
     (url, db)
+}
+
+/// After a bulk load, PostgreSQL's planner needs the statistics autovacuum would gather on a
+/// database that has been running; SQLite keeps none unless asked, and the service does not
+/// rely on them.
+async fn settle_statistics(db: &DatabaseConnection) {
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await.expect("analyze");
+    }
+}
+
+async fn drop_created(args: &Args, created: &[String]) {
+    let Some(server) = &args.postgres else { return };
+    if let Ok(admin) = sea_orm::Database::connect(server.as_str()).await {
+        for database in created {
+            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)")).await;
+        }
+    }
 }
 
 #[tokio::main]
@@ -115,9 +155,12 @@ async fn main() {
     let mut figures = serde_json::Map::new();
 
     // The population and the service.
-    let (url, db) = open(dir.path(), "load.db").await;
+    let mut created = Vec::new();
+    let backend = if args.postgres.is_some() { "PostgreSQL" } else { "SQLite" };
+    let (url, db) = open(&args, dir.path(), "load", &mut created).await;
     let seeding = Instant::now();
     let population = seed::seed(&db, args.persons, 0, now).await.expect("seed");
+    settle_statistics(&db).await;
     println!(
         "seeded {} persons, {} milestones in {:.1} s",
         args.persons,
@@ -226,7 +269,7 @@ async fn main() {
     let sizes: &[usize] = if args.quick { &[10_000, 100_000] } else { &[10_000, 100_000, 1_000_000] };
     let mut ticks = Vec::new();
     for &size in sizes {
-        let (url, db) = open(dir.path(), &format!("tick-{size}.db")).await;
+        let (url, db) = open(&args, dir.path(), &format!("tick_{size}"), &mut created).await;
         // Twenty milestones a person at every size, so only the table grows.
         let persons = size / 20;
         let population = seed::seed(&db, persons, size.saturating_sub(persons * 4), now).await.expect("seed");
@@ -246,6 +289,7 @@ async fn main() {
         // finds a steady state plus the due alerts.
         while tsunagu::scheduler::tick(app.state()).await.unwrap() != Default::default() {}
         seed::due_alerts(&db, 1_000, now).await.expect("due alerts");
+        settle_statistics(&db).await;
         let began = Instant::now();
         let report = tsunagu::scheduler::tick(app.state()).await.unwrap();
         let took = began.elapsed().as_secs_f64() * 1000.0;
@@ -256,7 +300,12 @@ async fn main() {
     let floor_rps = rows[0].1.rps;
     println!(
         "\n{:<38} {:>9} {:>7} {:>9} {:>9} {:>8}",
-        "path (SQLite, 2 cores)", "req/s", "×floor", "p50 ms", "p99 ms", "errors"
+        format!("path ({backend}, {} cores)", std::thread::available_parallelism().map_or(0, |n| n.get())),
+        "req/s",
+        "×floor",
+        "p50 ms",
+        "p99 ms",
+        "errors"
     );
     for (name, stats) in &rows {
         println!(
@@ -280,8 +329,10 @@ async fn main() {
         "tick".into(),
         json!(ticks.iter().map(|(m, d, t)| json!({"milestones": m, "delivered": d, "ms": t})).collect::<Vec<_>>()),
     );
+    figures.insert("database".into(), json!(backend));
     figures.insert("persons".into(), json!(args.persons));
     figures.insert("connections".into(), json!(connections));
     figures.insert("seconds".into(), json!(args.seconds));
     println!("{}", Value::Object(figures));
+    drop_created(&args, &created).await;
 }

@@ -57,7 +57,15 @@ fn milestone_mix(n: usize, today: chrono::NaiveDate) -> Vec<Milestone> {
         _ => step(&step(&step(&bail, "grant", day(-50)), "release", day(-45)), "end", day(-5)),
     };
     let release = Milestone::release(day(10 + (n % 90) as i64), Some(ReleaseType::FullTerm));
-    let window = Milestone::window(day(-((n % 200) as i64)), &WindowPolicy::default());
+    // Brought up to date as the scheduler would have (opened, or expired), so the population
+    // starts in a steady state.
+    let mut window = Milestone::window(day(-((n % 200) as i64)), &WindowPolicy::default());
+    while let Some(due) = window.due_by_date(today) {
+        match window.apply(&due, today, &WindowPolicy::default()) {
+            Ok(applied) => window = applied.milestone,
+            Err(_) => break,
+        }
+    }
     let programme = Milestone::program(Program::Smarpp, day(-30), None);
     let programme = match n % 3 {
         0 => programme,
@@ -179,9 +187,9 @@ pub async fn seed(
     let milestones = rows.len();
     insert_all(db, rows).await?;
 
-    // Each family has a few alerts in its inbox already.
+    // Each family has a few alerts in its inbox already, and a few planned for later.
     let inbox = person_rows.iter().zip(&families).zip(&links).flat_map(|((p, family), link)| {
-        (0..3).map(move |k| {
+        (0..6).map(move |k| {
             alert::Model {
                 id: Uuid::now_v7(),
                 dedupe_key: format!("seed|{}|{k}", link.id),
@@ -196,12 +204,12 @@ pub async fn seed(
                 starts_on: today,
                 ends_on: today + Duration::days(30),
                 lead_days: 7,
-                due_at: now - Duration::days(1),
-                status: "delivered".into(),
+                due_at: if k < 3 { now - Duration::days(1) } else { now + Duration::days(k as i64) },
+                status: if k < 3 { "delivered" } else { "pending" }.into(),
                 cancel_reason: None,
                 moved_earlier: false,
                 escalation_of: None,
-                delivered_at: Some(now - Duration::days(1)),
+                delivered_at: (k < 3).then(|| now - Duration::days(1)),
                 acknowledged_at: None,
                 escalated_at: None,
                 created_at: now,

@@ -43,6 +43,16 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<person::
     person::Entity::find_by_id(id).one(db).await
 }
 
+/// Persons by id, a thousand ids a query (SQLite allows 32 766 parameters a statement).
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<person::Model>, DbErr> {
+    let ids: Vec<Uuid> = ids.iter().copied().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1_000) {
+        found.extend(person::Entity::find().filter(person::Column::Id.is_in(chunk.iter().copied())).all(db).await?);
+    }
+    Ok(found)
+}
+
 /// A person and the caller's active link to them, in one query: what every read by a family
 /// member, lawyer or supporter needs before anything else.
 pub async fn find_with_active_link(
