@@ -6,7 +6,7 @@
 //! nothing is answered unaudited, and 32 concurrent readers cost one insert, not 32.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{self, audit::AuditEntry};
@@ -51,7 +51,7 @@ async fn write_groups(db: DatabaseConnection, mut incoming: mpsc::Receiver<Pendi
     while incoming.recv_many(&mut group, GROUP).await > 0 {
         let rows: Vec<(AuditEntry, DateTime<Utc>)> =
             group.iter().flat_map(|pending| pending.entries.iter().map(|entry| (entry.clone(), pending.at))).collect();
-        let outcome = store::audit::record_at(&db, rows).await.map_err(|err| err.to_string());
+        let outcome = write_group(&db, rows).await.map_err(|err| err.to_string());
         if let Err(err) = &outcome {
             tracing::error!(error = %err, entries = group.len(), "cannot write the audit log");
         }
@@ -60,4 +60,11 @@ async fn write_groups(db: DatabaseConnection, mut incoming: mpsc::Receiver<Pendi
             let _ = pending.written.send(outcome.clone());
         }
     }
+}
+
+/// One group, all or nothing: each request is told the truth about its own lines.
+async fn write_group(db: &DatabaseConnection, rows: Vec<(AuditEntry, DateTime<Utc>)>) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    store::audit::record_at(&txn, rows).await?;
+    txn.commit().await
 }

@@ -12,6 +12,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     reads_and_writes_of_a_person_are_audited,
     the_audit_log_is_filtered_and_paged,
     the_audit_log_cannot_be_changed,
+    every_line_of_a_large_group_commit_is_stored,
 ];
 
 async fn audit(app: &TestApp, query: &str) -> Vec<Value> {
@@ -81,4 +82,30 @@ async fn the_audit_log_cannot_be_changed(app: TestApp) {
     let delete = app.state.db.execute_unprepared("DELETE FROM audit_events").await;
     assert!(delete.is_err());
     assert_eq!(audit(&app, &format!("?person_id={person}")).await.len(), 1);
+}
+
+/// Audit lines are written by group commit; a group larger than one statement may carry
+/// (SQLite allows 32 766 parameters) must still store every line, and answer every caller.
+async fn every_line_of_a_large_group_commit_is_stored(app: TestApp) {
+    use tsunagu::{
+        domain::PartyRole,
+        store::audit::{AuditEntry, Outcome},
+    };
+    let before = app.count("audit_events").await;
+    let request = |n: usize| {
+        let entries = (0..200)
+            .map(|_| AuditEntry {
+                actor: format!("reader-{n}"),
+                actor_role: PartyRole::Staff,
+                action: "persons.list",
+                person_id: Some(uuid::Uuid::now_v7()),
+                resource_id: None,
+                outcome: Outcome::Allowed,
+            })
+            .collect();
+        app.state.audit.record(entries, app.now())
+    };
+    let answers = futures::future::join_all((0..40).map(request)).await;
+    assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+    assert_eq!(app.count("audit_events").await - before, 40 * 200);
 }
