@@ -21,7 +21,8 @@ use crate::{
 pub const ALERT_DELIVERED: &str = "alert.delivered";
 pub const EVENT_TYPES: [&str; 1] = [ALERT_DELIVERED];
 const LEASE: Duration = Duration::seconds(30);
-const BATCH: u64 = 32;
+/// Messages claimed and sent at once: at most this many can be in flight when an instance dies.
+pub const BATCH: u64 = 32;
 const TIMEOUT: StdDuration = StdDuration::from_secs(10);
 const RESOLVE_TIMEOUT: StdDuration = StdDuration::from_secs(5);
 

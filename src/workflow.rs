@@ -292,8 +292,6 @@ pub async fn end_custody(state: &AppState, person_id: Uuid, on: NaiveDate) -> Re
     Ok(store::custody::end(&state.db, current, on, now).await?)
 }
 
-/// Opens and expires windows whose dates have come, for one person or for everyone. Each
-/// step is saved on its own; one that another instance saved first is skipped.
 /// A person's schedule with their windows brought up to date first. Reading is the common
 /// case, so the schedule is read once and written to only when a window's date has passed.
 pub async fn current_schedule(
@@ -311,6 +309,8 @@ pub async fn current_schedule(
     alerts::schedule_of(state, person_id, scope).await
 }
 
+/// Opens and expires windows whose dates have come, for one person or for everyone. Each
+/// step is saved on its own; one that another instance saved first is skipped.
 pub async fn catch_up_windows(state: &AppState, person_id: Option<Uuid>) -> Result<usize, DbErr> {
     let now = state.clock.now();
     // The latest local date anywhere on Earth (UTC+14).

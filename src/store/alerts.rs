@@ -69,33 +69,6 @@ pub async fn of_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec
     alert::Entity::find().filter(alert::Column::PersonId.eq(person_id)).all(db).await
 }
 
-/// Moves a pending alert on: to `delivered` or `cancelled`, or to a later `due_at`. Only
-/// if it is still pending, so two instances never both deliver it.
-pub async fn settle(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    status: &str,
-    cancel_reason: Option<&str>,
-    due_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let mut update = alert::Entity::update_many()
-        .col_expr(alert::Column::Status, status.into())
-        .col_expr(alert::Column::UpdatedAt, now.into())
-        .filter(alert::Column::Id.eq(id))
-        .filter(alert::Column::Status.eq(PENDING));
-    if let Some(reason) = cancel_reason {
-        update = update.col_expr(alert::Column::CancelReason, reason.into());
-    }
-    if status == DELIVERED {
-        update = update.col_expr(alert::Column::DeliveredAt, now.into());
-    }
-    if let Some(due_at) = due_at {
-        update = update.col_expr(alert::Column::DueAt, due_at.into());
-    }
-    Ok(update.exec(db).await?.rows_affected == 1)
-}
-
 /// The compare in compare-and-set. SQLite keeps no statistics unless asked, so it would judge
 /// `status = 'pending'` narrower than a list of ids and walk every pending alert through the
 /// status index (a tick then grows with the table); `likely()` tells it the test is not worth
@@ -107,8 +80,9 @@ fn still_pending(backend: DatabaseBackend) -> SimpleExpr {
     }
 }
 
-/// `settle` for many alerts in one statement; returns the ids it settled (those still pending:
-/// another instance may have settled the rest).
+/// Moves pending alerts on: to `delivered` or `cancelled`, or to a later `due_at`, in one
+/// statement. Only those still pending, so two instances never both deliver one; returns the
+/// ids this call settled.
 pub async fn settle_many(
     db: &impl ConnectionTrait,
     ids: &[Uuid],

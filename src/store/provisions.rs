@@ -24,7 +24,7 @@ pub async fn record(db: &impl ConnectionTrait, provision: Provision, now: DateTi
         Some(link_id) => latest_consents(db, &[link_id]).await?.get(&link_id).copied(),
         None => None,
     };
-    record_with(db, provision, consent, now).await
+    record_many(db, vec![(provision, consent)], now).await
 }
 
 /// The consent decision now in force on each link: its latest consent record.
@@ -43,16 +43,6 @@ pub async fn latest_consents(db: &impl ConnectionTrait, links: &[Uuid]) -> Resul
         latest.insert(record.link_id, record.id);
     }
     Ok(latest)
-}
-
-/// Records a provision relying on a consent record already looked up.
-pub async fn record_with(
-    db: &impl ConnectionTrait,
-    provision: Provision,
-    consent: Option<Uuid>,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    record_many(db, vec![(provision, consent)], now).await
 }
 
 /// Records provisions, each relying on a consent record already looked up, in one insert.
