@@ -3,6 +3,7 @@
 //! allowed or denied — before anything is read or written.
 
 use entity::{link, milestone, person};
+use sea_orm::DbErr;
 use uuid::Uuid;
 
 pub use crate::domain::access::Target;
@@ -12,15 +13,31 @@ use crate::{
     domain::{
         access::{decide, Action, Decision, HeldLink, PersonFacts, Standing},
         milestones::MilestoneKind,
-        PartyRole, Scope,
+        PartyRole, Zone,
     },
-    http::ApiError,
     state::AppState,
     store::{
         self,
         audit::{AuditEntry, Outcome},
+        links::scope_of,
+        parse_stored, Corrupt,
     },
 };
+
+/// Why access was not given. `NotFound` is also the answer for what the caller may not see:
+/// the two must be indistinguishable.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("not found")]
+    NotFound,
+    /// The caller can see the person but their role may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error(transparent)]
+    Corrupt(#[from] Corrupt),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
 
 /// What an audit line says was done.
 pub type AuditAction = &'static str;
@@ -33,8 +50,8 @@ pub struct PersonAccess {
 }
 
 impl PersonAccess {
-    pub fn zone(&self) -> Result<crate::domain::Zone, ApiError> {
-        self.person.timezone.parse().map_err(|err| ApiError::Internal(format!("corrupt stored time zone: {err}")))
+    pub fn zone(&self) -> Result<Zone, Corrupt> {
+        parse_stored("time zone", self.person.id, &self.person.timezone)
     }
 }
 
@@ -45,14 +62,7 @@ pub fn audit_entry(
     resource_id: Option<Uuid>,
     outcome: Outcome,
 ) -> AuditEntry {
-    AuditEntry {
-        actor: principal.party_id.map(|id| id.to_string()).unwrap_or_else(|| principal.subject.clone()),
-        actor_role: principal.role,
-        action,
-        person_id,
-        resource_id,
-        outcome,
-    }
+    AuditEntry { actor: principal.actor_id(), actor_role: principal.role, action, person_id, resource_id, outcome }
 }
 
 /// Decides whether `principal` may do `action` on the person, and audits the decision.
@@ -65,7 +75,7 @@ pub async fn person(
     action: Action,
     audit_action: AuditAction,
     target: Target,
-) -> Result<PersonAccess, ApiError> {
+) -> Result<PersonAccess, AccessError> {
     let resource_id = match target {
         Target::Link(id) => Some(id),
         Target::Person | Target::Kind(_) => None,
@@ -81,7 +91,7 @@ async fn person_as(
     audit_action: AuditAction,
     target: Target,
     resource_id: Option<Uuid>,
-) -> Result<PersonAccess, ApiError> {
+) -> Result<PersonAccess, AccessError> {
     let now = state.clock.now();
     let (person, held_link) = match link_holder(principal) {
         Some(party_id) => match store::persons::find_with_active_link(&state.reads, person_id, party_id, now).await? {
@@ -102,16 +112,16 @@ async fn person_as(
     state.audit.record(vec![entry], state.clock.now()).await?;
     match (decision, person) {
         (Decision::Allowed(standing), Some(person)) => Ok(PersonAccess { person, standing }),
-        (Decision::Forbidden, _) => Err(ApiError::Forbidden("Your role may not do this for this person.")),
-        _ => Err(ApiError::NotFound),
+        (Decision::Forbidden, _) => Err(AccessError::Forbidden("Your role may not do this for this person.")),
+        _ => Err(AccessError::NotFound),
     }
 }
 
 /// Audits an attempt on an id that does not exist, and answers it as any invisible one.
-async fn missing(state: &AppState, principal: &Principal, audit_action: AuditAction, resource_id: Uuid) -> ApiError {
+async fn missing(state: &AppState, principal: &Principal, audit_action: AuditAction, resource_id: Uuid) -> AccessError {
     let entry = audit_entry(principal, audit_action, None, Some(resource_id), Outcome::Denied);
     match state.audit.record(vec![entry], state.clock.now()).await {
-        Ok(()) => ApiError::NotFound,
+        Ok(()) => AccessError::NotFound,
         Err(err) => err.into(),
     }
 }
@@ -124,7 +134,7 @@ pub async fn link(
     link_id: Uuid,
     audit_action: AuditAction,
     action_for: impl FnOnce(&link::Model) -> Action,
-) -> Result<(PersonAccess, link::Model), ApiError> {
+) -> Result<(PersonAccess, link::Model), AccessError> {
     let Some(link) = store::links::find(&state.reads, link_id).await? else {
         return Err(missing(state, principal, audit_action, link_id).await);
     };
@@ -141,11 +151,11 @@ pub async fn milestone(
     milestone_id: Uuid,
     action: Action,
     audit_action: AuditAction,
-) -> Result<(PersonAccess, milestone::Model), ApiError> {
+) -> Result<(PersonAccess, milestone::Model), AccessError> {
     let Some(row) = store::milestones::find(&state.reads, milestone_id).await? else {
         return Err(missing(state, principal, audit_action, milestone_id).await);
     };
-    let kind: MilestoneKind = row.kind.parse().map_err(|err| ApiError::Internal(format!("corrupt kind: {err}")))?;
+    let kind: MilestoneKind = parse_stored("milestone kind", row.id, &row.kind)?;
     let target = Target::Kind(kind.scope_kind());
     let access = person_as(state, principal, row.person_id, action, audit_action, target, Some(milestone_id)).await?;
     Ok((access, row))
@@ -162,19 +172,15 @@ async fn facts(
     principal: &Principal,
     person: &person::Model,
     held_link: Option<link::Model>,
-) -> Result<PersonFacts, ApiError> {
+) -> Result<PersonFacts, AccessError> {
     let current_placements = if principal.role == PartyRole::Staff {
         store::placements::current_organizations(&state.reads, person.id, state.clock.now()).await?
     } else {
         Vec::new()
     };
     let held_link = match held_link {
-        Some(link) => Some(HeldLink { link_id: link.id, scope: stored_scope(&link.scope)? }),
+        Some(link) => Some(HeldLink { link_id: link.id, scope: scope_of(&link)? }),
         None => None,
     };
     Ok(PersonFacts { person_id: person.id, current_placements, held_link })
-}
-
-pub fn stored_scope(text: &str) -> Result<Scope, ApiError> {
-    Scope::from_text(text).map_err(|invalid| ApiError::Internal(format!("corrupt stored scope: {invalid}")))
 }

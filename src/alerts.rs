@@ -7,93 +7,56 @@ use entity::{alert, party};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
-use chrono::NaiveDate;
-
 use crate::{
-    access::stored_scope,
     domain::{
-        milestones::Milestone,
-        risk::{self, Delivery, Recipient, RiskPeriod, Severity},
+        risk::{self, Delivery, Recipient, Severity},
         PartyRole, QuietHours, Relationship, Scope, ScopeKind, Zone,
     },
     state::AppState,
     store::{
         self,
         alerts::{series_key, SeriesKey},
+        links::scope_of,
+        parse_stored, Corrupt,
     },
+    workflow::{self, WorkflowError},
 };
 
 const BATCH: u64 = 500;
 
-/// A person's milestones, their high-risk periods and any interviews a probation system
-/// pushed: read once for everything that shows what is coming.
-pub struct Schedule {
-    pub milestones: Vec<(Uuid, Milestone)>,
-    pub periods: Vec<RiskPeriod>,
-    pub interviews: Vec<(Uuid, NaiveDate)>,
+fn zone_of(party: &party::Model) -> Result<Zone, Corrupt> {
+    parse_stored("time zone", party.id, &party.timezone)
 }
 
-/// The schedule as far as `scope` reaches: tables the scope does not cover are not read, and
-/// what is read is cut to it. `Scope::everything()` gives everything, for planning.
-pub async fn schedule_of(state: &AppState, person_id: Uuid, scope: &Scope) -> Result<Schedule, DbErr> {
-    let milestones = store::milestones::list_for_person(&state.reads, person_id)
-        .await?
-        .iter()
-        .filter_map(|row| store::milestones::to_domain(row).ok().map(|milestone| (row.id, milestone)))
-        .collect::<Vec<_>>();
-    let lapses = if scope.contains(ScopeKind::Lapse) {
-        store::lapses::list_for_person(&state.reads, person_id).await?.into_iter().map(|l| (l.id, l.on)).collect()
-    } else {
-        Vec::new()
-    };
-    // Probation interviews belong to the release.
-    let interviews = if scope.contains(ScopeKind::Release) {
-        store::schedule::interviews_of(&state.reads, person_id).await?.into_iter().map(|i| (i.id, i.on)).collect()
-    } else {
-        Vec::new()
-    };
-    let mut periods = risk::periods(&state.rules, &milestones, &lapses);
-    periods.retain(|period| scope.contains(period.kind));
-    let milestones =
-        milestones.into_iter().filter(|(_, milestone)| scope.contains(milestone.kind.scope_kind())).collect();
-    Ok(Schedule { milestones, periods, interviews })
-}
-
-fn zone_of(party: &party::Model) -> Zone {
-    party.timezone.parse().unwrap_or_default()
-}
-
-fn quiet_hours_of(party: &party::Model) -> Option<QuietHours> {
+fn quiet_hours_of(party: &party::Model) -> Result<Option<QuietHours>, Corrupt> {
     match (&party.quiet_hours_start, &party.quiet_hours_end) {
-        (Some(start), Some(end)) => QuietHours::parse(start, end).ok(),
-        _ => None,
+        (Some(start), Some(end)) => {
+            QuietHours::parse(start, end).map(Some).map_err(|why| Corrupt::new("quiet hours", party.id, why))
+        }
+        _ => Ok(None),
     }
 }
 
 /// Plans a person's alerts again: adds those that should exist, cancels pending ones that no
 /// longer hold (a revoked link, a narrowed consent, a moved date). Returns (kept, cancelled).
-pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), DbErr> {
+pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), WorkflowError> {
     let now = state.clock.now();
-    let periods = schedule_of(state, person_id, &Scope::everything()).await?.periods;
+    let Some(person) = store::persons::find(&state.db, person_id).await? else { return Ok((0, 0)) };
+    let zone = parse_stored("time zone", person.id, &person.timezone)?;
+    let periods = workflow::current_schedule(state, person_id, zone, &Scope::everything()).await?.periods;
     let mut recipients = Vec::new();
     for link in store::links::list_for_person(&state.db, person_id).await? {
-        let active = link.revoked_at.is_none() && link.expires_at.is_none_or(|end| end > now);
-        let (Ok(relationship), Ok(scope)) = (link.relationship.parse::<Relationship>(), stored_scope(&link.scope))
-        else {
+        if !crate::domain::link_in_force(link.revoked_at, link.expires_at, now) {
+            continue;
+        }
+        let Some(party) = store::parties::find(&state.db, link.party_id).await? else { continue };
+        // A link or party whose stored values are corrupt (logged where found) is planned
+        // for no one rather than with a guess.
+        let relationship = parse_stored::<Relationship>("relationship", link.id, &link.relationship);
+        let (Ok(relationship), Ok(scope), Ok(zone)) = (relationship, scope_of(&link), zone_of(&party)) else {
             continue;
         };
-        if !active {
-            continue;
-        }
-        if let Some(party) = store::parties::find(&state.db, link.party_id).await? {
-            recipients.push(Recipient {
-                party_id: party.id,
-                link_id: link.id,
-                relationship,
-                scope,
-                zone: zone_of(&party),
-            });
-        }
+        recipients.push(Recipient { party_id: party.id, link_id: link.id, relationship, scope, zone });
     }
     let planned = risk::plan(&state.rules, &periods, &recipients, now);
     let keys: Vec<String> = planned.iter().map(|plan| plan.key.clone()).collect();
@@ -106,10 +69,15 @@ pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), D
 }
 
 /// Plans again for every person whose milestones, lapses or links changed since.
-pub async fn replan_requested(state: &AppState) -> Result<usize, DbErr> {
+pub async fn replan_requested(state: &AppState) -> Result<usize, WorkflowError> {
     let requests = store::planning::pending(&state.db, BATCH).await?;
     for request in &requests {
-        replan(state, request.person_id).await?;
+        match replan(state, request.person_id).await {
+            // A person whose stored record is corrupt (logged where found) is left unplanned
+            // rather than holding up everyone else; a fix re-requests planning.
+            Ok(_) | Err(WorkflowError::Corrupt(_)) => {}
+            Err(err) => return Err(err),
+        }
         store::planning::done(&state.db, request).await?;
     }
     Ok(requests.len())
@@ -129,9 +97,9 @@ fn still_consented(links: &HashMap<Uuid, entity::link::Model>, alert: &alert::Mo
         return true;
     };
     let Some(link) = links.get(&link_id) else { return false };
-    let active = link.revoked_at.is_none() && link.expires_at.is_none_or(|end| end > now);
-    let kind: Option<ScopeKind> = alert.scope_kind.parse().ok();
-    let covered = match (stored_scope(&link.scope), kind) {
+    let active = crate::domain::link_in_force(link.revoked_at, link.expires_at, now);
+    let kind = parse_stored::<ScopeKind>("scope kind", alert.id, &alert.scope_kind).ok();
+    let covered = match (scope_of(link), kind) {
         (Ok(scope), Some(kind)) => scope.contains(kind),
         _ => false,
     };
@@ -201,9 +169,15 @@ async fn deliver_batch(
         let party = facts.recipients.get(&alert.recipient_party_id);
         let consented = party.is_some() && still_consented(&facts.links, alert, now);
         let superseded = facts.closest_due_lead.get(&series_key(alert)).is_some_and(|lead| *lead < alert.lead_days);
-        let severity: Severity = alert.severity.parse().unwrap_or(Severity::High);
-        let zone = party.map(zone_of).unwrap_or_default();
-        let quiet = party.and_then(quiet_hours_of);
+        let severity = parse_stored::<Severity>("severity", alert.id, &alert.severity);
+        // A recipient who is gone hears nothing (`consented` is false), so their zone is moot.
+        let settings = party.map(|party| Ok::<_, Corrupt>((zone_of(party)?, quiet_hours_of(party)?))).transpose();
+        let (Ok(severity), Ok(settings)) = (severity, settings) else {
+            // Corrupt (and logged where found): delivered to no one at a guessed hour.
+            cancels.entry("corrupt_record").or_default().push(alert.id);
+            continue;
+        };
+        let (zone, quiet) = settings.unwrap_or_default();
         match risk::delivery(severity, alert.ends_on, zone, quiet, now, consented, superseded) {
             Delivery::Now => deliver.push(alert.id),
             Delivery::HoldUntil(until) => holds.entry(until).or_default().push(alert.id),

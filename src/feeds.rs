@@ -9,11 +9,10 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    access::stored_scope,
-    alerts,
     domain::{ical, Language},
     state::AppState,
-    store,
+    store::{self, links::scope_of, parse_stored},
+    workflow::{self, WorkflowError},
 };
 
 fn hash(token: &str) -> String {
@@ -93,7 +92,7 @@ struct Event {
 }
 
 /// The feed behind `token`, or `None` for a token that names no feed (revoked or never made).
-pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, DbErr> {
+pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, WorkflowError> {
     let Some(feed) = calendar_feed::Entity::find()
         .filter(calendar_feed::Column::TokenHash.eq(hash(token)))
         .one(&state.reads)
@@ -102,16 +101,16 @@ pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, DbE
         return Ok(None);
     };
     let Some(party) = store::parties::find(&state.reads, feed.party_id).await? else { return Ok(None) };
-    let language: Language = party.language.parse().unwrap_or_default();
+    let language: Language = parse_stored("language", party.id, &party.language)?;
     let now = state.clock.now();
     let mut events = Vec::new();
     for link in store::links::links_of_party(&state.reads, party.id, now).await? {
-        let Ok(scope) = stored_scope(&link.scope) else { continue };
+        let scope = scope_of(&link)?;
         let Some(person) = store::persons::find(&state.reads, link.person_id).await? else { continue };
-        let zone = person.timezone.parse().unwrap_or_default();
-        let today = crate::domain::Zone::date_at(zone, now);
+        let zone: crate::domain::Zone = parse_stored("time zone", person.id, &person.timezone)?;
+        let today = zone.date_at(now);
         let mut provided = Vec::new();
-        let schedule = alerts::schedule_of(state, person.id, &scope).await?;
+        let schedule = workflow::current_schedule(state, person.id, zone, &scope).await?;
         let version_of = |id: Uuid| schedule.milestones.iter().find(|(m, _)| *m == id).map_or(0, |(_, m)| m.version);
         for period in &schedule.periods {
             if period.is_over(today) {

@@ -13,7 +13,6 @@ pub mod database;
 pub mod domain;
 pub mod feeds;
 pub mod http;
-pub mod integration;
 pub mod scheduler;
 pub mod startup;
 pub mod state;

@@ -25,7 +25,7 @@ pub struct TickReport {
 }
 
 /// One step of scheduled work as of the state's clock: windows, planning, escalation, delivery.
-pub async fn tick(state: &AppState) -> Result<TickReport, sea_orm::DbErr> {
+pub async fn tick(state: &AppState) -> Result<TickReport, workflow::WorkflowError> {
     let window_steps = workflow::catch_up_windows(state, None).await?;
     let replanned = alerts::replan_requested(state).await?;
     let escalated = alerts::escalate(state).await?;

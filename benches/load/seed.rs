@@ -39,7 +39,11 @@ pub struct Population {
 
 fn step(milestone: &Milestone, event: &str, on: chrono::NaiveDate) -> Milestone {
     milestone
-        .apply(&EventInput::new(event, on), chrono::NaiveDate::MAX, &WindowPolicy::default())
+        .apply(
+            &EventInput::new(event.parse().expect("a known event"), on),
+            chrono::NaiveDate::MAX,
+            &WindowPolicy::default(),
+        )
         .map(|a| a.milestone)
         .unwrap_or_else(|_| milestone.clone())
 }

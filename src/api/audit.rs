@@ -37,7 +37,7 @@ pub struct AuditPage {
 
 fn view(row: audit_event::Model) -> Result<AuditEvent, ApiError> {
     Ok(AuditEvent {
-        actor_role: stored::<PartyRole>(&row.actor_role)?.into(),
+        actor_role: stored::<PartyRole>("actor role", row.id, &row.actor_role)?.into(),
         id: row.id,
         at: row.at,
         actor: row.actor,

@@ -1,3 +1,4 @@
+use crate::domain::Refusals;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::custody_period;
 use poem::web::Data;
@@ -7,8 +8,8 @@ use uuid::Uuid;
 use super::{ApiTags, BearerAuth};
 use crate::{
     access::{self, Target},
-    domain::{access::Action, Invalid},
-    http::{ApiError, FieldErrors, JsonBody},
+    domain::{access::Action, custody::CustodyChange, Note},
+    http::{ApiError, JsonBody},
     state::AppState,
     store,
     workflow::{self, actor},
@@ -90,22 +91,17 @@ impl CustodyApi {
     ) -> Result<RecordCustodyResponse, ApiError> {
         let access =
             access::person(&state, &auth.0, id.0, Action::RecordMilestones, "custody.record", Target::Person).await?;
-        let zone = access.zone()?;
         let body = body.0;
-        let mut errors = FieldErrors::default();
-        if body.on > zone.date_at(state.clock.now()) {
-            errors.push("on", Invalid::new("custody is recorded once it has begun or ended"));
-        }
-        if body.reason.as_ref().is_some_and(|reason| reason.chars().count() > 500) {
-            errors.push("reason", Invalid::new("at most 500 characters"));
-        }
-        errors.into_result()?;
-        let period = match body.event {
+        let change = match body.event {
             CustodyEvent::Start => {
-                workflow::start_custody(&state, access.person.id, body.on, body.reason, &actor(&auth.0), zone).await?
+                let reason = body.reason.as_deref().map(|reason| Note::parse_at_most(reason, 500)).transpose();
+                let reason = reason.map_err(|why| Refusals::one("reason", why))?.flatten();
+                CustodyChange::Start { on: body.on, reason }
             }
-            CustodyEvent::End => workflow::end_custody(&state, access.person.id, body.on).await?,
+            CustodyEvent::End => CustodyChange::End { on: body.on },
         };
+        let period =
+            workflow::record_custody(&state, access.person.id, access.zone()?, change, &actor(&auth.0)).await?;
         Ok(RecordCustodyResponse::Created(Json(view(period))))
     }
 

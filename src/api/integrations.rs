@@ -12,11 +12,18 @@ use uuid::Uuid;
 
 use super::{types::ApiReleaseType, ApiTags, BearerAuth};
 use crate::{
-    domain::milestones::ReleaseType,
+    access::{self, Target},
+    auth::Principal,
+    domain::{
+        access::Action,
+        milestones::ReleaseType,
+        schedule::{ExternalId, ScheduleKind},
+        Refusals,
+    },
     http::{ApiError, JsonBody, Problem},
-    integration::{self, ScheduleItem, ScheduleKind, Upserted},
     state::AppState,
     store::{self, schedule::KeyClaim},
+    workflow::{self, ScheduleItem, Upserted},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -95,6 +102,22 @@ fn item_of(body: &ScheduleUpsert) -> ScheduleItem {
     }
 }
 
+/// Authorizes one pushed date for its person and kind, then stores it.
+async fn push_one(
+    state: &AppState,
+    principal: &Principal,
+    external_id: &str,
+    item: &ScheduleItem,
+) -> Result<Upserted, ApiError> {
+    let external_id = ExternalId::parse(external_id).map_err(|why| Refusals::one("external_id", why))?;
+    let target = Target::Kind(item.kind.scope_kind());
+    let access =
+        access::person(state, principal, item.person_id, Action::PushSchedule, "schedule.push", target).await?;
+    let owner = principal.party_id.ok_or(ApiError::Forbidden("Schedules are pushed by a probation party."))?;
+    let actor = workflow::actor(principal);
+    Ok(workflow::push_schedule(state, owner, &external_id, item, access.zone()?, &actor).await?)
+}
+
 /// Several dates at once.
 #[derive(Debug, Clone, Object)]
 #[oai(deny_unknown_fields)]
@@ -159,7 +182,7 @@ impl IntegrationsApi {
         external_id: Path<String>,
         body: JsonBody<ScheduleUpsert>,
     ) -> Result<UpsertResponse, ApiError> {
-        let upserted = integration::upsert(&state, &auth.0, &external_id.0, &item_of(&body.0)).await?;
+        let upserted = push_one(&state, &auth.0, &external_id.0, &item_of(&body.0)).await?;
         Ok(if upserted.created {
             UpsertResponse::Created(Json(view(upserted)))
         } else {
@@ -221,7 +244,7 @@ impl IntegrationsApi {
                 on: item.on,
                 release_type: item.release_type,
             };
-            let result = match integration::upsert(&state, &auth.0, &item.external_id, &item_of(&upsert)).await {
+            let result = match push_one(&state, &auth.0, &item.external_id, &item_of(&upsert)).await {
                 Ok(upserted) => ScheduleBatchResult {
                     external_id: item.external_id.clone(),
                     status: if upserted.created { 201 } else { 200 },

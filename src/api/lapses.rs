@@ -1,18 +1,18 @@
+use crate::domain::Refusals;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::lapse;
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::{ApiTags, BearerAuth};
 use crate::{
     access::{self, Target},
-    domain::{access::Action, Invalid, ScopeKind},
-    http::{ApiError, FieldErrors, JsonBody},
+    domain::{access::Action, Note, ScopeKind},
+    http::{ApiError, JsonBody},
     state::AppState,
     store,
-    workflow::actor,
+    workflow::{self, actor},
 };
 
 /// A lapse (再使用). Recovery goes forward with relapse: recording one closes nothing and
@@ -69,19 +69,10 @@ impl LapsesApi {
         let target = Target::Kind(ScopeKind::Lapse);
         let access = access::person(&state, &auth.0, id.0, Action::RecordMilestones, "lapse.record", target).await?;
         let body = body.0;
-        let mut errors = FieldErrors::default();
-        if body.on > access.zone()?.date_at(state.clock.now()) {
-            errors.push("on", Invalid::new("a lapse is recorded once it has happened"));
-        }
-        if body.note.as_ref().is_some_and(|note| note.chars().count() > 2000) {
-            errors.push("note", Invalid::new("at most 2000 characters"));
-        }
-        errors.into_result()?;
-        let now = state.clock.now();
-        let txn = state.db.begin().await?;
-        let row = store::lapses::insert(&txn, access.person.id, body.on, body.note, actor(&auth.0).id, now).await?;
-        store::planning::request(&txn, access.person.id, now).await?;
-        txn.commit().await?;
+        let note = body.note.as_deref().map(Note::parse).transpose().map_err(|why| Refusals::one("note", why))?;
+        let row =
+            workflow::record_lapse(&state, access.person.id, access.zone()?, body.on, note.flatten(), &actor(&auth.0))
+                .await?;
         Ok(RecordLapseResponse::Created(Json(view(row))))
     }
 

@@ -9,15 +9,16 @@ use super::{
     ApiTags, BearerAuth,
 };
 use crate::{
-    access::{self, stored_scope, PersonAccess, Target},
+    access::{self, Target},
     auth::Principal,
-    domain::{access::Action, Consent, Invalid, PartyRole, Relationship},
-    http::{ApiError, FieldErrors, JsonBody},
+    domain::{access::Action, PartyRole, Relationship},
+    http::{ApiError, JsonBody},
     state::AppState,
     store::{
         self,
-        links::{ConsentChange, RecordedBy},
+        links::{consent_of, parse_scope, scope_of, RecordedBy},
     },
+    workflow::{self, LinkChange, NewLink},
 };
 
 /// A new link between the person and a party, with the party's consent scope.
@@ -83,9 +84,9 @@ pub struct ConsentHistory {
 
 fn view(row: link::Model, now: DateTime<Utc>) -> Result<Link, ApiError> {
     Ok(Link {
-        active: row.revoked_at.is_none() && row.expires_at.is_none_or(|end| end > now),
-        scope: scope_to_api(&stored_scope(&row.scope)?),
-        relationship: stored::<Relationship>(&row.relationship)?.into(),
+        active: crate::domain::link_in_force(row.revoked_at, row.expires_at, now),
+        scope: scope_to_api(&scope_of(&row)?),
+        relationship: stored::<Relationship>("relationship", row.id, &row.relationship)?.into(),
         id: row.id,
         person_id: row.person_id,
         party_id: row.party_id,
@@ -98,8 +99,8 @@ fn view(row: link::Model, now: DateTime<Utc>) -> Result<Link, ApiError> {
 
 fn record_view(row: consent_record::Model) -> Result<ConsentRecord, ApiError> {
     Ok(ConsentRecord {
-        scope: scope_to_api(&stored_scope(&row.scope)?),
-        recorded_by_role: stored::<PartyRole>(&row.recorded_by_role)?.into(),
+        scope: scope_to_api(&parse_scope(row.id, &row.scope)?),
+        recorded_by_role: stored::<PartyRole>("recorder role", row.id, &row.recorded_by_role)?.into(),
         id: row.id,
         change: row.change,
         expires_on: row.expires_on,
@@ -109,25 +110,7 @@ fn record_view(row: consent_record::Model) -> Result<ConsentRecord, ApiError> {
 }
 
 fn recorded_by(principal: &Principal) -> RecordedBy {
-    RecordedBy {
-        subject: principal.party_id.map(|id| id.to_string()).unwrap_or_else(|| principal.subject.clone()),
-        role: principal.role,
-    }
-}
-
-fn current_consent(row: &link::Model) -> Result<Consent, ApiError> {
-    Ok(Consent { scope: stored_scope(&row.scope)?, expires_on: row.expires_on })
-}
-
-/// Today in the person's zone: consent dates are the person's local dates.
-fn persons_today(access: &PersonAccess, state: &AppState) -> Result<NaiveDate, ApiError> {
-    Ok(state.today_in(access.zone()?))
-}
-
-fn check_expiry(errors: &mut FieldErrors, expires_on: Option<NaiveDate>, today: NaiveDate) {
-    if expires_on.is_some_and(|date| date < today) {
-        errors.push("expires_on", Invalid::new("consent cannot expire in the past; revoke the link instead"));
-    }
+    RecordedBy { subject: principal.actor_id(), role: principal.role }
 }
 
 #[derive(ApiResponse)]
@@ -161,33 +144,14 @@ impl LinksApi {
     ) -> Result<CreateLinkResponse, ApiError> {
         let access = access::person(&state, &auth.0, id.0, Action::ManageLinks, "link.create", Target::Person).await?;
         let body = body.0;
-        let relationship = Relationship::from(body.relationship);
-        let mut errors = FieldErrors::default();
-        match store::parties::find(&state.db, body.party_id).await? {
-            None => errors.push("party_id", Invalid::new("no such party")),
-            Some(party) => {
-                errors.check("relationship", relationship.check_role(stored::<PartyRole>(&party.role)?));
-            }
-        }
-        check_expiry(&mut errors, body.expires_on, persons_today(&access, &state)?);
-        errors.into_result()?;
+        let new = NewLink {
+            party_id: body.party_id,
+            relationship: Relationship::from(body.relationship),
+            scope: body.scope.as_deref().map(scope_from_api),
+            expires_on: body.expires_on,
+        };
         let now = state.clock.now();
-        if store::links::active_link(&state.db, access.person.id, body.party_id, now).await?.is_some() {
-            return Err(ApiError::Conflict("This party already holds an active link to the person.".into()));
-        }
-        let scope = body.scope.as_deref().map(scope_from_api).unwrap_or_else(|| relationship.default_scope());
-        let consent = Consent { scope, expires_on: body.expires_on };
-        let row = store::links::insert(
-            &state.db,
-            access.person.id,
-            body.party_id,
-            relationship,
-            consent,
-            access.zone()?,
-            &recorded_by(&auth.0),
-            now,
-        )
-        .await?;
+        let row = workflow::create_link(&state, access.person.id, access.zone()?, new, &recorded_by(&auth.0)).await?;
         let location = format!("{}/links/{}", super::BASE_PATH, row.id);
         Ok(CreateLinkResponse::Created(Json(view(row, now)?), location))
     }
@@ -230,22 +194,17 @@ impl LinksApi {
         body: JsonBody<LinkPatch>,
     ) -> Result<Json<Link>, ApiError> {
         let body = body.0;
-        let proposed = |row: &link::Model| -> Result<Consent, ApiError> {
-            let current = current_consent(row)?;
-            Ok(Consent {
-                scope: body.scope.as_deref().map(scope_from_api).unwrap_or(current.scope),
-                expires_on: match body.expires_on {
-                    MaybeUndefined::Undefined => current.expires_on,
-                    MaybeUndefined::Null => None,
-                    MaybeUndefined::Value(date) => Some(date),
-                },
-            })
+        let change = LinkChange {
+            scope: body.scope.as_deref().map(scope_from_api),
+            expires_on: match body.expires_on {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(date) => Some(Some(date)),
+            },
         };
         let (access, row) = access::link(&state, &auth.0, id.0, "link.update", |row| {
-            let narrows = match (proposed(row), current_consent(row)) {
-                (Ok(new), Ok(current)) => new.is_within(&current),
-                _ => false,
-            };
+            // Narrowing is the person's own right; anything else is managing the link.
+            let narrows = consent_of(row).is_ok_and(|current| current.patched(&change).is_within(&current));
             if narrows {
                 Action::NarrowConsent
             } else {
@@ -253,27 +212,8 @@ impl LinksApi {
             }
         })
         .await?;
-        if row.revoked_at.is_some() {
-            return Err(ApiError::Conflict("This link is revoked; create a new link instead.".into()));
-        }
-        let consent = proposed(&row)?;
-        let mut errors = FieldErrors::default();
-        if consent.expires_on != row.expires_on {
-            check_expiry(&mut errors, consent.expires_on, persons_today(&access, &state)?);
-        }
-        errors.into_result()?;
-        let now = state.clock.now();
-        let row = store::links::record_consent(
-            &state.db,
-            row,
-            ConsentChange::Changed,
-            consent,
-            access.zone()?,
-            &recorded_by(&auth.0),
-            now,
-        )
-        .await?;
-        Ok(Json(view(row, now)?))
+        let row = workflow::change_link(&state, row.id, access.zone()?, &change, &recorded_by(&auth.0)).await?;
+        Ok(Json(view(row, state.clock.now())?))
     }
 
     /// Revoke a link
@@ -288,20 +228,7 @@ impl LinksApi {
         id: Path<Uuid>,
     ) -> Result<RevokeLinkResponse, ApiError> {
         let (access, row) = access::link(&state, &auth.0, id.0, "link.revoke", |_| Action::NarrowConsent).await?;
-        if row.revoked_at.is_none() {
-            let consent = current_consent(&row)?;
-            let now = state.clock.now();
-            store::links::record_consent(
-                &state.db,
-                row,
-                ConsentChange::Revoked,
-                consent,
-                access.zone()?,
-                &recorded_by(&auth.0),
-                now,
-            )
-            .await?;
-        }
+        workflow::revoke_link(&state, row.id, access.zone()?, &recorded_by(&auth.0)).await?;
         Ok(RevokeLinkResponse::Revoked)
     }
 

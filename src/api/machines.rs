@@ -33,18 +33,22 @@ pub struct MachineList {
 fn view(machine: &Machine) -> MachineView {
     MachineView {
         kind: machine.kind.as_str().to_owned(),
-        initial: machine.initial.to_owned(),
-        states: machine.states.iter().map(|state| (*state).to_owned()).collect(),
+        initial: machine.initial.as_str().to_owned(),
+        states: machine.states.iter().map(|state| state.as_str().to_owned()).collect(),
         final_states: machine
             .states
             .iter()
-            .filter(|state| machine.is_final(state))
-            .map(|state| (*state).to_owned())
+            .filter(|state| machine.is_final(**state))
+            .map(|state| state.as_str().to_owned())
             .collect(),
         transitions: machine
             .transitions
             .iter()
-            .map(|t| TransitionView { from: t.from.to_owned(), event: t.event.to_owned(), to: t.to.to_owned() })
+            .map(|t| TransitionView {
+                from: t.from.as_str().to_owned(),
+                event: t.event.as_str().to_owned(),
+                to: t.to.as_str().to_owned(),
+            })
             .collect(),
     }
 }

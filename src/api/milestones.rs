@@ -1,3 +1,4 @@
+use crate::domain::Refusals;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{milestone, milestone_event};
 use poem::web::Data;
@@ -17,13 +18,13 @@ use crate::{
     access::{self, Target},
     domain::{
         access::Action,
-        milestones::{EventInput, Milestone as DomainMilestone, MilestoneKind, MovableDate, Program, ReleaseType},
-        Invalid,
+        milestones::{Change, MilestoneKind, NewMilestone, Program, ReleaseType},
+        Note,
     },
-    http::{ApiError, FieldErrors, JsonBody},
+    http::{ApiError, JsonBody},
     state::AppState,
     store,
-    workflow::{self, actor},
+    workflow::{self, actor, EventRequest, Precondition},
 };
 
 /// A bail (保釈): starts `requested`.
@@ -76,6 +77,8 @@ pub struct MilestonePatch {
     pub judgment_on: MaybeUndefined<NaiveDate>,
     /// Release: the scheduled release date.
     pub scheduled_on: Option<NaiveDate>,
+    /// Parole: the last day of supervision; `null` clears it.
+    pub supervision_ends_on: MaybeUndefined<NaiveDate>,
     /// Programme: sessions attended so far.
     pub sessions_attended: Option<i32>,
     /// The version this change is based on (or send `If-Match`).
@@ -209,10 +212,10 @@ pub struct EventRecorded {
 }
 
 pub fn view(row: milestone::Model) -> Result<Milestone, ApiError> {
-    let domain = store::milestones::to_domain(&row).map_err(|err| ApiError::Internal(err.to_string()))?;
+    let domain = store::milestones::to_domain(&row)?;
     let is = |kind: MilestoneKind| domain.kind == kind;
     Ok(Milestone {
-        accepted_events: domain.accepted_events().into_iter().map(str::to_owned).collect(),
+        accepted_events: domain.accepted_events().into_iter().map(|event| event.as_str().to_owned()).collect(),
         kind: domain.kind.into(),
         release_type: domain.release_type.map(Into::into),
         program: domain.program.map(Into::into),
@@ -246,7 +249,7 @@ pub fn view(row: milestone::Model) -> Result<Milestone, ApiError> {
 
 pub fn event_view(row: milestone_event::Model) -> Result<MilestoneEvent, ApiError> {
     Ok(MilestoneEvent {
-        kind: stored::<MilestoneKind>(&row.kind)?.into(),
+        kind: stored::<MilestoneKind>("milestone kind", row.id, &row.kind)?.into(),
         moved_earlier: row
             .field
             .as_ref()
@@ -272,77 +275,36 @@ fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
-/// Optimistic concurrency: `If-Match` (412 when stale) or a `version` in the body (409).
-fn check_version(if_match: Option<&str>, version: Option<i64>, current: i64) -> Result<(), ApiError> {
-    if let Some(header) = if_match {
-        let matches = header
+/// `If-Match` and a body's `version` as the workflow checks them: `*` matches any version; a
+/// tag that names no version matches none.
+fn precondition(if_match: Option<&str>, version: Option<i64>) -> Precondition {
+    let if_match = if_match.filter(|header| !header.split(',').any(|tag| tag.trim() == "*")).map(|header| {
+        header
             .split(',')
-            .map(str::trim)
-            .any(|tag| tag == "*" || tag.trim_start_matches("W/").trim_matches('"').parse::<i64>() == Ok(current));
-        if !matches {
-            return Err(ApiError::PreconditionFailed);
-        }
-    }
-    match version {
-        Some(version) if version != current => Err(ApiError::Conflict(format!(
-            "The milestone is at version {current}, not {version}; read it again and retry."
-        ))),
-        _ => Ok(()),
-    }
+            .filter_map(|tag| tag.trim().trim_start_matches("W/").trim_matches('"').parse::<i64>().ok())
+            .collect()
+    });
+    Precondition { if_match, version }
 }
 
-fn check_note(errors: &mut FieldErrors, note: &Option<String>) {
-    if note.as_ref().is_some_and(|note| note.chars().count() > 2000) {
-        errors.push("note", Invalid::new("at most 2000 characters"));
+fn new_milestone(create: &MilestoneCreate) -> NewMilestone {
+    match create {
+        MilestoneCreate::Bail(bail) => NewMilestone::Bail {
+            requested_on: bail.requested_on,
+            hearing_on: bail.hearing_on,
+            judgment_on: bail.judgment_on,
+        },
+        MilestoneCreate::Release(release) => NewMilestone::Release {
+            scheduled_on: release.scheduled_on,
+            release_type: release.release_type.map(ReleaseType::from),
+            supervision_ends_on: release.supervision_ends_on,
+        },
+        MilestoneCreate::ProgramEnrollment(programme) => NewMilestone::Program {
+            program: Program::from(programme.program),
+            referred_on: programme.referred_on,
+            sessions_planned: programme.sessions_planned,
+        },
     }
-}
-
-fn not_after(errors: &mut FieldErrors, field: &str, date: NaiveDate, today: NaiveDate) {
-    if date > today {
-        errors.push(field, Invalid::new("this records something that has happened; it cannot lie in the future"));
-    }
-}
-
-fn domain_from(create: &MilestoneCreate, today: NaiveDate) -> Result<DomainMilestone, ApiError> {
-    let mut errors = FieldErrors::default();
-    let milestone = match create {
-        MilestoneCreate::Bail(bail) => {
-            not_after(&mut errors, "requested_on", bail.requested_on, today);
-            for (field, date) in [("hearing_on", bail.hearing_on), ("judgment_on", bail.judgment_on)] {
-                if date.is_some_and(|date| date < bail.requested_on) {
-                    errors.push(field, Invalid::new("cannot come before the bail was requested"));
-                }
-            }
-            let mut milestone = DomainMilestone::bail(bail.requested_on);
-            milestone.dates.hearing_on = bail.hearing_on;
-            milestone.dates.judgment_on = bail.judgment_on;
-            milestone
-        }
-        MilestoneCreate::Release(release) => {
-            let mut milestone =
-                DomainMilestone::release(release.scheduled_on, release.release_type.map(ReleaseType::from));
-            if let Some(ends) = release.supervision_ends_on {
-                if ends <= release.scheduled_on {
-                    errors.push("supervision_ends_on", Invalid::new("supervision ends after the release"));
-                }
-                milestone.dates.supervision_ends_on = Some(ends);
-            }
-            milestone
-        }
-        MilestoneCreate::ProgramEnrollment(programme) => {
-            not_after(&mut errors, "referred_on", programme.referred_on, today);
-            if programme.sessions_planned.is_some_and(|planned| !(1..=1000).contains(&planned)) {
-                errors.push("sessions_planned", Invalid::new("between 1 and 1000"));
-            }
-            DomainMilestone::program(
-                Program::from(programme.program),
-                programme.referred_on,
-                programme.sessions_planned,
-            )
-        }
-    };
-    errors.into_result()?;
-    Ok(milestone)
 }
 
 #[derive(ApiResponse)]
@@ -390,9 +352,8 @@ impl MilestonesApi {
     ) -> Result<CreateMilestoneResponse, ApiError> {
         let access =
             access::person(&state, &auth.0, id.0, Action::RecordMilestones, "milestone.create", Target::Person).await?;
-        let zone = access.zone()?;
-        let milestone = domain_from(&body.0, zone.date_at(state.clock.now()))?;
-        let row = workflow::create(&state, access.person.id, zone, &milestone, &actor(&auth.0)).await?;
+        let new = new_milestone(&body.0);
+        let row = workflow::create_milestone(&state, access.person.id, access.zone()?, &new, &actor(&auth.0)).await?;
         let location = format!("{}/milestones/{}", super::BASE_PATH, row.id);
         let tag = etag(row.version);
         Ok(CreateMilestoneResponse::Created(Json(view(row)?), location, tag))
@@ -451,30 +412,19 @@ impl MilestonesApi {
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
         body: JsonBody<MilestonePatch>,
     ) -> Result<MilestoneResponse, ApiError> {
-        let (access, mut row) =
+        let (access, row) =
             access::milestone(&state, &auth.0, id.0, Action::RecordMilestones, "milestone.update").await?;
-        check_version(if_match.0.as_deref(), body.0.version, row.version)?;
-        let zone = access.zone()?;
         let body = body.0;
-        let moves = [
-            (MovableDate::HearingOn, maybe(body.hearing_on)),
-            (MovableDate::JudgmentOn, maybe(body.judgment_on)),
-            (MovableDate::ScheduledOn, body.scheduled_on.map(Some)),
-        ];
-        for (date, new) in moves {
-            let Some(new) = new else { continue };
-            let milestone = store::milestones::to_domain(&row).map_err(|err| ApiError::Internal(err.to_string()))?;
-            let (moved, change) = milestone.move_date(date, new)?;
-            if change.old == change.new {
-                continue;
-            }
-            row = workflow::move_date(&state, row, moved, change, &actor(&auth.0), zone).await?.0;
-        }
-        if let Some(attended) = body.sessions_attended {
-            let milestone = store::milestones::to_domain(&row).map_err(|err| ApiError::Internal(err.to_string()))?;
-            let next = milestone.record_sessions(attended)?;
-            row = workflow::record_sessions(&state, row, next, &actor(&auth.0), zone).await?.0;
-        }
+        let change = Change {
+            hearing_on: maybe(body.hearing_on),
+            judgment_on: maybe(body.judgment_on),
+            scheduled_on: body.scheduled_on,
+            supervision_ends_on: maybe(body.supervision_ends_on),
+            sessions_attended: body.sessions_attended,
+        };
+        let precondition = precondition(if_match.0.as_deref(), body.version);
+        let row =
+            workflow::update_milestone(&state, row.id, access.zone()?, &change, &precondition, &actor(&auth.0)).await?;
         let tag = etag(row.version);
         Ok(MilestoneResponse::Ok(Json(view(row)?), tag))
     }
@@ -494,21 +444,18 @@ impl MilestonesApi {
     ) -> Result<RecordEventResponse, ApiError> {
         let (access, row) =
             access::milestone(&state, &auth.0, id.0, Action::RecordMilestones, "milestone.event").await?;
-        current(&state, access.person.id).await?;
-        let row = store::milestones::find(&state.db, row.id).await?.unwrap_or(row);
-        check_version(if_match.0.as_deref(), body.0.version, row.version)?;
         let body = body.0;
-        let mut errors = FieldErrors::default();
-        check_note(&mut errors, &body.note);
-        errors.into_result()?;
-        let input = EventInput {
+        let note = body.note.as_deref().map(Note::parse).transpose().map_err(|why| Refusals::one("note", why))?;
+        let request = EventRequest {
             event: body.event,
             on: body.on,
+            note: note.flatten(),
             release_type: body.release_type.map(ReleaseType::from),
             supervision_ends_on: body.supervision_ends_on,
         };
+        let precondition = precondition(if_match.0.as_deref(), body.version);
         let (row, event) =
-            workflow::record_event(&state, access.zone()?, row, input, body.note, &actor(&auth.0)).await?;
+            workflow::record_event(&state, row.id, access.zone()?, request, &precondition, &actor(&auth.0)).await?;
         let tag = etag(row.version);
         let recorded = EventRecorded { id: event.id, event: event_view(event)?, milestone: view(row)? };
         Ok(RecordEventResponse::Created(Json(recorded), tag))

@@ -3,6 +3,7 @@
 mod alerts;
 mod audit;
 mod custody;
+mod errors;
 mod feeds;
 mod integrations;
 mod lapses;

@@ -1,3 +1,4 @@
+use crate::domain::Refusals;
 use chrono::{DateTime, Utc};
 use entity::organization;
 use poem::web::Data;
@@ -15,7 +16,7 @@ use super::{
 };
 use crate::{
     domain::{DisplayName, OrganizationKind, Zone},
-    http::{ApiError, FieldErrors, JsonBody},
+    http::{ApiError, JsonBody},
     state::AppState,
     store::{
         self,
@@ -63,10 +64,10 @@ impl TryFrom<organization::Model> for Organization {
     type Error = ApiError;
 
     fn try_from(row: organization::Model) -> Result<Self, ApiError> {
-        stored_zone(&row.timezone)?;
+        stored_zone(row.id, &row.timezone)?;
         Ok(Self {
             id: row.id,
-            kind: stored::<OrganizationKind>(&row.kind)?.into(),
+            kind: stored::<OrganizationKind>("organisation kind", row.id, &row.kind)?.into(),
             name: row.name,
             timezone: row.timezone,
             created_at: row.created_at,
@@ -98,7 +99,7 @@ impl OrganizationsApi {
     ) -> Result<CreateOrganizationResponse, ApiError> {
         auth.require_admin()?;
         let body = body.0;
-        let mut errors = FieldErrors::default();
+        let mut errors = Refusals::default();
         let name = errors.check("name", DisplayName::parse(&body.name));
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
         let (Some(name), Some(zone)) = (name, zone) else { return Err(errors.into()) };
@@ -156,7 +157,7 @@ impl OrganizationsApi {
         auth.require_admin()?;
         let existing = store::organizations::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
         let body = body.0;
-        let mut errors = FieldErrors::default();
+        let mut errors = Refusals::default();
         let name = errors.check("name", body.name.as_deref().map(DisplayName::parse).transpose());
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
         let (Some(name), Some(zone)) = (name, zone) else { return Err(errors.into()) };

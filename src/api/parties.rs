@@ -1,3 +1,4 @@
+use crate::domain::Refusals;
 use chrono::{DateTime, Utc};
 use entity::party;
 use poem::web::Data;
@@ -16,7 +17,7 @@ use super::{
 };
 use crate::{
     domain::{DisplayName, Invalid, Language, OrganizationKind, PartyRole, QuietHours, Zone},
-    http::{ApiError, FieldErrors, JsonBody},
+    http::{ApiError, JsonBody},
     state::AppState,
     store::{
         self,
@@ -95,17 +96,17 @@ impl TryFrom<party::Model> for Party {
     type Error = ApiError;
 
     fn try_from(row: party::Model) -> Result<Self, ApiError> {
-        stored_zone(&row.timezone)?;
+        stored_zone(row.id, &row.timezone)?;
         let quiet_hours = match (row.quiet_hours_start, row.quiet_hours_end) {
             (Some(start), Some(end)) => Some(QuietHoursBody { start, end }),
             _ => None,
         };
         Ok(Self {
             id: row.id,
-            role: stored::<PartyRole>(&row.role)?.into(),
+            role: stored::<PartyRole>("party role", row.id, &row.role)?.into(),
             display_name: row.display_name,
             organization_id: row.organization_id,
-            language: stored::<Language>(&row.language)?.into(),
+            language: stored::<Language>("language", row.id, &row.language)?.into(),
             timezone: row.timezone,
             quiet_hours,
             person_id: row.person_id,
@@ -139,13 +140,15 @@ impl PartiesApi {
         auth.require_admin()?;
         let body = body.0;
         let role = PartyRole::from(body.role);
-        let mut errors = FieldErrors::default();
+        let mut errors = Refusals::default();
         let display_name = errors.check("display_name", DisplayName::parse(&body.display_name));
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
         let quiet_hours = errors.check("quiet_hours", body.quiet_hours.as_ref().map(QuietHoursBody::parse).transpose());
         let organization_kind = match body.organization_id {
             Some(id) => match store::organizations::find(&state.db, id).await? {
-                Some(organization) => Some(stored::<OrganizationKind>(&organization.kind)?),
+                Some(organization) => {
+                    Some(stored::<OrganizationKind>("organisation kind", organization.id, &organization.kind)?)
+                }
                 None => {
                     errors.push("organization_id", Invalid::new("no such organisation"));
                     None
@@ -231,7 +234,7 @@ impl PartiesApi {
         auth.require_admin()?;
         let existing = store::parties::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
         let body = body.0;
-        let mut errors = FieldErrors::default();
+        let mut errors = Refusals::default();
         let display_name =
             errors.check("display_name", body.display_name.as_deref().map(DisplayName::parse).transpose());
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());

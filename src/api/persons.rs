@@ -1,3 +1,4 @@
+use crate::domain::Refusals;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::person;
 use poem::web::Data;
@@ -7,7 +8,6 @@ use poem_openapi::{
     types::MaybeUndefined,
     ApiResponse, Object, OpenApi,
 };
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::{
@@ -21,14 +21,14 @@ use crate::{
         access::{list_visibility, Action},
         parse_birth_date, DisplayName, Invalid, Language, PartyRole, Zone,
     },
-    http::{ApiError, FieldErrors, JsonBody},
+    http::{ApiError, JsonBody},
     state::AppState,
     store::{
         self,
         audit::Outcome,
         persons::{NewPerson, PersonChanges},
-        placements::NewPlacement,
     },
+    workflow,
 };
 
 /// A new person (本人). Keep it to what the support needs.
@@ -79,12 +79,12 @@ impl TryFrom<person::Model> for Person {
     type Error = ApiError;
 
     fn try_from(row: person::Model) -> Result<Self, ApiError> {
-        stored_zone(&row.timezone)?;
+        stored_zone(row.id, &row.timezone)?;
         Ok(Self {
             id: row.id,
             display_name: row.display_name,
             birth_date: row.birth_date,
-            language: stored::<Language>(&row.language)?.into(),
+            language: stored::<Language>("language", row.id, &row.language)?.into(),
             timezone: row.timezone,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -128,7 +128,7 @@ impl PersonsApi {
             _ => return Err(ApiError::Forbidden("Only admins and facility staff may record persons.")),
         };
         let body = body.0;
-        let mut errors = FieldErrors::default();
+        let mut errors = Refusals::default();
         let display_name = errors.check("display_name", DisplayName::parse(&body.display_name));
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
         if let Some(org) = body.organization_id {
@@ -143,22 +143,14 @@ impl PersonsApi {
         let Some(birth_date) = errors.check("birth_date", birth_date) else { return Err(errors.into()) };
         errors.into_result()?;
 
-        let now = state.clock.now();
         let new = NewPerson {
             display_name,
             birth_date,
             language: body.language.map(Language::from).unwrap_or_default(),
             zone,
         };
-        let txn = state.db.begin().await?;
-        let row = store::persons::insert(&txn, new, now).await?;
-        if let Some(organization_id) = placement_at {
-            let placement = NewPlacement { person_id: row.id, organization_id, start_on: today, end_on: None };
-            store::placements::insert(&txn, placement, zone, now).await?;
-        }
-        let entry = audit_entry(principal, "person.create", Some(row.id), None, Outcome::Allowed);
-        store::audit::record(&txn, vec![entry], now).await?;
-        txn.commit().await?;
+        let entry = audit_entry(principal, "person.create", None, None, Outcome::Allowed);
+        let row = workflow::create_person(&state, new, placement_at, entry).await?;
         let location = format!("{}/persons/{}", super::BASE_PATH, row.id);
         Ok(CreatePersonResponse::Created(Json(row.try_into()?), location))
     }
@@ -216,12 +208,12 @@ impl PersonsApi {
             access::person(&state, &auth.0, id.0, Action::UpdatePerson, "person.update", Target::Person).await?;
         let existing = access.person;
         let body = body.0;
-        let mut errors = FieldErrors::default();
+        let mut errors = Refusals::default();
         let display_name =
             errors.check("display_name", body.display_name.as_deref().map(DisplayName::parse).transpose());
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
         let (Some(display_name), Some(zone)) = (display_name, zone) else { return Err(errors.into()) };
-        let today = state.today_in(zone.unwrap_or(stored_zone(&existing.timezone)?));
+        let today = state.today_in(zone.unwrap_or(stored_zone(existing.id, &existing.timezone)?));
         let birth_date = match body.birth_date {
             MaybeUndefined::Undefined => Ok(None),
             MaybeUndefined::Null => Ok(Some(None)),

@@ -1,3 +1,4 @@
+use crate::domain::Refusals;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::placement;
 use poem::web::Data;
@@ -8,7 +9,7 @@ use super::{ApiTags, BearerAuth};
 use crate::{
     access::{self, Target},
     domain::{access::Action, Invalid},
-    http::{ApiError, FieldErrors, JsonBody},
+    http::{ApiError, JsonBody},
     state::AppState,
     store::{self, placements::NewPlacement},
 };
@@ -62,7 +63,7 @@ fn view(row: placement::Model, now: DateTime<Utc>) -> Placement {
     }
 }
 
-fn check_dates(errors: &mut FieldErrors, start_on: NaiveDate, end_on: Option<NaiveDate>) {
+fn check_dates(errors: &mut Refusals, start_on: NaiveDate, end_on: Option<NaiveDate>) {
     if end_on.is_some_and(|end| end < start_on) {
         errors.push("end_on", Invalid::new("a placement cannot end before it starts"));
     }
@@ -93,7 +94,7 @@ impl PlacementsApi {
         let access =
             access::person(&state, &auth.0, id.0, Action::ManagePlacements, "placement.create", Target::Person).await?;
         let body = body.0;
-        let mut errors = FieldErrors::default();
+        let mut errors = Refusals::default();
         if store::organizations::find(&state.db, body.organization_id).await?.is_none() {
             errors.push("organization_id", Invalid::new("no such organisation"));
         }
@@ -150,7 +151,7 @@ impl PlacementsApi {
             MaybeUndefined::Null => None,
             MaybeUndefined::Value(date) => Some(date),
         };
-        let mut errors = FieldErrors::default();
+        let mut errors = Refusals::default();
         check_dates(&mut errors, existing.start_on, end_on);
         errors.into_result()?;
         let now = state.clock.now();

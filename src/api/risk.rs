@@ -10,7 +10,6 @@ use uuid::Uuid;
 use super::{ApiTags, BearerAuth};
 use crate::{
     access::{self, Target},
-    alerts,
     domain::{
         access::Action,
         risk::{RiskPeriod, RiskRule},
@@ -83,7 +82,7 @@ fn rule_of<'a>(rules: &'a [RiskRule], period: &RiskPeriod) -> Option<&'a RiskRul
 }
 
 /// The person's schedule after bringing windows up to date, cut to the caller's consent.
-async fn visible_schedule(state: &AppState, access: &access::PersonAccess) -> Result<alerts::Schedule, ApiError> {
+async fn visible_schedule(state: &AppState, access: &access::PersonAccess) -> Result<workflow::Schedule, ApiError> {
     let scope = access.standing.scope();
     Ok(workflow::current_schedule(state, access.person.id, access.zone()?, &scope).await?)
 }

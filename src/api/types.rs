@@ -8,7 +8,9 @@ use crate::{
         Invalid, Language, OrganizationKind, PartyRole, Relationship, Scope, ScopeKind, Zone,
     },
     http::ApiError,
+    store::parse_stored,
 };
+use uuid::Uuid;
 
 macro_rules! api_enum {
     ($(#[$meta:meta])* $api:ident <=> $domain:ident as $name:literal { $($variant:ident),+ $(,)? }) => {
@@ -82,12 +84,13 @@ api_enum! {
 }
 
 /// Reads back a value the service itself stored; a failure means the row is corrupt.
-pub fn stored<T: FromStr<Err = Invalid>>(value: &str) -> Result<T, ApiError> {
-    value.parse().map_err(|invalid: Invalid| ApiError::Internal(format!("corrupt stored value: {invalid}")))
+/// A stored column read for a response: corrupt is one error, logged where found.
+pub fn stored<T: FromStr<Err = Invalid>>(what: &'static str, row: Uuid, value: &str) -> Result<T, ApiError> {
+    Ok(parse_stored(what, row, value)?)
 }
 
-pub fn stored_zone(value: &str) -> Result<Zone, ApiError> {
-    stored(value)
+pub fn stored_zone(row: Uuid, value: &str) -> Result<Zone, ApiError> {
+    stored("time zone", row, value)
 }
 
 pub fn scope_from_api(kinds: &[ApiScopeKind]) -> Scope {

@@ -1,3 +1,4 @@
+use crate::domain::Refusals;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -14,7 +15,7 @@ use crate::{
         webhooks::{is_public, secret_from_bytes},
         Invalid, PartyRole,
     },
-    http::{ApiError, FieldErrors, JsonBody},
+    http::{ApiError, JsonBody},
     state::AppState,
     store,
     webhooks::{ALERT_DELIVERED, EVENT_TYPES},
@@ -104,7 +105,7 @@ async fn visible(state: &AppState, principal: &Principal, id: Uuid) -> Result<we
         .ok_or(ApiError::NotFound)
 }
 
-fn check_url(errors: &mut FieldErrors, raw: &str, allow_private: bool) {
+fn check_url(errors: &mut Refusals, raw: &str, allow_private: bool) {
     let Ok(url) = reqwest::Url::parse(raw) else {
         return errors.push("url", Invalid::new("not a URL"));
     };
@@ -150,7 +151,7 @@ impl WebhooksApi {
     ) -> Result<CreateWebhookResponse, ApiError> {
         let scope = managed_organization(&auth.0)?;
         let body = body.0;
-        let mut errors = FieldErrors::default();
+        let mut errors = Refusals::default();
         let organization_id = match (scope, body.organization_id) {
             (Some(own), Some(given)) if given != own => {
                 return Err(ApiError::Forbidden("Staff subscribe for their own organisation."))

@@ -20,6 +20,11 @@ impl Principal {
         self.role == PartyRole::Admin
     }
 
+    /// Who the caller is in histories and the audit log: their party id, or an admin's name.
+    pub fn actor_id(&self) -> String {
+        self.party_id.map(|id| id.to_string()).unwrap_or_else(|| self.subject.clone())
+    }
+
     /// The caller as the access policy sees them.
     pub fn caller(&self) -> Caller {
         Caller {

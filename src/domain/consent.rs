@@ -66,7 +66,43 @@ pub struct Consent {
     pub expires_on: Option<NaiveDate>,
 }
 
+/// A link is in force until it is revoked or its consent expires (at the end of the
+/// `expires_on` day in the person's zone, which `expires_at` holds). The store's SQL filter
+/// `store::links::active` is this rule as a query.
+pub fn link_in_force(
+    revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    revoked_at.is_none() && expires_at.is_none_or(|end| end > now)
+}
+
+/// A change to a link's consent: a new scope, a new (or no, `Some(None)`) expiry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConsentPatch {
+    pub scope: Option<Scope>,
+    pub expires_on: Option<Option<NaiveDate>>,
+}
+
 impl Consent {
+    /// The consent `patch` leaves: what it names changes, the rest stays.
+    pub fn patched(&self, patch: &ConsentPatch) -> Consent {
+        Consent {
+            scope: patch.scope.clone().unwrap_or_else(|| self.scope.clone()),
+            expires_on: patch.expires_on.unwrap_or(self.expires_on),
+        }
+    }
+
+    /// A consent given or changed today: its expiry, if any, is a date in range not yet past.
+    pub fn check_expiry(&self, today: NaiveDate) -> Result<(), Invalid> {
+        let Some(expires_on) = self.expires_on else { return Ok(()) };
+        super::calendar::in_range(expires_on)?;
+        if expires_on < today {
+            return Err(Invalid::new("consent cannot expire in the past; revoke the link instead"));
+        }
+        Ok(())
+    }
+
     /// Whether `self` gives no more than `wider`: no kind it lacks, no later (or missing) expiry.
     /// Narrowing is what a person may always do to their own consent.
     pub fn is_within(&self, wider: &Consent) -> bool {

@@ -1,25 +1,30 @@
 //! The domain: plain Rust, no I/O and no framework types, so it reads like the brief.
 
 pub mod access;
+pub mod calendar;
 mod consent;
+pub mod custody;
 pub mod ical;
 mod language;
 pub mod milestones;
 mod name;
+mod note;
 mod organization;
 mod party;
 pub mod period;
 mod quiet_hours;
 pub mod risk;
+pub mod schedule;
 mod text_enum;
 pub mod webhooks;
 mod zone;
 
 use text_enum::text_enum;
 
-pub use consent::{Consent, Relationship, Scope, ScopeKind};
+pub use consent::{link_in_force, Consent, ConsentPatch, Relationship, Scope, ScopeKind};
 pub use language::Language;
 pub use name::DisplayName;
+pub use note::Note;
 pub use organization::OrganizationKind;
 pub use party::{OrganizationRequirement, PartyRole};
 pub use quiet_hours::{format_clock_time, QuietHours};
@@ -36,13 +41,56 @@ impl Invalid {
     }
 }
 
+/// One refused field of a request and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub field: String,
+    pub why: Invalid,
+}
+
+/// Collects refused fields so a client learns about all of them in one answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Refusals(pub Vec<Refusal>);
+
+impl Refusals {
+    pub fn one(field: &str, why: Invalid) -> Self {
+        Self(vec![Refusal { field: field.to_owned(), why }])
+    }
+
+    /// Keeps the value if it parsed, or notes why `field` was refused.
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, Invalid>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(why) => {
+                self.push(field, why);
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, field: &str, why: Invalid) {
+        self.0.push(Refusal { field: field.to_owned(), why });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_result(self) -> Result<(), Refusals> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+}
+
 /// A birth date must lie in the past and not absurdly far back.
 pub fn parse_birth_date(date: chrono::NaiveDate, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, Invalid> {
-    let earliest = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).expect("1900-01-01 is a valid date");
     if date > today {
         return Err(Invalid::new("a birth date cannot lie in the future"));
     }
-    if date < earliest {
+    if date < calendar::EARLIEST {
         return Err(Invalid::new("a birth date before 1900-01-01 is not plausible"));
     }
     Ok(date)
@@ -62,6 +110,16 @@ mod tests {
         let today = d(2026, 11, 24);
         assert_eq!(parse_birth_date(today, today), Ok(today));
         assert!(parse_birth_date(d(2026, 11, 25), today).is_err());
+    }
+
+    #[test]
+    fn refusals_collect_every_field() {
+        let mut refusals = Refusals::default();
+        assert_eq!(refusals.check("a", Ok::<_, Invalid>(1)), Some(1));
+        assert_eq!(refusals.check::<i32>("b", Err(Invalid::new("no"))), None);
+        refusals.push("c", Invalid::new("neither"));
+        let fields: Vec<String> = refusals.into_result().unwrap_err().0.into_iter().map(|r| r.field).collect();
+        assert_eq!(fields, ["b", "c"]);
     }
 
     #[test]

@@ -7,5 +7,5 @@ mod request_log;
 
 pub use json_body::JsonBody;
 pub use limits::{limit_body, MAX_BODY_BYTES};
-pub use problem::{render_error, ApiError, FieldErrors, FieldProblem, Problem, PROBLEM_CONTENT_TYPE};
+pub use problem::{render_error, ApiError, FieldProblem, Problem, PROBLEM_CONTENT_TYPE};
 pub use request_log::log_requests;

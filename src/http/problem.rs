@@ -11,7 +11,7 @@ use poem_openapi::{
     ApiResponse, Object,
 };
 
-use crate::domain::Invalid;
+use crate::domain::{Invalid, Refusals};
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
@@ -94,6 +94,9 @@ pub enum ApiError {
     PreconditionFailed,
     #[error("database error: {0}")]
     Database(sea_orm::DbErr),
+    /// A stored value that does not parse; it was logged where it was found, so not again.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -123,7 +126,7 @@ impl ApiError {
             ApiError::Conflict(_) | ApiError::EventNotAccepted { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Database(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Database(_) | ApiError::Internal(_) | ApiError::Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -154,6 +157,7 @@ impl ApiError {
                 errors: Some(errors.clone()),
                 ..Problem::new(status, Some("Some fields of the request were refused.".into()))
             },
+            ApiError::Corrupt(_) => Problem::new(status, Some("Something went wrong on our side.".into())),
             ApiError::Database(_) | ApiError::Internal(_) => {
                 // Internals stay in the log; the client gets nothing to work with.
                 tracing::error!(error = %self, "request failed");
@@ -243,38 +247,15 @@ pub async fn render_error(err: poem::Error) -> Response {
     Problem::new(status, Some(detail)).into_response()
 }
 
-/// Collects refused fields so a client learns about all of them in one answer.
-#[derive(Debug, Default)]
-pub struct FieldErrors(Vec<FieldProblem>);
-
-impl FieldErrors {
-    /// Keeps the value if it parsed, or notes why `field` was refused.
-    pub fn check<T>(&mut self, field: &str, parsed: Result<T, Invalid>) -> Option<T> {
-        match parsed {
-            Ok(value) => Some(value),
-            Err(invalid) => {
-                self.0.push(FieldProblem { field: field.to_owned(), message: invalid.0 });
-                None
-            }
-        }
-    }
-
-    pub fn push(&mut self, field: &str, invalid: Invalid) {
-        self.0.push(FieldProblem { field: field.to_owned(), message: invalid.0 });
-    }
-
-    pub fn into_result(self) -> Result<(), ApiError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(self.0))
-        }
-    }
-}
-
-impl From<FieldErrors> for ApiError {
-    fn from(errors: FieldErrors) -> Self {
-        ApiError::Validation(errors.0)
+impl From<Refusals> for ApiError {
+    fn from(refusals: Refusals) -> Self {
+        ApiError::Validation(
+            refusals
+                .0
+                .into_iter()
+                .map(|refusal| FieldProblem { field: refusal.field, message: refusal.why.0 })
+                .collect(),
+        )
     }
 }
 
@@ -290,16 +271,13 @@ mod tests {
     }
 
     #[test]
-    fn field_errors_collect_every_refusal() {
-        let mut errors = FieldErrors::default();
-        assert_eq!(errors.check("a", Ok::<_, Invalid>(1)), Some(1));
-        assert_eq!(errors.check::<i32>("b", Err(Invalid::new("no"))), None);
-        errors.push("c", Invalid::new("neither"));
-        match errors.into_result() {
-            Err(ApiError::Validation(fields)) => {
-                assert_eq!(fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["b", "c"])
-            }
-            other => panic!("expected a validation error, got {other:?}"),
-        }
+    fn refusals_become_one_problem_naming_every_field() {
+        let mut refusals = Refusals::default();
+        refusals.push("b", Invalid::new("no"));
+        refusals.push("c", Invalid::new("neither"));
+        let problem = ApiError::from(refusals).problem();
+        assert_eq!(problem.status, 422);
+        let fields: Vec<String> = problem.errors.unwrap().into_iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["b", "c"]);
     }
 }

@@ -2,12 +2,27 @@ use chrono::{DateTime, Utc};
 use entity::{consent_record, link};
 use sea_orm::{
     sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
-use super::new_id;
-use crate::domain::{Consent, PartyRole, Relationship, Zone};
+use super::{new_id, Corrupt};
+use crate::domain::{Consent, PartyRole, Relationship, Scope, Zone};
+
+/// A stored consent scope, of a link or a consent record.
+pub fn parse_scope(row: Uuid, text: &str) -> Result<Scope, Corrupt> {
+    Scope::from_text(text).map_err(|why| Corrupt::new("consent scope", row, why))
+}
+
+/// A link's stored scope.
+pub fn scope_of(row: &link::Model) -> Result<Scope, Corrupt> {
+    parse_scope(row.id, &row.scope)
+}
+
+/// A link's consent as it stands.
+pub fn consent_of(row: &link::Model) -> Result<Consent, Corrupt> {
+    Ok(Consent { scope: scope_of(row)?, expires_on: row.expires_on })
+}
 
 /// Who recorded a consent decision.
 #[derive(Debug, Clone)]
@@ -59,10 +74,10 @@ fn consent_record(
     }
 }
 
-/// Creates a link and its first consent record together.
+/// Creates a link and its first consent record; call it inside the change's transaction.
 #[allow(clippy::too_many_arguments)]
 pub async fn insert(
-    db: &impl TransactionTrait,
+    db: &impl ConnectionTrait,
     person_id: Uuid,
     party_id: Uuid,
     relationship: Relationship,
@@ -71,7 +86,6 @@ pub async fn insert(
     by: &RecordedBy,
     now: DateTime<Utc>,
 ) -> Result<link::Model, DbErr> {
-    let txn = db.begin().await?;
     let row = link::ActiveModel {
         id: Set(new_id()),
         person_id: Set(person_id),
@@ -84,18 +98,16 @@ pub async fn insert(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(db)
     .await?;
-    consent_record(row.id, ConsentChange::Granted, &consent, by, now).insert(&txn).await?;
-    super::planning::request(&txn, person_id, now).await?;
-    txn.commit().await?;
+    consent_record(row.id, ConsentChange::Granted, &consent, by, now).insert(db).await?;
     Ok(row)
 }
 
 /// Records a new consent decision and makes it the link's current one: never an overwrite of
-/// the history.
+/// the history. Call it inside the change's transaction.
 pub async fn record_consent(
-    db: &impl TransactionTrait,
+    db: &impl ConnectionTrait,
     existing: link::Model,
     change: ConsentChange,
     consent: Consent,
@@ -103,8 +115,7 @@ pub async fn record_consent(
     by: &RecordedBy,
     now: DateTime<Utc>,
 ) -> Result<link::Model, DbErr> {
-    let txn = db.begin().await?;
-    consent_record(existing.id, change, &consent, by, now).insert(&txn).await?;
+    consent_record(existing.id, change, &consent, by, now).insert(db).await?;
     let mut row = existing.into_active_model();
     row.scope = Set(consent.scope.to_text());
     row.expires_on = Set(consent.expires_on);
@@ -113,10 +124,7 @@ pub async fn record_consent(
         row.revoked_at = Set(Some(now));
     }
     row.updated_at = Set(now);
-    let row = row.update(&txn).await?;
-    super::planning::request(&txn, row.person_id, now).await?;
-    txn.commit().await?;
-    Ok(row)
+    row.update(db).await
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<link::Model>, DbErr> {

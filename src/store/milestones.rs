@@ -5,11 +5,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::new_id;
-use crate::domain::{
-    milestones::{Machine, Milestone, MilestoneKind},
-    Invalid,
-};
+use super::{new_id, parse_stored, Corrupt};
+use crate::domain::milestones::{Machine, Milestone, MilestoneKind, State};
 
 /// Who took a step: a party id or an admin's name with its role, or Tsunagu itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +26,9 @@ impl Actor {
 #[derive(Debug, Clone)]
 pub struct Step {
     pub event: String,
-    pub from: &'static str,
-    pub to: &'static str,
+    /// `None` for the first step, which comes from nowhere.
+    pub from: Option<State>,
+    pub to: State,
     pub effective_on: NaiveDate,
     pub moved: Option<(&'static str, Option<NaiveDate>, Option<NaiveDate>)>,
     pub note: Option<String>,
@@ -45,11 +43,12 @@ pub enum SaveError {
     Database(#[from] DbErr),
 }
 
-pub fn to_domain(row: &milestone::Model) -> Result<Milestone, Invalid> {
-    let kind: MilestoneKind = row.kind.parse()?;
-    let state = Machine::for_kind(kind)
-        .state(&row.state)
-        .ok_or_else(|| Invalid::new(format!("{} is no state of a {kind}", row.state)))?;
+pub fn to_domain(row: &milestone::Model) -> Result<Milestone, Corrupt> {
+    let kind: MilestoneKind = parse_stored("milestone kind", row.id, &row.kind)?;
+    let state: State = parse_stored("milestone state", row.id, &row.state)?;
+    if !Machine::for_kind(kind).has_state(state) {
+        return Err(Corrupt::new("milestone state", row.id, format!("{state} is no state of a {kind}")));
+    }
     Ok(Milestone {
         kind,
         state,
@@ -71,8 +70,8 @@ pub fn to_domain(row: &milestone::Model) -> Result<Milestone, Invalid> {
             enrolled_on: row.enrolled_on,
             started_on: row.started_on,
         },
-        release_type: row.release_type.as_deref().map(str::parse).transpose()?,
-        program: row.program.as_deref().map(str::parse).transpose()?,
+        release_type: row.release_type.as_deref().map(|text| parse_stored("release type", row.id, text)).transpose()?,
+        program: row.program.as_deref().map(|text| parse_stored("programme", row.id, text)).transpose()?,
         sessions_planned: row.sessions_planned,
         sessions_attended: row.sessions_attended,
         extensions: row.extensions,
@@ -83,7 +82,7 @@ pub fn to_domain(row: &milestone::Model) -> Result<Milestone, Invalid> {
 fn with_domain(mut row: milestone::Model, milestone: &Milestone, now: DateTime<Utc>) -> milestone::Model {
     let dates = &milestone.dates;
     row.kind = milestone.kind.as_str().to_owned();
-    row.state = milestone.state.to_owned();
+    row.state = milestone.state.as_str().to_owned();
     row.version = milestone.version;
     row.state_since = milestone.state_since;
     row.requested_on = dates.requested_on;
@@ -159,14 +158,15 @@ pub async fn insert(
     new_row(person_id, milestone, source_milestone_id, now).into_active_model().reset_all().insert(db).await
 }
 
-/// Saves `next` over `row` only if nobody changed `row` meanwhile, and appends the step.
-pub async fn save_step(
+/// Saves `next` over `row` only if nobody changed `row` meanwhile, and appends its steps,
+/// numbered from the row's version on.
+pub async fn save(
     db: &impl ConnectionTrait,
     row: &milestone::Model,
     next: &Milestone,
-    step: Step,
+    steps: Vec<Step>,
     now: DateTime<Utc>,
-) -> Result<(milestone::Model, milestone_event::Model), SaveError> {
+) -> Result<(milestone::Model, Vec<milestone_event::Model>), SaveError> {
     let updated = with_domain(row.clone(), next, now);
     let changes = updated.clone().into_active_model().reset_all();
     let result = milestone::Entity::update_many()
@@ -178,8 +178,11 @@ pub async fn save_step(
     if result.rows_affected != 1 {
         return Err(SaveError::Stale);
     }
-    let event = append_step(db, &updated, next.version, step, now).await?;
-    Ok((updated, event))
+    let mut events = Vec::with_capacity(steps.len());
+    for (version, step) in (row.version + 1..).zip(steps) {
+        events.push(append_step(db, &updated, version, step, now).await?);
+    }
+    Ok((updated, events))
 }
 
 /// Appends a step to a milestone's history.
@@ -199,9 +202,9 @@ pub async fn append_step(
         milestone_id: Set(row.id),
         person_id: Set(row.person_id),
         kind: Set(row.kind.clone()),
-        from_state: Set(step.from.to_owned()),
+        from_state: Set(step.from.map_or("", State::as_str).to_owned()),
         event: Set(step.event),
-        to_state: Set(step.to.to_owned()),
+        to_state: Set(step.to.as_str().to_owned()),
         effective_on: Set(step.effective_on),
         field: Set(field),
         old_date: Set(old_date),
@@ -232,7 +235,7 @@ pub async fn active_programmes(db: &impl ConnectionTrait, person_id: Uuid) -> Re
     milestone::Entity::find()
         .filter(milestone::Column::PersonId.eq(person_id))
         .filter(milestone::Column::Kind.eq(MilestoneKind::ProgramEnrollment.as_str()))
-        .filter(milestone::Column::State.eq("active"))
+        .filter(milestone::Column::State.eq(State::Active.as_str()))
         .order_by_asc(milestone::Column::Id)
         .all(db)
         .await
@@ -275,13 +278,13 @@ pub async fn windows_due(
         }
     };
     let mut due = window()
-        .filter(milestone::Column::State.eq("pending"))
+        .filter(milestone::Column::State.eq(State::Pending.as_str()))
         .filter(milestone::Column::OpensOn.lte(latest_today))
         .all(db)
         .await?;
     due.extend(
         window()
-            .filter(milestone::Column::State.is_in(["open", "extended"]))
+            .filter(milestone::Column::State.is_in([State::Open.as_str(), State::Extended.as_str()]))
             .filter(milestone::Column::ClosesOn.lt(latest_today))
             .all(db)
             .await?,

@@ -15,8 +15,36 @@ pub mod provisions;
 pub mod schedule;
 pub mod webhooks;
 
+use std::str::FromStr;
+
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;
+
+use crate::domain::Invalid;
+
+/// A stored value that does not parse: a bug or a hand edit, never a client's fault. It is
+/// logged once, where it is found, and is an error wherever it travels; it never quietly
+/// becomes a default.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("corrupt stored {what} of {row}: {why}")]
+pub struct Corrupt {
+    pub what: &'static str,
+    pub row: Uuid,
+    pub why: String,
+}
+
+impl Corrupt {
+    pub fn new(what: &'static str, row: Uuid, why: impl std::fmt::Display) -> Self {
+        let corrupt = Self { what, row, why: why.to_string() };
+        tracing::error!(what, row = %row, why = %corrupt.why, "corrupt stored value");
+        corrupt
+    }
+}
+
+/// Parses a stored column, or reports it corrupt.
+pub fn parse_stored<T: FromStr<Err = Invalid>>(what: &'static str, row: Uuid, text: &str) -> Result<T, Corrupt> {
+    text.parse().map_err(|why: Invalid| Corrupt::new(what, row, why))
+}
 
 /// Keyset pagination: ids are UUIDv7, so ordering by id is ordering by creation.
 #[derive(Debug, Clone, Copy)]

@@ -1,33 +1,34 @@
 //! Each milestone kind's states, events and transitions, as data.
 
-use super::MilestoneKind;
+use super::{Event, MilestoneKind, State};
 
 /// `from` --`event`--> `to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transition {
-    pub from: &'static str,
-    pub event: &'static str,
-    pub to: &'static str,
+    pub from: State,
+    pub event: Event,
+    pub to: State,
 }
 
-const fn t(from: &'static str, event: &'static str, to: &'static str) -> Transition {
+const fn t(from: State, event: Event, to: State) -> Transition {
     Transition { from, event, to }
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Machine {
     pub kind: MilestoneKind,
-    pub initial: &'static str,
-    pub states: &'static [&'static str],
+    pub initial: State,
+    pub states: &'static [State],
     pub transitions: &'static [Transition],
 }
 
-/// An event the current state does not accept, and the events it would.
+/// An event the current state does not accept (or no event at all), and the events it would.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotAccepted {
-    pub state: &'static str,
+    pub state: State,
+    /// As the client named it.
     pub event: String,
-    pub accepted: Vec<&'static str>,
+    pub accepted: Vec<Event>,
 }
 
 impl Machine {
@@ -40,26 +41,35 @@ impl Machine {
         }
     }
 
-    /// The state's canonical name, if the machine has it.
-    pub fn state(&self, name: &str) -> Option<&'static str> {
-        self.states.iter().copied().find(|state| *state == name)
+    pub fn has_state(&self, state: State) -> bool {
+        self.states.contains(&state)
     }
 
-    pub fn accepted(&self, state: &str) -> Vec<&'static str> {
+    pub fn accepted(&self, state: State) -> Vec<Event> {
         self.transitions.iter().filter(|t| t.from == state).map(|t| t.event).collect()
     }
 
-    pub fn next(&self, state: &str, event: &str) -> Result<&'static str, NotAccepted> {
+    pub fn next(&self, state: State, event: Event) -> Result<State, NotAccepted> {
         self.transitions.iter().find(|t| t.from == state && t.event == event).map(|t| t.to).ok_or_else(|| NotAccepted {
-            state: self.state(state).unwrap_or("unknown"),
-            event: event.to_owned(),
+            state,
+            event: event.as_str().to_owned(),
             accepted: self.accepted(state),
         })
     }
 
+    /// The event a client named, if this state accepts it.
+    pub fn event_named(&self, state: State, name: &str) -> Result<Event, NotAccepted> {
+        let accepted = self.accepted(state);
+        accepted.iter().copied().find(|event| event.as_str() == name).ok_or_else(|| NotAccepted {
+            state,
+            event: name.to_owned(),
+            accepted,
+        })
+    }
+
     /// Every event the machine knows, each once.
-    pub fn events(&self) -> Vec<&'static str> {
-        let mut events: Vec<&'static str> = Vec::new();
+    pub fn events(&self) -> Vec<Event> {
+        let mut events: Vec<Event> = Vec::new();
         for transition in self.transitions {
             if !events.contains(&transition.event) {
                 events.push(transition.event);
@@ -68,7 +78,7 @@ impl Machine {
         events
     }
 
-    pub fn is_final(&self, state: &str) -> bool {
+    pub fn is_final(&self, state: State) -> bool {
         self.accepted(state).is_empty()
     }
 }
@@ -77,54 +87,62 @@ impl Machine {
 /// (judgment without custody), revoked (取消) or lapsed (失効, on a custodial sentence).
 pub static BAIL: Machine = Machine {
     kind: MilestoneKind::Bail,
-    initial: "requested",
-    states: &["requested", "granted", "denied", "released", "ended", "revoked", "lapsed"],
+    initial: State::Requested,
+    states: &[
+        State::Requested,
+        State::Granted,
+        State::Denied,
+        State::Released,
+        State::Ended,
+        State::Revoked,
+        State::Lapsed,
+    ],
     transitions: &[
-        t("requested", "grant", "granted"),
-        t("requested", "deny", "denied"),
-        t("granted", "release", "released"),
-        t("released", "end", "ended"),
-        t("released", "revoke", "revoked"),
-        t("released", "lapse_by_sentence", "lapsed"),
+        t(State::Requested, Event::Grant, State::Granted),
+        t(State::Requested, Event::Deny, State::Denied),
+        t(State::Granted, Event::Release, State::Released),
+        t(State::Released, Event::End, State::Ended),
+        t(State::Released, Event::Revoke, State::Revoked),
+        t(State::Released, Event::LapseBySentence, State::Lapsed),
     ],
 };
 
 /// Release from a correctional facility: full term (満期釈放) or parole (仮釈放).
 pub static RELEASE: Machine = Machine {
     kind: MilestoneKind::Release,
-    initial: "scheduled",
-    states: &["scheduled", "released"],
-    transitions: &[t("scheduled", "release", "released")],
+    initial: State::Scheduled,
+    states: &[State::Scheduled, State::Released],
+    transitions: &[t(State::Scheduled, Event::Release, State::Released)],
 };
 
 /// The six months of employment support after a full-term release; one extension by policy.
 pub static EMPLOYMENT_SUPPORT_WINDOW: Machine = Machine {
     kind: MilestoneKind::EmploymentSupportWindow,
-    initial: "pending",
-    states: &["pending", "open", "extended", "used", "expired"],
+    initial: State::Pending,
+    states: &[State::Pending, State::Open, State::Extended, State::Used, State::Expired],
     transitions: &[
-        t("pending", "open", "open"),
-        t("open", "use", "used"),
-        t("open", "expire", "expired"),
-        t("open", "extend", "extended"),
-        t("extended", "use", "used"),
-        t("extended", "expire", "expired"),
+        t(State::Pending, Event::Open, State::Open),
+        t(State::Open, Event::Use, State::Used),
+        t(State::Open, Event::Expire, State::Expired),
+        t(State::Open, Event::Extend, State::Extended),
+        t(State::Extended, Event::Use, State::Used),
+        t(State::Extended, Event::Expire, State::Expired),
     ],
 };
 
 /// A recovery programme. Dropping out and enrolling again is a new start, never a failure.
 pub static PROGRAM_ENROLLMENT: Machine = Machine {
     kind: MilestoneKind::ProgramEnrollment,
-    initial: "referred",
-    states: &["referred", "enrolled", "active", "interrupted", "completed", "dropped_out"],
+    initial: State::Referred,
+    states: &[State::Referred, State::Enrolled, State::Active, State::Interrupted, State::Completed, State::DroppedOut],
     transitions: &[
-        t("referred", "enroll", "enrolled"),
-        t("enrolled", "start", "active"),
-        t("active", "complete", "completed"),
-        t("active", "drop_out", "dropped_out"),
-        t("active", "interrupt", "interrupted"),
-        t("interrupted", "resume", "active"),
-        t("dropped_out", "re_enroll", "enrolled"),
+        t(State::Referred, Event::Enroll, State::Enrolled),
+        t(State::Enrolled, Event::Start, State::Active),
+        t(State::Active, Event::Complete, State::Completed),
+        t(State::Active, Event::DropOut, State::DroppedOut),
+        t(State::Active, Event::Interrupt, State::Interrupted),
+        t(State::Interrupted, Event::Resume, State::Active),
+        t(State::DroppedOut, Event::ReEnroll, State::Enrolled),
     ],
 };
 
@@ -138,10 +156,10 @@ mod tests {
     #[test]
     fn every_transition_joins_declared_states_and_is_deterministic() {
         for machine in MACHINES {
-            assert!(machine.state(machine.initial).is_some(), "{:?}", machine.kind);
+            assert!(machine.has_state(machine.initial), "{:?}", machine.kind);
             for transition in machine.transitions {
-                assert!(machine.state(transition.from).is_some(), "{transition:?}");
-                assert!(machine.state(transition.to).is_some(), "{transition:?}");
+                assert!(machine.has_state(transition.from), "{transition:?}");
+                assert!(machine.has_state(transition.to), "{transition:?}");
                 let same =
                     machine.transitions.iter().filter(|t| t.from == transition.from && t.event == transition.event);
                 assert_eq!(same.count(), 1, "{transition:?} is ambiguous");
@@ -169,20 +187,23 @@ mod tests {
 
     #[test]
     fn a_refusal_names_the_state_and_what_it_accepts() {
-        let refused = BAIL.next("requested", "release").unwrap_err();
-        assert_eq!(refused.state, "requested");
-        assert_eq!(refused.accepted, ["grant", "deny"]);
-        let final_state = BAIL.next("ended", "revoke").unwrap_err();
+        let refused = BAIL.next(State::Requested, Event::Release).unwrap_err();
+        assert_eq!(refused.state, State::Requested);
+        assert_eq!(refused.accepted, [Event::Grant, Event::Deny]);
+        let final_state = BAIL.next(State::Ended, Event::Revoke).unwrap_err();
         assert!(final_state.accepted.is_empty());
+        let unknown = BAIL.event_named(State::Requested, "grnat").unwrap_err();
+        assert_eq!((unknown.event.as_str(), unknown.accepted), ("grnat", vec![Event::Grant, Event::Deny]));
     }
 
     #[test]
     fn dropping_out_leads_back_to_enrolment() {
         let mut state = PROGRAM_ENROLLMENT.initial;
-        for event in ["enroll", "start", "interrupt", "resume", "drop_out", "re_enroll", "start", "complete"] {
+        use Event::*;
+        for event in [Enroll, Start, Interrupt, Resume, DropOut, ReEnroll, Start, Complete] {
             state = PROGRAM_ENROLLMENT.next(state, event).unwrap();
         }
-        assert_eq!(state, "completed");
+        assert_eq!(state, State::Completed);
     }
 
     fn machine_and_events() -> impl Strategy<Value = (&'static Machine, Vec<prop::sample::Index>)> {
@@ -200,7 +221,7 @@ mod tests {
                 let event = events[pick.index(events.len())];
                 match machine.next(state, event) {
                     Ok(next) => {
-                        prop_assert!(machine.state(next).is_some());
+                        prop_assert!(machine.has_state(next));
                         prop_assert!(machine.accepted(state).contains(&event));
                         state = next;
                     }

@@ -1,12 +1,65 @@
-//! Milestones as state machines: what each kind's events do, guard and imply. Pure.
+//! Milestones as state machines: what each kind's events do, guard and imply, and which
+//! changes to their dates hold together. Pure.
 
+mod changes;
+mod events;
 mod machine;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
+pub use changes::{Annotation, Change, Changed, NewMilestone};
+pub use events::{Applied, CustodyCause, Effect, EventInput};
 pub use machine::{Machine, NotAccepted, Transition};
 
-use super::{period::months_after, text_enum, ScopeKind};
+use super::{period::months_after, text_enum, Refusals, ScopeKind};
+
+text_enum! {
+    /// Every state a milestone can be in; each kind's machine uses some of them.
+    pub enum State ("milestone state") {
+        Requested = "requested",
+        Granted = "granted",
+        Denied = "denied",
+        Released = "released",
+        Ended = "ended",
+        Revoked = "revoked",
+        Lapsed = "lapsed",
+        Scheduled = "scheduled",
+        Pending = "pending",
+        Open = "open",
+        Extended = "extended",
+        Used = "used",
+        Expired = "expired",
+        Referred = "referred",
+        Enrolled = "enrolled",
+        Active = "active",
+        Interrupted = "interrupted",
+        Completed = "completed",
+        DroppedOut = "dropped_out",
+    }
+}
+
+text_enum! {
+    /// Every event a milestone can accept; each kind's machine accepts some of them.
+    pub enum Event ("milestone event") {
+        Grant = "grant",
+        Deny = "deny",
+        Release = "release",
+        End = "end",
+        Revoke = "revoke",
+        LapseBySentence = "lapse_by_sentence",
+        Open = "open",
+        Use = "use",
+        Expire = "expire",
+        Extend = "extend",
+        Enroll = "enroll",
+        Start = "start",
+        Complete = "complete",
+        DropOut = "drop_out",
+        Interrupt = "interrupt",
+        Resume = "resume",
+        ReEnroll = "re_enroll",
+    }
+}
 
 text_enum! {
     pub enum MilestoneKind ("milestone kind") {
@@ -96,7 +149,7 @@ pub struct Dates {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Milestone {
     pub kind: MilestoneKind,
-    pub state: &'static str,
+    pub state: State,
     /// Rises by one with every accepted event and date move: optimistic concurrency.
     pub version: i64,
     /// The effective date of the last transition: no event may be dated before it.
@@ -109,55 +162,18 @@ pub struct Milestone {
     pub extensions: i32,
 }
 
-/// An event as a client records it.
+/// Why a change to a milestone was refused: an event its state does not take, or fields
+/// that do not hold together with the milestone as it stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventInput {
-    pub event: String,
-    pub on: NaiveDate,
-    pub release_type: Option<ReleaseType>,
-    pub supervision_ends_on: Option<NaiveDate>,
-}
-
-impl EventInput {
-    pub fn new(event: &str, on: NaiveDate) -> Self {
-        Self { event: event.to_owned(), on, release_type: None, supervision_ends_on: None }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EventError {
+pub enum Refused {
     NotAccepted(NotAccepted),
-    Invalid { field: &'static str, message: String },
+    Fields(Refusals),
 }
 
-fn invalid(field: &'static str, message: impl Into<String>) -> EventError {
-    EventError::Invalid { field, message: message.into() }
-}
-
-/// Why custody began, in plain words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CustodyCause {
-    BailRevoked,
-    CustodialSentence,
-}
-
-/// What a transition sets off beyond the milestone itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// A full-term release opens the employment-support window.
-    CreateWindow(Milestone),
-    /// A revoked or lapsed bail means custody from that day.
-    StartCustody { on: NaiveDate, cause: CustodyCause },
-    /// Leaving prison ends custody.
-    EndCustody { on: NaiveDate },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Applied {
-    pub milestone: Milestone,
-    pub from: &'static str,
-    pub to: &'static str,
-    pub effects: Vec<Effect>,
+impl From<Refusals> for Refused {
+    fn from(refusals: Refusals) -> Self {
+        Refused::Fields(refusals)
+    }
 }
 
 /// A date that can move after it is set, and so records a date move.
@@ -249,107 +265,8 @@ impl Milestone {
         Machine::for_kind(self.kind)
     }
 
-    pub fn accepted_events(&self) -> Vec<&'static str> {
+    pub fn accepted_events(&self) -> Vec<Event> {
         self.machine().accepted(self.state)
-    }
-
-    /// Records `input` if the current state accepts it and its guards hold; `today` is the
-    /// person's local date. Nothing changes on a refusal.
-    pub fn apply(&self, input: &EventInput, today: NaiveDate, policy: &WindowPolicy) -> Result<Applied, EventError> {
-        let to = self.machine().next(self.state, &input.event).map_err(EventError::NotAccepted)?;
-        let on = input.on;
-        if on > today {
-            return Err(invalid("on", "an event is recorded once it has happened; schedule future dates instead"));
-        }
-        if let Some(since) = self.state_since {
-            if on < since {
-                return Err(invalid("on", format!("the previous step was on {since}; this cannot come before it")));
-            }
-        }
-        let mut next = self.clone();
-        next.state = to;
-        next.version += 1;
-        next.state_since = Some(on);
-        let mut effects = Vec::new();
-        let dates = &mut next.dates;
-        match (self.kind, input.event.as_str()) {
-            (MilestoneKind::Bail, "grant") => dates.granted_on = Some(on),
-            (MilestoneKind::Bail, "release") => dates.released_on = Some(on),
-            (MilestoneKind::Bail, "deny" | "end") => dates.ended_on = Some(on),
-            (MilestoneKind::Bail, "revoke") => {
-                dates.ended_on = Some(on);
-                effects.push(Effect::StartCustody { on, cause: CustodyCause::BailRevoked });
-            }
-            (MilestoneKind::Bail, "lapse_by_sentence") => {
-                dates.ended_on = Some(on);
-                effects.push(Effect::StartCustody { on, cause: CustodyCause::CustodialSentence });
-            }
-            (MilestoneKind::Release, "release") => {
-                let release_type = input
-                    .release_type
-                    .or(self.release_type)
-                    .ok_or_else(|| invalid("release_type", "say whether this is a full_term or parole release"))?;
-                next.release_type = Some(release_type);
-                dates.released_on = Some(on);
-                match release_type {
-                    ReleaseType::FullTerm => effects.push(Effect::CreateWindow(Milestone::window(on, policy))),
-                    ReleaseType::Parole => {
-                        let ends = input.supervision_ends_on.or(self.dates.supervision_ends_on).ok_or_else(|| {
-                            invalid("supervision_ends_on", "a parole release needs the day supervision ends")
-                        })?;
-                        if ends <= on {
-                            return Err(invalid("supervision_ends_on", "supervision ends after the release"));
-                        }
-                        dates.supervision_ends_on = Some(ends);
-                    }
-                }
-                effects.push(Effect::EndCustody { on });
-            }
-            (MilestoneKind::EmploymentSupportWindow, event) => {
-                let (opens_on, closes_on) = (self.dates.opens_on.unwrap_or(on), self.dates.closes_on.unwrap_or(on));
-                match event {
-                    "open" if on < opens_on => return Err(invalid("on", format!("the window opens on {opens_on}"))),
-                    "use" if on < opens_on || on > closes_on => {
-                        return Err(invalid("on", format!("the window runs {opens_on} … {closes_on}")))
-                    }
-                    "use" => dates.used_on = Some(on),
-                    "expire" if on <= closes_on => {
-                        return Err(invalid("on", format!("the window is open until {closes_on}")))
-                    }
-                    "extend" => {
-                        if self.extensions >= policy.max_extensions {
-                            return Err(invalid("event", "the policy allows no further extension"));
-                        }
-                        next.extensions += 1;
-                        dates.closes_on = Some(months_after(closes_on, policy.extension_months).last);
-                    }
-                    _ => {}
-                }
-            }
-            (MilestoneKind::ProgramEnrollment, "enroll" | "re_enroll") => {
-                dates.enrolled_on = Some(on);
-                dates.ended_on = None;
-            }
-            (MilestoneKind::ProgramEnrollment, "start") => dates.started_on = Some(on),
-            (MilestoneKind::ProgramEnrollment, "complete" | "drop_out") => dates.ended_on = Some(on),
-            _ => {}
-        }
-        Ok(Applied { milestone: next, from: self.state, to, effects })
-    }
-
-    /// The transitions that days passing bring about by themselves, as of `today`: a window
-    /// opens on its first day and expires the day after its last, unless it was used.
-    pub fn due_by_date(&self, today: NaiveDate) -> Option<EventInput> {
-        if self.kind != MilestoneKind::EmploymentSupportWindow {
-            return None;
-        }
-        match (self.state, self.dates.opens_on, self.dates.closes_on) {
-            ("pending", Some(opens_on), _) if today >= opens_on => Some(EventInput::new("open", opens_on)),
-            ("open" | "extended", _, Some(closes_on)) if today > closes_on => {
-                Some(EventInput::new("expire", closes_on + Duration::days(1)))
-            }
-            _ => None,
-        }
     }
 
     /// The scheduled dates this milestone holds that can still come, by name: what the
@@ -357,67 +274,22 @@ impl Milestone {
     pub fn scheduled_dates(&self) -> Vec<(&'static str, NaiveDate)> {
         let dates = &self.dates;
         let candidates = match (self.kind, self.state) {
-            (MilestoneKind::Bail, "requested" | "granted" | "released") => {
+            (MilestoneKind::Bail, State::Requested | State::Granted | State::Released) => {
                 vec![("hearing_on", dates.hearing_on), ("judgment_on", dates.judgment_on)]
             }
-            (MilestoneKind::Release, "scheduled") => {
+            (MilestoneKind::Release, State::Scheduled) => {
                 vec![("scheduled_on", dates.scheduled_on), ("supervision_ends_on", dates.supervision_ends_on)]
             }
             (MilestoneKind::Release, _) => vec![("supervision_ends_on", dates.supervision_ends_on)],
-            (MilestoneKind::EmploymentSupportWindow, "pending") => {
+            (MilestoneKind::EmploymentSupportWindow, State::Pending) => {
                 vec![("opens_on", dates.opens_on), ("closes_on", dates.closes_on)]
             }
-            (MilestoneKind::EmploymentSupportWindow, "open" | "extended") => vec![("closes_on", dates.closes_on)],
+            (MilestoneKind::EmploymentSupportWindow, State::Open | State::Extended) => {
+                vec![("closes_on", dates.closes_on)]
+            }
             _ => vec![],
         };
         candidates.into_iter().filter_map(|(label, date)| date.map(|date| (label, date))).collect()
-    }
-
-    /// Records how many of a programme's sessions were attended.
-    pub fn record_sessions(&self, attended: i32) -> Result<Milestone, EventError> {
-        if self.kind != MilestoneKind::ProgramEnrollment {
-            return Err(invalid("sessions_attended", format!("a {} milestone has no sessions", self.kind)));
-        }
-        let most = self.sessions_planned.unwrap_or(1000);
-        if !(0..=most).contains(&attended) {
-            return Err(invalid("sessions_attended", format!("between 0 and {most}")));
-        }
-        let mut next = self.clone();
-        next.sessions_attended = attended;
-        next.version += 1;
-        Ok(next)
-    }
-
-    /// Moves a scheduled date (or sets or clears it).
-    pub fn move_date(&self, date: MovableDate, new: Option<NaiveDate>) -> Result<(Milestone, DateMove), EventError> {
-        let field = date.field();
-        let movable = match (self.kind, date) {
-            (MilestoneKind::Bail, MovableDate::HearingOn | MovableDate::JudgmentOn) => {
-                matches!(self.state, "requested" | "granted" | "released")
-            }
-            (MilestoneKind::Release, MovableDate::ScheduledOn) => self.state == "scheduled",
-            // Parole supervision can be shortened or lengthened until it has ended.
-            (MilestoneKind::Release, MovableDate::SupervisionEndsOn) => {
-                self.release_type != Some(ReleaseType::FullTerm)
-            }
-            _ => return Err(invalid(field, format!("a {} milestone has no {field}", self.kind))),
-        };
-        if !movable {
-            return Err(invalid(field, format!("{field} no longer moves once the milestone is {}", self.state)));
-        }
-        if date == MovableDate::ScheduledOn && new.is_none() {
-            return Err(invalid(field, "a release keeps a scheduled date"));
-        }
-        let mut next = self.clone();
-        next.version += 1;
-        let slot = match date {
-            MovableDate::HearingOn => &mut next.dates.hearing_on,
-            MovableDate::JudgmentOn => &mut next.dates.judgment_on,
-            MovableDate::ScheduledOn => &mut next.dates.scheduled_on,
-            MovableDate::SupervisionEndsOn => &mut next.dates.supervision_ends_on,
-        };
-        let old = std::mem::replace(slot, new);
-        Ok((next, DateMove { date, old, new }))
     }
 }
 

@@ -9,7 +9,8 @@ use uuid::Uuid;
 pub use rules::{default_rules, Anchor, RiskRule, Severity};
 
 use super::{
-    milestones::{Milestone, MilestoneKind, ReleaseType},
+    calendar,
+    milestones::{Milestone, MilestoneKind, ReleaseType, State},
     Invalid, Language, QuietHours, Relationship, Scope, ScopeKind, Zone,
 };
 
@@ -37,11 +38,11 @@ impl RiskPeriod {
 
 fn anchor_date(anchor: Anchor, milestone: &Milestone) -> Option<(NaiveDate, Option<NaiveDate>)> {
     let dates = &milestone.dates;
-    let bail_pending = matches!(milestone.state, "requested" | "granted" | "released");
+    let bail_pending = matches!(milestone.state, State::Requested | State::Granted | State::Released);
     match (anchor, milestone.kind) {
         // Custody cuts the craving period short: the person is no longer out on bail.
         (Anchor::BailRelease, MilestoneKind::Bail) => dates.released_on.map(|released| {
-            let cut = matches!(milestone.state, "revoked" | "lapsed").then_some(dates.ended_on).flatten();
+            let cut = matches!(milestone.state, State::Revoked | State::Lapsed).then_some(dates.ended_on).flatten();
             (released, cut)
         }),
         (Anchor::Judgment, MilestoneKind::Bail) if bail_pending => dates.judgment_on.map(|on| (on, None)),
@@ -51,12 +52,12 @@ fn anchor_date(anchor: Anchor, milestone: &Milestone) -> Option<(NaiveDate, Opti
             dates.supervision_ends_on.map(|on| (on, None))
         }
         (Anchor::WindowClose, MilestoneKind::EmploymentSupportWindow)
-            if matches!(milestone.state, "pending" | "open" | "extended") =>
+            if matches!(milestone.state, State::Pending | State::Open | State::Extended) =>
         {
             dates.closes_on.map(|on| (on, None))
         }
         (Anchor::ProgrammeEnd, MilestoneKind::ProgramEnrollment)
-            if matches!(milestone.state, "completed" | "dropped_out") =>
+            if matches!(milestone.state, State::Completed | State::DroppedOut) =>
         {
             dates.ended_on.map(|on| (on, None))
         }
@@ -69,8 +70,12 @@ pub fn periods(rules: &[RiskRule], milestones: &[(Uuid, Milestone)], lapses: &[(
     let mut found = Vec::new();
     for rule in rules {
         let mut add = |source_id: Uuid, anchor: NaiveDate, cut: Option<NaiveDate>| {
-            let starts_on = anchor + Duration::days(rule.from_day.into());
-            let mut ends_on = anchor + Duration::days(rule.to_day.into());
+            // A date at the end of the calendar gives no period rather than an overflow.
+            let (Some(starts_on), Some(mut ends_on)) =
+                (calendar::add_days(anchor, rule.from_day.into()), calendar::add_days(anchor, rule.to_day.into()))
+            else {
+                return;
+            };
             if let Some(cut) = cut {
                 ends_on = ends_on.min(cut);
             }
@@ -148,7 +153,7 @@ pub fn plan(
                 continue;
             }
             for &lead in &rule.lead_days {
-                let day = period.starts_on - Duration::days(lead.into());
+                let Some(day) = calendar::add_days(period.starts_on, -i64::from(lead)) else { continue };
                 let due_at = recipient.zone.start_of(day) + (DELIVERY_TIME - NaiveTime::MIN);
                 let series = format!("{}|{}|{}|{}", period.rule_id, period.source_id, lead, recipient.party_id);
                 planned.push(PlannedAlert {

@@ -12,7 +12,15 @@ fn id(n: u128) -> Uuid {
 }
 
 fn step(milestone: &Milestone, event: &str, on: NaiveDate) -> Milestone {
-    milestone.apply(&EventInput::new(event, on), NaiveDate::MAX, &WindowPolicy::default()).unwrap().milestone
+    milestone
+        .apply(&EventInput::new(event.parse().unwrap(), on), NaiveDate::MAX, &WindowPolicy::default())
+        .unwrap()
+        .milestone
+}
+
+fn moved_judgment(to: NaiveDate) -> Milestone {
+    let change = crate::domain::milestones::Change::date(crate::domain::milestones::MovableDate::JudgmentOn, to);
+    released_bail().change(&change).unwrap().milestone
 }
 
 fn released_bail() -> Milestone {
@@ -35,8 +43,7 @@ fn a_bail_release_brings_craving_and_the_week_before_judgment() {
 
 #[test]
 fn periods_follow_a_moved_date() {
-    let (moved, _) =
-        released_bail().move_date(crate::domain::milestones::MovableDate::JudgmentOn, Some(d(2026, 3, 10))).unwrap();
+    let moved = moved_judgment(d(2026, 3, 10));
     let found = periods(&default_rules(), &[(id(1), moved)], &[]);
     assert_eq!(span(&found, "before_judgment"), Some((d(2026, 3, 3), d(2026, 3, 10))));
 }
@@ -125,8 +132,7 @@ fn alerts_go_to_the_addressed_and_consenting_at_nine_local_time() {
 #[test]
 fn a_moved_date_keeps_the_series_and_changes_the_key() {
     let before = periods(&default_rules(), &[(id(1), released_bail())], &[]);
-    let (moved, _) =
-        released_bail().move_date(crate::domain::milestones::MovableDate::JudgmentOn, Some(d(2026, 3, 10))).unwrap();
+    let moved = moved_judgment(d(2026, 3, 10));
     let after = periods(&default_rules(), &[(id(1), moved)], &[]);
     let recipients = [recipient(10, Relationship::Family)];
     let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();

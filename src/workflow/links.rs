@@ -1,0 +1,101 @@
+//! Links and their consent: every grant, change and revocation is a new consent record,
+//! stored with the request to plan the person's alerts again.
+
+use chrono::NaiveDate;
+use entity::link;
+use sea_orm::TransactionTrait;
+use uuid::Uuid;
+
+use super::WorkflowError;
+use crate::{
+    domain::{Consent, ConsentPatch, Invalid, PartyRole, Refusals, Relationship, Scope, Zone},
+    state::AppState,
+    store::{
+        self,
+        links::{consent_of, ConsentChange, RecordedBy},
+        parse_stored,
+    },
+};
+
+/// A party to link to a person; `scope` left out takes the relationship's default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLink {
+    pub party_id: Uuid,
+    pub relationship: Relationship,
+    pub scope: Option<Scope>,
+    pub expires_on: Option<NaiveDate>,
+}
+
+pub type LinkChange = ConsentPatch;
+
+pub async fn create_link(
+    state: &AppState,
+    person_id: Uuid,
+    zone: Zone,
+    new: NewLink,
+    by: &RecordedBy,
+) -> Result<link::Model, WorkflowError> {
+    let now = state.clock.now();
+    let mut refusals = Refusals::default();
+    let txn = state.db.begin().await?;
+    match store::parties::find(&txn, new.party_id).await? {
+        None => refusals.push("party_id", Invalid::new("no such party")),
+        Some(party) => {
+            let role: PartyRole = parse_stored("party role", party.id, &party.role)?;
+            refusals.check("relationship", new.relationship.check_role(role));
+        }
+    }
+    let consent =
+        Consent { scope: new.scope.unwrap_or_else(|| new.relationship.default_scope()), expires_on: new.expires_on };
+    refusals.check("expires_on", consent.check_expiry(zone.date_at(now)));
+    refusals.into_result()?;
+    if store::links::active_link(&txn, person_id, new.party_id, now).await?.is_some() {
+        return Err(WorkflowError::Conflict("This party already holds an active link to the person.".into()));
+    }
+    let row = store::links::insert(&txn, person_id, new.party_id, new.relationship, consent, zone, by, now).await?;
+    store::planning::request(&txn, person_id, now).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Changes a link's consent; the link is read again inside the transaction.
+pub async fn change_link(
+    state: &AppState,
+    link_id: Uuid,
+    zone: Zone,
+    change: &LinkChange,
+    by: &RecordedBy,
+) -> Result<link::Model, WorkflowError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let row = store::links::find(&txn, link_id).await?.ok_or(WorkflowError::NotFound)?;
+    if row.revoked_at.is_some() {
+        return Err(WorkflowError::Conflict("This link is revoked; create a new link instead.".into()));
+    }
+    let current = consent_of(&row)?;
+    let consent = current.patched(change);
+    if consent.expires_on != current.expires_on {
+        consent.check_expiry(zone.date_at(now)).map_err(|why| Refusals::one("expires_on", why))?;
+    }
+    let person_id = row.person_id;
+    let row = store::links::record_consent(&txn, row, ConsentChange::Changed, consent, zone, by, now).await?;
+    store::planning::request(&txn, person_id, now).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Revokes a link (a revoked one stays as it is): the party sees nothing of the person from now on.
+pub async fn revoke_link(state: &AppState, link_id: Uuid, zone: Zone, by: &RecordedBy) -> Result<(), WorkflowError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let row = store::links::find(&txn, link_id).await?.ok_or(WorkflowError::NotFound)?;
+    if row.revoked_at.is_some() {
+        return Ok(());
+    }
+    let consent = consent_of(&row)?;
+    let person_id = row.person_id;
+    store::links::record_consent(&txn, row, ConsentChange::Revoked, consent, zone, by, now).await?;
+    store::planning::request(&txn, person_id, now).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,207 @@
+//! Recording milestones: creating one, changing its dates or attendance, recording an event
+//! with everything it sets off.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{milestone, milestone_event};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use uuid::Uuid;
+
+use super::{custody::begin_custody, schedule::catch_up_person, Precondition, WorkflowError};
+use crate::{
+    domain::{
+        milestones::{Annotation, Change, CustodyCause, Effect, EventInput, Milestone, NewMilestone, ReleaseType},
+        Note, Zone,
+    },
+    state::AppState,
+    store::{
+        self,
+        custody::NewCustody,
+        milestones::{to_domain, Actor, Step},
+    },
+};
+
+/// An event as a client names it; the milestone's machine decides whether it is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRequest {
+    pub event: String,
+    pub on: NaiveDate,
+    pub note: Option<Note>,
+    pub release_type: Option<ReleaseType>,
+    pub supervision_ends_on: Option<NaiveDate>,
+}
+
+/// The date a milestone's history begins with.
+fn created_on(milestone: &Milestone, today: NaiveDate) -> NaiveDate {
+    let dates = &milestone.dates;
+    dates.requested_on.or(dates.referred_on).or(milestone.state_since).unwrap_or(today)
+}
+
+/// Inserts a milestone the domain accepted, with the first step of its history.
+pub(super) async fn insert_with_history(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    milestone: &Milestone,
+    source: Option<Uuid>,
+    actor: &Actor,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<milestone::Model, WorkflowError> {
+    let row = store::milestones::insert(db, person_id, milestone, source, now).await?;
+    let step = Step {
+        event: "create".to_owned(),
+        from: None,
+        to: milestone.state,
+        effective_on: created_on(milestone, today),
+        moved: None,
+        note: None,
+        actor: actor.clone(),
+    };
+    store::milestones::append_step(db, &row, milestone.version, step, now).await?;
+    Ok(row)
+}
+
+/// Records a new milestone with its first history entry.
+pub async fn create_milestone(
+    state: &AppState,
+    person_id: Uuid,
+    zone: Zone,
+    new: &NewMilestone,
+    actor: &Actor,
+) -> Result<milestone::Model, WorkflowError> {
+    let now = state.clock.now();
+    let today = zone.date_at(now);
+    let milestone = Milestone::create(new, today)?;
+    let txn = state.db.begin().await?;
+    let row = insert_with_history(&txn, person_id, &milestone, None, actor, today, now).await?;
+    store::planning::request(&txn, person_id, now).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Reads a milestone inside the change's transaction, checked against what the caller saw.
+async fn load(
+    db: &impl ConnectionTrait,
+    milestone_id: Uuid,
+    precondition: &Precondition,
+) -> Result<(milestone::Model, Milestone), WorkflowError> {
+    let row = store::milestones::find(db, milestone_id).await?.ok_or(WorkflowError::NotFound)?;
+    precondition.check(row.version)?;
+    let milestone = to_domain(&row)?;
+    Ok((row, milestone))
+}
+
+/// Applies a PATCH whole: date moves and attendance as history steps, or nothing at all.
+pub async fn update_milestone(
+    state: &AppState,
+    milestone_id: Uuid,
+    zone: Zone,
+    change: &Change,
+    precondition: &Precondition,
+    actor: &Actor,
+) -> Result<milestone::Model, WorkflowError> {
+    let now = state.clock.now();
+    let today = zone.date_at(now);
+    let txn = state.db.begin().await?;
+    let (row, milestone) = load(&txn, milestone_id, precondition).await?;
+    let changed = milestone.change(change)?;
+    if changed.steps.is_empty() {
+        return Ok(row);
+    }
+    let steps = changed
+        .steps
+        .iter()
+        .map(|annotation| {
+            let (event, moved, note) = match *annotation {
+                Annotation::DateMoved(moved) => ("date_moved", Some((moved.date.field(), moved.old, moved.new)), None),
+                Annotation::SessionsRecorded { attended } => {
+                    ("sessions_recorded", None, Some(format!("{attended} sessions attended")))
+                }
+            };
+            Step {
+                event: event.to_owned(),
+                from: Some(milestone.state),
+                to: milestone.state,
+                effective_on: today,
+                moved,
+                note,
+                actor: actor.clone(),
+            }
+        })
+        .collect();
+    let (row, _) = store::milestones::save(&txn, &row, &changed.milestone, steps, now).await?;
+    store::planning::request(&txn, row.person_id, now).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Applies an event to a milestone with its effects (a window opened, custody begun or
+/// ended), or changes nothing. Windows whose days have come are brought up to date first, in
+/// the same transaction, so the event meets the milestone as it stands today.
+pub async fn record_event(
+    state: &AppState,
+    milestone_id: Uuid,
+    zone: Zone,
+    request: EventRequest,
+    precondition: &Precondition,
+    actor: &Actor,
+) -> Result<(milestone::Model, milestone_event::Model), WorkflowError> {
+    let now = state.clock.now();
+    let today = zone.date_at(now);
+    let txn = state.db.begin().await?;
+    let person_id = store::milestones::find(&txn, milestone_id).await?.ok_or(WorkflowError::NotFound)?.person_id;
+    catch_up_person(&txn, person_id, today, &state.policy, now).await?;
+    let (row, milestone) = load(&txn, milestone_id, precondition).await?;
+    let event = milestone.machine().event_named(milestone.state, &request.event).map_err(WorkflowError::NotAccepted)?;
+    let input = EventInput {
+        event,
+        on: request.on,
+        release_type: request.release_type,
+        supervision_ends_on: request.supervision_ends_on,
+    };
+    let applied = milestone.apply(&input, today, &state.policy)?;
+    let step = Step {
+        event: event.as_str().to_owned(),
+        from: Some(applied.from),
+        to: applied.to,
+        effective_on: input.on,
+        moved: None,
+        note: request.note.map(Note::into_inner),
+        actor: actor.clone(),
+    };
+    let (row, mut events) = store::milestones::save(&txn, &row, &applied.milestone, vec![step], now).await?;
+    let recorded = events.pop().ok_or(WorkflowError::NotFound)?;
+    for effect in applied.effects {
+        match effect {
+            Effect::CreateWindow(window) => {
+                insert_with_history(&txn, row.person_id, &window, Some(row.id), actor, today, now).await?;
+            }
+            Effect::StartCustody { on, cause } => {
+                if store::custody::current(&txn, row.person_id).await?.is_none() {
+                    let cause = match cause {
+                        CustodyCause::BailRevoked => "bail_revoked",
+                        CustodyCause::CustodialSentence => "custodial_sentence",
+                    };
+                    let new = NewCustody {
+                        person_id: row.person_id,
+                        started_on: on,
+                        cause,
+                        reason: None,
+                        source_milestone_id: Some(row.id),
+                        recorded_by: actor.id.clone(),
+                    };
+                    begin_custody(&txn, new, actor, today, &state.policy, now).await?;
+                }
+            }
+            Effect::EndCustody { on } => {
+                if let Some(period) = store::custody::current(&txn, row.person_id).await? {
+                    if on >= period.started_on {
+                        store::custody::end(&txn, period, on, now).await?;
+                    }
+                }
+            }
+        }
+    }
+    store::planning::request(&txn, row.person_id, now).await?;
+    txn.commit().await?;
+    Ok((row, recorded))
+}

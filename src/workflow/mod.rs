@@ -1,0 +1,128 @@
+//! The use cases that change something: each loads what it needs, asks the domain, and stores
+//! the whole change — steps, events, effects and the request to plan alerts again — in one
+//! transaction. Handlers call exactly one of these; nothing here knows about HTTP.
+
+mod custody;
+mod lapses;
+mod links;
+mod milestones;
+mod persons;
+mod schedule;
+mod schedule_push;
+
+use sea_orm::DbErr;
+
+pub use custody::record_custody;
+pub use lapses::record_lapse;
+pub use links::{change_link, create_link, revoke_link, LinkChange, NewLink};
+pub use milestones::{create_milestone, record_event, update_milestone, EventRequest};
+pub use persons::create_person;
+pub use schedule::{catch_up_windows, current_schedule, Schedule};
+pub use schedule_push::{push_schedule, ScheduleItem, Upserted};
+
+use crate::{
+    auth::Principal,
+    domain::{
+        custody::CustodyRefused,
+        milestones::{NotAccepted, Refused},
+        Refusals,
+    },
+    store::{
+        milestones::{Actor, SaveError},
+        Corrupt,
+    },
+};
+
+/// Why a use case did not go through. The API maps each to a status; nothing else does.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    /// The domain refused these fields; nothing was stored.
+    #[error("refused")]
+    Refused(Refusals),
+    /// The milestone's state does not take that event.
+    #[error("event not accepted")]
+    NotAccepted(NotAccepted),
+    /// `If-Match` named a version that is no longer current.
+    #[error("precondition failed")]
+    PreconditionFailed,
+    /// The change was based on a version that is no longer current, or another request
+    /// changed the row meanwhile.
+    #[error("stale: {0}")]
+    Stale(String),
+    /// The change conflicts with what is stored.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The thing to change is gone (deleted between the access check and the change).
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Corrupt(#[from] Corrupt),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+impl From<Refusals> for WorkflowError {
+    fn from(refusals: Refusals) -> Self {
+        WorkflowError::Refused(refusals)
+    }
+}
+
+impl From<Refused> for WorkflowError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::NotAccepted(not_accepted) => WorkflowError::NotAccepted(not_accepted),
+            Refused::Fields(refusals) => WorkflowError::Refused(refusals),
+        }
+    }
+}
+
+impl From<CustodyRefused> for WorkflowError {
+    fn from(refused: CustodyRefused) -> Self {
+        match refused {
+            CustodyRefused::AlreadyInCustody { since } => {
+                WorkflowError::Conflict(format!("Custody is already recorded from {since}."))
+            }
+            CustodyRefused::NotInCustody => WorkflowError::Conflict("No custody is recorded as ongoing.".into()),
+            CustodyRefused::Fields(refusals) => WorkflowError::Refused(refusals),
+        }
+    }
+}
+
+impl From<SaveError> for WorkflowError {
+    fn from(err: SaveError) -> Self {
+        match err {
+            SaveError::Stale => {
+                WorkflowError::Stale("The milestone changed meanwhile; read it again and retry.".into())
+            }
+            SaveError::Database(err) => err.into(),
+        }
+    }
+}
+
+/// What the caller based a change on: `If-Match` (412 when stale) and/or a `version` in the
+/// body (409 when stale). Checked against the row read inside the change's transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Precondition {
+    /// The entity tags `If-Match` named; `None` for `*` or no header.
+    pub if_match: Option<Vec<i64>>,
+    pub version: Option<i64>,
+}
+
+impl Precondition {
+    fn check(&self, current: i64) -> Result<(), WorkflowError> {
+        if self.if_match.as_ref().is_some_and(|versions| !versions.contains(&current)) {
+            return Err(WorkflowError::PreconditionFailed);
+        }
+        match self.version {
+            Some(version) if version != current => Err(WorkflowError::Stale(format!(
+                "The milestone is at version {current}, not {version}; read it again and retry."
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The actor a caller is in milestone histories.
+pub fn actor(principal: &Principal) -> Actor {
+    Actor { id: principal.actor_id(), role: principal.role.as_str().to_owned() }
+}
