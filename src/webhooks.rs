@@ -3,11 +3,11 @@
 
 use std::{net::SocketAddr, time::Duration as StdDuration};
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use entity::{alert, webhook_message, webhook_subscription};
 use futures::future::join_all;
 use rand::Rng;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 
 use crate::{
     domain::webhooks::{is_public, next_attempt, retry_after, sign},
@@ -147,7 +147,9 @@ pub async fn deliver(state: &AppState) -> Result<WebhookReport, DbErr> {
     let mut report = WebhookReport::default();
     loop {
         let now = state.clock.now();
-        let claimed = store::webhooks::claim(&state.db, now, LEASE, BATCH).await?;
+        let txn = state.db.begin().await?;
+        let claimed = store::webhooks::claim(&txn, now, LEASE, BATCH).await?;
+        txn.commit().await?;
         let count = claimed.len() as u64;
         for outcome in join_all(claimed.iter().map(|message| deliver_one(state, message, now))).await {
             match outcome? {
@@ -180,8 +182,7 @@ async fn deliver_one(
             outcome: Outcome::Dead,
             provision: None,
         };
-        let settled = store::webhooks::settle(&state.db, message, attempt, now).await?;
-        return Ok(settled.then_some(Outcome::Dead));
+        return Ok(settle(state, message, attempt, now).await?.then_some(Outcome::Dead));
     }
     let attempts = message.attempts as usize + 1;
     let jitter = rand::rng().random::<f64>();
@@ -220,8 +221,22 @@ async fn deliver_one(
     };
     // The attempt, the message's new state and the provision record commit together.
     let attempt = Attempt { status_code, error, outcome, provision };
-    if !store::webhooks::settle(&state.db, message, attempt, now).await? {
+    if !settle(state, message, attempt, now).await? {
         return Ok(None);
     }
     Ok(Some(outcome))
+}
+
+/// Settles an attempt in its own transaction: the message, its attempt and its provision
+/// record together, or nothing when the claim was lost.
+async fn settle(
+    state: &AppState,
+    message: &webhook_message::Model,
+    attempt: Attempt,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let txn = state.db.begin().await?;
+    let settled = store::webhooks::settle(&txn, message, attempt, now).await?;
+    txn.commit().await?;
+    Ok(settled)
 }

@@ -18,6 +18,7 @@ use crate::{
     http::ApiError,
     state::AppState,
     store::{self, audit::Outcome},
+    workflow,
 };
 
 /// An alert: what is coming for whom, when, how serious, and why. No more than that.
@@ -138,7 +139,7 @@ impl AlertsApi {
         let entry = audit_entry(&auth.0, "alert.ack", person, Some(id.0), outcome);
         state.audit.record(vec![entry], state.clock.now()).await?;
         let row = mine.ok_or(ApiError::NotFound)?;
-        let row = store::alerts::acknowledge(&state.db, row, state.clock.now()).await?;
+        let row = workflow::acknowledge_alert(&state, row.id).await?;
         let language = language_of(&state, &auth.0).await?;
         Ok(Json(view(&state, row, language).await?))
     }

@@ -1,4 +1,3 @@
-use crate::domain::Refusals;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::custody_period;
 use poem::web::Data;
@@ -8,7 +7,7 @@ use uuid::Uuid;
 use super::{ApiTags, BearerAuth};
 use crate::{
     access::{self, Target},
-    domain::{access::Action, custody::CustodyChange, Note},
+    domain::{access::Action, custody::CustodyChange, Note, Refusals},
     http::{ApiError, JsonBody},
     state::AppState,
     store,

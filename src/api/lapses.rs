@@ -1,4 +1,3 @@
-use crate::domain::Refusals;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::lapse;
 use poem::web::Data;
@@ -8,7 +7,7 @@ use uuid::Uuid;
 use super::{ApiTags, BearerAuth};
 use crate::{
     access::{self, Target},
-    domain::{access::Action, Note, ScopeKind},
+    domain::{access::Action, Note, Refusals, ScopeKind},
     http::{ApiError, JsonBody},
     state::AppState,
     store,

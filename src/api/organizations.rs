@@ -1,4 +1,3 @@
-use crate::domain::Refusals;
 use chrono::{DateTime, Utc};
 use entity::organization;
 use poem::web::Data;
@@ -15,13 +14,14 @@ use super::{
     ApiTags, BearerAuth,
 };
 use crate::{
-    domain::{DisplayName, OrganizationKind, Zone},
+    domain::{DisplayName, OrganizationKind, Refusals, Zone},
     http::{ApiError, JsonBody},
     state::AppState,
     store::{
         self,
         organizations::{NewOrganization, OrganizationChanges},
     },
+    workflow,
 };
 
 /// A new organisation.
@@ -104,7 +104,7 @@ impl OrganizationsApi {
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
         let (Some(name), Some(zone)) = (name, zone) else { return Err(errors.into()) };
         let new = NewOrganization { kind: body.kind.into(), name, zone: zone.unwrap_or_default() };
-        let row = store::organizations::insert(&state.db, new, state.clock.now()).await?;
+        let row = workflow::create_organization(&state, new).await?;
         let location = format!("{}/organizations/{}", super::BASE_PATH, row.id);
         Ok(CreateOrganizationResponse::Created(Json(row.try_into()?), location))
     }
@@ -155,15 +155,12 @@ impl OrganizationsApi {
         body: JsonBody<OrganizationPatch>,
     ) -> Result<Json<Organization>, ApiError> {
         auth.require_admin()?;
-        let existing = store::organizations::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
         let body = body.0;
         let mut errors = Refusals::default();
         let name = errors.check("name", body.name.as_deref().map(DisplayName::parse).transpose());
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
         let (Some(name), Some(zone)) = (name, zone) else { return Err(errors.into()) };
-        let row =
-            store::organizations::update(&state.db, existing, OrganizationChanges { name, zone }, state.clock.now())
-                .await?;
+        let row = workflow::update_organization(&state, id.0, OrganizationChanges { name, zone }).await?;
         Ok(Json(row.try_into()?))
     }
 }

@@ -1,4 +1,3 @@
-use crate::domain::Refusals;
 use chrono::{DateTime, Utc};
 use entity::party;
 use poem::web::Data;
@@ -16,13 +15,14 @@ use super::{
     ApiTags, BearerAuth,
 };
 use crate::{
-    domain::{DisplayName, Invalid, Language, OrganizationKind, PartyRole, QuietHours, Zone},
+    domain::{DisplayName, Invalid, Language, OrganizationKind, PartyRole, QuietHours, Refusals, Zone},
     http::{ApiError, JsonBody},
     state::AppState,
     store::{
         self,
         parties::{NewParty, PartyChanges},
     },
+    workflow,
 };
 
 /// Local hours in which non-critical alerts wait, e.g. 22:00–07:00.
@@ -186,7 +186,7 @@ impl PartiesApi {
             zone: zone.unwrap_or_default(),
             quiet_hours,
         };
-        let row = store::parties::insert(&state.db, new, state.clock.now()).await?;
+        let row = workflow::create_party(&state, new).await?;
         let location = format!("{}/parties/{}", super::BASE_PATH, row.id);
         Ok(CreatePartyResponse::Created(Json(row.try_into()?), location))
     }
@@ -232,7 +232,6 @@ impl PartiesApi {
         body: JsonBody<PartyPatch>,
     ) -> Result<Json<Party>, ApiError> {
         auth.require_admin()?;
-        let existing = store::parties::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
         let body = body.0;
         let mut errors = Refusals::default();
         let display_name =
@@ -250,7 +249,7 @@ impl PartiesApi {
             return Err(errors.into());
         };
         let changes = PartyChanges { display_name, language: body.language.map(Language::from), zone, quiet_hours };
-        let row = store::parties::update(&state.db, existing, changes, state.clock.now()).await?;
+        let row = workflow::update_party(&state, id.0, changes).await?;
         Ok(Json(row.try_into()?))
     }
 }

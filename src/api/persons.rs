@@ -1,4 +1,3 @@
-use crate::domain::Refusals;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::person;
 use poem::web::Data;
@@ -19,7 +18,7 @@ use crate::{
     access::{self, audit_entry, Target},
     domain::{
         access::{list_visibility, Action},
-        parse_birth_date, DisplayName, Invalid, Language, PartyRole, Zone,
+        parse_birth_date, DisplayName, Invalid, Language, PartyRole, Refusals, Zone,
     },
     http::{ApiError, JsonBody},
     state::AppState,
@@ -221,7 +220,7 @@ impl PersonsApi {
         };
         let Some(birth_date) = errors.check("birth_date", birth_date) else { return Err(errors.into()) };
         let changes = PersonChanges { display_name, birth_date, language: body.language.map(Language::from), zone };
-        let row = store::persons::update(&state.db, existing, changes, state.clock.now()).await?;
+        let row = workflow::update_person(&state, existing.id, changes).await?;
         Ok(Json(row.try_into()?))
     }
 }

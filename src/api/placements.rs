@@ -1,4 +1,3 @@
-use crate::domain::Refusals;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::placement;
 use poem::web::Data;
@@ -8,10 +7,11 @@ use uuid::Uuid;
 use super::{ApiTags, BearerAuth};
 use crate::{
     access::{self, Target},
-    domain::{access::Action, Invalid},
+    domain::access::Action,
     http::{ApiError, JsonBody},
     state::AppState,
     store::{self, placements::NewPlacement},
+    workflow,
 };
 
 /// A new placement: the person is resident at, or registered with, an organisation.
@@ -63,12 +63,6 @@ fn view(row: placement::Model, now: DateTime<Utc>) -> Placement {
     }
 }
 
-fn check_dates(errors: &mut Refusals, start_on: NaiveDate, end_on: Option<NaiveDate>) {
-    if end_on.is_some_and(|end| end < start_on) {
-        errors.push("end_on", Invalid::new("a placement cannot end before it starts"));
-    }
-}
-
 #[derive(ApiResponse)]
 pub enum CreatePlacementResponse {
     /// The placement was recorded.
@@ -94,20 +88,14 @@ impl PlacementsApi {
         let access =
             access::person(&state, &auth.0, id.0, Action::ManagePlacements, "placement.create", Target::Person).await?;
         let body = body.0;
-        let mut errors = Refusals::default();
-        if store::organizations::find(&state.db, body.organization_id).await?.is_none() {
-            errors.push("organization_id", Invalid::new("no such organisation"));
-        }
-        check_dates(&mut errors, body.start_on, body.end_on);
-        errors.into_result()?;
         let new = NewPlacement {
             person_id: access.person.id,
             organization_id: body.organization_id,
             start_on: body.start_on,
             end_on: body.end_on,
         };
+        let row = workflow::add_placement(&state, new, access.zone()?).await?;
         let now = state.clock.now();
-        let row = store::placements::insert(&state.db, new, access.zone()?, now).await?;
         Ok(CreatePlacementResponse::Created(Json(view(row, now))))
     }
 
@@ -142,20 +130,13 @@ impl PlacementsApi {
     ) -> Result<Json<Placement>, ApiError> {
         let access =
             access::person(&state, &auth.0, id.0, Action::ManagePlacements, "placement.update", Target::Person).await?;
-        let existing = store::placements::find(&state.db, placement_id.0)
-            .await?
-            .filter(|placement| placement.person_id == access.person.id)
-            .ok_or(ApiError::NotFound)?;
         let end_on = match body.0.end_on {
-            MaybeUndefined::Undefined => existing.end_on,
-            MaybeUndefined::Null => None,
-            MaybeUndefined::Value(date) => Some(date),
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(date) => Some(Some(date)),
         };
-        let mut errors = Refusals::default();
-        check_dates(&mut errors, existing.start_on, end_on);
-        errors.into_result()?;
+        let row = workflow::change_placement(&state, access.person.id, placement_id.0, end_on, access.zone()?).await?;
         let now = state.clock.now();
-        let row = store::placements::set_end(&state.db, existing, end_on, access.zone()?, now).await?;
         Ok(Json(view(row, now)))
     }
 }

@@ -1,4 +1,3 @@
-use crate::domain::Refusals;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -13,12 +12,13 @@ use crate::{
     auth::Principal,
     domain::{
         webhooks::{is_public, secret_from_bytes},
-        Invalid, PartyRole,
+        Invalid, PartyRole, Refusals,
     },
     http::{ApiError, JsonBody},
     state::AppState,
     store,
     webhooks::{ALERT_DELIVERED, EVENT_TYPES},
+    workflow,
 };
 
 /// A new endpoint for an organisation's events.
@@ -179,15 +179,7 @@ impl WebhooksApi {
         let mut key = [0u8; 24];
         rand::rng().fill_bytes(&mut key);
         let secret = secret_from_bytes(&key);
-        let row = store::webhooks::insert_subscription(
-            &state.db,
-            organization_id,
-            &body.url,
-            &events,
-            &secret,
-            state.clock.now(),
-        )
-        .await?;
+        let row = workflow::subscribe_webhook(&state, organization_id, &body.url, &events, &secret).await?;
         Ok(CreateWebhookResponse::Created(Json(WebhookCreated { webhook: view(row), secret })))
     }
 
@@ -210,7 +202,7 @@ impl WebhooksApi {
         id: Path<Uuid>,
     ) -> Result<DeleteWebhookResponse, ApiError> {
         let row = visible(&state, &auth.0, id.0).await?;
-        store::webhooks::delete_subscription(&state.db, row.id).await?;
+        workflow::delete_webhook(&state, row.id).await?;
         Ok(DeleteWebhookResponse::Deleted)
     }
 

@@ -12,6 +12,7 @@ mod note;
 mod organization;
 mod party;
 pub mod period;
+pub mod placement;
 mod quiet_hours;
 pub mod risk;
 pub mod schedule;

@@ -5,7 +5,7 @@ use entity::{webhook_attempt, webhook_message, webhook_subscription};
 use sea_orm::{
     sea_query::{LockBehavior, LockType, OnConflict},
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
@@ -55,12 +55,12 @@ pub async fn find_subscription(
     webhook_subscription::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn delete_subscription(db: &impl TransactionTrait, id: Uuid) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
-    webhook_attempt::Entity::delete_many().filter(webhook_attempt::Column::SubscriptionId.eq(id)).exec(&txn).await?;
-    webhook_message::Entity::delete_many().filter(webhook_message::Column::SubscriptionId.eq(id)).exec(&txn).await?;
-    webhook_subscription::Entity::delete_by_id(id).exec(&txn).await?;
-    txn.commit().await
+/// Removes a subscription with its messages and attempts; call it inside a transaction.
+pub async fn delete_subscription(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    webhook_attempt::Entity::delete_many().filter(webhook_attempt::Column::SubscriptionId.eq(id)).exec(db).await?;
+    webhook_message::Entity::delete_many().filter(webhook_message::Column::SubscriptionId.eq(id)).exec(db).await?;
+    webhook_subscription::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
 }
 
 pub async fn disable(db: &impl ConnectionTrait, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
@@ -151,17 +151,17 @@ fn claimable(now: DateTime<Utc>) -> Condition {
 
 /// Claims due messages for `lease`: on PostgreSQL with `FOR UPDATE SKIP LOCKED`, on SQLite by
 /// compare-and-set, in one `UPDATE … RETURNING` either way. A worker that dies lets its claims
-/// lapse; the messages go out again then, under the same `webhook-id`.
+/// lapse; the messages go out again then, under the same `webhook-id`. Call it in a
+/// transaction: on PostgreSQL the row locks hold until it commits.
 pub async fn claim(
-    db: &impl TransactionTrait,
+    db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     lease: Duration,
     limit: u64,
 ) -> Result<Vec<webhook_message::Model>, DbErr> {
     // Stored to the microsecond both databases keep, so `settle` can match it exactly.
     let claimed_until = (now + lease).trunc_subsecs(6);
-    let txn = db.begin().await?;
-    let backend = txn.get_database_backend();
+    let backend = db.get_database_backend();
     let query = webhook_message::Entity::find()
         .filter(claimable(now))
         .order_by_asc(webhook_message::Column::NextAttemptAt)
@@ -170,9 +170,8 @@ pub async fn claim(
         DatabaseBackend::Postgres => query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked),
         _ => query,
     };
-    let candidates = query.all(&txn).await?;
+    let candidates = query.all(db).await?;
     if candidates.is_empty() {
-        txn.commit().await?;
         return Ok(Vec::new());
     }
     let mut update = webhook_message::Entity::update_many()
@@ -186,13 +185,12 @@ pub async fn claim(
         )
         .into_query();
     update.returning_col(webhook_message::Column::Id);
-    let won: HashSet<Uuid> = txn
+    let won: HashSet<Uuid> = db
         .query_all(backend.build(&update))
         .await?
         .iter()
         .map(|row| row.try_get::<Uuid>("", webhook_message::Column::Id.as_str()))
         .collect::<Result<_, _>>()?;
-    txn.commit().await?;
     Ok(candidates
         .into_iter()
         .filter(|message| won.contains(&message.id))
@@ -203,17 +201,16 @@ pub async fn claim(
         .collect())
 }
 
-/// Logs an attempt and moves the message on: delivered, retried at `retry_at`, or dead; a
-/// delivery's provision record commits with it. Returns false, changing nothing, if the claim
+/// Logs an attempt and moves the message on: delivered, retried at `retry_at`, or dead; call
+/// it in a transaction, so that a delivery's provision record commits with it. Returns false, changing nothing, if the claim
 /// lapsed and another instance took the message.
 pub async fn settle(
-    db: &impl TransactionTrait,
+    db: &impl ConnectionTrait,
     message: &webhook_message::Model,
     attempt: Attempt,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let Attempt { status_code, error, outcome, provision } = attempt;
-    let txn = db.begin().await?;
     let attempt = message.attempts + 1;
     let mut update = webhook_message::Entity::update_many()
         .col_expr(webhook_message::Column::Attempts, attempt.into())
@@ -231,8 +228,7 @@ pub async fn settle(
         Outcome::RetryAt(at) => update.col_expr(webhook_message::Column::NextAttemptAt, at.into()),
         Outcome::Dead => update.col_expr(webhook_message::Column::Status, DEAD.into()),
     };
-    if update.exec(&txn).await?.rows_affected == 0 {
-        txn.rollback().await?;
+    if update.exec(db).await?.rows_affected == 0 {
         return Ok(false);
     }
     webhook_attempt::ActiveModel {
@@ -244,12 +240,11 @@ pub async fn settle(
         error: Set(error.map(|e| e.chars().take(500).collect())),
         attempted_at: Set(now),
     }
-    .insert(&txn)
+    .insert(db)
     .await?;
     if let (Outcome::Delivered, Some(provision)) = (outcome, provision) {
-        super::provisions::record(&txn, provision, now).await?;
+        super::provisions::record(db, provision, now).await?;
     }
-    txn.commit().await?;
     Ok(true)
 }
 

@@ -3,20 +3,26 @@
 //! transaction. Handlers call exactly one of these; nothing here knows about HTTP.
 
 mod custody;
+mod delivery;
+mod directory;
 mod lapses;
 mod links;
 mod milestones;
 mod persons;
+mod placements;
 mod schedule;
 mod schedule_push;
 
 use sea_orm::DbErr;
 
 pub use custody::record_custody;
+pub use delivery::{acknowledge_alert, delete_webhook, subscribe_webhook};
+pub use directory::{create_organization, create_party, update_organization, update_party, update_person};
 pub use lapses::record_lapse;
 pub use links::{change_link, create_link, revoke_link, LinkChange, NewLink};
 pub use milestones::{create_milestone, record_event, update_milestone, EventRequest};
 pub use persons::create_person;
+pub use placements::{add_placement, change_placement};
 pub use schedule::{catch_up_windows, current_schedule, Schedule};
 pub use schedule_push::{push_schedule, ScheduleItem, Upserted};
 

@@ -23,6 +23,7 @@ mod placements;
 mod problems;
 mod scale_out;
 mod webhooks;
+mod whole_changes;
 
 use helpers::{run_case, Backend, Case, POSTGRES_URL_VAR};
 use libtest_mimic::{Arguments, Trial};
@@ -56,6 +57,7 @@ fn main() {
         placements::TESTS,
         problems::TESTS,
         webhooks::TESTS,
+        whole_changes::TESTS,
     ];
     let mut trials = Vec::new();
     for case in suites.iter().flat_map(|suite| suite.iter()) {

@@ -1,0 +1,66 @@
+//! Organisations, parties and people's profiles: single-row changes, and, where a change moves
+//! when someone is alerted (a zone, quiet hours), the request to plan again in the same
+//! transaction.
+
+use entity::{organization, party, person};
+use sea_orm::TransactionTrait;
+use uuid::Uuid;
+
+use super::WorkflowError;
+use crate::{
+    state::AppState,
+    store::{
+        self,
+        organizations::{NewOrganization, OrganizationChanges},
+        parties::{NewParty, PartyChanges},
+        persons::PersonChanges,
+    },
+};
+
+pub async fn create_organization(state: &AppState, new: NewOrganization) -> Result<organization::Model, WorkflowError> {
+    Ok(store::organizations::insert(&state.db, new, state.clock.now()).await?)
+}
+
+pub async fn update_organization(
+    state: &AppState,
+    id: Uuid,
+    changes: OrganizationChanges,
+) -> Result<organization::Model, WorkflowError> {
+    let txn = state.db.begin().await?;
+    let existing = store::organizations::find(&txn, id).await?.ok_or(WorkflowError::NotFound)?;
+    let row = store::organizations::update(&txn, existing, changes, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+pub async fn create_party(state: &AppState, new: NewParty) -> Result<party::Model, WorkflowError> {
+    Ok(store::parties::insert(&state.db, new, state.clock.now()).await?)
+}
+
+/// A party's zone and quiet hours decide when their alerts fall due: the persons they are
+/// linked to are planned again.
+pub async fn update_party(state: &AppState, id: Uuid, changes: PartyChanges) -> Result<party::Model, WorkflowError> {
+    let now = state.clock.now();
+    let replan = changes.zone.is_some() || changes.quiet_hours.is_some();
+    let txn = state.db.begin().await?;
+    let existing = store::parties::find(&txn, id).await?.ok_or(WorkflowError::NotFound)?;
+    let row = store::parties::update(&txn, existing, changes, now).await?;
+    if replan {
+        for link in store::links::links_of_party(&txn, id, now).await? {
+            store::planning::request(&txn, link.person_id, now).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// A person's zone decides their local dates: their alerts are planned again.
+pub async fn update_person(state: &AppState, id: Uuid, changes: PersonChanges) -> Result<person::Model, WorkflowError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let existing = store::persons::find(&txn, id).await?.ok_or(WorkflowError::NotFound)?;
+    let row = store::persons::update(&txn, existing, changes, now).await?;
+    store::planning::request(&txn, id, now).await?;
+    txn.commit().await?;
+    Ok(row)
+}
