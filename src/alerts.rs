@@ -43,7 +43,9 @@ pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), W
     let now = state.clock.now();
     let Some(person) = store::persons::find(&state.db, person_id).await? else { return Ok((0, 0)) };
     let zone = parse_stored("time zone", person.id, &person.timezone)?;
-    let periods = workflow::current_schedule(state, person_id, zone, &Scope::everything()).await?.periods;
+    let mut periods = workflow::current_schedule(state, person_id, zone, &Scope::everything()).await?.periods;
+    // A projected window is shown, not alerted: its dates are known once the release happens.
+    periods.retain(|period| !period.projected);
     let mut recipients = Vec::new();
     for link in store::links::list_for_person(&state.db, person_id).await? {
         if !crate::domain::link_in_force(link.revoked_at, link.expires_at, now) {

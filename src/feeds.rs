@@ -51,6 +51,14 @@ fn uid(parts: &[&str]) -> String {
     format!("{digest}@tsunagu")
 }
 
+/// How a projected date or period is marked: it follows the scheduled release day.
+fn projected_mark(language: Language) -> &'static str {
+    match language {
+        Language::Ja => "（見込み）",
+        Language::En => " (projected)",
+    }
+}
+
 fn date_label(label: &str, language: Language) -> &'static str {
     match (label, language) {
         ("hearing_on", Language::Ja) => "公判期日",
@@ -119,32 +127,46 @@ pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, Wor
             let Some(rule) = state.rules.iter().find(|rule| rule.id == period.rule_id) else { continue };
             let (title, why) = crate::domain::risk::wording(rule, language);
             provided.push(format!("period {} {} … {}", period.rule_id, period.starts_on, period.ends_on));
+            let (kind, mark) =
+                if period.projected { ("projected-period", projected_mark(language)) } else { ("period", "") };
             events.push(Event {
-                uid: uid(&["period", &party.id.to_string(), &period.rule_id, &period.source_id.to_string()]),
+                uid: uid(&[kind, &party.id.to_string(), &period.rule_id, &period.source_id.to_string()]),
                 sequence: version_of(period.source_id),
                 first: period.starts_on,
                 last: period.ends_on,
-                summary: format!("{}: {title}", person.display_name),
+                summary: format!("{}: {title}{mark}", person.display_name),
                 description: Some(why.to_owned()),
                 alarms: rule.lead_days.clone(),
             });
         }
         // The schedule is already cut to the link's scope.
-        let milestone_dates = schedule.milestones.iter().flat_map(|(id, milestone)| {
-            milestone.scheduled_dates().into_iter().map(move |(label, on)| (*id, label, on, milestone.version))
-        });
-        let interviews = schedule.interviews.iter().map(|(id, on)| (*id, "interview", *on, 0));
-        for (source_id, label, on, sequence) in milestone_dates.chain(interviews) {
+        let dates_of = |milestones: &[(Uuid, crate::domain::milestones::Milestone)], projected: bool| {
+            milestones
+                .iter()
+                .flat_map(|(id, milestone)| {
+                    let sequence = version_of(*id);
+                    milestone
+                        .scheduled_dates()
+                        .into_iter()
+                        .map(move |(label, on)| (*id, label, on, sequence, projected))
+                })
+                .collect::<Vec<_>>()
+        };
+        let interviews = schedule.interviews.iter().map(|(id, on)| (*id, "interview", *on, 0, false));
+        let dates =
+            dates_of(&schedule.milestones, false).into_iter().chain(dates_of(&schedule.projected_windows, true));
+        for (source_id, label, on, sequence, projected) in dates.chain(interviews) {
             if on < today {
                 continue;
             }
             provided.push(format!("{label} {on}"));
+            let (kind, mark) = if projected { ("projected-date", projected_mark(language)) } else { ("date", "") };
             events.push(Event {
-                uid: uid(&["date", &party.id.to_string(), &source_id.to_string(), label]),
+                uid: uid(&[kind, &party.id.to_string(), &source_id.to_string(), label]),
                 sequence,
                 first: on,
                 last: on,
-                summary: format!("{}: {}", person.display_name, date_label(label, language)),
+                summary: format!("{}: {}{mark}", person.display_name, date_label(label, language)),
                 description: None,
                 alarms: vec![1],
             });

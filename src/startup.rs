@@ -20,7 +20,7 @@ use crate::{
     clock::Clock,
     config::Config,
     database::{self, DatabaseError},
-    http::{limit_body, log_requests, render_error, Problem},
+    http::{add_allow, limit_body, log_requests, render_error, AllowedMethods, Problem},
     scheduler,
     state::AppState,
 };
@@ -115,6 +115,8 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let api = api::service();
     let docs = api.swagger_ui();
     let document = api::document();
+    let extra = [("/healthz", "GET"), ("/openapi.json", "GET"), ("/feeds/:file", "GET")];
+    let allowed = Arc::new(AllowedMethods::new(&document, api::BASE_PATH, &extra));
     Route::new()
         .nest(api::BASE_PATH, api)
         .nest("/docs", docs)
@@ -124,6 +126,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .around(limit_body)
         .data(state)
         .catch_all_error(render_error)
+        .around(move |next, req| add_allow(next, req, allowed.clone()))
         .around(log_requests)
 }
 

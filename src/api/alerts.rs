@@ -99,7 +99,7 @@ impl AlertsApi {
         state: Data<&AppState>,
         unread: Query<Option<bool>>,
         cursor: Query<Option<Uuid>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
     ) -> Result<Json<AlertPage>, ApiError> {
         let Some(party_id) = auth.0.party_id else {
             return Ok(Json(AlertPage { items: Vec::new(), next_cursor: None }));

@@ -67,7 +67,7 @@ impl AuditApi {
         from: Query<Option<DateTime<Utc>>>,
         to: Query<Option<DateTime<Utc>>>,
         cursor: Query<Option<Uuid>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
     ) -> Result<Json<AuditPage>, ApiError> {
         auth.require_admin()?;
         let filter = AuditFilter { person_id: person_id.0, actor: actor.0, from: from.0, to: to.0 };

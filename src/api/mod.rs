@@ -19,6 +19,7 @@ mod placements;
 mod provisions;
 mod risk;
 mod security;
+mod spec;
 mod timeline;
 mod types;
 mod webhooks;
@@ -84,7 +85,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
 /// The OpenAPI document, byte for byte as `tsunagu openapi` prints it, `/openapi.json` serves it
 /// and `openapi/openapi.json` holds it.
 pub fn document() -> String {
-    let mut spec = service().spec();
+    let mut spec = spec::finish(&service().spec());
     spec.push('\n');
     spec
 }

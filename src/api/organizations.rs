@@ -118,7 +118,7 @@ impl OrganizationsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         cursor: Query<Option<Uuid>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
     ) -> Result<Json<OrganizationPage>, ApiError> {
         auth.require_admin()?;
         let page = store::organizations::list(&state.db, page_request(cursor, limit)).await?;

@@ -200,7 +200,7 @@ impl PartiesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         cursor: Query<Option<Uuid>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
     ) -> Result<Json<PartyPage>, ApiError> {
         auth.require_admin()?;
         let page = store::parties::list(&state.db, page_request(cursor, limit)).await?;

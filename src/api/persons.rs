@@ -165,7 +165,7 @@ impl PersonsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         cursor: Query<Option<Uuid>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
     ) -> Result<Json<PersonPage>, ApiError> {
         let principal = &auth.0;
         let now = state.clock.now();

@@ -118,7 +118,7 @@ impl ProvisionsApi {
         state: Data<&AppState>,
         person_id: Query<Uuid>,
         cursor: Query<Option<Uuid>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
     ) -> Result<Json<ProvisionPage>, ApiError> {
         let principal = auth.require_admin()?;
         let entry = audit_entry(principal, "provision.list", Some(person_id.0), None, Outcome::Allowed);

@@ -12,6 +12,7 @@ use crate::{
     access::{self, Target},
     domain::{
         access::Action,
+        milestones::Milestone,
         risk::{RiskPeriod, RiskRule},
         ScopeKind,
     },
@@ -35,6 +36,9 @@ pub struct RiskPeriodView {
     pub ends_on: NaiveDate,
     /// Whether it runs today.
     pub current: bool,
+    /// From a window a scheduled full-term release would open: its dates follow the scheduled
+    /// release day and firm up when the release happens.
+    pub projected: bool,
     pub title_ja: String,
     pub title_en: String,
     pub why_ja: String,
@@ -62,6 +66,9 @@ pub struct UpcomingItem {
     /// The milestone kind (or `lapse`) it belongs to.
     pub kind: String,
     pub source_id: Uuid,
+    /// Projected from a scheduled full-term release (the window's dates, its closing period):
+    /// counted from the scheduled day, firm once the release happens.
+    pub projected: bool,
     #[oai(skip_serializing_if_is_none)]
     pub severity: Option<String>,
     #[oai(skip_serializing_if_is_none)]
@@ -118,6 +125,7 @@ impl RiskApi {
                     starts_on: period.starts_on,
                     ends_on: period.ends_on,
                     current: period.is_current(today),
+                    projected: period.projected,
                     title_ja: rule.title_ja.clone(),
                     title_en: rule.title_en.clone(),
                     why_ja: rule.why_ja.clone(),
@@ -157,17 +165,26 @@ impl RiskApi {
                 label: period.rule_id.clone(),
                 kind: period.kind.as_str().to_owned(),
                 source_id: period.source_id,
+                projected: period.projected,
                 severity: Some(period.severity.as_str().to_owned()),
                 why_ja: rule.map(|rule| rule.why_ja.clone()),
                 why_en: rule.map(|rule| rule.why_en.clone()),
             });
         }
-        let milestone_dates = schedule.milestones.iter().flat_map(|(id, milestone)| {
-            milestone.scheduled_dates().into_iter().map(move |(label, on)| (*id, label, milestone.kind.as_str(), on))
-        });
+        let dates_of = |milestones: &[(Uuid, Milestone)], projected: bool| {
+            milestones
+                .iter()
+                .flat_map(|(id, milestone)| {
+                    let kind = milestone.kind.as_str();
+                    milestone.scheduled_dates().into_iter().map(move |(label, on)| (*id, label, kind, on, projected))
+                })
+                .collect::<Vec<_>>()
+        };
         let interviews =
-            schedule.interviews.iter().map(|(id, on)| (*id, "interview", ScopeKind::Release.as_str(), *on));
-        for (source_id, label, kind, on) in milestone_dates.chain(interviews) {
+            schedule.interviews.iter().map(|(id, on)| (*id, "interview", ScopeKind::Release.as_str(), *on, false));
+        let dates =
+            dates_of(&schedule.milestones, false).into_iter().chain(dates_of(&schedule.projected_windows, true));
+        for (source_id, label, kind, on, projected) in dates.chain(interviews) {
             if !(from..=to).contains(&on) {
                 continue;
             }
@@ -178,6 +195,7 @@ impl RiskApi {
                 label: label.to_owned(),
                 kind: kind.to_owned(),
                 source_id,
+                projected,
                 severity: None,
                 why_ja: None,
                 why_en: None,

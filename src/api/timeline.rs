@@ -91,8 +91,8 @@ impl TimelineApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<Uuid>,
-        cursor: Query<Option<String>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(pattern = r"^[0-9]{1,9}$"))] cursor: Query<Option<String>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
     ) -> Result<Json<TimelinePage>, ApiError> {
         let access = access::person(&state, &auth.0, id.0, Action::ReadPerson, "timeline.read", Target::Person).await?;
         workflow::catch_up_windows(&state, Some(access.person.id)).await?;
@@ -144,9 +144,9 @@ impl TimelineApi {
         let total = entries.len() as u64;
         let skip = match cursor.0 {
             None => 0,
-            Some(cursor) => cursor.parse::<usize>().map_err(|_| {
-                ApiError::invalid_field("cursor", crate::domain::Invalid::new("not a cursor this service gave"))
-            })?,
+            Some(cursor) => cursor
+                .parse::<usize>()
+                .map_err(|_| ApiError::BadRequest("cursor: not a cursor this service gave".into()))?,
         };
         let limit =
             limit.0.unwrap_or(super::pagination::DEFAULT_PAGE_SIZE).clamp(1, super::pagination::MAX_PAGE_SIZE) as usize;

@@ -9,7 +9,10 @@ use poem_openapi::{
 };
 use serde_json::Value;
 
-use super::problem::{ApiError, FieldProblem};
+use super::{
+    problem::{ApiError, FieldProblem},
+    strict,
+};
 
 /// Use in place of `Json<T>` for request bodies.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +48,9 @@ impl<T: ParseFromJSON> ParsePayload for JsonBody<T> {
         }
         let value: Value = serde_json::from_slice(&data).map_err(|err| {
             poem::Error::from_string(format!("The body is not valid JSON: {err}."), poem::http::StatusCode::BAD_REQUEST)
+        })?;
+        strict::check::<T>(&value).map_err(|(field, message)| -> poem::Error {
+            ApiError::Validation(vec![FieldProblem { field, message }]).into()
         })?;
         T::parse_from_json(Some(value)).map(Self).map_err(|err| {
             ApiError::Validation(vec![FieldProblem { field: "body".to_owned(), message: err.into_message() }]).into()

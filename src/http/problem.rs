@@ -75,6 +75,9 @@ impl Problem {
 /// The errors an operation can answer with. Each becomes one problem response.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// A parameter the server cannot read, e.g. a cursor it did not hand out.
+    #[error("bad request: {0}")]
+    BadRequest(String),
     #[error("authentication required")]
     Unauthorized,
     #[error("forbidden: {0}")]
@@ -120,6 +123,7 @@ impl ApiError {
 
     fn status(&self) -> StatusCode {
         match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
@@ -133,6 +137,7 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let status = self.status();
         match self {
+            ApiError::BadRequest(detail) => Problem::new(status, Some(detail.clone())),
             ApiError::Unauthorized => Problem::new(status, Some("A valid bearer token is required.".into())),
             ApiError::Forbidden(why) => Problem::new(status, Some((*why).to_owned())),
             ApiError::NotFound => Problem::new(status, Some("No such resource.".into())),
@@ -203,6 +208,9 @@ enum ProblemResponses {
     /// The request body is larger than 1 MiB.
     #[oai(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Json<Problem>),
+    /// The body is not `application/json`.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// Well-formed but refused: the `errors` member names each field and why.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),

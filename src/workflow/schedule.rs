@@ -29,6 +29,9 @@ pub struct Schedule {
     pub milestones: Vec<(Uuid, Milestone)>,
     pub periods: Vec<RiskPeriod>,
     pub interviews: Vec<(Uuid, NaiveDate)>,
+    /// The windows scheduled full-term releases would open, by the release's id: shown as
+    /// projected until the release happens.
+    pub projected_windows: Vec<(Uuid, Milestone)>,
 }
 
 /// The schedule as far as `scope` reaches: tables the scope does not cover are not read, and
@@ -50,11 +53,22 @@ async fn schedule_of(state: &AppState, person_id: Uuid, scope: &Scope) -> Result
     } else {
         Vec::new()
     };
+    let projected_windows: Vec<(Uuid, Milestone)> = milestones
+        .iter()
+        .filter_map(|(id, milestone)| milestone.projected_window(&state.policy).map(|window| (*id, window)))
+        .filter(|(_, window)| scope.contains(window.kind.scope_kind()))
+        .collect();
     let mut periods = risk::periods(&state.rules, &milestones, &lapses);
+    periods.extend(
+        risk::periods(&state.rules, &projected_windows, &[])
+            .into_iter()
+            .map(|period| RiskPeriod { projected: true, ..period }),
+    );
+    periods.sort_by_key(|period| (period.starts_on, period.ends_on));
     periods.retain(|period| scope.contains(period.kind));
     let milestones =
         milestones.into_iter().filter(|(_, milestone)| scope.contains(milestone.kind.scope_kind())).collect();
-    Ok(Schedule { milestones, periods, interviews })
+    Ok(Schedule { milestones, periods, interviews, projected_windows })
 }
 
 /// A person's schedule with their windows brought up to date first. Reading is the common

@@ -8,6 +8,7 @@ mod alerts;
 mod audit;
 mod auth;
 mod cli;
+mod contract;
 mod feeds;
 mod health;
 mod integrations;
@@ -43,6 +44,7 @@ fn main() {
         audit::TESTS,
         auth::TESTS,
         cli::TESTS,
+        contract::TESTS,
         feeds::TESTS,
         health::TESTS,
         integrations::TESTS,

@@ -261,6 +261,17 @@ impl Milestone {
         window
     }
 
+    /// The window a scheduled full-term release would open, counted from its scheduled date:
+    /// what a family asks before the release ("until when would the support run?").
+    pub fn projected_window(&self, policy: &WindowPolicy) -> Option<Milestone> {
+        let planned = self.kind == MilestoneKind::Release
+            && self.state == State::Scheduled
+            && self.release_type == Some(ReleaseType::FullTerm);
+        let scheduled_on = self.dates.scheduled_on.filter(|_| planned)?;
+        // A date at the end of the calendar projects nothing rather than overflowing.
+        (scheduled_on < super::calendar::LATEST).then(|| Milestone::window(scheduled_on, policy))
+    }
+
     pub fn machine(&self) -> &'static Machine {
         Machine::for_kind(self.kind)
     }

@@ -24,6 +24,9 @@ pub struct RiskPeriod {
     pub source_id: Uuid,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
+    /// Derived from a projected window (a full-term release not yet happened): shown, never
+    /// alerted.
+    pub projected: bool,
 }
 
 impl RiskPeriod {
@@ -87,6 +90,7 @@ pub fn periods(rules: &[RiskRule], milestones: &[(Uuid, Milestone)], lapses: &[(
                     source_id,
                     starts_on,
                     ends_on,
+                    projected: false,
                 });
             }
         };

@@ -1,0 +1,154 @@
+"""The partner flow, through a client generated from openapi/openapi.json.
+
+Every call goes through the generated functions and every answer is parsed by the generated
+models (`sync_detailed(...).parsed`), so a field the document misdescribes (a null it does not
+allow, a missing reference, a wrong format) fails here as it would for a partner.
+
+Usage: typed_flow.py BASE_URL ADMIN_TOKEN TSUNAGU_BINARY   (DATABASE_URL as the server's)
+"""
+
+import datetime
+import subprocess
+import sys
+import time
+
+from tsunagu_client import AuthenticatedClient
+from tsunagu_client.api.alerts import acknowledge_alert, list_my_alerts
+from tsunagu_client.api.links import create_link
+from tsunagu_client.api.me import get_me
+from tsunagu_client.api.milestones import create_milestone, record_milestone_event
+from tsunagu_client.api.organizations import create_organization
+from tsunagu_client.api.parties import create_party, get_party
+from tsunagu_client.api.persons import create_person, create_placement
+from tsunagu_client.api.risk import list_upcoming
+from tsunagu_client.models import (
+    AlertPage,
+    AlertView,
+    EventCreate,
+    EventRecorded,
+    Link,
+    LinkCreate,
+    Me,
+    MilestoneCreateReleaseCreate,
+    MilestoneCreateReleaseCreateKind,
+    Milestone,
+    Organization,
+    OrganizationCreate,
+    OrganizationKind,
+    Party,
+    PartyCreate,
+    PartyRole,
+    Person,
+    PersonCreate,
+    Placement,
+    PlacementCreate,
+    Relationship,
+    ReleaseType,
+    UpcomingList,
+)
+
+
+def parsed(response, model, status):
+    """The answer as the generated model, after checking its status."""
+    assert response.status_code == status, f"{response.status_code}: {response.content!r}"
+    assert isinstance(response.parsed, model), f"not a {model.__name__}: {response.parsed!r}"
+    return response.parsed
+
+
+def token_for(binary, party_id):
+    out = subprocess.run([binary, "token", "--party", str(party_id)], check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def main():
+    base_url, admin_token, binary = sys.argv[1:4]
+    admin = AuthenticatedClient(base_url=base_url, token=admin_token)
+
+    me = parsed(get_me.sync_detailed(client=admin), Me, 200)
+    print(f"admin: {me.subject} ({me.role})")
+
+    facility = parsed(
+        create_organization.sync_detailed(
+            client=admin, body=OrganizationCreate(kind=OrganizationKind.REHAB_FACILITY, name="Recovery house")
+        ),
+        Organization,
+        201,
+    )
+    staff_party = parsed(
+        create_party.sync_detailed(
+            client=admin,
+            body=PartyCreate(role=PartyRole.STAFF, display_name="Sato", organization_id=facility.id),
+        ),
+        Party,
+        201,
+    )
+    family_party = parsed(
+        create_party.sync_detailed(client=admin, body=PartyCreate(role=PartyRole.FAMILY, display_name="Hanako")),
+        Party,
+        201,
+    )
+    parsed(get_party.sync_detailed(family_party.id, client=admin), Party, 200)
+    staff = AuthenticatedClient(base_url=base_url, token=token_for(binary, staff_party.id))
+    family = AuthenticatedClient(base_url=base_url, token=token_for(binary, family_party.id))
+
+    person = parsed(create_person.sync_detailed(client=admin, body=PersonCreate(display_name="Taro")), Person, 201)
+    today = datetime.date.today()
+    parsed(
+        create_placement.sync_detailed(
+            person.id, client=admin, body=PlacementCreate(organization_id=facility.id, start_on=today)
+        ),
+        Placement,
+        201,
+    )
+    link = parsed(
+        create_link.sync_detailed(
+            person.id, client=staff, body=LinkCreate(party_id=family_party.id, relationship=Relationship.FAMILY)
+        ),
+        Link,
+        201,
+    )
+    print(f"family linked with scope {[kind.value for kind in link.scope]}")
+
+    release = parsed(
+        create_milestone.sync_detailed(
+            person.id,
+            client=staff,
+            body=MilestoneCreateReleaseCreate(
+                kind=MilestoneCreateReleaseCreateKind.RELEASE, scheduled_on=today, release_type=ReleaseType.FULL_TERM
+            ),
+        ),
+        Milestone,
+        201,
+    )
+    upcoming = parsed(list_upcoming.sync_detailed(person.id, client=family, days=200), UpcomingList, 200)
+    projected = [item.label for item in upcoming.items if item.projected]
+    assert "closes_on" in projected, f"the projected window is shown before the release: {projected}"
+
+    recorded = parsed(
+        record_milestone_event.sync_detailed(release.id, client=staff, body=EventCreate(event="release", on=today)),
+        EventRecorded,
+        201,
+    )
+    assert recorded.milestone.state == "released"
+    upcoming = parsed(list_upcoming.sync_detailed(person.id, client=family, days=200), UpcomingList, 200)
+    labels = {item.label for item in upcoming.items}
+    assert "after_release_critical" in labels, labels
+    print(f"family sees {len(upcoming.items)} items ahead: {sorted(labels)}")
+
+    # The server's scheduler plans and delivers each tick; the critical period has begun.
+    deadline = time.monotonic() + 60
+    alerts = []
+    while time.monotonic() < deadline:
+        page = parsed(list_my_alerts.sync_detailed(client=family), AlertPage, 200)
+        alerts = page.items
+        if alerts:
+            break
+        time.sleep(1)
+    assert alerts, "the family received an alert about the critical weeks after release"
+    acknowledged = parsed(acknowledge_alert.sync_detailed(alerts[0].id, client=family), AlertView, 200)
+    assert acknowledged.acknowledged_at is not None
+    print(f"family acknowledged {acknowledged.rule}: the typed flow passed")
+
+
+if __name__ == "__main__":
+    main()
