@@ -187,6 +187,13 @@ async fn a_scheduled_full_term_release_shows_its_projected_window(app: TestApp) 
     assert_eq!((closing["projected"].as_bool(), closing["ends_on"].as_str()), (Some(true), Some("2026-09-15")));
     assert_eq!(closing["source_id"], release_id.as_str());
 
+    let feed: Value = app.post("/me/calendar-feed", &family, &json!({})).await.json().await.unwrap();
+    let path = feed["url"].as_str().unwrap().split_once("/feeds/").map(|(_, file)| format!("/feeds/{file}")).unwrap();
+    let calendar = app.client.get(format!("{}{path}", app.address)).send().await.unwrap().text().await.unwrap();
+    let unfolded = calendar.replace("\r\n ", "");
+    assert!(unfolded.contains("就労支援期間の最終日（見込み）"), "{unfolded}");
+    assert!(unfolded.contains("DTSTART;VALUE=DATE:20260915"), "{unfolded}");
+
     // A projection is shown, not alerted.
     tsunagu::scheduler::tick(&app.state).await.unwrap();
     let planned: Vec<entity::alert::Model> = {
