@@ -53,7 +53,8 @@ impl<T: ParseFromJSON> ParsePayload for JsonBody<T> {
             ApiError::Validation(vec![FieldProblem { field, message }]).into()
         })?;
         T::parse_from_json(Some(value)).map(Self).map_err(|err| {
-            ApiError::Validation(vec![FieldProblem { field: "body".to_owned(), message: err.into_message() }]).into()
+            let message = super::problem::plain_type_names(&err.into_message());
+            ApiError::Validation(vec![FieldProblem { field: "body".to_owned(), message }]).into()
         })
     }
 }

@@ -250,9 +250,26 @@ pub async fn render_error(err: poem::Error) -> Response {
         StatusCode::UNAUTHORIZED => "A valid bearer token is required.".to_owned(),
         StatusCode::METHOD_NOT_ALLOWED => "This resource does not support that method.".to_owned(),
         StatusCode::PAYLOAD_TOO_LARGE => format!("The request body is larger than {} bytes.", super::MAX_BODY_BYTES),
-        _ => err.to_string(),
+        _ => plain_type_names(&err.to_string()),
     };
     Problem::new(status, Some(detail)).into_response()
+}
+
+/// The framework names the types it failed to parse by its own registry names; a client reads
+/// the form it should have sent instead.
+pub fn plain_type_names(message: &str) -> String {
+    [
+        ("\"optional_string_naive-date\"", "an optional date"),
+        ("\"string_naive-date\"", "a date such as 2026-04-01"),
+        ("\"optional_string_date-time\"", "an optional date and time"),
+        ("\"string_date-time\"", "an RFC 3339 date and time"),
+        ("\"optional_string_uuid\"", "an optional UUID"),
+        ("\"string_uuid\"", "a UUID"),
+        ("path `param0`", "the path's id"),
+        ("path `param1`", "the path's second id"),
+    ]
+    .iter()
+    .fold(message.to_owned(), |text, (internal, plain)| text.replace(internal, plain))
 }
 
 impl From<Refusals> for ApiError {

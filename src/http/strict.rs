@@ -1,6 +1,8 @@
-//! JSON types as the schema says them. poem-openapi reads a JSON `false` or `12` into a
-//! `String` field as `"false"` or `"12"`; the published schema says `type: string`, so such a
-//! body is refused (422) before it is parsed, naming the field.
+//! JSON types and formats as the schema says them, checked before a body is parsed so that a
+//! refusal names the field. poem-openapi reads a JSON `false` or `12` into a `String` field as
+//! `"false"` or `"12"`, and says of a bad date only that some `string_naive-date` failed; the
+//! published schema says `type: string` and `format: date`, so such a body is refused (422)
+//! naming the field and the form it needs.
 
 use poem_openapi::{
     registry::{MetaSchema, MetaSchemaRef, Registry},
@@ -38,10 +40,17 @@ fn walk(value: &Value, schema: &MetaSchemaRef, registry: &Registry, at: &str) ->
     }
     let refuse = |expected: &str| Err((at.to_owned(), format!("expected {expected}")));
     match (schema.ty, value) {
-        ("string", Value::String(_))
-        | ("boolean", Value::Bool(_))
-        | ("number", Value::Number(_))
-        | ("integer", Value::Number(_)) => Ok(()),
+        ("string", Value::String(text)) => match schema.format {
+            Some("naive-date") if chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err() => {
+                refuse("a date such as 2026-04-01")
+            }
+            Some("date-time") if chrono::DateTime::parse_from_rfc3339(text).is_err() => {
+                refuse("an RFC 3339 date and time such as 2026-04-01T09:00:00Z")
+            }
+            Some("uuid") if uuid::Uuid::parse_str(text).is_err() => refuse("a UUID"),
+            _ => Ok(()),
+        },
+        ("boolean", Value::Bool(_)) | ("number", Value::Number(_)) | ("integer", Value::Number(_)) => Ok(()),
         ("string", _) => refuse("a string"),
         ("boolean", _) => refuse("true or false"),
         ("number" | "integer", _) => refuse("a number"),
@@ -98,5 +107,20 @@ mod tests {
         assert!(check::<Outer>(&json!({"note": null, "inners": []})).is_ok());
         assert_eq!(check::<Outer>(&json!({"note": false, "inners": []})).unwrap_err().0, "note");
         assert_eq!(check::<Outer>(&json!({"inners": [{"name": 12}]})).unwrap_err().0, "inners[0].name");
+    }
+
+    #[derive(Debug, Object)]
+    #[allow(dead_code)]
+    struct Dated {
+        on: chrono::NaiveDate,
+        id: Option<uuid::Uuid>,
+    }
+
+    #[test]
+    fn a_bad_date_or_id_is_refused_by_its_field_name() {
+        assert!(check::<Dated>(&json!({"on": "2026-04-01"})).is_ok());
+        let (field, why) = check::<Dated>(&json!({"on": "nope"})).unwrap_err();
+        assert_eq!((field.as_str(), why.contains("naive")), ("on", false));
+        assert_eq!(check::<Dated>(&json!({"on": "2026-04-01", "id": "x"})).unwrap_err().0, "id");
     }
 }

@@ -20,7 +20,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     page_sizes_outside_one_to_two_hundred_are_bad_requests,
     a_bad_cursor_is_a_bad_request_on_every_list,
     a_wrong_method_says_which_methods_are_allowed,
-    a_number_or_boolean_is_no_string,
+    a_wrong_json_type_or_format_is_refused_by_its_field,
     a_client_that_writes_a_large_body_first_still_reads_its_413,
     a_scheduled_full_term_release_shows_its_projected_window,
 ];
@@ -117,7 +117,7 @@ async fn a_wrong_method_says_which_methods_are_allowed(app: TestApp) {
     assert_eq!(health.headers().get(header::ALLOW).map(|value| value.to_str().unwrap()), Some("GET"));
 }
 
-async fn a_number_or_boolean_is_no_string(app: TestApp) {
+async fn a_wrong_json_type_or_format_is_refused_by_its_field(app: TestApp) {
     let response = app.post("/persons", &app.admin(), &json!({"display_name": false})).await;
     let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(refused_fields(&problem), ["display_name"]);
@@ -125,6 +125,12 @@ async fn a_number_or_boolean_is_no_string(app: TestApp) {
     let response =
         app.post(&format!("/persons/{person}/lapses"), &app.admin(), &json!({"on": "2026-01-01", "note": 12})).await;
     assert_eq!(refused_fields(&assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await), ["note"]);
+    let response = app.post("/persons", &app.admin(), &json!({"display_name": "Jiro", "birth_date": "nope"})).await;
+    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(refused_fields(&problem), ["birth_date"]);
+    assert!(!problem.to_string().contains("naive"), "no internal type names: {problem}");
+    let bad_path = assert_problem(app.get("/persons/abc", &app.admin()).await, StatusCode::BAD_REQUEST).await;
+    assert!(!bad_path.to_string().contains("string_uuid"), "{bad_path}");
     assert_eq!(app.count("persons").await, 1);
     assert_eq!(app.count("lapses").await, 0);
 }
