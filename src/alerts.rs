@@ -1,6 +1,11 @@
 //! Planning alerts for the periods ahead, and delivering them when they fall due.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    panic::AssertUnwindSafe,
+};
+
+use futures::FutureExt;
 
 use chrono::{DateTime, Utc};
 use entity::{alert, party};
@@ -71,16 +76,26 @@ pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), W
 }
 
 /// Plans again for every person whose milestones, lapses or links changed since.
+///
+/// One person's planning that fails or panics sets that person's request aside with its
+/// error (`GET /planning/failures`, admins) and the tick goes on for everyone else; only a
+/// database that cannot be reached stops it.
 pub async fn replan_requested(state: &AppState) -> Result<usize, WorkflowError> {
     let requests = store::planning::pending(&state.db, BATCH).await?;
     for request in &requests {
-        match replan(state, request.person_id).await {
-            // A person whose stored record is corrupt (logged where found) is left unplanned
-            // rather than holding up everyone else; a fix re-requests planning.
-            Ok(_) | Err(WorkflowError::Corrupt(_)) => {}
-            Err(err) => return Err(err),
+        let failure = match AssertUnwindSafe(replan(state, request.person_id)).catch_unwind().await {
+            Ok(Ok(_)) => None,
+            Ok(Err(WorkflowError::Database(err))) => return Err(WorkflowError::Database(err)),
+            Ok(Err(err)) => Some(err.to_string()),
+            Err(panic) => Some(format!("panicked: {}", crate::scheduler::panic_message(&panic))),
+        };
+        match failure {
+            None => store::planning::done(&state.db, request).await?,
+            Some(failure) => {
+                tracing::error!(person = %request.person_id, %failure, "planning set aside");
+                store::planning::set_aside(&state.db, request, &failure, state.clock.now()).await?;
+            }
         }
-        store::planning::done(&state.db, request).await?;
     }
     Ok(requests.len())
 }
@@ -92,8 +107,9 @@ pub struct DeliveryReport {
     pub cancelled: usize,
 }
 
-/// Whether the link an alert relies on still holds and still covers its kind.
-fn still_consented(links: &HashMap<Uuid, entity::link::Model>, alert: &alert::Model, now: DateTime<Utc>) -> bool {
+/// Whether the link an alert relies on still holds and still covers its kind: what decides
+/// delivery, and whether the recipient may still see the alert in their inbox.
+pub fn still_consented(links: &HashMap<Uuid, entity::link::Model>, alert: &alert::Model, now: DateTime<Utc>) -> bool {
     let Some(link_id) = alert.link_id else {
         // An escalation goes to the person's facility, whose staff see everything.
         return true;

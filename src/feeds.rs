@@ -1,7 +1,7 @@
 //! Calendar feeds: a capability URL per party serving what that party may see as iCalendar.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use entity::calendar_feed;
 use rand::RngCore;
 use sea_orm::{sea_query::OnConflict, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
@@ -202,7 +202,7 @@ pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, Wor
         ical::line(&mut out, &format!("DTSTAMP:{stamp}"));
         ical::line(&mut out, &format!("SEQUENCE:{}", event.sequence));
         ical::line(&mut out, &format!("DTSTART;VALUE=DATE:{}", ical::date(event.first)));
-        ical::line(&mut out, &format!("DTEND;VALUE=DATE:{}", ical::date(event.last + Duration::days(1))));
+        ical::line(&mut out, &format!("DTEND;VALUE=DATE:{}", ical::date(event.last.succ_opt().unwrap_or(event.last))));
         ical::line(&mut out, &format!("SUMMARY:{}", ical::text(&event.summary)));
         if let Some(description) = &event.description {
             ical::line(&mut out, &format!("DESCRIPTION:{}", ical::text(description)));

@@ -1,7 +1,9 @@
 //! Work that the passing of time brings: run every tick inside `serve`, and driven directly by
 //! tests through [`tick`], which does one step's work and returns.
 
-use std::time::Duration;
+use std::{panic::AssertUnwindSafe, time::Duration};
+
+use futures::FutureExt;
 
 use crate::{alerts, state::AppState, webhooks, workflow};
 
@@ -31,6 +33,7 @@ pub async fn tick(state: &AppState) -> Result<TickReport, workflow::WorkflowErro
     let escalated = alerts::escalate(state).await?;
     let delivery = alerts::deliver_due(state).await?;
     let webhooks = webhooks::deliver(state).await?;
+    state.scheduler.succeeded(state.clock.now());
     Ok(TickReport {
         webhooks_delivered: webhooks.delivered,
         webhooks_retried: webhooks.retried,
@@ -44,15 +47,27 @@ pub async fn tick(state: &AppState) -> Result<TickReport, workflow::WorkflowErro
     })
 }
 
+/// Ticks every `every` until the process ends. A tick that fails or panics is logged and the
+/// next one runs as usual: nothing one tick meets may stop alerts for everyone.
 pub async fn run(state: AppState, every: Duration) {
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
-        match tick(&state).await {
-            Ok(report) if report != TickReport::default() => tracing::info!(?report, "scheduler tick"),
-            Ok(_) => {}
-            Err(err) => tracing::error!(error = %err, "scheduler tick failed"),
+        match AssertUnwindSafe(tick(&state)).catch_unwind().await {
+            Ok(Ok(report)) if report != TickReport::default() => tracing::info!(?report, "scheduler tick"),
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => tracing::error!(error = %err, "scheduler tick failed"),
+            Err(panic) => tracing::error!(panic = panic_message(&panic), "scheduler tick panicked"),
         }
     }
+}
+
+/// What a caught panic said, for a log line or a failure record.
+pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message")
 }

@@ -8,6 +8,7 @@ use poem::{
     get, handler,
     http::StatusCode,
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+    middleware::CatchPanic,
     web::Data,
     Endpoint, EndpointExt, IntoResponse, Response, Route, Server,
 };
@@ -22,7 +23,7 @@ use crate::{
     database::{self, DatabaseError},
     http::{add_allow, limit_body, log_requests, render_error, AllowedMethods, Problem},
     scheduler,
-    state::AppState,
+    state::{AppState, SchedulerHealth},
 };
 
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -65,6 +66,7 @@ impl Application {
         let acceptor = TcpListener::bind(config.addr).into_acceptor().await.map_err(bind_error)?;
         let addr =
             acceptor.local_addr().first().and_then(|local| local.as_socket_addr().copied()).unwrap_or(config.addr);
+        let scheduler = Arc::new(SchedulerHealth::new(config.tick, clock.now()));
         let state = AppState {
             audit: AuditLog::start(db.clone()),
             db,
@@ -76,6 +78,7 @@ impl Application {
             escalate_after: config.escalate_after,
             public_url: config.public_url.clone(),
             webhook_allow_private: config.webhook_allow_private,
+            scheduler,
         };
         Ok(Self { acceptor, addr, tick: Some(config.tick), state })
     }
@@ -125,21 +128,40 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/feeds/:file", get(calendar_feed))
         .around(limit_body)
         .data(state)
+        .with(CatchPanic::new().with_handler(|_| {
+            // The request that panicked answers 500 like any fault; the server goes on.
+            tracing::error!("request handler panicked");
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, Some("Something went wrong on our side.".into()))
+                .into_response()
+        }))
         .catch_all_error(render_error)
         .around(move |next, req| add_allow(next, req, allowed.clone()))
         .around(log_requests)
 }
 
+/// The database answers and the scheduler keeps ticking: alerts can go out.
 #[handler]
 async fn healthz(state: Data<&AppState>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => poem::web::Json(serde_json::json!({ "status": "ok" })).into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "health check: database unreachable");
-            Problem::new(StatusCode::SERVICE_UNAVAILABLE, Some("The database cannot be reached.".into()))
-                .into_response()
-        }
+    if let Err(err) = state.db.ping().await {
+        tracing::error!(error = %err, "health check: database unreachable");
+        return Problem::new(StatusCode::SERVICE_UNAVAILABLE, Some("The database cannot be reached.".into()))
+            .into_response();
     }
+    let last_tick_at = state.scheduler.last_success();
+    if state.scheduler.is_stale(state.clock.now()) {
+        let detail = format!(
+            "The scheduler has completed no tick in {} intervals of {} s (last: {}); alerts are not going out.",
+            SchedulerHealth::STALE_AFTER_TICKS,
+            state.scheduler.interval.as_secs(),
+            last_tick_at.map_or("never".to_owned(), |at| at.to_rfc3339()),
+        );
+        return Problem::new(StatusCode::SERVICE_UNAVAILABLE, Some(detail)).into_response();
+    }
+    poem::web::Json(serde_json::json!({
+        "status": "ok",
+        "scheduler": { "last_tick_at": last_tick_at, "interval_seconds": state.scheduler.interval.as_secs() },
+    }))
+    .into_response()
 }
 
 /// A calendar feed: the URL itself is the credential.

@@ -26,6 +26,43 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// `TSUNAGU_WEBHOOK_ALLOW_PRIVATE`: let webhooks call private and loopback addresses.
     pub webhook_allow_private: bool,
+    /// When the scheduler last finished a tick, for `/healthz`.
+    pub scheduler: Arc<SchedulerHealth>,
+}
+
+/// Whether the scheduler is keeping up: `/healthz` answers 503 once no tick has completed for
+/// `STALE_AFTER_TICKS` intervals (by the state's clock), since alerts then go out to no one.
+#[derive(Debug)]
+pub struct SchedulerHealth {
+    pub interval: std::time::Duration,
+    started_at: chrono::DateTime<chrono::Utc>,
+    last_success: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+}
+
+impl SchedulerHealth {
+    pub const STALE_AFTER_TICKS: u32 = 3;
+
+    pub fn new(interval: std::time::Duration, now: chrono::DateTime<chrono::Utc>) -> Self {
+        Self { interval, started_at: now, last_success: std::sync::Mutex::new(None) }
+    }
+
+    pub fn succeeded(&self, at: chrono::DateTime<chrono::Utc>) {
+        if let Ok(mut last) = self.last_success.lock() {
+            *last = Some(at);
+        }
+    }
+
+    pub fn last_success(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.last_success.lock().ok().and_then(|last| *last)
+    }
+
+    /// No tick has completed in the last few intervals (counted from start before the first).
+    pub fn is_stale(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        let since = self.last_success().unwrap_or(self.started_at);
+        let allowed =
+            chrono::Duration::from_std(self.interval * Self::STALE_AFTER_TICKS).unwrap_or(chrono::Duration::MAX);
+        now.signed_duration_since(since) > allowed
+    }
 }
 
 impl AppState {

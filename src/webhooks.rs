@@ -54,16 +54,25 @@ pub fn alert_payload(alert: &alert::Model, now: chrono::DateTime<chrono::Utc>) -
 
 /// Writes the outbox for delivered alerts: one message per subscription of each recipient's
 /// organisation. Call it in the transaction that delivers the alerts.
+///
+/// An organisation's webhook carries only what the organisation itself may see: alerts about
+/// persons placed there now. A member's personal link to someone placed elsewhere (a staff
+/// member of facility B linked to a resident of facility A) never reaches B's systems.
 pub async fn enqueue_for(
     db: &impl ConnectionTrait,
     delivered: &[(&alert::Model, Option<&entity::party::Model>)],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DbErr> {
+    let persons: Vec<uuid::Uuid> = delivered.iter().map(|(alert, _)| alert.person_id).collect();
+    let placed: std::collections::HashSet<(uuid::Uuid, uuid::Uuid)> =
+        store::placements::current_of_persons(db, &persons, now).await?.into_iter().collect();
     let events = delivered
         .iter()
         .filter_map(|(alert, recipient)| {
+            let organization_id = recipient.and_then(|party| party.organization_id)?;
+            placed.contains(&(alert.person_id, organization_id)).then_some(())?;
             Some(store::webhooks::Outgoing {
-                organization_id: recipient.and_then(|party| party.organization_id)?,
+                organization_id,
                 alert_id: alert.id,
                 person_id: alert.person_id,
                 payload: alert_payload(alert, now),

@@ -119,6 +119,7 @@ pub async fn seed(
         quiet_hours_start: None,
         quiet_hours_end: None,
         person_id: None,
+        disabled_at: None,
         created_at: now,
         updated_at: now,
     };

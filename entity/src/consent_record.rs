@@ -13,6 +13,11 @@ pub struct Model {
     pub recorded_at: DateTimeUtc,
     pub recorded_by: String,
     pub recorded_by_role: String,
+    /// When staff widened or re-created consent the person had narrowed or revoked: how the
+    /// person consented again (`written` or `in_person`), a reference and the day.
+    pub basis: Option<String>,
+    pub basis_reference: Option<String>,
+    pub basis_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,9 @@ pub struct Model {
     pub old_date: Option<Date>,
     pub new_date: Option<Date>,
     pub note: Option<String>,
+    /// For a note the service wrote about another consent kind (`custody` on an interruption):
+    /// shown only to those whose consent covers it.
+    pub note_scope: Option<String>,
     pub actor: String,
     pub actor_role: String,
     /// The milestone's version after this step.

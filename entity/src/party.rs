@@ -15,6 +15,8 @@ pub struct Model {
     pub quiet_hours_end: Option<String>,
     /// For a `person` party: the person they are.
     pub person_id: Option<Uuid>,
+    /// Set while the party is disabled: every token and session of theirs is refused.
+    pub disabled_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -8,6 +8,10 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub person_id: Uuid,
     pub requested_at: DateTimeUtc,
+    /// Set when planning this person failed: the request is set aside until it is asked again.
+    pub failed_at: Option<DateTimeUtc>,
+    /// Why planning failed, for admins; no personal data.
+    pub failure: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

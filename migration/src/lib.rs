@@ -9,6 +9,7 @@ mod m0006_schedule_integration;
 mod m0007_calendar_feeds;
 mod m0008_webhooks;
 mod m0009_scale_indexes;
+mod m0010_safeguards;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_calendar_feeds::Migration),
             Box::new(m0008_webhooks::Migration),
             Box::new(m0009_scale_indexes::Migration),
+            Box::new(m0010_safeguards::Migration),
         ]
     }
 }

@@ -85,6 +85,15 @@ async fn language_of(state: &AppState, principal: &Principal) -> Result<Language
     })
 }
 
+/// The alerts whose consent still holds for their recipient.
+async fn still_visible(state: &AppState, rows: Vec<alert::Model>) -> Result<Vec<alert::Model>, ApiError> {
+    let link_ids: Vec<Uuid> = rows.iter().filter_map(|row| row.link_id).collect();
+    let links =
+        store::links::find_many(&state.reads, &link_ids).await?.into_iter().map(|link| (link.id, link)).collect();
+    let now = state.clock.now();
+    Ok(rows.into_iter().filter(|row| crate::alerts::still_consented(&links, row, now)).collect())
+}
+
 pub struct AlertsApi;
 
 #[OpenApi(tag = "ApiTags::Alerts")]
@@ -107,6 +116,9 @@ impl AlertsApi {
         let limit = limit.0.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
         let (rows, next_cursor) =
             store::alerts::inbox(&state.reads, party_id, unread.0.unwrap_or(false), cursor.0, limit).await?;
+        // Once a link ends or its consent no longer covers the kind, its alerts are gone from
+        // the recipient's view too (the page may then hold fewer than `limit`).
+        let rows = still_visible(&state, rows).await?;
         let persons: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
         let entries = persons
             .into_iter()
@@ -134,6 +146,7 @@ impl AlertsApi {
         let row = store::alerts::find(&state.reads, id.0).await?;
         let mine =
             row.filter(|row| Some(row.recipient_party_id) == auth.0.party_id && row.status == store::alerts::DELIVERED);
+        let mine = still_visible(&state, mine.into_iter().collect()).await?.pop();
         let outcome = if mine.is_some() { Outcome::Allowed } else { Outcome::Denied };
         let person = mine.as_ref().map(|row| row.person_id);
         let entry = audit_entry(&auth.0, "alert.ack", person, Some(id.0), outcome);

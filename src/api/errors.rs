@@ -30,6 +30,7 @@ impl From<WorkflowError> for ApiError {
             },
             WorkflowError::PreconditionFailed => ApiError::PreconditionFailed,
             WorkflowError::Stale(why) | WorkflowError::Conflict(why) => ApiError::Conflict(why),
+            WorkflowError::Forbidden(why) => ApiError::Forbidden(why),
             WorkflowError::NotFound => ApiError::NotFound,
             WorkflowError::Corrupt(corrupt) => corrupt.into(),
             WorkflowError::Database(err) => err.into(),

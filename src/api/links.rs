@@ -5,13 +5,13 @@ use poem_openapi::{param::Path, payload::Json, types::MaybeUndefined, ApiRespons
 use uuid::Uuid;
 
 use super::{
-    types::{scope_from_api, scope_to_api, stored, ApiPartyRole, ApiRelationship, ApiScopeKind},
+    types::{scope_from_api, scope_to_api, stored, ApiBasisKind, ApiPartyRole, ApiRelationship, ApiScopeKind},
     ApiTags, BearerAuth,
 };
 use crate::{
     access::{self, Target},
     auth::Principal,
-    domain::{access::Action, PartyRole, Relationship},
+    domain::{access::Action, BasisKind, ConsentBasis, PartyRole, Relationship},
     http::{ApiError, JsonBody},
     state::AppState,
     store::{
@@ -32,6 +32,21 @@ pub struct LinkCreate {
     pub scope: Option<Vec<ApiScopeKind>>,
     /// Last day the consent holds, a local date of the person's zone.
     pub expires_on: Option<NaiveDate>,
+    /// Required to link a party again after the person revoked or narrowed its earlier link.
+    pub basis: Option<ConsentBasisBody>,
+}
+
+/// How the person gave their consent again (APPI Art. 27(1)): needed whenever anyone but the
+/// person gives more than the person last left in place.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ConsentBasisBody {
+    /// `written` (a signed form) or `in_person`.
+    pub kind: ApiBasisKind,
+    /// Where it can be found: a form number, a file reference, who heard it (1–100 characters).
+    pub reference: String,
+    /// The day the person consented.
+    pub on: NaiveDate,
 }
 
 /// A change of consent. Recorded as a new consent record; the history is kept.
@@ -41,6 +56,8 @@ pub struct LinkPatch {
     pub scope: Option<Vec<ApiScopeKind>>,
     /// `null` removes the expiry.
     pub expires_on: MaybeUndefined<NaiveDate>,
+    /// Required to widen consent the person narrowed (more kinds, a later or no expiry).
+    pub basis: Option<ConsentBasisBody>,
 }
 
 #[derive(Debug, Object)]
@@ -75,6 +92,11 @@ pub struct ConsentRecord {
     /// Who recorded it: a party id, or an admin's name.
     pub recorded_by: String,
     pub recorded_by_role: ApiPartyRole,
+    /// When someone other than the person gave more than the person had left in place: how
+    /// the person consented again (`written` or `in_person`), a reference and the day.
+    pub basis: Option<ApiBasisKind>,
+    pub basis_reference: Option<String>,
+    pub basis_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Object)]
@@ -105,12 +127,27 @@ fn record_view(row: consent_record::Model) -> Result<ConsentRecord, ApiError> {
         change: row.change,
         expires_on: row.expires_on,
         recorded_at: row.recorded_at,
+        basis: row
+            .basis
+            .as_deref()
+            .map(|kind| stored::<BasisKind>("consent basis", row.id, kind))
+            .transpose()?
+            .map(Into::into),
+        basis_reference: row.basis_reference,
+        basis_on: row.basis_on,
         recorded_by: row.recorded_by,
     })
 }
 
-fn recorded_by(principal: &Principal) -> RecordedBy {
-    RecordedBy { subject: principal.actor_id(), role: principal.role }
+fn recorded_by(principal: &Principal, basis: Option<ConsentBasis>) -> RecordedBy {
+    RecordedBy { subject: principal.actor_id(), role: principal.role, basis }
+}
+
+/// The basis as the domain takes it; its date is the person's local date.
+fn basis_of(body: Option<&ConsentBasisBody>, today: NaiveDate) -> Result<Option<ConsentBasis>, ApiError> {
+    body.map(|basis| ConsentBasis::parse(basis.kind.into(), &basis.reference, basis.on, today))
+        .transpose()
+        .map_err(ApiError::from)
 }
 
 #[derive(ApiResponse)]
@@ -151,7 +188,9 @@ impl LinksApi {
             expires_on: body.expires_on,
         };
         let now = state.clock.now();
-        let row = workflow::create_link(&state, access.person.id, access.zone()?, new, &recorded_by(&auth.0)).await?;
+        let zone = access.zone()?;
+        let by = recorded_by(&auth.0, basis_of(body.basis.as_ref(), zone.date_at(now))?);
+        let row = workflow::create_link(&state, access.person.id, zone, new, &by).await?;
         let location = format!("{}/links/{}", super::BASE_PATH, row.id);
         Ok(CreateLinkResponse::Created(Json(view(row, now)?), location))
     }
@@ -212,7 +251,9 @@ impl LinksApi {
             }
         })
         .await?;
-        let row = workflow::change_link(&state, row.id, access.zone()?, &change, &recorded_by(&auth.0)).await?;
+        let zone = access.zone()?;
+        let by = recorded_by(&auth.0, basis_of(body.basis.as_ref(), zone.date_at(state.clock.now()))?);
+        let row = workflow::change_link(&state, row.id, zone, &change, &by).await?;
         Ok(Json(view(row, state.clock.now())?))
     }
 
@@ -228,7 +269,7 @@ impl LinksApi {
         id: Path<Uuid>,
     ) -> Result<RevokeLinkResponse, ApiError> {
         let (access, row) = access::link(&state, &auth.0, id.0, "link.revoke", |_| Action::NarrowConsent).await?;
-        workflow::revoke_link(&state, row.id, access.zone()?, &recorded_by(&auth.0)).await?;
+        workflow::revoke_link(&state, row.id, access.zone()?, &recorded_by(&auth.0, None)).await?;
         Ok(RevokeLinkResponse::Revoked)
     }
 

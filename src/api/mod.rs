@@ -16,6 +16,7 @@ mod pagination;
 mod parties;
 mod persons;
 mod placements;
+mod planning;
 mod provisions;
 mod risk;
 mod security;
@@ -67,7 +68,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
                 integrations::IntegrationsApi,
                 webhooks::WebhooksApi,
             ),
-            (provisions::ProvisionsApi, audit::AuditApi, me::MeApi, feeds::FeedsApi),
+            (provisions::ProvisionsApi, audit::AuditApi, planning::PlanningApi, me::MeApi, feeds::FeedsApi),
         ),
         "Tsunagu",
         env!("CARGO_PKG_VERSION"),

@@ -1,4 +1,4 @@
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use poem::web::Data;
 use poem_openapi::{
     param::{Path, Query},
@@ -150,7 +150,7 @@ impl RiskApi {
     ) -> Result<Json<UpcomingList>, ApiError> {
         let access = access::person(&state, &auth.0, id.0, Action::ReadPerson, "upcoming.read", Target::Person).await?;
         let from = access.zone()?.date_at(state.clock.now());
-        let to = from + Duration::days(days.0.unwrap_or(30));
+        let to = crate::domain::calendar::add_days(from, days.0.unwrap_or(30)).unwrap_or(from);
         let schedule = visible_schedule(&state, &access).await?;
         let mut items = Vec::new();
         for period in schedule.periods {

@@ -53,6 +53,7 @@ const FORBIDDEN: &[&str] = &[
     "listProvisionRecords",
     "exportProvisionRecords",
     "listAuditEvents",
+    "listPlanningFailures",
     "createCalendarFeed",
     "revokeCalendarFeed",
 ];

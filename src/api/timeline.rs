@@ -107,7 +107,7 @@ impl TimelineApi {
         let mut entries = Vec::new();
         for event in store::milestones::events_of_person(&state.reads, person_id, &kinds).await? {
             let kind = "date_moved" == event.event;
-            let view = event_view(event)?;
+            let view = event_view(event, &scope)?;
             let mut item =
                 entry(view.on, if kind { "date_moved" } else { "milestone_event" }, view.recorded_at, view.id);
             item.milestone_id = Some(view.milestone_id);

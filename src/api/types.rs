@@ -5,7 +5,7 @@ use std::str::FromStr;
 use crate::{
     domain::{
         milestones::{MilestoneKind, Program, ReleaseType},
-        Invalid, Language, OrganizationKind, PartyRole, Relationship, Scope, ScopeKind, Zone,
+        BasisKind, Invalid, Language, OrganizationKind, PartyRole, Relationship, Scope, ScopeKind, Zone,
     },
     http::ApiError,
     store::parse_stored,
@@ -31,6 +31,11 @@ macro_rules! api_enum {
             }
         }
     };
+}
+
+api_enum! {
+    /// How the person gave their consent again: `written` (a signed form) or `in_person`.
+    ApiBasisKind <=> BasisKind as "ConsentBasisKind" { Written, InPerson }
 }
 
 api_enum! {

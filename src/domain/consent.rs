@@ -77,6 +77,47 @@ pub fn link_in_force(
     revoked_at.is_none() && expires_at.is_none_or(|end| end > now)
 }
 
+text_enum! {
+    /// How the person gave their consent again, when someone else records it.
+    pub enum BasisKind ("consent basis") {
+        /// A signed form or letter.
+        Written = "written",
+        /// Said to staff in person.
+        InPerson = "in_person",
+    }
+}
+
+/// The basis of the person's new consent: what staff must record to widen or re-create a link
+/// the person narrowed or revoked (APPI Art. 27(1): third-party provision of special
+/// care-required data needs the person's consent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentBasis {
+    pub kind: BasisKind,
+    /// Where the consent can be found: a form number, a file reference, who heard it.
+    pub reference: String,
+    /// The day the person consented.
+    pub on: NaiveDate,
+}
+
+impl ConsentBasis {
+    pub fn parse(kind: BasisKind, reference: &str, on: NaiveDate, today: NaiveDate) -> Result<Self, super::Refusals> {
+        let mut refusals = super::Refusals::default();
+        let reference = refusals.check("basis.reference", super::DisplayName::parse(reference)).map(|r| r.into_inner());
+        let on = refusals.check("basis.on", super::calendar::happened(on, today));
+        match (reference, on) {
+            (Some(reference), Some(on)) => Ok(Self { kind, reference, on }),
+            _ => Err(refusals),
+        }
+    }
+}
+
+/// Whether a change of consent needs the person's new consent on record: when it gives more
+/// than the person last left in place (a wider scope, a later or no expiry, a new link after
+/// the person revoked one) and the one recording it is not the person.
+pub fn needs_basis(recorded_by_person: bool, person_acted_before: bool, widens: bool) -> bool {
+    !recorded_by_person && person_acted_before && widens
+}
+
 /// A change to a link's consent: a new scope, a new (or no, `Some(None)`) expiry.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConsentPatch {

@@ -22,7 +22,9 @@ mod zone;
 
 use text_enum::text_enum;
 
-pub use consent::{link_in_force, Consent, ConsentPatch, Relationship, Scope, ScopeKind};
+pub use consent::{
+    link_in_force, needs_basis, BasisKind, Consent, ConsentBasis, ConsentPatch, Relationship, Scope, ScopeKind,
+};
 pub use language::Language;
 pub use name::DisplayName;
 pub use note::Note;

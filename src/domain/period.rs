@@ -9,7 +9,7 @@
 //! So a release on 2026-03-15 gives 2026-03-16 … 2026-09-15, and one on 2026-08-31 gives
 //! 2026-09-01 … 2027-02-28.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 
 /// A span of local dates, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,8 +19,11 @@ pub struct DateSpan {
 }
 
 /// The period of `months` months that follows `from` (which is not counted).
+///
+/// Dates the service accepts lie in 1900 … 2200, far inside chrono's range; at the very end of
+/// that range the arithmetic saturates rather than panicking.
 pub fn months_after(from: NaiveDate, months: u32) -> DateSpan {
-    let first = from + Duration::days(1);
+    let first = from.succ_opt().unwrap_or(from);
     DateSpan { first, last: last_day_of_months_from(first, months) }
 }
 
@@ -30,7 +33,7 @@ pub fn last_day_of_months_from(first: NaiveDate, months: u32) -> NaiveDate {
     let (year, month) = (month_index.div_euclid(12), month_index.rem_euclid(12) as u32 + 1);
     match NaiveDate::from_ymd_opt(year, month, first.day()) {
         // The day before the corresponding day.
-        Some(corresponding) => corresponding - Duration::days(1),
+        Some(corresponding) => corresponding.pred_opt().unwrap_or(corresponding),
         // No corresponding day: the end of that month.
         None => last_day_of_month(year, month),
     }
@@ -38,11 +41,13 @@ pub fn last_day_of_months_from(first: NaiveDate, months: u32) -> NaiveDate {
 
 fn last_day_of_month(year: i32, month: u32) -> NaiveDate {
     let (next_year, next_month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
-    NaiveDate::from_ymd_opt(next_year, next_month, 1).expect("the first of a month exists") - Duration::days(1)
+    NaiveDate::from_ymd_opt(next_year, next_month, 1).and_then(|first| first.pred_opt()).unwrap_or(NaiveDate::MAX)
 }
 
 #[cfg(test)]
 mod tests {
+    use chrono::Duration;
+
     use super::*;
     use proptest::prelude::*;
 

@@ -32,9 +32,10 @@ impl Zone {
             .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
     }
 
-    /// The instant a local date ends: the start of the next day.
+    /// The instant a local date ends: the start of the next day (the last date there is ends
+    /// at its own start rather than overflowing).
     pub fn end_of(self, date: NaiveDate) -> DateTime<Utc> {
-        self.start_of(date + Duration::days(1))
+        self.start_of(date.succ_opt().unwrap_or(date))
     }
 }
 

@@ -28,40 +28,52 @@ pub async fn insert_planned(
     if planned.is_empty() {
         return Ok(());
     }
-    let rows = planned.iter().map(|plan| {
-        // The same series with a later start: the date moved earlier.
-        let moved_earlier =
-            existing.iter().any(|old| old.series == plan.series && old.starts_on > plan.period.starts_on);
-        alert::ActiveModel {
-            id: Set(new_id()),
-            dedupe_key: Set(plan.key.clone()),
-            series: Set(plan.series.clone()),
-            person_id: Set(person_id),
-            recipient_party_id: Set(plan.party_id),
-            link_id: Set(Some(plan.link_id)),
-            rule: Set(plan.period.rule_id.clone()),
-            severity: Set(plan.period.severity.as_str().to_owned()),
-            scope_kind: Set(plan.period.kind.as_str().to_owned()),
-            source_id: Set(plan.period.source_id),
-            starts_on: Set(plan.period.starts_on),
-            ends_on: Set(plan.period.ends_on),
-            lead_days: Set(plan.lead_days as i32),
-            due_at: Set(plan.due_at),
-            status: Set(PENDING.to_owned()),
-            cancel_reason: Set(None),
-            moved_earlier: Set(moved_earlier),
-            escalation_of: Set(None),
-            delivered_at: Set(None),
-            acknowledged_at: Set(None),
-            escalated_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-    });
-    alert::Entity::insert_many(rows)
-        .on_conflict(OnConflict::column(alert::Column::DedupeKey).do_nothing().to_owned())
-        .exec_without_returning(db)
-        .await?;
+    let rows: Vec<alert::ActiveModel> = planned
+        .iter()
+        .map(|plan| {
+            // The same series with a later start: the date moved earlier.
+            let moved_earlier =
+                existing.iter().any(|old| old.series == plan.series && old.starts_on > plan.period.starts_on);
+            alert::ActiveModel {
+                id: Set(new_id()),
+                dedupe_key: Set(plan.key.clone()),
+                series: Set(plan.series.clone()),
+                person_id: Set(person_id),
+                recipient_party_id: Set(plan.party_id),
+                link_id: Set(Some(plan.link_id)),
+                rule: Set(plan.period.rule_id.clone()),
+                severity: Set(plan.period.severity.as_str().to_owned()),
+                scope_kind: Set(plan.period.kind.as_str().to_owned()),
+                source_id: Set(plan.period.source_id),
+                starts_on: Set(plan.period.starts_on),
+                ends_on: Set(plan.period.ends_on),
+                lead_days: Set(plan.lead_days as i32),
+                due_at: Set(plan.due_at),
+                status: Set(PENDING.to_owned()),
+                cancel_reason: Set(None),
+                moved_earlier: Set(moved_earlier),
+                escalation_of: Set(None),
+                delivered_at: Set(None),
+                acknowledged_at: Set(None),
+                escalated_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        })
+        .collect();
+    insert_new(db, rows).await
+}
+
+/// Inserts alerts whose dedupe key is not taken yet, a bounded number a statement.
+async fn insert_new(db: &impl ConnectionTrait, rows: Vec<alert::ActiveModel>) -> Result<(), DbErr> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<alert::ActiveModel> = rows.by_ref().take(super::ROWS_PER_STATEMENT).collect();
+        alert::Entity::insert_many(chunk)
+            .on_conflict(OnConflict::column(alert::Column::DedupeKey).do_nothing().to_owned())
+            .exec_without_returning(db)
+            .await?;
+    }
     Ok(())
 }
 
@@ -125,17 +137,34 @@ pub async fn cancel_pending_except(
     keep: &[String],
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let result = alert::Entity::update_many()
-        .col_expr(alert::Column::Status, CANCELLED.into())
-        .col_expr(alert::Column::CancelReason, "no_longer_holds".into())
-        .col_expr(alert::Column::UpdatedAt, now.into())
+    // The keys to keep can be many (every lead time of every recipient): which pending alerts
+    // to cancel is worked out here, and they are cancelled by id, a bounded number at a time.
+    let keep: std::collections::HashSet<&str> = keep.iter().map(String::as_str).collect();
+    let pending: Vec<(Uuid, String)> = alert::Entity::find()
+        .select_only()
+        .column(alert::Column::Id)
+        .column(alert::Column::DedupeKey)
         .filter(alert::Column::PersonId.eq(person_id))
         .filter(alert::Column::Status.eq(PENDING))
         .filter(alert::Column::EscalationOf.is_null())
-        .filter(alert::Column::DedupeKey.is_not_in(keep.iter().cloned()))
-        .exec(db)
+        .into_tuple()
+        .all(db)
         .await?;
-    Ok(result.rows_affected)
+    let stale: Vec<Uuid> =
+        pending.into_iter().filter(|(_, key)| !keep.contains(key.as_str())).map(|(id, _)| id).collect();
+    let mut cancelled = 0;
+    for chunk in stale.chunks(super::IDS_PER_STATEMENT) {
+        cancelled += alert::Entity::update_many()
+            .col_expr(alert::Column::Status, CANCELLED.into())
+            .col_expr(alert::Column::CancelReason, "no_longer_holds".into())
+            .col_expr(alert::Column::UpdatedAt, now.into())
+            .filter(alert::Column::Id.is_in(chunk.iter().copied()))
+            .filter(alert::Column::Status.eq(PENDING))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(cancelled)
 }
 
 /// Due pending alerts. On PostgreSQL the rows are locked and others' locked rows skipped, so
@@ -271,10 +300,7 @@ pub async fn escalate(
         created_at: Set(now),
         updated_at: Set(now),
     });
-    alert::Entity::insert_many(rows)
-        .on_conflict(OnConflict::column(alert::Column::DedupeKey).do_nothing().to_owned())
-        .exec_without_returning(db)
-        .await?;
+    insert_new(db, rows.collect()).await?;
     Ok(true)
 }
 

@@ -7,7 +7,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{new_id, Corrupt};
-use crate::domain::{Consent, PartyRole, Relationship, Scope, Zone};
+use crate::domain::{Consent, ConsentBasis, PartyRole, Relationship, Scope, Zone};
 
 /// A stored consent scope, of a link or a consent record.
 pub fn parse_scope(row: Uuid, text: &str) -> Result<Scope, Corrupt> {
@@ -24,11 +24,13 @@ pub fn consent_of(row: &link::Model) -> Result<Consent, Corrupt> {
     Ok(Consent { scope: scope_of(row)?, expires_on: row.expires_on })
 }
 
-/// Who recorded a consent decision.
+/// Who recorded a consent decision, and, when staff record consent the person had narrowed or
+/// revoked, the basis of the person's new consent.
 #[derive(Debug, Clone)]
 pub struct RecordedBy {
     pub subject: String,
     pub role: PartyRole,
+    pub basis: Option<ConsentBasis>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +73,9 @@ fn consent_record(
         recorded_at: Set(now),
         recorded_by: Set(by.subject.clone()),
         recorded_by_role: Set(by.role.as_str().to_owned()),
+        basis: Set(by.basis.as_ref().map(|basis| basis.kind.as_str().to_owned())),
+        basis_reference: Set(by.basis.as_ref().map(|basis| basis.reference.clone())),
+        basis_on: Set(by.basis.as_ref().map(|basis| basis.on)),
     }
 }
 
@@ -125,6 +130,32 @@ pub async fn record_consent(
     }
     row.updated_at = Set(now);
     row.update(db).await
+}
+
+/// Whether the person themself ever decided on a link of this party to them (narrowed or
+/// revoked it): then only the person's new consent lets anyone else give more again.
+pub async fn person_decided(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    party_id: Uuid,
+    link_id: Option<Uuid>,
+) -> Result<bool, DbErr> {
+    let links =
+        link::Entity::find().filter(link::Column::PersonId.eq(person_id)).filter(link::Column::PartyId.eq(party_id));
+    let links = match link_id {
+        Some(id) => links.filter(link::Column::Id.eq(id)),
+        None => links,
+    };
+    let ids: Vec<Uuid> = links.all(db).await?.into_iter().map(|row| row.id).collect();
+    if ids.is_empty() {
+        return Ok(false);
+    }
+    let decided = consent_record::Entity::find()
+        .filter(consent_record::Column::LinkId.is_in(ids))
+        .filter(consent_record::Column::RecordedByRole.eq(PartyRole::Person.as_str()))
+        .one(db)
+        .await?;
+    Ok(decided.is_some())
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<link::Model>, DbErr> {
@@ -188,5 +219,9 @@ pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<li
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    link::Entity::find().filter(link::Column::Id.is_in(ids.iter().copied())).all(db).await
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(super::IDS_PER_STATEMENT) {
+        found.extend(link::Entity::find().filter(link::Column::Id.is_in(chunk.iter().copied())).all(db).await?);
+    }
+    Ok(found)
 }

@@ -32,6 +32,9 @@ pub struct Step {
     pub effective_on: NaiveDate,
     pub moved: Option<(&'static str, Option<NaiveDate>, Option<NaiveDate>)>,
     pub note: Option<String>,
+    /// The consent kind a note written by the service describes (`custody`), if not the
+    /// milestone's own.
+    pub note_scope: Option<&'static str>,
     pub actor: Actor,
 }
 
@@ -210,6 +213,7 @@ pub async fn append_step(
         old_date: Set(old_date),
         new_date: Set(new_date),
         note: Set(step.note),
+        note_scope: Set(step.note_scope.map(str::to_owned)),
         actor: Set(step.actor.id),
         actor_role: Set(step.actor.role),
         version: Set(version),

@@ -46,6 +46,12 @@ pub fn parse_stored<T: FromStr<Err = Invalid>>(what: &'static str, row: Uuid, te
     text.parse().map_err(|why: Invalid| Corrupt::new(what, row, why))
 }
 
+/// Rows one multi-row statement writes, and ids one `IN (…)` lists: SQLite binds at most
+/// 32 766 parameters a statement, and an alert row has 24 columns. One person with many links
+/// and dates must never make a statement that fails for everyone's tick.
+pub const ROWS_PER_STATEMENT: usize = 500;
+pub const IDS_PER_STATEMENT: usize = 1_000;
+
 /// Keyset pagination: ids are UUIDv7, so ordering by id is ordering by creation.
 #[derive(Debug, Clone, Copy)]
 pub struct PageRequest {

@@ -45,6 +45,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewParty, now: DateTime<Utc>
         quiet_hours_start: Set(quiet_start),
         quiet_hours_end: Set(quiet_end),
         person_id: Set(new.person_id),
+        disabled_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -61,7 +62,11 @@ pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<pa
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    party::Entity::find().filter(party::Column::Id.is_in(ids.iter().copied())).all(db).await
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(super::IDS_PER_STATEMENT) {
+        found.extend(party::Entity::find().filter(party::Column::Id.is_in(chunk.iter().copied())).all(db).await?);
+    }
+    Ok(found)
 }
 
 pub async fn list(db: &impl ConnectionTrait, request: PageRequest) -> Result<Page<party::Model>, DbErr> {

@@ -87,6 +87,30 @@ pub async fn current_organizations(
         .await
 }
 
+/// (person, organisation) for every current placement of these persons, a thousand persons a
+/// statement.
+pub async fn current_of_persons(
+    db: &impl ConnectionTrait,
+    person_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
+    let mut placed = Vec::new();
+    for chunk in person_ids.chunks(1000) {
+        placed.extend(
+            placement::Entity::find()
+                .select_only()
+                .column(placement::Column::PersonId)
+                .column(placement::Column::OrganizationId)
+                .filter(placement::Column::PersonId.is_in(chunk.iter().copied()))
+                .filter(current(now))
+                .into_tuple::<(Uuid, Uuid)>()
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(placed)
+}
+
 /// `SELECT person_id FROM placements WHERE organization_id = … AND <current>`.
 pub fn persons_placed_at(organization_id: Uuid, now: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement {
     Query::select()

@@ -33,14 +33,16 @@ pub async fn latest_consents(db: &impl ConnectionTrait, links: &[Uuid]) -> Resul
         return Ok(HashMap::new());
     }
     let mut latest = HashMap::new();
-    let records = consent_record::Entity::find()
-        .filter(consent_record::Column::LinkId.is_in(links.iter().copied()))
-        .order_by_asc(consent_record::Column::RecordedAt)
-        .order_by_asc(consent_record::Column::Id)
-        .all(db)
-        .await?;
-    for record in records {
-        latest.insert(record.link_id, record.id);
+    for chunk in links.chunks(super::IDS_PER_STATEMENT) {
+        let records = consent_record::Entity::find()
+            .filter(consent_record::Column::LinkId.is_in(chunk.iter().copied()))
+            .order_by_asc(consent_record::Column::RecordedAt)
+            .order_by_asc(consent_record::Column::Id)
+            .all(db)
+            .await?;
+        for record in records {
+            latest.insert(record.link_id, record.id);
+        }
     }
     Ok(latest)
 }
@@ -54,23 +56,28 @@ pub async fn record_many(
     if provisions.is_empty() {
         return Ok(());
     }
-    let rows = provisions.into_iter().map(|(provision, consent)| {
-        let basis = if provision.link_id.is_some() { "link_consent" } else { "facility_care" };
-        provision_record::ActiveModel {
-            id: Set(new_id()),
-            person_id: Set(provision.person_id),
-            channel: Set(provision.channel.to_owned()),
-            recipient: Set(provision.recipient),
-            recipient_party_id: Set(provision.recipient_party_id),
-            items: Set(provision.items),
-            basis: Set(basis.to_owned()),
-            link_id: Set(provision.link_id),
-            consent_record_id: Set(consent),
-            source_id: Set(provision.source_id),
-            provided_at: Set(now),
-        }
-    });
-    provision_record::Entity::insert_many(rows).exec_without_returning(db).await?;
+    let rows: Vec<provision_record::ActiveModel> = provisions
+        .into_iter()
+        .map(|(provision, consent)| {
+            let basis = if provision.link_id.is_some() { "link_consent" } else { "facility_care" };
+            provision_record::ActiveModel {
+                id: Set(new_id()),
+                person_id: Set(provision.person_id),
+                channel: Set(provision.channel.to_owned()),
+                recipient: Set(provision.recipient),
+                recipient_party_id: Set(provision.recipient_party_id),
+                items: Set(provision.items),
+                basis: Set(basis.to_owned()),
+                link_id: Set(provision.link_id),
+                consent_record_id: Set(consent),
+                source_id: Set(provision.source_id),
+                provided_at: Set(now),
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
+        provision_record::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+    }
     Ok(())
 }
 

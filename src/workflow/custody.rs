@@ -42,6 +42,7 @@ pub(super) async fn begin_custody(
             effective_on: applied.milestone.state_since.unwrap_or(on),
             moved: None,
             note: Some("custody".to_owned()),
+            note_scope: Some("custody"),
             actor: actor.clone(),
         };
         store::milestones::save(db, &programme, &applied.milestone, vec![step], now).await?;

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::WorkflowError;
 use crate::{
-    domain::{Consent, ConsentPatch, Invalid, PartyRole, Refusals, Relationship, Scope, Zone},
+    domain::{needs_basis, Consent, ConsentPatch, Invalid, PartyRole, Refusals, Relationship, Scope, Zone},
     state::AppState,
     store::{
         self,
@@ -52,6 +52,9 @@ pub async fn create_link(
     if store::links::active_link(&txn, person_id, new.party_id, now).await?.is_some() {
         return Err(WorkflowError::Conflict("This party already holds an active link to the person.".into()));
     }
+    // A new link after the person revoked or narrowed an earlier one gives more than they left.
+    let person_decided = store::links::person_decided(&txn, person_id, new.party_id, None).await?;
+    check_basis(by, person_decided, true)?;
     let row = store::links::insert(&txn, person_id, new.party_id, new.relationship, consent, zone, by, now).await?;
     store::planning::request(&txn, person_id, now).await?;
     txn.commit().await?;
@@ -77,11 +80,23 @@ pub async fn change_link(
     if consent.expires_on != current.expires_on {
         consent.check_expiry(zone.date_at(now)).map_err(|why| Refusals::one("expires_on", why))?;
     }
+    let person_decided = store::links::person_decided(&txn, row.person_id, row.party_id, Some(row.id)).await?;
+    check_basis(by, person_decided, !consent.is_within(&current))?;
     let person_id = row.person_id;
     let row = store::links::record_consent(&txn, row, ConsentChange::Changed, consent, zone, by, now).await?;
     store::planning::request(&txn, person_id, now).await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// Giving more than the person left in place needs the basis of their new consent.
+fn check_basis(by: &RecordedBy, person_decided: bool, widens: bool) -> Result<(), WorkflowError> {
+    if needs_basis(by.role == PartyRole::Person, person_decided, widens) && by.basis.is_none() {
+        return Err(WorkflowError::Forbidden(
+            "The person narrowed or revoked this consent; record the basis of their new consent (basis) to give more.",
+        ));
+    }
+    Ok(())
 }
 
 /// Revokes a link (a revoked one stays as it is): the party sees nothing of the person from now on.

@@ -54,6 +54,7 @@ pub(super) async fn insert_with_history(
         effective_on: created_on(milestone, today),
         moved: None,
         note: None,
+        note_scope: None,
         actor: actor.clone(),
     };
     store::milestones::append_step(db, &row, milestone.version, step, now).await?;
@@ -124,6 +125,7 @@ pub async fn update_milestone(
                 effective_on: today,
                 moved,
                 note,
+                note_scope: None,
                 actor: actor.clone(),
             }
         })
@@ -166,6 +168,7 @@ pub async fn record_event(
         effective_on: input.on,
         moved: None,
         note: request.note.map(Note::into_inner),
+        note_scope: None,
         actor: actor.clone(),
     };
     let (row, mut events) = store::milestones::save(&txn, &row, &applied.milestone, vec![step], now).await?;

@@ -58,6 +58,10 @@ pub enum WorkflowError {
     /// The change conflicts with what is stored.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The caller may not make this change (e.g. widening consent the person narrowed without
+    /// recording the person's new consent).
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
     /// The thing to change is gone (deleted between the access check and the change).
     #[error("not found")]
     NotFound,

@@ -109,6 +109,7 @@ async fn catch_up_window(
             effective_on: input.on,
             moved: None,
             note: None,
+            note_scope: None,
             actor: Actor::system(),
         };
         let (saved, _) = store::milestones::save(db, &row, &applied.milestone, vec![step], now).await?;

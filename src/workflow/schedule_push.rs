@@ -98,6 +98,7 @@ async fn set_date(
                     effective_on: today,
                     moved: Some((moved.date.field(), moved.old, moved.new)),
                     note: None,
+                    note_scope: None,
                     actor: actor.clone(),
                 })
             }

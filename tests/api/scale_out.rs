@@ -10,7 +10,7 @@ use std::{
 };
 
 use chrono::Utc;
-use entity::{alert, link, organization, party, person};
+use entity::{alert, link, organization, party, person, placement};
 use poem::{
     handler,
     listener::{Acceptor, Listener, TcpListener},
@@ -105,6 +105,19 @@ async fn seed(db: &DatabaseConnection, hook: &str) -> HashSet<Uuid> {
             quiet_hours_start: None,
             quiet_hours_end: None,
             person_id: None,
+            disabled_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        // Placed at the facility: its webhook carries what the facility itself may see.
+        let placed = placement::Model {
+            id: Uuid::now_v7(),
+            person_id: resident.id,
+            organization_id: facility.id,
+            start_on: now.date_naive() - chrono::Duration::days(30),
+            end_on: None,
+            starts_at: now - chrono::Duration::days(31),
+            ends_at: None,
             created_at: now,
             updated_at: now,
         };
@@ -122,6 +135,7 @@ async fn seed(db: &DatabaseConnection, hook: &str) -> HashSet<Uuid> {
         };
         resident.into_active_model().reset_all().insert(db).await.unwrap();
         staff.into_active_model().reset_all().insert(db).await.unwrap();
+        placed.into_active_model().reset_all().insert(db).await.unwrap();
         links.push(held.clone().into_active_model().reset_all().insert(db).await.unwrap());
     }
     let rows: Vec<alert::ActiveModel> = (0..ALERTS)

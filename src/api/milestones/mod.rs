@@ -215,7 +215,8 @@ impl MilestonesApi {
         let (row, event) =
             workflow::record_event(&state, row.id, access.zone()?, request, &precondition, &actor(&auth.0)).await?;
         let tag = etag(row.version);
-        let recorded = EventRecorded { id: event.id, event: event_view(event)?, milestone: view(row)? };
+        let scope = access.standing.scope();
+        let recorded = EventRecorded { id: event.id, event: event_view(event, &scope)?, milestone: view(row)? };
         Ok(RecordEventResponse::Created(Json(recorded), tag))
     }
 
@@ -232,7 +233,9 @@ impl MilestonesApi {
         let (access, row) = access::milestone(&state, &auth.0, id.0, Action::ReadPerson, "milestone.history").await?;
         current(&state, access.person.id).await?;
         let events = store::milestones::events_of(&state.db, row.id).await?;
-        Ok(Json(MilestoneHistory { items: events.into_iter().map(event_view).collect::<Result<_, _>>()? }))
+        let scope = access.standing.scope();
+        let items = events.into_iter().map(|event| event_view(event, &scope)).collect::<Result<_, _>>()?;
+        Ok(Json(MilestoneHistory { items }))
     }
 }
 

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     api::types::{stored, ApiMilestoneKind, ApiProgram, ApiReleaseType},
-    domain::milestones::MilestoneKind,
+    domain::{milestones::MilestoneKind, Scope},
     http::ApiError,
     store,
 };
@@ -232,7 +232,13 @@ pub fn view(row: milestone::Model) -> Result<Milestone, ApiError> {
     })
 }
 
-pub fn event_view(row: milestone_event::Model) -> Result<MilestoneEvent, ApiError> {
+/// One step of history as `scope` may see it: a note the service wrote about another consent
+/// kind (custody, on an interruption) is shown only when the scope covers that kind.
+pub fn event_view(row: milestone_event::Model, scope: &Scope) -> Result<MilestoneEvent, ApiError> {
+    let note = match row.note_scope.as_deref() {
+        Some("custody") if !scope.covers_custody() => None,
+        _ => row.note,
+    };
     Ok(MilestoneEvent {
         kind: stored::<MilestoneKind>("milestone kind", row.id, &row.kind)?.into(),
         moved_earlier: row
@@ -248,7 +254,7 @@ pub fn event_view(row: milestone_event::Model) -> Result<MilestoneEvent, ApiErro
         field: row.field,
         old_date: row.old_date,
         new_date: row.new_date,
-        note: row.note,
+        note,
         actor: row.actor,
         actor_role: row.actor_role,
         version: row.version,

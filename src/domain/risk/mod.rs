@@ -238,7 +238,9 @@ pub fn delivery(
 /// The first end of the quiet hours after `now`.
 fn quiet_hours_end(quiet: QuietHours, zone: Zone, now: DateTime<Utc>) -> DateTime<Utc> {
     let today = zone.date_at(now);
-    [today, today + Duration::days(1)]
+    [Some(today), today.succ_opt()]
+        .into_iter()
+        .flatten()
         .into_iter()
         .map(|day| zone.start_of(day) + (quiet.end() - NaiveTime::MIN))
         .find(|end| *end > now)
