@@ -56,7 +56,11 @@ pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), W
         if !crate::domain::link_in_force(link.revoked_at, link.expires_at, now) {
             continue;
         }
-        let Some(party) = store::parties::find(&state.db, link.party_id).await? else { continue };
+        // A disabled party hears nothing until enabled again.
+        let Some(party) = store::parties::find(&state.db, link.party_id).await?.filter(|p| p.disabled_at.is_none())
+        else {
+            continue;
+        };
         // A link or party whose stored values are corrupt (logged where found) is planned
         // for no one rather than with a guess.
         let relationship = parse_stored::<Relationship>("relationship", link.id, &link.relationship);
@@ -185,7 +189,8 @@ async fn deliver_batch(
     let mut cancels: BTreeMap<&'static str, Vec<Uuid>> = BTreeMap::new();
     for alert in &due {
         let party = facts.recipients.get(&alert.recipient_party_id);
-        let consented = party.is_some() && still_consented(&facts.links, alert, now);
+        let consented =
+            party.is_some_and(|party| party.disabled_at.is_none()) && still_consented(&facts.links, alert, now);
         let superseded = facts.closest_due_lead.get(&series_key(alert)).is_some_and(|lead| *lead < alert.lead_days);
         let severity = parse_stored::<Severity>("severity", alert.id, &alert.severity);
         // A recipient who is gone hears nothing (`consented` is false), so their zone is moot.

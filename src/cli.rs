@@ -73,6 +73,8 @@ pub enum CliError {
     TokenSubject,
     #[error("cannot read the party: {0}")]
     Lookup(sea_orm::DbErr),
+    #[error("--hours {hours} is longer than TSUNAGU_TOKEN_MAX_HOURS allows ({max}); the server would refuse it")]
+    TooLong { hours: u32, max: i64 },
     #[error("cannot sign the token: {0}")]
     Sign(jsonwebtoken::errors::Error),
     #[error("the server stopped with an error: {0}")]
@@ -121,6 +123,9 @@ async fn mint_token(config: &Config, args: TokenArgs, clock: &dyn Clock) -> Resu
         // clap's argument group rules this out; say so plainly if it ever does not.
         _ => return Err(CliError::TokenSubject),
     };
+    if i64::from(args.hours) > config.token_max_lifetime.num_hours() {
+        return Err(CliError::TooLong { hours: args.hours, max: config.token_max_lifetime.num_hours() });
+    }
     let claims = Claims {
         sub,
         role,

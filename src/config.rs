@@ -165,6 +165,11 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `TSUNAGU_WEBHOOK_ALLOW_PRIVATE=true`: webhooks may call private and loopback addresses.
     pub webhook_allow_private: bool,
+    /// `TSUNAGU_TOKEN_MAX_HOURS` (default 720): the longest a token may be valid (`exp − iat`).
+    pub token_max_lifetime: chrono::Duration,
+    /// `TSUNAGU_READ_TIMEOUT_SECONDS` (default 30): a connection silent this long is closed, and
+    /// a request body not complete by then is answered 408.
+    pub read_timeout: Duration,
 }
 
 impl Config {
@@ -230,7 +235,23 @@ impl Config {
                 return Err(ConfigError::Flag { name: "TSUNAGU_WEBHOOK_ALLOW_PRIVATE", value: other.to_owned() })
             }
         };
+        let token_max_lifetime = match lookup("TSUNAGU_TOKEN_MAX_HOURS")? {
+            None => chrono::Duration::hours(720),
+            Some(value) => match value.parse::<i64>() {
+                Ok(hours) if (1..=24 * 366 * 10).contains(&hours) => chrono::Duration::hours(hours),
+                _ => return Err(ConfigError::Hours { name: "TSUNAGU_TOKEN_MAX_HOURS", value }),
+            },
+        };
+        let read_timeout = match lookup("TSUNAGU_READ_TIMEOUT_SECONDS")? {
+            None => Duration::from_secs(30),
+            Some(value) => match value.parse::<u64>() {
+                Ok(seconds) if (1..=600).contains(&seconds) => Duration::from_secs(seconds),
+                _ => return Err(ConfigError::Seconds { name: "TSUNAGU_READ_TIMEOUT_SECONDS", value }),
+            },
+        };
         Ok(Self {
+            read_timeout,
+            token_max_lifetime,
             database_url,
             addr,
             jwt_secret,

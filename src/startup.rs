@@ -21,7 +21,7 @@ use crate::{
     clock::Clock,
     config::Config,
     database::{self, DatabaseError},
-    http::{add_allow, limit_body, log_requests, render_error, AllowedMethods, Problem},
+    http::{add_allow, limit_body, log_requests, render_error, AllowedMethods, BodyPolicy, Problem},
     scheduler,
     state::{AppState, SchedulerHealth},
 };
@@ -79,6 +79,8 @@ impl Application {
             public_url: config.public_url.clone(),
             webhook_allow_private: config.webhook_allow_private,
             scheduler,
+            token_max_lifetime: config.token_max_lifetime,
+            read_timeout: config.read_timeout,
         };
         Ok(Self { acceptor, addr, tick: Some(config.tick), state })
     }
@@ -104,6 +106,8 @@ impl Application {
         tracing::info!(addr = %self.addr, "serving");
         let scheduler = self.tick.map(|every| tokio::spawn(scheduler::run(self.state.clone(), every)));
         let served = Server::new_with_acceptor(self.acceptor)
+            // A connection that sends nothing for this long (headers or body) is closed.
+            .idle_timeout(self.state.read_timeout)
             .run_with_graceful_shutdown(routes(self.state), shutdown, Some(SHUTDOWN_GRACE))
             .await;
         if let Some(scheduler) = scheduler {
@@ -120,13 +124,15 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let document = api::document();
     let extra = [("/healthz", "GET"), ("/openapi.json", "GET"), ("/feeds/:file", "GET")];
     let allowed = Arc::new(AllowedMethods::new(&document, api::BASE_PATH, &extra));
+    let bodies =
+        BodyPolicy { read_timeout: state.read_timeout, precheck: Arc::new(refuse_unauthenticated(state.clone())) };
     Route::new()
         .nest(api::BASE_PATH, api)
         .nest("/docs", docs)
         .at("/openapi.json", get(make_sync(move |_| document.clone().with_content_type("application/json"))))
         .at("/healthz", get(healthz))
         .at("/feeds/:file", get(calendar_feed))
-        .around(limit_body)
+        .around(move |next, req| limit_body(next, req, bodies.clone()))
         .data(state)
         .with(CatchPanic::new().with_handler(|_| {
             // The request that panicked answers 500 like any fault; the server goes on.
@@ -137,6 +143,25 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .catch_all_error(render_error)
         .around(move |next, req| add_allow(next, req, allowed.clone()))
         .around(log_requests)
+}
+
+/// Every API operation that takes a body needs a bearer token: one that does not verify is
+/// answered 401 before a byte of the body is read or held.
+fn refuse_unauthenticated(state: AppState) -> impl Fn(&poem::Request) -> Option<Response> + Send + Sync {
+    move |req| {
+        let takes_body = matches!(req.method().as_str(), "POST" | "PUT" | "PATCH");
+        if !takes_body || !req.uri().path().starts_with(api::BASE_PATH) {
+            return None;
+        }
+        let token = req
+            .headers()
+            .get(poem::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")));
+        let verified =
+            token.is_some_and(|token| state.keys.verify(token, state.clock.now(), state.token_max_lifetime).is_ok());
+        (!verified).then(|| crate::http::ApiError::Unauthorized.into_response())
+    }
 }
 
 /// The database answers and the scheduler keeps ticking: alerts can go out.

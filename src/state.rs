@@ -26,6 +26,10 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// `TSUNAGU_WEBHOOK_ALLOW_PRIVATE`: let webhooks call private and loopback addresses.
     pub webhook_allow_private: bool,
+    /// How long a connection may stay silent, and a body take to arrive.
+    pub read_timeout: std::time::Duration,
+    /// The longest a bearer token may be valid.
+    pub token_max_lifetime: chrono::Duration,
     /// When the scheduler last finished a tick, for `/healthz`.
     pub scheduler: Arc<SchedulerHealth>,
 }

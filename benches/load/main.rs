@@ -283,6 +283,8 @@ async fn main() {
             escalate_after: chrono::Duration::hours(24),
             public_url: None,
             webhook_allow_private: false,
+            token_max_lifetime: chrono::Duration::hours(720),
+            read_timeout: std::time::Duration::from_secs(30),
         };
         let app = Application::build(&config, Arc::new(tsunagu::clock::SystemClock)).await.unwrap().without_scheduler();
         // Settle the seeded population (windows whose dates have passed), so the measured tick

@@ -15,11 +15,13 @@ use super::{
     ApiTags, BearerAuth,
 };
 use crate::{
+    access::audit_entry,
     domain::{DisplayName, Invalid, Language, OrganizationKind, PartyRole, QuietHours, Refusals, Zone},
     http::{ApiError, JsonBody},
     state::AppState,
     store::{
         self,
+        audit::Outcome,
         parties::{NewParty, PartyChanges},
     },
     workflow,
@@ -68,6 +70,9 @@ pub struct PartyPatch {
     pub language: Option<ApiLanguage>,
     pub timezone: Option<String>,
     pub quiet_hours: MaybeUndefined<QuietHoursBody>,
+    /// `true` disables the party: from the next request every token of theirs is refused (401)
+    /// and nothing of theirs works; `false` enables them again. Both are audited.
+    pub disabled: Option<bool>,
 }
 
 #[derive(Debug, Object)]
@@ -81,6 +86,8 @@ pub struct Party {
     pub quiet_hours: Option<QuietHoursBody>,
     /// For a `person` party: the person they are.
     pub person_id: Option<Uuid>,
+    /// Since when the party is disabled, if it is.
+    pub disabled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -110,6 +117,7 @@ impl TryFrom<party::Model> for Party {
             timezone: row.timezone,
             quiet_hours,
             person_id: row.person_id,
+            disabled_at: row.disabled_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -248,8 +256,18 @@ impl PartiesApi {
         let (Some(display_name), Some(zone), Some(quiet_hours)) = (display_name, zone, quiet_hours) else {
             return Err(errors.into());
         };
-        let changes = PartyChanges { display_name, language: body.language.map(Language::from), zone, quiet_hours };
-        let row = workflow::update_party(&state, id.0, changes).await?;
+        let changes = PartyChanges {
+            display_name,
+            language: body.language.map(Language::from),
+            zone,
+            quiet_hours,
+            disabled: body.disabled,
+        };
+        let audit = body.disabled.map(|disabled| {
+            let action = if disabled { "party.disable" } else { "party.enable" };
+            audit_entry(&auth.0, action, None, Some(id.0), Outcome::Allowed)
+        });
+        let row = workflow::update_party(&state, id.0, changes, audit).await?;
         Ok(Json(row.try_into()?))
     }
 }

@@ -18,7 +18,7 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Principal> 
     let state = req
         .data::<AppState>()
         .ok_or_else(|| ApiError::Internal("application state is not attached to the request".into()))?;
-    let claims = state.keys.verify(&bearer.token, state.clock.now()).map_err(|refusal| {
+    let claims = state.keys.verify(&bearer.token, state.clock.now(), state.token_max_lifetime).map_err(|refusal| {
         tracing::debug!(reason = %refusal, "bearer token refused");
         ApiError::Unauthorized
     })?;
@@ -33,6 +33,11 @@ async fn resolve(state: &AppState, claims: Claims) -> Result<Principal, ApiError
         Err(_) => None,
     };
     match party {
+        // A disabled party's every token is refused from the next request on.
+        Some(party) if party.disabled_at.is_some() => {
+            tracing::debug!("bearer token of a disabled party");
+            Err(ApiError::Unauthorized)
+        }
         Some(party) => {
             let organization_id = party.organization_id;
             if party.role != role.as_str() || claims.org.is_some_and(|org| Some(org) != organization_id) {

@@ -42,6 +42,18 @@ pub enum TokenError {
     Expired,
     #[error("the token is not valid yet")]
     NotYetValid,
+    #[error("the token lives longer than the service allows, or says nothing of when it was issued")]
+    TooLong,
+    #[error("the token names a critical header extension this server does not understand")]
+    UnknownCritical,
+    #[error("the token's subject is not a plain identifier")]
+    BadSubject,
+}
+
+/// A subject is an id or a plain name: letters, digits and `. _ - : @`, 1 to 128 of them.
+fn plain_subject(sub: &str) -> bool {
+    (1..=128).contains(&sub.len())
+        && sub.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '@'))
 }
 
 impl KeyRing {
@@ -51,10 +63,20 @@ impl KeyRing {
         encode(&header, &EncodedClaims { claims, iss: ISSUER, aud: AUDIENCE }, self.encoding())
     }
 
-    /// Checks signature, algorithm, issuer, audience and the presence of `exp`, `iss`, `aud`
-    /// and `sub`; then `exp` and `nbf` against `now`, the injected clock, not the wall clock.
-    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, TokenError> {
+    /// Checks signature, algorithm, issuer, audience and the presence of `exp`, `iss`, `aud`,
+    /// `sub` and `iat`; then `exp`, `nbf` and `iat` against `now`, the injected clock, not the
+    /// wall clock, and the lifetime against `max_lifetime` (RFC 8725 §2/§3.10, RFC 7515 §4.1.11:
+    /// an unknown `crit` extension is refused).
+    pub fn verify(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        max_lifetime: chrono::Duration,
+    ) -> Result<Claims, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Invalid)?;
+        if header.crit.as_ref().is_some_and(|crit| !crit.is_empty()) {
+            return Err(TokenError::UnknownCritical);
+        }
         if header.kid.as_deref().is_some_and(|kid| kid != self.kid()) {
             return Err(TokenError::UnknownKey);
         }
@@ -62,7 +84,7 @@ impl KeyRing {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         // jsonwebtoken rejects a token *missing* aud/iss only when they are required here.
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "iat"]);
         validation.validate_exp = false;
         validation.validate_nbf = false;
         let claims = decode::<Claims>(token, self.decoding(), &validation).map_err(|_| TokenError::Invalid)?.claims;
@@ -72,6 +94,16 @@ impl KeyRing {
         }
         if claims.nbf.is_some_and(|nbf| nbf - LEEWAY_SECONDS > now) {
             return Err(TokenError::NotYetValid);
+        }
+        let Some(iat) = claims.iat else { return Err(TokenError::TooLong) };
+        if iat - LEEWAY_SECONDS > now {
+            return Err(TokenError::NotYetValid);
+        }
+        if claims.exp.saturating_sub(iat) > max_lifetime.num_seconds() {
+            return Err(TokenError::TooLong);
+        }
+        if !plain_subject(&claims.sub) {
+            return Err(TokenError::BadSubject);
         }
         Ok(claims)
     }
@@ -97,11 +129,47 @@ mod tests {
         }
     }
 
+    const MONTH: Duration = Duration::hours(720);
+
     #[test]
     fn a_minted_token_verifies() {
         let now = Utc::now();
         let token = ring().mint(&claims(now)).unwrap();
-        assert_eq!(ring().verify(&token, now), Ok(claims(now)));
+        assert_eq!(ring().verify(&token, now, MONTH), Ok(claims(now)));
+    }
+
+    #[test]
+    fn issued_at_is_required_not_in_the_future_and_bounds_the_lifetime() {
+        let now = Utc::now();
+        let mut no_iat = claims(now);
+        no_iat.iat = None;
+        assert!(ring().verify(&ring().mint(&no_iat).unwrap(), now, MONTH).is_err());
+        let mut future = claims(now);
+        future.iat = Some((now + Duration::minutes(5)).timestamp());
+        assert_eq!(ring().verify(&ring().mint(&future).unwrap(), now, MONTH), Err(TokenError::NotYetValid));
+        let mut long = claims(now);
+        long.exp = (now + Duration::hours(721)).timestamp();
+        assert_eq!(ring().verify(&ring().mint(&long).unwrap(), now, MONTH), Err(TokenError::TooLong));
+    }
+
+    #[test]
+    fn a_subject_must_be_a_plain_identifier() {
+        let now = Utc::now();
+        let mut odd = claims(now);
+        odd.sub = "alice\nforged log line".into();
+        assert_eq!(ring().verify(&ring().mint(&odd).unwrap(), now, MONTH), Err(TokenError::BadSubject));
+    }
+
+    #[test]
+    fn an_unknown_critical_header_is_refused() {
+        let now = Utc::now();
+        let mut header = Header::new(ALGORITHM);
+        header.kid = Some(ring().kid().to_owned());
+        header.crit = Some(vec!["exp-extension".into()]);
+        let claims = claims(now);
+        let token =
+            encode(&header, &EncodedClaims { claims: &claims, iss: ISSUER, aud: AUDIENCE }, ring().encoding()).unwrap();
+        assert_eq!(ring().verify(&token, now, MONTH), Err(TokenError::UnknownCritical));
     }
 
     #[test]
@@ -109,9 +177,9 @@ mod tests {
         let now = Utc::now();
         let token = ring().mint(&claims(now)).unwrap();
         let just_after = now + Duration::hours(1) + Duration::seconds(LEEWAY_SECONDS - 1);
-        assert!(ring().verify(&token, just_after).is_ok());
+        assert!(ring().verify(&token, just_after, MONTH).is_ok());
         let too_late = now + Duration::hours(1) + Duration::seconds(LEEWAY_SECONDS);
-        assert_eq!(ring().verify(&token, too_late), Err(TokenError::Expired));
+        assert_eq!(ring().verify(&token, too_late, MONTH), Err(TokenError::Expired));
     }
 
     #[test]
@@ -119,7 +187,7 @@ mod tests {
         let now = Utc::now();
         let other = KeyRing::from_secret("other".into(), b"0123456789abcdef0123456789abcdef");
         let token = other.mint(&claims(now)).unwrap();
-        assert_eq!(ring().verify(&token, now), Err(TokenError::UnknownKey));
+        assert_eq!(ring().verify(&token, now, MONTH), Err(TokenError::UnknownKey));
     }
 
     #[test]
@@ -128,6 +196,6 @@ mod tests {
         let mut early = claims(now);
         early.nbf = Some((now + Duration::minutes(5)).timestamp());
         let token = ring().mint(&early).unwrap();
-        assert_eq!(ring().verify(&token, now), Err(TokenError::NotYetValid));
+        assert_eq!(ring().verify(&token, now, MONTH), Err(TokenError::NotYetValid));
     }
 }

@@ -21,6 +21,12 @@ impl DisplayName {
         if trimmed.chars().any(char::is_control) {
             return Err(Invalid::new("must not contain control characters"));
         }
+        if trimmed.chars().any(is_bidi_control) {
+            return Err(Invalid::new("must not contain bidirectional override or isolate characters"));
+        }
+        if trimmed.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+            return Err(Invalid::new("must contain a visible character"));
+        }
         Ok(Self(trimmed.to_owned()))
     }
 
@@ -31,6 +37,36 @@ impl DisplayName {
     pub fn into_inner(self) -> String {
         self.0
     }
+}
+
+/// Characters that reorder the text around them (Trojan-Source style): embeddings, overrides
+/// and isolates, and the Arabic letter mark.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}')
+}
+
+/// Characters that take no visible space: zero-width spaces and joiners, marks, the word
+/// joiner and invisible operators, the byte-order mark, fillers and blanks that look empty.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206A}'..='\u{206F}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 #[cfg(test)]
@@ -55,6 +91,20 @@ mod tests {
         assert!(DisplayName::parse(&hundred_kanji).is_ok());
         assert!(DisplayName::parse(&"薬".repeat(101)).is_err());
         assert!(DisplayName::parse(&"a".repeat(500)).is_err());
+    }
+
+    #[test]
+    fn bidirectional_overrides_and_invisible_only_names_are_refused() {
+        assert!(DisplayName::parse("Taro\u{202E}gpj.exe").is_err());
+        assert!(DisplayName::parse("\u{2067}Taro").is_err());
+        assert!(DisplayName::parse("\u{200B}\u{200B}").is_err());
+        assert!(DisplayName::parse("\u{3164}").is_err());
+        assert!(DisplayName::parse("\u{FEFF} \u{2060}").is_err());
+        assert_eq!(
+            DisplayName::parse("山田\u{200D}太郎").unwrap().as_str(),
+            "山田\u{200D}太郎",
+            "a joiner inside a visible name"
+        );
     }
 
     #[test]

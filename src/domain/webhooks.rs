@@ -2,6 +2,8 @@
 
 use std::net::IpAddr;
 
+use ip_network::{Ipv4Network, Ipv6Network};
+
 use base64::{engine::general_purpose::STANDARD, Engine};
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
@@ -68,34 +70,31 @@ pub fn retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     Some((at - now).max(Duration::zero()).min(Duration::days(1)))
 }
 
-/// Whether an address is on the public internet: not loopback, private, link-local, shared,
-/// documentation, multicast or unspecified. Webhooks call only such addresses unless allowed.
+/// Whether an address is on the public internet: globally reachable by the IANA special-purpose
+/// registries and no multicast, nor an IPv6 form that carries an IPv4 address. Webhooks call
+/// only such addresses unless allowed.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b))
-                || (a == 192 && b == 0))
-        }
+        // The IANA special-purpose registry, as the `ip_network` crate keeps it (private, shared,
+        // loopback, link-local, documentation, benchmarking 198.18.0.0/15, reserved 240.0.0.0/4,
+        // IETF assignments 192.0.0.0/24, …); multicast is no webhook target either.
+        IpAddr::V4(v4) => Ipv4Network::from(v4).is_global() && !v4.is_multicast(),
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+            let segments = v6.segments();
+            // Prefixes that carry or route to an IPv4 address (and so can reach a private one
+            // behind a translator) are refused whatever the registry says of them:
+            // IPv4-compatible ::a.b.c.d (::/96), NAT64 64:ff9b::/96 and 64:ff9b:1::/48, 6to4
+            // 2002::/16, Teredo 2001::/32; and the deprecated site-local fec0::/10.
+            let embeds_v4 = segments[..6] == [0; 6]
+                || segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+                || segments[..3] == [0x64, 0xff9b, 1]
+                || segments[0] == 0x2002
+                || segments[..2] == [0x2001, 0];
+            let site_local = (segments[0] & 0xffc0) == 0xfec0;
+            !embeds_v4 && !site_local && Ipv6Network::from(v6).is_global()
         }
     }
 }
@@ -161,6 +160,21 @@ mod tests {
             "fc00::1",
             "fe80::1",
             "::ffff:127.0.0.1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "64:ff9b::10.0.0.1",
+            "64:ff9b:1::a00:1",
+            "2002:a00:1::1",
+            "2001:0:4136:e378::1",
+            "fec0::1",
+            "198.18.0.1",
+            "198.19.255.255",
+            "240.0.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "192.0.2.1",
+            "2001:db8::1",
+            "ff02::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }

@@ -1,12 +1,18 @@
 //! Request bodies are capped at 1 MiB whether or not the client says how long they are.
 
-use std::time::Duration;
+use std::{
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
 
 use poem::{
     http::{header, HeaderValue, StatusCode},
     Endpoint, IntoResponse, Request, Response,
 };
-use tokio::io::AsyncReadExt;
+use tokio::{
+    io::AsyncReadExt,
+    sync::{OwnedSemaphorePermit, Semaphore},
+};
 
 use super::Problem;
 
@@ -19,6 +25,22 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 const DRAIN_BYTES: usize = 8 * MAX_BODY_BYTES;
 const DRAIN_TIME: Duration = Duration::from_secs(5);
 
+/// Request bodies held in memory at once, all requests together, in KiB: past this a request
+/// is answered 503 (with `Retry-After`) rather than buffered, so that many unfinished bodies
+/// cannot exhaust the memory the scheduler and everyone else need.
+const BODIES_IN_FLIGHT_KIB: usize = 64 * 1024;
+static BODY_BUDGET: LazyLock<Arc<Semaphore>> = LazyLock::new(|| Arc::new(Semaphore::new(BODIES_IN_FLIGHT_KIB)));
+
+/// What a request must show before its body is read, and how long reading it may take.
+#[derive(Clone)]
+pub struct BodyPolicy {
+    /// From the first byte to the last; a body not finished by then is answered 408.
+    pub read_timeout: Duration,
+    /// A refusal to answer before reading the body (e.g. 401 for a route that needs a token and
+    /// got none that verifies); `None` lets the body be read.
+    pub precheck: Arc<dyn Fn(&Request) -> Option<Response> + Send + Sync>,
+}
+
 fn too_large() -> Response {
     let detail = format!("The request body is larger than {MAX_BODY_BYTES} bytes.");
     let mut response = Problem::new(StatusCode::PAYLOAD_TOO_LARGE, Some(detail)).into_response();
@@ -27,65 +49,94 @@ fn too_large() -> Response {
 }
 
 enum Body {
-    Within(Vec<u8>),
+    Within(Vec<u8>, Vec<OwnedSemaphorePermit>),
     TooLarge,
     Unreadable,
+    TimedOut,
+    Busy,
+}
+
+fn permit_for(bytes: usize) -> Option<OwnedSemaphorePermit> {
+    let kib = u32::try_from(bytes.div_ceil(1024)).ok()?;
+    BODY_BUDGET.clone().try_acquire_many_owned(kib).ok()
 }
 
 /// Reads the body up to the limit; past it, keeps reading (and discarding) a bounded amount.
-async fn read(body: poem::Body, declared_too_large: bool) -> Body {
+async fn read(body: poem::Body, declared_too_large: bool, read_timeout: Duration) -> Body {
     let mut reader = body.into_async_read();
     let mut kept = Vec::new();
+    let mut permits = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
     let mut seen = 0usize;
     let reading = async {
         loop {
+            let too_large = seen > MAX_BODY_BYTES || declared_too_large;
             match reader.read(&mut chunk).await {
-                Ok(0) => {
-                    return if seen > MAX_BODY_BYTES || declared_too_large {
-                        Body::TooLarge
-                    } else {
-                        Body::Within(kept)
-                    }
-                }
+                Ok(0) if too_large => return Body::TooLarge,
+                Ok(0) => return Body::Within(std::mem::take(&mut kept), std::mem::take(&mut permits)),
                 Ok(n) => {
                     seen += n;
                     if seen <= MAX_BODY_BYTES && !declared_too_large {
+                        match permit_for(n) {
+                            Some(permit) => permits.push(permit),
+                            None => return Body::Busy,
+                        }
                         kept.extend_from_slice(&chunk[..n]);
                     } else {
                         kept = Vec::new();
+                        permits.clear();
                         if seen > DRAIN_BYTES {
                             return Body::TooLarge;
                         }
                     }
                 }
-                Err(_) if seen > MAX_BODY_BYTES || declared_too_large => return Body::TooLarge,
+                Err(_) if too_large => return Body::TooLarge,
                 Err(_) => return Body::Unreadable,
             }
         }
     };
-    match tokio::time::timeout(DRAIN_TIME, reading).await {
+    let limit = if declared_too_large { DRAIN_TIME } else { read_timeout };
+    match tokio::time::timeout(limit, reading).await {
         Ok(body) => body,
         Err(_) if seen > MAX_BODY_BYTES || declared_too_large => Body::TooLarge,
-        Err(_) => Body::Unreadable,
+        Err(_) => Body::TimedOut,
     }
 }
 
-/// Refuses an over-long body, declared or chunked, with 413 after draining it (bounded), and
-/// hands every other body on in memory. Bodies are small JSON documents.
-pub async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+/// Refuses a request its policy refuses before reading anything; an over-long body, declared
+/// or chunked, with 413 after draining it (bounded); a body slower than the read timeout with
+/// 408; a body that would pass the memory budget with 503. Every other body is handed on in
+/// memory (bodies are small JSON documents), its share of the budget held until the answer.
+pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, policy: BodyPolicy) -> poem::Result<Response> {
+    if let Some(refusal) = (policy.precheck)(&req) {
+        return Ok(refusal);
+    }
     let declared_too_large = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok())
         .is_some_and(|length| length > MAX_BODY_BYTES as u64);
-    match read(req.take_body(), declared_too_large).await {
-        Body::Within(bytes) => {
+    match read(req.take_body(), declared_too_large, policy.read_timeout).await {
+        Body::Within(bytes, permits) => {
             req.set_body(bytes);
-            next.call(req).await.map(IntoResponse::into_response)
+            let answer = next.call(req).await.map(IntoResponse::into_response);
+            drop(permits);
+            answer
         }
         Body::TooLarge => Ok(too_large()),
+        Body::TimedOut => {
+            let detail = format!("The request body did not arrive within {} s.", policy.read_timeout.as_secs());
+            let mut response = Problem::new(StatusCode::REQUEST_TIMEOUT, Some(detail)).into_response();
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            Ok(response)
+        }
+        Body::Busy => {
+            let detail = "Too many request bodies are arriving at once; retry shortly.".to_owned();
+            let mut response = Problem::new(StatusCode::SERVICE_UNAVAILABLE, Some(detail)).into_response();
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            Ok(response)
+        }
         Body::Unreadable => {
             Err(poem::Error::from_string("The request body could not be read.", StatusCode::BAD_REQUEST))
         }

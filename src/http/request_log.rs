@@ -21,12 +21,52 @@ fn request_id(req: &Request) -> String {
 }
 
 /// The path as it may be logged: a calendar feed's path is its secret, so it is left out.
-fn loggable_path(path: &str) -> &str {
-    if path.starts_with("/feeds/") {
-        "/feeds/[redacted]"
-    } else {
-        path
+fn loggable_path(path: &str) -> String {
+    // Judged on the path as a router could read it: percent-decoded, case-folded, repeated
+    // slashes collapsed. `//feeds/T.ics`, `/FEEDS/T.ics` and `/%66eeds/T.ics` are all a feed's
+    // secret; anything that could be one is not written down.
+    let decoded: String = percent_decoded(path).to_lowercase();
+    let mut normal = String::with_capacity(decoded.len());
+    for c in decoded.chars() {
+        if !(c == '/' && normal.ends_with('/')) {
+            normal.push(c);
+        }
     }
+    if normal.contains("/feeds/") || normal.contains("/feeds%") || normal.ends_with("/feeds") {
+        "/feeds/[redacted]".to_owned()
+    } else {
+        path.to_owned()
+    }
+}
+
+/// `%XX` escapes decoded (repeatedly, so that `%2566` is read as `%66` and then `f`); invalid
+/// escapes are kept as they are.
+fn percent_decoded(path: &str) -> String {
+    let mut text = path.to_owned();
+    for _ in 0..3 {
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            match (bytes[i], bytes.get(i + 1).and_then(|b| hex(*b)), bytes.get(i + 2).and_then(|b| hex(*b))) {
+                (b'%', Some(high), Some(low)) => {
+                    out.push((high * 16 + low) as u8);
+                    i += 3;
+                }
+                (byte, _, _) => {
+                    out.push(byte);
+                    i += 1;
+                }
+            }
+        }
+        let decoded = String::from_utf8_lossy(&out).into_owned();
+        if decoded == text {
+            break;
+        }
+        text = decoded;
+    }
+    text
 }
 
 pub async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
@@ -61,6 +101,9 @@ mod tests {
     #[test]
     fn a_feeds_secret_never_reaches_the_log() {
         assert_eq!(loggable_path("/feeds/Zm9vYmFyYmF6cXV4.ics"), "/feeds/[redacted]");
+        for spelling in ["//feeds/T.ics", "/FEEDS/T.ics", "/%66eeds/T.ics", "/%2566eeds/T.ics", "/x/..//Feeds/T"] {
+            assert_eq!(loggable_path(spelling), "/feeds/[redacted]", "{spelling}");
+        }
         assert_eq!(loggable_path("/api/v1/me"), "/api/v1/me");
     }
 }

@@ -24,6 +24,8 @@ pub struct PartyChanges {
     pub zone: Option<Zone>,
     /// `Some(None)` clears the quiet hours.
     pub quiet_hours: Option<Option<QuietHours>>,
+    /// `Some(true)` disables the party (every token refused), `Some(false)` enables it again.
+    pub disabled: Option<bool>,
 }
 
 fn quiet_hours_columns(quiet: Option<QuietHours>) -> (Option<String>, Option<String>) {
@@ -93,6 +95,9 @@ pub async fn update(
         let (start, end) = quiet_hours_columns(quiet);
         row.quiet_hours_start = Set(start);
         row.quiet_hours_end = Set(end);
+    }
+    if let Some(disabled) = changes.disabled {
+        row.disabled_at = Set(disabled.then_some(now));
     }
     row.updated_at = Set(now);
     row.update(db).await

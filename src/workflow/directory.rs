@@ -11,6 +11,7 @@ use crate::{
     state::AppState,
     store::{
         self,
+        audit::AuditEntry,
         organizations::{NewOrganization, OrganizationChanges},
         parties::{NewParty, PartyChanges},
         persons::PersonChanges,
@@ -37,14 +38,23 @@ pub async fn create_party(state: &AppState, new: NewParty) -> Result<party::Mode
     Ok(store::parties::insert(&state.db, new, state.clock.now()).await?)
 }
 
-/// A party's zone and quiet hours decide when their alerts fall due: the persons they are
-/// linked to are planned again.
-pub async fn update_party(state: &AppState, id: Uuid, changes: PartyChanges) -> Result<party::Model, WorkflowError> {
+/// A party's zone and quiet hours decide when their alerts fall due, and a disabled party
+/// hears nothing: the persons they are linked to are planned again. Disabling or enabling is
+/// audited (`audit`) in the same transaction.
+pub async fn update_party(
+    state: &AppState,
+    id: Uuid,
+    changes: PartyChanges,
+    audit: Option<AuditEntry>,
+) -> Result<party::Model, WorkflowError> {
     let now = state.clock.now();
-    let replan = changes.zone.is_some() || changes.quiet_hours.is_some();
+    let replan = changes.zone.is_some() || changes.quiet_hours.is_some() || changes.disabled.is_some();
     let txn = state.db.begin().await?;
     let existing = store::parties::find(&txn, id).await?.ok_or(WorkflowError::NotFound)?;
     let row = store::parties::update(&txn, existing, changes, now).await?;
+    if let Some(entry) = audit {
+        store::audit::record(&txn, vec![entry], now).await?;
+    }
     if replan {
         for link in store::links::links_of_party(&txn, id, now).await? {
             store::planning::request(&txn, link.person_id, now).await?;

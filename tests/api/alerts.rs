@@ -291,8 +291,8 @@ async fn two_schedulers_deliver_each_alert_once(app: TestApp) {
     let staff_org = app.create_organization("rehab_facility").await;
     let staff_party =
         app.create_party(json!({"role": "staff", "display_name": "Sato", "organization_id": staff_org})).await;
-    let staff = app.token("staff", &staff_party);
     app.clock.set(tokyo(2026, 1, 5, 9));
+    let staff = app.token("staff", &staff_party);
     for n in 0..20 {
         let person =
             id_of(&app.post("/persons", &staff, &json!({"display_name": format!("P{n}")})).await.json().await.unwrap());

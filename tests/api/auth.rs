@@ -44,6 +44,7 @@ fn base_claims(app: &TestApp) -> Value {
         "iss": "tsunagu",
         "aud": "tsunagu-api",
         "exp": (app.now() + chrono::Duration::hours(1)).timestamp(),
+        "iat": app.now().timestamp(),
     })
 }
 

@@ -28,6 +28,8 @@ fn tsunagu(database_url: &str) -> Command {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", database_url)
+        // The test's callers carry tokens that outlive the default 720 hours.
+        .env("TSUNAGU_TOKEN_MAX_HOURS", "60000")
         .kill_on_drop(true);
     command
 }
