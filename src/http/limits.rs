@@ -31,6 +31,9 @@ const DRAIN_TIME: Duration = Duration::from_secs(5);
 const BODIES_IN_FLIGHT_KIB: usize = 64 * 1024;
 static BODY_BUDGET: LazyLock<Arc<Semaphore>> = LazyLock::new(|| Arc::new(Semaphore::new(BODIES_IN_FLIGHT_KIB)));
 
+/// A refusal given before a request's body is read, or `None` to read it.
+pub type Precheck = Arc<dyn Fn(&Request) -> Option<Response> + Send + Sync>;
+
 /// What a request must show before its body is read, and how long reading it may take.
 #[derive(Clone)]
 pub struct BodyPolicy {
@@ -38,7 +41,7 @@ pub struct BodyPolicy {
     pub read_timeout: Duration,
     /// A refusal to answer before reading the body (e.g. 401 for a route that needs a token and
     /// got none that verifies); `None` lets the body be read.
-    pub precheck: Arc<dyn Fn(&Request) -> Option<Response> + Send + Sync>,
+    pub precheck: Precheck,
 }
 
 fn too_large() -> Response {

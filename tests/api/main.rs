@@ -22,6 +22,7 @@ mod parties;
 mod persons;
 mod placements;
 mod problems;
+mod safeguards;
 mod scale_out;
 mod webhooks;
 mod whole_changes;
@@ -58,6 +59,7 @@ fn main() {
         persons::TESTS,
         placements::TESTS,
         problems::TESTS,
+        safeguards::TESTS,
         webhooks::TESTS,
         whole_changes::TESTS,
     ];

@@ -241,7 +241,6 @@ fn quiet_hours_end(quiet: QuietHours, zone: Zone, now: DateTime<Utc>) -> DateTim
     [Some(today), today.succ_opt()]
         .into_iter()
         .flatten()
-        .into_iter()
         .map(|day| zone.start_of(day) + (quiet.end() - NaiveTime::MIN))
         .find(|end| *end > now)
         .unwrap_or(now + Duration::hours(1))
