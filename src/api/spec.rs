@@ -236,7 +236,8 @@ fn statuses(operation: &mut Value) {
         can.insert(404);
     }
     if body {
-        can.extend([413, 415, 422]);
+        // A body that arrives too slowly (408), or while too many are in flight (503).
+        can.extend([408, 413, 415, 422, 503]);
     }
     if parameters.iter().any(|(place, name)| place == "header" && name == "If-Match") {
         can.extend([409, 412]);

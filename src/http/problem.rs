@@ -202,6 +202,9 @@ enum ProblemResponses {
     /// `state` and `accepted_events` say what the milestone would accept.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
+    /// The request body did not arrive within the read timeout.
+    #[oai(status = 408, content_type = "application/problem+json")]
+    RequestTimeout(Json<Problem>),
     /// `If-Match` named a version that is no longer current.
     #[oai(status = 412, content_type = "application/problem+json")]
     PreconditionFailed(Json<Problem>),
@@ -217,6 +220,9 @@ enum ProblemResponses {
     /// Something went wrong on the server; no details are given.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
+    /// Too many request bodies are arriving at once; retry after `Retry-After` seconds.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>),
 }
 
 impl ApiResponse for ApiError {
