@@ -9,13 +9,13 @@ use futures::FutureExt;
 
 use chrono::{DateTime, Utc};
 use entity::{alert, party};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, TransactionTrait};
 use uuid::Uuid;
 
 use crate::{
     domain::{
         risk::{self, Delivery, Recipient, Severity},
-        PartyRole, QuietHours, Relationship, Scope, ScopeKind, Zone,
+        QuietHours, Relationship, Scope, ScopeKind, Zone,
     },
     state::AppState,
     store::{
@@ -67,16 +67,84 @@ pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), W
         let (Ok(relationship), Ok(scope), Ok(zone)) = (relationship, scope_of(&link), zone_of(&party)) else {
             continue;
         };
-        recipients.push(Recipient { party_id: party.id, link_id: link.id, relationship, scope, zone });
+        recipients.push(Recipient {
+            party_id: party.id,
+            link_id: Some(link.id),
+            team: false,
+            relationship,
+            scope,
+            zone,
+        });
+    }
+    // The team of each organisation where the person is placed hears as one recipient, with
+    // everything facility staff are told; custody does not end a placement, so it keeps hearing.
+    for organization_id in store::placements::current_organizations(&state.db, person_id, now).await? {
+        let Some(organization) = store::organizations::find(&state.db, organization_id).await? else { continue };
+        let Ok(zone) = parse_stored::<Zone>("time zone", organization.id, &organization.timezone) else { continue };
+        recipients.push(Recipient {
+            party_id: organization.id,
+            link_id: None,
+            team: true,
+            relationship: Relationship::FacilityStaff,
+            scope: Scope::everything(),
+            zone,
+        });
     }
     let planned = risk::plan(&state.rules, &periods, &recipients, now);
     let keys: Vec<String> = planned.iter().map(|plan| plan.key.clone()).collect();
     let txn = state.db.begin().await?;
     let existing = store::alerts::of_person(&txn, person_id).await?;
     store::alerts::insert_planned(&txn, person_id, &planned, &existing, now).await?;
+    let notices = change_notices(&existing, &planned, &recipients, zone.date_at(now));
+    store::alerts::insert_notices(&txn, &notices, now).await?;
     let cancelled = store::alerts::cancel_pending_except(&txn, person_id, &keys, now).await?;
     txn.commit().await?;
     Ok((planned.len(), cancelled))
+}
+
+/// Those told of a period whose date has since moved later, or that is no longer coming, hear
+/// of it once: one notice per recipient and period, naming the date they were told. A recipient
+/// whose consent no longer covers the period is told nothing; a date moved earlier is already
+/// flagged on the alerts planned for it.
+fn change_notices<'a>(
+    existing: &'a [alert::Model],
+    planned: &[risk::PlannedAlert],
+    recipients: &[Recipient],
+    today: chrono::NaiveDate,
+) -> Vec<store::alerts::Notice<'a>> {
+    let planned_keys: HashSet<&str> = planned.iter().map(|plan| plan.key.as_str()).collect();
+    let mut told_of = HashSet::new();
+    let mut notices = Vec::new();
+    for told in existing.iter().rev() {
+        let is_plain_alert = told.notice.is_none() && told.escalation_of.is_none();
+        // Only a period still to come when it vanished or moved: one under way ends as it ends.
+        if told.status != store::alerts::DELIVERED || !is_plain_alert || told.starts_on <= today {
+            continue;
+        }
+        if planned_keys.contains(told.dedupe_key.as_str()) {
+            continue;
+        }
+        let team = told.team_organization_id.is_some();
+        let Some(recipient) = recipients.iter().find(|r| r.party_id == told.recipient_party_id && r.team == team)
+        else {
+            continue;
+        };
+        let kind = told.scope_kind.parse::<ScopeKind>().ok();
+        if !kind.is_some_and(|kind| recipient.scope.contains(kind)) {
+            continue;
+        }
+        let moved_to = planned.iter().find(|plan| plan.series == told.series).map(|plan| plan.period.starts_on);
+        let new_starts_on = match moved_to {
+            Some(new) if new > told.starts_on => Some(new),
+            Some(_) => continue,
+            None => None,
+        };
+        // Several lead times told of the same period: one notice.
+        if told_of.insert((told.recipient_party_id, told.rule.clone(), told.source_id, told.starts_on)) {
+            notices.push(store::alerts::Notice { told, new_starts_on });
+        }
+    }
+    notices
 }
 
 /// Plans again for every person whose milestones, lapses or links changed since.
@@ -135,6 +203,9 @@ struct BatchFacts {
     closest_due_lead: HashMap<SeriesKey, i32>,
     consents: HashMap<Uuid, Uuid>,
     recipients: HashMap<Uuid, party::Model>,
+    /// Teams addressed in the batch, and which of the batch's persons are placed where now.
+    teams: HashMap<Uuid, entity::organization::Model>,
+    placed: HashSet<(Uuid, Uuid)>,
 }
 
 async fn batch_facts(db: &impl ConnectionTrait, due: &[alert::Model], now: DateTime<Utc>) -> Result<BatchFacts, DbErr> {
@@ -144,7 +215,16 @@ async fn batch_facts(db: &impl ConnectionTrait, due: &[alert::Model], now: DateT
     let consents = store::provisions::latest_consents(db, &link_ids).await?;
     let party_ids: Vec<Uuid> = due.iter().map(|alert| alert.recipient_party_id).collect();
     let recipients = store::parties::find_many(db, &party_ids).await?.into_iter().map(|p| (p.id, p)).collect();
-    Ok(BatchFacts { links, closest_due_lead, consents, recipients })
+    let team_ids: Vec<Uuid> = due.iter().filter_map(|alert| alert.team_organization_id).collect();
+    let mut teams = HashMap::new();
+    for id in team_ids.iter().collect::<HashSet<_>>() {
+        if let Some(organization) = store::organizations::find(db, *id).await? {
+            teams.insert(organization.id, organization);
+        }
+    }
+    let persons: Vec<Uuid> = due.iter().filter(|a| a.team_organization_id.is_some()).map(|a| a.person_id).collect();
+    let placed = store::placements::current_of_persons(db, &persons, now).await?.into_iter().collect();
+    Ok(BatchFacts { links, closest_due_lead, consents, recipients, teams, placed })
 }
 
 /// Delivers what is due: each alert exactly once, even with several instances delivering.
@@ -189,12 +269,19 @@ async fn deliver_batch(
     let mut cancels: BTreeMap<&'static str, Vec<Uuid>> = BTreeMap::new();
     for alert in &due {
         let party = facts.recipients.get(&alert.recipient_party_id);
-        let consented =
-            party.is_some_and(|party| party.disabled_at.is_none()) && still_consented(&facts.links, alert, now);
+        // A team hears while the person is placed with it; a party while enabled and consented.
+        let consented = match alert.team_organization_id {
+            Some(team) => facts.placed.contains(&(alert.person_id, team)),
+            None => party.is_some_and(|party| party.disabled_at.is_none()) && still_consented(&facts.links, alert, now),
+        };
         let superseded = facts.closest_due_lead.get(&series_key(alert)).is_some_and(|lead| *lead < alert.lead_days);
         let severity = parse_stored::<Severity>("severity", alert.id, &alert.severity);
         // A recipient who is gone hears nothing (`consented` is false), so their zone is moot.
-        let settings = party.map(|party| Ok::<_, Corrupt>((zone_of(party)?, quiet_hours_of(party)?))).transpose();
+        let settings = match alert.team_organization_id.and_then(|team| facts.teams.get(&team)) {
+            // A team keeps no quiet hours: someone is on shift.
+            Some(team) => parse_stored::<Zone>("time zone", team.id, &team.timezone).map(|zone| Some((zone, None))),
+            None => party.map(|party| Ok::<_, Corrupt>((zone_of(party)?, quiet_hours_of(party)?))).transpose(),
+        };
         let (Ok(severity), Ok(settings)) = (severity, settings) else {
             // Corrupt (and logged where found): delivered to no one at a guessed hour.
             cancels.entry("corrupt_record").or_default().push(alert.id);
@@ -217,9 +304,7 @@ async fn deliver_batch(
         .map(|alert| (provision_of(alert), alert.link_id.and_then(|link| facts.consents.get(&link).copied())))
         .collect();
     store::provisions::record_many(&txn, provisions, now).await?;
-    let outbox: Vec<_> =
-        delivered.iter().map(|alert| (*alert, facts.recipients.get(&alert.recipient_party_id))).collect();
-    crate::webhooks::enqueue_for(&txn, &outbox, now).await?;
+    crate::webhooks::enqueue_for(&txn, &delivered, now).await?;
     let mut held = 0;
     for (until, ids) in &holds {
         held += store::alerts::settle_many(&txn, ids, store::alerts::PENDING, None, Some(*until), now).await?.len();
@@ -238,11 +323,15 @@ async fn deliver_batch(
 
 /// What an alert in the inbox provides about the person, for the provision record.
 fn provision_of(alert: &alert::Model) -> store::provisions::Provision {
+    let (recipient, recipient_party_id) = match alert.team_organization_id {
+        Some(team) => (format!("organization:{team}"), None),
+        None => (alert.recipient_party_id.to_string(), Some(alert.recipient_party_id)),
+    };
     store::provisions::Provision {
         person_id: alert.person_id,
         channel: "inbox",
-        recipient: alert.recipient_party_id.to_string(),
-        recipient_party_id: Some(alert.recipient_party_id),
+        recipient,
+        recipient_party_id,
         items: format!(
             "alert {} ({}), {} … {}, with the person's display name",
             alert.rule, alert.severity, alert.starts_on, alert.ends_on
@@ -252,7 +341,8 @@ fn provision_of(alert: &alert::Model) -> store::provisions::Provision {
     }
 }
 
-/// Critical alerts nobody acknowledged in time go to the staff of the person's facility.
+/// Critical alerts nobody acknowledged in time go to the team of the person's facility (and so
+/// to its webhooks), a snoozed one included: the team hears again, whoever was alerted first.
 pub async fn escalate(state: &AppState) -> Result<usize, DbErr> {
     let now = state.clock.now();
     let mut escalated = 0;
@@ -262,18 +352,9 @@ pub async fn escalate(state: &AppState) -> Result<usize, DbErr> {
         if !risk::escalation_due(severity, delivered_at, alert.acknowledged_at.is_some(), now, state.escalate_after) {
             continue;
         }
-        let organisations = store::placements::current_organizations(&state.db, alert.person_id, now).await?;
-        let staff: Vec<Uuid> = party::Entity::find()
-            .filter(party::Column::Role.eq(PartyRole::Staff.as_str()))
-            .filter(party::Column::OrganizationId.is_in(organisations))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|party| party.id)
-            .filter(|party| *party != alert.recipient_party_id)
-            .collect();
+        let teams = store::placements::current_organizations(&state.db, alert.person_id, now).await?;
         let txn = state.db.begin().await?;
-        if store::alerts::escalate(&txn, &alert, &staff, now).await? {
+        if store::alerts::escalate(&txn, &alert, &teams, now).await? {
             escalated += 1;
         }
         txn.commit().await?;

@@ -66,6 +66,8 @@ pub enum ConfigError {
     SecretTooShort { length: usize },
     #[error("{name}={value:?} is not a whole number of seconds of at least 1")]
     Seconds { name: &'static str, value: String },
+    #[error("{name}={value:?} is not a number of days from 1 to 90")]
+    Days { name: &'static str, value: String },
     #[error("{name}={value:?} is not a number of months from 1 to 60")]
     Months { name: &'static str, value: String },
     #[error("{name}={value:?} is not a number of hours from 1 to 336")]
@@ -167,6 +169,8 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// `TSUNAGU_TOKEN_MAX_HOURS` (default 720): the longest a token may be valid (`exp − iat`).
     pub token_max_lifetime: chrono::Duration,
+    /// `TSUNAGU_SNOOZE_MAX_DAYS` (default 14): the longest a team alert may be snoozed.
+    pub snooze_max_days: u32,
     /// `TSUNAGU_READ_TIMEOUT_SECONDS` (default 30): a connection silent this long is closed, and
     /// a request body not complete by then is answered 408.
     pub read_timeout: Duration,
@@ -249,7 +253,15 @@ impl Config {
                 _ => return Err(ConfigError::Seconds { name: "TSUNAGU_READ_TIMEOUT_SECONDS", value }),
             },
         };
+        let snooze_max_days = match lookup("TSUNAGU_SNOOZE_MAX_DAYS")? {
+            None => 14,
+            Some(value) => match value.parse::<u32>() {
+                Ok(days) if (1..=90).contains(&days) => days,
+                _ => return Err(ConfigError::Days { name: "TSUNAGU_SNOOZE_MAX_DAYS", value }),
+            },
+        };
         Ok(Self {
+            snooze_max_days,
             read_timeout,
             token_max_lifetime,
             database_url,

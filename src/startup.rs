@@ -81,6 +81,7 @@ impl Application {
             scheduler,
             token_max_lifetime: config.token_max_lifetime,
             read_timeout: config.read_timeout,
+            snooze_max_days: config.snooze_max_days,
         };
         Ok(Self { acceptor, addr, tick: Some(config.tick), state })
     }

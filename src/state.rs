@@ -26,6 +26,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// `TSUNAGU_WEBHOOK_ALLOW_PRIVATE`: let webhooks call private and loopback addresses.
     pub webhook_allow_private: bool,
+    /// The longest a team alert may be snoozed, in days.
+    pub snooze_max_days: u32,
     /// How long a connection may stay silent, and a body take to arrive.
     pub read_timeout: std::time::Duration,
     /// The longest a bearer token may be valid.

@@ -60,16 +60,18 @@ pub fn alert_payload(alert: &alert::Model, now: chrono::DateTime<chrono::Utc>) -
 /// member of facility B linked to a resident of facility A) never reaches B's systems.
 pub async fn enqueue_for(
     db: &impl ConnectionTrait,
-    delivered: &[(&alert::Model, Option<&entity::party::Model>)],
+    delivered: &[&alert::Model],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DbErr> {
-    let persons: Vec<uuid::Uuid> = delivered.iter().map(|(alert, _)| alert.person_id).collect();
+    let persons: Vec<uuid::Uuid> = delivered.iter().map(|alert| alert.person_id).collect();
     let placed: std::collections::HashSet<(uuid::Uuid, uuid::Uuid)> =
         store::placements::current_of_persons(db, &persons, now).await?.into_iter().collect();
     let events = delivered
         .iter()
-        .filter_map(|(alert, recipient)| {
-            let organization_id = recipient.and_then(|party| party.organization_id)?;
+        .filter_map(|alert| {
+            // The facility's systems hear its team's alerts; a member's own alert stays theirs
+            // (so a team member's key-worker alert never reaches the facility twice).
+            let organization_id = alert.team_organization_id?;
             placed.contains(&(alert.person_id, organization_id)).then_some(())?;
             Some(store::webhooks::Outgoing {
                 organization_id,

@@ -285,6 +285,7 @@ async fn main() {
             webhook_allow_private: false,
             token_max_lifetime: chrono::Duration::hours(720),
             read_timeout: std::time::Duration::from_secs(30),
+            snooze_max_days: 14,
         };
         let app = Application::build(&config, Arc::new(tsunagu::clock::SystemClock)).await.unwrap().without_scheduler();
         // Settle the seeded population (windows whose dates have passed), so the measured tick

@@ -10,6 +10,7 @@ pub struct Model {
     pub dedupe_key: String,
     pub series: String,
     pub person_id: Uuid,
+    /// The party alerted; for a team alert, the organisation's id (see `team_organization_id`).
     pub recipient_party_id: Uuid,
     /// The link the alert relies on; none for an escalation to the facility.
     pub link_id: Option<Uuid>,
@@ -29,6 +30,17 @@ pub struct Model {
     pub delivered_at: Option<DateTimeUtc>,
     pub acknowledged_at: Option<DateTimeUtc>,
     pub escalated_at: Option<DateTimeUtc>,
+    /// Set for an alert to the team of the organisation where the person is placed.
+    pub team_organization_id: Option<Uuid>,
+    /// Who acknowledged it: for a team alert, the staff member who did so for everyone.
+    pub acknowledged_by: Option<Uuid>,
+    /// A team alert hidden from the default list until this local date, with why.
+    pub snoozed_until: Option<Date>,
+    pub snooze_reason: Option<String>,
+    /// A change notice: `moved_later` or `no_longer_coming`, with the date told and the new one.
+    pub notice: Option<String>,
+    pub notice_old_on: Option<Date>,
+    pub notice_new_on: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

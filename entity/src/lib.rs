@@ -1,6 +1,7 @@
 //! sea-orm entities: the rows as stored. API schemas and domain types live in the `tsunagu` crate.
 
 pub mod alert;
+pub mod alert_contact;
 pub mod audit_event;
 pub mod calendar_feed;
 pub mod consent_record;

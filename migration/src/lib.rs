@@ -10,6 +10,7 @@ mod m0007_calendar_feeds;
 mod m0008_webhooks;
 mod m0009_scale_indexes;
 mod m0010_safeguards;
+mod m0011_team_alerts;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_webhooks::Migration),
             Box::new(m0009_scale_indexes::Migration),
             Box::new(m0010_safeguards::Migration),
+            Box::new(m0011_team_alerts::Migration),
         ]
     }
 }

@@ -14,7 +14,7 @@ use super::{pagination::DEFAULT_PAGE_SIZE, pagination::MAX_PAGE_SIZE, ApiTags, B
 use crate::{
     access::audit_entry,
     auth::Principal,
-    domain::{risk::wording, Language},
+    domain::{risk::wording, Language, PartyRole},
     http::ApiError,
     state::AppState,
     store::{self, audit::Outcome},
@@ -44,6 +44,44 @@ pub struct AlertView {
     pub escalation: bool,
     pub delivered_at: Option<DateTime<Utc>>,
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Who acknowledged it (a party id): for a team alert, the staff member who did so for all.
+    pub acknowledged_by: Option<Uuid>,
+    /// For a team alert: the organisation whose team it is addressed to.
+    pub team_organization_id: Option<Uuid>,
+    /// A snoozed team alert is hidden from the default list until this day, then comes back.
+    pub snoozed_until: Option<NaiveDate>,
+    pub snooze_reason: Option<String>,
+    /// A change notice: `moved_later` (the date told moved to `notice_new_on`) or
+    /// `no_longer_coming`; `notice_old_on` is the date the recipient was told.
+    pub notice: Option<String>,
+    pub notice_old_on: Option<NaiveDate>,
+    pub notice_new_on: Option<NaiveDate>,
+    /// What staff logged having done about it, oldest first.
+    pub contacts: Vec<ContactView>,
+}
+
+/// One entry of an alert's contact log.
+#[derive(Debug, Object)]
+pub struct ContactView {
+    pub id: Uuid,
+    /// `reached`, `no_answer`, `left_message` or `met_in_person`.
+    pub outcome: String,
+    pub note: Option<String>,
+    /// A party id, or an admin's name.
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl From<entity::alert_contact::Model> for ContactView {
+    fn from(row: entity::alert_contact::Model) -> Self {
+        Self {
+            id: row.id,
+            outcome: row.outcome,
+            note: row.note,
+            recorded_by: row.recorded_by,
+            recorded_at: row.recorded_at,
+        }
+    }
 }
 
 #[derive(Debug, Object)]
@@ -53,15 +91,37 @@ pub struct AlertPage {
     pub next_cursor: Option<Uuid>,
 }
 
-async fn view(state: &AppState, row: alert::Model, language: Language) -> Result<AlertView, ApiError> {
+/// A change notice says what changed, in the recipient's language.
+fn notice_title(row: &alert::Model, title: &str, language: Language) -> String {
+    let old = row.notice_old_on.map(|on| on.to_string()).unwrap_or_default();
+    match (row.notice.as_deref(), row.notice_new_on, language) {
+        (Some("moved_later"), Some(new), Language::Ja) => format!("日付が変わりました：{title}（{old} → {new}）"),
+        (Some("moved_later"), Some(new), Language::En) => format!("Date moved: {title} ({old} → {new})"),
+        (Some(_), _, Language::Ja) => format!("予定がなくなりました：{title}（{old}からの予定でした）"),
+        (Some(_), _, Language::En) => format!("No longer coming: {title} (was from {old})"),
+        (None, _, _) => title.to_owned(),
+    }
+}
+
+pub(super) async fn view(state: &AppState, row: alert::Model, language: Language) -> Result<AlertView, ApiError> {
+    let contacts = store::contacts::of_alerts(&state.reads, &[row.id]).await?.into_iter().map(Into::into).collect();
     let person = store::persons::find(&state.reads, row.person_id).await?;
     let rule = state.rules.iter().find(|rule| rule.id == row.rule);
     let (title, why) = rule.map(|rule| wording(rule, language)).unwrap_or((row.rule.as_str(), ""));
+    let title = notice_title(&row, title, language);
     Ok(AlertView {
+        contacts,
+        acknowledged_by: row.acknowledged_by,
+        team_organization_id: row.team_organization_id,
+        snoozed_until: row.snoozed_until,
+        snooze_reason: row.snooze_reason.clone(),
+        notice: row.notice.clone(),
+        notice_old_on: row.notice_old_on,
+        notice_new_on: row.notice_new_on,
         id: row.id,
         person_id: row.person_id,
         person_display_name: person.map(|person| person.display_name).unwrap_or_default(),
-        title: title.to_owned(),
+        title,
         why: why.to_owned(),
         escalation: row.escalation_of.is_some(),
         rule: row.rule,
@@ -75,7 +135,7 @@ async fn view(state: &AppState, row: alert::Model, language: Language) -> Result
     })
 }
 
-async fn language_of(state: &AppState, principal: &Principal) -> Result<Language, ApiError> {
+pub(super) async fn language_of(state: &AppState, principal: &Principal) -> Result<Language, ApiError> {
     Ok(match principal.party_id {
         Some(id) => store::parties::find(&state.reads, id)
             .await?
@@ -83,6 +143,33 @@ async fn language_of(state: &AppState, principal: &Principal) -> Result<Language
             .unwrap_or_default(),
         None => Language::default(),
     })
+}
+
+/// Whether the caller is on the team of `organization_id`: its staff, or an admin.
+pub(super) fn on_team(principal: &Principal, organization_id: Uuid) -> bool {
+    principal.is_admin() || (principal.role == PartyRole::Staff && principal.organization_id == Some(organization_id))
+}
+
+/// A delivered alert the caller may act on: their own while its consent holds, or their
+/// team's while the person is placed there. `None` answers 404 like an id that does not exist.
+pub(super) async fn actionable(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<Option<alert::Model>, ApiError> {
+    let Some(row) = store::alerts::find(&state.reads, id).await?.filter(|row| row.status == store::alerts::DELIVERED)
+    else {
+        return Ok(None);
+    };
+    match row.team_organization_id {
+        Some(team) => {
+            let placed =
+                store::placements::current_organizations(&state.reads, row.person_id, state.clock.now()).await?;
+            Ok((on_team(principal, team) && placed.contains(&team)).then_some(row))
+        }
+        None if Some(row.recipient_party_id) == principal.party_id => Ok(still_visible(state, vec![row]).await?.pop()),
+        None => Ok(None),
+    }
 }
 
 /// The alerts whose consent still holds for their recipient.
@@ -115,7 +202,7 @@ impl AlertsApi {
         };
         let limit = limit.0.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
         let (rows, next_cursor) =
-            store::alerts::inbox(&state.reads, party_id, unread.0.unwrap_or(false), cursor.0, limit).await?;
+            store::inbox::inbox(&state.reads, party_id, unread.0.unwrap_or(false), cursor.0, limit).await?;
         // Once a link ends or its consent no longer covers the kind, its alerts are gone from
         // the recipient's view too (the page may then hold fewer than `limit`).
         let rows = still_visible(&state, rows).await?;
@@ -135,7 +222,9 @@ impl AlertsApi {
 
     /// Acknowledge an alert
     ///
-    /// Only its recipient; anyone else gets 404. Acknowledging twice changes nothing.
+    /// Its recipient; for a team alert, any staff member of that organisation (and admins),
+    /// once for the whole team: the alert then shows who and when. Anyone else gets 404.
+    /// Acknowledging twice changes nothing.
     #[oai(path = "/alerts/:id/ack", method = "post", operation_id = "acknowledgeAlert")]
     async fn acknowledge(
         &self,
@@ -143,16 +232,13 @@ impl AlertsApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<AlertView>, ApiError> {
-        let row = store::alerts::find(&state.reads, id.0).await?;
-        let mine =
-            row.filter(|row| Some(row.recipient_party_id) == auth.0.party_id && row.status == store::alerts::DELIVERED);
-        let mine = still_visible(&state, mine.into_iter().collect()).await?.pop();
+        let mine = actionable(&state, &auth.0, id.0).await?;
         let outcome = if mine.is_some() { Outcome::Allowed } else { Outcome::Denied };
         let person = mine.as_ref().map(|row| row.person_id);
         let entry = audit_entry(&auth.0, "alert.ack", person, Some(id.0), outcome);
         state.audit.record(vec![entry], state.clock.now()).await?;
         let row = mine.ok_or(ApiError::NotFound)?;
-        let row = workflow::acknowledge_alert(&state, row.id).await?;
+        let row = workflow::acknowledge_alert(&state, row.id, auth.0.party_id).await?;
         let language = language_of(&state, &auth.0).await?;
         Ok(Json(view(&state, row, language).await?))
     }

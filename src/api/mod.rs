@@ -21,6 +21,7 @@ mod provisions;
 mod risk;
 mod security;
 mod spec;
+mod team;
 mod timeline;
 mod types;
 mod webhooks;
@@ -65,6 +66,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
                 timeline::TimelineApi,
                 risk::RiskApi,
                 alerts::AlertsApi,
+                team::TeamApi,
                 integrations::IntegrationsApi,
                 webhooks::WebhooksApi,
             ),

@@ -16,6 +16,7 @@ pub mod placement;
 mod quiet_hours;
 pub mod risk;
 pub mod schedule;
+pub mod team;
 mod text_enum;
 pub mod webhooks;
 mod zone;

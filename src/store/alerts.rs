@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::alert;
 use sea_orm::{
     sea_query::{Expr, LockBehavior, LockType, OnConflict, SimpleExpr},
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
@@ -40,7 +40,7 @@ pub async fn insert_planned(
                 series: Set(plan.series.clone()),
                 person_id: Set(person_id),
                 recipient_party_id: Set(plan.party_id),
-                link_id: Set(Some(plan.link_id)),
+                link_id: Set(plan.link_id),
                 rule: Set(plan.period.rule_id.clone()),
                 severity: Set(plan.period.severity.as_str().to_owned()),
                 scope_kind: Set(plan.period.kind.as_str().to_owned()),
@@ -56,9 +56,94 @@ pub async fn insert_planned(
                 delivered_at: Set(None),
                 acknowledged_at: Set(None),
                 escalated_at: Set(None),
+                team_organization_id: Set(plan.team.then_some(plan.party_id)),
+                acknowledged_by: Set(None),
+                snoozed_until: Set(None),
+                snooze_reason: Set(None),
+                notice: Set(None),
+                notice_old_on: Set(None),
+                notice_new_on: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
             }
+        })
+        .collect();
+    insert_new(db, rows).await
+}
+
+/// A new pending alert about `original`'s period, due now, for `recipient`: what escalations
+/// and change notices start from.
+fn follow_up(
+    original: &alert::Model,
+    key: String,
+    recipient: Uuid,
+    team: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> alert::ActiveModel {
+    alert::ActiveModel {
+        id: Set(new_id()),
+        dedupe_key: Set(key.clone()),
+        series: Set(key),
+        person_id: Set(original.person_id),
+        recipient_party_id: Set(recipient),
+        link_id: Set(None),
+        rule: Set(original.rule.clone()),
+        severity: Set(original.severity.clone()),
+        scope_kind: Set(original.scope_kind.clone()),
+        source_id: Set(original.source_id),
+        starts_on: Set(original.starts_on),
+        ends_on: Set(original.ends_on),
+        lead_days: Set(original.lead_days),
+        due_at: Set(now),
+        status: Set(PENDING.to_owned()),
+        cancel_reason: Set(None),
+        moved_earlier: Set(original.moved_earlier),
+        escalation_of: Set(None),
+        delivered_at: Set(None),
+        acknowledged_at: Set(None),
+        escalated_at: Set(None),
+        team_organization_id: Set(team),
+        acknowledged_by: Set(None),
+        snoozed_until: Set(None),
+        snooze_reason: Set(None),
+        notice: Set(None),
+        notice_old_on: Set(None),
+        notice_new_on: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+/// What a change notice says: the date its recipient was told, and the new one (none when the
+/// period is no longer coming).
+pub struct Notice<'a> {
+    pub told: &'a alert::Model,
+    pub new_starts_on: Option<NaiveDate>,
+}
+
+/// Writes change notices, once each (their key names the alert told and the new date), to be
+/// delivered like any alert, on the consent of the alert told.
+pub async fn insert_notices(
+    db: &impl ConnectionTrait,
+    notices: &[Notice<'_>],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let rows = notices
+        .iter()
+        .map(|notice| {
+            let told = notice.told;
+            let new = notice.new_starts_on.map_or("gone".to_owned(), |on| on.to_string());
+            let key =
+                format!("notice|{}|{}|{}|{}|{new}", told.rule, told.source_id, told.recipient_party_id, told.starts_on);
+            let mut row = follow_up(told, key, told.recipient_party_id, told.team_organization_id, now);
+            row.link_id = Set(told.link_id);
+            row.notice =
+                Set(Some(if notice.new_starts_on.is_some() { "moved_later" } else { "no_longer_coming" }.to_owned()));
+            row.notice_old_on = Set(Some(told.starts_on));
+            row.notice_new_on = Set(notice.new_starts_on);
+            // Quiet hours hold for a notice as for the period it is about.
+            row.moved_earlier = Set(false);
+            row
         })
         .collect();
     insert_new(db, rows).await
@@ -147,6 +232,8 @@ pub async fn cancel_pending_except(
         .filter(alert::Column::PersonId.eq(person_id))
         .filter(alert::Column::Status.eq(PENDING))
         .filter(alert::Column::EscalationOf.is_null())
+        // A change notice is no planned alert: it stands until delivered.
+        .filter(alert::Column::Notice.is_null())
         .into_tuple()
         .all(db)
         .await?;
@@ -263,7 +350,7 @@ pub async fn unacknowledged_critical(
 pub async fn escalate(
     db: &impl ConnectionTrait,
     original: &alert::Model,
-    staff: &[Uuid],
+    teams: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let marked = alert::Entity::update_many()
@@ -272,79 +359,22 @@ pub async fn escalate(
         .filter(alert::Column::EscalatedAt.is_null())
         .exec(db)
         .await?;
-    if marked.rows_affected != 1 || staff.is_empty() {
+    if marked.rows_affected != 1 || teams.is_empty() {
         return Ok(false);
     }
-    let rows = staff.iter().map(|party| alert::ActiveModel {
-        id: Set(new_id()),
-        dedupe_key: Set(format!("escalation|{}|{party}", original.id)),
-        series: Set(format!("escalation|{}|{party}", original.id)),
-        person_id: Set(original.person_id),
-        recipient_party_id: Set(*party),
-        link_id: Set(None),
-        rule: Set(original.rule.clone()),
-        severity: Set(original.severity.clone()),
-        scope_kind: Set(original.scope_kind.clone()),
-        source_id: Set(original.source_id),
-        starts_on: Set(original.starts_on),
-        ends_on: Set(original.ends_on),
-        lead_days: Set(original.lead_days),
-        due_at: Set(now),
-        status: Set(PENDING.to_owned()),
-        cancel_reason: Set(None),
-        moved_earlier: Set(original.moved_earlier),
-        escalation_of: Set(Some(original.id)),
-        delivered_at: Set(None),
-        acknowledged_at: Set(None),
-        escalated_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    });
-    insert_new(db, rows.collect()).await?;
+    let rows = teams
+        .iter()
+        .map(|organization| {
+            let key = format!("escalation|{}|team:{organization}", original.id);
+            let mut row = follow_up(original, key, *organization, Some(*organization), now);
+            row.escalation_of = Set(Some(original.id));
+            row
+        })
+        .collect();
+    insert_new(db, rows).await?;
     Ok(true)
-}
-
-/// A recipient's delivered alerts, newest first; `before` pages on.
-pub async fn inbox(
-    db: &impl ConnectionTrait,
-    party_id: Uuid,
-    unread_only: bool,
-    before: Option<Uuid>,
-    limit: u64,
-) -> Result<(Vec<alert::Model>, Option<Uuid>), DbErr> {
-    let mut query = alert::Entity::find()
-        .filter(alert::Column::RecipientPartyId.eq(party_id))
-        .filter(alert::Column::Status.eq(DELIVERED));
-    if unread_only {
-        query = query.filter(alert::Column::AcknowledgedAt.is_null());
-    }
-    if let Some(before) = before {
-        query = query.filter(alert::Column::Id.lt(before));
-    }
-    let mut rows = query.order_by_desc(alert::Column::Id).limit(limit + 1).all(db).await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|row| row.id)
-    } else {
-        None
-    };
-    Ok((rows, next))
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<alert::Model>, DbErr> {
     alert::Entity::find_by_id(id).one(db).await
-}
-
-pub async fn acknowledge(
-    db: &impl ConnectionTrait,
-    row: alert::Model,
-    now: DateTime<Utc>,
-) -> Result<alert::Model, DbErr> {
-    if row.acknowledged_at.is_some() {
-        return Ok(row);
-    }
-    let mut active: alert::ActiveModel = row.into();
-    active.acknowledged_at = Set(Some(now));
-    active.updated_at = Set(now);
-    active.update(db).await
 }

@@ -2,7 +2,9 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod contacts;
 pub mod custody;
+pub mod inbox;
 pub mod lapses;
 pub mod links;
 pub mod milestones;

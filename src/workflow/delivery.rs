@@ -1,20 +1,58 @@
 //! What recipients and partners do with delivery: acknowledging an alert, subscribing and
 //! removing webhook endpoints.
 
-use entity::{alert, webhook_subscription};
+use entity::{alert, alert_contact, webhook_subscription};
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::WorkflowError;
-use crate::{state::AppState, store};
+use crate::{
+    domain::{
+        team::{ContactOutcome, Snooze},
+        Note,
+    },
+    state::AppState,
+    store,
+};
 
-/// Acknowledges an alert its recipient was shown; twice changes nothing.
-pub async fn acknowledge_alert(state: &AppState, alert_id: Uuid) -> Result<alert::Model, WorkflowError> {
+/// Acknowledges an alert its recipient was shown — for a team alert, for the whole team, naming
+/// who did (`by`); twice changes nothing.
+pub async fn acknowledge_alert(
+    state: &AppState,
+    alert_id: Uuid,
+    by: Option<Uuid>,
+) -> Result<alert::Model, WorkflowError> {
     let txn = state.db.begin().await?;
     let row = store::alerts::find(&txn, alert_id).await?.ok_or(WorkflowError::NotFound)?;
-    let row = store::alerts::acknowledge(&txn, row, state.clock.now()).await?;
+    let row = store::inbox::acknowledge(&txn, row, by, state.clock.now()).await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// Hides a team alert from the team's default list until the snooze's day. Escalation does
+/// not look at snoozes: a critical alert left unacknowledged still reaches the team again.
+pub async fn snooze_alert(state: &AppState, alert_id: Uuid, snooze: Snooze) -> Result<alert::Model, WorkflowError> {
+    let txn = state.db.begin().await?;
+    let row = store::alerts::find(&txn, alert_id).await?.ok_or(WorkflowError::NotFound)?;
+    let row = store::inbox::snooze(&txn, row, snooze.until, snooze.reason.into_inner(), state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Logs what staff did about an alert.
+pub async fn log_contact(
+    state: &AppState,
+    alert_id: Uuid,
+    outcome: ContactOutcome,
+    note: Option<Note>,
+    recorded_by: String,
+) -> Result<alert_contact::Model, WorkflowError> {
+    let txn = state.db.begin().await?;
+    let alert = store::alerts::find(&txn, alert_id).await?.ok_or(WorkflowError::NotFound)?;
+    let note = note.map(Note::into_inner);
+    let contact = store::contacts::insert(&txn, &alert, outcome.as_str(), note, recorded_by, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(contact)
 }
 
 pub async fn subscribe_webhook(

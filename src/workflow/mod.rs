@@ -16,7 +16,7 @@ mod schedule_push;
 use sea_orm::DbErr;
 
 pub use custody::record_custody;
-pub use delivery::{acknowledge_alert, delete_webhook, subscribe_webhook};
+pub use delivery::{acknowledge_alert, delete_webhook, log_contact, snooze_alert, subscribe_webhook};
 pub use directory::{create_organization, create_party, update_organization, update_party, update_person};
 pub use lapses::record_lapse;
 pub use links::{change_link, create_link, revoke_link, LinkChange, NewLink};

@@ -197,7 +197,7 @@ async fn quiet_hours_hold_alerts_but_not_critical_ones(app: TestApp) {
     app.clock.set(tokyo(2026, 1, 5, 23));
     app.post(&format!("/persons/{}/lapses", p.person), &p.staff, &json!({"on": "2026-01-05"})).await;
     let report = tick(&app.state).await.unwrap();
-    assert_eq!((report.delivered, report.held), (0, 1));
+    assert_eq!((report.delivered, report.held), (1, 1), "the team hears at once; the staff member's own waits");
     assert!(inbox(&app, &p.staff, false).await.is_empty());
     app.clock.set(tokyo(2026, 1, 6, 6));
     assert_eq!(tick(&app.state).await.unwrap().delivered, 0, "still quiet at 06:00");
@@ -237,15 +237,16 @@ async fn an_unacknowledged_critical_alert_escalates_to_the_facility(app: TestApp
     app.clock.advance(Duration::hours(23));
     assert_eq!(tick(&app.state).await.unwrap().escalated, 0);
     app.clock.advance(Duration::hours(1));
-    assert_eq!(tick(&app.state).await.unwrap().escalated, 1, "only the family's unread one");
-    let escalations: Vec<Value> =
-        inbox(&app, &colleague_token, false).await.into_iter().filter(|a| a["escalation"] == true).collect();
-    assert_eq!(escalations.len(), 1);
-    assert_eq!(escalations[0]["rule"], family_alert["rule"]);
-    assert!(
-        inbox(&app, &p.staff, false).await.iter().any(|a| a["escalation"] == true),
-        "both staff members hear of it"
-    );
+    // The family's unread one, and the team's own, which nobody on the team acknowledged.
+    assert_eq!(tick(&app.state).await.unwrap().escalated, 2);
+    let org = placement_org(&app, &p).await;
+    let team: Value = app.get(&format!("/organizations/{org}/alerts"), &colleague_token).await.json().await.unwrap();
+    let escalations: Vec<&Value> =
+        team["items"].as_array().unwrap().iter().filter(|a| a["escalation"] == true).collect();
+    assert_eq!(escalations.len(), 2, "the team hears of both, whoever is linked: {team}");
+    assert!(escalations.iter().all(|a| a["rule"] == family_alert["rule"]));
+    let as_staff: Value = app.get(&format!("/organizations/{org}/alerts"), &p.staff).await.json().await.unwrap();
+    assert_eq!(as_staff["items"], team["items"], "both staff members see the one team inbox");
     app.clock.advance(Duration::hours(48));
     assert_eq!(tick(&app.state).await.unwrap().escalated, 0, "once is enough");
 }

@@ -145,6 +145,7 @@ pub async fn spawn_app_configured(database_url: &str, configure: impl FnOnce(&mu
         // Test callers keep their tokens while a test moves the clock by years.
         token_max_lifetime: chrono::Duration::days(6 * 365),
         read_timeout: std::time::Duration::from_secs(30),
+        snooze_max_days: 14,
     };
     configure(&mut config);
     let clock = ManualClock::new(Utc::now().trunc_subsecs(0));

@@ -24,6 +24,7 @@ mod placements;
 mod problems;
 mod safeguards;
 mod scale_out;
+mod team;
 mod webhooks;
 mod whole_changes;
 
@@ -60,6 +61,7 @@ fn main() {
         placements::TESTS,
         problems::TESTS,
         safeguards::TESTS,
+        team::TESTS,
         webhooks::TESTS,
         whole_changes::TESTS,
     ];

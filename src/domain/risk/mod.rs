@@ -113,8 +113,13 @@ pub fn periods(rules: &[RiskRule], milestones: &[(Uuid, Milestone)], lapses: &[(
 /// A party who may hear of a person's periods: one with an active link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
+    /// The party; for a team, the organisation.
     pub party_id: Uuid,
-    pub link_id: Uuid,
+    /// The link whose consent the alert relies on; none for the team of the person's facility,
+    /// which sees everything of its residents.
+    pub link_id: Option<Uuid>,
+    /// The team of the organisation where the person is placed, rather than one party.
+    pub team: bool,
     pub relationship: Relationship,
     pub scope: Scope,
     pub zone: Zone,
@@ -128,7 +133,8 @@ pub struct PlannedAlert {
     /// The same across date moves: how a moved date finds its earlier alerts.
     pub series: String,
     pub party_id: Uuid,
-    pub link_id: Uuid,
+    pub link_id: Option<Uuid>,
+    pub team: bool,
     pub period: RiskPeriod,
     pub lead_days: u32,
     pub due_at: DateTime<Utc>,
@@ -159,12 +165,18 @@ pub fn plan(
             for &lead in &rule.lead_days {
                 let Some(day) = calendar::add_days(period.starts_on, -i64::from(lead)) else { continue };
                 let due_at = recipient.zone.start_of(day) + (DELIVERY_TIME - NaiveTime::MIN);
-                let series = format!("{}|{}|{}|{}", period.rule_id, period.source_id, lead, recipient.party_id);
+                let to = if recipient.team {
+                    format!("team:{}", recipient.party_id)
+                } else {
+                    recipient.party_id.to_string()
+                };
+                let series = format!("{}|{}|{}|{to}", period.rule_id, period.source_id, lead);
                 planned.push(PlannedAlert {
                     key: format!("{series}|{}", period.starts_on),
                     series,
                     party_id: recipient.party_id,
                     link_id: recipient.link_id,
+                    team: recipient.team,
                     period: period.clone(),
                     lead_days: lead,
                     due_at,

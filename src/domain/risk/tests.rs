@@ -94,7 +94,8 @@ fn programmes_supervision_and_lapses() {
 fn recipient(n: u128, relationship: Relationship) -> Recipient {
     Recipient {
         party_id: id(n),
-        link_id: id(n + 1000),
+        link_id: Some(id(n + 1000)),
+        team: false,
         relationship,
         scope: relationship.default_scope(),
         zone: Zone::default(),

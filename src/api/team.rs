@@ -1,0 +1,164 @@
+//! The facility as a team: its inbox, snoozes with a reason, and the contact log.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use poem::web::Data;
+use poem_openapi::{
+    param::{Path, Query},
+    payload::Json,
+    ApiResponse, Object, OpenApi,
+};
+use uuid::Uuid;
+
+use super::{
+    alerts::{actionable, language_of, on_team, view, AlertPage, AlertView, ContactView},
+    pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
+    ApiTags, BearerAuth,
+};
+use crate::{
+    access::audit_entry,
+    domain::{
+        team::{ContactOutcome, Snooze},
+        Note, Refusals, Zone,
+    },
+    http::{ApiError, JsonBody},
+    state::AppState,
+    store::{self, audit::Outcome, inbox::TeamFilter, parse_stored},
+    workflow,
+};
+
+/// Hide a team alert until a day, and say why.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct SnoozeBody {
+    /// The local day it comes back; at most the policy's days ahead (14 by default).
+    pub until: NaiveDate,
+    /// Why, for whoever is on shift next (up to 500 characters).
+    pub reason: String,
+}
+
+/// What staff did about an alert.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ContactBody {
+    /// `reached`, `no_answer`, `left_message` or `met_in_person`.
+    pub outcome: String,
+    /// Up to 2000 characters.
+    pub note: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum LogContactResponse {
+    /// Logged; the alert shows it among its contacts.
+    #[oai(status = 201)]
+    Created(Json<ContactView>),
+}
+
+pub struct TeamApi;
+
+#[OpenApi(tag = "ApiTags::Alerts")]
+impl TeamApi {
+    /// A facility's team inbox
+    ///
+    /// That organisation's staff and admins; anyone else gets 404. The alerts of every person
+    /// placed there, newest first, filtered by `person_id`, `severity`, `acknowledged`;
+    /// snoozed alerts are hidden until their day unless `snoozed=true` (only those) or
+    /// `snoozed=false` (all).
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/organizations/:id/alerts", method = "get", operation_id = "listTeamAlerts")]
+    async fn inbox(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+        person_id: Query<Option<Uuid>>,
+        #[oai(validator(pattern = "^(notice|high|critical)$"))] severity: Query<Option<String>>,
+        acknowledged: Query<Option<bool>>,
+        snoozed: Query<Option<bool>>,
+        cursor: Query<Option<Uuid>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
+    ) -> Result<Json<AlertPage>, ApiError> {
+        let organization = store::organizations::find(&state.reads, id.0).await?;
+        let Some(organization) = organization.filter(|_| on_team(&auth.0, id.0)) else {
+            let entry = audit_entry(&auth.0, "team.alerts", None, Some(id.0), Outcome::Denied);
+            state.audit.record(vec![entry], state.clock.now()).await?;
+            return Err(ApiError::NotFound);
+        };
+        let zone: Zone = parse_stored("time zone", organization.id, &organization.timezone)?;
+        let filter = TeamFilter {
+            person_id: person_id.0,
+            severity: severity.0,
+            acknowledged: acknowledged.0,
+            snoozed: snoozed.0,
+            today: Some(zone.date_at(state.clock.now())),
+        };
+        let limit = limit.0.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+        let (rows, next_cursor) =
+            store::inbox::team_inbox(&state.reads, organization.id, &filter, cursor.0, limit).await?;
+        let persons: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
+        let entries = persons
+            .into_iter()
+            .map(|person| audit_entry(&auth.0, "team.alerts", Some(person), None, Outcome::Allowed))
+            .collect();
+        state.audit.record(entries, state.clock.now()).await?;
+        let language = language_of(&state, &auth.0).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            items.push(view(&state, row, language).await?);
+        }
+        Ok(Json(AlertPage { items, next_cursor }))
+    }
+
+    /// Snooze a team alert
+    ///
+    /// The team's staff and admins. Hidden from the default team inbox until `until`, then back
+    /// by itself; a critical alert left unacknowledged still escalates.
+    #[oai(path = "/alerts/:id/snooze", method = "post", operation_id = "snoozeAlert")]
+    async fn snooze(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+        body: JsonBody<SnoozeBody>,
+    ) -> Result<Json<AlertView>, ApiError> {
+        let row = actionable(&state, &auth.0, id.0).await?.filter(|row| row.team_organization_id.is_some());
+        let outcome = if row.is_some() { Outcome::Allowed } else { Outcome::Denied };
+        let entry = audit_entry(&auth.0, "alert.snooze", row.as_ref().map(|r| r.person_id), Some(id.0), outcome);
+        state.audit.record(vec![entry], state.clock.now()).await?;
+        let row = row.ok_or(ApiError::NotFound)?;
+        let team = row.team_organization_id.ok_or(ApiError::NotFound)?;
+        let organization = store::organizations::find(&state.reads, team).await?.ok_or(ApiError::NotFound)?;
+        let zone: Zone = parse_stored("time zone", organization.id, &organization.timezone)?;
+        let today = zone.date_at(state.clock.now());
+        let snooze = Snooze::parse(body.0.until, &body.0.reason, today, state.snooze_max_days)?;
+        let row = workflow::snooze_alert(&state, row.id, snooze).await?;
+        let language = language_of(&state, &auth.0).await?;
+        Ok(Json(view(&state, row, language).await?))
+    }
+
+    /// Log a contact
+    ///
+    /// What staff did about an alert: the team's staff for a team alert, the recipient for
+    /// their own. Shown among the alert's contacts.
+    #[oai(path = "/alerts/:id/contacts", method = "post", operation_id = "logAlertContact")]
+    async fn contact(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+        body: JsonBody<ContactBody>,
+    ) -> Result<LogContactResponse, ApiError> {
+        let row = actionable(&state, &auth.0, id.0).await?;
+        let outcome = if row.is_some() { Outcome::Allowed } else { Outcome::Denied };
+        let entry = audit_entry(&auth.0, "alert.contact", row.as_ref().map(|r| r.person_id), Some(id.0), outcome);
+        state.audit.record(vec![entry], state.clock.now()).await?;
+        let row = row.ok_or(ApiError::NotFound)?;
+        let mut refusals = Refusals::default();
+        let outcome = refusals.check("outcome", body.0.outcome.parse::<ContactOutcome>());
+        let note = refusals.check("note", body.0.note.as_deref().map(Note::parse).transpose());
+        let (Some(outcome), Some(note)) = (outcome, note) else { return Err(refusals.into()) };
+        let contact = workflow::log_contact(&state, row.id, outcome, note.flatten(), auth.0.actor_id()).await?;
+        Ok(LogContactResponse::Created(Json(contact.into())))
+    }
+}

@@ -1,0 +1,45 @@
+//! The contact log: what staff did about an alert.
+
+use chrono::{DateTime, Utc};
+use entity::alert_contact;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use super::new_id;
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    alert: &entity::alert::Model,
+    outcome: &str,
+    note: Option<String>,
+    recorded_by: String,
+    now: DateTime<Utc>,
+) -> Result<alert_contact::Model, DbErr> {
+    alert_contact::ActiveModel {
+        id: Set(new_id()),
+        alert_id: Set(alert.id),
+        person_id: Set(alert.person_id),
+        outcome: Set(outcome.to_owned()),
+        note: Set(note),
+        recorded_by: Set(recorded_by),
+        recorded_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+/// The contacts logged for these alerts, oldest first, a thousand alerts a statement.
+pub async fn of_alerts(db: &impl ConnectionTrait, alert_ids: &[Uuid]) -> Result<Vec<alert_contact::Model>, DbErr> {
+    let mut found = Vec::new();
+    for chunk in alert_ids.chunks(super::IDS_PER_STATEMENT) {
+        found.extend(
+            alert_contact::Entity::find()
+                .filter(alert_contact::Column::AlertId.is_in(chunk.iter().copied()))
+                .order_by_asc(alert_contact::Column::RecordedAt)
+                .order_by_asc(alert_contact::Column::Id)
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
+}

@@ -1,0 +1,125 @@
+//! What recipients read: a party's inbox and a team's, and what they do with an alert there
+//! (acknowledge, snooze).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::alert;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::alerts::DELIVERED;
+
+/// A recipient's delivered alerts, newest first; `before` pages on.
+pub async fn inbox(
+    db: &impl ConnectionTrait,
+    party_id: Uuid,
+    unread_only: bool,
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<(Vec<alert::Model>, Option<Uuid>), DbErr> {
+    let mut query = alert::Entity::find()
+        .filter(alert::Column::RecipientPartyId.eq(party_id))
+        .filter(alert::Column::Status.eq(DELIVERED));
+    if unread_only {
+        query = query.filter(alert::Column::AcknowledgedAt.is_null());
+    }
+    if let Some(before) = before {
+        query = query.filter(alert::Column::Id.lt(before));
+    }
+    let mut rows = query.order_by_desc(alert::Column::Id).limit(limit + 1).all(db).await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|row| row.id)
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// Acknowledges once: the first acknowledgement (and who gave it) stands for everyone.
+pub async fn acknowledge(
+    db: &impl ConnectionTrait,
+    row: alert::Model,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<alert::Model, DbErr> {
+    if row.acknowledged_at.is_some() {
+        return Ok(row);
+    }
+    let mut active: alert::ActiveModel = row.into();
+    active.acknowledged_at = Set(Some(now));
+    active.acknowledged_by = Set(by);
+    active.updated_at = Set(now);
+    active.update(db).await
+}
+
+pub async fn snooze(
+    db: &impl ConnectionTrait,
+    row: alert::Model,
+    until: NaiveDate,
+    reason: String,
+    now: DateTime<Utc>,
+) -> Result<alert::Model, DbErr> {
+    let mut active: alert::ActiveModel = row.into();
+    active.snoozed_until = Set(Some(until));
+    active.snooze_reason = Set(Some(reason));
+    active.updated_at = Set(now);
+    active.update(db).await
+}
+
+/// What a team inbox is filtered by; `today` is the team's local date, for snoozes.
+#[derive(Debug, Clone, Default)]
+pub struct TeamFilter {
+    pub person_id: Option<Uuid>,
+    pub severity: Option<String>,
+    pub acknowledged: Option<bool>,
+    /// `None`: snoozed alerts are hidden until their day; `Some(true)`: only snoozed ones;
+    /// `Some(false)`: every alert, snoozed or not.
+    pub snoozed: Option<bool>,
+    pub today: Option<NaiveDate>,
+}
+
+/// A team's delivered alerts, newest first; `before` pages on.
+pub async fn team_inbox(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    filter: &TeamFilter,
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<(Vec<alert::Model>, Option<Uuid>), DbErr> {
+    let mut query = alert::Entity::find()
+        .filter(alert::Column::TeamOrganizationId.eq(organization_id))
+        .filter(alert::Column::Status.eq(DELIVERED));
+    if let Some(person) = filter.person_id {
+        query = query.filter(alert::Column::PersonId.eq(person));
+    }
+    if let Some(severity) = &filter.severity {
+        query = query.filter(alert::Column::Severity.eq(severity.clone()));
+    }
+    match filter.acknowledged {
+        Some(true) => query = query.filter(alert::Column::AcknowledgedAt.is_not_null()),
+        Some(false) => query = query.filter(alert::Column::AcknowledgedAt.is_null()),
+        None => {}
+    }
+    if let Some(today) = filter.today {
+        let snoozed = alert::Column::SnoozedUntil.gt(today);
+        query = match filter.snoozed {
+            None => query.filter(Condition::any().add(alert::Column::SnoozedUntil.is_null()).add(snoozed.not())),
+            Some(true) => query.filter(snoozed),
+            Some(false) => query,
+        };
+    }
+    if let Some(before) = before {
+        query = query.filter(alert::Column::Id.lt(before));
+    }
+    let mut rows = query.order_by_desc(alert::Column::Id).limit(limit + 1).all(db).await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|row| row.id)
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
