@@ -41,7 +41,9 @@ pub fn alert_payload(alert: &alert::Model, now: chrono::DateTime<chrono::Utc>) -
         "data": {
             "alert_id": alert.id,
             "person_id": alert.person_id,
-            "recipient_party_id": alert.recipient_party_id,
+            // For a team alert, the organisation whose team it is addressed to.
+            "team_organization_id": alert.team_organization_id,
+            "recipient_party_id": alert.team_organization_id.map_or(Some(alert.recipient_party_id), |_| None),
             "rule": alert.rule,
             "severity": alert.severity,
             "starts_on": alert.starts_on,

@@ -105,6 +105,8 @@ async fn three_staff_and_no_links_hear_as_one_team(app: TestApp) {
         *per_alert.entry(message.alert_id).or_default() += 1;
     }
     assert_eq!(per_alert.len(), seen[0].len(), "one message per team alert");
+    let payload: Value = serde_json::from_str(&messages[0].payload).unwrap();
+    assert_eq!(payload["data"]["team_organization_id"], t.org.as_str(), "the payload names the team: {payload}");
     assert!(per_alert.values().all(|count| *count == 1));
 
     // Another facility learns nothing, not even that the alert exists.
