@@ -145,6 +145,28 @@ pub(super) async fn language_of(state: &AppState, principal: &Principal) -> Resu
     })
 }
 
+/// A page of alerts as the caller reads them, with one audit line per person shown.
+pub(super) async fn page(
+    state: &AppState,
+    principal: &Principal,
+    action: &'static str,
+    rows: Vec<alert::Model>,
+    next_cursor: Option<Uuid>,
+) -> Result<AlertPage, ApiError> {
+    let persons: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
+    let entries = persons
+        .into_iter()
+        .map(|person| audit_entry(principal, action, Some(person), None, Outcome::Allowed))
+        .collect();
+    state.audit.record(entries, state.clock.now()).await?;
+    let language = language_of(state, principal).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        items.push(view(state, row, language).await?);
+    }
+    Ok(AlertPage { items, next_cursor })
+}
+
 /// Whether the caller is on the team of `organization_id`: its staff, or an admin.
 pub(super) fn on_team(principal: &Principal, organization_id: Uuid) -> bool {
     principal.is_admin() || (principal.role == PartyRole::Staff && principal.organization_id == Some(organization_id))
@@ -206,18 +228,7 @@ impl AlertsApi {
         // Once a link ends or its consent no longer covers the kind, its alerts are gone from
         // the recipient's view too (the page may then hold fewer than `limit`).
         let rows = still_visible(&state, rows).await?;
-        let persons: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
-        let entries = persons
-            .into_iter()
-            .map(|person| audit_entry(&auth.0, "alert.list", Some(person), None, Outcome::Allowed))
-            .collect();
-        state.audit.record(entries, state.clock.now()).await?;
-        let language = language_of(&state, &auth.0).await?;
-        let mut items = Vec::with_capacity(rows.len());
-        for row in rows {
-            items.push(view(&state, row, language).await?);
-        }
-        Ok(Json(AlertPage { items, next_cursor }))
+        Ok(Json(page(&state, &auth.0, "alert.list", rows, next_cursor).await?))
     }
 
     /// Acknowledge an alert

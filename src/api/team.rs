@@ -1,7 +1,5 @@
 //! The facility as a team: its inbox, snoozes with a reason, and the contact log.
 
-use std::collections::BTreeSet;
-
 use chrono::NaiveDate;
 use poem::web::Data;
 use poem_openapi::{
@@ -12,7 +10,7 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    alerts::{actionable, language_of, on_team, view, AlertPage, AlertView, ContactView},
+    alerts::{actionable, language_of, on_team, page, view, AlertPage, AlertView, ContactView},
     pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
     ApiTags, BearerAuth,
 };
@@ -96,18 +94,7 @@ impl TeamApi {
         let limit = limit.0.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
         let (rows, next_cursor) =
             store::inbox::team_inbox(&state.reads, organization.id, &filter, cursor.0, limit).await?;
-        let persons: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
-        let entries = persons
-            .into_iter()
-            .map(|person| audit_entry(&auth.0, "team.alerts", Some(person), None, Outcome::Allowed))
-            .collect();
-        state.audit.record(entries, state.clock.now()).await?;
-        let language = language_of(&state, &auth.0).await?;
-        let mut items = Vec::with_capacity(rows.len());
-        for row in rows {
-            items.push(view(&state, row, language).await?);
-        }
-        Ok(Json(AlertPage { items, next_cursor }))
+        Ok(Json(page(&state, &auth.0, "team.alerts", rows, next_cursor).await?))
     }
 
     /// Snooze a team alert

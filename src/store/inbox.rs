@@ -25,17 +25,7 @@ pub async fn inbox(
     if unread_only {
         query = query.filter(alert::Column::AcknowledgedAt.is_null());
     }
-    if let Some(before) = before {
-        query = query.filter(alert::Column::Id.lt(before));
-    }
-    let mut rows = query.order_by_desc(alert::Column::Id).limit(limit + 1).all(db).await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|row| row.id)
-    } else {
-        None
-    };
-    Ok((rows, next))
+    newest_first(db, query, before, limit).await
 }
 
 /// Acknowledges once: the first acknowledgement (and who gave it) stands for everyone.
@@ -111,9 +101,20 @@ pub async fn team_inbox(
             Some(false) => query,
         };
     }
-    if let Some(before) = before {
-        query = query.filter(alert::Column::Id.lt(before));
-    }
+    newest_first(db, query, before, limit).await
+}
+
+/// A page of alerts, newest first, from before the cursor; the next cursor when more remain.
+async fn newest_first(
+    db: &impl ConnectionTrait,
+    query: sea_orm::Select<alert::Entity>,
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<(Vec<alert::Model>, Option<Uuid>), DbErr> {
+    let query = match before {
+        Some(before) => query.filter(alert::Column::Id.lt(before)),
+        None => query,
+    };
     let mut rows = query.order_by_desc(alert::Column::Id).limit(limit + 1).all(db).await?;
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
