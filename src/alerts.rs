@@ -215,13 +215,9 @@ async fn batch_facts(db: &impl ConnectionTrait, due: &[alert::Model], now: DateT
     let consents = store::provisions::latest_consents(db, &link_ids).await?;
     let party_ids: Vec<Uuid> = due.iter().map(|alert| alert.recipient_party_id).collect();
     let recipients = store::parties::find_many(db, &party_ids).await?.into_iter().map(|p| (p.id, p)).collect();
-    let team_ids: Vec<Uuid> = due.iter().filter_map(|alert| alert.team_organization_id).collect();
-    let mut teams = HashMap::new();
-    for id in team_ids.iter().collect::<HashSet<_>>() {
-        if let Some(organization) = store::organizations::find(db, *id).await? {
-            teams.insert(organization.id, organization);
-        }
-    }
+    let team_ids: Vec<Uuid> =
+        due.iter().filter_map(|alert| alert.team_organization_id).collect::<HashSet<_>>().into_iter().collect();
+    let teams = store::organizations::find_many(db, &team_ids).await?.into_iter().map(|o| (o.id, o)).collect();
     let persons: Vec<Uuid> = due.iter().filter(|a| a.team_organization_id.is_some()).map(|a| a.person_id).collect();
     let placed = store::placements::current_of_persons(db, &persons, now).await?.into_iter().collect();
     Ok(BatchFacts { links, closest_due_lead, consents, recipients, teams, placed })
@@ -348,7 +344,8 @@ pub async fn escalate(state: &AppState) -> Result<usize, DbErr> {
     let mut escalated = 0;
     for alert in store::alerts::unacknowledged_critical(&state.db, now - state.escalate_after, BATCH).await? {
         let Some(delivered_at) = alert.delivered_at else { continue };
-        let severity: Severity = alert.severity.parse().unwrap_or(Severity::High);
+        // Corrupt (logged where found): not escalated on a guessed severity.
+        let Ok(severity) = parse_stored::<Severity>("severity", alert.id, &alert.severity) else { continue };
         if !risk::escalation_due(severity, delivered_at, alert.acknowledged_at.is_some(), now, state.escalate_after) {
             continue;
         }

@@ -65,7 +65,11 @@ pub async fn enqueue_for(
     delivered: &[&alert::Model],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DbErr> {
-    let persons: Vec<uuid::Uuid> = delivered.iter().map(|alert| alert.person_id).collect();
+    let persons: Vec<uuid::Uuid> =
+        delivered.iter().filter(|alert| alert.team_organization_id.is_some()).map(|alert| alert.person_id).collect();
+    if persons.is_empty() {
+        return Ok(());
+    }
     let placed: std::collections::HashSet<(uuid::Uuid, uuid::Uuid)> =
         store::placements::current_of_persons(db, &persons, now).await?.into_iter().collect();
     let events = delivered

@@ -17,7 +17,7 @@ use crate::{
     domain::{risk::wording, Language, PartyRole},
     http::ApiError,
     state::AppState,
-    store::{self, audit::Outcome},
+    store::{self, audit::Outcome, parse_stored},
     workflow,
 };
 
@@ -136,13 +136,14 @@ pub(super) async fn view(state: &AppState, row: alert::Model, language: Language
 }
 
 pub(super) async fn language_of(state: &AppState, principal: &Principal) -> Result<Language, ApiError> {
-    Ok(match principal.party_id {
-        Some(id) => store::parties::find(&state.reads, id)
-            .await?
-            .and_then(|party| party.language.parse().ok())
-            .unwrap_or_default(),
-        None => Language::default(),
-    })
+    match principal.party_id {
+        Some(id) => match store::parties::find(&state.reads, id).await? {
+            Some(party) => Ok(parse_stored("language", party.id, &party.language)?),
+            None => Ok(Language::default()),
+        },
+        // An admin minted by name is no party and has no language of their own.
+        None => Ok(Language::default()),
+    }
 }
 
 /// A page of alerts as the caller reads them, with one audit line per person shown.

@@ -49,22 +49,9 @@ pub async fn insert_planned(
                 ends_on: Set(plan.period.ends_on),
                 lead_days: Set(plan.lead_days as i32),
                 due_at: Set(plan.due_at),
-                status: Set(PENDING.to_owned()),
-                cancel_reason: Set(None),
                 moved_earlier: Set(moved_earlier),
-                escalation_of: Set(None),
-                delivered_at: Set(None),
-                acknowledged_at: Set(None),
-                escalated_at: Set(None),
                 team_organization_id: Set(plan.team.then_some(plan.party_id)),
-                acknowledged_by: Set(None),
-                snoozed_until: Set(None),
-                snooze_reason: Set(None),
-                notice: Set(None),
-                notice_old_on: Set(None),
-                notice_new_on: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
+                ..pending(now)
             }
         })
         .collect();
@@ -95,14 +82,24 @@ fn follow_up(
         ends_on: Set(original.ends_on),
         lead_days: Set(original.lead_days),
         due_at: Set(now),
+        moved_earlier: Set(original.moved_earlier),
+        team_organization_id: Set(team),
+        ..pending(now)
+    }
+}
+
+/// What every new alert starts as: pending, not yet delivered, acknowledged, snoozed or
+/// escalated, and no notice; callers set who it is for and what it is about.
+fn pending(now: DateTime<Utc>) -> alert::ActiveModel {
+    alert::ActiveModel {
         status: Set(PENDING.to_owned()),
         cancel_reason: Set(None),
-        moved_earlier: Set(original.moved_earlier),
+        moved_earlier: Set(false),
         escalation_of: Set(None),
         delivered_at: Set(None),
         acknowledged_at: Set(None),
         escalated_at: Set(None),
-        team_organization_id: Set(team),
+        team_organization_id: Set(None),
         acknowledged_by: Set(None),
         snoozed_until: Set(None),
         snooze_reason: Set(None),
@@ -111,6 +108,7 @@ fn follow_up(
         notice_new_on: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     }
 }
 

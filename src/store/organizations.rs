@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use entity::organization;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
@@ -33,6 +33,16 @@ pub async fn insert(
     }
     .insert(db)
     .await
+}
+
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<organization::Model>, DbErr> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(super::IDS_PER_STATEMENT) {
+        found.extend(
+            organization::Entity::find().filter(organization::Column::Id.is_in(chunk.iter().copied())).all(db).await?,
+        );
+    }
+    Ok(found)
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<organization::Model>, DbErr> {
