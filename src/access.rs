@@ -184,3 +184,40 @@ async fn facts(
     };
     Ok(PersonFacts { person_id: person.id, current_placements, held_link })
 }
+
+/// Decides whether `principal` may manage a party's addresses and preferences (admins; the
+/// party itself; staff of a facility where someone the party is linked to is placed now), and
+/// audits the decision. Any other caller gets 404, as for a party that does not exist.
+pub async fn party_reach(
+    state: &AppState,
+    principal: &Principal,
+    party_id: Uuid,
+    audit_action: AuditAction,
+) -> Result<entity::party::Model, AccessError> {
+    let now = state.clock.now();
+    let party = store::parties::find(&state.reads, party_id).await?;
+    let allowed = match &party {
+        None => false,
+        Some(_) if principal.is_admin() || principal.party_id == Some(party_id) => true,
+        Some(_) => match (principal.role, principal.organization_id) {
+            (PartyRole::Staff, Some(organization_id)) => {
+                let persons: Vec<Uuid> = store::links::links_of_party(&state.reads, party_id, now)
+                    .await?
+                    .into_iter()
+                    .map(|link| link.person_id)
+                    .collect();
+                store::placements::current_of_persons(&state.reads, &persons, now)
+                    .await?
+                    .into_iter()
+                    .any(|(_, organization)| organization == organization_id)
+            }
+            _ => false,
+        },
+    };
+    let outcome = if allowed { Outcome::Allowed } else { Outcome::Denied };
+    state.audit.record(vec![audit_entry(principal, audit_action, None, Some(party_id), outcome)], now).await?;
+    match party {
+        Some(party) if allowed => Ok(party),
+        _ => Err(AccessError::NotFound),
+    }
+}

@@ -33,7 +33,7 @@ fn zone_of(party: &party::Model) -> Result<Zone, Corrupt> {
     parse_stored("time zone", party.id, &party.timezone)
 }
 
-fn quiet_hours_of(party: &party::Model) -> Result<Option<QuietHours>, Corrupt> {
+pub fn quiet_hours_of(party: &party::Model) -> Result<Option<QuietHours>, Corrupt> {
     match (&party.quiet_hours_start, &party.quiet_hours_end) {
         (Some(start), Some(end)) => {
             QuietHours::parse(start, end).map(Some).map_err(|why| Corrupt::new("quiet hours", party.id, why))
@@ -235,11 +235,11 @@ pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, DbErr> {
     loop {
         let (claimed, progressed) = if state.db.get_database_backend() == DatabaseBackend::Postgres {
             let txn = state.db.begin().await?;
-            let outcome = deliver_batch(&txn, now, &mut report).await?;
+            let outcome = deliver_batch(state, &txn, now, &mut report).await?;
             txn.commit().await?;
             outcome
         } else {
-            deliver_batch(&state.db, now, &mut report).await?
+            deliver_batch(state, &state.db, now, &mut report).await?
         };
         if !progressed || (claimed as u64) < BATCH {
             break;
@@ -251,6 +251,7 @@ pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, DbErr> {
 /// Settles one batch of due alerts in a handful of statements, whatever its size; returns how
 /// many were claimed and whether any moved on.
 async fn deliver_batch(
+    state: &AppState,
     db: &(impl ConnectionTrait + TransactionTrait),
     now: DateTime<Utc>,
     report: &mut DeliveryReport,
@@ -290,7 +291,8 @@ async fn deliver_batch(
             Delivery::Cancel(reason) => cancels.entry(reason.as_str()).or_default().push(alert.id),
         }
     }
-    // The deliveries, their provision records and their webhook outbox commit together.
+    // The deliveries, their provision records and their outbox (webhooks, e-mail, SMS) commit
+    // together.
     let txn = db.begin().await?;
     let delivered = store::alerts::settle_many(&txn, &deliver, store::alerts::DELIVERED, None, None, now).await?;
     let delivered: HashSet<Uuid> = delivered.into_iter().collect();
@@ -300,7 +302,8 @@ async fn deliver_batch(
         .map(|alert| (provision_of(alert), alert.link_id.and_then(|link| facts.consents.get(&link).copied())))
         .collect();
     store::provisions::record_many(&txn, provisions, now).await?;
-    crate::webhooks::enqueue_for(&txn, &delivered, now).await?;
+    crate::outbox::webhook::enqueue_for(&txn, &delivered, now).await?;
+    crate::outbox::enqueue_for_parties(&txn, &state.reach, &state.rules, &delivered, &facts.recipients, now).await?;
     let mut held = 0;
     for (until, ids) in &holds {
         held += store::alerts::settle_many(&txn, ids, store::alerts::PENDING, None, Some(*until), now).await?.len();

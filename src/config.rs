@@ -52,6 +52,10 @@ fn rules_from_file(path: &str) -> Result<Vec<RiskRule>, ConfigError> {
     Ok(rules)
 }
 
+fn missing(name: &'static str, because: &str) -> ConfigError {
+    ConfigError::Channel(crate::outbox::SettingError { name, reason: format!("needed, since {because}") })
+}
+
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tsunagu.db?mode=rwc";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -78,6 +82,10 @@ pub enum ConfigError {
     PublicUrl { value: String },
     #[error("TSUNAGU_RISK_RULES={path:?}: {reason}")]
     Rules { path: String, reason: String },
+    #[error(transparent)]
+    Channel(#[from] crate::outbox::SettingError),
+    #[error("{needed} is set, so TSUNAGU_PUBLIC_URL must be too: messages link to it, and gateway signatures are computed over it")]
+    PublicUrlNeeded { needed: &'static str },
     #[error("{name} is not valid UTF-8")]
     NotUnicode { name: &'static str },
 }
@@ -174,6 +182,10 @@ pub struct Config {
     /// `TSUNAGU_READ_TIMEOUT_SECONDS` (default 30): a connection silent this long is closed, and
     /// a request body not complete by then is answered 408.
     pub read_timeout: Duration,
+    /// `TSUNAGU_SMTP_URL` and `TSUNAGU_MAIL_FROM`: e-mail, if both are set.
+    pub email: Option<crate::outbox::EmailSettings>,
+    /// `TSUNAGU_SMS_*`: texts, if all four are set.
+    pub sms: Option<crate::outbox::SmsSettings>,
 }
 
 impl Config {
@@ -260,7 +272,41 @@ impl Config {
                 _ => return Err(ConfigError::Days { name: "TSUNAGU_SNOOZE_MAX_DAYS", value }),
             },
         };
+        let email = match (lookup("TSUNAGU_SMTP_URL")?, lookup("TSUNAGU_MAIL_FROM")?) {
+            (None, None) => None,
+            (Some(url), Some(from)) => Some(crate::outbox::EmailSettings::parse(&url, &from)?),
+            (Some(_), None) => return Err(missing("TSUNAGU_MAIL_FROM", "TSUNAGU_SMTP_URL is set")),
+            (None, Some(_)) => return Err(missing("TSUNAGU_SMTP_URL", "TSUNAGU_MAIL_FROM is set")),
+        };
+        let sms_parts = [
+            lookup("TSUNAGU_SMS_URL")?,
+            lookup("TSUNAGU_SMS_ACCOUNT_SID")?,
+            lookup("TSUNAGU_SMS_AUTH_TOKEN")?,
+            lookup("TSUNAGU_SMS_FROM")?,
+        ];
+        let sms = match sms_parts {
+            [None, None, None, None] => None,
+            [Some(url), Some(sid), Some(token), Some(from)] => {
+                Some(crate::outbox::SmsSettings::parse(&url, &sid, &token, &from)?)
+            }
+            _ => {
+                return Err(missing(
+                    "TSUNAGU_SMS_URL, TSUNAGU_SMS_ACCOUNT_SID, TSUNAGU_SMS_AUTH_TOKEN and TSUNAGU_SMS_FROM",
+                    "one of them is set",
+                ))
+            }
+        };
+        if public_url.is_none() {
+            if email.is_some() {
+                return Err(ConfigError::PublicUrlNeeded { needed: "TSUNAGU_SMTP_URL" });
+            }
+            if sms.is_some() {
+                return Err(ConfigError::PublicUrlNeeded { needed: "TSUNAGU_SMS_URL" });
+            }
+        }
         Ok(Self {
+            email,
+            sms,
             snooze_max_days,
             read_timeout,
             token_max_lifetime,
@@ -358,6 +404,20 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("cannot read it"));
+    }
+
+    #[test]
+    fn channels_are_off_unless_configured_and_need_the_public_url() {
+        let plain = config(&[]).unwrap();
+        assert!(plain.email.is_none() && plain.sms.is_none());
+        let mail = [("TSUNAGU_SMTP_URL", "smtp://127.0.0.1:2525"), ("TSUNAGU_MAIL_FROM", "alerts@example.org")];
+        assert!(matches!(config(&mail), Err(ConfigError::PublicUrlNeeded { .. })));
+        let with_url = [mail[0], mail[1], ("TSUNAGU_PUBLIC_URL", "https://tsunagu.example.org")];
+        assert!(config(&with_url).unwrap().email.is_some());
+        let err = config(&[("TSUNAGU_SMTP_URL", "smtp://127.0.0.1:2525")]).unwrap_err().to_string();
+        assert!(err.contains("TSUNAGU_MAIL_FROM"), "{err}");
+        let err = config(&[("TSUNAGU_SMS_AUTH_TOKEN", "s3cret")]).unwrap_err().to_string();
+        assert!(err.contains("TSUNAGU_SMS_URL") && !err.contains("s3cret"), "{err}");
     }
 
     #[test]

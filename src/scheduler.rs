@@ -5,7 +5,7 @@ use std::{panic::AssertUnwindSafe, time::Duration};
 
 use futures::FutureExt;
 
-use crate::{alerts, state::AppState, webhooks, workflow};
+use crate::{alerts, digests, outbox, state::AppState, workflow};
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -20,24 +20,29 @@ pub struct TickReport {
     /// Alerts held back by quiet hours.
     pub held: usize,
     pub cancelled: usize,
-    /// Webhook messages delivered, scheduled for retry, and given up on.
-    pub webhooks_delivered: usize,
-    pub webhooks_retried: usize,
-    pub webhooks_dead: usize,
+    /// Daily digests written.
+    pub digests: usize,
+    /// Outbox messages (webhooks, e-mail, SMS) handed over, scheduled for retry, and given up on.
+    pub messages_delivered: usize,
+    pub messages_retried: usize,
+    pub messages_dead: usize,
 }
 
-/// One step of scheduled work as of the state's clock: windows, planning, escalation, delivery.
+/// One step of scheduled work as of the state's clock: windows, planning, escalation, delivery,
+/// digests, and the outbox.
 pub async fn tick(state: &AppState) -> Result<TickReport, workflow::WorkflowError> {
     let window_steps = workflow::catch_up_windows(state, None).await?;
     let replanned = alerts::replan_requested(state).await?;
     let escalated = alerts::escalate(state).await?;
     let delivery = alerts::deliver_due(state).await?;
-    let webhooks = webhooks::deliver(state).await?;
+    let digests = digests::write_due(state).await?;
+    let messages = outbox::deliver(state).await?;
     state.scheduler.succeeded(state.clock.now());
     Ok(TickReport {
-        webhooks_delivered: webhooks.delivered,
-        webhooks_retried: webhooks.retried,
-        webhooks_dead: webhooks.dead,
+        digests,
+        messages_delivered: messages.delivered,
+        messages_retried: messages.retried,
+        messages_dead: messages.dead,
         window_steps,
         replanned,
         escalated,

@@ -22,7 +22,7 @@ use crate::{
     config::Config,
     database::{self, DatabaseError},
     http::{add_allow, limit_body, log_requests, render_error, AllowedMethods, BodyPolicy, Problem},
-    scheduler,
+    pages, scheduler,
     state::{AppState, SchedulerHealth},
 };
 
@@ -34,6 +34,8 @@ pub enum StartupError {
     Database(#[from] DatabaseError),
     #[error(transparent)]
     Keys(#[from] KeyRingError),
+    #[error(transparent)]
+    Channel(#[from] crate::outbox::SettingError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: io::Error },
 }
@@ -67,7 +69,9 @@ impl Application {
         let addr =
             acceptor.local_addr().first().and_then(|local| local.as_socket_addr().copied()).unwrap_or(config.addr);
         let scheduler = Arc::new(SchedulerHealth::new(config.tick, clock.now()));
+        let reach = Arc::new(reach(config)?);
         let state = AppState {
+            reach,
             audit: AuditLog::start(db.clone()),
             db,
             reads,
@@ -118,12 +122,31 @@ impl Application {
     }
 }
 
+/// The channels beyond the inbox and webhooks, as configured; said once at start.
+fn reach(config: &Config) -> Result<crate::outbox::Reach, crate::outbox::SettingError> {
+    let mailer = config.email.as_ref().map(crate::outbox::Mailer::new).transpose()?;
+    let sms = config.sms.clone().map(crate::outbox::SmsGateway::new).transpose()?;
+    match (&mailer, &sms) {
+        (None, None) => tracing::info!(
+            "e-mail and SMS are not configured (TSUNAGU_SMTP_URL, TSUNAGU_SMS_URL): alerts reach the inbox and webhooks only"
+        ),
+        _ => tracing::info!(email = mailer.is_some(), sms = sms.is_some(), "channels configured"),
+    }
+    Ok(crate::outbox::Reach { mailer, sms, public_url: config.public_url.clone() })
+}
+
 /// Every route, wrapped so that each error leaves as problem+json and each request is logged.
 pub fn routes(state: AppState) -> impl Endpoint {
     let api = api::service();
     let docs = api.swagger_ui();
     let document = api::document();
-    let extra = [("/healthz", "GET"), ("/openapi.json", "GET"), ("/feeds/:file", "GET")];
+    let extra = [
+        ("/healthz", "GET"),
+        ("/openapi.json", "GET"),
+        ("/feeds/:file", "GET"),
+        ("/contacts/confirm/:token", "GET, POST"),
+        ("/unsubscribe/:token", "GET, POST"),
+    ];
     let allowed = Arc::new(AllowedMethods::new(&document, api::BASE_PATH, &extra));
     let bodies =
         BodyPolicy { read_timeout: state.read_timeout, precheck: Arc::new(refuse_unauthenticated(state.clone())) };
@@ -133,6 +156,8 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/openapi.json", get(make_sync(move |_| document.clone().with_content_type("application/json"))))
         .at("/healthz", get(healthz))
         .at("/feeds/:file", get(calendar_feed))
+        .at("/contacts/confirm/:token", get(pages::confirm_page).post(pages::confirm))
+        .at("/unsubscribe/:token", get(pages::unsubscribe_page).post(pages::unsubscribe))
         .around(move |next, req| limit_body(next, req, bodies.clone()))
         .data(state)
         .with(CatchPanic::new().with_handler(|_| {
@@ -147,11 +172,14 @@ pub fn routes(state: AppState) -> impl Endpoint {
 }
 
 /// Every API operation that takes a body needs a bearer token: one that does not verify is
-/// answered 401 before a byte of the body is read or held.
+/// answered 401 before a byte of the body is read or held. The gateway's callbacks carry a
+/// signature instead, checked by their handlers.
 fn refuse_unauthenticated(state: AppState) -> impl Fn(&poem::Request) -> Option<Response> + Send + Sync {
     move |req| {
         let takes_body = matches!(req.method().as_str(), "POST" | "PUT" | "PATCH");
-        if !takes_body || !req.uri().path().starts_with(api::BASE_PATH) {
+        let path = req.uri().path();
+        let signed_callback = path.strip_prefix(api::BASE_PATH).is_some_and(|rest| rest.starts_with("/channels/"));
+        if !takes_body || !path.starts_with(api::BASE_PATH) || signed_callback {
             return None;
         }
         let token = req

@@ -32,6 +32,8 @@ pub struct AppState {
     pub read_timeout: std::time::Duration,
     /// The longest a bearer token may be valid.
     pub token_max_lifetime: chrono::Duration,
+    /// E-mail and SMS, where configured.
+    pub reach: Arc<crate::outbox::Reach>,
     /// When the scheduler last finished a tick, for `/healthz`.
     pub scheduler: Arc<SchedulerHealth>,
 }

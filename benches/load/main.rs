@@ -286,6 +286,8 @@ async fn main() {
             token_max_lifetime: chrono::Duration::hours(720),
             read_timeout: std::time::Duration::from_secs(30),
             snooze_max_days: 14,
+            email: None,
+            sms: None,
         };
         let app = Application::build(&config, Arc::new(tsunagu::clock::SystemClock)).await.unwrap().without_scheduler();
         // Settle the seeded population (windows whose dates have passed), so the measured tick

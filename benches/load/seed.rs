@@ -120,6 +120,9 @@ pub async fn seed(
         quiet_hours_end: None,
         person_id: None,
         disabled_at: None,
+        email_preference: "immediate".into(),
+        sms_preference: "critical".into(),
+        digest_at: "08:00".into(),
         created_at: now,
         updated_at: now,
     };

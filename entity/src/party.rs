@@ -17,6 +17,12 @@ pub struct Model {
     pub person_id: Option<Uuid>,
     /// Set while the party is disabled: every token and session of theirs is refused.
     pub disabled_at: Option<DateTimeUtc>,
+    /// `immediate`, `digest` or `off`.
+    pub email_preference: String,
+    /// `critical`, `all` or `off`.
+    pub sms_preference: String,
+    /// Local time `HH:MM` of the daily digest.
+    pub digest_at: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

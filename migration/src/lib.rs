@@ -11,6 +11,7 @@ mod m0008_webhooks;
 mod m0009_scale_indexes;
 mod m0010_safeguards;
 mod m0011_team_alerts;
+mod m0012_channels;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_scale_indexes::Migration),
             Box::new(m0010_safeguards::Migration),
             Box::new(m0011_team_alerts::Migration),
+            Box::new(m0012_channels::Migration),
         ]
     }
 }

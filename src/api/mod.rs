@@ -2,7 +2,9 @@
 
 mod alerts;
 mod audit;
+mod channels;
 mod custody;
+mod deliveries;
 mod errors;
 mod feeds;
 mod integrations;
@@ -18,6 +20,7 @@ mod persons;
 mod placements;
 mod planning;
 mod provisions;
+mod reach;
 mod risk;
 mod security;
 mod spec;
@@ -71,6 +74,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
                 webhooks::WebhooksApi,
             ),
             (provisions::ProvisionsApi, audit::AuditApi, planning::PlanningApi, me::MeApi, feeds::FeedsApi),
+            (reach::ReachApi, channels::ChannelsApi, deliveries::DeliveriesApi),
         ),
         "Tsunagu",
         env!("CARGO_PKG_VERSION"),

@@ -56,11 +56,22 @@ const FORBIDDEN: &[&str] = &[
     "listPlanningFailures",
     "createCalendarFeed",
     "revokeCalendarFeed",
+    "receiveSmsInbound",
+    "receiveSmsStatus",
 ];
 
 /// Operations that can conflict with what is stored (409): a second active link, custody
-/// already recorded, another id's entry, an idempotency key in flight.
-const CONFLICTS: &[&str] = &["createLink", "updateLink", "recordCustody", "upsertScheduledDate", "pushScheduleBatch"];
+/// already recorded, another id's entry, an idempotency key in flight, an address already
+/// held or a channel not configured.
+const CONFLICTS: &[&str] = &[
+    "createLink",
+    "updateLink",
+    "recordCustody",
+    "upsertScheduledDate",
+    "pushScheduleBatch",
+    "createContactPoint",
+    "createMyContactPoint",
+];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 

@@ -15,10 +15,9 @@ use crate::{
         Invalid, PartyRole, Refusals,
     },
     http::{ApiError, JsonBody},
+    outbox::webhook::{ALERT_DELIVERED, EVENT_TYPES},
     state::AppState,
-    store,
-    webhooks::{ALERT_DELIVERED, EVENT_TYPES},
-    workflow,
+    store, workflow,
 };
 
 /// A new endpoint for an organisation's events.
@@ -217,7 +216,7 @@ impl WebhooksApi {
         id: Path<Uuid>,
     ) -> Result<Json<DeliveryLog>, ApiError> {
         let row = visible(&state, &auth.0, id.0).await?;
-        let attempts = store::webhooks::attempts_of(&state.db, row.id, 1000).await?;
+        let attempts = store::outbox::attempts_of(&state.db, row.id, 1000).await?;
         let items = attempts
             .into_iter()
             .map(|(attempt, message)| DeliveryAttempt {

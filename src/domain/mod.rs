@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod channels;
 mod consent;
 pub mod custody;
 pub mod ical;

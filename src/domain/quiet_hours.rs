@@ -43,7 +43,7 @@ pub fn format_clock_time(time: NaiveTime) -> String {
     time.format("%H:%M").to_string()
 }
 
-fn parse_clock_time(raw: &str) -> Result<NaiveTime, Invalid> {
+pub(crate) fn parse_clock_time(raw: &str) -> Result<NaiveTime, Invalid> {
     NaiveTime::parse_from_str(raw, "%H:%M")
         .map_err(|_| Invalid::new(format!("{raw:?} is not a time of day in the form HH:MM")))
 }

@@ -2,13 +2,16 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod contact_points;
 pub mod contacts;
 pub mod custody;
+pub mod digests;
 pub mod inbox;
 pub mod lapses;
 pub mod links;
 pub mod milestones;
 pub mod organizations;
+pub mod outbox;
 pub mod parties;
 pub mod persons;
 pub mod placements;

@@ -4,7 +4,10 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveM
 use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
-use crate::domain::{format_clock_time, DisplayName, Language, PartyRole, QuietHours, Zone};
+use crate::domain::{
+    channels::{parse_digest_at, EmailPreference, Preferences, SmsPreference},
+    format_clock_time, DisplayName, Language, PartyRole, QuietHours, Zone,
+};
 
 pub struct NewParty {
     pub role: PartyRole,
@@ -48,6 +51,9 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewParty, now: DateTime<Utc>
         quiet_hours_end: Set(quiet_end),
         person_id: Set(new.person_id),
         disabled_at: Set(None),
+        email_preference: Set(EmailPreference::default().as_str().to_owned()),
+        sms_preference: Set(SmsPreference::default().as_str().to_owned()),
+        digest_at: Set(format_clock_time(Preferences::default().digest_at)),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -107,4 +113,44 @@ pub async fn update(
 pub async fn find_for_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Option<party::Model>, DbErr> {
     use sea_orm::{ColumnTrait, QueryFilter};
     party::Entity::find().filter(party::Column::PersonId.eq(person_id)).one(db).await
+}
+
+/// A party's channel preferences as stored; corrupt values are reported, not guessed.
+pub fn preferences_of(party: &party::Model) -> Result<Preferences, super::Corrupt> {
+    Ok(Preferences {
+        email: super::parse_stored("e-mail preference", party.id, &party.email_preference)?,
+        sms: super::parse_stored("SMS preference", party.id, &party.sms_preference)?,
+        digest_at: parse_digest_at(&party.digest_at)
+            .map_err(|why| super::Corrupt::new("digest time", party.id, why))?,
+    })
+}
+
+pub async fn set_preferences(
+    db: &impl ConnectionTrait,
+    existing: party::Model,
+    preferences: Preferences,
+    now: DateTime<Utc>,
+) -> Result<party::Model, DbErr> {
+    let mut row = existing.into_active_model();
+    row.email_preference = Set(preferences.email.as_str().to_owned());
+    row.sms_preference = Set(preferences.sms.as_str().to_owned());
+    row.digest_at = Set(format_clock_time(preferences.digest_at));
+    row.updated_at = Set(now);
+    row.update(db).await
+}
+
+/// Parties who take a daily digest, a page at a time by id.
+pub async fn digest_readers(
+    db: &impl ConnectionTrait,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<party::Model>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut query = party::Entity::find()
+        .filter(party::Column::EmailPreference.eq(EmailPreference::Digest.as_str()))
+        .filter(party::Column::DisabledAt.is_null());
+    if let Some(after) = after {
+        query = query.filter(party::Column::Id.gt(after));
+    }
+    query.order_by_asc(party::Column::Id).limit(limit).all(db).await
 }

@@ -2,6 +2,7 @@
 //! the whole change — steps, events, effects and the request to plan alerts again — in one
 //! transaction. Handlers call exactly one of these; nothing here knows about HTTP.
 
+mod contact_points;
 mod custody;
 mod delivery;
 mod directory;
@@ -15,6 +16,10 @@ mod schedule_push;
 
 use sea_orm::DbErr;
 
+pub use contact_points::{
+    add_contact_point, confirm_contact_point, pending_confirmation, receipt_received, remove_contact_point,
+    set_preferences, text_received, token_hash, unsubscribe,
+};
 pub use custody::record_custody;
 pub use delivery::{acknowledge_alert, delete_webhook, log_contact, snooze_alert, subscribe_webhook};
 pub use directory::{create_organization, create_party, update_organization, update_party, update_person};

@@ -146,6 +146,8 @@ pub async fn spawn_app_configured(database_url: &str, configure: impl FnOnce(&mu
         token_max_lifetime: chrono::Duration::days(6 * 365),
         read_timeout: std::time::Duration::from_secs(30),
         snooze_max_days: 14,
+        email: None,
+        sms: None,
     };
     configure(&mut config);
     let clock = ManualClock::new(Utc::now().trunc_subsecs(0));
@@ -231,11 +233,15 @@ impl TestApp {
 
     /// Rows in a table, read straight from the database.
     pub async fn count(&self, table: &str) -> i64 {
+        self.count_where(table, "1 = 1").await
+    }
+
+    pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
         let backend = self.state.db.get_database_backend();
         let row = self
             .state
             .db
-            .query_one(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}")))
+            .query_one(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table} WHERE {condition}")))
             .await
             .expect("count rows")
             .expect("a count");

@@ -22,6 +22,8 @@ mod parties;
 mod persons;
 mod placements;
 mod problems;
+mod reach;
+mod reach_support;
 mod safeguards;
 mod scale_out;
 mod team;
@@ -60,6 +62,7 @@ fn main() {
         persons::TESTS,
         placements::TESTS,
         problems::TESTS,
+        reach::TESTS,
         safeguards::TESTS,
         team::TESTS,
         webhooks::TESTS,

@@ -185,7 +185,7 @@ async fn an_organisations_webhook_carries_only_its_own_residents(app: TestApp) {
     tick(&app.state).await.unwrap();
     let personal = inbox(&app, &app.token("staff", &other_staff)).await;
     assert!(personal.iter().any(|a| a["rule"] == "after_lapse"), "the member's own link is alerted");
-    assert_eq!(app.count("webhook_messages").await, 0, "the other organisation's systems hear nothing of it");
+    assert_eq!(app.count("outbox_messages").await, 0, "the other organisation's systems hear nothing of it");
 }
 
 async fn a_custody_note_stays_within_the_consent_that_covers_custody(app: TestApp) {

@@ -20,7 +20,7 @@ use poem::{
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Statement};
 use serde_json::Value;
 use tokio::process::{Child, Command};
-use tsunagu::{domain::Relationship, webhooks::ALERT_DELIVERED};
+use tsunagu::{domain::Relationship, outbox::webhook::ALERT_DELIVERED};
 use uuid::Uuid;
 
 use crate::{cases, helpers::TestApp};
@@ -106,6 +106,9 @@ async fn seed(db: &DatabaseConnection, hook: &str) -> HashSet<Uuid> {
             quiet_hours_end: None,
             person_id: None,
             disabled_at: None,
+            email_preference: "immediate".into(),
+            sms_preference: "critical".into(),
+            digest_at: "08:00".into(),
             created_at: now,
             updated_at: now,
         };
@@ -211,7 +214,7 @@ async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
 /// How far the work has got, for a failure message.
 async fn progress(db: &DatabaseConnection) -> String {
     let mut report = Vec::new();
-    for table in ["alerts", "webhook_messages"] {
+    for table in ["alerts", "outbox_messages"] {
         let sql = format!("SELECT status, COUNT(*) FROM {table} GROUP BY status ORDER BY status");
         for row in db.query_all(Statement::from_string(db.get_database_backend(), sql)).await.unwrap() {
             let status: String = row.try_get_by_index(0).unwrap();
@@ -260,7 +263,7 @@ async fn three_instances_deliver_ten_thousand_alerts_once_though_one_is_killed(a
         let (receipts, db) = (receipts.clone(), db.clone());
         async move {
             receipts.distinct() >= ALERTS
-                && count(&db, "SELECT COUNT(*) FROM webhook_messages WHERE status = 'delivered'").await == ALERTS as i64
+                && count(&db, "SELECT COUNT(*) FROM outbox_messages WHERE status = 'delivered'").await == ALERTS as i64
         }
     })
     .await;
@@ -274,7 +277,7 @@ async fn three_instances_deliver_ten_thousand_alerts_once_though_one_is_killed(a
     let row = db.query_one(Statement::from_string(db.get_database_backend(), inbox)).await.unwrap().unwrap();
     assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), ALERTS as i64, "one inbox provision per alert");
     assert_eq!(row.try_get_by_index::<i64>(1).unwrap(), ALERTS as i64);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM webhook_messages").await, ALERTS as i64, "one message per alert");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM outbox_messages").await, ALERTS as i64, "one message per alert");
 
     // Every alert's webhook came under one id, and no id stands for two alerts. An id may
     // repeat only for what the killed instance had in flight (the receiver deduplicates).
@@ -284,7 +287,7 @@ async fn three_instances_deliver_ten_thousand_alerts_once_though_one_is_killed(a
     assert_eq!(carried, alerts, "each alert under exactly one webhook-id");
     let repeated: usize = receipts.values().map(|(_, times)| times - 1).sum();
     assert!(
-        repeated as u64 <= tsunagu::webhooks::BATCH,
+        repeated as u64 <= tsunagu::outbox::BATCH,
         "{repeated} repeats: more than one batch in flight was sent twice"
     );
     let delivered_twice = count(

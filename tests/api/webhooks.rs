@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use tsunagu::{
     domain::webhooks::verify,
     scheduler::tick,
-    store::webhooks::{claim, settle, Attempt, Outcome},
+    store::outbox::{claim, settle, Attempt, Outcome},
 };
 
 use crate::{
@@ -124,7 +124,7 @@ async fn signed_deliveries_reach_the_facility_system_once(app: TestApp) {
     assert!(secret.starts_with("whsec_"));
     release_today(&app, &f).await;
     let report = tick(&app.state).await.unwrap();
-    assert!(report.webhooks_delivered > 0 && report.webhooks_delivered == received(&inbox).len(), "{report:?}");
+    assert!(report.messages_delivered > 0 && report.messages_delivered == received(&inbox).len(), "{report:?}");
     for message in received(&inbox) {
         assert!(
             verify(&secret, &message.id, message.timestamp, &message.body, &message.signature),
@@ -208,7 +208,7 @@ async fn gone_disables_the_endpoint_and_endless_failures_end_as_dead_letters(app
     let per_message = received(&failing).iter().filter(|m| m.id == received(&failing)[0].id).count();
     assert_eq!(per_message, 8, "eight attempts, then a dead letter");
     use sea_orm::EntityTrait;
-    let messages = entity::webhook_message::Entity::find().all(&app.state.db).await.unwrap();
+    let messages = entity::outbox_message::Entity::find().all(&app.state.db).await.unwrap();
     assert!(
         messages.iter().all(|m| m.status == "dead"),
         "{:?}",
@@ -290,7 +290,14 @@ async fn a_worker_whose_claim_lapsed_cannot_settle_over_the_one_that_took_over(a
     // The stalled worker wakes up with a failure to report: it must change nothing.
     let late = app.now();
     for message in &stalled {
-        let failed = Attempt { status_code: Some(500), error: None, outcome: Outcome::RetryAt(late), provision: None };
+        let failed = Attempt {
+            status_code: Some(500),
+            error: None,
+            outcome: Outcome::RetryAt(late),
+            provision: None,
+            provider_id: None,
+            receipt: None,
+        };
         let settled = settle(&app.state.db, message, failed, late).await.unwrap();
         assert!(!settled, "a lapsed claim settled a message another worker delivered");
     }

@@ -1,0 +1,43 @@
+use sea_orm::entity::prelude::*;
+
+/// One message on one channel: the outbox of webhooks, e-mail and SMS. Its id is the
+/// `webhook-id` and the e-mail's `Message-ID`, the same on every retry so a receiver can drop
+/// duplicates.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "outbox_messages")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// `webhook`, `email` or `sms`.
+    pub channel: String,
+    /// The webhook subscription, or the contact point, it goes to.
+    pub target_id: Uuid,
+    /// What it is about: an alert, a digest or a contact point (a confirmation).
+    pub alert_id: Uuid,
+    pub person_id: Uuid,
+    /// For e-mail and SMS: the party it reaches.
+    pub party_id: Option<Uuid>,
+    /// `alert.delivered`, `digest` or `contact.confirm`.
+    pub event_type: String,
+    pub payload: String,
+    /// `pending`, `delivered` (handed over: the receiver answered 2xx, the SMTP server or the
+    /// gateway accepted it) or `dead` (given up: the dead letters).
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTimeUtc,
+    /// Set while a worker is sending it; a crash lets the claim lapse and another resend.
+    pub claimed_until: Option<DateTimeUtc>,
+    pub delivered_at: Option<DateTimeUtc>,
+    /// The provider's id for it (the gateway's message SID).
+    pub provider_id: Option<String>,
+    /// What the provider said since: `sent`, `delivered`, `undelivered` or `failed`.
+    pub receipt: Option<String>,
+    pub receipt_error: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,106 @@
+use std::str::FromStr;
+
+use phonenumber::{country, Mode};
+
+use super::{Channel, Invalid};
+
+/// A checked address on a channel: an e-mail address, or a phone number in E.164.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactAddress {
+    channel: Channel,
+    address: String,
+}
+
+/// Numbers written without a country code are read as Japanese ones (`090-1234-5678`).
+const DEFAULT_REGION: country::Id = country::Id::JP;
+
+impl ContactAddress {
+    pub fn parse(channel: Channel, raw: &str) -> Result<Self, Invalid> {
+        let raw = raw.trim();
+        let address = match channel {
+            Channel::Email => parse_email(raw)?,
+            Channel::Sms => parse_phone(raw)?,
+        };
+        Ok(Self { channel, address })
+    }
+
+    pub fn channel(&self) -> Channel {
+        self.channel
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.address
+    }
+
+    /// Enough of the address for staff to tell which it is, not enough to write to it.
+    pub fn masked(channel: Channel, address: &str) -> String {
+        match channel {
+            Channel::Email => match address.split_once('@') {
+                Some((local, domain)) => format!("{}…@{domain}", local.chars().next().unwrap_or('?')),
+                None => "…".to_owned(),
+            },
+            Channel::Sms => {
+                let digits: Vec<char> = address.chars().collect();
+                let tail: String = digits.iter().skip(digits.len().saturating_sub(4)).collect();
+                let head: String = digits.iter().take(3).collect();
+                format!("{head}…{tail}")
+            }
+        }
+    }
+}
+
+fn parse_email(raw: &str) -> Result<String, Invalid> {
+    if raw.len() > 254 {
+        return Err(Invalid::new("an e-mail address has at most 254 characters"));
+    }
+    let address = lettre::Address::from_str(raw)
+        .map_err(|_| Invalid::new(format!("{raw:?} is not an e-mail address such as name@example.org")))?;
+    // The domain is case-insensitive; the local part belongs to the receiving server.
+    Ok(format!("{}@{}", address.user(), address.domain().to_ascii_lowercase()))
+}
+
+fn parse_phone(raw: &str) -> Result<String, Invalid> {
+    let refused = || Invalid::new(format!("{raw:?} is not a phone number that can receive texts"));
+    if raw.len() > 32 {
+        return Err(refused());
+    }
+    let number = phonenumber::parse(Some(DEFAULT_REGION), raw).map_err(|_| refused())?;
+    if !phonenumber::is_valid(&number) {
+        return Err(refused());
+    }
+    Ok(number.format().mode(Mode::E164).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn japanese_mobile_numbers_are_stored_in_e164() {
+        for raw in ["090-1234-5678", "09012345678", "+81 90 1234 5678", " +819012345678 "] {
+            assert_eq!(ContactAddress::parse(Channel::Sms, raw).unwrap().as_str(), "+819012345678", "{raw}");
+        }
+        assert_eq!(ContactAddress::parse(Channel::Sms, "+1 415 555 2671").unwrap().as_str(), "+14155552671");
+    }
+
+    #[test]
+    fn what_is_not_a_number_is_refused() {
+        for raw in ["", "hello", "090-1234", "+81 0000", &"9".repeat(40)] {
+            assert!(ContactAddress::parse(Channel::Sms, raw).is_err(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn e_mail_addresses_are_checked_and_their_domain_lowercased() {
+        assert_eq!(ContactAddress::parse(Channel::Email, "Hanako@Example.ORG").unwrap().as_str(), "Hanako@example.org");
+        for raw in ["", "no-at-sign", "a@", "@b.org", "a b@c.org", &format!("{}@x.org", "a".repeat(260))] {
+            assert!(ContactAddress::parse(Channel::Email, raw).is_err(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn a_masked_address_shows_only_its_ends() {
+        assert_eq!(ContactAddress::masked(Channel::Email, "hanako@example.org"), "h…@example.org");
+        assert_eq!(ContactAddress::masked(Channel::Sms, "+819012345678"), "+81…5678");
+    }
+}

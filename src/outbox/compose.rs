@@ -1,0 +1,357 @@
+//! What an e-mail or a text says, in the recipient's language: the period's title, dates and
+//! why, the person's display name and nothing more, a link to the service, and how to stop.
+//! Composed when the message is written, so a retry sends the same words.
+
+use chrono::NaiveDate;
+use minijinja::{context, Environment};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::{channels::sms, risk::Severity, Language};
+
+/// An e-mail as it will be sent, and what it gives its reader about whom.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmailPayload {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// The RFC 8058 one-click address; none on a confirmation, which only asks.
+    pub unsubscribe_url: Option<String>,
+    #[serde(default)]
+    pub provides: Vec<Provided>,
+}
+
+/// A text as it will be sent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SmsPayload {
+    pub body: String,
+    #[serde(default)]
+    pub provides: Vec<Provided>,
+}
+
+/// What a message tells about one person, and the link (consent) it relies on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Provided {
+    pub person_id: Uuid,
+    pub link_id: Option<Uuid>,
+    pub items: String,
+}
+
+/// One coming period, as a message names it.
+#[derive(Debug, Clone)]
+pub struct Period<'a> {
+    pub person_name: &'a str,
+    pub title: &'a str,
+    pub why: &'a str,
+    pub severity: Severity,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+fn severity_label(severity: Severity, language: Language) -> &'static str {
+    match (severity, language) {
+        (Severity::Critical, Language::Ja) => "緊急",
+        (Severity::High, Language::Ja) => "高",
+        (Severity::Notice, Language::Ja) => "お知らせ",
+        (Severity::Critical, Language::En) => "critical",
+        (Severity::High, Language::En) => "high",
+        (Severity::Notice, Language::En) => "notice",
+    }
+}
+
+const HTML: &str = r#"<!doctype html>
+<html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ subject }}</title></head>
+<body style="font-family: sans-serif; line-height: 1.5; max-width: 40em">
+<p>{{ greeting }}</p>
+{% if intro %}<p>{{ intro }}</p>{% endif %}
+{% for item in items %}
+<h2 style="font-size: 1.1em; margin-bottom: 0">{{ item.title }}</h2>
+<p style="margin-top: 0.2em">{{ item.person }} · {{ item.dates }} · {{ item.severity }}</p>
+{% if item.why %}<p>{{ item.why }}</p>{% endif %}
+{% endfor %}
+<p><a href="{{ link }}">{{ link_label }}</a></p>
+{% if unsubscribe_url %}<p style="font-size: 0.9em; color: #555"><a href="{{ unsubscribe_url }}">{{ unsubscribe_label }}</a></p>{% endif %}
+</body></html>
+"#;
+
+struct Item {
+    title: String,
+    person: String,
+    dates: String,
+    severity: &'static str,
+    why: String,
+}
+
+fn item(period: &Period<'_>, language: Language) -> Item {
+    Item {
+        title: period.title.to_owned(),
+        person: match language {
+            Language::Ja => format!("{}さん", period.person_name),
+            Language::En => period.person_name.to_owned(),
+        },
+        dates: match language {
+            Language::Ja => format!("{} 〜 {}", period.starts_on, period.ends_on),
+            Language::En => format!("{} to {}", period.starts_on, period.ends_on),
+        },
+        severity: severity_label(period.severity, language),
+        why: period.why.to_owned(),
+    }
+}
+
+struct Letter<'a> {
+    language: Language,
+    subject: String,
+    greeting: String,
+    intro: Option<String>,
+    items: Vec<Item>,
+    link: &'a str,
+    link_label: &'static str,
+    unsubscribe_url: Option<String>,
+}
+
+fn render(letter: Letter<'_>, provides: Vec<Provided>) -> EmailPayload {
+    let (unsubscribe_label, closing) = match letter.language {
+        Language::Ja => ("このアドレスへの配信を停止する", "このアドレスへの配信を停止する："),
+        Language::En => ("Stop e-mail to this address", "Stop e-mail to this address: "),
+    };
+    let mut text = format!("{}\n\n", letter.greeting);
+    if let Some(intro) = &letter.intro {
+        text.push_str(&format!("{intro}\n\n"));
+    }
+    for item in &letter.items {
+        text.push_str(&format!("■ {}\n{} · {} · {}\n", item.title, item.person, item.dates, item.severity));
+        if !item.why.is_empty() {
+            text.push_str(&format!("{}\n", item.why));
+        }
+        text.push('\n');
+    }
+    text.push_str(&format!("{}: {}\n", letter.link_label, letter.link));
+    if let Some(url) = &letter.unsubscribe_url {
+        text.push_str(&format!("\n{closing}{url}\n"));
+    }
+    let items: Vec<minijinja::Value> = letter
+        .items
+        .iter()
+        .map(|item| {
+            context! { title => item.title, person => item.person, dates => item.dates,
+            severity => item.severity, why => item.why }
+        })
+        .collect();
+    let mut environment = Environment::new();
+    // `.html` names turn on escaping: a display name or a rule's wording is text, never markup.
+    let html = environment
+        .add_template("letter.html", HTML)
+        .and_then(|()| environment.get_template("letter.html"))
+        .and_then(|template| {
+            template.render(context! {
+                lang => letter.language.as_str(), subject => letter.subject, greeting => letter.greeting,
+                intro => letter.intro, items => items, link => url_value(letter.link), link_label => letter.link_label,
+                unsubscribe_url => letter.unsubscribe_url.as_deref().map(url_value), unsubscribe_label => unsubscribe_label,
+            })
+        })
+        // The template is fixed and checked by the tests; should it fail, the text part still tells all.
+        .unwrap_or_else(|_| format!("<pre>{}</pre>", minijinja::HtmlEscape(&text)));
+    EmailPayload { subject: letter.subject, text, html, unsubscribe_url: letter.unsubscribe_url, provides }
+}
+
+/// A URL we built goes into `href` as it is (minijinja would write every `/` as `&#x2f;`),
+/// unless it holds a character that means something in HTML.
+fn url_value(url: &str) -> minijinja::Value {
+    if url.contains(['"', '\'', '<', '>', '&']) {
+        minijinja::Value::from(url)
+    } else {
+        minijinja::Value::from_safe_string(url.to_owned())
+    }
+}
+
+fn greeting(recipient: &str, language: Language) -> String {
+    match language {
+        Language::Ja => format!("{recipient} 様"),
+        Language::En => format!("Dear {recipient},"),
+    }
+}
+
+fn link_label(language: Language) -> &'static str {
+    match language {
+        Language::Ja => "つなぐで見る",
+        Language::En => "Open in Tsunagu",
+    }
+}
+
+/// An alert by e-mail.
+pub fn alert_email(
+    recipient: &str,
+    period: &Period<'_>,
+    language: Language,
+    service_url: &str,
+    unsubscribe_url: String,
+    provided: Provided,
+) -> EmailPayload {
+    let (subject, intro) = match language {
+        Language::Ja => (
+            format!("【つなぐ】{}（{}〜）", period.title, period.starts_on),
+            format!("{}さんについて、次の期間が近づいています。", period.person_name),
+        ),
+        Language::En => (
+            format!("Tsunagu: {} (from {})", period.title, period.starts_on),
+            format!("A period is coming up for {}.", period.person_name),
+        ),
+    };
+    let letter = Letter {
+        language,
+        subject,
+        greeting: greeting(recipient, language),
+        intro: Some(intro),
+        items: vec![item(period, language)],
+        link: service_url,
+        link_label: link_label(language),
+        unsubscribe_url: Some(unsubscribe_url),
+    };
+    render(letter, vec![provided])
+}
+
+/// The day's digest: every period of the next seven days, for each of the reader's persons.
+pub fn digest_email(
+    recipient: &str,
+    periods: &[Period<'_>],
+    on: NaiveDate,
+    language: Language,
+    service_url: &str,
+    unsubscribe_url: String,
+    provides: Vec<Provided>,
+) -> EmailPayload {
+    let (subject, intro) = match language {
+        Language::Ja => {
+            (format!("【つなぐ】今後7日間の予定（{on}）"), "今後7日間に始まる、または続いている期間です。".to_owned())
+        }
+        Language::En => {
+            (format!("Tsunagu: the next 7 days ({on})"), "Periods under way or starting in the next 7 days.".to_owned())
+        }
+    };
+    let letter = Letter {
+        language,
+        subject,
+        greeting: greeting(recipient, language),
+        intro: Some(intro),
+        items: periods.iter().map(|period| item(period, language)).collect(),
+        link: service_url,
+        link_label: link_label(language),
+        unsubscribe_url: Some(unsubscribe_url),
+    };
+    render(letter, provides)
+}
+
+/// Asks the owner of a new address to confirm it; says nothing of anyone.
+pub fn confirmation_email(recipient: &str, language: Language, confirm_url: &str) -> EmailPayload {
+    let (subject, intro, label) = match language {
+        Language::Ja => (
+            "【つなぐ】メールアドレスの確認".to_owned(),
+            "このアドレスでつなぐからのお知らせを受け取るには、下のリンクを開いて「確認する」を押してください。心当たりがなければ、このメールは無視してください。何も届きません。",
+            "アドレスを確認する",
+        ),
+        Language::En => (
+            "Tsunagu: confirm your e-mail address".to_owned(),
+            "To receive Tsunagu's alerts at this address, open the link below and press Confirm. If you did not expect this, ignore it: nothing more will be sent.",
+            "Confirm this address",
+        ),
+    };
+    let letter = Letter {
+        language,
+        subject,
+        greeting: greeting(recipient, language),
+        intro: Some(intro.to_owned()),
+        items: Vec::new(),
+        link: confirm_url,
+        link_label: label,
+        unsubscribe_url: None,
+    };
+    render(letter, Vec::new())
+}
+
+/// How every text ends: how to stop.
+pub fn stop_footer(language: Language) -> &'static str {
+    match language {
+        Language::Ja => " 停止はSTOPと返信",
+        Language::En => " Reply STOP to stop",
+    }
+}
+
+/// An alert by text, in at most two segments.
+pub fn alert_sms(period: &Period<'_>, language: Language, service_url: &str, provided: Provided) -> SmsPayload {
+    let body = match language {
+        Language::Ja => format!(
+            "つなぐ：{}さん {}（{}〜{}、{}） {service_url}",
+            period.person_name,
+            period.title,
+            period.starts_on.format("%-m/%-d"),
+            period.ends_on.format("%-m/%-d"),
+            severity_label(period.severity, language)
+        ),
+        Language::En => format!(
+            "Tsunagu: {}: {} ({} to {}, {}) {service_url}",
+            period.person_name,
+            period.title,
+            period.starts_on,
+            period.ends_on,
+            severity_label(period.severity, language)
+        ),
+    };
+    SmsPayload { body: sms::fit(&body, stop_footer(language)), provides: vec![provided] }
+}
+
+/// Asks the owner of a new number to confirm it.
+pub fn confirmation_sms(language: Language, confirm_url: &str) -> SmsPayload {
+    let body = match language {
+        Language::Ja => format!("つなぐ：この番号で通知を受け取るには開いて確認してください {confirm_url}"),
+        Language::En => format!("Tsunagu: to get alerts at this number, open and confirm {confirm_url}"),
+    };
+    SmsPayload { body: sms::fit(&body, stop_footer(language)), provides: Vec::new() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn period<'a>(name: &'a str, title: &'a str) -> Period<'a> {
+        Period {
+            person_name: name,
+            title,
+            why: "The first weeks after release carry the highest risk.",
+            severity: Severity::Critical,
+            starts_on: NaiveDate::from_ymd_opt(2026, 12, 10).unwrap(),
+            ends_on: NaiveDate::from_ymd_opt(2027, 1, 9).unwrap(),
+        }
+    }
+
+    fn provided() -> Provided {
+        Provided { person_id: Uuid::nil(), link_id: None, items: "alert".into() }
+    }
+
+    #[test]
+    fn a_display_name_is_text_in_the_html_part_never_markup() {
+        let mail = alert_email(
+            "Mother",
+            &period("<script>x</script>", "Release"),
+            Language::En,
+            "https://t.example/",
+            "https://t.example/u/abc".into(),
+            provided(),
+        );
+        assert!(!mail.html.contains("<script>x"), "{}", mail.html);
+        assert!(mail.html.contains("&lt;script&gt;"));
+        assert!(mail.text.contains("<script>x</script>"), "the text part is plain text");
+        assert!(mail.text.contains("https://t.example/u/abc") && mail.html.contains("https://t.example/u/abc"));
+    }
+
+    #[test]
+    fn a_text_fits_two_segments_and_says_how_to_stop_in_either_language() {
+        let long_title = "釈放直後の期間".repeat(20);
+        for language in [Language::Ja, Language::En] {
+            let text = alert_sms(&period("花子", &long_title), language, "https://t.example/", provided());
+            assert!(sms::segments(&text.body) <= 2, "{}", text.body);
+            assert!(text.body.ends_with(stop_footer(language)));
+        }
+        let short = alert_sms(&period("花子", "釈放"), Language::Ja, "https://t.example/", provided());
+        assert!(short.body.contains("花子さん") && short.body.contains("12/10〜1/9"), "{}", short.body);
+    }
+}

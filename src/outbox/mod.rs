@@ -1,0 +1,166 @@
+//! The one outbox: webhooks, e-mail and SMS. A message is written in the transaction that
+//! delivers its alert (or confirms an address, or claims a digest); this sends what is due,
+//! claimed by one instance at a time (SKIP LOCKED on PostgreSQL, compare-and-set on SQLite),
+//! retried with backoff, dead-lettered when it cannot go, and settled once.
+
+pub mod compose;
+mod email;
+mod reach;
+mod settings;
+mod sms;
+pub mod webhook;
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use entity::outbox_message;
+use futures::future::join_all;
+use rand::Rng;
+use sea_orm::{DbErr, TransactionTrait};
+
+pub use email::Mailer;
+pub use reach::{confirmation, enqueue_for_parties, escalate_if_unreached, Reach, ALERT, CONFIRM, DIGEST};
+pub use settings::{EmailSettings, SettingError, SmsSettings};
+pub use sms::{receipt_of, SmsGateway};
+
+use crate::{
+    domain::{channels::ContactStatus, webhooks::next_attempt},
+    state::AppState,
+    store::{
+        self,
+        outbox::{Attempt, Outcome, EMAIL, SMS, WEBHOOK},
+    },
+};
+
+const LEASE: Duration = Duration::seconds(60);
+/// Messages claimed and sent at once: at most this many can be in flight when an instance dies.
+pub const BATCH: u64 = 32;
+/// One send's limit, well inside the `LEASE`: while an instance lives, no other sends its claims.
+pub(crate) const SEND_TIMEOUT: StdDuration = StdDuration::from_secs(20);
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxReport {
+    pub delivered: usize,
+    pub retried: usize,
+    pub dead: usize,
+}
+
+/// What one try at sending came to, on any channel.
+#[derive(Debug)]
+pub(crate) enum Sent {
+    /// Handed over: the receiver answered 2xx, the SMTP server or the gateway accepted it.
+    Accepted { status_code: Option<u16>, provider_id: Option<String>, receipt: Option<&'static str> },
+    /// Worth trying again later (at `retry_after` if the receiver asked).
+    Retry { status_code: Option<u16>, error: Option<String>, retry_after: Option<Duration> },
+    /// Never going to work: dead at once; the address may have to change state.
+    Refused { status_code: Option<u16>, error: String, address_becomes: Option<ContactStatus> },
+}
+
+impl Sent {
+    pub(crate) fn retry(status_code: Option<u16>, error: impl Into<String>) -> Self {
+        Self::Retry { status_code, error: Some(error.into()), retry_after: None }
+    }
+
+    pub(crate) fn refused(status_code: Option<u16>, error: impl Into<String>) -> Self {
+        Self::Refused { status_code, error: error.into(), address_becomes: None }
+    }
+}
+
+/// Sends what is due, a batch at a time until none is left. A message keeps its id (the
+/// `webhook-id`, the `Message-ID`) across retries and redeliveries.
+pub async fn deliver(state: &AppState) -> Result<OutboxReport, DbErr> {
+    let mut report = OutboxReport::default();
+    loop {
+        let now = state.clock.now();
+        let txn = state.db.begin().await?;
+        let claimed = store::outbox::claim(&txn, now, LEASE, BATCH).await?;
+        txn.commit().await?;
+        let count = claimed.len() as u64;
+        for outcome in join_all(claimed.iter().map(|message| deliver_one(state, message, now))).await {
+            match outcome? {
+                Some(Outcome::Delivered) => report.delivered += 1,
+                Some(Outcome::RetryAt(_)) => report.retried += 1,
+                Some(Outcome::Dead) => report.dead += 1,
+                None => {}
+            }
+        }
+        if count < BATCH {
+            return Ok(report);
+        }
+    }
+}
+
+/// Sends one claimed message and settles it; `None` when there was nothing to settle (its
+/// target is gone, or the claim lapsed and another instance has the message).
+async fn deliver_one(
+    state: &AppState,
+    message: &outbox_message::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<Outcome>, DbErr> {
+    let sent = match message.channel.as_str() {
+        WEBHOOK => webhook::send(state, message).await?,
+        EMAIL | SMS => Some(reach::send(state, message).await?),
+        other => Some(Sent::refused(None, format!("no such channel {other:?}"))),
+    };
+    let Some(sent) = sent else { return Ok(None) };
+    let attempts = message.attempts as usize + 1;
+    let jitter = rand::rng().random::<f64>();
+    let mut address_becomes = None;
+    let attempt = match sent {
+        Sent::Accepted { status_code, provider_id, receipt } => {
+            Attempt { status_code, error: None, outcome: Outcome::Delivered, provision: None, provider_id, receipt }
+        }
+        Sent::Retry { status_code, error, retry_after } => {
+            let outcome = next_attempt(attempts, now, jitter, retry_after).map_or(Outcome::Dead, Outcome::RetryAt);
+            Attempt { status_code, error, outcome, provision: None, provider_id: None, receipt: None }
+        }
+        Sent::Refused { status_code, error, address_becomes: becomes } => {
+            address_becomes = becomes;
+            Attempt {
+                status_code,
+                error: Some(error),
+                outcome: Outcome::Dead,
+                provision: None,
+                provider_id: None,
+                receipt: None,
+            }
+        }
+    };
+    let outcome = attempt.outcome;
+    // The attempt, the message's new state, its provision records and what it means for the
+    // address and the alert commit together, or not at all when the claim was lost.
+    let txn = state.db.begin().await?;
+    let provisions = match outcome {
+        Outcome::Delivered => provisions_of(&txn, message).await?,
+        _ => Vec::new(),
+    };
+    if !store::outbox::settle(&txn, message, attempt, now).await? {
+        return Ok(None);
+    }
+    for provision in provisions {
+        store::provisions::record(&txn, provision, now).await?;
+    }
+    if let Some(status) = address_becomes {
+        store::contact_points::set_status(&txn, &[message.target_id], status, now).await?;
+    }
+    if outcome == Outcome::Dead && message.channel != WEBHOOK {
+        reach::escalate_if_unreached(&txn, message.alert_id, now).await?;
+    }
+    txn.commit().await?;
+    Ok(Some(outcome))
+}
+
+/// What a delivered message gave its receiver about each person, for the provision records.
+async fn provisions_of(
+    db: &impl sea_orm::ConnectionTrait,
+    message: &outbox_message::Model,
+) -> Result<Vec<store::provisions::Provision>, DbErr> {
+    if message.channel == WEBHOOK {
+        return Ok(store::alerts::find(db, message.alert_id)
+            .await?
+            .map(|alert| webhook::provision(&alert, message))
+            .into_iter()
+            .collect());
+    }
+    Ok(reach::provisions(message))
+}

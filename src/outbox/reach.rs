@@ -1,0 +1,295 @@
+//! E-mail and SMS to a party's confirmed addresses: writing the messages when alerts are
+//! delivered, sending them, and escalating a critical alert that reached its recipient on no
+//! channel.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{alert, contact_point, outbox_message, party};
+use sea_orm::{ConnectionTrait, DbErr};
+use uuid::Uuid;
+
+use super::{
+    compose::{self, EmailPayload, Period, Provided, SmsPayload},
+    Mailer, Sent, SmsGateway,
+};
+use crate::{
+    domain::{
+        channels::{Channel, ContactStatus},
+        risk::{wording, RiskRule, Severity},
+        Language,
+    },
+    state::AppState,
+    store::{
+        self,
+        outbox::{NewMessage, EMAIL, SMS},
+        parse_stored,
+    },
+};
+
+pub const ALERT: &str = "alert.delivered";
+pub const DIGEST: &str = "digest";
+pub const CONFIRM: &str = "contact.confirm";
+
+/// The channels this service can send on, and the address the outside knows it by.
+#[derive(Clone, Default)]
+pub struct Reach {
+    pub mailer: Option<Mailer>,
+    pub sms: Option<SmsGateway>,
+    /// `TSUNAGU_PUBLIC_URL`, without a trailing slash.
+    pub public_url: Option<String>,
+}
+
+impl Reach {
+    pub fn offers(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::Email => self.mailer.is_some(),
+            Channel::Sms => self.sms.is_some(),
+        }
+    }
+
+    fn base(&self) -> &str {
+        self.public_url.as_deref().unwrap_or("").trim_end_matches('/')
+    }
+
+    pub fn service_url(&self) -> String {
+        format!("{}/", self.base())
+    }
+
+    pub fn confirm_url(&self, token: &str) -> String {
+        format!("{}/contacts/confirm/{token}", self.base())
+    }
+
+    pub fn unsubscribe_url(&self, token: &str) -> String {
+        format!("{}/unsubscribe/{token}", self.base())
+    }
+
+    /// Where the gateway posts receipts; also the URL their signatures are computed over.
+    pub fn sms_status_url(&self) -> String {
+        format!("{}/api/v1/channels/sms/status", self.base())
+    }
+
+    pub fn sms_inbound_url(&self) -> String {
+        format!("{}/api/v1/channels/sms/inbound", self.base())
+    }
+
+    fn host(&self) -> String {
+        self.public_url
+            .as_deref()
+            .and_then(|url| url::Url::parse(url).ok())
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "tsunagu.invalid".to_owned())
+    }
+}
+
+/// The message asking the owner of a new address to confirm it. Call it in the transaction
+/// that adds the address.
+pub fn confirmation(reach: &Reach, party: &party::Model, contact: &contact_point::Model, token: &str) -> NewMessage {
+    let language = parse_stored::<Language>("language", party.id, &party.language).unwrap_or_default();
+    let url = reach.confirm_url(token);
+    let (channel, payload) = if contact.channel == Channel::Sms.as_str() {
+        (SMS, serde_json::to_string(&compose::confirmation_sms(language, &url)))
+    } else {
+        (EMAIL, serde_json::to_string(&compose::confirmation_email(&party.display_name, language, &url)))
+    };
+    NewMessage {
+        channel,
+        target_id: contact.id,
+        alert_id: contact.id,
+        person_id: Uuid::nil(),
+        party_id: Some(party.id),
+        event_type: CONFIRM,
+        payload: payload.unwrap_or_default(),
+    }
+}
+
+/// What the alerts just delivered to parties mean on e-mail and SMS: one message per confirmed
+/// address whose owner wants it now. A critical alert whose recipient has addresses but none
+/// that can take it (all opted out, unsubscribed or bouncing) goes to the facility team at
+/// once. Call it in the transaction that delivers the alerts.
+pub async fn enqueue_for_parties(
+    db: &impl ConnectionTrait,
+    reach: &Reach,
+    rules: &[RiskRule],
+    delivered: &[&alert::Model],
+    recipients: &HashMap<Uuid, party::Model>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let personal: Vec<&alert::Model> =
+        delivered.iter().copied().filter(|alert| alert.team_organization_id.is_none()).collect();
+    if personal.is_empty() || (reach.mailer.is_none() && reach.sms.is_none()) {
+        return Ok(());
+    }
+    let party_ids: Vec<Uuid> = recipients.keys().copied().collect();
+    let mut contacts: HashMap<Uuid, Vec<contact_point::Model>> = HashMap::new();
+    for contact in store::contact_points::of_parties(db, &party_ids).await? {
+        contacts.entry(contact.party_id).or_default().push(contact);
+    }
+    let person_ids: Vec<Uuid> = personal.iter().map(|alert| alert.person_id).collect();
+    let names: HashMap<Uuid, String> = store::persons::find_many(db, &person_ids)
+        .await?
+        .into_iter()
+        .map(|person| (person.id, person.display_name))
+        .collect();
+    let mut messages = Vec::new();
+    let mut unreachable = Vec::new();
+    for alert in personal {
+        let (Some(party), Some(addresses)) =
+            (recipients.get(&alert.recipient_party_id), contacts.get(&alert.recipient_party_id))
+        else {
+            continue;
+        };
+        // Corrupt (logged where found): sent on no channel rather than on a guess.
+        let (Ok(preferences), Ok(severity), Ok(language)) = (
+            store::parties::preferences_of(party),
+            parse_stored::<Severity>("severity", alert.id, &alert.severity),
+            parse_stored::<Language>("language", party.id, &party.language),
+        ) else {
+            continue;
+        };
+        let rule = rules.iter().find(|rule| rule.id == alert.rule);
+        let (title, why) = rule.map(|rule| wording(rule, language)).unwrap_or((alert.rule.as_str(), ""));
+        let period = Period {
+            person_name: names.get(&alert.person_id).map_or("", String::as_str),
+            title,
+            why,
+            severity,
+            starts_on: alert.starts_on,
+            ends_on: alert.ends_on,
+        };
+        let mut wanted = 0;
+        let mut usable = 0;
+        for contact in addresses {
+            let Ok(channel) = parse_stored::<Channel>("channel", contact.id, &contact.channel) else { continue };
+            if !reach.offers(channel) || !preferences.sends_at_once(channel, severity) {
+                continue;
+            }
+            let Ok(status) = parse_stored::<ContactStatus>("contact status", contact.id, &contact.status) else {
+                continue;
+            };
+            wanted += 1;
+            if !status.receives_alerts() {
+                continue;
+            }
+            usable += 1;
+            let provided = Provided {
+                person_id: alert.person_id,
+                link_id: alert.link_id,
+                items: format!(
+                    "alert {} ({}), {} … {}, with the person's display name",
+                    alert.rule, alert.severity, alert.starts_on, alert.ends_on
+                ),
+            };
+            let (channel_name, payload) = match channel {
+                Channel::Email => (
+                    EMAIL,
+                    serde_json::to_string(&compose::alert_email(
+                        &party.display_name,
+                        &period,
+                        language,
+                        &reach.service_url(),
+                        reach.unsubscribe_url(&contact.unsubscribe_token),
+                        provided,
+                    )),
+                ),
+                Channel::Sms => {
+                    (SMS, serde_json::to_string(&compose::alert_sms(&period, language, &reach.service_url(), provided)))
+                }
+            };
+            messages.push(NewMessage {
+                channel: channel_name,
+                target_id: contact.id,
+                alert_id: alert.id,
+                person_id: alert.person_id,
+                party_id: Some(party.id),
+                event_type: ALERT,
+                payload: payload.unwrap_or_default(),
+            });
+        }
+        if severity == Severity::Critical && wanted > 0 && usable == 0 {
+            unreachable.push(alert);
+        }
+    }
+    store::outbox::enqueue(db, messages, now).await?;
+    for alert in unreachable {
+        let teams = store::placements::current_organizations(db, alert.person_id, now).await?;
+        store::alerts::escalate(db, alert, &teams, now).await?;
+    }
+    Ok(())
+}
+
+/// Sends one e-mail or text to its contact point, if the address still takes it.
+pub(super) async fn send(state: &AppState, message: &outbox_message::Model) -> Result<Sent, DbErr> {
+    let reach = &state.reach;
+    let Some(contact) = store::contact_points::find(&state.db, message.target_id).await? else {
+        return Ok(Sent::refused(None, "the address was removed"));
+    };
+    let status = parse_stored::<ContactStatus>("contact status", contact.id, &contact.status);
+    let allowed = match (message.event_type.as_str(), status) {
+        (CONFIRM, Ok(status)) => status == ContactStatus::Unconfirmed,
+        (_, Ok(status)) => status.receives_alerts(),
+        (_, Err(_)) => false,
+    };
+    if !allowed {
+        return Ok(Sent::refused(None, "the address no longer takes these messages"));
+    }
+    let sent = match (message.channel.as_str(), &reach.mailer, &reach.sms) {
+        (EMAIL, Some(mailer), _) => match serde_json::from_str::<EmailPayload>(&message.payload) {
+            Ok(payload) => mailer.send(message.id, &reach.host(), &contact.address, &payload).await,
+            Err(_) => Sent::refused(None, "the stored message does not parse"),
+        },
+        (SMS, _, Some(gateway)) => match serde_json::from_str::<SmsPayload>(&message.payload) {
+            Ok(payload) => gateway.send(&contact.address, &payload, &reach.sms_status_url(), state.clock.now()).await,
+            Err(_) => Sent::refused(None, "the stored message does not parse"),
+        },
+        _ => Sent::refused(None, "this channel is not configured on this service"),
+    };
+    Ok(sent)
+}
+
+/// What a delivered e-mail or text gave its reader, as written in its payload.
+pub(super) fn provisions(message: &outbox_message::Model) -> Vec<store::provisions::Provision> {
+    let provides = match message.channel.as_str() {
+        EMAIL => serde_json::from_str::<EmailPayload>(&message.payload).map(|payload| payload.provides),
+        _ => serde_json::from_str::<SmsPayload>(&message.payload).map(|payload| payload.provides),
+    };
+    let channel = if message.channel == EMAIL { "email" } else { "sms" };
+    provides
+        .unwrap_or_default()
+        .into_iter()
+        .map(|provided| store::provisions::Provision {
+            person_id: provided.person_id,
+            channel,
+            recipient: format!("contact:{}", message.target_id),
+            recipient_party_id: message.party_id,
+            items: provided.items,
+            link_id: provided.link_id,
+            source_id: Some(message.id),
+        })
+        .collect()
+}
+
+/// A critical alert all of whose e-mails and texts failed (dead, undelivered, or refused as
+/// opted out) reached its recipient on no channel: the facility team hears of it now.
+pub async fn escalate_if_unreached(db: &impl ConnectionTrait, alert_id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let Some(alert) = store::alerts::find(db, alert_id).await? else { return Ok(()) };
+    let critical =
+        parse_stored::<Severity>("severity", alert.id, &alert.severity).is_ok_and(|s| s == Severity::Critical);
+    if !critical || alert.team_organization_id.is_some() || alert.escalated_at.is_some() {
+        return Ok(());
+    }
+    let messages: Vec<outbox_message::Model> = store::outbox::of_subject(db, alert.id)
+        .await?
+        .into_iter()
+        .filter(|message| message.channel == EMAIL || message.channel == SMS)
+        .collect();
+    let failed = |message: &outbox_message::Model| {
+        message.status == store::outbox::DEAD || matches!(message.receipt.as_deref(), Some("undelivered" | "failed"))
+    };
+    if messages.is_empty() || !messages.iter().all(failed) {
+        return Ok(());
+    }
+    let teams = store::placements::current_organizations(db, alert.person_id, now).await?;
+    store::alerts::escalate(db, &alert, &teams, now).await?;
+    Ok(())
+}

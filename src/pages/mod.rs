@@ -1,0 +1,148 @@
+//! The few pages a message links to, server-rendered: confirming an address (a GET shows a
+//! button, only its POST confirms, since mail scanners fetch links) and the RFC 8058 one-click
+//! unsubscribe (a POST of `List-Unsubscribe=One-Click` stops e-mail without signing in).
+
+use minijinja::{context, Environment};
+use poem::{handler, http::StatusCode, web::Data, Body, IntoResponse, Response};
+
+use crate::{domain::Language, state::AppState, store, workflow};
+
+const PAGE: &str = r#"<!doctype html>
+<html lang="{{ lang }}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>body{font-family:sans-serif;line-height:1.6;max-width:32em;margin:2em auto;padding:0 1em}
+button{font-size:1.1em;padding:.6em 1.4em}</style></head>
+<body><main>
+<h1>{{ title }}</h1>
+<p>{{ text }}</p>
+{% if action %}<form method="post" action="{{ action }}">
+{% if one_click %}<input type="hidden" name="List-Unsubscribe" value="One-Click">{% endif %}
+<button type="submit">{{ button }}</button></form>{% endif %}
+</main></body></html>
+"#;
+
+struct Page<'a> {
+    language: Language,
+    title: &'a str,
+    text: &'a str,
+    /// A form to post, with its button.
+    action: Option<(String, &'a str, bool)>,
+}
+
+fn render(status: StatusCode, page: Page<'_>) -> Response {
+    let mut environment = Environment::new();
+    let (action, button, one_click) = page.action.map_or((None, "", false), |(a, b, o)| (Some(a), b, o));
+    let html = environment
+        .add_template("page.html", PAGE)
+        .and_then(|()| environment.get_template("page.html"))
+        .and_then(|template| {
+            template.render(context! {
+                lang => page.language.as_str(), title => page.title, text => page.text,
+                action => action, button => button, one_click => one_click,
+            })
+        });
+    match html {
+        Ok(html) => Response::builder()
+            .status(status)
+            .content_type("text/html; charset=utf-8")
+            .header("cache-control", "no-store")
+            .header("referrer-policy", "no-referrer")
+            .body(Body::from_string(html)),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+async fn language_of(state: &AppState, party_id: uuid::Uuid) -> Language {
+    match store::parties::find(&state.reads, party_id).await {
+        Ok(Some(party)) => party.language.parse().unwrap_or_default(),
+        _ => Language::default(),
+    }
+}
+
+fn gone(language: Language) -> Response {
+    let (title, text) = match language {
+        Language::Ja => ("このリンクは使えません", "確認済みか、古いリンクです。"),
+        Language::En => ("This link cannot be used", "It was already used, or it is no longer valid."),
+    };
+    render(StatusCode::NOT_FOUND, Page { language, title, text, action: None })
+}
+
+fn failed() -> Response {
+    let (title, text) = ("エラー / Error", "もう一度お試しください。 Please try again.");
+    render(StatusCode::INTERNAL_SERVER_ERROR, Page { language: Language::Ja, title, text, action: None })
+}
+
+/// Shows the button; confirms nothing.
+#[handler]
+pub async fn confirm_page(state: Data<&AppState>, token: poem::web::Path<String>) -> Response {
+    match workflow::pending_confirmation(&state, &token.0).await {
+        Ok(Some(contact)) => {
+            let language = language_of(&state, contact.party_id).await;
+            let (title, text, button) = match language {
+                Language::Ja => ("アドレスの確認", "このアドレスでつなぐからのお知らせを受け取りますか。", "確認する"),
+                Language::En => ("Confirm this address", "Receive Tsunagu's alerts at this address?", "Confirm"),
+            };
+            let action = Some((format!("/contacts/confirm/{}", token.0), button, false));
+            render(StatusCode::OK, Page { language, title, text, action })
+        }
+        Ok(None) => gone(Language::default()),
+        Err(_) => failed(),
+    }
+}
+
+#[handler]
+pub async fn confirm(state: Data<&AppState>, token: poem::web::Path<String>) -> Response {
+    match workflow::confirm_contact_point(&state, &token.0).await {
+        Ok(Some(contact)) => {
+            let language = language_of(&state, contact.party_id).await;
+            let (title, text) = match language {
+                Language::Ja => ("確認しました", "このアドレスにお知らせが届きます。"),
+                Language::En => ("Confirmed", "Alerts will reach you at this address."),
+            };
+            render(StatusCode::OK, Page { language, title, text, action: None })
+        }
+        Ok(None) => gone(Language::default()),
+        Err(_) => failed(),
+    }
+}
+
+#[handler]
+pub async fn unsubscribe_page(state: Data<&AppState>, token: poem::web::Path<String>) -> Response {
+    match store::contact_points::find_by_unsubscribe_token(&state.reads, &token.0).await {
+        Ok(Some(contact)) => {
+            let language = language_of(&state, contact.party_id).await;
+            let (title, text, button) = match language {
+                Language::Ja => ("配信の停止", "このアドレスへのつなぐからのメールを停止します。", "停止する"),
+                Language::En => ("Stop e-mail", "Stop Tsunagu's e-mail to this address.", "Stop e-mail"),
+            };
+            let action = Some((format!("/unsubscribe/{}", token.0), button, true));
+            render(StatusCode::OK, Page { language, title, text, action })
+        }
+        Ok(None) => gone(Language::default()),
+        Err(_) => failed(),
+    }
+}
+
+/// RFC 8058 one-click: the body is `List-Unsubscribe=One-Click`.
+#[handler]
+pub async fn unsubscribe(state: Data<&AppState>, token: poem::web::Path<String>, body: String) -> Response {
+    let one_click = serde_urlencoded::from_str::<Vec<(String, String)>>(&body)
+        .is_ok_and(|fields| fields.iter().any(|(k, v)| k == "List-Unsubscribe" && v == "One-Click"));
+    if !one_click {
+        let text = "List-Unsubscribe=One-Click が必要です。 The body must be List-Unsubscribe=One-Click.";
+        return render(StatusCode::BAD_REQUEST, Page { language: Language::Ja, title: "400", text, action: None });
+    }
+    match workflow::unsubscribe(&state, &token.0).await {
+        Ok(Some(contact)) => {
+            let language = language_of(&state, contact.party_id).await;
+            let (title, text) = match language {
+                Language::Ja => ("停止しました", "このアドレスにはもうメールを送りません。"),
+                Language::En => ("Stopped", "No more e-mail will be sent to this address."),
+            };
+            render(StatusCode::OK, Page { language, title, text, action: None })
+        }
+        Ok(None) => gone(Language::default()),
+        Err(_) => failed(),
+    }
+}

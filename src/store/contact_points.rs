@@ -1,0 +1,128 @@
+//! A party's e-mail addresses and phone numbers.
+
+use chrono::{DateTime, Utc};
+use entity::contact_point;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use super::new_id;
+use crate::domain::channels::{Channel, ContactAddress, ContactStatus};
+
+pub struct NewContactPoint<'a> {
+    pub party_id: Uuid,
+    pub address: &'a ContactAddress,
+    pub confirm_token_hash: String,
+    pub unsubscribe_token: String,
+}
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    new: NewContactPoint<'_>,
+    now: DateTime<Utc>,
+) -> Result<contact_point::Model, DbErr> {
+    contact_point::ActiveModel {
+        id: Set(new_id()),
+        party_id: Set(new.party_id),
+        channel: Set(new.address.channel().as_str().to_owned()),
+        address: Set(new.address.as_str().to_owned()),
+        status: Set(ContactStatus::Unconfirmed.as_str().to_owned()),
+        confirm_token_hash: Set(Some(new.confirm_token_hash)),
+        unsubscribe_token: Set(new.unsubscribe_token),
+        confirmed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<contact_point::Model>, DbErr> {
+    contact_point::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn of_party(db: &impl ConnectionTrait, party_id: Uuid) -> Result<Vec<contact_point::Model>, DbErr> {
+    contact_point::Entity::find()
+        .filter(contact_point::Column::PartyId.eq(party_id))
+        .order_by_asc(contact_point::Column::CreatedAt)
+        .order_by_asc(contact_point::Column::Id)
+        .all(db)
+        .await
+}
+
+/// The contact points of many parties, in a few queries.
+pub async fn of_parties(db: &impl ConnectionTrait, party_ids: &[Uuid]) -> Result<Vec<contact_point::Model>, DbErr> {
+    let mut found = Vec::new();
+    for chunk in party_ids.chunks(super::IDS_PER_STATEMENT) {
+        found.extend(
+            contact_point::Entity::find()
+                .filter(contact_point::Column::PartyId.is_in(chunk.iter().copied()))
+                .order_by_asc(contact_point::Column::Id)
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
+pub async fn find_by_address(
+    db: &impl ConnectionTrait,
+    party_id: Uuid,
+    address: &ContactAddress,
+) -> Result<Option<contact_point::Model>, DbErr> {
+    contact_point::Entity::find()
+        .filter(contact_point::Column::PartyId.eq(party_id))
+        .filter(contact_point::Column::Channel.eq(address.channel().as_str()))
+        .filter(contact_point::Column::Address.eq(address.as_str()))
+        .one(db)
+        .await
+}
+
+pub async fn find_by_confirm_token(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<contact_point::Model>, DbErr> {
+    contact_point::Entity::find().filter(contact_point::Column::ConfirmTokenHash.eq(token_hash)).one(db).await
+}
+
+pub async fn find_by_unsubscribe_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<Option<contact_point::Model>, DbErr> {
+    contact_point::Entity::find().filter(contact_point::Column::UnsubscribeToken.eq(token)).one(db).await
+}
+
+/// Moves contact points to `status`; a confirmation also spends its token.
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    status: ContactStatus,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut update = contact_point::Entity::update_many()
+        .col_expr(contact_point::Column::Status, status.as_str().into())
+        .col_expr(contact_point::Column::UpdatedAt, now.into())
+        .filter(contact_point::Column::Id.is_in(ids.iter().copied()));
+    if status == ContactStatus::Confirmed {
+        update = update
+            .col_expr(contact_point::Column::ConfirmTokenHash, Option::<String>::None.into())
+            .col_expr(contact_point::Column::ConfirmedAt, Some(now).into());
+    }
+    Ok(update.exec(db).await?.rows_affected)
+}
+
+/// Every contact point with this phone number (a STOP from it stops them all, and only them).
+pub async fn with_number(db: &impl ConnectionTrait, number: &str) -> Result<Vec<contact_point::Model>, DbErr> {
+    contact_point::Entity::find()
+        .filter(contact_point::Column::Channel.eq(Channel::Sms.as_str()))
+        .filter(contact_point::Column::Address.eq(number))
+        .all(db)
+        .await
+}
+
+pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    contact_point::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}

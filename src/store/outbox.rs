@@ -1,0 +1,272 @@
+//! The outbox of every channel: webhooks, e-mail and SMS. A message is written in the
+//! transaction that decides it, claimed by one worker at a time, retried, and settled once.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use entity::{outbox_attempt, outbox_message};
+use sea_orm::{
+    sea_query::{LockBehavior, LockType, OnConflict},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+};
+use uuid::Uuid;
+
+use super::new_id;
+
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const DEAD: &str = "dead";
+
+pub const WEBHOOK: &str = "webhook";
+pub const EMAIL: &str = "email";
+pub const SMS: &str = "sms";
+
+/// A message to write.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub channel: &'static str,
+    /// The webhook subscription or contact point it goes to.
+    pub target_id: Uuid,
+    /// What it is about: an alert, a digest, or (for a confirmation) the contact point.
+    pub alert_id: Uuid,
+    pub person_id: Uuid,
+    pub party_id: Option<Uuid>,
+    pub event_type: &'static str,
+    pub payload: String,
+}
+
+/// Writes messages in one insert a chunk; the same subject never twice to the same target.
+pub async fn enqueue(db: &impl ConnectionTrait, messages: Vec<NewMessage>, now: DateTime<Utc>) -> Result<usize, DbErr> {
+    let rows: Vec<outbox_message::ActiveModel> = messages
+        .into_iter()
+        .map(|message| outbox_message::ActiveModel {
+            id: Set(new_id()),
+            channel: Set(message.channel.to_owned()),
+            target_id: Set(message.target_id),
+            alert_id: Set(message.alert_id),
+            person_id: Set(message.person_id),
+            party_id: Set(message.party_id),
+            event_type: Set(message.event_type.to_owned()),
+            payload: Set(message.payload),
+            status: Set(PENDING.to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            claimed_until: Set(None),
+            delivered_at: Set(None),
+            provider_id: Set(None),
+            receipt: Set(None),
+            receipt_error: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .collect();
+    let count = rows.len();
+    // Eighteen values a row: 1 000 rows a statement stays inside SQLite's 32 766 parameters.
+    for chunk in rows.chunks(1_000) {
+        outbox_message::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([outbox_message::Column::TargetId, outbox_message::Column::AlertId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(count)
+}
+
+fn claimable(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(outbox_message::Column::Status.eq(PENDING))
+        .add(outbox_message::Column::NextAttemptAt.lte(now))
+        .add(
+            Condition::any()
+                .add(outbox_message::Column::ClaimedUntil.is_null())
+                .add(outbox_message::Column::ClaimedUntil.lt(now)),
+        )
+}
+
+/// Claims due messages for `lease`: on PostgreSQL with `FOR UPDATE SKIP LOCKED`, on SQLite by
+/// compare-and-set, in one `UPDATE … RETURNING` either way. A worker that dies lets its claims
+/// lapse; the messages go out again then, under the same `webhook-id`. Call it in a
+/// transaction: on PostgreSQL the row locks hold until it commits.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<outbox_message::Model>, DbErr> {
+    // Stored to the microsecond both databases keep, so `settle` can match it exactly.
+    let claimed_until = (now + lease).trunc_subsecs(6);
+    let backend = db.get_database_backend();
+    let query = outbox_message::Entity::find()
+        .filter(claimable(now))
+        .order_by_asc(outbox_message::Column::NextAttemptAt)
+        .limit(limit);
+    let query = match backend {
+        DatabaseBackend::Postgres => query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked),
+        _ => query,
+    };
+    let candidates = query.all(db).await?;
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut update = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::ClaimedUntil, Some(claimed_until).into())
+        .filter(outbox_message::Column::Id.is_in(candidates.iter().map(|message| message.id)))
+        // Still unclaimed: on SQLite another instance may have won since the read.
+        .filter(
+            Condition::any()
+                .add(outbox_message::Column::ClaimedUntil.is_null())
+                .add(outbox_message::Column::ClaimedUntil.lt(now)),
+        )
+        .into_query();
+    update.returning_col(outbox_message::Column::Id);
+    let won: HashSet<Uuid> = db
+        .query_all(backend.build(&update))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<Uuid>("", outbox_message::Column::Id.as_str()))
+        .collect::<Result<_, _>>()?;
+    Ok(candidates
+        .into_iter()
+        .filter(|message| won.contains(&message.id))
+        .map(|mut message| {
+            message.claimed_until = Some(claimed_until);
+            message
+        })
+        .collect())
+}
+
+/// Logs an attempt and moves the message on: delivered, retried at `retry_at`, or dead; call
+/// it in a transaction, so that a delivery's provision record commits with it. Returns false, changing nothing, if the claim
+/// lapsed and another instance took the message.
+pub async fn settle(
+    db: &impl ConnectionTrait,
+    message: &outbox_message::Model,
+    attempt: Attempt,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let Attempt { status_code, error, outcome, provision, provider_id, receipt } = attempt;
+    let attempt = message.attempts + 1;
+    let mut update = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::Attempts, attempt.into())
+        .col_expr(outbox_message::Column::ClaimedUntil, Option::<DateTime<Utc>>::None.into())
+        .col_expr(outbox_message::Column::UpdatedAt, now.into())
+        .filter(outbox_message::Column::Id.eq(message.id))
+        .filter(match message.claimed_until {
+            Some(claim) => outbox_message::Column::ClaimedUntil.eq(claim),
+            None => outbox_message::Column::ClaimedUntil.is_null(),
+        });
+    update = match outcome {
+        Outcome::Delivered => update
+            .col_expr(outbox_message::Column::Status, DELIVERED.into())
+            .col_expr(outbox_message::Column::DeliveredAt, Some(now).into())
+            .col_expr(outbox_message::Column::ProviderId, provider_id.into())
+            .col_expr(outbox_message::Column::Receipt, receipt.map(str::to_owned).into()),
+        Outcome::RetryAt(at) => update.col_expr(outbox_message::Column::NextAttemptAt, at.into()),
+        Outcome::Dead => update.col_expr(outbox_message::Column::Status, DEAD.into()),
+    };
+    if update.exec(db).await?.rows_affected == 0 {
+        return Ok(false);
+    }
+    outbox_attempt::ActiveModel {
+        id: Set(new_id()),
+        message_id: Set(message.id),
+        target_id: Set(message.target_id),
+        attempt: Set(attempt),
+        status_code: Set(status_code.map(i32::from)),
+        error: Set(error.map(|e| e.chars().take(500).collect())),
+        attempted_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    if let (Outcome::Delivered, Some(provision)) = (outcome, provision) {
+        super::provisions::record(db, provision, now).await?;
+    }
+    Ok(true)
+}
+
+/// What one attempt to send a message came to.
+pub struct Attempt {
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    pub outcome: Outcome,
+    /// What the receiver was given, recorded if the message was delivered.
+    pub provision: Option<super::provisions::Provision>,
+    /// The provider's id for a message it accepted, and what it first said of it.
+    pub provider_id: Option<String>,
+    pub receipt: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    RetryAt(DateTime<Utc>),
+    Dead,
+}
+
+pub async fn attempts_of(
+    db: &impl ConnectionTrait,
+    target_id: Uuid,
+    limit: u64,
+) -> Result<Vec<(outbox_attempt::Model, Option<outbox_message::Model>)>, DbErr> {
+    outbox_attempt::Entity::find()
+        .filter(outbox_attempt::Column::TargetId.eq(target_id))
+        .order_by_asc(outbox_attempt::Column::Id)
+        .limit(limit)
+        .find_also_related(outbox_message::Entity)
+        .all(db)
+        .await
+}
+
+/// Every message about an alert (or digest), oldest first.
+pub async fn of_subject(db: &impl ConnectionTrait, alert_id: Uuid) -> Result<Vec<outbox_message::Model>, DbErr> {
+    outbox_message::Entity::find()
+        .filter(outbox_message::Column::AlertId.eq(alert_id))
+        .order_by_asc(outbox_message::Column::CreatedAt)
+        .order_by_asc(outbox_message::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn find_by_provider_id(
+    db: &impl ConnectionTrait,
+    channel: &str,
+    provider_id: &str,
+) -> Result<Option<outbox_message::Model>, DbErr> {
+    outbox_message::Entity::find()
+        .filter(outbox_message::Column::Channel.eq(channel))
+        .filter(outbox_message::Column::ProviderId.eq(provider_id))
+        .one(db)
+        .await
+}
+
+/// Keeps what the provider said of a message since it was handed over.
+pub async fn set_receipt(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    receipt: &str,
+    error: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::Receipt, Some(receipt.to_owned()).into())
+        .col_expr(outbox_message::Column::ReceiptError, error.into())
+        .col_expr(outbox_message::Column::UpdatedAt, now.into())
+        .filter(outbox_message::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Removes a target's messages that have not gone out yet; what was sent stays on record.
+pub async fn drop_pending_of_target(db: &impl ConnectionTrait, target_id: Uuid) -> Result<(), DbErr> {
+    outbox_message::Entity::delete_many()
+        .filter(outbox_message::Column::TargetId.eq(target_id))
+        .filter(outbox_message::Column::Status.eq(PENDING))
+        .exec(db)
+        .await?;
+    Ok(())
+}
