@@ -24,6 +24,9 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     digests_come_once_a_day_at_their_hour_and_never_empty,
 ];
 
+/// PostgreSQL only: instances share the outbox with `FOR UPDATE SKIP LOCKED`.
+pub const POSTGRES_ONLY: &[crate::helpers::Case] = cases![each_e_mail_goes_once_across_three_instances_though_one_dies];
+
 pub fn configure(config: &mut Config, mail: &MailServer, gateway: &Gateway) {
     config.public_url = Some(PUBLIC_URL.to_owned());
     let smtp = format!("smtp://127.0.0.1:{}", mail.port);
@@ -52,8 +55,7 @@ struct Case {
 }
 
 async fn resident(app: &TestApp, family_body: Value) -> Case {
-    let org =
-        app.create(&"/organizations".to_string(), json!({"kind": "rehab_facility", "name": "Hikari House"})).await;
+    let org = app.create("/organizations", json!({"kind": "rehab_facility", "name": "Hikari House"})).await;
     let org = id_of(&org);
     let staff_party = app.create_party(json!({"role": "staff", "display_name": "Sato", "organization_id": org})).await;
     let staff = app.token("staff", &staff_party);
@@ -377,4 +379,72 @@ async fn digests_come_once_a_day_at_their_hour_and_never_empty(plain: TestApp) {
     let text = digests[0].body_text(0).unwrap().to_string();
     assert!(digests[0].subject().unwrap().contains("next 7 days") && text.contains("Taro"), "{text}");
     assert!(text.contains("The first two weeks after release"), "{text}");
+}
+
+async fn each_e_mail_goes_once_across_three_instances_though_one_dies(plain: TestApp) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let (mail, gateway) = (MailServer::start(), Gateway::start().await);
+    let app = reaching(&plain, &mail, &gateway).await;
+    let c = resident(&app, json!({"role": "family", "display_name": "Hanako"})).await;
+    // Forty family members with confirmed addresses (seeded as confirmed: the opt-in is tested above).
+    for n in 0..40 {
+        let party = app.create_party(json!({"role": "family", "display_name": format!("Family {n}")})).await;
+        let body = json!({"party_id": party, "relationship": "family"});
+        assert_eq!(
+            app.post(&format!("/persons/{}/links", c.person), &c.staff, &body).await.status(),
+            StatusCode::CREATED
+        );
+        entity::contact_point::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            party_id: Set(party.parse().unwrap()),
+            channel: Set("email".into()),
+            address: Set(format!("family{n}@example.org")),
+            status: Set("confirmed".into()),
+            confirm_token_hash: Set(None),
+            unsubscribe_token: Set(format!("token-{n}")),
+            confirmed_at: Set(Some(app.now())),
+            created_at: Set(app.now()),
+            updated_at: Set(app.now()),
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+    }
+    release_today(&app, &c).await;
+    let others = [
+        spawn_app_configured(&app.database_url, |config| configure(config, &mail, &gateway)).await,
+        spawn_app_configured(&app.database_url, |config| configure(config, &mail, &gateway)).await,
+    ];
+    for other in &others {
+        other.clock.set(app.now());
+    }
+    // The first instance plans and delivers the alerts, writing the outbox; then it claims a
+    // batch of messages and dies before sending any.
+    tsunagu::alerts::replan_requested(&app.state).await.unwrap();
+    tsunagu::alerts::deliver_due(&app.state).await.unwrap();
+    let txn = sea_orm::TransactionTrait::begin(&app.state.db).await.unwrap();
+    let lost = tsunagu::store::outbox::claim(&txn, app.now(), chrono::Duration::seconds(60), 16).await.unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(lost.len(), 16);
+    // The survivors share the rest at once, and the dead one's claims once they lapse.
+    let (a, b) = tokio::join!(tick(&others[0].state), tick(&others[1].state));
+    a.unwrap();
+    b.unwrap();
+    for other in &others {
+        other.clock.advance(Duration::minutes(2));
+    }
+    let (a, b) = tokio::join!(tick(&others[0].state), tick(&others[1].state));
+    a.unwrap();
+    b.unwrap();
+    let expected = app.count_where("outbox_messages", "channel = 'email' AND event_type = 'alert.delivered'").await;
+    assert!(expected >= 40, "{expected}");
+    let mut ids = std::collections::HashMap::new();
+    for n in 0..40 {
+        for message in mail.to(&format!("family{n}@example.org")) {
+            *ids.entry(message.message_id().unwrap().to_owned()).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(ids.len() as i64, expected, "every message arrived");
+    assert!(ids.values().all(|count| *count == 1), "and each once: {ids:?}");
+    assert_eq!(app.count_where("outbox_messages", "status <> 'delivered' AND channel = 'email'").await, 0);
 }

@@ -82,7 +82,8 @@ impl MailServer {
         let handler = Collect { received: received.clone(), ..Collect::default() };
         std::thread::spawn(move || {
             let mut server = Server::new(handler);
-            server.with_name("smtp.test").with_num_threads(2).with_tcp_listener(listener);
+            // Enough threads for every pooled connection of three instances sending a batch at once.
+            server.with_name("smtp.test").with_num_threads(64).with_tcp_listener(listener);
             let _ = server.serve();
         });
         Self { port, received }
