@@ -3,7 +3,7 @@
 //! days within their consent. An empty digest is not sent; a day's digest is written once per
 //! party however many instances tick (a unique row per party and local date).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::party;
 use sea_orm::TransactionTrait;
 
@@ -44,8 +44,20 @@ pub async fn write_due(state: &AppState) -> Result<usize, WorkflowError> {
     let mut after = None;
     loop {
         let readers = store::parties::digest_readers(&state.db, after, PAGE).await?;
+        // Who is due now, and of those, whose digest for the day is not yet written: one query
+        // for the page, not one per reader on every tick of the day.
+        let mut due = Vec::new();
         for party in &readers {
-            match digest_for(state, party, now).await {
+            match due_today(party, now) {
+                Ok(Some(today)) => due.push((party, today)),
+                Ok(None) => {}
+                Err(err) => tracing::error!(party = %party.id, error = %err, "digest skipped"),
+            }
+        }
+        let asked: Vec<(uuid::Uuid, chrono::NaiveDate)> = due.iter().map(|(party, today)| (party.id, *today)).collect();
+        let already = store::digests::written(&state.db, &asked).await?;
+        for (party, today) in due.into_iter().filter(|(party, today)| !already.contains(&(party.id, *today))) {
+            match digest_for(state, party, today, now).await {
                 Ok(sent) => written += usize::from(sent),
                 Err(WorkflowError::Database(err)) => return Err(WorkflowError::Database(err)),
                 Err(err) => tracing::error!(party = %party.id, error = %err, "digest skipped"),
@@ -58,18 +70,22 @@ pub async fn write_due(state: &AppState) -> Result<usize, WorkflowError> {
     }
 }
 
-async fn digest_for(state: &AppState, party: &party::Model, now: DateTime<Utc>) -> Result<bool, WorkflowError> {
+/// The reader's local date if their digest hour has come and quiet hours do not hold it.
+fn due_today(party: &party::Model, now: DateTime<Utc>) -> Result<Option<NaiveDate>, store::Corrupt> {
     let preferences = store::parties::preferences_of(party)?;
     let zone: Zone = parse_stored("time zone", party.id, &party.timezone)?;
     let local = now.with_timezone(&zone.tz());
     let quiet = crate::alerts::quiet_hours_of(party)?;
-    if local.time() < preferences.digest_at || quiet.is_some_and(|quiet| quiet.contains(local.time())) {
-        return Ok(false);
-    }
-    let today = local.date_naive();
-    if store::digests::exists(&state.db, party.id, today).await? {
-        return Ok(false);
-    }
+    let held = local.time() < preferences.digest_at || quiet.is_some_and(|quiet| quiet.contains(local.time()));
+    Ok((!held).then(|| local.date_naive()))
+}
+
+async fn digest_for(
+    state: &AppState,
+    party: &party::Model,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<bool, WorkflowError> {
     let addresses: Vec<entity::contact_point::Model> = store::contact_points::of_party(&state.db, party.id)
         .await?
         .into_iter()
@@ -151,7 +167,7 @@ fn digest_message(
     contact: &entity::contact_point::Model,
     digest_id: uuid::Uuid,
     periods: &[Period<'_>],
-    today: chrono::NaiveDate,
+    today: NaiveDate,
     language: Language,
     provides: Vec<Provided>,
 ) -> NewMessage {

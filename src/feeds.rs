@@ -1,32 +1,25 @@
 //! Calendar feeds: a capability URL per party serving what that party may see as iCalendar.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::NaiveDate;
 use entity::calendar_feed;
-use rand::RngCore;
 use sea_orm::{sea_query::OnConflict, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
+    auth::{capability_hash, new_capability_token},
     domain::{ical, Language},
     state::AppState,
     store::{self, links::scope_of, parse_stored},
     workflow::{self, WorkflowError},
 };
 
-fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 /// A new secret for the party's feed (256 bits); any earlier URL stops working.
 pub async fn create_or_rotate(state: &AppState, party_id: Uuid) -> Result<String, DbErr> {
-    let mut secret = [0u8; 32];
-    rand::rng().fill_bytes(&mut secret);
-    let token = URL_SAFE_NO_PAD.encode(secret);
+    let token = new_capability_token();
     let row = calendar_feed::ActiveModel {
         party_id: Set(party_id),
-        token_hash: Set(hash(&token)),
+        token_hash: Set(capability_hash(&token)),
         created_at: Set(state.clock.now()),
     };
     calendar_feed::Entity::insert(row)
@@ -102,7 +95,7 @@ struct Event {
 /// The feed behind `token`, or `None` for a token that names no feed (revoked or never made).
 pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, WorkflowError> {
     let Some(feed) = calendar_feed::Entity::find()
-        .filter(calendar_feed::Column::TokenHash.eq(hash(token)))
+        .filter(calendar_feed::Column::TokenHash.eq(capability_hash(token)))
         .one(&state.reads)
         .await?
     else {

@@ -4,36 +4,23 @@
 use chrono::{DateTime, Utc};
 use entity::{contact_point, party};
 use poem::web::Data;
-use poem_openapi::{param::Path, payload::Json, ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use super::{ApiTags, BearerAuth};
+use super::{
+    types::{ApiChannel, ApiEmailPreference, ApiSmsPreference},
+    ApiTags, BearerAuth,
+};
 use crate::{
     auth::Principal,
     domain::{
-        channels::{parse_digest_at, Channel, ContactAddress, EmailPreference, Preferences, SmsPreference},
+        channels::{parse_digest_at, ContactAddress, Preferences},
         format_clock_time, Refusals,
     },
     http::{ApiError, JsonBody},
     state::AppState,
     store, workflow,
 };
-
-#[derive(Debug, Clone, Copy, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum ApiChannel {
-    Email,
-    Sms,
-}
-
-impl From<ApiChannel> for Channel {
-    fn from(channel: ApiChannel) -> Self {
-        match channel {
-            ApiChannel::Email => Channel::Email,
-            ApiChannel::Sms => Channel::Sms,
-        }
-    }
-}
 
 /// A new address. It is sent a confirmation and nothing else until its owner confirms.
 #[derive(Debug, Object)]
@@ -78,22 +65,6 @@ pub struct ContactPointList {
     pub items: Vec<ContactPointView>,
 }
 
-#[derive(Debug, Clone, Copy, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum ApiEmailPreference {
-    Immediate,
-    Digest,
-    Off,
-}
-
-#[derive(Debug, Clone, Copy, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum ApiSmsPreference {
-    Critical,
-    All,
-    Off,
-}
-
 /// What a party wants on each channel. Quiet hours hold for every channel; only critical
 /// alerts pass them.
 #[derive(Debug, Object)]
@@ -118,16 +89,8 @@ pub struct PreferencesPatch {
 
 fn view_of(preferences: Preferences) -> PreferencesView {
     PreferencesView {
-        email: match preferences.email {
-            EmailPreference::Immediate => ApiEmailPreference::Immediate,
-            EmailPreference::Digest => ApiEmailPreference::Digest,
-            EmailPreference::Off => ApiEmailPreference::Off,
-        },
-        sms: match preferences.sms {
-            SmsPreference::Critical => ApiSmsPreference::Critical,
-            SmsPreference::All => ApiSmsPreference::All,
-            SmsPreference::Off => ApiSmsPreference::Off,
-        },
+        email: preferences.email.into(),
+        sms: preferences.sms.into(),
         digest_at: format_clock_time(preferences.digest_at),
     }
 }
@@ -204,20 +167,8 @@ async fn patch(
         current.digest_at =
             parse_digest_at(digest_at).map_err(|why| ApiError::from(Refusals::one("digest_at", why)))?;
     }
-    if let Some(email) = body.email {
-        current.email = match email {
-            ApiEmailPreference::Immediate => EmailPreference::Immediate,
-            ApiEmailPreference::Digest => EmailPreference::Digest,
-            ApiEmailPreference::Off => EmailPreference::Off,
-        };
-    }
-    if let Some(sms) = body.sms {
-        current.sms = match sms {
-            ApiSmsPreference::Critical => SmsPreference::Critical,
-            ApiSmsPreference::All => SmsPreference::All,
-            ApiSmsPreference::Off => SmsPreference::Off,
-        };
-    }
+    current.email = body.email.map_or(current.email, Into::into);
+    current.sms = body.sms.map_or(current.sms, Into::into);
     let row = workflow::set_preferences(state, party, current).await?;
     preferences(&row)
 }

@@ -4,6 +4,7 @@ use std::str::FromStr;
 
 use crate::{
     domain::{
+        channels::{Channel, EmailPreference, SmsPreference},
         milestones::{MilestoneKind, Program, ReleaseType},
         BasisKind, Invalid, Language, OrganizationKind, PartyRole, Relationship, Scope, ScopeKind, Zone,
     },
@@ -31,6 +32,21 @@ macro_rules! api_enum {
             }
         }
     };
+}
+
+api_enum! {
+    /// A way to reach a party outside the service.
+    ApiChannel <=> Channel as "Channel" { Email, Sms }
+}
+
+api_enum! {
+    /// `immediate` (each alert), `digest` (one e-mail a day; critical alerts still at once) or `off`.
+    ApiEmailPreference <=> EmailPreference as "EmailPreference" { Immediate, Digest, Off }
+}
+
+api_enum! {
+    /// `critical` (only critical alerts), `all` or `off`.
+    ApiSmsPreference <=> SmsPreference as "SmsPreference" { Critical, All, Off }
 }
 
 api_enum! {

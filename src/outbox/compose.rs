@@ -3,7 +3,7 @@
 //! Composed when the message is written, so a retry sends the same words.
 
 use chrono::NaiveDate;
-use minijinja::{context, Environment};
+use minijinja::context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -58,21 +58,6 @@ fn severity_label(severity: Severity, language: Language) -> &'static str {
         (Severity::Notice, Language::En) => "notice",
     }
 }
-
-const HTML: &str = r#"<!doctype html>
-<html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ subject }}</title></head>
-<body style="font-family: sans-serif; line-height: 1.5; max-width: 40em">
-<p>{{ greeting }}</p>
-{% if intro %}<p>{{ intro }}</p>{% endif %}
-{% for item in items %}
-<h2 style="font-size: 1.1em; margin-bottom: 0">{{ item.title }}</h2>
-<p style="margin-top: 0.2em">{{ item.person }} · {{ item.dates }} · {{ item.severity }}</p>
-{% if item.why %}<p>{{ item.why }}</p>{% endif %}
-{% endfor %}
-<p><a href="{{ link }}">{{ link_label }}</a></p>
-{% if unsubscribe_url %}<p style="font-size: 0.9em; color: #555"><a href="{{ unsubscribe_url }}">{{ unsubscribe_label }}</a></p>{% endif %}
-</body></html>
-"#;
 
 struct Item {
     title: String,
@@ -137,20 +122,17 @@ fn render(letter: Letter<'_>, provides: Vec<Provided>) -> EmailPayload {
             severity => item.severity, why => item.why }
         })
         .collect();
-    let mut environment = Environment::new();
     // `.html` names turn on escaping: a display name or a rule's wording is text, never markup.
-    let html = environment
-        .add_template("letter.html", HTML)
-        .and_then(|()| environment.get_template("letter.html"))
-        .and_then(|template| {
-            template.render(context! {
-                lang => letter.language.as_str(), subject => letter.subject, greeting => letter.greeting,
-                intro => letter.intro, items => items, link => url_value(letter.link), link_label => letter.link_label,
-                unsubscribe_url => letter.unsubscribe_url.as_deref().map(url_value), unsubscribe_label => unsubscribe_label,
-            })
-        })
-        // The template is fixed and checked by the tests; should it fail, the text part still tells all.
-        .unwrap_or_else(|_| format!("<pre>{}</pre>", minijinja::HtmlEscape(&text)));
+    let html = crate::templates::render(
+        "letter.html",
+        context! {
+            lang => letter.language.as_str(), subject => letter.subject, greeting => letter.greeting,
+            intro => letter.intro, items => items, link => url_value(letter.link), link_label => letter.link_label,
+            unsubscribe_url => letter.unsubscribe_url.as_deref().map(url_value), unsubscribe_label => unsubscribe_label,
+        },
+    )
+    // The template is fixed and checked by the tests; should it fail, the text part still tells all.
+    .unwrap_or_else(|_| format!("<pre>{}</pre>", minijinja::HtmlEscape(&text)));
     EmailPayload { subject: letter.subject, text, html, unsubscribe_url: letter.unsubscribe_url, provides }
 }
 

@@ -39,11 +39,12 @@ impl Mailer {
                 address_becomes: Some(ContactStatus::Bouncing),
             };
         };
+        let message_id = format!("<{}@{host}>", id.simple());
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(payload.subject.clone())
-            .message_id(Some(format!("<{}@{host}>", id.simple())));
+            .message_id(Some(message_id.clone()));
         if let Some(url) = &payload.unsubscribe_url {
             builder = builder
                 .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{url}>")))
@@ -60,7 +61,7 @@ impl Mailer {
         match self.transport.send(message).await {
             Ok(response) => Sent::Accepted {
                 status_code: Some(u16::from(response.code())),
-                provider_id: Some(format!("<{}@{host}>", id.simple())),
+                provider_id: Some(message_id),
                 receipt: Some("sent"),
             },
             Err(err) if err.is_permanent() => Sent::Refused {

@@ -19,9 +19,9 @@ use rand::Rng;
 use sea_orm::{DbErr, TransactionTrait};
 
 pub use email::Mailer;
-pub use reach::{confirmation, enqueue_for_parties, escalate_if_unreached, Reach, ALERT, CONFIRM, DIGEST};
+pub use reach::{confirmation, enqueue_for_parties, escalate_if_unreached, Reach, DIGEST};
 pub use settings::{EmailSettings, SettingError, SmsSettings};
-pub use sms::{receipt_of, SmsGateway};
+pub use sms::{receipt_of, SmsGateway, OPTED_OUT as GATEWAY_OPTED_OUT};
 
 use crate::{
     domain::{channels::ContactStatus, webhooks::next_attempt},

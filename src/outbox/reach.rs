@@ -69,10 +69,6 @@ impl Reach {
         format!("{}/api/v1/channels/sms/status", self.base())
     }
 
-    pub fn sms_inbound_url(&self) -> String {
-        format!("{}/api/v1/channels/sms/inbound", self.base())
-    }
-
     fn host(&self) -> String {
         self.public_url
             .as_deref()

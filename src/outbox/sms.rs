@@ -5,7 +5,8 @@ use serde::Deserialize;
 use super::{compose::SmsPayload, settings::SmsSettings, Sent, SEND_TIMEOUT};
 use crate::domain::{channels::ContactStatus, webhooks::retry_after};
 
-/// The gateway's code for a recipient who has replied STOP to the sending number.
+/// The gateway's code for a recipient who has replied STOP to the sending number, as answered
+/// to a send and as a receipt's `ErrorCode`.
 pub const OPTED_OUT: i64 = 21610;
 
 #[derive(Clone)]

@@ -2,25 +2,10 @@
 //! button, only its POST confirms, since mail scanners fetch links) and the RFC 8058 one-click
 //! unsubscribe (a POST of `List-Unsubscribe=One-Click` stops e-mail without signing in).
 
-use minijinja::{context, Environment};
+use minijinja::context;
 use poem::{handler, http::StatusCode, web::Data, Body, IntoResponse, Response};
 
 use crate::{domain::Language, state::AppState, store, workflow};
-
-const PAGE: &str = r#"<!doctype html>
-<html lang="{{ lang }}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}</title>
-<style>body{font-family:sans-serif;line-height:1.6;max-width:32em;margin:2em auto;padding:0 1em}
-button{font-size:1.1em;padding:.6em 1.4em}</style></head>
-<body><main>
-<h1>{{ title }}</h1>
-<p>{{ text }}</p>
-{% if action %}<form method="post" action="{{ action }}">
-{% if one_click %}<input type="hidden" name="List-Unsubscribe" value="One-Click">{% endif %}
-<button type="submit">{{ button }}</button></form>{% endif %}
-</main></body></html>
-"#;
 
 struct Page<'a> {
     language: Language,
@@ -31,17 +16,14 @@ struct Page<'a> {
 }
 
 fn render(status: StatusCode, page: Page<'_>) -> Response {
-    let mut environment = Environment::new();
     let (action, button, one_click) = page.action.map_or((None, "", false), |(a, b, o)| (Some(a), b, o));
-    let html = environment
-        .add_template("page.html", PAGE)
-        .and_then(|()| environment.get_template("page.html"))
-        .and_then(|template| {
-            template.render(context! {
-                lang => page.language.as_str(), title => page.title, text => page.text,
-                action => action, button => button, one_click => one_click,
-            })
-        });
+    let html = crate::templates::render(
+        "page.html",
+        context! {
+            lang => page.language.as_str(), title => page.title, text => page.text,
+            action => action, button => button, one_click => one_click,
+        },
+    );
     match html {
         Ok(html) => Response::builder()
             .status(status)
@@ -55,7 +37,8 @@ fn render(status: StatusCode, page: Page<'_>) -> Response {
 
 async fn language_of(state: &AppState, party_id: uuid::Uuid) -> Language {
     match store::parties::find(&state.reads, party_id).await {
-        Ok(Some(party)) => party.language.parse().unwrap_or_default(),
+        // A corrupt language is logged where found; the page is then shown in the default one.
+        Ok(Some(party)) => store::parse_stored("language", party.id, &party.language).unwrap_or_default(),
         _ => Language::default(),
     }
 }

@@ -31,12 +31,22 @@ pub async fn claim(
     Ok((inserted == 1).then_some(id))
 }
 
-pub async fn exists(db: &impl ConnectionTrait, party_id: Uuid, local_date: NaiveDate) -> Result<bool, DbErr> {
-    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
-    Ok(digest::Entity::find()
-        .filter(digest::Column::PartyId.eq(party_id))
-        .filter(digest::Column::LocalDate.eq(local_date))
-        .count(db)
-        .await?
-        > 0)
+/// Which of these (party, local date) digests are already written.
+pub async fn written(
+    db: &impl ConnectionTrait,
+    asked: &[(Uuid, NaiveDate)],
+) -> Result<std::collections::HashSet<(Uuid, NaiveDate)>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut found = std::collections::HashSet::new();
+    for chunk in asked.chunks(super::IDS_PER_STATEMENT) {
+        let parties = chunk.iter().map(|(party, _)| *party);
+        let dates: std::collections::BTreeSet<NaiveDate> = chunk.iter().map(|(_, date)| *date).collect();
+        let rows = digest::Entity::find()
+            .filter(digest::Column::PartyId.is_in(parties))
+            .filter(digest::Column::LocalDate.is_in(dates))
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().map(|row| (row.party_id, row.local_date)));
+    }
+    Ok(found)
 }

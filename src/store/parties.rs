@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
 use crate::domain::{
-    channels::{parse_digest_at, EmailPreference, Preferences, SmsPreference},
+    channels::{parse_digest_at, Channel, ContactStatus, EmailPreference, Preferences, SmsPreference},
     format_clock_time, DisplayName, Language, PartyRole, QuietHours, Zone,
 };
 
@@ -139,16 +139,25 @@ pub async fn set_preferences(
     row.update(db).await
 }
 
-/// Parties who take a daily digest, a page at a time by id.
+/// Parties who take a daily digest and have a confirmed e-mail address to take it at, a page
+/// at a time by id.
 pub async fn digest_readers(
     db: &impl ConnectionTrait,
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<party::Model>, DbErr> {
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    use entity::contact_point;
+    use sea_orm::{sea_query::Query, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let reachable = Query::select()
+        .column(contact_point::Column::PartyId)
+        .from(contact_point::Entity)
+        .and_where(contact_point::Column::Channel.eq(Channel::Email.as_str()))
+        .and_where(contact_point::Column::Status.eq(ContactStatus::Confirmed.as_str()))
+        .to_owned();
     let mut query = party::Entity::find()
         .filter(party::Column::EmailPreference.eq(EmailPreference::Digest.as_str()))
-        .filter(party::Column::DisabledAt.is_null());
+        .filter(party::Column::DisabledAt.is_null())
+        .filter(party::Column::Id.in_subquery(reachable));
     if let Some(after) = after {
         query = query.filter(party::Column::Id.gt(after));
     }

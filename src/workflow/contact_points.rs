@@ -1,31 +1,17 @@
 //! A party's addresses: adding one (with its confirmation, in one transaction), removing one,
 //! confirming, unsubscribing, and what texts sent back and the gateway's receipts change.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use chrono::{DateTime, Utc};
 use entity::{contact_point, party};
-use rand::RngCore;
 use sea_orm::TransactionTrait;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::WorkflowError;
 use crate::{
+    auth::{capability_hash, new_capability_token},
     domain::channels::{sms::Keyword, Channel, ContactAddress, ContactStatus, Preferences},
     state::AppState,
     store::{self, contact_points::NewContactPoint, outbox::SMS},
 };
-
-fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// Tokens are looked up by their hash: a copy of the database holds no usable link.
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
-}
 
 /// Adds an address and writes its confirmation message; nothing else goes to it until the
 /// owner confirms.
@@ -46,12 +32,12 @@ pub async fn add_contact_point(
     if store::contact_points::find_by_address(&txn, party.id, &address).await?.is_some() {
         return Err(WorkflowError::Conflict("This party already has that address.".into()));
     }
-    let token = new_token();
+    let token = new_capability_token();
     let new = NewContactPoint {
         party_id: party.id,
         address: &address,
-        confirm_token_hash: token_hash(&token),
-        unsubscribe_token: new_token(),
+        confirm_token_hash: capability_hash(&token),
+        unsubscribe_token: new_capability_token(),
     };
     let row = store::contact_points::insert(&txn, new, now).await?;
     let confirmation = crate::outbox::confirmation(&state.reach, party, &row, &token);
@@ -74,7 +60,7 @@ pub async fn pending_confirmation(
     state: &AppState,
     token: &str,
 ) -> Result<Option<contact_point::Model>, WorkflowError> {
-    Ok(store::contact_points::find_by_confirm_token(&state.db, &token_hash(token))
+    Ok(store::contact_points::find_by_confirm_token(&state.db, &capability_hash(token))
         .await?
         .filter(|contact| contact.status == ContactStatus::Unconfirmed.as_str()))
 }
@@ -113,14 +99,15 @@ pub async fn text_received(
     let Ok(number) = ContactAddress::parse(Channel::Sms, from) else { return Ok(Vec::new()) };
     let contacts = store::contact_points::with_number(&state.db, number.as_str()).await?;
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
     match keyword {
         Keyword::Stop => {
             let ids: Vec<Uuid> = contacts.iter().map(|contact| contact.id).collect();
+            let txn = state.db.begin().await?;
             store::contact_points::set_status(&txn, &ids, ContactStatus::OptedOut, now).await?;
             for id in &ids {
                 store::outbox::drop_pending_of_target(&txn, *id).await?;
             }
+            txn.commit().await?;
         }
         Keyword::Start => {
             // Only what STOP stopped comes back: an unconfirmed number stays unconfirmed.
@@ -129,11 +116,10 @@ pub async fn text_received(
                 .filter(|contact| contact.status == ContactStatus::OptedOut.as_str() && contact.confirmed_at.is_some())
                 .map(|contact| contact.id)
                 .collect();
-            store::contact_points::set_status(&txn, &ids, ContactStatus::Confirmed, now).await?;
+            store::contact_points::set_status(&state.db, &ids, ContactStatus::Confirmed, now).await?;
         }
         Keyword::Help | Keyword::Other => {}
     }
-    txn.commit().await?;
     Ok(contacts)
 }
 
@@ -151,7 +137,7 @@ pub async fn receipt_received(
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     store::outbox::set_receipt(&txn, message.id, status, error_code.clone(), now).await?;
-    if error_code.as_deref() == Some("21610") {
+    if error_code.as_deref().and_then(|code| code.parse::<i64>().ok()) == Some(crate::outbox::GATEWAY_OPTED_OUT) {
         store::contact_points::set_status(&txn, &[message.target_id], ContactStatus::OptedOut, now).await?;
     }
     if matches!(status, "undelivered" | "failed") {
@@ -166,6 +152,5 @@ pub async fn set_preferences(
     party: party::Model,
     preferences: Preferences,
 ) -> Result<party::Model, WorkflowError> {
-    let now: DateTime<Utc> = state.clock.now();
-    Ok(store::parties::set_preferences(&state.db, party, preferences, now).await?)
+    Ok(store::parties::set_preferences(&state.db, party, preferences, state.clock.now()).await?)
 }

@@ -18,7 +18,7 @@ use sea_orm::DbErr;
 
 pub use contact_points::{
     add_contact_point, confirm_contact_point, pending_confirmation, receipt_received, remove_contact_point,
-    set_preferences, text_received, token_hash, unsubscribe,
+    set_preferences, text_received, unsubscribe,
 };
 pub use custody::record_custody;
 pub use delivery::{acknowledge_alert, delete_webhook, log_contact, snooze_alert, subscribe_webhook};

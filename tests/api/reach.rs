@@ -289,6 +289,14 @@ async fn gateway_callbacks_are_signed_and_a_stop_touches_only_that_number(plain:
     let help = [("From", "+819011112222"), ("To", FROM_NUMBER), ("Body", "HELP")];
     let answer = gateway_post(&app, "/channels/sms/inbound", &help, AUTH_TOKEN).await.text().await.unwrap();
     assert!(answer.contains("<Message>") && answer.contains("Hikari House"), "{answer}");
+
+    // A later receipt that the number opted out at the carrier marks it so, and the staff see it.
+    let refused = [("MessageSid", alert_text.sid.as_str()), ("MessageStatus", "undelivered"), ("ErrorCode", "21610")];
+    assert_eq!(gateway_post(&app, "/channels/sms/status", &refused, AUTH_TOKEN).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(contacts(&app, &c.lawyer).await[0]["status"], "opted_out");
+    let deliveries: Value = app.get(&format!("/alerts/{texted}/deliveries"), &c.staff).await.json().await.unwrap();
+    assert_eq!(deliveries["items"][0]["status"], "undelivered", "{deliveries}");
+    assert_eq!(deliveries["items"][0]["error"], "21610");
 }
 
 async fn a_number_that_opted_out_at_the_gateway_escalates_a_critical_alert(plain: TestApp) {
