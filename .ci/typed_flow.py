@@ -1,5 +1,9 @@
 """The partner flow, through a client generated from openapi/openapi.json.
 
+The family member signs in as a person would, with an invitation the facility made, and the
+generated client then carries her session cookie; a probation system gets its own token by the
+OAuth client-credentials grant. Only the two sign-in doors outside the API are plain HTTP.
+
 Every call goes through the generated functions and every answer is parsed by the generated
 models (`sync_detailed(...).parsed`), so a field the document misdescribes (a null it does not
 allow, a missing reference, a wrong format) fails here as it would for a partner.
@@ -12,13 +16,15 @@ import subprocess
 import sys
 import time
 
-from tsunagu_client import AuthenticatedClient
+import httpx
+
+from tsunagu_client import AuthenticatedClient, Client
 from tsunagu_client.api.alerts import acknowledge_alert, list_my_alerts
 from tsunagu_client.api.links import create_link
 from tsunagu_client.api.me import get_me
 from tsunagu_client.api.milestones import create_milestone, record_milestone_event
 from tsunagu_client.api.organizations import create_organization
-from tsunagu_client.api.parties import create_party, get_party
+from tsunagu_client.api.parties import create_credential, create_invitation, create_party, get_party
 from tsunagu_client.api.persons import create_person, create_placement
 from tsunagu_client.api.risk import list_upcoming
 from tsunagu_client.models import (
@@ -26,6 +32,9 @@ from tsunagu_client.models import (
     AlertView,
     EventCreate,
     EventRecorded,
+    InvitationCreate,
+    InvitationView,
+    IssuedCredentialView,
     Link,
     LinkCreate,
     Me,
@@ -60,6 +69,26 @@ def token_for(binary, party_id):
     return out.stdout.strip()
 
 
+def signed_in_with_invitation(base_url, code):
+    """Redeems an invitation at /auth/invitation; a client that carries the session cookie and,
+    as the service's own pages do, says where its changes come from."""
+    root = base_url.removesuffix("/api/v1")
+    answer = httpx.post(f"{root}/auth/invitation", json={"code": code})
+    assert answer.status_code == 200, f"{answer.status_code}: {answer.text}"
+    cookie = answer.cookies["tsunagu_session"]
+    return Client(base_url=base_url, cookies={"tsunagu_session": cookie}, headers={"Origin": root})
+
+
+def client_credentials_token(base_url, client_id, secret):
+    """RFC 6749 §4.4 at /oauth/token."""
+    root = base_url.removesuffix("/api/v1")
+    answer = httpx.post(f"{root}/oauth/token", auth=(client_id, secret), data={"grant_type": "client_credentials"})
+    assert answer.status_code == 200, f"{answer.status_code}: {answer.text}"
+    body = answer.json()
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 3600, body
+    return body["access_token"]
+
+
 def main():
     base_url, admin_token, binary = sys.argv[1:4]
     admin = AuthenticatedClient(base_url=base_url, token=admin_token)
@@ -89,7 +118,6 @@ def main():
     )
     parsed(get_party.sync_detailed(family_party.id, client=admin), Party, 200)
     staff = AuthenticatedClient(base_url=base_url, token=token_for(binary, staff_party.id))
-    family = AuthenticatedClient(base_url=base_url, token=token_for(binary, family_party.id))
 
     person = parsed(create_person.sync_detailed(client=admin, body=PersonCreate(display_name="Taro")), Person, 201)
     today = datetime.date.today()
@@ -108,6 +136,38 @@ def main():
         201,
     )
     print(f"family linked with scope {[kind.value for kind in link.scope]}")
+    invitation = parsed(
+        create_invitation.sync_detailed(family_party.id, client=staff, body=InvitationCreate()),
+        InvitationView,
+        201,
+    )
+    family = signed_in_with_invitation(base_url, invitation.code)
+    me = parsed(get_me.sync_detailed(client=family), Me, 200)
+    assert me.subject == str(family_party.id), me
+    print("family signed in with the facility's invitation")
+
+    office = parsed(
+        create_organization.sync_detailed(
+            client=admin, body=OrganizationCreate(kind=OrganizationKind.PROBATION_OFFICE, name="Probation office")
+        ),
+        Organization,
+        201,
+    )
+    system_party = parsed(
+        create_party.sync_detailed(
+            client=admin,
+            body=PartyCreate(role=PartyRole.PROBATION, display_name="Office system", organization_id=office.id),
+        ),
+        Party,
+        201,
+    )
+    credential = parsed(create_credential.sync_detailed(system_party.id, client=admin), IssuedCredentialView, 201)
+    system = AuthenticatedClient(
+        base_url=base_url, token=client_credentials_token(base_url, credential.client_id, credential.client_secret)
+    )
+    me = parsed(get_me.sync_detailed(client=system), Me, 200)
+    assert me.role == PartyRole.PROBATION, me
+    print("the probation system has its own token")
 
     release = parsed(
         create_milestone.sync_detailed(

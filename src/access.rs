@@ -2,7 +2,7 @@
 //! here; this gathers the facts, lets the domain policy decide, and writes the audit log —
 //! allowed or denied — before anything is read or written.
 
-use entity::{link, milestone, person};
+use entity::{link, milestone, party, person};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
@@ -62,7 +62,14 @@ pub fn audit_entry(
     resource_id: Option<Uuid>,
     outcome: Outcome,
 ) -> AuditEntry {
-    AuditEntry { actor: principal.actor_id(), actor_role: principal.role, action, person_id, resource_id, outcome }
+    AuditEntry {
+        actor: principal.actor_id(),
+        actor_role: Some(principal.role),
+        action,
+        person_id,
+        resource_id,
+        outcome,
+    }
 }
 
 /// Decides whether `principal` may do `action` on the person, and audits the decision.
@@ -185,39 +192,81 @@ async fn facts(
     Ok(PersonFacts { person_id: person.id, current_placements, held_link })
 }
 
+/// Whether staff of `organization_id` look after `party`: someone the party is linked to is
+/// placed there now, or the party is a person placed there now.
+async fn staff_look_after(state: &AppState, organization_id: Uuid, party: &party::Model) -> Result<bool, AccessError> {
+    let now = state.clock.now();
+    let mut persons: Vec<Uuid> = store::links::links_of_party(&state.reads, party.id, now)
+        .await?
+        .into_iter()
+        .map(|link| link.person_id)
+        .collect();
+    persons.extend(party.person_id);
+    Ok(store::placements::current_of_persons(&state.reads, &persons, now)
+        .await?
+        .into_iter()
+        .any(|(_, organization)| organization == organization_id))
+}
+
+/// Audits a decision about a party and answers it: the party, or 404 as for one that does not exist.
+async fn decided(
+    state: &AppState,
+    principal: &Principal,
+    party: Option<party::Model>,
+    party_id: Uuid,
+    allowed: bool,
+    audit_action: AuditAction,
+) -> Result<party::Model, AccessError> {
+    let outcome = if allowed { Outcome::Allowed } else { Outcome::Denied };
+    let entry = audit_entry(principal, audit_action, None, Some(party_id), outcome);
+    state.audit.record(vec![entry], state.clock.now()).await?;
+    match party {
+        Some(party) if allowed => Ok(party),
+        _ => Err(AccessError::NotFound),
+    }
+}
+
 /// Decides whether `principal` may manage a party's addresses and preferences (admins; the
-/// party itself; staff of a facility where someone the party is linked to is placed now), and
-/// audits the decision. Any other caller gets 404, as for a party that does not exist.
+/// party itself; staff of a facility that looks after the party), and audits the decision.
+/// Any other caller gets 404, as for a party that does not exist.
 pub async fn party_reach(
     state: &AppState,
     principal: &Principal,
     party_id: Uuid,
     audit_action: AuditAction,
-) -> Result<entity::party::Model, AccessError> {
-    let now = state.clock.now();
+) -> Result<party::Model, AccessError> {
     let party = store::parties::find(&state.reads, party_id).await?;
-    let allowed = match &party {
-        None => false,
-        Some(_) if principal.is_admin() || principal.party_id == Some(party_id) => true,
-        Some(_) => match (principal.role, principal.organization_id) {
-            (PartyRole::Staff, Some(organization_id)) => {
-                let persons: Vec<Uuid> = store::links::links_of_party(&state.reads, party_id, now)
-                    .await?
-                    .into_iter()
-                    .map(|link| link.person_id)
-                    .collect();
-                store::placements::current_of_persons(&state.reads, &persons, now)
-                    .await?
-                    .into_iter()
-                    .any(|(_, organization)| organization == organization_id)
-            }
-            _ => false,
-        },
+    let allowed = match (&party, principal.role, principal.organization_id) {
+        (None, _, _) => false,
+        (Some(_), _, _) if principal.is_admin() || principal.party_id == Some(party_id) => true,
+        (Some(party), PartyRole::Staff, Some(organization_id)) => {
+            staff_look_after(state, organization_id, party).await?
+        }
+        _ => false,
     };
-    let outcome = if allowed { Outcome::Allowed } else { Outcome::Denied };
-    state.audit.record(vec![audit_entry(principal, audit_action, None, Some(party_id), outcome)], now).await?;
-    match party {
-        Some(party) if allowed => Ok(party),
-        _ => Err(AccessError::NotFound),
-    }
+    decided(state, principal, party, party_id, allowed, audit_action).await
+}
+
+/// Decides whether `principal` may invite a party to sign in: admins, any party; staff, a
+/// family member, lawyer or person their facility looks after. Audited; 404 otherwise.
+pub async fn party_to_invite(
+    state: &AppState,
+    principal: &Principal,
+    party_id: Uuid,
+    audit_action: AuditAction,
+) -> Result<party::Model, AccessError> {
+    let party = store::parties::find(&state.reads, party_id).await?;
+    let allowed = match (&party, principal.role, principal.organization_id) {
+        (None, _, _) => false,
+        (Some(_), PartyRole::Admin, _) => true,
+        (Some(party), PartyRole::Staff, Some(organization_id)) => {
+            let invitable = matches!(
+                party.role.parse::<PartyRole>(),
+                Ok(PartyRole::Family | PartyRole::Lawyer | PartyRole::Person)
+            );
+            invitable && staff_look_after(state, organization_id, party).await?
+        }
+        _ => false,
+    };
+    decided(state, principal, party, party_id, allowed, audit_action).await
 }

@@ -133,6 +133,7 @@ async fn mint_token(config: &Config, args: TokenArgs, clock: &dyn Clock) -> Resu
         exp: (now + Duration::hours(i64::from(args.hours))).timestamp(),
         nbf: None,
         iat: Some(now.timestamp()),
+        cid: None,
     };
     keys.mint(&claims).map_err(CliError::Sign)
 }

@@ -17,6 +17,7 @@ pub mod http;
 pub mod outbox;
 pub mod pages;
 pub mod scheduler;
+pub mod sign_in;
 pub mod startup;
 pub mod state;
 pub mod store;

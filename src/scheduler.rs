@@ -58,7 +58,18 @@ pub async fn run(state: AppState, every: Duration) {
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        interval.tick().await;
+        tokio::select! {
+            _ = interval.tick() => {}
+            () = state.send_now.notified() => {
+                // Someone is waiting for a message (a sign-in code): send the outbox now.
+                match AssertUnwindSafe(crate::outbox::deliver(&state)).catch_unwind().await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(err)) => tracing::error!(error = %err, "sending the outbox at once failed"),
+                    Err(panic) => tracing::error!(panic = panic_message(&panic), "sending the outbox panicked"),
+                }
+                continue;
+            }
+        }
         match AssertUnwindSafe(tick(&state)).catch_unwind().await {
             Ok(Ok(report)) if report != TickReport::default() => tracing::info!(?report, "scheduler tick"),
             Ok(Ok(_)) => {}

@@ -9,6 +9,7 @@ use poem::{
     http::StatusCode,
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
     middleware::CatchPanic,
+    post,
     web::Data,
     Endpoint, EndpointExt, IntoResponse, Response, Route, Server,
 };
@@ -21,10 +22,15 @@ use crate::{
     clock::Clock,
     config::Config,
     database::{self, DatabaseError},
-    http::{add_allow, limit_body, log_requests, render_error, AllowedMethods, BodyPolicy, Problem},
-    pages, scheduler,
+    http::{
+        add_allow, limit_body, log_requests, render_error, same_origin, session_cookie, AllowedMethods, ApiError,
+        BodyPolicy, Precheck, Problem,
+    },
+    pages, scheduler, sign_in,
     state::{AppState, SchedulerHealth},
+    workflow,
 };
+use futures::{future::ready, FutureExt};
 
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -83,6 +89,7 @@ impl Application {
             public_url: config.public_url.clone(),
             webhook_allow_private: config.webhook_allow_private,
             scheduler,
+            send_now: Arc::new(tokio::sync::Notify::new()),
             token_max_lifetime: config.token_max_lifetime,
             read_timeout: config.read_timeout,
             snooze_max_days: config.snooze_max_days,
@@ -146,10 +153,17 @@ pub fn routes(state: AppState) -> impl Endpoint {
         ("/feeds/:file", "GET"),
         ("/contacts/confirm/:token", "GET, POST"),
         ("/unsubscribe/:token", "GET, POST"),
+        ("/", "GET"),
+        ("/app", "GET"),
+        ("/invite/:code", "GET"),
+        ("/auth/invitation", "POST"),
+        ("/auth/code", "POST"),
+        ("/auth/code/verify", "POST"),
+        ("/auth/sign-out", "POST"),
+        ("/oauth/token", "POST"),
     ];
     let allowed = Arc::new(AllowedMethods::new(&document, api::BASE_PATH, &extra));
-    let bodies =
-        BodyPolicy { read_timeout: state.read_timeout, precheck: Arc::new(refuse_unauthenticated(state.clone())) };
+    let bodies = BodyPolicy { read_timeout: state.read_timeout, precheck: refuse_unauthenticated(state.clone()) };
     Route::new()
         .nest(api::BASE_PATH, api)
         .nest("/docs", docs)
@@ -158,6 +172,14 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/feeds/:file", get(calendar_feed))
         .at("/contacts/confirm/:token", get(pages::confirm_page).post(pages::confirm))
         .at("/unsubscribe/:token", get(pages::unsubscribe_page).post(pages::unsubscribe))
+        .at("/", get(sign_in::home_page))
+        .at("/app", get(sign_in::app_page))
+        .at("/invite/:code", get(sign_in::invite_page))
+        .at("/auth/invitation", post(sign_in::redeem_invitation))
+        .at("/auth/code", post(sign_in::request_code))
+        .at("/auth/code/verify", post(sign_in::verify_code))
+        .at("/auth/sign-out", post(sign_in::sign_out))
+        .at("/oauth/token", post(sign_in::token))
         .around(move |next, req| limit_body(next, req, bodies.clone()))
         .data(state)
         .with(CatchPanic::new().with_handler(|_| {
@@ -171,26 +193,45 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .around(log_requests)
 }
 
-/// Every API operation that takes a body needs a bearer token: one that does not verify is
-/// answered 401 before a byte of the body is read or held. The gateway's callbacks carry a
-/// signature instead, checked by their handlers.
-fn refuse_unauthenticated(state: AppState) -> impl Fn(&poem::Request) -> Option<Response> + Send + Sync {
-    move |req| {
+/// Every API operation that takes a body needs a bearer token or a session: one that does not
+/// verify is answered 401 (a session's change from another site 403) before a byte of the
+/// body is read or held. The gateway's callbacks carry a signature instead, checked by their
+/// handlers.
+fn refuse_unauthenticated(state: AppState) -> Precheck {
+    Arc::new(move |req| {
         let takes_body = matches!(req.method().as_str(), "POST" | "PUT" | "PATCH");
         let path = req.uri().path();
         let signed_callback = path.strip_prefix(api::BASE_PATH).is_some_and(|rest| rest.starts_with("/channels/"));
         if !takes_body || !path.starts_with(api::BASE_PATH) || signed_callback {
-            return None;
+            return ready(None).boxed();
         }
         let token = req
             .headers()
             .get(poem::http::header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")));
-        let verified =
-            token.is_some_and(|token| state.keys.verify(token, state.clock.now(), state.token_max_lifetime).is_ok());
-        (!verified).then(|| crate::http::ApiError::Unauthorized.into_response())
-    }
+        if let Some(token) = token {
+            let verified = state.keys.verify(token, state.clock.now(), state.token_max_lifetime).is_ok();
+            return ready((!verified).then(|| ApiError::Unauthorized.into_response())).boxed();
+        }
+        let Some(cookie) = session_cookie(req) else {
+            return ready(Some(ApiError::Unauthorized.into_response())).boxed();
+        };
+        let ours = same_origin(req, state.public_url.as_deref());
+        let state = state.clone();
+        async move {
+            match workflow::sign_in::session_principal(&state, &cookie).await {
+                Ok(Some(_)) if ours => None,
+                Ok(Some(_)) => Some(
+                    ApiError::Forbidden("A change made with a session must come from Tsunagu's own pages.")
+                        .into_response(),
+                ),
+                Ok(None) => Some(ApiError::Unauthorized.into_response()),
+                Err(err) => Some(ApiError::from(err).into_response()),
+            }
+        }
+        .boxed()
+    })
 }
 
 /// The database answers and the scheduler keeps ticking: alerts can go out.

@@ -36,6 +36,9 @@ pub struct AppState {
     pub reach: Arc<crate::outbox::Reach>,
     /// When the scheduler last finished a tick, for `/healthz`.
     pub scheduler: Arc<SchedulerHealth>,
+    /// Rung when a message someone is waiting for (a sign-in code) is written: the scheduler
+    /// sends the outbox at once instead of at its next tick.
+    pub send_now: Arc<tokio::sync::Notify>,
 }
 
 /// Whether the scheduler is keeping up: `/healthz` answers 503 once no tick has completed for

@@ -5,8 +5,12 @@ use std::sync::OnceLock;
 
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 2] =
-    [("letter.html", include_str!("../templates/letter.html")), ("page.html", include_str!("../templates/page.html"))];
+const TEMPLATES: [(&str, &str); 4] = [
+    ("letter.html", include_str!("../templates/letter.html")),
+    ("page.html", include_str!("../templates/page.html")),
+    ("sign_in.html", include_str!("../templates/sign_in.html")),
+    ("app.html", include_str!("../templates/app.html")),
+];
 
 fn environment() -> &'static Environment<'static> {
     static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();

@@ -195,6 +195,7 @@ async fn main() {
             exp: (now + chrono::Duration::hours(2)).timestamp(),
             nbf: None,
             iat: None,
+            cid: None,
         })
         .unwrap()
     };

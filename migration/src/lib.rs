@@ -12,6 +12,7 @@ mod m0009_scale_indexes;
 mod m0010_safeguards;
 mod m0011_team_alerts;
 mod m0012_channels;
+mod m0013_sign_in;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_safeguards::Migration),
             Box::new(m0011_team_alerts::Migration),
             Box::new(m0012_channels::Migration),
+            Box::new(m0013_sign_in::Migration),
         ]
     }
 }

@@ -10,7 +10,7 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{pagination::DEFAULT_PAGE_SIZE, pagination::MAX_PAGE_SIZE, ApiTags, BearerAuth};
+use super::{pagination::DEFAULT_PAGE_SIZE, pagination::MAX_PAGE_SIZE, ApiTags, Authenticated};
 use crate::{
     access::audit_entry,
     auth::Principal,
@@ -214,7 +214,7 @@ impl AlertsApi {
     #[oai(path = "/me/alerts", method = "get", operation_id = "listMyAlerts")]
     async fn inbox(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         unread: Query<Option<bool>>,
         cursor: Query<Option<Uuid>>,
@@ -240,7 +240,7 @@ impl AlertsApi {
     #[oai(path = "/alerts/:id/ack", method = "post", operation_id = "acknowledgeAlert")]
     async fn acknowledge(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<AlertView>, ApiError> {

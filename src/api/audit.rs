@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{
     pagination::page_request,
     types::{stored, ApiPartyRole},
-    ApiTags, BearerAuth,
+    ApiTags, Authenticated,
 };
 use crate::{domain::PartyRole, http::ApiError, state::AppState, store, store::audit::AuditFilter};
 
@@ -18,7 +18,8 @@ pub struct AuditEvent {
     pub at: DateTime<Utc>,
     /// A party id, or an admin's name.
     pub actor: String,
-    pub actor_role: ApiPartyRole,
+    /// Absent for a caller who was not signed in (a refused sign-in attempt).
+    pub actor_role: Option<ApiPartyRole>,
     /// What was done, e.g. `person.read`, `link.update`.
     pub action: String,
     pub person_id: Option<Uuid>,
@@ -37,7 +38,10 @@ pub struct AuditPage {
 
 fn view(row: audit_event::Model) -> Result<AuditEvent, ApiError> {
     Ok(AuditEvent {
-        actor_role: stored::<PartyRole>("actor role", row.id, &row.actor_role)?.into(),
+        actor_role: match row.actor_role.as_str() {
+            store::audit::ANONYMOUS => None,
+            role => Some(stored::<PartyRole>("actor role", row.id, role)?.into()),
+        },
         id: row.id,
         at: row.at,
         actor: row.actor,
@@ -60,7 +64,7 @@ impl AuditApi {
     #[oai(path = "/audit", method = "get", operation_id = "listAuditEvents")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         person_id: Query<Option<Uuid>>,
         actor: Query<Option<String>>,

@@ -4,7 +4,7 @@ use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
-use super::{ApiTags, BearerAuth};
+use super::{ApiTags, Authenticated};
 use crate::{
     access::{self, Target},
     domain::{access::Action, custody::CustodyChange, Note, Refusals},
@@ -83,7 +83,7 @@ impl CustodyApi {
     #[oai(path = "/persons/:id/custody", method = "post", operation_id = "recordCustody")]
     async fn record(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         body: JsonBody<CustodyCreate>,
@@ -110,7 +110,7 @@ impl CustodyApi {
     #[oai(path = "/persons/:id/custody", method = "get", operation_id = "listCustody")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<CustodyList>, ApiError> {

@@ -6,7 +6,7 @@ use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, Object, OpenApi};
 use uuid::Uuid;
 
-use super::{alerts::actionable, ApiTags, BearerAuth};
+use super::{alerts::actionable, ApiTags, Authenticated};
 use crate::{
     access::audit_entry,
     auth::Principal,
@@ -85,7 +85,7 @@ impl DeliveriesApi {
     #[oai(path = "/alerts/:id/deliveries", method = "get", operation_id = "listAlertDeliveries")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<DeliveryList>, ApiError> {

@@ -34,6 +34,7 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::NotFound => ApiError::NotFound,
             WorkflowError::Corrupt(corrupt) => corrupt.into(),
             WorkflowError::Database(err) => err.into(),
+            WorkflowError::Internal(why) => ApiError::Internal(why),
         }
     }
 }

@@ -1,7 +1,7 @@
 use poem::{web::Data, Request};
 use poem_openapi::{payload::Json, ApiResponse, Object, OpenApi};
 
-use super::{ApiTags, BearerAuth};
+use super::{ApiTags, Authenticated};
 use crate::{feeds, http::ApiError, state::AppState};
 
 /// A calendar subscription URL. It is the key: anyone holding it reads the feed, so share it
@@ -45,7 +45,12 @@ impl FeedsApi {
     /// An iCalendar URL (no bearer token needed) with the upcoming dates and high-risk periods
     /// of the persons the caller is linked to, within consent.
     #[oai(path = "/me/calendar-feed", method = "post", operation_id = "createCalendarFeed")]
-    async fn create(&self, auth: BearerAuth, state: Data<&AppState>, req: &Request) -> Result<FeedCreated, ApiError> {
+    async fn create(
+        &self,
+        auth: Authenticated,
+        state: Data<&AppState>,
+        req: &Request,
+    ) -> Result<FeedCreated, ApiError> {
         let party = auth.0.party_id.ok_or(ApiError::Forbidden("A calendar feed belongs to a party."))?;
         let token = feeds::create_or_rotate(&state, party).await?;
         Ok(FeedCreated::Created(Json(CalendarFeed { url: format!("{}/feeds/{token}.ics", base_url(&state, req)) })))
@@ -53,7 +58,7 @@ impl FeedsApi {
 
     /// Revoke my calendar feed
     #[oai(path = "/me/calendar-feed", method = "delete", operation_id = "revokeCalendarFeed")]
-    async fn revoke(&self, auth: BearerAuth, state: Data<&AppState>) -> Result<FeedRevoked, ApiError> {
+    async fn revoke(&self, auth: Authenticated, state: Data<&AppState>) -> Result<FeedRevoked, ApiError> {
         let party = auth.0.party_id.ok_or(ApiError::Forbidden("A calendar feed belongs to a party."))?;
         feeds::revoke(&state, party).await?;
         Ok(FeedRevoked::Revoked)

@@ -10,7 +10,7 @@ use poem_openapi::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{types::ApiReleaseType, ApiTags, BearerAuth};
+use super::{types::ApiReleaseType, ApiTags, Authenticated};
 use crate::{
     access::{self, Target},
     auth::Principal,
@@ -177,7 +177,7 @@ impl IntegrationsApi {
     #[oai(path = "/integrations/schedule/:external_id", method = "put", operation_id = "upsertScheduledDate")]
     async fn upsert(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         external_id: Path<String>,
         body: JsonBody<ScheduleUpsert>,
@@ -198,7 +198,7 @@ impl IntegrationsApi {
     #[oai(path = "/integrations/schedule", method = "post", operation_id = "pushScheduleBatch")]
     async fn batch(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
         body: JsonBody<ScheduleBatch>,

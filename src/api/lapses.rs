@@ -4,7 +4,7 @@ use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use super::{ApiTags, BearerAuth};
+use super::{ApiTags, Authenticated};
 use crate::{
     access::{self, Target},
     domain::{access::Action, Note, Refusals, ScopeKind},
@@ -60,7 +60,7 @@ impl LapsesApi {
     #[oai(path = "/persons/:id/lapses", method = "post", operation_id = "recordLapse")]
     async fn record(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         body: JsonBody<LapseCreate>,
@@ -81,7 +81,7 @@ impl LapsesApi {
     #[oai(path = "/persons/:id/lapses", method = "get", operation_id = "listLapses")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<LapseList>, ApiError> {

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{
     types::{scope_from_api, scope_to_api, stored, ApiBasisKind, ApiPartyRole, ApiRelationship, ApiScopeKind},
-    ApiTags, BearerAuth,
+    ApiTags, Authenticated,
 };
 use crate::{
     access::{self, Target},
@@ -174,7 +174,7 @@ impl LinksApi {
     #[oai(path = "/persons/:id/links", method = "post", operation_id = "createLink")]
     async fn create(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         body: JsonBody<LinkCreate>,
@@ -199,7 +199,12 @@ impl LinksApi {
     ///
     /// The person, their facility and admins see every link; a linked party sees only its own.
     #[oai(path = "/persons/:id/links", method = "get", operation_id = "listLinks")]
-    async fn list(&self, auth: BearerAuth, state: Data<&AppState>, id: Path<Uuid>) -> Result<Json<LinkList>, ApiError> {
+    async fn list(
+        &self,
+        auth: Authenticated,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<LinkList>, ApiError> {
         let access = access::person(&state, &auth.0, id.0, Action::ReadLinks, "link.list", Target::Person).await?;
         let now = state.clock.now();
         let rows = store::links::list_for_person(&state.db, access.person.id).await?;
@@ -215,7 +220,7 @@ impl LinksApi {
     ///
     /// As for the person's links: a linked party sees only its own.
     #[oai(path = "/links/:id", method = "get", operation_id = "getLink")]
-    async fn get(&self, auth: BearerAuth, state: Data<&AppState>, id: Path<Uuid>) -> Result<Json<Link>, ApiError> {
+    async fn get(&self, auth: Authenticated, state: Data<&AppState>, id: Path<Uuid>) -> Result<Json<Link>, ApiError> {
         let (_, row) = access::link(&state, &auth.0, id.0, "link.read", |_| Action::ReadLinks).await?;
         Ok(Json(view(row, state.clock.now())?))
     }
@@ -227,7 +232,7 @@ impl LinksApi {
     #[oai(path = "/links/:id", method = "patch", operation_id = "updateLink")]
     async fn update(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         body: JsonBody<LinkPatch>,
@@ -264,7 +269,7 @@ impl LinksApi {
     #[oai(path = "/links/:id", method = "delete", operation_id = "revokeLink")]
     async fn revoke(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<RevokeLinkResponse, ApiError> {
@@ -279,7 +284,7 @@ impl LinksApi {
     #[oai(path = "/links/:id/consents", method = "get", operation_id = "listConsentRecords")]
     async fn consents(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<ConsentHistory>, ApiError> {

@@ -1,6 +1,6 @@
 use poem_openapi::{payload::Json, Object, OpenApi};
 
-use super::{ApiTags, BearerAuth};
+use super::{ApiTags, Authenticated};
 use crate::{
     domain::milestones::{Machine, MilestoneKind},
     http::ApiError,
@@ -62,7 +62,7 @@ impl MachinesApi {
     /// Every kind's states, events and transitions, as the service applies them. Holds no
     /// person's data; any signed-in caller may read it.
     #[oai(path = "/milestone-kinds", method = "get", operation_id = "listMilestoneKinds")]
-    async fn list(&self, _auth: BearerAuth) -> Result<Json<MachineList>, ApiError> {
+    async fn list(&self, _auth: Authenticated) -> Result<Json<MachineList>, ApiError> {
         Ok(Json(MachineList { items: MilestoneKind::ALL.iter().map(|kind| view(Machine::for_kind(*kind))).collect() }))
     }
 }

@@ -2,7 +2,7 @@ use poem::web::Data;
 use poem_openapi::{payload::Json, Object, OpenApi};
 use uuid::Uuid;
 
-use super::{parties::Party, types::ApiPartyRole, ApiTags, BearerAuth};
+use super::{parties::Party, types::ApiPartyRole, ApiTags, Authenticated};
 use crate::{http::ApiError, state::AppState, store};
 
 /// Who the caller is, as Tsunagu understands their token.
@@ -26,7 +26,7 @@ impl MeApi {
     ///
     /// The caller's role, organisation and party as the service sees them.
     #[oai(path = "/me", method = "get", operation_id = "getMe")]
-    async fn me(&self, auth: BearerAuth, state: Data<&AppState>) -> Result<Json<Me>, ApiError> {
+    async fn me(&self, auth: Authenticated, state: Data<&AppState>) -> Result<Json<Me>, ApiError> {
         let principal = auth.0;
         let party = match principal.party_id {
             Some(id) => store::parties::find(&state.reads, id).await?.map(Party::try_from).transpose()?,

@@ -3,11 +3,13 @@
 mod alerts;
 mod audit;
 mod channels;
+mod credentials;
 mod custody;
 mod deliveries;
 mod errors;
 mod feeds;
 mod integrations;
+mod invitations;
 mod lapses;
 mod links;
 mod machines;
@@ -23,6 +25,7 @@ mod provisions;
 mod reach;
 mod risk;
 mod security;
+mod sessions;
 mod spec;
 mod team;
 mod timeline;
@@ -31,7 +34,7 @@ mod webhooks;
 
 use poem_openapi::{OpenApi, OpenApiService, Tags};
 
-pub use security::BearerAuth;
+pub use security::Authenticated;
 pub use types::stored_zone;
 
 pub const BASE_PATH: &str = "/api/v1";
@@ -75,6 +78,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
             ),
             (provisions::ProvisionsApi, audit::AuditApi, planning::PlanningApi, me::MeApi, feeds::FeedsApi),
             (reach::ReachApi, channels::ChannelsApi, deliveries::DeliveriesApi),
+            (invitations::InvitationsApi, credentials::CredentialsApi, sessions::SessionsApi),
         ),
         "Tsunagu",
         env!("CARGO_PKG_VERSION"),

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{
     pagination::page_request,
     types::{stored, stored_zone, ApiOrganizationKind},
-    ApiTags, BearerAuth,
+    ApiTags, Authenticated,
 };
 use crate::{
     domain::{DisplayName, OrganizationKind, Refusals, Zone},
@@ -93,7 +93,7 @@ impl OrganizationsApi {
     #[oai(path = "/organizations", method = "post", operation_id = "createOrganization")]
     async fn create(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         body: JsonBody<OrganizationCreate>,
     ) -> Result<CreateOrganizationResponse, ApiError> {
@@ -115,7 +115,7 @@ impl OrganizationsApi {
     #[oai(path = "/organizations", method = "get", operation_id = "listOrganizations")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         cursor: Query<Option<Uuid>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
@@ -134,7 +134,7 @@ impl OrganizationsApi {
     #[oai(path = "/organizations/:id", method = "get", operation_id = "getOrganization")]
     async fn get(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<Organization>, ApiError> {
@@ -149,7 +149,7 @@ impl OrganizationsApi {
     #[oai(path = "/organizations/:id", method = "patch", operation_id = "updateOrganization")]
     async fn update(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         body: JsonBody<OrganizationPatch>,

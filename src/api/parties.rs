@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{
     pagination::page_request,
     types::{stored, stored_zone, ApiLanguage, ApiPartyRole},
-    ApiTags, BearerAuth,
+    ApiTags, Authenticated,
 };
 use crate::{
     access::audit_entry,
@@ -141,7 +141,7 @@ impl PartiesApi {
     #[oai(path = "/parties", method = "post", operation_id = "createParty")]
     async fn create(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         body: JsonBody<PartyCreate>,
     ) -> Result<CreatePartyResponse, ApiError> {
@@ -205,7 +205,7 @@ impl PartiesApi {
     #[oai(path = "/parties", method = "get", operation_id = "listParties")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         cursor: Query<Option<Uuid>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
@@ -222,7 +222,7 @@ impl PartiesApi {
     ///
     /// Admins only.
     #[oai(path = "/parties/:id", method = "get", operation_id = "getParty")]
-    async fn get(&self, auth: BearerAuth, state: Data<&AppState>, id: Path<Uuid>) -> Result<Json<Party>, ApiError> {
+    async fn get(&self, auth: Authenticated, state: Data<&AppState>, id: Path<Uuid>) -> Result<Json<Party>, ApiError> {
         auth.require_admin()?;
         let row = store::parties::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
         Ok(Json(row.try_into()?))
@@ -234,7 +234,7 @@ impl PartiesApi {
     #[oai(path = "/parties/:id", method = "patch", operation_id = "updateParty")]
     async fn update(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         body: JsonBody<PartyPatch>,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{
     pagination::page_request,
     types::{stored, stored_zone, ApiLanguage},
-    ApiTags, BearerAuth,
+    ApiTags, Authenticated,
 };
 use crate::{
     access::{self, audit_entry, Target},
@@ -109,7 +109,7 @@ impl PersonsApi {
     #[oai(path = "/persons", method = "post", operation_id = "createPerson")]
     async fn create(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         body: JsonBody<PersonCreate>,
     ) -> Result<CreatePersonResponse, ApiError> {
@@ -162,7 +162,7 @@ impl PersonsApi {
     #[oai(path = "/persons", method = "get", operation_id = "listPersons")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         cursor: Query<Option<Uuid>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
@@ -187,7 +187,7 @@ impl PersonsApi {
     ///
     /// Anyone who may see the person. Anyone else gets 404, as for an id that does not exist.
     #[oai(path = "/persons/:id", method = "get", operation_id = "getPerson")]
-    async fn get(&self, auth: BearerAuth, state: Data<&AppState>, id: Path<Uuid>) -> Result<Json<Person>, ApiError> {
+    async fn get(&self, auth: Authenticated, state: Data<&AppState>, id: Path<Uuid>) -> Result<Json<Person>, ApiError> {
         let access = access::person(&state, &auth.0, id.0, Action::ReadPerson, "person.read", Target::Person).await?;
         Ok(Json(access.person.try_into()?))
     }
@@ -198,7 +198,7 @@ impl PersonsApi {
     #[oai(path = "/persons/:id", method = "patch", operation_id = "updatePerson")]
     async fn update(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         body: JsonBody<PersonPatch>,

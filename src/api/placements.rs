@@ -4,7 +4,7 @@ use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, types::MaybeUndefined, ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use super::{ApiTags, BearerAuth};
+use super::{ApiTags, Authenticated};
 use crate::{
     access::{self, Target},
     domain::access::Action,
@@ -80,7 +80,7 @@ impl PlacementsApi {
     #[oai(path = "/persons/:id/placements", method = "post", operation_id = "createPlacement")]
     async fn create(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         body: JsonBody<PlacementCreate>,
@@ -105,7 +105,7 @@ impl PlacementsApi {
     #[oai(path = "/persons/:id/placements", method = "get", operation_id = "listPlacements")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<PlacementList>, ApiError> {
@@ -122,7 +122,7 @@ impl PlacementsApi {
     #[oai(path = "/persons/:id/placements/:placement_id", method = "patch", operation_id = "updatePlacement")]
     async fn update(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         placement_id: Path<Uuid>,

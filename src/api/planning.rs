@@ -3,7 +3,7 @@ use poem::web::Data;
 use poem_openapi::{payload::Json, Object, OpenApi};
 use uuid::Uuid;
 
-use super::{ApiTags, BearerAuth};
+use super::{ApiTags, Authenticated};
 use crate::{http::ApiError, state::AppState, store};
 
 /// A person whose alert planning failed and was set aside, so that everyone else's went on.
@@ -31,7 +31,11 @@ impl PlanningApi {
     /// Admins only. Each was set aside with its error; their alerts are not planned until a
     /// change to them (which may be the fix) asks again.
     #[oai(path = "/planning/failures", method = "get", operation_id = "listPlanningFailures")]
-    async fn failures(&self, auth: BearerAuth, state: Data<&AppState>) -> Result<Json<PlanningFailureList>, ApiError> {
+    async fn failures(
+        &self,
+        auth: Authenticated,
+        state: Data<&AppState>,
+    ) -> Result<Json<PlanningFailureList>, ApiError> {
         auth.require_admin()?;
         let items = store::planning::failures(&state.reads)
             .await?

@@ -8,7 +8,7 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{pagination::page_request, ApiTags, BearerAuth};
+use super::{pagination::page_request, ApiTags, Authenticated};
 use crate::{
     access::audit_entry,
     http::ApiError,
@@ -114,7 +114,7 @@ impl ProvisionsApi {
     #[oai(path = "/provision-records", method = "get", operation_id = "listProvisionRecords")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         person_id: Query<Uuid>,
         cursor: Query<Option<Uuid>>,
@@ -134,7 +134,7 @@ impl ProvisionsApi {
     #[oai(path = "/provision-records/export", method = "get", operation_id = "exportProvisionRecords")]
     async fn export(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         person_id: Query<Uuid>,
     ) -> Result<CsvExport, ApiError> {

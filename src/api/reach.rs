@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{
     types::{ApiChannel, ApiEmailPreference, ApiSmsPreference},
-    ApiTags, BearerAuth,
+    ApiTags, Authenticated,
 };
 use crate::{
     auth::Principal,
@@ -184,7 +184,7 @@ impl ReachApi {
     #[oai(path = "/parties/:id/contacts", method = "post", operation_id = "createContactPoint")]
     async fn create(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         body: JsonBody<ContactPointCreate>,
@@ -197,7 +197,7 @@ impl ReachApi {
     #[oai(path = "/parties/:id/contacts", method = "get", operation_id = "listContactPoints")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<ContactPointList>, ApiError> {
@@ -211,7 +211,7 @@ impl ReachApi {
     #[oai(path = "/parties/:id/contacts/:contact_id", method = "delete", operation_id = "deleteContactPoint")]
     async fn delete(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         contact_id: Path<Uuid>,
@@ -224,7 +224,7 @@ impl ReachApi {
     #[oai(path = "/me/contacts", method = "post", operation_id = "createMyContactPoint")]
     async fn create_mine(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         body: JsonBody<ContactPointCreate>,
     ) -> Result<CreateContactPointResponse, ApiError> {
@@ -234,7 +234,7 @@ impl ReachApi {
 
     /// My addresses
     #[oai(path = "/me/contacts", method = "get", operation_id = "listMyContactPoints")]
-    async fn list_mine(&self, auth: BearerAuth, state: Data<&AppState>) -> Result<Json<ContactPointList>, ApiError> {
+    async fn list_mine(&self, auth: Authenticated, state: Data<&AppState>) -> Result<Json<ContactPointList>, ApiError> {
         let party = my_party(&state, &auth.0, "contact.list").await?;
         list(&state, &party).await
     }
@@ -243,7 +243,7 @@ impl ReachApi {
     #[oai(path = "/me/contacts/:contact_id", method = "delete", operation_id = "deleteMyContactPoint")]
     async fn delete_mine(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         contact_id: Path<Uuid>,
     ) -> Result<DeleteContactPointResponse, ApiError> {
@@ -255,7 +255,7 @@ impl ReachApi {
     #[oai(path = "/parties/:id/preferences", method = "get", operation_id = "getPreferences")]
     async fn preferences(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<PreferencesView>, ApiError> {
@@ -267,7 +267,7 @@ impl ReachApi {
     #[oai(path = "/parties/:id/preferences", method = "patch", operation_id = "updatePreferences")]
     async fn patch(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         body: JsonBody<PreferencesPatch>,
@@ -280,7 +280,7 @@ impl ReachApi {
     #[oai(path = "/me/preferences", method = "get", operation_id = "getMyPreferences")]
     async fn my_preferences(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
     ) -> Result<Json<PreferencesView>, ApiError> {
         let party = my_party(&state, &auth.0, "preferences.read").await?;
@@ -291,7 +291,7 @@ impl ReachApi {
     #[oai(path = "/me/preferences", method = "patch", operation_id = "updateMyPreferences")]
     async fn patch_mine(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         body: JsonBody<PreferencesPatch>,
     ) -> Result<Json<PreferencesView>, ApiError> {

@@ -7,7 +7,7 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{ApiTags, BearerAuth};
+use super::{ApiTags, Authenticated};
 use crate::{
     access::{self, Target},
     domain::{
@@ -104,7 +104,7 @@ impl RiskApi {
     #[oai(path = "/persons/:id/risk-periods", method = "get", operation_id = "listRiskPeriods")]
     async fn risk_periods(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<RiskPeriodList>, ApiError> {
@@ -143,7 +143,7 @@ impl RiskApi {
     #[oai(path = "/persons/:id/upcoming", method = "get", operation_id = "listUpcoming")]
     async fn upcoming(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         #[oai(validator(minimum(value = "1"), maximum(value = "366")))] days: Query<Option<i64>>,

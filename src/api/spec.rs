@@ -16,7 +16,10 @@
 //!   refuse them in a variant (the tag itself would count as unknown), so those stay open.
 //! - Problem statuses: `ApiError` documents every problem status for every operation; each
 //!   operation keeps only those it can answer, by its shape (a body, parameters, `If-Match`)
-//!   and by the two lists below.
+//!   and by the two lists below. A change (POST, PUT, PATCH, DELETE) can also answer 403: made
+//!   with a session cookie from another site.
+//! - OAuth flows: OpenAPI 3.0 requires `scopes` on each flow; Tsunagu's client-credentials
+//!   tokens carry none (a client acts as its party), so each flow says `scopes: {}`.
 
 use std::collections::BTreeSet;
 
@@ -58,6 +61,9 @@ const FORBIDDEN: &[&str] = &[
     "revokeCalendarFeed",
     "receiveSmsInbound",
     "receiveSmsStatus",
+    "createCredential",
+    "listCredentials",
+    "revokeCredential",
 ];
 
 /// Operations that can conflict with what is stored (409): a second active link, custody
@@ -71,6 +77,8 @@ const CONFLICTS: &[&str] = &[
     "pushScheduleBatch",
     "createContactPoint",
     "createMyContactPoint",
+    "createInvitation",
+    "createCredential",
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
@@ -96,12 +104,26 @@ pub fn finish(generated: &str) -> String {
         for operations in paths.values_mut() {
             for method in METHODS {
                 if let Some(operation) = operations.get_mut(method) {
-                    statuses(operation);
+                    statuses(operation, method);
                 }
             }
         }
     }
+    oauth_scopes(&mut document);
     serde_json::to_string_pretty(&document).unwrap_or_else(|_| generated.to_owned())
+}
+
+fn oauth_scopes(document: &mut Value) {
+    let Some(schemes) = document.pointer_mut("/components/securitySchemes").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for scheme in schemes.values_mut() {
+        if let Some(flows) = scheme.get_mut("flows").and_then(Value::as_object_mut) {
+            for flow in flows.values_mut().filter_map(Value::as_object_mut) {
+                flow.entry("scopes").or_insert_with(|| json!({}));
+            }
+        }
+    }
 }
 
 fn dates(value: &mut Value) {
@@ -222,7 +244,7 @@ fn properties(schema: &mut Value) {
 }
 
 /// Keeps the problem statuses this operation can answer.
-fn statuses(operation: &mut Value) {
+fn statuses(operation: &mut Value, method: &str) {
     let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
     let parameters: Vec<(String, String)> = operation["parameters"]
         .as_array()
@@ -253,7 +275,8 @@ fn statuses(operation: &mut Value) {
     if parameters.iter().any(|(place, name)| place == "header" && name == "If-Match") {
         can.extend([409, 412]);
     }
-    if FORBIDDEN.contains(&id.as_str()) {
+    let change = matches!(method, "post" | "put" | "patch" | "delete");
+    if FORBIDDEN.contains(&id.as_str()) || (change && operation.get("security").is_some()) {
         can.insert(403);
     }
     if CONFLICTS.contains(&id.as_str()) {
@@ -296,7 +319,7 @@ mod tests {
         let mut operation = json!({"operationId": "getMe", "security": [{}], "responses": {
             "200": {}, "400": {}, "401": {}, "403": {}, "404": {}, "409": {}, "412": {}, "413": {}, "422": {}, "500": {}
         }});
-        statuses(&mut operation);
+        statuses(&mut operation, "get");
         let kept: Vec<&String> = operation["responses"].as_object().unwrap().keys().collect();
         assert_eq!(kept, ["200", "401", "500"]);
     }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{
     alerts::{actionable, language_of, on_team, page, view, AlertPage, AlertView, ContactView},
     pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
-    ApiTags, BearerAuth,
+    ApiTags, Authenticated,
 };
 use crate::{
     access::audit_entry,
@@ -67,7 +67,7 @@ impl TeamApi {
     #[oai(path = "/organizations/:id/alerts", method = "get", operation_id = "listTeamAlerts")]
     async fn inbox(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         person_id: Query<Option<Uuid>>,
@@ -104,7 +104,7 @@ impl TeamApi {
     #[oai(path = "/alerts/:id/snooze", method = "post", operation_id = "snoozeAlert")]
     async fn snooze(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         body: JsonBody<SnoozeBody>,
@@ -131,7 +131,7 @@ impl TeamApi {
     #[oai(path = "/alerts/:id/contacts", method = "post", operation_id = "logAlertContact")]
     async fn contact(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         body: JsonBody<ContactBody>,

@@ -7,7 +7,7 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{milestones::event_view, ApiTags, BearerAuth};
+use super::{milestones::event_view, ApiTags, Authenticated};
 use crate::{
     access::{self, Target},
     domain::{access::Action, milestones::MilestoneKind, ScopeKind},
@@ -88,7 +88,7 @@ impl TimelineApi {
     #[oai(path = "/persons/:id/timeline", method = "get", operation_id = "getTimeline")]
     async fn timeline(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         #[oai(validator(pattern = r"^[0-9]{1,9}$"))] cursor: Query<Option<String>>,

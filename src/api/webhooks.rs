@@ -7,7 +7,7 @@ use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
 use rand::RngCore;
 use uuid::Uuid;
 
-use super::{ApiTags, BearerAuth};
+use super::{ApiTags, Authenticated};
 use crate::{
     auth::Principal,
     domain::{
@@ -144,7 +144,7 @@ impl WebhooksApi {
     #[oai(path = "/webhooks", method = "post", operation_id = "createWebhook")]
     async fn create(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         body: JsonBody<WebhookCreate>,
     ) -> Result<CreateWebhookResponse, ApiError> {
@@ -186,7 +186,7 @@ impl WebhooksApi {
     ///
     /// An admin sees all; staff see their organisation's. Secrets are never shown again.
     #[oai(path = "/webhooks", method = "get", operation_id = "listWebhooks")]
-    async fn list(&self, auth: BearerAuth, state: Data<&AppState>) -> Result<Json<WebhookList>, ApiError> {
+    async fn list(&self, auth: Authenticated, state: Data<&AppState>) -> Result<Json<WebhookList>, ApiError> {
         let scope = managed_organization(&auth.0)?;
         let rows = store::webhooks::subscriptions(&state.db, scope).await?;
         Ok(Json(WebhookList { items: rows.into_iter().map(view).collect() }))
@@ -196,7 +196,7 @@ impl WebhooksApi {
     #[oai(path = "/webhooks/:id", method = "delete", operation_id = "deleteWebhook")]
     async fn delete(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<DeleteWebhookResponse, ApiError> {
@@ -211,7 +211,7 @@ impl WebhooksApi {
     #[oai(path = "/webhooks/:id/deliveries", method = "get", operation_id = "listWebhookDeliveries")]
     async fn deliveries(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<DeliveryLog>, ApiError> {

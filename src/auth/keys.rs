@@ -24,6 +24,8 @@ pub struct KeyRing {
     kid: String,
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// The key of the keyed hashes (invitation and one-time codes, rate-limit buckets).
+    mac: std::sync::Arc<[u8]>,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -37,7 +39,12 @@ const GENERATED_KEY_BYTES: usize = 32;
 
 impl KeyRing {
     pub fn from_secret(kid: String, secret: &[u8]) -> Self {
-        Self { kid, encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+        Self {
+            kid,
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            mac: secret.to_vec().into(),
+        }
     }
 
     /// The configured secret if there is one; otherwise the key kept in the database,
@@ -86,6 +93,10 @@ impl KeyRing {
 
     pub(crate) fn decoding(&self) -> &DecodingKey {
         &self.decoding
+    }
+
+    pub(crate) fn mac_key(&self) -> &[u8] {
+        &self.mac
     }
 }
 

@@ -1,11 +1,15 @@
-//! Bearer tokens: who is calling.
+//! Who is calling: bearer tokens, and the secrets the sign-in doors keep.
 
 mod capability;
 mod keys;
 mod principal;
+mod secrets;
 mod token;
 
 pub use capability::{capability_hash, new_capability_token};
 pub use keys::{KeyRing, KeyRingError};
-pub use principal::Principal;
+pub use principal::{Principal, Via};
+pub use secrets::{
+    client_secret_matches, decoy_hash, hash_client_secret, new_client_id, new_client_secret, HashError, Purpose,
+};
 pub use token::{Claims, TokenError, AUDIENCE, ISSUER, LEEWAY_SECONDS};

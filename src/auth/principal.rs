@@ -2,7 +2,18 @@ use uuid::Uuid;
 
 use crate::domain::{access::Caller, PartyRole};
 
-/// The caller, as established from a verified token and, for parties, the stored party.
+/// How the caller proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// A bearer token minted by `tsunagu token`.
+    Token,
+    /// A bearer token issued to an OAuth client (client-credentials grant).
+    Client(Uuid),
+    /// A browser's session cookie.
+    Session(Uuid),
+}
+
+/// The caller, as established from a verified token or session and, for parties, the stored party.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub subject: String,
@@ -13,6 +24,7 @@ pub struct Principal {
     pub organization_id: Option<Uuid>,
     /// For a `person` party: the person they are.
     pub person_id: Option<Uuid>,
+    pub via: Via,
 }
 
 impl Principal {

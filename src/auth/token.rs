@@ -21,6 +21,10 @@ pub struct Claims {
     pub nbf: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<i64>,
+    /// For a token issued to an OAuth client: the client credential's id, so that revoking
+    /// the credential ends its tokens too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cid: Option<uuid::Uuid>,
 }
 
 #[derive(Debug, Serialize)]
@@ -126,6 +130,7 @@ mod tests {
             exp: (now + Duration::hours(1)).timestamp(),
             nbf: None,
             iat: Some(now.timestamp()),
+            cid: None,
         }
     }
 

@@ -17,6 +17,7 @@ pub mod placement;
 mod quiet_hours;
 pub mod risk;
 pub mod schedule;
+pub mod sign_in;
 pub mod team;
 mod text_enum;
 pub mod webhooks;

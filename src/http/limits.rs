@@ -31,8 +31,9 @@ const DRAIN_TIME: Duration = Duration::from_secs(5);
 const BODIES_IN_FLIGHT_KIB: usize = 64 * 1024;
 static BODY_BUDGET: LazyLock<Arc<Semaphore>> = LazyLock::new(|| Arc::new(Semaphore::new(BODIES_IN_FLIGHT_KIB)));
 
-/// A refusal given before a request's body is read, or `None` to read it.
-pub type Precheck = Arc<dyn Fn(&Request) -> Option<Response> + Send + Sync>;
+/// A refusal given before a request's body is read, or `None` to read it. It may look things
+/// up (a session), so it answers in a future that owns what it needs.
+pub type Precheck = Arc<dyn Fn(&Request) -> futures::future::BoxFuture<'static, Option<Response>> + Send + Sync>;
 
 /// What a request must show before its body is read, and how long reading it may take.
 #[derive(Clone)]
@@ -111,7 +112,7 @@ async fn read(body: poem::Body, declared_too_large: bool, read_timeout: Duration
 /// 408; a body that would pass the memory budget with 503. Every other body is handed on in
 /// memory (bodies are small JSON documents), its share of the budget held until the answer.
 pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, policy: BodyPolicy) -> poem::Result<Response> {
-    if let Some(refusal) = (policy.precheck)(&req) {
+    if let Some(refusal) = (policy.precheck)(&req).await {
         return Ok(refusal);
     }
     let declared_too_large = req

@@ -138,7 +138,7 @@ impl ApiError {
         let status = self.status();
         match self {
             ApiError::BadRequest(detail) => Problem::new(status, Some(detail.clone())),
-            ApiError::Unauthorized => Problem::new(status, Some("A valid bearer token is required.".into())),
+            ApiError::Unauthorized => Problem::new(status, Some("A valid bearer token or session is required.".into())),
             ApiError::Forbidden(why) => Problem::new(status, Some((*why).to_owned())),
             ApiError::NotFound => Problem::new(status, Some("No such resource.".into())),
             ApiError::Conflict(detail) => Problem::new(status, Some(detail.clone())),
@@ -189,10 +189,11 @@ enum ProblemResponses {
     /// The request is malformed: unreadable JSON, a bad parameter.
     #[oai(status = 400, content_type = "application/problem+json")]
     BadRequest(Json<Problem>),
-    /// No valid bearer token.
+    /// No valid bearer token or session.
     #[oai(status = 401, content_type = "application/problem+json")]
     Unauthorized(Json<Problem>),
-    /// The caller's role may not do this at all.
+    /// The caller's role may not do this at all, or a change made with a session cookie came
+    /// from another site.
     #[oai(status = 403, content_type = "application/problem+json")]
     Forbidden(Json<Problem>),
     /// No such resource, or one the caller may not see.
@@ -253,7 +254,7 @@ pub async fn render_error(err: poem::Error) -> Response {
     }
     let detail = match status {
         StatusCode::NOT_FOUND => "No such resource.".to_owned(),
-        StatusCode::UNAUTHORIZED => "A valid bearer token is required.".to_owned(),
+        StatusCode::UNAUTHORIZED => "A valid bearer token or session is required.".to_owned(),
         StatusCode::METHOD_NOT_ALLOWED => "This resource does not support that method.".to_owned(),
         StatusCode::PAYLOAD_TOO_LARGE => format!("The request body is larger than {} bytes.", super::MAX_BODY_BYTES),
         _ => plain_type_names(&err.to_string()),

@@ -20,7 +20,11 @@ fn request_id(req: &Request) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
-/// The path as it may be logged: a calendar feed's path is its secret, so it is left out.
+/// Paths whose rest is a secret: a calendar feed, an invitation, an address's confirmation
+/// and its stop link.
+const SECRET_PATHS: [&str; 4] = ["/feeds", "/invite", "/contacts/confirm", "/unsubscribe"];
+
+/// The path as it may be logged: a path that carries a secret is cut at the secret.
 fn loggable_path(path: &str) -> String {
     // Judged on the path as a router could read it: percent-decoded, case-folded, repeated
     // slashes collapsed. `//feeds/T.ics`, `/FEEDS/T.ics` and `/%66eeds/T.ics` are all a feed's
@@ -32,11 +36,13 @@ fn loggable_path(path: &str) -> String {
             normal.push(c);
         }
     }
-    if normal.contains("/feeds/") || normal.contains("/feeds%") || normal.ends_with("/feeds") {
-        "/feeds/[redacted]".to_owned()
-    } else {
-        path.to_owned()
+    for prefix in SECRET_PATHS {
+        if normal.contains(&format!("{prefix}/")) || normal.contains(&format!("{prefix}%")) || normal.ends_with(prefix)
+        {
+            return format!("{prefix}/[redacted]");
+        }
     }
+    path.to_owned()
 }
 
 /// `%XX` escapes decoded (repeatedly, so that `%2566` is read as `%66` and then `f`); invalid
@@ -97,6 +103,15 @@ pub async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invitations_and_a_confirmations_secret_never_reach_the_log() {
+        assert_eq!(loggable_path("/invite/ABCDE-FGHJK"), "/invite/[redacted]");
+        assert_eq!(loggable_path("//Invite/ABCDE-FGHJK"), "/invite/[redacted]");
+        assert_eq!(loggable_path("/contacts/confirm/abc"), "/contacts/confirm/[redacted]");
+        assert_eq!(loggable_path("/unsubscribe/abc"), "/unsubscribe/[redacted]");
+        assert_eq!(loggable_path("/auth/invitation"), "/auth/invitation");
+    }
 
     #[test]
     fn a_feeds_secret_never_reaches_the_log() {

@@ -227,24 +227,37 @@ pub fn digest_email(
 pub fn confirmation_email(recipient: &str, language: Language, confirm_url: &str) -> EmailPayload {
     let (subject, intro, label) = match language {
         Language::Ja => (
-            "【つなぐ】メールアドレスの確認".to_owned(),
+            "【つなぐ】メールアドレスの確認",
             "このアドレスでつなぐからのお知らせを受け取るには、下のリンクを開いて「確認する」を押してください。心当たりがなければ、このメールは無視してください。何も届きません。",
             "アドレスを確認する",
         ),
         Language::En => (
-            "Tsunagu: confirm your e-mail address".to_owned(),
+            "Tsunagu: confirm your e-mail address",
             "To receive Tsunagu's alerts at this address, open the link below and press Confirm. If you did not expect this, ignore it: nothing more will be sent.",
             "Confirm this address",
         ),
     };
+    notice_email(recipient, language, subject, intro, confirm_url, label)
+}
+
+/// A letter to one address about the address's own owner (a confirmation, a sign-in code, an
+/// invitation): one paragraph and one link, no stop link since it is no alert.
+pub fn notice_email(
+    recipient: &str,
+    language: Language,
+    subject: &str,
+    intro: &str,
+    link: &str,
+    link_label: &'static str,
+) -> EmailPayload {
     let letter = Letter {
         language,
-        subject,
+        subject: subject.to_owned(),
         greeting: greeting(recipient, language),
         intro: Some(intro.to_owned()),
         items: Vec::new(),
-        link: confirm_url,
-        link_label: label,
+        link,
+        link_label,
         unsubscribe_url: None,
     };
     render(letter, Vec::new())

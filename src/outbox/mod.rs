@@ -7,6 +7,7 @@ pub mod compose;
 mod email;
 mod reach;
 mod settings;
+mod sign_in;
 mod sms;
 pub mod webhook;
 
@@ -21,6 +22,7 @@ use sea_orm::{DbErr, TransactionTrait};
 pub use email::Mailer;
 pub use reach::{confirmation, enqueue_for_parties, escalate_if_unreached, Reach, DIGEST};
 pub use settings::{EmailSettings, SettingError, SmsSettings};
+pub use sign_in::{invitation, sign_in_code, INVITATION, SIGN_IN_CODE};
 pub use sms::{receipt_of, SmsGateway, OPTED_OUT as GATEWAY_OPTED_OUT};
 
 use crate::{
@@ -139,6 +141,10 @@ async fn deliver_one(
     }
     for provision in provisions {
         store::provisions::record(&txn, provision, now).await?;
+    }
+    if !matches!(outcome, Outcome::RetryAt(_)) && message.channel != WEBHOOK && reach::carries_a_secret(message) {
+        // A code or link that lets someone in is kept no longer than it is needed.
+        store::outbox::forget_payload(&txn, message.id).await?;
     }
     if let Some(status) = address_becomes {
         store::contact_points::set_status(&txn, &[message.target_id], status, now).await?;

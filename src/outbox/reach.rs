@@ -243,6 +243,11 @@ pub(super) async fn send(state: &AppState, message: &outbox_message::Model) -> R
     Ok(sent)
 }
 
+/// A confirmation link, a sign-in code or an invitation: what must not outlive its sending.
+pub(super) fn carries_a_secret(message: &outbox_message::Model) -> bool {
+    matches!(message.event_type.as_str(), CONFIRM | super::SIGN_IN_CODE | super::INVITATION)
+}
+
 /// What a delivered e-mail or text gave its reader, as written in its payload.
 pub(super) fn provisions(message: &outbox_message::Model) -> Vec<store::provisions::Provision> {
     let provides = match message.channel.as_str() {

@@ -21,11 +21,15 @@ impl Outcome {
     }
 }
 
+/// The role written for a caller not signed in.
+pub const ANONYMOUS: &str = "anonymous";
+
 /// One line of the audit log: who did what to which person's data, and whether it was allowed.
 #[derive(Debug, Clone)]
 pub struct AuditEntry {
     pub actor: String,
-    pub actor_role: PartyRole,
+    /// `None` for a caller not signed in (a refused sign-in), stored as `anonymous`.
+    pub actor_role: Option<PartyRole>,
     pub action: &'static str,
     pub person_id: Option<Uuid>,
     pub resource_id: Option<Uuid>,
@@ -45,7 +49,7 @@ pub async fn record_at(db: &impl ConnectionTrait, entries: Vec<(AuditEntry, Date
         id: Set(new_id()),
         at: Set(at),
         actor: Set(entry.actor),
-        actor_role: Set(entry.actor_role.as_str().to_owned()),
+        actor_role: Set(entry.actor_role.map_or(ANONYMOUS, PartyRole::as_str).to_owned()),
         action: Set(entry.action.to_owned()),
         person_id: Set(entry.person_id),
         resource_id: Set(entry.resource_id),

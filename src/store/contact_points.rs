@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::contact_point;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    sea_query::{Expr, Func},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 use super::new_id;
@@ -115,9 +118,37 @@ pub async fn set_status(
 
 /// Every contact point with this phone number (a STOP from it stops them all, and only them).
 pub async fn with_number(db: &impl ConnectionTrait, number: &str) -> Result<Vec<contact_point::Model>, DbErr> {
+    with(db, Channel::Sms, number).await
+}
+
+/// Every contact point with this address, whoever's it is. E-mail addresses are matched
+/// without regard to case: people type `Hanako@…` as often as `hanako@…`, and mail providers
+/// treat them as one.
+pub async fn with_address(
+    db: &impl ConnectionTrait,
+    address: &ContactAddress,
+) -> Result<Vec<contact_point::Model>, DbErr> {
+    match address.channel() {
+        Channel::Sms => with(db, Channel::Sms, address.as_str()).await,
+        Channel::Email => {
+            contact_point::Entity::find()
+                .filter(contact_point::Column::Channel.eq(Channel::Email.as_str()))
+                .filter(
+                    Expr::expr(Func::lower(Expr::col(contact_point::Column::Address)))
+                        .eq(address.as_str().to_lowercase()),
+                )
+                .order_by_asc(contact_point::Column::Id)
+                .all(db)
+                .await
+        }
+    }
+}
+
+async fn with(db: &impl ConnectionTrait, channel: Channel, address: &str) -> Result<Vec<contact_point::Model>, DbErr> {
     contact_point::Entity::find()
-        .filter(contact_point::Column::Channel.eq(Channel::Sms.as_str()))
-        .filter(contact_point::Column::Address.eq(number))
+        .filter(contact_point::Column::Channel.eq(channel.as_str()))
+        .filter(contact_point::Column::Address.eq(address))
+        .order_by_asc(contact_point::Column::Id)
         .all(db)
         .await
 }

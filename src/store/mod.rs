@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod audit;
 pub mod contact_points;
 pub mod contacts;
+pub mod credentials;
 pub mod custody;
 pub mod digests;
 pub mod inbox;
@@ -17,7 +18,10 @@ pub mod persons;
 pub mod placements;
 pub mod planning;
 pub mod provisions;
+pub mod rate_limits;
 pub mod schedule;
+pub mod sessions;
+pub mod sign_in;
 pub mod webhooks;
 
 use std::str::FromStr;

@@ -270,3 +270,13 @@ pub async fn drop_pending_of_target(db: &impl ConnectionTrait, target_id: Uuid) 
         .await?;
     Ok(())
 }
+
+/// Blanks a settled message's payload (a code or link that let someone in).
+pub async fn forget_payload(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::Payload, "{}".into())
+        .filter(outbox_message::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::WorkflowError;
 use crate::{
+    domain::sign_in::SessionEnd,
     state::AppState,
     store::{
         self,
@@ -39,8 +40,9 @@ pub async fn create_party(state: &AppState, new: NewParty) -> Result<party::Mode
 }
 
 /// A party's zone and quiet hours decide when their alerts fall due, and a disabled party
-/// hears nothing: the persons they are linked to are planned again. Disabling or enabling is
-/// audited (`audit`) in the same transaction.
+/// hears nothing: the persons they are linked to are planned again. Disabling ends the party's
+/// sessions, client credentials and invitations. Disabling or enabling is audited (`audit`) in
+/// the same transaction.
 pub async fn update_party(
     state: &AppState,
     id: Uuid,
@@ -51,7 +53,15 @@ pub async fn update_party(
     let replan = changes.zone.is_some() || changes.quiet_hours.is_some() || changes.disabled.is_some();
     let txn = state.db.begin().await?;
     let existing = store::parties::find(&txn, id).await?.ok_or(WorkflowError::NotFound)?;
+    let disabling = changes.disabled == Some(true);
     let row = store::parties::update(&txn, existing, changes, now).await?;
+    if disabling {
+        // Every door shuts at once: sessions end, client credentials are revoked (their tokens
+        // with them), invitations not yet used expire. Tokens of the party are refused anyway.
+        store::sessions::end_all_of(&txn, id, SessionEnd::Disabled, now).await?;
+        store::credentials::revoke(&txn, id, None, now).await?;
+        store::sign_in::end_invitations_of(&txn, id, now).await?;
+    }
     if let Some(entry) = audit {
         store::audit::record(&txn, vec![entry], now).await?;
     }

@@ -13,6 +13,7 @@ mod persons;
 mod placements;
 mod schedule;
 mod schedule_push;
+pub mod sign_in;
 
 use sea_orm::DbErr;
 
@@ -74,6 +75,9 @@ pub enum WorkflowError {
     Corrupt(#[from] Corrupt),
     #[error(transparent)]
     Database(#[from] DbErr),
+    /// Something on our side failed that is not the database (hashing, signing).
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 impl From<Refusals> for WorkflowError {

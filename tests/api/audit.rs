@@ -96,7 +96,7 @@ async fn every_line_of_a_large_group_commit_is_stored(app: TestApp) {
         let entries = (0..200)
             .map(|_| AuditEntry {
                 actor: format!("reader-{n}"),
-                actor_role: PartyRole::Staff,
+                actor_role: Some(PartyRole::Staff),
                 action: "persons.list",
                 person_id: Some(uuid::Uuid::now_v7()),
                 resource_id: None,

@@ -186,6 +186,7 @@ impl TestApp {
             exp: (self.now() + chrono::Duration::days(5 * 365)).timestamp(),
             nbf: None,
             iat: Some(self.now().timestamp()),
+            cid: None,
         };
         self.state.keys.mint(&claims).expect("mint a token")
     }

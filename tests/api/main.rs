@@ -26,6 +26,9 @@ mod reach;
 mod reach_support;
 mod safeguards;
 mod scale_out;
+mod sign_in;
+mod sign_in_codes;
+mod sign_in_systems;
 mod team;
 mod webhooks;
 mod whole_changes;
@@ -64,6 +67,9 @@ fn main() {
         problems::TESTS,
         reach::TESTS,
         safeguards::TESTS,
+        sign_in::TESTS,
+        sign_in_codes::TESTS,
+        sign_in_systems::TESTS,
         team::TESTS,
         webhooks::TESTS,
         whole_changes::TESTS,

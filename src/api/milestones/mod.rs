@@ -15,7 +15,7 @@ use shapes::{
     view, EventCreate, EventRecorded, Milestone, MilestoneCreate, MilestoneHistory, MilestoneList, MilestonePatch,
 };
 
-use super::{ApiTags, BearerAuth};
+use super::{ApiTags, Authenticated};
 use crate::{
     access::{self, Target},
     domain::{
@@ -103,7 +103,7 @@ impl MilestonesApi {
     #[oai(path = "/persons/:id/milestones", method = "post", operation_id = "createMilestone")]
     async fn create(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         body: JsonBody<MilestoneCreate>,
@@ -123,7 +123,7 @@ impl MilestonesApi {
     #[oai(path = "/persons/:id/milestones", method = "get", operation_id = "listMilestones")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<MilestoneList>, ApiError> {
@@ -146,7 +146,7 @@ impl MilestonesApi {
     #[oai(path = "/milestones/:id", method = "get", operation_id = "getMilestone")]
     async fn get(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<MilestoneResponse, ApiError> {
@@ -164,7 +164,7 @@ impl MilestonesApi {
     #[oai(path = "/milestones/:id", method = "patch", operation_id = "updateMilestone")]
     async fn update(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
@@ -194,7 +194,7 @@ impl MilestonesApi {
     #[oai(path = "/milestones/:id/events", method = "post", operation_id = "recordMilestoneEvent")]
     async fn record_event(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
@@ -226,7 +226,7 @@ impl MilestonesApi {
     #[oai(path = "/milestones/:id/events", method = "get", operation_id = "listMilestoneEvents")]
     async fn history(
         &self,
-        auth: BearerAuth,
+        auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<MilestoneHistory>, ApiError> {

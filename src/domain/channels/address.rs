@@ -24,6 +24,12 @@ impl ContactAddress {
         Ok(Self { channel, address })
     }
 
+    /// An address typed where either kind is welcome: with an `@` it is e-mail, else a number.
+    pub fn parse_any(raw: &str) -> Result<Self, Invalid> {
+        let channel = if raw.contains('@') { Channel::Email } else { Channel::Sms };
+        Self::parse(channel, raw)
+    }
+
     pub fn channel(&self) -> Channel {
         self.channel
     }

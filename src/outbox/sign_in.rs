@@ -1,0 +1,124 @@
+//! The messages that let a party in: a one-time sign-in code, and an invitation sent to a
+//! confirmed address. They say nothing of any person, and their payload is forgotten once
+//! they are settled.
+
+use entity::{contact_point, party};
+use uuid::Uuid;
+
+use super::{compose, reach::Reach};
+use crate::{
+    domain::{
+        channels::{sms, Channel},
+        sign_in::{InvitationCode, OneTimeCode, ONE_TIME_CODE_VALID_MINUTES},
+        Language,
+    },
+    store::{
+        outbox::{NewMessage, EMAIL, SMS},
+        parse_stored,
+    },
+};
+
+pub const SIGN_IN_CODE: &str = "auth.code";
+pub const INVITATION: &str = "auth.invitation";
+
+fn message(
+    contact: &contact_point::Model,
+    party: &party::Model,
+    subject_id: Uuid,
+    event_type: &'static str,
+    email: impl FnOnce() -> compose::EmailPayload,
+    text: impl FnOnce() -> compose::SmsPayload,
+) -> NewMessage {
+    let (channel, payload) = if contact.channel == Channel::Sms.as_str() {
+        (SMS, serde_json::to_string(&text()))
+    } else {
+        (EMAIL, serde_json::to_string(&email()))
+    };
+    NewMessage {
+        channel,
+        target_id: contact.id,
+        alert_id: subject_id,
+        person_id: Uuid::nil(),
+        party_id: Some(party.id),
+        event_type,
+        payload: payload.unwrap_or_default(),
+    }
+}
+
+fn language_of(party: &party::Model) -> Language {
+    parse_stored::<Language>("language", party.id, &party.language).unwrap_or_default()
+}
+
+/// A six-digit code to sign in with, valid for ten minutes.
+pub fn sign_in_code(
+    reach: &Reach,
+    party: &party::Model,
+    contact: &contact_point::Model,
+    code_id: Uuid,
+    code: &OneTimeCode,
+) -> NewMessage {
+    let language = language_of(party);
+    let code = code.as_str();
+    let minutes = ONE_TIME_CODE_VALID_MINUTES;
+    let service = reach.service_url();
+    let email = || {
+        let (subject, intro) = match language {
+            Language::Ja => (
+                format!("【つなぐ】サインインコード {code}"),
+                format!("つなぐのサインインコードは {code} です。{minutes}分間有効です。心当たりがなければ、このメールは無視してください。"),
+            ),
+            Language::En => (
+                format!("Tsunagu: your sign-in code {code}"),
+                format!("Your Tsunagu sign-in code is {code}. It is valid for {minutes} minutes. If you did not ask for it, ignore this e-mail."),
+            ),
+        };
+        let label = match language {
+            Language::Ja => "つなぐを開く",
+            Language::En => "Open Tsunagu",
+        };
+        compose::notice_email(&party.display_name, language, &subject, &intro, &service, label)
+    };
+    let text = || {
+        let body = match language {
+            Language::Ja => format!("つなぐのサインインコード：{code}（{minutes}分間有効）"),
+            Language::En => format!("Tsunagu sign-in code: {code} (valid {minutes} min)"),
+        };
+        compose::SmsPayload { body: sms::fit(&body, compose::stop_footer(language)), provides: Vec::new() }
+    };
+    message(contact, party, code_id, SIGN_IN_CODE, email, text)
+}
+
+/// An invitation to sign in, with its link and its code.
+pub fn invitation(
+    party: &party::Model,
+    contact: &contact_point::Model,
+    invitation_id: Uuid,
+    url: &str,
+    code: &InvitationCode,
+) -> NewMessage {
+    let language = language_of(party);
+    let printed = code.display();
+    let email = || {
+        let (subject, intro, label) = match language {
+            Language::Ja => (
+                "【つなぐ】ご招待",
+                format!("つなぐに招待されました。下のリンクを開くか、招待コード {printed} を入力してください。7日間、1回だけ使えます。"),
+                "招待を受ける",
+            ),
+            Language::En => (
+                "Tsunagu: you are invited",
+                format!("You are invited to Tsunagu. Open the link below, or enter the invitation code {printed}. It works once, within 7 days."),
+                "Accept the invitation",
+            ),
+        };
+        compose::notice_email(&party.display_name, language, subject, &intro, url, label)
+    };
+    let text = || {
+        let body = match language {
+            Language::Ja => format!("つなぐへの招待：{url} コード {printed}"),
+            Language::En => format!("Tsunagu invitation: {url} code {printed}"),
+        };
+        compose::SmsPayload { body: sms::fit(&body, compose::stop_footer(language)), provides: Vec::new() }
+    };
+    message(contact, party, invitation_id, INVITATION, email, text)
+}

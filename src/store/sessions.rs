@@ -1,0 +1,125 @@
+//! Browser sessions, found by the hash of the cookie's id.
+
+use chrono::{DateTime, Utc};
+use entity::session;
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use super::new_id;
+use crate::domain::sign_in::{SessionEnd, SignInMethod};
+
+pub struct NewSession {
+    pub token_hash: String,
+    pub party_id: Uuid,
+    pub signed_in_by: SignInMethod,
+    pub user_agent: Option<String>,
+    pub idle_expires_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert(db: &impl ConnectionTrait, new: NewSession, now: DateTime<Utc>) -> Result<session::Model, DbErr> {
+    session::ActiveModel {
+        id: Set(new_id()),
+        token_hash: Set(new.token_hash),
+        party_id: Set(new.party_id),
+        signed_in_by: Set(new.signed_in_by.as_str().to_owned()),
+        user_agent: Set(new.user_agent),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        idle_expires_at: Set(new.idle_expires_at),
+        expires_at: Set(new.expires_at),
+        ended_at: Set(None),
+        end_reason: Set(None),
+    }
+    .insert(db)
+    .await
+}
+
+/// A session that has not ended or run out.
+pub async fn live_by_token(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<session::Model>, DbErr> {
+    session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token_hash))
+        .filter(session::Column::EndedAt.is_null())
+        .filter(session::Column::IdleExpiresAt.gt(now))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await
+}
+
+/// A party's sessions that have not ended or run out, newest first.
+pub async fn live_of_party(
+    db: &impl ConnectionTrait,
+    party_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<session::Model>, DbErr> {
+    session::Entity::find()
+        .filter(session::Column::PartyId.eq(party_id))
+        .filter(session::Column::EndedAt.is_null())
+        .filter(session::Column::IdleExpiresAt.gt(now))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .order_by_desc(session::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Records use: the idle expiry moves on.
+pub async fn touch(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    idle_expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    session::Entity::update_many()
+        .col_expr(session::Column::LastSeenAt, Expr::value(now))
+        .col_expr(session::Column::IdleExpiresAt, Expr::value(idle_expires_at))
+        .filter(session::Column::Id.eq(id))
+        .filter(session::Column::EndedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends the named sessions of a party that are still going; returns how many ended.
+pub async fn end(
+    db: &impl ConnectionTrait,
+    party_id: Uuid,
+    ids: &[Uuid],
+    reason: SessionEnd,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let ended = session::Entity::update_many()
+        .col_expr(session::Column::EndedAt, Expr::value(now))
+        .col_expr(session::Column::EndReason, Expr::value(reason.as_str()))
+        .filter(session::Column::PartyId.eq(party_id))
+        .filter(session::Column::Id.is_in(ids.iter().copied()))
+        .filter(session::Column::EndedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(ended.rows_affected)
+}
+
+/// Ends every session of a party still going.
+pub async fn end_all_of(
+    db: &impl ConnectionTrait,
+    party_id: Uuid,
+    reason: SessionEnd,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let ended = session::Entity::update_many()
+        .col_expr(session::Column::EndedAt, Expr::value(now))
+        .col_expr(session::Column::EndReason, Expr::value(reason.as_str()))
+        .filter(session::Column::PartyId.eq(party_id))
+        .filter(session::Column::EndedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(ended.rows_affected)
+}

@@ -1,0 +1,159 @@
+//! Invitations and one-time sign-in codes, kept as keyed hashes.
+
+use chrono::{DateTime, Utc};
+use entity::{invitation, sign_in_code};
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+pub struct NewInvitation {
+    pub id: Uuid,
+    pub party_id: Uuid,
+    pub code_hash: String,
+    pub created_by: String,
+    pub sent_to: Option<Uuid>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert_invitation(
+    db: &impl ConnectionTrait,
+    new: NewInvitation,
+    now: DateTime<Utc>,
+) -> Result<invitation::Model, DbErr> {
+    invitation::ActiveModel {
+        id: Set(new.id),
+        party_id: Set(new.party_id),
+        code_hash: Set(new.code_hash),
+        created_by: Set(new.created_by),
+        sent_to: Set(new.sent_to),
+        created_at: Set(now),
+        expires_at: Set(new.expires_at),
+        used_at: Set(None),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn find_invitation(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<invitation::Model>, DbErr> {
+    invitation::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn invitation_by_code(
+    db: &impl ConnectionTrait,
+    code_hash: &str,
+) -> Result<Option<invitation::Model>, DbErr> {
+    invitation::Entity::find().filter(invitation::Column::CodeHash.eq(code_hash)).one(db).await
+}
+
+/// Spends an unused, unexpired invitation; false when another request spent it first or it ran out.
+pub async fn spend_invitation(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let spent = invitation::Entity::update_many()
+        .col_expr(invitation::Column::UsedAt, Expr::value(now))
+        .filter(invitation::Column::Id.eq(id))
+        .filter(invitation::Column::UsedAt.is_null())
+        .filter(invitation::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(spent.rows_affected == 1)
+}
+
+/// Ends every invitation of a party not yet used (the party was disabled).
+pub async fn end_invitations_of(db: &impl ConnectionTrait, party_id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::ExpiresAt, Expr::value(now))
+        .filter(invitation::Column::PartyId.eq(party_id))
+        .filter(invitation::Column::UsedAt.is_null())
+        .filter(invitation::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub struct NewCode {
+    pub id: Uuid,
+    pub party_id: Uuid,
+    pub contact_point_id: Uuid,
+    pub address_hash: String,
+    pub code_hash: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Writes a new code for an address; the address's earlier codes for that party end.
+pub async fn insert_code(db: &impl ConnectionTrait, new: NewCode, now: DateTime<Utc>) -> Result<(), DbErr> {
+    sign_in_code::Entity::update_many()
+        .col_expr(sign_in_code::Column::EndedAt, Expr::value(now))
+        .col_expr(sign_in_code::Column::EndReason, Expr::value("replaced"))
+        .filter(sign_in_code::Column::AddressHash.eq(new.address_hash.as_str()))
+        .filter(sign_in_code::Column::PartyId.eq(new.party_id))
+        .filter(sign_in_code::Column::EndedAt.is_null())
+        .exec(db)
+        .await?;
+    sign_in_code::ActiveModel {
+        id: Set(new.id),
+        party_id: Set(new.party_id),
+        contact_point_id: Set(new.contact_point_id),
+        address_hash: Set(new.address_hash),
+        code_hash: Set(new.code_hash),
+        failed_attempts: Set(0),
+        created_at: Set(now),
+        expires_at: Set(new.expires_at),
+        ended_at: Set(None),
+        end_reason: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The codes of an address that can still be used.
+pub async fn live_codes(
+    db: &impl ConnectionTrait,
+    address_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<sign_in_code::Model>, DbErr> {
+    sign_in_code::Entity::find()
+        .filter(sign_in_code::Column::AddressHash.eq(address_hash))
+        .filter(sign_in_code::Column::EndedAt.is_null())
+        .filter(sign_in_code::Column::ExpiresAt.gt(now))
+        .order_by_asc(sign_in_code::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Counts a wrong try against a code, and ends it at `max_wrong` wrong tries; true if it ended.
+/// Only a code still live and still at the count read is changed, so that two wrong tries at
+/// once both count.
+pub async fn count_wrong_try(
+    db: &impl ConnectionTrait,
+    code: &sign_in_code::Model,
+    max_wrong: i32,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let wrong = code.failed_attempts.saturating_add(1);
+    let locked = wrong >= max_wrong;
+    let mut update = sign_in_code::Entity::update_many()
+        .col_expr(sign_in_code::Column::FailedAttempts, Expr::col(sign_in_code::Column::FailedAttempts).add(1))
+        .filter(sign_in_code::Column::Id.eq(code.id))
+        .filter(sign_in_code::Column::EndedAt.is_null());
+    if locked {
+        update = update
+            .col_expr(sign_in_code::Column::EndedAt, Expr::value(now))
+            .col_expr(sign_in_code::Column::EndReason, Expr::value("locked"));
+    }
+    update.exec(db).await?;
+    Ok(locked)
+}
+
+/// Spends a code; false when another request spent or locked it first.
+pub async fn spend_code(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let spent = sign_in_code::Entity::update_many()
+        .col_expr(sign_in_code::Column::EndedAt, Expr::value(now))
+        .col_expr(sign_in_code::Column::EndReason, Expr::value("used"))
+        .filter(sign_in_code::Column::Id.eq(id))
+        .filter(sign_in_code::Column::EndedAt.is_null())
+        .filter(sign_in_code::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(spent.rows_affected == 1)
+}

@@ -1,0 +1,153 @@
+//! The doors in: invitations, one-time codes, sessions and OAuth clients. Each use case keeps
+//! its whole change, and its audit lines, in one transaction.
+
+mod codes;
+mod credentials;
+mod invitations;
+mod sessions;
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{party, session};
+use sea_orm::{ConnectionTrait, DbErr};
+use uuid::Uuid;
+
+pub use codes::{request_code, verify_code};
+pub use credentials::{create_credential, issue_client_token, revoke_credential, ClientToken, IssuedCredential};
+pub use invitations::{invitation_url, invite, redeem_invitation, IssuedInvitation};
+pub use sessions::{end_other_sessions, end_session, session_principal, sign_out};
+
+use super::WorkflowError;
+use crate::{
+    auth::{capability_hash, new_capability_token, Purpose},
+    domain::{
+        sign_in::{Door, SessionPolicy, SignInMethod},
+        PartyRole,
+    },
+    state::AppState,
+    store::{
+        self,
+        audit::{AuditEntry, Outcome},
+        parse_stored,
+    },
+};
+
+/// Who is knocking, as far as the door can tell.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    /// The client's address, for the per-client limits.
+    pub ip: Option<IpAddr>,
+    /// The browser's own description, kept with a session so its owner can tell sessions apart.
+    pub user_agent: Option<String>,
+}
+
+/// Why a sign-in did not go through.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Too many tries from this client or for this address; try again after this long.
+    #[error("too many attempts")]
+    TooMany { retry_after: Duration },
+    /// The code is wrong, used, expired or locked, or its party cannot sign in: one answer for
+    /// all, so that a guesser learns nothing.
+    #[error("refused")]
+    Refused,
+    #[error(transparent)]
+    Failed(#[from] WorkflowError),
+}
+
+impl From<DbErr> for SignInError {
+    fn from(err: DbErr) -> Self {
+        SignInError::Failed(err.into())
+    }
+}
+
+/// A browser just signed in: the session and the cookie's value, which is kept nowhere else.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub session: session::Model,
+    pub party: party::Model,
+    pub cookie_value: String,
+}
+
+/// An audit line about a party that is not the caller's own doing as a signed-in principal.
+fn audit_of(party: &party::Model, action: &'static str, resource_id: Option<Uuid>, outcome: Outcome) -> AuditEntry {
+    AuditEntry {
+        actor: party.id.to_string(),
+        actor_role: party.role.parse().ok(),
+        action,
+        person_id: None,
+        resource_id,
+        outcome,
+    }
+}
+
+/// An audit line about a caller who is nobody yet.
+fn audit_anonymous(action: &'static str, resource_id: Option<Uuid>) -> AuditEntry {
+    AuditEntry {
+        actor: store::audit::ANONYMOUS.to_owned(),
+        actor_role: None,
+        action,
+        person_id: None,
+        resource_id,
+        outcome: Outcome::Denied,
+    }
+}
+
+/// Counts a knock on a door, or says how long to wait. The bucket is a keyed hash of the door
+/// and the key (an address, a client's IP), so no address is stored.
+async fn knock(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    door: Door,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), SignInError> {
+    let bucket = state.keys.keyed_hash(Purpose::RateBucket, &[door.name().as_bytes(), key.as_bytes()]);
+    let limit = door.limit();
+    let (count, oldest) = store::rate_limits::in_window(db, &bucket, limit.window, now).await?;
+    if let Some(retry_after) = limit.retry_after(count, oldest, now) {
+        return Err(SignInError::TooMany { retry_after });
+    }
+    store::rate_limits::hit(db, &bucket, now).await?;
+    Ok(())
+}
+
+/// Knocks on a per-client door, when the client's address is known.
+async fn knock_client(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    door: Door,
+    client: &Client,
+    now: DateTime<Utc>,
+) -> Result<(), SignInError> {
+    match client.ip {
+        Some(ip) => knock(state, db, door, &ip.to_string(), now).await,
+        None => Ok(()),
+    }
+}
+
+/// Starts a session for a party that may sign in; call it in the sign-in's transaction.
+async fn start_session(
+    db: &impl ConnectionTrait,
+    party: &party::Model,
+    method: SignInMethod,
+    client: &Client,
+    now: DateTime<Utc>,
+) -> Result<(session::Model, String), SignInError> {
+    let role: PartyRole = parse_stored("role", party.id, &party.role).map_err(WorkflowError::from)?;
+    let policy = SessionPolicy::for_role(role);
+    let cookie_value = new_capability_token();
+    let new = store::sessions::NewSession {
+        token_hash: capability_hash(&cookie_value),
+        party_id: party.id,
+        signed_in_by: method,
+        user_agent: client.user_agent.as_ref().map(|agent| agent.chars().take(200).collect()),
+        idle_expires_at: policy.idle_expiry(now, now),
+        expires_at: policy.absolute_expiry(now),
+    };
+    let session = store::sessions::insert(db, new, now).await?;
+    let entry = audit_of(party, "session.start", Some(session.id), Outcome::Allowed);
+    store::audit::record(db, vec![entry], now).await?;
+    Ok((session, cookie_value))
+}
