@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
+    domain::words::{date_label, projected_mark},
     auth::{capability_hash, new_capability_token},
     domain::{ical, Language},
     state::AppState,
@@ -42,35 +43,6 @@ fn uid(parts: &[&str]) -> String {
     let digest: String =
         Sha256::digest(parts.join("|").as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
     format!("{digest}@tsunagu")
-}
-
-/// How a projected date or period is marked: it follows the scheduled release day.
-fn projected_mark(language: Language) -> &'static str {
-    match language {
-        Language::Ja => "（見込み）",
-        Language::En => " (projected)",
-    }
-}
-
-fn date_label(label: &str, language: Language) -> &'static str {
-    match (label, language) {
-        ("hearing_on", Language::Ja) => "公判期日",
-        ("hearing_on", Language::En) => "Court hearing",
-        ("judgment_on", Language::Ja) => "判決期日",
-        ("judgment_on", Language::En) => "Judgment",
-        ("scheduled_on", Language::Ja) => "出所予定日",
-        ("scheduled_on", Language::En) => "Release date",
-        ("supervision_ends_on", Language::Ja) => "保護観察の終了日",
-        ("supervision_ends_on", Language::En) => "Parole supervision ends",
-        ("opens_on", Language::Ja) => "就労支援期間の開始",
-        ("opens_on", Language::En) => "Employment support opens",
-        ("closes_on", Language::Ja) => "就労支援期間の最終日",
-        ("closes_on", Language::En) => "Employment support ends",
-        ("interview", Language::Ja) => "保護観察の面接",
-        ("interview", Language::En) => "Probation interview",
-        (_, Language::Ja) => "予定",
-        (_, Language::En) => "Date",
-    }
 }
 
 /// An alarm at 09:00 local time, `lead` days before an all-day event.
@@ -133,22 +105,8 @@ pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, Wor
             });
         }
         // The schedule is already cut to the link's scope.
-        let dates_of = |milestones: &[(Uuid, crate::domain::milestones::Milestone)], projected: bool| {
-            milestones
-                .iter()
-                .flat_map(|(id, milestone)| {
-                    let sequence = version_of(*id);
-                    milestone
-                        .scheduled_dates()
-                        .into_iter()
-                        .map(move |(label, on)| (*id, label, on, sequence, projected))
-                })
-                .collect::<Vec<_>>()
-        };
-        let interviews = schedule.interviews.iter().map(|(id, on)| (*id, "interview", *on, 0, false));
-        let dates =
-            dates_of(&schedule.milestones, false).into_iter().chain(dates_of(&schedule.projected_windows, true));
-        for (source_id, label, on, sequence, projected) in dates.chain(interviews) {
+        for date in schedule.dates() {
+            let workflow::ScheduledDate { source_id, label, on, version: sequence, projected, .. } = date;
             if on < today {
                 continue;
             }

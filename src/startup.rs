@@ -155,6 +155,19 @@ pub fn routes(state: AppState) -> impl Endpoint {
         ("/unsubscribe/:token", "GET, POST"),
         ("/", "GET"),
         ("/app", "GET"),
+        ("/static/tsunagu.css", "GET"),
+        ("/lang/:language", "GET"),
+        ("/app/alerts/:id/ack", "POST"),
+        ("/app/alerts/:id/snooze", "POST"),
+        ("/app/alerts/:id/contacts", "POST"),
+        ("/app/calendar", "POST"),
+        ("/app/sharing/:id", "POST"),
+        ("/app/sharing/:id/stop", "GET, POST"),
+        ("/app/residents/:id", "GET"),
+        ("/app/residents/:id/milestones/:milestone/events", "POST"),
+        ("/app/residents/:id/lapses", "POST"),
+        ("/app/residents/:id/custody", "POST"),
+        ("/app/residents/:id/invitations/:party", "POST"),
         ("/invite/:code", "GET"),
         ("/auth/invitation", "POST"),
         ("/auth/code", "POST"),
@@ -173,7 +186,20 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/contacts/confirm/:token", get(pages::confirm_page).post(pages::confirm))
         .at("/unsubscribe/:token", get(pages::unsubscribe_page).post(pages::unsubscribe))
         .at("/", get(sign_in::home_page))
-        .at("/app", get(sign_in::app_page))
+        .at("/app", get(pages::app_page))
+        .at("/static/tsunagu.css", get(pages::stylesheet))
+        .at("/lang/:language", get(pages::switch_language))
+        .at("/app/alerts/:id/ack", post(pages::acknowledge))
+        .at("/app/alerts/:id/snooze", post(pages::snooze))
+        .at("/app/alerts/:id/contacts", post(pages::log_contact))
+        .at("/app/calendar", post(pages::calendar))
+        .at("/app/sharing/:id", post(pages::narrow_sharing))
+        .at("/app/sharing/:id/stop", get(pages::stop_sharing_page).post(pages::stop_sharing))
+        .at("/app/residents/:id", get(pages::resident_page))
+        .at("/app/residents/:id/milestones/:milestone/events", post(pages::record_event))
+        .at("/app/residents/:id/lapses", post(pages::record_lapse))
+        .at("/app/residents/:id/custody", post(pages::record_custody))
+        .at("/app/residents/:id/invitations/:party", post(pages::invite))
         .at("/invite/:code", get(sign_in::invite_page))
         .at("/auth/invitation", post(sign_in::redeem_invitation))
         .at("/auth/code", post(sign_in::request_code))

@@ -5,17 +5,34 @@ use std::sync::OnceLock;
 
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 4] = [
+const TEMPLATES: [(&str, &str); 11] = [
     ("letter.html", include_str!("../templates/letter.html")),
+    ("base.html", include_str!("../templates/base.html")),
     ("page.html", include_str!("../templates/page.html")),
     ("sign_in.html", include_str!("../templates/sign_in.html")),
-    ("app.html", include_str!("../templates/app.html")),
+    ("family.html", include_str!("../templates/family.html")),
+    ("calendar.html", include_str!("../templates/calendar.html")),
+    ("person.html", include_str!("../templates/person.html")),
+    ("confirm.html", include_str!("../templates/confirm.html")),
+    ("staff.html", include_str!("../templates/staff.html")),
+    ("resident.html", include_str!("../templates/resident.html")),
+    ("invitation.html", include_str!("../templates/invitation.html")),
 ];
+
+/// `t("日本語", "English")`: the words in the page's language (its `lang`), so that a
+/// template keeps both languages beside the markup they belong to.
+fn in_language(state: &minijinja::State, ja: String, en: String) -> String {
+    match state.lookup("lang").as_ref().and_then(minijinja::Value::as_str) {
+        Some("en") => en,
+        _ => ja,
+    }
+}
 
 fn environment() -> &'static Environment<'static> {
     static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
     ENVIRONMENT.get_or_init(|| {
         let mut environment = Environment::new();
+        environment.add_function("t", in_language);
         for (name, source) in TEMPLATES {
             // A template that does not parse fails every render of it, which the tests see.
             if let Err(err) = environment.add_template(name, source) {
@@ -24,6 +41,16 @@ fn environment() -> &'static Environment<'static> {
         }
         environment
     })
+}
+
+/// A URL we built goes into `href` or `action` as it is (minijinja would write every `/` as
+/// `&#x2f;`), unless it holds a character that means something in HTML.
+pub fn url_value(url: &str) -> minijinja::Value {
+    if url.contains(['"', '\'', '<', '>', '&']) {
+        minijinja::Value::from(url)
+    } else {
+        minijinja::Value::from_safe_string(url.to_owned())
+    }
 }
 
 pub fn render(name: &str, context: minijinja::Value) -> Result<String, minijinja::Error> {
@@ -41,5 +68,8 @@ mod tests {
         }
         let page = render("page.html", minijinja::context! { title => "<b>", text => "x", lang => "ja" }).unwrap();
         assert!(page.contains("&lt;b&gt;") && !page.contains("<b>"));
+        assert!(page.contains("サインアウト") || page.contains("つなぐ"));
+        let english = render("page.html", minijinja::context! { title => "t", text => "x", lang => "en" }).unwrap();
+        assert!(english.contains("Tsunagu") && !english.contains("つなぐ</a>"));
     }
 }

@@ -100,6 +100,10 @@ pub async fn seed(
                     kind: "rehab_facility".into(),
                     name: format!("Facility {n}"),
                     timezone: "Asia/Tokyo".into(),
+                    phone: None,
+                    hours: None,
+                    helps_with: None,
+                    area: None,
                     created_at: now,
                     updated_at: now,
                 }

@@ -8,6 +8,14 @@ pub struct Model {
     pub kind: String,
     pub name: String,
     pub timezone: String,
+    /// E.164.
+    pub phone: Option<String>,
+    /// Opening hours, as the organisation writes them.
+    pub hours: Option<String>,
+    /// What it helps with, in a sentence or two.
+    pub helps_with: Option<String>,
+    /// The area it serves (a prefecture or city), to show it to people near it.
+    pub area: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -13,6 +13,7 @@ mod m0010_safeguards;
 mod m0011_team_alerts;
 mod m0012_channels;
 mod m0013_sign_in;
+mod m0014_organization_contact;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_team_alerts::Migration),
             Box::new(m0012_channels::Migration),
             Box::new(m0013_sign_in::Migration),
+            Box::new(m0014_organization_contact::Migration),
         ]
     }
 }

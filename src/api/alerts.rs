@@ -12,9 +12,9 @@ use uuid::Uuid;
 
 use super::{pagination::DEFAULT_PAGE_SIZE, pagination::MAX_PAGE_SIZE, ApiTags, Authenticated};
 use crate::{
-    access::audit_entry,
+    access::{self, audit_entry},
     auth::Principal,
-    domain::{risk::wording, Language, PartyRole},
+    domain::{risk::wording, Language},
     http::ApiError,
     state::AppState,
     store::{self, audit::Outcome, parse_stored},
@@ -92,23 +92,12 @@ pub struct AlertPage {
 }
 
 /// A change notice says what changed, in the recipient's language.
-fn notice_title(row: &alert::Model, title: &str, language: Language) -> String {
-    let old = row.notice_old_on.map(|on| on.to_string()).unwrap_or_default();
-    match (row.notice.as_deref(), row.notice_new_on, language) {
-        (Some("moved_later"), Some(new), Language::Ja) => format!("日付が変わりました：{title}（{old} → {new}）"),
-        (Some("moved_later"), Some(new), Language::En) => format!("Date moved: {title} ({old} → {new})"),
-        (Some(_), _, Language::Ja) => format!("予定がなくなりました：{title}（{old}からの予定でした）"),
-        (Some(_), _, Language::En) => format!("No longer coming: {title} (was from {old})"),
-        (None, _, _) => title.to_owned(),
-    }
-}
-
 pub(super) async fn view(state: &AppState, row: alert::Model, language: Language) -> Result<AlertView, ApiError> {
     let contacts = store::contacts::of_alerts(&state.reads, &[row.id]).await?.into_iter().map(Into::into).collect();
     let person = store::persons::find(&state.reads, row.person_id).await?;
     let rule = state.rules.iter().find(|rule| rule.id == row.rule);
     let (title, why) = rule.map(|rule| wording(rule, language)).unwrap_or((row.rule.as_str(), ""));
-    let title = notice_title(&row, title, language);
+    let title = crate::domain::words::alert_title(&row, title, language);
     Ok(AlertView {
         contacts,
         acknowledged_by: row.acknowledged_by,
@@ -168,42 +157,6 @@ pub(super) async fn page(
     Ok(AlertPage { items, next_cursor })
 }
 
-/// Whether the caller is on the team of `organization_id`: its staff, or an admin.
-pub(super) fn on_team(principal: &Principal, organization_id: Uuid) -> bool {
-    principal.is_admin() || (principal.role == PartyRole::Staff && principal.organization_id == Some(organization_id))
-}
-
-/// A delivered alert the caller may act on: their own while its consent holds, or their
-/// team's while the person is placed there. `None` answers 404 like an id that does not exist.
-pub(super) async fn actionable(
-    state: &AppState,
-    principal: &Principal,
-    id: Uuid,
-) -> Result<Option<alert::Model>, ApiError> {
-    let Some(row) = store::alerts::find(&state.reads, id).await?.filter(|row| row.status == store::alerts::DELIVERED)
-    else {
-        return Ok(None);
-    };
-    match row.team_organization_id {
-        Some(team) => {
-            let placed =
-                store::placements::current_organizations(&state.reads, row.person_id, state.clock.now()).await?;
-            Ok((on_team(principal, team) && placed.contains(&team)).then_some(row))
-        }
-        None if Some(row.recipient_party_id) == principal.party_id => Ok(still_visible(state, vec![row]).await?.pop()),
-        None => Ok(None),
-    }
-}
-
-/// The alerts whose consent still holds for their recipient.
-async fn still_visible(state: &AppState, rows: Vec<alert::Model>) -> Result<Vec<alert::Model>, ApiError> {
-    let link_ids: Vec<Uuid> = rows.iter().filter_map(|row| row.link_id).collect();
-    let links =
-        store::links::find_many(&state.reads, &link_ids).await?.into_iter().map(|link| (link.id, link)).collect();
-    let now = state.clock.now();
-    Ok(rows.into_iter().filter(|row| crate::alerts::still_consented(&links, row, now)).collect())
-}
-
 pub struct AlertsApi;
 
 #[OpenApi(tag = "ApiTags::Alerts")]
@@ -228,7 +181,7 @@ impl AlertsApi {
             store::inbox::inbox(&state.reads, party_id, unread.0.unwrap_or(false), cursor.0, limit).await?;
         // Once a link ends or its consent no longer covers the kind, its alerts are gone from
         // the recipient's view too (the page may then hold fewer than `limit`).
-        let rows = still_visible(&state, rows).await?;
+        let rows = access::alerts::still_visible(&state, rows).await?;
         Ok(Json(page(&state, &auth.0, "alert.list", rows, next_cursor).await?))
     }
 
@@ -244,7 +197,7 @@ impl AlertsApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<AlertView>, ApiError> {
-        let mine = actionable(&state, &auth.0, id.0).await?;
+        let mine = access::alerts::actionable(&state, &auth.0, id.0).await?;
         let outcome = if mine.is_some() { Outcome::Allowed } else { Outcome::Denied };
         let person = mine.as_ref().map(|row| row.person_id);
         let entry = audit_entry(&auth.0, "alert.ack", person, Some(id.0), outcome);

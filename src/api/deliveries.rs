@@ -6,7 +6,7 @@ use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, Object, OpenApi};
 use uuid::Uuid;
 
-use super::{alerts::actionable, ApiTags, Authenticated};
+use super::{ApiTags, Authenticated};
 use crate::{
     access::audit_entry,
     auth::Principal,
@@ -70,7 +70,7 @@ async fn visible(state: &AppState, principal: &Principal, id: Uuid) -> Result<Op
             return Ok(Some(row));
         }
     }
-    actionable(state, principal, id).await
+    Ok(crate::access::alerts::actionable(state, principal, id).await?)
 }
 
 pub struct DeliveriesApi;

@@ -26,16 +26,6 @@ pub enum FeedRevoked {
 }
 
 /// Where the service is reached from outside: `TSUNAGU_PUBLIC_URL`, else the request's host.
-fn base_url(state: &AppState, req: &Request) -> String {
-    match &state.public_url {
-        Some(url) => url.trim_end_matches('/').to_owned(),
-        None => {
-            let host = req.headers().get("host").and_then(|value| value.to_str().ok()).unwrap_or("localhost");
-            format!("http://{host}")
-        }
-    }
-}
-
 pub struct FeedsApi;
 
 #[OpenApi(tag = "ApiTags::Me")]
@@ -53,7 +43,7 @@ impl FeedsApi {
     ) -> Result<FeedCreated, ApiError> {
         let party = auth.0.party_id.ok_or(ApiError::Forbidden("A calendar feed belongs to a party."))?;
         let token = feeds::create_or_rotate(&state, party).await?;
-        Ok(FeedCreated::Created(Json(CalendarFeed { url: format!("{}/feeds/{token}.ics", base_url(&state, req)) })))
+        Ok(FeedCreated::Created(Json(CalendarFeed { url: format!("{}/feeds/{token}.ics", crate::http::base_url(req, state.public_url.as_deref())) })))
     }
 
     /// Revoke my calendar feed

@@ -53,17 +53,6 @@ pub enum InvitationQrResponse {
     Svg(poem_openapi::payload::PlainText<String>, #[oai(header = "Cache-Control")] String),
 }
 
-/// Where links the service hands out point: `TSUNAGU_PUBLIC_URL`, or the host this request came to.
-fn base_url(state: &AppState, req: &Request) -> String {
-    match &state.public_url {
-        Some(url) => url.clone(),
-        None => {
-            let host = req.headers().get(poem::http::header::HOST).and_then(|value| value.to_str().ok());
-            format!("http://{}", host.unwrap_or("localhost"))
-        }
-    }
-}
-
 async fn invitable(
     state: &AppState,
     principal: &Principal,
@@ -93,7 +82,7 @@ impl InvitationsApi {
     ) -> Result<CreateInvitationResponse, ApiError> {
         let party = invitable(&state, &auth.0, id.0, "invitation.create").await?;
         let issued =
-            workflow::sign_in::invite(&state, &party, auth.0.actor_id(), body.0.send_to, &base_url(&state, req))
+            workflow::sign_in::invite(&state, &party, auth.0.actor_id(), body.0.send_to, &crate::http::base_url(req, state.public_url.as_deref()))
                 .await?;
         let location = format!("{}/parties/{}/invitations/{}/qr", super::BASE_PATH, party.id, issued.invitation.id);
         let view = InvitationView {
@@ -126,7 +115,7 @@ impl InvitationsApi {
             .filter(|invitation| invitation.party_id == party.id)
             .filter(|invitation| invitation.used_at.is_none() && invitation.expires_at > now)
             .ok_or(ApiError::NotFound)?;
-        let url = invitation_url(&base_url(&state, req), &state.keys.invitation_code(invitation.id));
+        let url = invitation_url(&crate::http::base_url(req, state.public_url.as_deref()), &state.keys.invitation_code(invitation.id));
         let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
             .map_err(|err| ApiError::Internal(format!("cannot make a QR code: {err}")))?;
         let image = code.render::<svg::Color>().min_dimensions(240, 240).quiet_zone(true).build();

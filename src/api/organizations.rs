@@ -14,7 +14,10 @@ use super::{
     ApiTags, Authenticated,
 };
 use crate::{
-    domain::{DisplayName, OrganizationKind, Refusals, Zone},
+    domain::{
+        organization::{parse_phone, Reach, AREA_CHARS, HELPS_WITH_CHARS, HOURS_CHARS},
+        DisplayName, Note, OrganizationKind, Refusals, Zone,
+    },
     http::{ApiError, JsonBody},
     state::AppState,
     store::{
@@ -33,14 +36,29 @@ pub struct OrganizationCreate {
     pub name: String,
     /// IANA time zone; `Asia/Tokyo` when left out.
     pub timezone: Option<String>,
+    /// A number anyone may call (`03-1234-5678` is read as Japanese; kept in E.164).
+    pub phone: Option<String>,
+    /// Opening hours as the organisation writes them (at most 200 characters).
+    pub hours: Option<String>,
+    /// What it helps with (at most 500 characters): families read it on their page.
+    pub helps_with: Option<String>,
+    /// The area it serves, such as a prefecture (at most 100 characters): a consultation
+    /// window, law office or medical service is shown to families of persons placed at a
+    /// facility of the same area; one without an area, to everyone.
+    pub area: Option<String>,
 }
 
-/// Changes to an organisation; fields left out stay as they are.
+/// Changes to an organisation; fields left out stay as they are, and an empty text clears
+/// `phone`, `hours`, `helps_with` or `area`.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct OrganizationPatch {
     pub name: Option<String>,
     pub timezone: Option<String>,
+    pub phone: Option<String>,
+    pub hours: Option<String>,
+    pub helps_with: Option<String>,
+    pub area: Option<String>,
 }
 
 #[derive(Debug, Object)]
@@ -49,6 +67,11 @@ pub struct Organization {
     pub kind: ApiOrganizationKind,
     pub name: String,
     pub timezone: String,
+    /// E.164.
+    pub phone: Option<String>,
+    pub hours: Option<String>,
+    pub helps_with: Option<String>,
+    pub area: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -70,6 +93,10 @@ impl TryFrom<organization::Model> for Organization {
             kind: stored::<OrganizationKind>("organisation kind", row.id, &row.kind)?.into(),
             name: row.name,
             timezone: row.timezone,
+            phone: row.phone,
+            hours: row.hours,
+            helps_with: row.helps_with,
+            area: row.area,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -81,6 +108,33 @@ pub enum CreateOrganizationResponse {
     /// The organisation was created.
     #[oai(status = 201)]
     Created(Json<Organization>, #[oai(header = "Location")] String),
+}
+
+/// The contact fields as sent: each left out (`None`), cleared (empty text) or set.
+struct ReachFields {
+    phone: Option<String>,
+    hours: Option<String>,
+    helps_with: Option<String>,
+    area: Option<String>,
+}
+
+/// Each field parsed: `None` left out, `Some(None)` cleared, `Some(Some(_))` set.
+struct ParsedReach {
+    phone: Option<Option<String>>,
+    hours: Option<Option<Note>>,
+    helps_with: Option<Option<Note>>,
+    area: Option<Option<Note>>,
+}
+
+impl ReachFields {
+    fn parse(self, errors: &mut Refusals) -> Option<ParsedReach> {
+        let text = |raw: Option<String>, limit| raw.map(|raw| Note::parse_at_most(&raw, limit)).transpose();
+        let phone = errors.check("phone", self.phone.map(|raw| parse_phone(&raw)).transpose());
+        let hours = errors.check("hours", text(self.hours, HOURS_CHARS));
+        let helps_with = errors.check("helps_with", text(self.helps_with, HELPS_WITH_CHARS));
+        let area = errors.check("area", text(self.area, AREA_CHARS));
+        Some(ParsedReach { phone: phone?, hours: hours?, helps_with: helps_with?, area: area? })
+    }
 }
 
 pub struct OrganizationsApi;
@@ -102,8 +156,16 @@ impl OrganizationsApi {
         let mut errors = Refusals::default();
         let name = errors.check("name", DisplayName::parse(&body.name));
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
-        let (Some(name), Some(zone)) = (name, zone) else { return Err(errors.into()) };
-        let new = NewOrganization { kind: body.kind.into(), name, zone: zone.unwrap_or_default() };
+        let reach = ReachFields { phone: body.phone, hours: body.hours, helps_with: body.helps_with, area: body.area }
+            .parse(&mut errors);
+        let (Some(name), Some(zone), Some(reach)) = (name, zone, reach) else { return Err(errors.into()) };
+        let reach = Reach {
+            phone: reach.phone.flatten(),
+            hours: reach.hours.flatten(),
+            helps_with: reach.helps_with.flatten(),
+            area: reach.area.flatten(),
+        };
+        let new = NewOrganization { kind: body.kind.into(), name, zone: zone.unwrap_or_default(), reach };
         let row = workflow::create_organization(&state, new).await?;
         let location = format!("{}/organizations/{}", super::BASE_PATH, row.id);
         Ok(CreateOrganizationResponse::Created(Json(row.try_into()?), location))
@@ -159,8 +221,18 @@ impl OrganizationsApi {
         let mut errors = Refusals::default();
         let name = errors.check("name", body.name.as_deref().map(DisplayName::parse).transpose());
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
-        let (Some(name), Some(zone)) = (name, zone) else { return Err(errors.into()) };
-        let row = workflow::update_organization(&state, id.0, OrganizationChanges { name, zone }).await?;
+        let reach = ReachFields { phone: body.phone, hours: body.hours, helps_with: body.helps_with, area: body.area }
+            .parse(&mut errors);
+        let (Some(name), Some(zone), Some(reach)) = (name, zone, reach) else { return Err(errors.into()) };
+        let changes = OrganizationChanges {
+            name,
+            zone,
+            phone: reach.phone,
+            hours: reach.hours,
+            helps_with: reach.helps_with,
+            area: reach.area,
+        };
+        let row = workflow::update_organization(&state, id.0, changes).await?;
         Ok(Json(row.try_into()?))
     }
 }

@@ -12,9 +12,7 @@ use crate::{
     access::{self, Target},
     domain::{
         access::Action,
-        milestones::Milestone,
         risk::{RiskPeriod, RiskRule},
-        ScopeKind,
     },
     http::ApiError,
     state::AppState,
@@ -153,11 +151,11 @@ impl RiskApi {
         let to = crate::domain::calendar::add_days(from, days.0.unwrap_or(30)).unwrap_or(from);
         let schedule = visible_schedule(&state, &access).await?;
         let mut items = Vec::new();
-        for period in schedule.periods {
+        for period in &schedule.periods {
             if period.ends_on < from || period.starts_on > to {
                 continue;
             }
-            let rule = rule_of(&state.rules, &period);
+            let rule = rule_of(&state.rules, period);
             items.push(UpcomingItem {
                 on: period.starts_on,
                 until: Some(period.ends_on),
@@ -171,31 +169,18 @@ impl RiskApi {
                 why_en: rule.map(|rule| rule.why_en.clone()),
             });
         }
-        let dates_of = |milestones: &[(Uuid, Milestone)], projected: bool| {
-            milestones
-                .iter()
-                .flat_map(|(id, milestone)| {
-                    let kind = milestone.kind.as_str();
-                    milestone.scheduled_dates().into_iter().map(move |(label, on)| (*id, label, kind, on, projected))
-                })
-                .collect::<Vec<_>>()
-        };
-        let interviews =
-            schedule.interviews.iter().map(|(id, on)| (*id, "interview", ScopeKind::Release.as_str(), *on, false));
-        let dates =
-            dates_of(&schedule.milestones, false).into_iter().chain(dates_of(&schedule.projected_windows, true));
-        for (source_id, label, kind, on, projected) in dates.chain(interviews) {
-            if !(from..=to).contains(&on) {
+        for date in schedule.dates() {
+            if !(from..=to).contains(&date.on) {
                 continue;
             }
             items.push(UpcomingItem {
-                on,
+                on: date.on,
                 until: None,
                 item: "date".to_owned(),
-                label: label.to_owned(),
-                kind: kind.to_owned(),
-                source_id,
-                projected,
+                label: date.label.to_owned(),
+                kind: date.kind.to_owned(),
+                source_id: date.source_id,
+                projected: date.projected,
                 severity: None,
                 why_ja: None,
                 why_en: None,

@@ -103,14 +103,7 @@ async fn from_session(req: &Request, cookie: ApiKey) -> poem::Result<Principal> 
         return Err(ApiError::Forbidden("A change made with a session must come from Tsunagu's own pages.").into());
     }
     let role: PartyRole = store::parse_stored("role", party.id, &party.role).map_err(ApiError::from)?;
-    Ok(Principal {
-        subject: party.id.to_string(),
-        role,
-        party_id: Some(party.id),
-        organization_id: party.organization_id,
-        person_id: party.person_id,
-        via: Via::Session(session.id),
-    })
+    Ok(Principal::of_party(&party, role, Via::Session(session.id)))
 }
 
 /// Trusts a token's role only as far as the stored party agrees with it; a client's token only

@@ -10,7 +10,7 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    alerts::{actionable, language_of, on_team, page, view, AlertPage, AlertView, ContactView},
+    alerts::{language_of, page, view, AlertPage, AlertView, ContactView},
     pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
     ApiTags, Authenticated,
 };
@@ -78,7 +78,7 @@ impl TeamApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
     ) -> Result<Json<AlertPage>, ApiError> {
         let organization = store::organizations::find(&state.reads, id.0).await?;
-        let Some(organization) = organization.filter(|_| on_team(&auth.0, id.0)) else {
+        let Some(organization) = organization.filter(|_| crate::access::alerts::on_team(&auth.0, id.0)) else {
             let entry = audit_entry(&auth.0, "team.alerts", None, Some(id.0), Outcome::Denied);
             state.audit.record(vec![entry], state.clock.now()).await?;
             return Err(ApiError::NotFound);
@@ -109,7 +109,7 @@ impl TeamApi {
         id: Path<Uuid>,
         body: JsonBody<SnoozeBody>,
     ) -> Result<Json<AlertView>, ApiError> {
-        let row = actionable(&state, &auth.0, id.0).await?.filter(|row| row.team_organization_id.is_some());
+        let row = crate::access::alerts::actionable(&state, &auth.0, id.0).await?.filter(|row| row.team_organization_id.is_some());
         let outcome = if row.is_some() { Outcome::Allowed } else { Outcome::Denied };
         let entry = audit_entry(&auth.0, "alert.snooze", row.as_ref().map(|r| r.person_id), Some(id.0), outcome);
         state.audit.record(vec![entry], state.clock.now()).await?;
@@ -136,7 +136,7 @@ impl TeamApi {
         id: Path<Uuid>,
         body: JsonBody<ContactBody>,
     ) -> Result<LogContactResponse, ApiError> {
-        let row = actionable(&state, &auth.0, id.0).await?;
+        let row = crate::access::alerts::actionable(&state, &auth.0, id.0).await?;
         let outcome = if row.is_some() { Outcome::Allowed } else { Outcome::Denied };
         let entry = audit_entry(&auth.0, "alert.contact", row.as_ref().map(|r| r.person_id), Some(id.0), outcome);
         state.audit.record(vec![entry], state.clock.now()).await?;

@@ -28,6 +28,18 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// A stored party, as the role it holds.
+    pub fn of_party(party: &entity::party::Model, role: PartyRole, via: Via) -> Self {
+        Self {
+            subject: party.id.to_string(),
+            role,
+            party_id: Some(party.id),
+            organization_id: party.organization_id,
+            person_id: party.person_id,
+            via,
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == PartyRole::Admin
     }

@@ -10,7 +10,7 @@ mod language;
 pub mod milestones;
 mod name;
 mod note;
-mod organization;
+pub mod organization;
 mod party;
 pub mod period;
 pub mod placement;
@@ -21,6 +21,7 @@ pub mod sign_in;
 pub mod team;
 mod text_enum;
 pub mod webhooks;
+pub mod words;
 mod zone;
 
 use text_enum::text_enum;

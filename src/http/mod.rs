@@ -12,7 +12,7 @@ pub use allow::{add_allow, AllowedMethods};
 pub use json_body::JsonBody;
 pub use limits::{limit_body, BodyPolicy, Precheck, MAX_BODY_BYTES};
 pub use origin::{
-    clear_session_cookie, not_cross_site, same_origin, session_cookie, set_session_cookie, SESSION_COOKIE,
+    base_url, clear_session_cookie, not_cross_site, same_origin, session_cookie, set_session_cookie, SESSION_COOKIE,
 };
 pub use problem::{render_error, ApiError, FieldProblem, Problem, PROBLEM_CONTENT_TYPE};
 pub use request_log::log_requests;

@@ -22,6 +22,18 @@ fn header_text<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|value| value.to_str().ok())
 }
 
+/// Where links the service hands out point: `TSUNAGU_PUBLIC_URL`, or else the host this
+/// request came to.
+pub fn base_url(req: &Request, public_url: Option<&str>) -> String {
+    match public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => {
+            let host = req.headers().get(header::HOST).and_then(|value| value.to_str().ok()).unwrap_or("localhost");
+            format!("http://{host}")
+        }
+    }
+}
+
 /// The request shows it comes from our own pages: `Sec-Fetch-Site: same-origin` where the
 /// browser sends it, else an `Origin` that is ours. A request that shows neither is not taken
 /// to be ours.

@@ -127,23 +127,13 @@ fn render(letter: Letter<'_>, provides: Vec<Provided>) -> EmailPayload {
         "letter.html",
         context! {
             lang => letter.language.as_str(), subject => letter.subject, greeting => letter.greeting,
-            intro => letter.intro, items => items, link => url_value(letter.link), link_label => letter.link_label,
-            unsubscribe_url => letter.unsubscribe_url.as_deref().map(url_value), unsubscribe_label => unsubscribe_label,
+            intro => letter.intro, items => items, link => crate::templates::url_value(letter.link), link_label => letter.link_label,
+            unsubscribe_url => letter.unsubscribe_url.as_deref().map(crate::templates::url_value), unsubscribe_label => unsubscribe_label,
         },
     )
     // The template is fixed and checked by the tests; should it fail, the text part still tells all.
     .unwrap_or_else(|_| format!("<pre>{}</pre>", minijinja::HtmlEscape(&text)));
     EmailPayload { subject: letter.subject, text, html, unsubscribe_url: letter.unsubscribe_url, provides }
-}
-
-/// A URL we built goes into `href` as it is (minijinja would write every `/` as `&#x2f;`),
-/// unless it holds a character that means something in HTML.
-fn url_value(url: &str) -> minijinja::Value {
-    if url.contains(['"', '\'', '<', '>', '&']) {
-        minijinja::Value::from(url)
-    } else {
-        minijinja::Value::from_safe_string(url.to_owned())
-    }
 }
 
 fn greeting(recipient: &str, language: Language) -> String {

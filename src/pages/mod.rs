@@ -1,131 +1,40 @@
-//! The few pages a message links to, server-rendered: confirming an address (a GET shows a
-//! button, only its POST confirms, since mail scanners fetch links) and the RFC 8058 one-click
-//! unsubscribe (a POST of `List-Unsubscribe=One-Click` stops e-mail without signing in).
+//! The pages people use, server-rendered and working without JavaScript: what a family member
+//! or lawyer, the person, and facility staff each come for, in Japanese or English. Each
+//! handler finds who is looking, asks the access policy, reads or calls one workflow function,
+//! and renders; forms answer with a redirect back to the page.
 
-use minijinja::context;
-use poem::{handler, http::StatusCode, web::Data, Body, IntoResponse, Response};
+// A page handler's refusal is the page (or redirect) to answer with: a `Response`, large as it is.
+#![allow(clippy::result_large_err)]
 
-use crate::{domain::Language, state::AppState, store, workflow};
+mod family;
+mod forms;
+pub(crate) mod frame;
+mod messages;
+mod person;
+mod staff;
+mod words;
 
-struct Page<'a> {
-    language: Language,
-    title: &'a str,
-    text: &'a str,
-    /// A form to post, with its button.
-    action: Option<(String, &'a str, bool)>,
-}
+use poem::{handler, web::Data, Request, Response};
 
-fn render(status: StatusCode, page: Page<'_>) -> Response {
-    let (action, button, one_click) = page.action.map_or((None, "", false), |(a, b, o)| (Some(a), b, o));
-    let html = crate::templates::render(
-        "page.html",
-        context! {
-            lang => page.language.as_str(), title => page.title, text => page.text,
-            action => action, button => button, one_click => one_click,
-        },
-    );
-    match html {
-        Ok(html) => Response::builder()
-            .status(status)
-            .content_type("text/html; charset=utf-8")
-            .header("cache-control", "no-store")
-            .header("referrer-policy", "no-referrer")
-            .body(Body::from_string(html)),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
+pub use forms::{acknowledge, calendar, log_contact, narrow_sharing, record_custody, record_event, record_lapse, invite, snooze, stop_sharing, stop_sharing_page};
+pub use frame::{stylesheet, switch_language};
+pub use messages::{confirm, confirm_page, unsubscribe, unsubscribe_page};
+pub use staff::resident_page;
 
-async fn language_of(state: &AppState, party_id: uuid::Uuid) -> Language {
-    match store::parties::find(&state.reads, party_id).await {
-        // A corrupt language is logged where found; the page is then shown in the default one.
-        Ok(Some(party)) => store::parse_stored("language", party.id, &party.language).unwrap_or_default(),
-        _ => Language::default(),
-    }
-}
+use crate::{domain::PartyRole, state::AppState};
 
-fn gone(language: Language) -> Response {
-    let (title, text) = match language {
-        Language::Ja => ("このリンクは使えません", "確認済みか、古いリンクです。"),
-        Language::En => ("This link cannot be used", "It was already used, or it is no longer valid."),
+/// `GET /app`: the page of whoever is signed in: a family member's or lawyer's, the person's,
+/// or staff's; the front door for anyone else.
+#[handler]
+pub async fn app_page(req: &Request, state: Data<&AppState>) -> Response {
+    let viewer = match frame::signed_in(req, &state).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
     };
-    render(StatusCode::NOT_FOUND, Page { language, title, text, action: None })
-}
-
-fn failed() -> Response {
-    let (title, text) = ("エラー / Error", "もう一度お試しください。 Please try again.");
-    render(StatusCode::INTERNAL_SERVER_ERROR, Page { language: Language::Ja, title, text, action: None })
-}
-
-/// Shows the button; confirms nothing.
-#[handler]
-pub async fn confirm_page(state: Data<&AppState>, token: poem::web::Path<String>) -> Response {
-    match workflow::pending_confirmation(&state, &token.0).await {
-        Ok(Some(contact)) => {
-            let language = language_of(&state, contact.party_id).await;
-            let (title, text, button) = match language {
-                Language::Ja => ("アドレスの確認", "このアドレスでつなぐからのお知らせを受け取りますか。", "確認する"),
-                Language::En => ("Confirm this address", "Receive Tsunagu's alerts at this address?", "Confirm"),
-            };
-            let action = Some((format!("/contacts/confirm/{}", token.0), button, false));
-            render(StatusCode::OK, Page { language, title, text, action })
-        }
-        Ok(None) => gone(Language::default()),
-        Err(_) => failed(),
-    }
-}
-
-#[handler]
-pub async fn confirm(state: Data<&AppState>, token: poem::web::Path<String>) -> Response {
-    match workflow::confirm_contact_point(&state, &token.0).await {
-        Ok(Some(contact)) => {
-            let language = language_of(&state, contact.party_id).await;
-            let (title, text) = match language {
-                Language::Ja => ("確認しました", "このアドレスにお知らせが届きます。"),
-                Language::En => ("Confirmed", "Alerts will reach you at this address."),
-            };
-            render(StatusCode::OK, Page { language, title, text, action: None })
-        }
-        Ok(None) => gone(Language::default()),
-        Err(_) => failed(),
-    }
-}
-
-#[handler]
-pub async fn unsubscribe_page(state: Data<&AppState>, token: poem::web::Path<String>) -> Response {
-    match store::contact_points::find_by_unsubscribe_token(&state.reads, &token.0).await {
-        Ok(Some(contact)) => {
-            let language = language_of(&state, contact.party_id).await;
-            let (title, text, button) = match language {
-                Language::Ja => ("配信の停止", "このアドレスへのつなぐからのメールを停止します。", "停止する"),
-                Language::En => ("Stop e-mail", "Stop Tsunagu's e-mail to this address.", "Stop e-mail"),
-            };
-            let action = Some((format!("/unsubscribe/{}", token.0), button, true));
-            render(StatusCode::OK, Page { language, title, text, action })
-        }
-        Ok(None) => gone(Language::default()),
-        Err(_) => failed(),
-    }
-}
-
-/// RFC 8058 one-click: the body is `List-Unsubscribe=One-Click`.
-#[handler]
-pub async fn unsubscribe(state: Data<&AppState>, token: poem::web::Path<String>, body: String) -> Response {
-    let one_click = serde_urlencoded::from_str::<Vec<(String, String)>>(&body)
-        .is_ok_and(|fields| fields.iter().any(|(k, v)| k == "List-Unsubscribe" && v == "One-Click"));
-    if !one_click {
-        let text = "List-Unsubscribe=One-Click が必要です。 The body must be List-Unsubscribe=One-Click.";
-        return render(StatusCode::BAD_REQUEST, Page { language: Language::Ja, title: "400", text, action: None });
-    }
-    match workflow::unsubscribe(&state, &token.0).await {
-        Ok(Some(contact)) => {
-            let language = language_of(&state, contact.party_id).await;
-            let (title, text) = match language {
-                Language::Ja => ("停止しました", "このアドレスにはもうメールを送りません。"),
-                Language::En => ("Stopped", "No more e-mail will be sent to this address."),
-            };
-            render(StatusCode::OK, Page { language, title, text, action: None })
-        }
-        Ok(None) => gone(Language::default()),
-        Err(_) => failed(),
+    match viewer.role() {
+        PartyRole::Family | PartyRole::Lawyer => family::page(req, &state, &viewer).await,
+        PartyRole::Person => person::page(req, &state, &viewer).await,
+        PartyRole::Staff => staff::page(req, &state, &viewer).await,
+        PartyRole::Admin | PartyRole::Probation => family::page(req, &state, &viewer).await,
     }
 }

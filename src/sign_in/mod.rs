@@ -16,7 +16,7 @@ use poem::{
 use serde::Deserialize;
 
 pub use oauth::token;
-pub use pages::{app_page, home_page, invite_page};
+pub use pages::{home_page, invite_page};
 
 use self::body::{read_body, Replies};
 use crate::{
@@ -37,15 +37,9 @@ fn client_of(req: &Request) -> Client {
     Client { ip, user_agent }
 }
 
-/// The language a page is shown in before anyone is known: the browser's first choice if it
-/// is English, else Japanese.
+/// The language a page is shown in before anyone is known.
 fn language_of(req: &Request) -> Language {
-    let wanted = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()).unwrap_or("");
-    if wanted.trim_start().to_ascii_lowercase().starts_with("en") {
-        Language::En
-    } else {
-        Language::Ja
-    }
+    crate::pages::frame::language_for(req, None)
 }
 
 /// Cookies are `Secure` whenever the service is served over https.

@@ -1,21 +1,33 @@
 use chrono::{DateTime, Utc};
 use entity::organization;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
-use crate::domain::{DisplayName, OrganizationKind, Zone};
+use crate::domain::{organization::Reach, DisplayName, Note, OrganizationKind, Zone};
 
 pub struct NewOrganization {
     pub kind: OrganizationKind,
     pub name: DisplayName,
     pub zone: Zone,
+    pub reach: Reach,
 }
 
+/// Fields left `None` stay as they are; `Some(None)` clears one.
 #[derive(Default)]
 pub struct OrganizationChanges {
     pub name: Option<DisplayName>,
     pub zone: Option<Zone>,
+    pub phone: Option<Option<String>>,
+    pub hours: Option<Option<Note>>,
+    pub helps_with: Option<Option<Note>>,
+    pub area: Option<Option<Note>>,
+}
+
+fn text(note: Option<Note>) -> Option<String> {
+    note.map(Note::into_inner)
 }
 
 pub async fn insert(
@@ -28,6 +40,10 @@ pub async fn insert(
         kind: Set(new.kind.as_str().to_owned()),
         name: Set(new.name.into_inner()),
         timezone: Set(new.zone.name().to_owned()),
+        phone: Set(new.reach.phone),
+        hours: Set(text(new.reach.hours)),
+        helps_with: Set(text(new.reach.helps_with)),
+        area: Set(text(new.reach.area)),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -66,6 +82,35 @@ pub async fn update(
     if let Some(zone) = changes.zone {
         row.timezone = Set(zone.name().to_owned());
     }
+    if let Some(phone) = changes.phone {
+        row.phone = Set(phone);
+    }
+    if let Some(hours) = changes.hours {
+        row.hours = Set(text(hours));
+    }
+    if let Some(helps_with) = changes.helps_with {
+        row.helps_with = Set(text(helps_with));
+    }
+    if let Some(area) = changes.area {
+        row.area = Set(text(area));
+    }
     row.updated_at = Set(now);
     row.update(db).await
+}
+
+/// The places to turn to (consultation windows, law offices, medical services) serving `area`,
+/// or every one when `area` is `None`; those that name no area serve everyone.
+pub async fn places_to_turn(
+    db: &impl ConnectionTrait,
+    area: Option<&str>,
+) -> Result<Vec<organization::Model>, DbErr> {
+    use sea_orm::{Condition, QueryOrder};
+    let kinds = [OrganizationKind::ConsultationWindow, OrganizationKind::LawOffice, OrganizationKind::Medical];
+    let mut query = organization::Entity::find()
+        .filter(organization::Column::Kind.is_in(kinds.iter().map(|kind| kind.as_str())));
+    if let Some(area) = area {
+        query = query
+            .filter(Condition::any().add(organization::Column::Area.eq(area)).add(organization::Column::Area.is_null()));
+    }
+    query.order_by_asc(organization::Column::Kind).order_by_asc(organization::Column::Name).limit(50).all(db).await
 }

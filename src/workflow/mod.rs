@@ -29,7 +29,7 @@ pub use links::{change_link, create_link, revoke_link, LinkChange, NewLink};
 pub use milestones::{create_milestone, record_event, update_milestone, EventRequest};
 pub use persons::create_person;
 pub use placements::{add_placement, change_placement};
-pub use schedule::{catch_up_windows, current_schedule, Schedule};
+pub use schedule::{catch_up_windows, current_schedule, Schedule, ScheduledDate};
 pub use schedule_push::{push_schedule, ScheduleItem, Upserted};
 
 use crate::{

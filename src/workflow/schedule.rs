@@ -34,6 +34,53 @@ pub struct Schedule {
     pub projected_windows: Vec<(Uuid, Milestone)>,
 }
 
+/// One date ahead in a schedule: a milestone's date, a projected window's, or an interview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledDate {
+    pub source_id: Uuid,
+    /// `hearing_on`, `judgment_on`, `scheduled_on`, `supervision_ends_on`, `opens_on`,
+    /// `closes_on` or `interview`.
+    pub label: &'static str,
+    /// The consent kind it falls under.
+    pub kind: &'static str,
+    pub on: NaiveDate,
+    /// Counted from a scheduled release day; firm once the release happens.
+    pub projected: bool,
+    /// The milestone's version (0 for an interview), so a calendar sees a moved date as changed.
+    pub version: i64,
+}
+
+impl Schedule {
+    /// Every date of the schedule, milestones' first, then projected windows', then interviews.
+    pub fn dates(&self) -> Vec<ScheduledDate> {
+        let version_of = |id: Uuid| self.milestones.iter().find(|(m, _)| *m == id).map_or(0, |(_, m)| m.version);
+        let of = |milestones: &[(Uuid, Milestone)], projected: bool| {
+            milestones
+                .iter()
+                .flat_map(|(id, milestone)| {
+                    milestone.scheduled_dates().into_iter().map(move |(label, on)| ScheduledDate {
+                        source_id: *id,
+                        label,
+                        kind: milestone.kind.scope_kind().as_str(),
+                        on,
+                        projected,
+                        version: version_of(*id),
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+        let interviews = self.interviews.iter().map(|(id, on)| ScheduledDate {
+            source_id: *id,
+            label: "interview",
+            kind: ScopeKind::Release.as_str(),
+            on: *on,
+            projected: false,
+            version: 0,
+        });
+        of(&self.milestones, false).into_iter().chain(of(&self.projected_windows, true)).chain(interviews).collect()
+    }
+}
+
 /// The schedule as far as `scope` reaches: tables the scope does not cover are not read, and
 /// what is read is cut to it. `Scope::everything()` gives everything, for planning.
 async fn schedule_of(state: &AppState, person_id: Uuid, scope: &Scope) -> Result<Schedule, WorkflowError> {

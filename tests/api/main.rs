@@ -18,6 +18,7 @@ mod migrations;
 mod milestones;
 mod openapi;
 mod organizations;
+mod pages;
 mod parties;
 mod persons;
 mod placements;
@@ -61,6 +62,7 @@ fn main() {
         migrations::TESTS,
         openapi::TESTS,
         organizations::TESTS,
+        pages::TESTS,
         parties::TESTS,
         persons::TESTS,
         placements::TESTS,

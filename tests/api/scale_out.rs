@@ -70,6 +70,10 @@ async fn seed(db: &DatabaseConnection, hook: &str) -> HashSet<Uuid> {
         kind: "rehab_facility".into(),
         name: "Facility".into(),
         timezone: "Asia/Tokyo".into(),
+        phone: None,
+        hours: None,
+        helps_with: None,
+        area: None,
         created_at: now,
         updated_at: now,
     };

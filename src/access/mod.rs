@@ -2,6 +2,8 @@
 //! here; this gathers the facts, lets the domain policy decide, and writes the audit log —
 //! allowed or denied — before anything is read or written.
 
+pub mod alerts;
+
 use entity::{link, milestone, party, person};
 use sea_orm::DbErr;
 use uuid::Uuid;

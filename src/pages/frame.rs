@@ -1,0 +1,216 @@
+//! What every page shares: who is looking (from the session cookie), in which language, the
+//! security headers, the stylesheet, and the one way a page's form is checked to come from
+//! Tsunagu's own pages.
+
+use minijinja::{context, Value};
+use poem::{
+    handler,
+    http::{header, HeaderValue, StatusCode},
+    web::{Data, Path, Query},
+    IntoResponse, Request, Response,
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::{Principal, Via},
+    domain::{Language, PartyRole},
+    http::{same_origin, session_cookie},
+    state::AppState,
+    store::parse_stored,
+    workflow::{self, WorkflowError},
+};
+
+/// The cookie that keeps a language chosen with the switch.
+const LANGUAGE_COOKIE: &str = "tsunagu_lang";
+
+/// Everything served by Tsunagu itself: no script at all, no other origin, no framing.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Why a page could not be made: logged, and answered 500 with nothing of it shown.
+pub type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+/// The signed-in party looking at a page.
+pub struct Viewer {
+    pub principal: Principal,
+    pub party: entity::party::Model,
+    pub language: Language,
+}
+
+impl Viewer {
+    pub fn role(&self) -> PartyRole {
+        self.principal.role
+    }
+}
+
+/// The language the switch chose, if any.
+fn chosen_language(req: &Request) -> Option<Language> {
+    req.headers().get_all(header::COOKIE).iter().filter_map(|value| value.to_str().ok()).find_map(|cookies| {
+        cookies.split(';').find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == LANGUAGE_COOKIE).then(|| value.parse().ok()).flatten()
+        })
+    })
+}
+
+/// A page's language: the switch's choice, else the party's own, else the browser's first
+/// choice if it is English, else Japanese.
+pub fn language_for(req: &Request, party: Option<&entity::party::Model>) -> Language {
+    if let Some(chosen) = chosen_language(req) {
+        return chosen;
+    }
+    if let Some(party) = party {
+        return parse_stored("language", party.id, &party.language).unwrap_or_default();
+    }
+    let wanted = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()).unwrap_or("");
+    if wanted.trim_start().to_ascii_lowercase().starts_with("en") {
+        Language::En
+    } else {
+        Language::Ja
+    }
+}
+
+/// Who is signed in on this request, if anyone.
+pub async fn viewer(req: &Request, state: &AppState) -> Result<Option<Viewer>, WorkflowError> {
+    let Some(cookie) = session_cookie(req) else { return Ok(None) };
+    let Some((session, party)) = workflow::sign_in::session_principal(state, &cookie).await? else { return Ok(None) };
+    let role: PartyRole = parse_stored("role", party.id, &party.role)?;
+    let principal = Principal::of_party(&party, role, Via::Session(session.id));
+    let language = language_for(req, Some(&party));
+    Ok(Some(Viewer { principal, party, language }))
+}
+
+/// The context every page's frame needs.
+pub fn frame(req: &Request, language: Language, title: &str, signed_in: bool) -> Value {
+    let other = match language {
+        Language::Ja => Language::En,
+        Language::En => Language::Ja,
+    };
+    context! {
+        lang => language.as_str(), other_lang => other.as_str(), title => title,
+        signed_in => signed_in, here => req.uri().path(),
+    }
+}
+
+/// A page: rendered, with the headers every page carries.
+pub fn html(status: StatusCode, template: &str, context: Value) -> Response {
+    match crate::templates::render(template, context) {
+        Ok(body) => protect(Response::builder().status(status).content_type("text/html; charset=utf-8").body(body)),
+        Err(err) => {
+            tracing::error!(template, error = %err, "a page did not render");
+            protect(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+    }
+}
+
+/// The headers of every page: a strict policy, no sniffing, no referrer (invitation and feed
+/// links are secrets), never kept by a shared cache.
+pub fn protect(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, private"));
+    response
+}
+
+pub fn see_other(to: &str) -> Response {
+    protect(Response::builder().status(StatusCode::SEE_OTHER).header(header::LOCATION, to).finish())
+}
+
+/// The front door, for a page that needs someone signed in.
+pub fn to_sign_in() -> Response {
+    see_other("/")
+}
+
+pub fn failed(err: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %err, "a page failed");
+    protect(
+        (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. / エラーが発生しました。").into_response(),
+    )
+}
+
+/// A page that is not there, or not for this viewer: the same answer.
+pub fn not_found(req: &Request, language: Language) -> Response {
+    let title = match language {
+        Language::Ja => "見つかりません",
+        Language::En => "Not found",
+    };
+    let text = match language {
+        Language::Ja => "このページはありません。",
+        Language::En => "There is no such page.",
+    };
+    let mut context = frame(req, language, title, true);
+    context = context! { text => text, ..context };
+    html(StatusCode::NOT_FOUND, "page.html", context)
+}
+
+/// A form posted with the session must come from our own pages; from another site, 403.
+pub fn from_our_pages(req: &Request, state: &AppState) -> Result<(), Response> {
+    if same_origin(req, state.public_url.as_deref()) {
+        Ok(())
+    } else {
+        Err(protect(
+            (StatusCode::FORBIDDEN, "Forms are sent from Tsunagu's own pages. / つなぐのページから送信してください。")
+                .into_response(),
+        ))
+    }
+}
+
+/// The stylesheet, the one file every page loads.
+#[handler]
+pub fn stylesheet() -> Response {
+    Response::builder()
+        .content_type("text/css; charset=utf-8")
+        .header(header::CACHE_CONTROL, "public, max-age=3600")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .body(include_str!("../../static/tsunagu.css"))
+}
+
+#[derive(serde::Deserialize)]
+pub struct Back {
+    back: Option<String>,
+}
+
+/// `GET /lang/{ja|en}?back=/path`: keeps the choice in a cookie and goes back (only to a path
+/// of this site).
+#[handler]
+pub fn switch_language(language: Path<String>, back: Query<Back>) -> Response {
+    let Ok(language) = language.0.parse::<Language>() else { return see_other("/") };
+    let back = back.0.back.filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'));
+    let mut response = see_other(back.as_deref().unwrap_or("/"));
+    let cookie = format!("{LANGUAGE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", language.as_str());
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// A uuid from a path, or the page's 404.
+pub fn id_of(raw: &str) -> Option<Uuid> {
+    raw.parse().ok()
+}
+
+/// The frame of a page no one is signed in to (a message's link).
+pub fn plain_frame(language: Language, title: &str) -> Value {
+    let other = match language {
+        Language::Ja => Language::En,
+        Language::En => Language::Ja,
+    };
+    context! { lang => language.as_str(), other_lang => other.as_str(), title => title, signed_in => false, here => "/" }
+}
+
+/// The frame's context for a viewer's page.
+pub fn viewer_frame(req: &Request, viewer: &Viewer, title: &str) -> Value {
+    frame(req, viewer.language, title, true)
+}
+
+/// Everything a handler needs to answer for a signed-in viewer, or the answer to give instead.
+pub async fn signed_in(req: &Request, state: &Data<&AppState>) -> Result<Viewer, Response> {
+    match viewer(req, state).await {
+        Ok(Some(viewer)) => Ok(viewer),
+        Ok(None) => Err(to_sign_in()),
+        Err(err) => Err(failed(err)),
+    }
+}

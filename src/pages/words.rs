@@ -1,0 +1,184 @@
+//! What the pages call things, in each language, and the items of a schedule as the pages
+//! show them: dates and periods in plain words, with why they matter.
+
+use chrono::NaiveDate;
+use minijinja::{context, Value};
+
+use crate::{
+    domain::{
+        milestones::{Event, MilestoneKind, State},
+        organization::phone_for_people,
+        risk::{wording, RiskRule, Severity},
+        team::ContactOutcome,
+        words::{date, date_label, span},
+        Language, OrganizationKind, Relationship, ScopeKind,
+    },
+    workflow::Schedule,
+};
+
+fn pick(language: Language, ja: &'static str, en: &'static str) -> &'static str {
+    match language {
+        Language::Ja => ja,
+        Language::En => en,
+    }
+}
+
+pub fn severity(severity: Severity, language: Language) -> &'static str {
+    match severity {
+        Severity::Critical => pick(language, "特に注意", "Critical"),
+        Severity::High => pick(language, "注意", "High"),
+        Severity::Notice => pick(language, "お知らせ", "Notice"),
+    }
+}
+
+pub fn relationship(relationship: Relationship, language: Language) -> &'static str {
+    match relationship {
+        Relationship::Lawyer => pick(language, "弁護士", "lawyer"),
+        Relationship::Family => pick(language, "家族", "family"),
+        Relationship::FacilityStaff => pick(language, "施設職員", "facility staff"),
+        Relationship::ProbationOfficer => pick(language, "保護観察官", "probation officer"),
+        Relationship::Supporter => pick(language, "支援者", "supporter"),
+    }
+}
+
+pub fn scope_kind(kind: ScopeKind, language: Language) -> &'static str {
+    match kind {
+        ScopeKind::Bail => pick(language, "保釈", "bail"),
+        ScopeKind::Release => pick(language, "出所", "release"),
+        ScopeKind::EmploymentSupportWindow => pick(language, "就労支援期間", "employment support"),
+        ScopeKind::ProgramEnrollment => pick(language, "回復プログラム", "recovery programme"),
+        ScopeKind::Lapse => pick(language, "再使用の記録", "lapses"),
+    }
+}
+
+pub fn organization_kind(kind: OrganizationKind, language: Language) -> &'static str {
+    match kind {
+        OrganizationKind::ConsultationWindow => pick(language, "相談窓口", "consultation window"),
+        OrganizationKind::LawOffice => pick(language, "法律事務所", "law office"),
+        OrganizationKind::Medical => pick(language, "医療機関", "medical service"),
+        OrganizationKind::RehabFacility => pick(language, "回復支援施設", "recovery facility"),
+        OrganizationKind::ProbationOffice => pick(language, "保護観察所", "probation office"),
+        OrganizationKind::Other => pick(language, "その他", "other"),
+    }
+}
+
+pub fn milestone_kind(kind: MilestoneKind, language: Language) -> &'static str {
+    match kind {
+        MilestoneKind::Bail => pick(language, "保釈", "Bail"),
+        MilestoneKind::Release => pick(language, "出所", "Release"),
+        MilestoneKind::EmploymentSupportWindow => pick(language, "就労支援期間", "Employment support"),
+        MilestoneKind::ProgramEnrollment => pick(language, "回復プログラム", "Recovery programme"),
+    }
+}
+
+pub fn state(state: State, language: Language) -> &'static str {
+    match state {
+        State::Requested => pick(language, "請求中", "requested"),
+        State::Granted => pick(language, "許可", "granted"),
+        State::Denied => pick(language, "却下", "denied"),
+        State::Released => pick(language, "釈放済み", "released"),
+        State::Ended => pick(language, "終了", "ended"),
+        State::Revoked => pick(language, "取消し", "revoked"),
+        State::Lapsed => pick(language, "失効", "lapsed"),
+        State::Scheduled => pick(language, "予定", "scheduled"),
+        State::Pending => pick(language, "開始前", "pending"),
+        State::Open => pick(language, "利用可能", "open"),
+        State::Extended => pick(language, "延長中", "extended"),
+        State::Used => pick(language, "利用済み", "used"),
+        State::Expired => pick(language, "期限切れ", "expired"),
+        State::Referred => pick(language, "紹介済み", "referred"),
+        State::Enrolled => pick(language, "登録済み", "enrolled"),
+        State::Active => pick(language, "参加中", "active"),
+        State::Interrupted => pick(language, "中断中", "interrupted"),
+        State::Completed => pick(language, "修了", "completed"),
+        State::DroppedOut => pick(language, "中断（離脱）", "dropped out"),
+    }
+}
+
+pub fn event(event: Event, kind: MilestoneKind, language: Language) -> &'static str {
+    match (event, kind) {
+        (Event::Grant, _) => pick(language, "保釈が許可された", "Bail granted"),
+        (Event::Deny, _) => pick(language, "保釈が却下された", "Bail denied"),
+        (Event::Release, MilestoneKind::Bail) => pick(language, "保釈で釈放された", "Released on bail"),
+        (Event::Release, _) => pick(language, "出所した", "Released"),
+        (Event::End, _) => pick(language, "終了した", "Ended"),
+        (Event::Revoke, _) => pick(language, "取り消された", "Revoked"),
+        (Event::LapseBySentence, _) => pick(language, "判決で失効した", "Lapsed by the sentence"),
+        (Event::Open, _) => pick(language, "支援期間が始まった", "Support window opened"),
+        (Event::Use, _) => pick(language, "就労支援を利用した", "Support used"),
+        (Event::Expire, _) => pick(language, "期限が切れた", "Expired"),
+        (Event::Extend, _) => pick(language, "延長された", "Extended"),
+        (Event::Enroll, _) => pick(language, "プログラムに登録した", "Enrolled"),
+        (Event::Start, _) => pick(language, "プログラムを始めた", "Programme started"),
+        (Event::Complete, _) => pick(language, "プログラムを修了した", "Programme completed"),
+        (Event::DropOut, _) => pick(language, "プログラムから離れた", "Left the programme"),
+        (Event::Interrupt, _) => pick(language, "中断した", "Interrupted"),
+        (Event::Resume, _) => pick(language, "再開した", "Resumed"),
+        (Event::ReEnroll, _) => pick(language, "再び登録した", "Enrolled again"),
+    }
+}
+
+pub fn date_moved(language: Language) -> &'static str {
+    pick(language, "日付が変わった", "A date moved")
+}
+
+pub fn contact_outcome(outcome: ContactOutcome, language: Language) -> &'static str {
+    match outcome {
+        ContactOutcome::Reached => pick(language, "話せた", "Reached"),
+        ContactOutcome::NoAnswer => pick(language, "つながらなかった", "No answer"),
+        ContactOutcome::LeftMessage => pick(language, "伝言を残した", "Left a message"),
+        ContactOutcome::MetInPerson => pick(language, "直接会った", "Met in person"),
+    }
+}
+
+/// An organisation as a card: name, kind, what it helps with, phone (to call) and hours.
+pub fn organization(row: &entity::organization::Model, language: Language) -> Value {
+    let kind = row.kind.parse::<OrganizationKind>().map(|kind| organization_kind(kind, language)).unwrap_or("");
+    context! {
+        name => row.name, kind => kind, helps_with => row.helps_with, hours => row.hours,
+        phone => row.phone.as_deref().map(phone_for_people), phone_e164 => row.phone,
+    }
+}
+
+/// One item of what is coming, as a page lists it.
+pub struct Coming {
+    pub starts_on: NaiveDate,
+    pub value: Value,
+}
+
+/// The schedule's dates and periods from `today` through `until`, in date order, in words.
+pub fn coming(schedule: &Schedule, rules: &[RiskRule], today: NaiveDate, until: NaiveDate, language: Language) -> Vec<Coming> {
+    let year = today.year_ce().1 as i32;
+    let mut items = Vec::new();
+    for period in &schedule.periods {
+        if period.ends_on < today || period.starts_on > until {
+            continue;
+        }
+        let Some(rule) = rules.iter().find(|rule| rule.id == period.rule_id) else { continue };
+        let (title, why) = wording(rule, language);
+        items.push(Coming {
+            starts_on: period.starts_on,
+            value: context! {
+                when => span(period.starts_on, period.ends_on, language, year), title => title, why => why,
+                severity => period.severity.as_str(), severity_label => severity(period.severity, language),
+                current => period.is_current(today), projected => period.projected,
+            },
+        });
+    }
+    for scheduled in schedule.dates() {
+        if scheduled.on < today || scheduled.on > until {
+            continue;
+        }
+        items.push(Coming {
+            starts_on: scheduled.on,
+            value: context! {
+                when => date(scheduled.on, language, year), title => date_label(scheduled.label, language),
+                current => scheduled.on == today, projected => scheduled.projected,
+            },
+        });
+    }
+    items.sort_by_key(|item| item.starts_on);
+    items
+}
+
+use chrono::Datelike;

@@ -1,0 +1,225 @@
+//! The pages, over HTTP as a browser without JavaScript uses them: what each person sees, the
+//! forms that change things, the headers every page carries, and another site's forms refused.
+//! (`browser.rs` drives the same pages in a real Chromium.)
+
+use chrono::Duration;
+use reqwest::{header, StatusCode};
+use serde_json::{json, Value};
+use tsunagu::scheduler::tick;
+
+use crate::{
+    cases,
+    helpers::{id_of, TestApp},
+    sign_in::{browser, signed_in},
+};
+
+pub const TESTS: &[crate::helpers::Case] = cases![
+    a_family_member_sees_what_is_coming_with_why_and_where_to_turn_and_acknowledges,
+    the_person_shares_less_then_stops_sharing_after_confirming,
+    staff_see_residents_by_urgency_and_record_what_happened_from_the_resident_page,
+];
+
+pub struct Scene {
+    pub org: String,
+    pub staff_party: String,
+    pub person: String,
+    pub family: String,
+    pub person_party: String,
+    pub link: String,
+}
+
+/// A facility in Tokyo with a resident released in five days, his family member and himself
+/// as parties, and places to turn to in Tokyo and Osaka. The scheduler has run once.
+pub async fn scene(app: &TestApp) -> Scene {
+    let org = id_of(
+        &app.create(
+            "/organizations",
+            json!({"kind": "rehab_facility", "name": "Hikari House", "phone": "03-1234-5678",
+                   "hours": "毎日 9:00〜18:00", "area": "東京都"}),
+        )
+        .await,
+    );
+    app.create(
+        "/organizations",
+        json!({"kind": "consultation_window", "name": "Tokyo Drug Consultation", "phone": "0120-123-456",
+               "hours": "平日 9:00〜17:00", "helps_with": "保釈中の生活や面会の相談", "area": "東京都"}),
+    )
+    .await;
+    app.create(
+        "/organizations",
+        json!({"kind": "law_office", "name": "Osaka Bail Lawyers", "phone": "06-1234-5678", "area": "大阪府"}),
+    )
+    .await;
+    let staff_party =
+        app.create_party(json!({"role": "staff", "display_name": "Sato", "organization_id": org})).await;
+    let staff = app.token("staff", &staff_party);
+    let person = id_of(&app.post("/persons", &staff, &json!({"display_name": "Taro"})).await.json().await.unwrap());
+    let family = app.create_party(json!({"role": "family", "display_name": "Hanako", "language": "ja"})).await;
+    let body = json!({"party_id": family, "relationship": "family"});
+    let link = id_of(&app.post(&format!("/persons/{person}/links"), &staff, &body).await.json().await.unwrap());
+    let person_party =
+        app.create_party(json!({"role": "person", "display_name": "Taro", "person_id": person})).await;
+    let release = (app.today() + Duration::days(5)).to_string();
+    let body = json!({"kind": "release", "scheduled_on": release, "release_type": "full_term"});
+    assert_eq!(app.post(&format!("/persons/{person}/milestones"), &staff, &body).await.status(), StatusCode::CREATED);
+    tick(&app.state).await.unwrap();
+    Scene { org, staff_party, person, family, person_party, link }
+}
+
+pub async fn page(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
+    browser().get(format!("{}{path}", app.address)).header(header::COOKIE, cookie).send().await.unwrap()
+}
+
+/// A form posted from Tsunagu's own page.
+pub async fn submit(app: &TestApp, cookie: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    browser()
+        .post(format!("{}{path}", app.address))
+        .header(header::COOKIE, cookie)
+        .header("origin", &app.address)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn assert_protected(response: &reqwest::Response) {
+    let headers = response.headers();
+    let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    for directive in ["default-src 'none'", "style-src 'self'", "frame-ancestors 'none'", "form-action 'self'"] {
+        assert!(policy.contains(directive), "{policy}");
+    }
+    assert!(!policy.contains("script-src"), "no script at all: {policy}");
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+    assert!(headers[header::CACHE_CONTROL].to_str().unwrap().contains("no-store"));
+}
+
+async fn a_family_member_sees_what_is_coming_with_why_and_where_to_turn_and_acknowledges(app: TestApp) {
+    let s = scene(&app).await;
+    let cookie = signed_in(&app, &s.family).await;
+    let response = page(&app, &cookie, "/app").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_protected(&response);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<html lang=\"ja\">"));
+    for shown in ["Taro", "出所予定日", "出所直後の二週間", "連絡を絶やさないでください", "Hikari House", "03-1234-5678"] {
+        assert!(html.contains(shown), "the family page shows {shown}");
+    }
+    assert!(html.contains("Tokyo Drug Consultation") && html.contains("保釈中の生活や面会の相談"));
+    assert!(html.contains("href=\"tel:+81120123456\""));
+    assert!(!html.contains("Osaka Bail Lawyers"), "only places near the facility");
+
+    let alerts: Value = app.get("/me/alerts", &app.token("family", &s.family)).await.json().await.unwrap();
+    let alert = id_of(&alerts["items"][0]);
+    assert!(html.contains(&format!("action=\"/app/alerts/{alert}/ack\"")));
+    // Another site's form is refused and changes nothing; our own page's goes through.
+    let forged = browser()
+        .post(format!("{}/app/alerts/{alert}/ack", app.address))
+        .header(header::COOKIE, &cookie)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let acknowledged = submit(&app, &cookie, &format!("/app/alerts/{alert}/ack"), &[]).await;
+    assert_eq!(acknowledged.status(), StatusCode::SEE_OTHER);
+    let alerts: Value = app.get("/me/alerts", &app.token("family", &s.family)).await.json().await.unwrap();
+    assert!(alerts["items"][0]["acknowledged_at"].is_string(), "the API shows it acknowledged");
+
+    // In English, on the switch; dates as English writes them.
+    let switched = page(&app, &cookie, "/lang/en?back=/app").await;
+    assert_eq!(switched.status(), StatusCode::SEE_OTHER);
+    let language = switched.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let english = page(&app, &format!("{cookie}; {language}"), "/app").await.text().await.unwrap();
+    assert!(english.contains("<html lang=\"en\">") && english.contains("The first two weeks after release"));
+    let release = app.today() + Duration::days(5);
+    assert!(english.contains(&release.format("%a %-d %b").to_string()), "{release}");
+
+    // A calendar link, as webcal: and QR.
+    let calendar = submit(&app, &cookie, "/app/calendar", &[]).await.text().await.unwrap();
+    assert!(calendar.contains("href=\"webcal://") && calendar.contains("<svg"));
+    // Nobody else's resident shows; a page of someone else's answers 404.
+    let other = page(&app, &cookie, &format!("/app/residents/{}", s.person)).await;
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
+    let _ = s.org;
+}
+
+async fn the_person_shares_less_then_stops_sharing_after_confirming(app: TestApp) {
+    let s = scene(&app).await;
+    let person = signed_in(&app, &s.person_party).await;
+    let html = page(&app, &person, "/app").await.text().await.unwrap();
+    assert!(html.contains("Hanako") && html.contains("家族") && html.contains("出所"), "who sees what, in words");
+
+    let narrowed = submit(&app, &person, &format!("/app/sharing/{}", s.link), &[("kind", "release")]).await;
+    assert_eq!(narrowed.status(), StatusCode::SEE_OTHER);
+    let link: Value = app.get(&format!("/links/{}", s.link), &app.admin()).await.json().await.unwrap();
+    assert_eq!(link["scope"], json!(["release"]));
+
+    let confirm = page(&app, &person, &format!("/app/sharing/{}/stop", s.link)).await;
+    assert_eq!(confirm.status(), StatusCode::OK);
+    assert!(confirm.text().await.unwrap().contains(&format!("action=\"/app/sharing/{}/stop\"", s.link)));
+    let family = signed_in(&app, &s.family).await;
+    assert!(page(&app, &family, "/app").await.text().await.unwrap().contains("Taro"));
+    let stopped = submit(&app, &person, &format!("/app/sharing/{}/stop", s.link), &[]).await;
+    assert_eq!(stopped.status(), StatusCode::SEE_OTHER);
+    assert!(!page(&app, &family, "/app").await.text().await.unwrap().contains("Taro"), "the family sees him no more");
+    let link: Value = app.get(&format!("/links/{}", s.link), &app.admin()).await.json().await.unwrap();
+    assert_eq!(link["active"], false);
+    // The family member cannot stop anyone's sharing.
+    let not_theirs = submit(&app, &family, &format!("/app/sharing/{}/stop", s.link), &[]).await;
+    assert_eq!(not_theirs.status(), StatusCode::NOT_FOUND);
+}
+
+async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_resident_page(app: TestApp) {
+    let s = scene(&app).await;
+    let staff = app.token("staff", &s.staff_party);
+    let calm = id_of(&app.post("/persons", &staff, &json!({"display_name": "Jiro"})).await.json().await.unwrap());
+    let cookie = signed_in(&app, &s.staff_party).await;
+    let html = page(&app, &cookie, "/app").await.text().await.unwrap();
+    let (taro, jiro) = (html.find("Taro").unwrap(), html.find("Jiro").unwrap());
+    assert!(taro < jiro, "the resident with a period coming comes first");
+    assert!(html.contains("チームのお知らせ") && html.contains("出所直後の二週間"));
+
+    let resident = page(&app, &cookie, &format!("/app/residents/{}", s.person)).await;
+    assert_eq!(resident.status(), StatusCode::OK);
+    let html = resident.text().await.unwrap();
+    assert!(html.contains("value=\"release\""), "the release can be recorded");
+    let milestones: Value = app.get(&format!("/persons/{}/milestones", s.person), &staff).await.json().await.unwrap();
+    let release = id_of(&milestones["items"][0]);
+    let path = format!("/app/residents/{}/milestones/{release}/events", s.person);
+    let today = app.today().to_string();
+    let recorded = submit(&app, &cookie, &path, &[("event", "release"), ("on", &today)]).await;
+    assert_eq!(recorded.status(), StatusCode::SEE_OTHER);
+    let milestone: Value = app.get(&format!("/milestones/{release}"), &staff).await.json().await.unwrap();
+    assert_eq!(milestone["state"], "released");
+    // An event the state no longer takes is refused on the page, with why; nothing changes.
+    let again = submit(&app, &cookie, &path, &[("event", "release"), ("on", &today)]).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert!(again.text().await.unwrap().contains("記録できません"));
+
+    let lapse = submit(&app, &cookie, &format!("/app/residents/{}/lapses", s.person), &[("on", &today)]).await;
+    assert_eq!(lapse.status(), StatusCode::SEE_OTHER);
+    let custody =
+        submit(&app, &cookie, &format!("/app/residents/{}/custody", s.person), &[("event", "start"), ("on", &today)]).await;
+    assert_eq!(custody.status(), StatusCode::SEE_OTHER);
+    assert_eq!((app.count("lapses").await, app.count("custody_periods").await), (1, 1));
+    let timeline = page(&app, &cookie, &format!("/app/residents/{}", s.person)).await.text().await.unwrap();
+    assert!(timeline.contains("出所した") && timeline.contains("身柄拘束が始まった"));
+
+    let invitation =
+        submit(&app, &cookie, &format!("/app/residents/{}/invitations/{}", s.person, s.family), &[]).await;
+    assert_eq!(invitation.status(), StatusCode::CREATED);
+    let invitation = invitation.text().await.unwrap();
+    assert!(invitation.contains("<svg") && invitation.contains("class=\"code\""));
+
+    // Staff of another facility see none of it.
+    let other_org = app.create_organization("rehab_facility").await;
+    let other = app.create_party(json!({"role": "staff", "display_name": "Else", "organization_id": other_org})).await;
+    let other = signed_in(&app, &other).await;
+    assert_eq!(page(&app, &other, &format!("/app/residents/{}", s.person)).await.status(), StatusCode::NOT_FOUND);
+    let forged = submit(&app, &other, &format!("/app/residents/{}/lapses", s.person), &[("on", &today)]).await;
+    assert_eq!(forged.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.count("lapses").await, 1);
+    assert!(!page(&app, &other, "/app").await.text().await.unwrap().contains("Taro"));
+    let _ = calm;
+}
