@@ -7,8 +7,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    domain::words::{date_label, projected_mark},
     auth::{capability_hash, new_capability_token},
+    domain::words::{date_label, projected_mark},
     domain::{ical, Language},
     state::AppState,
     store::{self, links::scope_of, parse_stored},

@@ -41,4 +41,3 @@ pub async fn still_visible(state: &AppState, rows: Vec<alert::Model>) -> Result<
     let now = state.clock.now();
     Ok(rows.into_iter().filter(|row| crate::alerts::still_consented(&links, row, now)).collect())
 }
-

@@ -228,47 +228,61 @@ async fn decided(
     }
 }
 
-/// Decides whether `principal` may manage a party's addresses and preferences (admins; the
-/// party itself; staff of a facility that looks after the party), and audits the decision.
-/// Any other caller gets 404, as for a party that does not exist.
-pub async fn party_reach(
-    state: &AppState,
-    principal: &Principal,
-    party_id: Uuid,
-    audit_action: AuditAction,
-) -> Result<party::Model, AccessError> {
-    let party = store::parties::find(&state.reads, party_id).await?;
-    let allowed = match (&party, principal.role, principal.organization_id) {
-        (None, _, _) => false,
-        (Some(_), _, _) if principal.is_admin() || principal.party_id == Some(party_id) => true,
-        (Some(party), PartyRole::Staff, Some(organization_id)) => {
-            staff_look_after(state, organization_id, party).await?
-        }
-        _ => false,
-    };
-    decided(state, principal, party, party_id, allowed, audit_action).await
+/// What a caller would do to a party.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ToParty {
+    /// Manage its addresses, preferences and sessions: admins, the party itself, staff who
+    /// look after it.
+    Manage,
+    /// Invite it to sign in: admins; staff who look after it, for a family member, lawyer or
+    /// person only (never staff, probation or admins).
+    Invite,
 }
 
-/// Decides whether `principal` may invite a party to sign in: admins, any party; staff, a
-/// family member, lawyer or person their facility looks after. Audited; 404 otherwise.
-pub async fn party_to_invite(
+/// Decides what `principal` may do to a party, and audits the decision. Any caller who may
+/// not gets 404, as for a party that does not exist.
+async fn party_decision(
     state: &AppState,
     principal: &Principal,
     party_id: Uuid,
+    to: ToParty,
     audit_action: AuditAction,
 ) -> Result<party::Model, AccessError> {
     let party = store::parties::find(&state.reads, party_id).await?;
     let allowed = match (&party, principal.role, principal.organization_id) {
         (None, _, _) => false,
         (Some(_), PartyRole::Admin, _) => true,
+        (Some(_), _, _) if to == ToParty::Manage && principal.party_id == Some(party_id) => true,
         (Some(party), PartyRole::Staff, Some(organization_id)) => {
             let invitable = matches!(
                 party.role.parse::<PartyRole>(),
                 Ok(PartyRole::Family | PartyRole::Lawyer | PartyRole::Person)
             );
-            invitable && staff_look_after(state, organization_id, party).await?
+            (to == ToParty::Manage || invitable) && staff_look_after(state, organization_id, party).await?
         }
         _ => false,
     };
     decided(state, principal, party, party_id, allowed, audit_action).await
+}
+
+/// Whether `principal` may manage a party's addresses and preferences (admins; the party
+/// itself; staff of a facility that looks after the party). Audited; 404 otherwise.
+pub async fn party_reach(
+    state: &AppState,
+    principal: &Principal,
+    party_id: Uuid,
+    audit_action: AuditAction,
+) -> Result<party::Model, AccessError> {
+    party_decision(state, principal, party_id, ToParty::Manage, audit_action).await
+}
+
+/// Whether `principal` may invite a party to sign in: admins, any party; staff, a family
+/// member, lawyer or person their facility looks after. Audited; 404 otherwise.
+pub async fn party_to_invite(
+    state: &AppState,
+    principal: &Principal,
+    party_id: Uuid,
+    audit_action: AuditAction,
+) -> Result<party::Model, AccessError> {
+    party_decision(state, principal, party_id, ToParty::Invite, audit_action).await
 }

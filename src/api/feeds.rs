@@ -43,7 +43,9 @@ impl FeedsApi {
     ) -> Result<FeedCreated, ApiError> {
         let party = auth.0.party_id.ok_or(ApiError::Forbidden("A calendar feed belongs to a party."))?;
         let token = feeds::create_or_rotate(&state, party).await?;
-        Ok(FeedCreated::Created(Json(CalendarFeed { url: format!("{}/feeds/{token}.ics", crate::http::base_url(req, state.public_url.as_deref())) })))
+        Ok(FeedCreated::Created(Json(CalendarFeed {
+            url: format!("{}/feeds/{token}.ics", crate::http::base_url(req, state.public_url.as_deref())),
+        })))
     }
 
     /// Revoke my calendar feed

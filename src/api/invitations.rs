@@ -81,9 +81,14 @@ impl InvitationsApi {
         body: JsonBody<InvitationCreate>,
     ) -> Result<CreateInvitationResponse, ApiError> {
         let party = invitable(&state, &auth.0, id.0, "invitation.create").await?;
-        let issued =
-            workflow::sign_in::invite(&state, &party, auth.0.actor_id(), body.0.send_to, &crate::http::base_url(req, state.public_url.as_deref()))
-                .await?;
+        let issued = workflow::sign_in::invite(
+            &state,
+            &party,
+            auth.0.actor_id(),
+            body.0.send_to,
+            &crate::http::base_url(req, state.public_url.as_deref()),
+        )
+        .await?;
         let location = format!("{}/parties/{}/invitations/{}/qr", super::BASE_PATH, party.id, issued.invitation.id);
         let view = InvitationView {
             id: issued.invitation.id,
@@ -115,7 +120,10 @@ impl InvitationsApi {
             .filter(|invitation| invitation.party_id == party.id)
             .filter(|invitation| invitation.used_at.is_none() && invitation.expires_at > now)
             .ok_or(ApiError::NotFound)?;
-        let url = invitation_url(&crate::http::base_url(req, state.public_url.as_deref()), &state.keys.invitation_code(invitation.id));
+        let url = invitation_url(
+            &crate::http::base_url(req, state.public_url.as_deref()),
+            &state.keys.invitation_code(invitation.id),
+        );
         let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
             .map_err(|err| ApiError::Internal(format!("cannot make a QR code: {err}")))?;
         let image = code.render::<svg::Color>().min_dimensions(240, 240).quiet_zone(true).build();

@@ -109,7 +109,9 @@ impl TeamApi {
         id: Path<Uuid>,
         body: JsonBody<SnoozeBody>,
     ) -> Result<Json<AlertView>, ApiError> {
-        let row = crate::access::alerts::actionable(&state, &auth.0, id.0).await?.filter(|row| row.team_organization_id.is_some());
+        let row = crate::access::alerts::actionable(&state, &auth.0, id.0)
+            .await?
+            .filter(|row| row.team_organization_id.is_some());
         let outcome = if row.is_some() { Outcome::Allowed } else { Outcome::Denied };
         let entry = audit_entry(&auth.0, "alert.snooze", row.as_ref().map(|r| r.person_id), Some(id.0), outcome);
         state.audit.record(vec![entry], state.clock.now()).await?;

@@ -57,7 +57,9 @@ pub fn parse_phone(raw: &str) -> Result<Option<String>, Invalid> {
 /// A stored number as people write it at home: `03-1234-5678` in Japan, international elsewhere.
 pub fn phone_for_people(e164: &str) -> String {
     match phonenumber::parse(None, e164) {
-        Ok(number) if number.country().id() == Some(country::Id::JP) => number.format().mode(Mode::National).to_string(),
+        Ok(number) if number.country().id() == Some(country::Id::JP) => {
+            number.format().mode(Mode::National).to_string()
+        }
         Ok(number) => number.format().mode(Mode::International).to_string(),
         Err(_) => e164.to_owned(),
     }

@@ -5,36 +5,22 @@
 use std::collections::{BTreeSet, HashMap};
 
 use minijinja::{context, Value};
-use poem::{http::StatusCode, Request, Response};
+use poem::{Request, Response};
 use uuid::Uuid;
 
 use super::{
-    frame::{failed, html, viewer_frame, Failure, Viewer},
-    words,
+    frame::{own_page, Failure, Viewer},
+    words::{self, Ahead},
 };
 use crate::{
     access::{self, audit_entry, AccessError, Target},
-    domain::{access::Action, calendar::add_days, risk::wording, words::alert_title, Language},
+    domain::{access::Action, risk::wording, words::alert_title, Language},
     state::AppState,
     store::{self, audit::Outcome},
-    workflow,
 };
 
-/// How far ahead the pages look.
-pub const DAYS_AHEAD: i64 = 60;
-
 pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response {
-    match gather(state, viewer).await {
-        Ok(context) => {
-            let title = match viewer.language {
-                Language::Ja => format!("{}さんのページ", viewer.party.display_name),
-                Language::En => format!("{}'s page", viewer.party.display_name),
-            };
-            let frame = viewer_frame(req, viewer, &title);
-            html(StatusCode::OK, "family.html", context! { ..frame, ..context })
-        }
-        Err(err) => failed(err),
-    }
+    own_page(req, viewer, "family.html", gather(state, viewer).await)
 }
 
 async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
@@ -44,20 +30,21 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
     let links = store::links::links_of_party(&state.reads, viewer.party.id, now).await?;
     let person_ids: BTreeSet<Uuid> = links.iter().map(|link| link.person_id).collect();
     for person_id in person_ids {
-        let access =
-            match access::person(state, &viewer.principal, person_id, Action::ReadPerson, "page.person", Target::Person)
-                .await
-            {
-                Ok(access) => access,
-                Err(AccessError::NotFound | AccessError::Forbidden(_)) => continue,
-                Err(err) => return Err(err.into()),
-            };
-        let zone = access.zone()?;
-        let today = zone.date_at(now);
-        let schedule = workflow::current_schedule(state, person_id, zone, &access.standing.scope()).await?;
-        let until = add_days(today, DAYS_AHEAD).unwrap_or(today);
-        let coming: Vec<Value> =
-            words::coming(&schedule, &state.rules, today, until, language).into_iter().map(|item| item.value).collect();
+        let access = match access::person(
+            state,
+            &viewer.principal,
+            person_id,
+            Action::ReadPerson,
+            "page.person",
+            Target::Person,
+        )
+        .await
+        {
+            Ok(access) => access,
+            Err(AccessError::NotFound | AccessError::Forbidden(_)) => continue,
+            Err(err) => return Err(err.into()),
+        };
+        let coming = Ahead::of(state, &access).await?.coming(&state.rules, language);
         let facility = match store::placements::current_organizations(&state.reads, person_id, now).await?.first() {
             Some(id) => store::organizations::find(&state.reads, *id).await?,
             None => None,
@@ -97,12 +84,7 @@ async fn alerts(state: &AppState, viewer: &Viewer) -> Result<Vec<Value>, Failure
 }
 
 /// An alert as a page lists it.
-pub fn alert(
-    state: &AppState,
-    row: &entity::alert::Model,
-    names: &HashMap<Uuid, String>,
-    language: Language,
-) -> Value {
+pub fn alert(state: &AppState, row: &entity::alert::Model, names: &HashMap<Uuid, String>, language: Language) -> Value {
     let rule = state.rules.iter().find(|rule| rule.id == row.rule);
     let (title, why) = rule.map(|rule| wording(rule, language)).unwrap_or((row.rule.as_str(), ""));
     let severity = row.severity.parse().ok();

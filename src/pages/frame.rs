@@ -6,7 +6,7 @@ use minijinja::{context, Value};
 use poem::{
     handler,
     http::{header, HeaderValue, StatusCode},
-    web::{Data, Path, Query},
+    web::{Path, Query},
     IntoResponse, Request, Response,
 };
 use uuid::Uuid;
@@ -127,7 +127,8 @@ pub fn to_sign_in() -> Response {
 pub fn failed(err: impl std::fmt::Display) -> Response {
     tracing::error!(error = %err, "a page failed");
     protect(
-        (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. / エラーが発生しました。").into_response(),
+        (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. / エラーが発生しました。")
+            .into_response(),
     )
 }
 
@@ -206,8 +207,23 @@ pub fn viewer_frame(req: &Request, viewer: &Viewer, title: &str) -> Value {
     frame(req, viewer.language, title, true)
 }
 
+/// A party's own page, titled with their name, from what was gathered for it.
+pub fn own_page(req: &Request, viewer: &Viewer, template: &str, gathered: Result<Value, Failure>) -> Response {
+    match gathered {
+        Ok(context) => {
+            let title = match viewer.language {
+                Language::Ja => format!("{}さんのページ", viewer.party.display_name),
+                Language::En => format!("{}'s page", viewer.party.display_name),
+            };
+            let frame = viewer_frame(req, viewer, &title);
+            html(StatusCode::OK, template, context! { ..frame, ..context })
+        }
+        Err(err) => failed(err),
+    }
+}
+
 /// Everything a handler needs to answer for a signed-in viewer, or the answer to give instead.
-pub async fn signed_in(req: &Request, state: &Data<&AppState>) -> Result<Viewer, Response> {
+pub async fn signed_in(req: &Request, state: &AppState) -> Result<Viewer, Response> {
     match viewer(req, state).await {
         Ok(Some(viewer)) => Ok(viewer),
         Ok(None) => Err(to_sign_in()),

@@ -16,7 +16,10 @@ mod words;
 
 use poem::{handler, web::Data, Request, Response};
 
-pub use forms::{acknowledge, calendar, log_contact, narrow_sharing, record_custody, record_event, record_lapse, invite, snooze, stop_sharing, stop_sharing_page};
+pub use forms::{
+    acknowledge, calendar, invite, log_contact, narrow_sharing, record_custody, record_event, record_lapse, snooze,
+    stop_sharing, stop_sharing_page,
+};
 pub use frame::{stylesheet, switch_language};
 pub use messages::{confirm, confirm_page, unsubscribe, unsubscribe_page};
 pub use staff::resident_page;

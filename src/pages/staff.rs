@@ -14,9 +14,9 @@ use poem::{
 use uuid::Uuid;
 
 use super::{
-    family::{alert, DAYS_AHEAD},
+    family::alert,
     frame::{failed, html, id_of, not_found, signed_in, viewer_frame, Failure, Viewer},
-    words,
+    words::{self, Ahead},
 };
 use crate::{
     access::{self, audit_entry, AccessError, PersonAccess, Target},
@@ -30,7 +30,6 @@ use crate::{
     },
     state::AppState,
     store::{self, audit::Outcome, inbox::TeamFilter, PageRequest},
-    workflow,
 };
 
 pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response {
@@ -64,15 +63,21 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
         .items;
     let mut residents = Vec::new();
     for person in placed {
-        let access = match access::person(state, &viewer.principal, person.id, Action::ReadPerson, "page.residents", Target::Person).await {
+        let access = match access::person(
+            state,
+            &viewer.principal,
+            person.id,
+            Action::ReadPerson,
+            "page.residents",
+            Target::Person,
+        )
+        .await
+        {
             Ok(access) => access,
             Err(AccessError::NotFound | AccessError::Forbidden(_)) => continue,
             Err(err) => return Err(err.into()),
         };
-        let zone = access.zone()?;
-        let today = zone.date_at(now);
-        let schedule = workflow::current_schedule(state, person.id, zone, &access.standing.scope()).await?;
-        let until = add_days(today, DAYS_AHEAD).unwrap_or(today);
+        let Ahead { today, until, schedule } = Ahead::of(state, &access).await?;
         let watched = schedule.periods.iter().filter(|period| !period.is_over(today) && period.starts_on <= until);
         let current = watched.clone().filter(|period| period.is_current(today)).max_by_key(|period| period.severity);
         let next = watched.filter(|period| !period.is_current(today)).min_by_key(|period| period.starts_on);
@@ -106,13 +111,9 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
 /// the facility's zone (the first day a snooze may run to).
 async fn team_alerts(state: &AppState, viewer: &Viewer) -> Result<(Vec<Value>, String), Failure> {
     let Some(organization_id) = viewer.principal.organization_id else { return Ok((Vec::new(), String::new())) };
-    let Some(organization) = store::organizations::find(&state.reads, organization_id).await? else {
-        return Ok((Vec::new(), String::new()));
-    };
-    let zone: crate::domain::Zone = store::parse_stored("time zone", organization.id, &organization.timezone)?;
-    let today = zone.date_at(state.clock.now());
+    let Some(today) = team_today(state, organization_id).await? else { return Ok((Vec::new(), String::new())) };
     let filter = TeamFilter { person_id: None, severity: None, acknowledged: None, snoozed: None, today: Some(today) };
-    let (rows, _) = store::inbox::team_inbox(&state.reads, organization.id, &filter, None, 30).await?;
+    let (rows, _) = store::inbox::team_inbox(&state.reads, organization_id, &filter, None, 30).await?;
     let person_ids: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
     let entries = person_ids
         .iter()
@@ -133,6 +134,13 @@ async fn team_alerts(state: &AppState, viewer: &Viewer) -> Result<(Vec<Value>, S
     }
     let tomorrow = add_days(today, 1).unwrap_or(today).to_string();
     Ok((alerts, tomorrow))
+}
+
+/// Today in the zone of a team's organisation; `None` when it is gone.
+pub async fn team_today(state: &AppState, organization_id: Uuid) -> Result<Option<chrono::NaiveDate>, Failure> {
+    let Some(organization) = store::organizations::find(&state.reads, organization_id).await? else { return Ok(None) };
+    let zone: crate::domain::Zone = store::parse_stored("time zone", organization.id, &organization.timezone)?;
+    Ok(Some(zone.date_at(state.clock.now())))
 }
 
 /// `GET /app/residents/{id}`.
@@ -158,11 +166,14 @@ pub async fn resident(
     if viewer.role() != PartyRole::Staff {
         return not_found(req, viewer.language);
     }
-    let access = match access::person(state, &viewer.principal, person_id, Action::ReadPerson, "page.resident", Target::Person).await {
-        Ok(access) => access,
-        Err(AccessError::NotFound | AccessError::Forbidden(_)) => return not_found(req, viewer.language),
-        Err(err) => return failed(err),
-    };
+    let access =
+        match access::person(state, &viewer.principal, person_id, Action::ReadPerson, "page.resident", Target::Person)
+            .await
+        {
+            Ok(access) => access,
+            Err(AccessError::NotFound | AccessError::Forbidden(_)) => return not_found(req, viewer.language),
+            Err(err) => return failed(err),
+        };
     match gather_resident(state, viewer, &access).await {
         Ok(context) => {
             let frame = viewer_frame(req, viewer, &access.person.display_name);
@@ -177,13 +188,10 @@ async fn gather_resident(state: &AppState, viewer: &Viewer, access: &PersonAcces
     let now = state.clock.now();
     let language = viewer.language;
     let person_id = access.person.id;
-    let zone = access.zone()?;
-    let today = zone.date_at(now);
     let scope = access.standing.scope();
-    let schedule = workflow::current_schedule(state, person_id, zone, &scope).await?;
-    let until = add_days(today, DAYS_AHEAD).unwrap_or(today);
-    let coming: Vec<Value> =
-        words::coming(&schedule, &state.rules, today, until, language).into_iter().map(|item| item.value).collect();
+    let ahead = Ahead::of(state, access).await?;
+    let coming = ahead.coming(&state.rules, language);
+    let (today, schedule) = (ahead.today, ahead.schedule);
     let milestones: Vec<Value> = schedule
         .milestones
         .iter()

@@ -4,8 +4,11 @@
 use chrono::NaiveDate;
 use minijinja::{context, Value};
 
+use super::frame::Failure;
 use crate::{
+    access::PersonAccess,
     domain::{
+        calendar::add_days,
         milestones::{Event, MilestoneKind, State},
         organization::phone_for_people,
         risk::{wording, RiskRule, Severity},
@@ -13,7 +16,8 @@ use crate::{
         words::{date, date_label, span},
         Language, OrganizationKind, Relationship, ScopeKind,
     },
-    workflow::Schedule,
+    state::AppState,
+    workflow::{self, Schedule},
 };
 
 fn pick(language: Language, ja: &'static str, en: &'static str) -> &'static str {
@@ -140,14 +144,48 @@ pub fn organization(row: &entity::organization::Model, language: Language) -> Va
     }
 }
 
+/// How far ahead the pages look.
+pub const DAYS_AHEAD: i64 = 60;
+
+/// A person's schedule as the viewer may see it, from today (in the person's zone) through
+/// `DAYS_AHEAD` days.
+pub struct Ahead {
+    pub today: NaiveDate,
+    pub until: NaiveDate,
+    pub schedule: Schedule,
+}
+
+impl Ahead {
+    pub async fn of(state: &AppState, access: &PersonAccess) -> Result<Self, Failure> {
+        let zone = access.zone()?;
+        let today = zone.date_at(state.clock.now());
+        let schedule = workflow::current_schedule(state, access.person.id, zone, &access.standing.scope()).await?;
+        let until = add_days(today, DAYS_AHEAD).unwrap_or(today);
+        Ok(Self { today, until, schedule })
+    }
+
+    /// What is coming, in words.
+    pub fn coming(&self, rules: &[RiskRule], language: Language) -> Vec<Value> {
+        coming(&self.schedule, rules, self.today, self.until, language).into_iter().map(|item| item.value).collect()
+    }
+}
+
 /// One item of what is coming, as a page lists it.
-pub struct Coming {
-    pub starts_on: NaiveDate,
-    pub value: Value,
+struct Coming {
+    starts_on: NaiveDate,
+    /// On one day, a date comes before the periods that begin with it.
+    is_period: bool,
+    value: Value,
 }
 
 /// The schedule's dates and periods from `today` through `until`, in date order, in words.
-pub fn coming(schedule: &Schedule, rules: &[RiskRule], today: NaiveDate, until: NaiveDate, language: Language) -> Vec<Coming> {
+fn coming(
+    schedule: &Schedule,
+    rules: &[RiskRule],
+    today: NaiveDate,
+    until: NaiveDate,
+    language: Language,
+) -> Vec<Coming> {
     let year = today.year_ce().1 as i32;
     let mut items = Vec::new();
     for period in &schedule.periods {
@@ -158,6 +196,7 @@ pub fn coming(schedule: &Schedule, rules: &[RiskRule], today: NaiveDate, until: 
         let (title, why) = wording(rule, language);
         items.push(Coming {
             starts_on: period.starts_on,
+            is_period: true,
             value: context! {
                 when => span(period.starts_on, period.ends_on, language, year), title => title, why => why,
                 severity => period.severity.as_str(), severity_label => severity(period.severity, language),
@@ -171,13 +210,14 @@ pub fn coming(schedule: &Schedule, rules: &[RiskRule], today: NaiveDate, until: 
         }
         items.push(Coming {
             starts_on: scheduled.on,
+            is_period: false,
             value: context! {
                 when => date(scheduled.on, language, year), title => date_label(scheduled.label, language),
                 current => scheduled.on == today, projected => scheduled.projected,
             },
         });
     }
-    items.sort_by_key(|item| item.starts_on);
+    items.sort_by_key(|item| (item.starts_on, item.is_period));
     items
 }
 

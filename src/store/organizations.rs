@@ -100,17 +100,15 @@ pub async fn update(
 
 /// The places to turn to (consultation windows, law offices, medical services) serving `area`,
 /// or every one when `area` is `None`; those that name no area serve everyone.
-pub async fn places_to_turn(
-    db: &impl ConnectionTrait,
-    area: Option<&str>,
-) -> Result<Vec<organization::Model>, DbErr> {
+pub async fn places_to_turn(db: &impl ConnectionTrait, area: Option<&str>) -> Result<Vec<organization::Model>, DbErr> {
     use sea_orm::{Condition, QueryOrder};
     let kinds = [OrganizationKind::ConsultationWindow, OrganizationKind::LawOffice, OrganizationKind::Medical];
-    let mut query = organization::Entity::find()
-        .filter(organization::Column::Kind.is_in(kinds.iter().map(|kind| kind.as_str())));
+    let mut query =
+        organization::Entity::find().filter(organization::Column::Kind.is_in(kinds.iter().map(|kind| kind.as_str())));
     if let Some(area) = area {
-        query = query
-            .filter(Condition::any().add(organization::Column::Area.eq(area)).add(organization::Column::Area.is_null()));
+        query = query.filter(
+            Condition::any().add(organization::Column::Area.eq(area)).add(organization::Column::Area.is_null()),
+        );
     }
     query.order_by_asc(organization::Column::Kind).order_by_asc(organization::Column::Name).limit(50).all(db).await
 }

@@ -7,6 +7,8 @@ mod access;
 mod alerts;
 mod audit;
 mod auth;
+mod browser;
+mod browser_support;
 mod cli;
 mod contract;
 mod feeds;
@@ -96,6 +98,22 @@ fn main() {
                 run_case(case, Backend::Postgres(url))
             })
             .with_ignored_flag(postgres_url.is_none()),
+        );
+    }
+    // Where the browser must run (`.ci/run` sets this), a missing tool fails each browser test.
+    let required = std::env::var_os("TSUNAGU_REQUIRE_BROWSER").is_some();
+    let no_browser = browser_support::missing();
+    if let (Some(why), false) = (&no_browser, required) {
+        println!("note: the browser half of this suite is skipped (listed as ignored): {why}. `.ci/run` installs it.");
+    }
+    for case in browser::TESTS {
+        let missing = no_browser.clone();
+        trials.push(
+            Trial::test(format!("sqlite::{}", case.name()), move || match missing {
+                Some(why) => Err(format!("the browser half cannot run: {why}").into()),
+                None => run_case(case, Backend::Sqlite),
+            })
+            .with_ignored_flag(no_browser.is_some() && !required),
         );
     }
     libtest_mimic::run(&args, trials).exit();

@@ -50,15 +50,13 @@ pub async fn scene(app: &TestApp) -> Scene {
         json!({"kind": "law_office", "name": "Osaka Bail Lawyers", "phone": "06-1234-5678", "area": "大阪府"}),
     )
     .await;
-    let staff_party =
-        app.create_party(json!({"role": "staff", "display_name": "Sato", "organization_id": org})).await;
+    let staff_party = app.create_party(json!({"role": "staff", "display_name": "Sato", "organization_id": org})).await;
     let staff = app.token("staff", &staff_party);
     let person = id_of(&app.post("/persons", &staff, &json!({"display_name": "Taro"})).await.json().await.unwrap());
     let family = app.create_party(json!({"role": "family", "display_name": "Hanako", "language": "ja"})).await;
     let body = json!({"party_id": family, "relationship": "family"});
     let link = id_of(&app.post(&format!("/persons/{person}/links"), &staff, &body).await.json().await.unwrap());
-    let person_party =
-        app.create_party(json!({"role": "person", "display_name": "Taro", "person_id": person})).await;
+    let person_party = app.create_party(json!({"role": "person", "display_name": "Taro", "person_id": person})).await;
     let release = (app.today() + Duration::days(5)).to_string();
     let body = json!({"kind": "release", "scheduled_on": release, "release_type": "full_term"});
     assert_eq!(app.post(&format!("/persons/{person}/milestones"), &staff, &body).await.status(), StatusCode::CREATED);
@@ -102,7 +100,9 @@ async fn a_family_member_sees_what_is_coming_with_why_and_where_to_turn_and_ackn
     assert_protected(&response);
     let html = response.text().await.unwrap();
     assert!(html.contains("<html lang=\"ja\">"));
-    for shown in ["Taro", "出所予定日", "出所直後の二週間", "連絡を絶やさないでください", "Hikari House", "03-1234-5678"] {
+    for shown in
+        ["Taro", "出所予定日", "出所直後の二週間", "連絡を絶やさないでください", "Hikari House", "03-1234-5678"]
+    {
         assert!(html.contains(shown), "the family page shows {shown}");
     }
     assert!(html.contains("Tokyo Drug Consultation") && html.contains("保釈中の生活や面会の相談"));
@@ -200,14 +200,14 @@ async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_reside
     let lapse = submit(&app, &cookie, &format!("/app/residents/{}/lapses", s.person), &[("on", &today)]).await;
     assert_eq!(lapse.status(), StatusCode::SEE_OTHER);
     let custody =
-        submit(&app, &cookie, &format!("/app/residents/{}/custody", s.person), &[("event", "start"), ("on", &today)]).await;
+        submit(&app, &cookie, &format!("/app/residents/{}/custody", s.person), &[("event", "start"), ("on", &today)])
+            .await;
     assert_eq!(custody.status(), StatusCode::SEE_OTHER);
     assert_eq!((app.count("lapses").await, app.count("custody_periods").await), (1, 1));
     let timeline = page(&app, &cookie, &format!("/app/residents/{}", s.person)).await.text().await.unwrap();
     assert!(timeline.contains("出所した") && timeline.contains("身柄拘束が始まった"));
 
-    let invitation =
-        submit(&app, &cookie, &format!("/app/residents/{}/invitations/{}", s.person, s.family), &[]).await;
+    let invitation = submit(&app, &cookie, &format!("/app/residents/{}/invitations/{}", s.person, s.family), &[]).await;
     assert_eq!(invitation.status(), StatusCode::CREATED);
     let invitation = invitation.text().await.unwrap();
     assert!(invitation.contains("<svg") && invitation.contains("class=\"code\""));

@@ -1,0 +1,156 @@
+//! The alerts' forms: acknowledge, snooze, log a contact; and the calendar link.
+
+use minijinja::context;
+use poem::{
+    handler,
+    http::StatusCode,
+    web::{Data, Path},
+    Body, Request, Response,
+};
+use uuid::Uuid;
+
+use super::{access_failed, field, fields, poster, qr_svg};
+use crate::{
+    access::{self, audit_entry, AccessError},
+    domain::{
+        team::{ContactOutcome, Snooze},
+        Language, Note,
+    },
+    http::base_url,
+    pages::{
+        frame::{failed, html, id_of, not_found, see_other, viewer_frame, Viewer},
+        staff::team_today,
+    },
+    state::AppState,
+    store::audit::Outcome,
+    templates::url_value,
+    workflow,
+};
+
+/// An alert the viewer may act on, with the decision audited; `None` answers 404.
+async fn actionable_alert(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    action: &'static str,
+) -> Result<Option<entity::alert::Model>, AccessError> {
+    let row = access::alerts::actionable(state, &viewer.principal, id).await?;
+    let outcome = if row.is_some() { Outcome::Allowed } else { Outcome::Denied };
+    let entry = audit_entry(&viewer.principal, action, row.as_ref().map(|row| row.person_id), Some(id), outcome);
+    state.audit.record(vec![entry], state.clock.now()).await?;
+    Ok(row)
+}
+
+/// `POST /app/alerts/{id}/ack`: acknowledged, for the viewer (or for the whole team).
+#[handler]
+pub async fn acknowledge(req: &Request, state: Data<&AppState>, id: Path<String>) -> Response {
+    let viewer = match poster(req, &state).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    let Some(id) = id_of(&id.0) else { return not_found(req, viewer.language) };
+    match actionable_alert(&state, &viewer, id, "alert.ack").await {
+        Ok(Some(row)) => match workflow::acknowledge_alert(&state, row.id, viewer.principal.party_id).await {
+            Ok(_) => see_other("/app"),
+            Err(err) => failed(err),
+        },
+        Ok(None) => not_found(req, viewer.language),
+        Err(err) => access_failed(req, &viewer, err),
+    }
+}
+
+/// `POST /app/alerts/{id}/snooze`: `until` (a date) and `reason`.
+#[handler]
+pub async fn snooze(req: &Request, state: Data<&AppState>, id: Path<String>, body: Body) -> Response {
+    let viewer = match poster(req, &state).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    let Some(id) = id_of(&id.0) else { return not_found(req, viewer.language) };
+    let fields = fields(body).await;
+    let (row, team) = match actionable_alert(&state, &viewer, id, "alert.snooze").await {
+        Ok(Some(row)) => match row.team_organization_id {
+            Some(team) => (row, team),
+            None => return not_found(req, viewer.language),
+        },
+        Ok(None) => return not_found(req, viewer.language),
+        Err(err) => return access_failed(req, &viewer, err),
+    };
+    // A snooze runs to a day of the team's own calendar.
+    let today = match team_today(&state, team).await {
+        Ok(Some(today)) => today,
+        Ok(None) => return not_found(req, viewer.language),
+        Err(err) => return failed(err),
+    };
+    let until = field(&fields, "until").parse::<chrono::NaiveDate>().unwrap_or(today);
+    match Snooze::parse(until, field(&fields, "reason"), today, state.snooze_max_days) {
+        Ok(snooze) => match workflow::snooze_alert(&state, row.id, snooze).await {
+            Ok(_) => see_other("/app"),
+            Err(err) => failed(err),
+        },
+        Err(refusals) => {
+            let why = refusals.0.iter().map(|r| format!("{}: {}", r.field, r.why.0)).collect::<Vec<_>>().join(" / ");
+            html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "page.html",
+                context! { text => why, ..viewer_frame(req, &viewer, "422") },
+            )
+        }
+    }
+}
+
+/// `POST /app/alerts/{id}/contacts`: `outcome` and an optional `note`.
+#[handler]
+pub async fn log_contact(req: &Request, state: Data<&AppState>, id: Path<String>, body: Body) -> Response {
+    let viewer = match poster(req, &state).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    let Some(id) = id_of(&id.0) else { return not_found(req, viewer.language) };
+    let fields = fields(body).await;
+    let row = match actionable_alert(&state, &viewer, id, "alert.contact").await {
+        Ok(Some(row)) => row,
+        Ok(None) => return not_found(req, viewer.language),
+        Err(err) => return access_failed(req, &viewer, err),
+    };
+    let outcome = field(&fields, "outcome").parse::<ContactOutcome>();
+    let note = Note::parse(field(&fields, "note"));
+    let (Ok(outcome), Ok(note)) = (outcome, note) else {
+        let text = "outcome / note";
+        return html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "page.html",
+            context! { text => text, ..viewer_frame(req, &viewer, "422") },
+        );
+    };
+    match workflow::log_contact(&state, row.id, outcome, note, viewer.principal.actor_id()).await {
+        Ok(_) => see_other("/app"),
+        Err(err) => failed(err),
+    }
+}
+
+/// `POST /app/calendar`: a new calendar link (any earlier one stops working), as a `webcal:`
+/// link and a QR code.
+#[handler]
+pub async fn calendar(req: &Request, state: Data<&AppState>) -> Response {
+    let viewer = match poster(req, &state).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    let token = match crate::feeds::create_or_rotate(&state, viewer.party.id).await {
+        Ok(token) => token,
+        Err(err) => return failed(err),
+    };
+    let https = format!("{}/feeds/{token}.ics", base_url(req, state.public_url.as_deref()));
+    let webcal = https.replacen("https://", "webcal://", 1).replacen("http://", "webcal://", 1);
+    let qr = match qr_svg(&webcal) {
+        Ok(qr) => qr,
+        Err(err) => return failed(err),
+    };
+    let (title, qr_label) = match viewer.language {
+        Language::Ja => ("カレンダーに追加", "カレンダー用リンクのQRコード"),
+        Language::En => ("Add to my calendar", "QR code of the calendar link"),
+    };
+    let context = context! { webcal => url_value(&webcal), https => url_value(&https), qr => qr, qr_label => qr_label, ..viewer_frame(req, &viewer, title) };
+    html(StatusCode::OK, "calendar.html", context)
+}

@@ -1,0 +1,76 @@
+//! What the pages' forms do. Each checks the form came from Tsunagu's own pages, finds who is
+//! signed in, asks the access policy, calls one workflow function, and goes back to the page
+//! (or shows it again with why, when the change was refused).
+
+mod alerts;
+mod residents;
+mod sharing;
+
+use std::collections::HashMap;
+
+use poem::{http::StatusCode, Body, Request, Response};
+use qrcode::{render::svg, EcLevel, QrCode};
+
+pub use alerts::{acknowledge, calendar, log_contact, snooze};
+pub use residents::{invite, record_custody, record_event, record_lapse};
+pub use sharing::{narrow_sharing, stop_sharing, stop_sharing_page};
+
+use super::frame::{failed, from_our_pages, not_found, signed_in, Viewer};
+use crate::{access::AccessError, domain::Language, state::AppState, workflow::WorkflowError};
+
+/// A posted form's fields; a field may come more than once (checkboxes).
+async fn fields(body: Body) -> HashMap<String, Vec<String>> {
+    let bytes = body.into_vec().await.unwrap_or_default();
+    let mut fields: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, value) in serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default() {
+        fields.entry(name).or_default().push(value);
+    }
+    fields
+}
+
+fn field<'a>(fields: &'a HashMap<String, Vec<String>>, name: &str) -> &'a str {
+    fields.get(name).and_then(|values| values.first()).map_or("", String::as_str)
+}
+
+/// The signed-in viewer of a form's post, if it came from our own pages.
+async fn poster(req: &Request, state: &AppState) -> Result<Viewer, Response> {
+    from_our_pages(req, state)?;
+    signed_in(req, state).await
+}
+
+/// Why a change was refused, in words for the page; `None` for a fault on our side.
+fn refusal(err: &WorkflowError, language: Language) -> Option<(StatusCode, String)> {
+    match err {
+        WorkflowError::Refused(refusals) => {
+            let text = refusals.0.iter().map(|r| format!("{}: {}", r.field, r.why.0)).collect::<Vec<_>>().join(" / ");
+            Some((StatusCode::UNPROCESSABLE_ENTITY, text))
+        }
+        WorkflowError::NotAccepted(_) => Some((
+            StatusCode::CONFLICT,
+            match language {
+                Language::Ja => "いまの状態では、その出来事は記録できません。".to_owned(),
+                Language::En => "That cannot be recorded in the milestone's current state.".to_owned(),
+            },
+        )),
+        WorkflowError::Conflict(why) | WorkflowError::Stale(why) => Some((StatusCode::CONFLICT, why.clone())),
+        WorkflowError::Forbidden(why) => Some((StatusCode::FORBIDDEN, (*why).to_owned())),
+        _ => None,
+    }
+}
+
+fn access_failed(req: &Request, viewer: &Viewer, err: AccessError) -> Response {
+    match err {
+        AccessError::NotFound | AccessError::Forbidden(_) => not_found(req, viewer.language),
+        err => failed(err),
+    }
+}
+
+/// A QR code of `text` as inline SVG (no XML declaration, which HTML does not take).
+fn qr_svg(text: &str) -> Result<String, qrcode::types::QrError> {
+    let svg = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)?
+        .render::<svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Ok(svg.find("<svg").map_or(svg.clone(), |start| svg[start..].to_owned()))
+}
