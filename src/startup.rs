@@ -165,6 +165,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         ("/app/sharing/:id/stop", "GET, POST"),
         ("/app/residents/:id", "GET"),
         ("/app/residents/:id/milestones/:milestone/events", "POST"),
+        ("/app/residents/:id/milestones/:milestone/sessions", "POST"),
         ("/app/residents/:id/lapses", "POST"),
         ("/app/residents/:id/custody", "POST"),
         ("/app/residents/:id/invitations/:party", "POST"),
@@ -197,6 +198,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/app/sharing/:id/stop", get(pages::stop_sharing_page).post(pages::stop_sharing))
         .at("/app/residents/:id", get(pages::resident_page))
         .at("/app/residents/:id/milestones/:milestone/events", post(pages::record_event))
+        .at("/app/residents/:id/milestones/:milestone/sessions", post(pages::record_session))
         .at("/app/residents/:id/lapses", post(pages::record_lapse))
         .at("/app/residents/:id/custody", post(pages::record_custody))
         .at("/app/residents/:id/invitations/:party", post(pages::invite))

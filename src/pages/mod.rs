@@ -17,8 +17,8 @@ mod words;
 use poem::{handler, web::Data, Request, Response};
 
 pub use forms::{
-    acknowledge, calendar, invite, log_contact, narrow_sharing, record_custody, record_event, record_lapse, snooze,
-    stop_sharing, stop_sharing_page,
+    acknowledge, calendar, invite, log_contact, narrow_sharing, record_custody, record_event, record_lapse,
+    record_session, snooze, stop_sharing, stop_sharing_page,
 };
 pub use frame::{stylesheet, switch_language};
 pub use messages::{confirm, confirm_page, unsubscribe, unsubscribe_page};

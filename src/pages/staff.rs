@@ -23,7 +23,7 @@ use crate::{
     domain::{
         access::{list_visibility, Action},
         calendar::add_days,
-        milestones::MilestoneKind,
+        milestones::{MilestoneKind, State},
         risk::Severity,
         team::ContactOutcome,
         Language, PartyRole, Relationship, ScopeKind,
@@ -201,9 +201,13 @@ async fn gather_resident(state: &AppState, viewer: &Viewer, access: &PersonAcces
                 .into_iter()
                 .map(|event| context! { value => event.as_str(), label => words::event(event, milestone.kind, language) })
                 .collect();
+            // Sessions are counted while a programme runs.
+            let sessions = milestone.kind == MilestoneKind::ProgramEnrollment && milestone.state == State::Active;
             context! {
                 id => id, label => words::milestone_kind(milestone.kind, language),
                 state => words::state(milestone.state, language), events => events,
+                sessions => sessions, attended => milestone.sessions_attended, planned => milestone.sessions_planned,
+                version => milestone.version,
             }
         })
         .collect();

@@ -197,6 +197,25 @@ async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_reside
     assert_eq!(again.status(), StatusCode::CONFLICT);
     assert!(again.text().await.unwrap().contains("記録できません"));
 
+    // A programme session attended, counted once even if the page is sent twice.
+    let body = json!({"kind": "program_enrollment", "program": "smarpp", "referred_on": today});
+    let programme = app.post(&format!("/persons/{}/milestones", s.person), &staff, &body).await;
+    let programme = id_of(&programme.json().await.unwrap());
+    for event in ["enroll", "start"] {
+        let body = json!({"event": event, "on": today});
+        let started = app.post(&format!("/milestones/{programme}/events"), &staff, &body).await;
+        assert_eq!(started.status(), StatusCode::CREATED);
+    }
+    let version: Value = app.get(&format!("/milestones/{programme}"), &staff).await.json().await.unwrap();
+    let version = version["version"].to_string();
+    let sessions = format!("/app/residents/{}/milestones/{programme}/sessions", s.person);
+    let html = page(&app, &cookie, &format!("/app/residents/{}", s.person)).await.text().await.unwrap();
+    assert!(html.contains(&format!("action=\"{sessions}\"")) && html.contains("0 / 24"));
+    assert_eq!(submit(&app, &cookie, &sessions, &[("version", &version)]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(submit(&app, &cookie, &sessions, &[("version", &version)]).await.status(), StatusCode::CONFLICT);
+    let counted: Value = app.get(&format!("/milestones/{programme}"), &staff).await.json().await.unwrap();
+    assert_eq!(counted["sessions_attended"], 1);
+
     let lapse = submit(&app, &cookie, &format!("/app/residents/{}/lapses", s.person), &[("on", &today)]).await;
     assert_eq!(lapse.status(), StatusCode::SEE_OTHER);
     let custody =

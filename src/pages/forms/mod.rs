@@ -12,7 +12,7 @@ use poem::{http::StatusCode, Body, Request, Response};
 use qrcode::{render::svg, EcLevel, QrCode};
 
 pub use alerts::{acknowledge, calendar, log_contact, snooze};
-pub use residents::{invite, record_custody, record_event, record_lapse};
+pub use residents::{invite, record_custody, record_event, record_lapse, record_session};
 pub use sharing::{narrow_sharing, stop_sharing, stop_sharing_page};
 
 use super::frame::{failed, from_our_pages, not_found, signed_in, Viewer};

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::{access_failed, field, fields, poster, qr_svg, refusal};
 use crate::{
     access::{self, PersonAccess, Target},
-    domain::{access::Action, custody::CustodyChange, words::date, Language, Note, Zone},
+    domain::{access::Action, custody::CustodyChange, milestones::Change, words::date, Language, Note, Zone},
     http::base_url,
     pages::{
         frame::{failed, html, id_of, not_found, see_other, viewer_frame, Viewer},
@@ -107,6 +107,43 @@ pub async fn record_event(req: &Request, state: Data<&AppState>, path: Path<(Str
     let done =
         workflow::record_event(&state, row.id, zone, request, &Precondition::default(), &actor(&viewer.principal))
             .await;
+    back_to_resident(req, &state, &viewer, row.person_id, done).await
+}
+
+/// `POST /app/residents/{person}/milestones/{milestone}/sessions`: one more session of a
+/// running programme attended. `version` is the milestone's as the page showed it, so that a
+/// page sent twice, or an old page, does not count a session twice.
+#[handler]
+pub async fn record_session(
+    req: &Request,
+    state: Data<&AppState>,
+    path: Path<(String, String)>,
+    body: Body,
+) -> Response {
+    let viewer = match poster(req, &state).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    let fields = fields(body).await;
+    let Some(milestone_id) = id_of(&path.0 .1) else { return not_found(req, viewer.language) };
+    let (access, row) =
+        match access::milestone(&state, &viewer.principal, milestone_id, Action::RecordMilestones, "milestone.update")
+            .await
+        {
+            Ok(found) => found,
+            Err(err) => return access_failed(req, &viewer, err),
+        };
+    if Some(row.person_id) != id_of(&path.0 .0) {
+        return not_found(req, viewer.language);
+    }
+    let zone = match access.zone() {
+        Ok(zone) => zone,
+        Err(err) => return failed(err),
+    };
+    let change = Change { sessions_attended: Some(row.sessions_attended.saturating_add(1)), ..Change::default() };
+    let precondition = Precondition { if_match: None, version: field(&fields, "version").parse().ok() };
+    let done =
+        workflow::update_milestone(&state, row.id, zone, &change, &precondition, &actor(&viewer.principal)).await;
     back_to_resident(req, &state, &viewer, row.person_id, done).await
 }
 
