@@ -15,6 +15,7 @@ pub mod domain;
 pub mod feeds;
 pub mod http;
 pub mod outbox;
+pub mod outcomes;
 pub mod pages;
 pub mod scheduler;
 pub mod sign_in;

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("letter.html", include_str!("../templates/letter.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("page.html", include_str!("../templates/page.html")),
@@ -17,6 +17,8 @@ const TEMPLATES: [(&str, &str); 11] = [
     ("staff.html", include_str!("../templates/staff.html")),
     ("resident.html", include_str!("../templates/resident.html")),
     ("invitation.html", include_str!("../templates/invitation.html")),
+    ("outcomes_block.html", include_str!("../templates/outcomes_block.html")),
+    ("admin.html", include_str!("../templates/admin.html")),
 ];
 
 /// `t("日本語", "English")`: the words in the page's language (its `lang`), so that a

@@ -16,6 +16,7 @@ mod machines;
 mod me;
 mod milestones;
 mod organizations;
+mod outcomes;
 mod pagination;
 mod parties;
 mod persons;
@@ -78,7 +79,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
             ),
             (provisions::ProvisionsApi, audit::AuditApi, planning::PlanningApi, me::MeApi, feeds::FeedsApi),
             (reach::ReachApi, channels::ChannelsApi, deliveries::DeliveriesApi),
-            (invitations::InvitationsApi, credentials::CredentialsApi, sessions::SessionsApi),
+            (invitations::InvitationsApi, credentials::CredentialsApi, sessions::SessionsApi, outcomes::OutcomesApi),
         ),
         "Tsunagu",
         env!("CARGO_PKG_VERSION"),

@@ -64,6 +64,7 @@ const FORBIDDEN: &[&str] = &[
     "createCredential",
     "listCredentials",
     "revokeCredential",
+    "getPrefectureOutcomes",
 ];
 
 /// Operations that can conflict with what is stored (409): a second active link, custody

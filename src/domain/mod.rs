@@ -11,6 +11,7 @@ pub mod milestones;
 mod name;
 mod note;
 pub mod organization;
+pub mod outcomes;
 mod party;
 pub mod period;
 pub mod placement;

@@ -6,10 +6,12 @@
 // A page handler's refusal is the page (or redirect) to answer with: a `Response`, large as it is.
 #![allow(clippy::result_large_err)]
 
+mod charts;
 mod family;
 mod forms;
 pub(crate) mod frame;
 mod messages;
+mod outcomes;
 mod person;
 mod staff;
 mod words;
@@ -38,6 +40,7 @@ pub async fn app_page(req: &Request, state: Data<&AppState>) -> Response {
         PartyRole::Family | PartyRole::Lawyer => family::page(req, &state, &viewer).await,
         PartyRole::Person => person::page(req, &state, &viewer).await,
         PartyRole::Staff => staff::page(req, &state, &viewer).await,
-        PartyRole::Admin | PartyRole::Probation => family::page(req, &state, &viewer).await,
+        PartyRole::Admin => outcomes::admin_page(req, &state, &viewer).await,
+        PartyRole::Probation => family::page(req, &state, &viewer).await,
     }
 }

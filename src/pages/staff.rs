@@ -100,11 +100,22 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
     residents.sort_by(|a, b| a.0.cmp(&b.0));
     let residents: Vec<Value> = residents.into_iter().map(|(_, row)| row).collect();
     let (alerts, tomorrow) = team_alerts(state, viewer).await?;
-    let outcomes: Vec<Value> = ContactOutcome::ALL
+    let today = match viewer.principal.organization_id {
+        Some(id) => team_today(state, id).await?,
+        None => None,
+    };
+    let figures = match today {
+        Some(today) => super::outcomes::facility_block(state, viewer, today).await?,
+        None => context! {},
+    };
+    let contact_outcomes: Vec<Value> = ContactOutcome::ALL
         .iter()
         .map(|outcome| context! { value => outcome.as_str(), label => words::contact_outcome(*outcome, language) })
         .collect();
-    Ok(context! { residents => residents, alerts => alerts, outcomes => outcomes, tomorrow => tomorrow })
+    let page = context! {
+        residents => residents, alerts => alerts, contact_outcomes => contact_outcomes, tomorrow => tomorrow,
+    };
+    Ok(context! { ..page, ..figures })
 }
 
 /// The team's alerts not snoozed, newest first, each person's read audited; and tomorrow in

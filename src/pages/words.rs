@@ -11,6 +11,7 @@ use crate::{
         calendar::add_days,
         milestones::{Event, MilestoneKind, State},
         organization::phone_for_people,
+        outcomes::Measure,
         risk::{wording, RiskRule, Severity},
         team::ContactOutcome,
         words::{date, date_label, span},
@@ -119,6 +120,35 @@ pub fn event(event: Event, kind: MilestoneKind, language: Language) -> &'static 
         (Event::Interrupt, _) => pick(language, "中断した", "Interrupted"),
         (Event::Resume, _) => pick(language, "再開した", "Resumed"),
         (Event::ReEnroll, _) => pick(language, "再び登録した", "Enrolled again"),
+    }
+}
+
+pub fn measure(measure: Measure, language: Language) -> &'static str {
+    match measure {
+        Measure::PersonsSupported => pick(language, "支援した人", "Persons supported"),
+        Measure::WindowsUsed => pick(language, "就労支援を利用した", "Employment support used"),
+        Measure::WindowsExpiredUnused => {
+            pick(language, "就労支援を使わずに期限切れ", "Employment support expired unused")
+        }
+        Measure::ProgrammesCompleted => pick(language, "プログラム修了", "Programmes completed"),
+        Measure::ProgrammesDroppedOut => pick(language, "プログラムから離れた", "Programmes left"),
+        Measure::ProgrammesReEnrolled => pick(language, "離れた後に再び登録", "Enrolled again after leaving"),
+        Measure::CriticalAlerts => pick(language, "特に注意のお知らせ", "Critical alerts"),
+        Measure::CriticalAlertsAcknowledgedWithin48h => {
+            pick(language, "48時間以内に確認", "Acknowledged within 48 hours")
+        }
+        Measure::MedianHoursToAcknowledge => {
+            pick(language, "確認までの時間（中央値・時間）", "Hours to acknowledge (median)")
+        }
+        Measure::ContactsLoggedInCriticalPeriods => {
+            pick(language, "特に注意の時期の連絡", "Contacts in critical periods")
+        }
+        Measure::LinksKeptThroughCustody => {
+            pick(language, "身柄拘束を越えて続いたつながり", "Links kept through custody")
+        }
+        Measure::LapsesFollowedByContactWithin14Days => {
+            pick(language, "再使用後14日以内に連絡", "Lapses followed by contact within 14 days")
+        }
     }
 }
 

@@ -13,6 +13,7 @@ pub mod links;
 pub mod milestones;
 pub mod organizations;
 pub mod outbox;
+pub mod outcomes;
 pub mod parties;
 pub mod persons;
 pub mod placements;

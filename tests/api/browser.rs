@@ -140,4 +140,12 @@ async fn staff_record_an_event_from_the_residents_page(app: TestApp) {
     browser.click(&format!("form[action='/app/residents/{}/invitations/{}'] button", s.person, s.family)).await;
     check_page(&browser, &app, "invitation-printable").await;
     browser.close().await;
+
+    // The prefecture's figures, for an admin.
+    let admin = app.create_party(serde_json::json!({"role": "admin", "display_name": "Prefecture"})).await;
+    let browser = Browser::start(DESKTOP, true).await;
+    sign_in(&browser, &app, &admin).await;
+    assert!(browser.text().await.contains("県全体の成果"));
+    check_page(&browser, &app, "prefecture").await;
+    browser.close().await;
 }

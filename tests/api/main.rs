@@ -20,6 +20,7 @@ mod migrations;
 mod milestones;
 mod openapi;
 mod organizations;
+mod outcomes;
 mod pages;
 mod parties;
 mod persons;
@@ -64,6 +65,7 @@ fn main() {
         migrations::TESTS,
         openapi::TESTS,
         organizations::TESTS,
+        outcomes::TESTS,
         pages::TESTS,
         parties::TESTS,
         persons::TESTS,

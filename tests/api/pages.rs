@@ -179,6 +179,9 @@ async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_reside
     let (taro, jiro) = (html.find("Taro").unwrap(), html.find("Jiro").unwrap());
     assert!(taro < jiro, "the resident with a period coming comes first");
     assert!(html.contains("チームのお知らせ") && html.contains("出所直後の二週間"));
+    // The facility's figures, a chart per measure; two residents are a small cell.
+    assert!(html.contains("この12か月の成果") && html.contains("<svg") && html.contains("class=\"chart\""));
+    assert!(html.contains("支援した人</strong>：非公表"), "two persons supported are held back");
 
     let resident = page(&app, &cookie, &format!("/app/residents/{}", s.person)).await;
     assert_eq!(resident.status(), StatusCode::OK);
@@ -241,4 +244,10 @@ async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_reside
     assert_eq!(app.count("lapses").await, 1);
     assert!(!page(&app, &other, "/app").await.text().await.unwrap().contains("Taro"));
     let _ = calm;
+
+    // An admin sees the prefecture's figures and each facility's.
+    let admin = app.create_party(json!({"role": "admin", "display_name": "Prefecture"})).await;
+    let admin = signed_in(&app, &admin).await;
+    let html = page(&app, &admin, "/app").await.text().await.unwrap();
+    assert!(html.contains("県全体の成果") && html.contains("Hikari House") && html.contains("<svg"));
 }

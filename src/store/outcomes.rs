@@ -1,0 +1,337 @@
+//! Outcome figures as aggregate queries: each measure is a set of events (an id, a person, a
+//! day) counted over the persons placed at an organisation during the range, grouped by
+//! organisation and by month in the database. No row about one person reaches Rust.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement, Value};
+use uuid::Uuid;
+
+use crate::domain::outcomes::Measure;
+
+/// The few expressions SQLite and PostgreSQL write differently.
+struct Dialect(DatabaseBackend);
+
+impl Dialect {
+    fn postgres(&self) -> bool {
+        self.0 == DatabaseBackend::Postgres
+    }
+
+    /// The local date a timestamp falls on (UTC: stored instants are UTC).
+    fn date_of(&self, column: &str) -> String {
+        if self.postgres() {
+            format!("CAST({column} AS DATE)")
+        } else {
+            format!("date({column})")
+        }
+    }
+
+    fn month_of(&self, column: &str) -> String {
+        if self.postgres() {
+            format!("to_char({column}, 'YYYY-MM')")
+        } else {
+            format!("substr({column}, 1, 7)")
+        }
+    }
+
+    fn days_after(&self, column: &str, days: i64) -> String {
+        if self.postgres() {
+            format!("({column} + {days})")
+        } else {
+            format!("date({column}, '+{days} days')")
+        }
+    }
+
+    fn hours_between(&self, from: &str, to: &str) -> String {
+        if self.postgres() {
+            format!("(CAST(EXTRACT(EPOCH FROM ({to} - {from})) AS DOUBLE PRECISION) / 3600.0)")
+        } else {
+            format!("((julianday({to}) - julianday({from})) * 24.0)")
+        }
+    }
+
+    fn no_organization(&self) -> &'static str {
+        if self.postgres() {
+            "CAST(NULL AS uuid)"
+        } else {
+            "NULL"
+        }
+    }
+
+    /// A date written into the statement (a date we made, never a caller's text).
+    fn date_literal(&self, on: NaiveDate) -> String {
+        if self.postgres() {
+            format!("CAST('{on}' AS DATE)")
+        } else {
+            format!("'{on}'")
+        }
+    }
+
+    /// The n-th placeholder (from 1).
+    fn placeholder(&self, n: usize) -> String {
+        if self.postgres() {
+            format!("${n}")
+        } else {
+            "?".to_owned()
+        }
+    }
+}
+
+/// The events a measure counts: `item`, `person_id`, `day`, and `org` when the event belongs
+/// to one organisation (a team alert), else no organisation.
+fn events(measure: Measure, d: &Dialect) -> Option<String> {
+    let none = d.no_organization();
+    let transitions = |kind: &str, condition: &str| {
+        format!(
+            "SELECT e.id AS item, e.person_id, e.effective_on AS day, {none} AS org FROM milestone_events e \
+             WHERE e.kind = '{kind}' AND {condition}"
+        )
+    };
+    let critical = "a.severity = 'critical' AND a.team_organization_id IS NOT NULL AND a.status = 'delivered' \
+                    AND a.escalation_of IS NULL";
+    let contact_day = d.date_of("c.recorded_at");
+    Some(match measure {
+        Measure::PersonsSupported | Measure::MedianHoursToAcknowledge => return None,
+        Measure::WindowsUsed => transitions("employment_support_window", "e.to_state = 'used' AND e.from_state <> 'used'"),
+        Measure::WindowsExpiredUnused => {
+            transitions("employment_support_window", "e.to_state = 'expired' AND e.from_state <> 'expired'")
+        }
+        Measure::ProgrammesCompleted => {
+            transitions("program_enrollment", "e.to_state = 'completed' AND e.from_state <> 'completed'")
+        }
+        Measure::ProgrammesDroppedOut => {
+            transitions("program_enrollment", "e.to_state = 'dropped_out' AND e.from_state <> 'dropped_out'")
+        }
+        Measure::ProgrammesReEnrolled => transitions("program_enrollment", "e.event = 're_enroll'"),
+        Measure::CriticalAlerts => format!(
+            "SELECT a.id AS item, a.person_id, a.starts_on AS day, a.team_organization_id AS org FROM alerts a WHERE {critical}"
+        ),
+        Measure::CriticalAlertsAcknowledgedWithin48h => format!(
+            "SELECT a.id AS item, a.person_id, a.starts_on AS day, a.team_organization_id AS org FROM alerts a \
+             WHERE {critical} AND a.acknowledged_at IS NOT NULL AND {} <= 48",
+            d.hours_between("a.delivered_at", "a.acknowledged_at")
+        ),
+        Measure::ContactsLoggedInCriticalPeriods => format!(
+            "SELECT c.id AS item, a.person_id, {contact_day} AS day, a.team_organization_id AS org \
+             FROM alert_contacts c JOIN alerts a ON a.id = c.alert_id \
+             WHERE {critical} AND {contact_day} >= a.starts_on AND {contact_day} <= a.ends_on"
+        ),
+        Measure::LinksKeptThroughCustody => format!(
+            "SELECT l.id AS item, cp.person_id, cp.ended_on AS day, {none} AS org \
+             FROM custody_periods cp JOIN links l ON l.person_id = cp.person_id \
+             WHERE cp.ended_on IS NOT NULL AND {} <= cp.ended_on \
+             AND (l.revoked_at IS NULL OR {} > cp.ended_on) AND (l.expires_at IS NULL OR {} > cp.ended_on)",
+            d.date_of("l.created_at"),
+            d.date_of("l.revoked_at"),
+            d.date_of("l.expires_at")
+        ),
+        Measure::LapsesFollowedByContactWithin14Days => format!(
+            "SELECT lp.id AS item, lp.person_id, lp.\"on\" AS day, {none} AS org FROM lapses lp \
+             WHERE EXISTS (SELECT 1 FROM alert_contacts c JOIN alerts a ON a.id = c.alert_id \
+             WHERE a.person_id = lp.person_id AND {contact_day} >= lp.\"on\" AND {contact_day} <= {})",
+            d.days_after("lp.\"on\"", 14)
+        ),
+    })
+}
+
+/// A count and the persons behind it.
+pub type Tally = (i64, i64);
+
+/// A measure's figures: in all, by month, by organisation, and by organisation and month.
+#[derive(Debug, Default, Clone)]
+pub struct Figures {
+    pub total: Tally,
+    pub by_month: HashMap<String, Tally>,
+    pub by_org: HashMap<Uuid, Tally>,
+    pub by_org_month: HashMap<(Uuid, String), Tally>,
+}
+
+/// Whose figures: one organisation's, or everyone's.
+#[derive(Debug, Clone, Copy)]
+pub enum Over {
+    Organization(Uuid),
+    Everyone,
+}
+
+struct Query<'a> {
+    db: &'a dyn ConnectionTrait,
+    d: Dialect,
+    from: NaiveDate,
+    to: NaiveDate,
+    over: Over,
+}
+
+impl Query<'_> {
+    /// `SELECT {group}, count, persons` over the events of `raw` within the range and cohort.
+    async fn grouped(&self, raw: &str, group: &[&str]) -> Result<Vec<(Vec<Value>, Tally)>, DbErr> {
+        let d = &self.d;
+        let mut values: Vec<Value> = vec![self.to.into(), self.from.into(), self.from.into(), self.to.into()];
+        let mut organization = String::new();
+        if let Over::Organization(id) = self.over {
+            values.push(id.into());
+            organization = format!(" AND p.organization_id = {}", d.placeholder(5));
+        }
+        let selected: Vec<String> = group.iter().map(|column| format!("{column} AS g_{column}")).collect();
+        let select = if selected.is_empty() { String::new() } else { format!("{}, ", selected.join(", ")) };
+        let group_by = if group.is_empty() {
+            String::new()
+        } else {
+            format!(" GROUP BY {}", group.iter().map(|c| format!("g_{c}")).collect::<Vec<_>>().join(", "))
+        };
+        let sql = format!(
+            "SELECT {select}COUNT(*) AS n, COUNT(DISTINCT person_id) AS persons FROM (\
+               SELECT DISTINCT x.item, x.person_id, p.organization_id AS org_id, x.day, {month} AS month \
+               FROM ({raw}) x JOIN placements p ON p.person_id = x.person_id \
+                 AND p.start_on <= {p1} AND (p.end_on IS NULL OR p.end_on >= {p2}) \
+                 AND (x.org IS NULL OR x.org = p.organization_id) \
+               WHERE x.day >= {p3} AND x.day <= {p4}{organization}\
+             ) e{group_by}",
+            month = d.month_of("x.day"),
+            p1 = d.placeholder(1),
+            p2 = d.placeholder(2),
+            p3 = d.placeholder(3),
+            p4 = d.placeholder(4),
+        );
+        let rows = self.db.query_all(Statement::from_sql_and_values(self.d.0, sql, values)).await?;
+        rows.iter()
+            .map(|row| {
+                let keys = group
+                    .iter()
+                    .map(|column| match *column {
+                        "org_id" => row.try_get::<Uuid>("", "g_org_id").map(Value::from),
+                        _ => row.try_get::<String>("", &format!("g_{column}")).map(Value::from),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((keys, (row.try_get::<i64>("", "n")?, row.try_get::<i64>("", "persons")?)))
+            })
+            .collect()
+    }
+
+    async fn figures(&self, raw: &str) -> Result<Figures, DbErr> {
+        let mut figures = Figures::default();
+        if let Some((_, tally)) = self.grouped(raw, &[]).await?.pop() {
+            figures.total = tally;
+        }
+        for (keys, tally) in self.grouped(raw, &["month"]).await? {
+            figures.by_month.insert(text(&keys[0]), tally);
+        }
+        for (keys, tally) in self.grouped(raw, &["org_id"]).await? {
+            figures.by_org.insert(uuid(&keys[0]), tally);
+        }
+        for (keys, tally) in self.grouped(raw, &["org_id", "month"]).await? {
+            figures.by_org_month.insert((uuid(&keys[0]), text(&keys[1])), tally);
+        }
+        Ok(figures)
+    }
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(Some(text)) => text.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn uuid(value: &Value) -> Uuid {
+    match value {
+        Value::Uuid(Some(id)) => **id,
+        _ => Uuid::nil(),
+    }
+}
+
+/// Every counted measure's figures over `[from, to]`, and the persons supported month by month
+/// (`months`: each month's first and last day).
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+    months: &[(String, NaiveDate, NaiveDate)],
+    over: Over,
+) -> Result<HashMap<Measure, Figures>, DbErr> {
+    let query = Query { db, d: Dialect(db.get_database_backend()), from, to, over };
+    let mut all = HashMap::new();
+    for &measure in Measure::ALL {
+        if let Some(raw) = events(measure, &query.d) {
+            all.insert(measure, query.figures(&raw).await?);
+        }
+    }
+    all.insert(Measure::PersonsSupported, supported(&query, months).await?);
+    Ok(all)
+}
+
+/// Persons placed during the range, and during each month of it (a month counts whoever was
+/// placed at any time in it): the placements overlapping the span, as events on its first day.
+async fn supported(query: &Query<'_>, months: &[(String, NaiveDate, NaiveDate)]) -> Result<Figures, DbErr> {
+    let mut figures = Figures::default();
+    for (label, first, last) in std::iter::once((String::new(), query.from, query.to)).chain(months.iter().cloned()) {
+        let span = Query { db: query.db, d: Dialect(query.d.0), from: first, to: last, over: query.over };
+        let raw = format!(
+            "SELECT p0.id AS item, p0.person_id, {first_day} AS day, p0.organization_id AS org FROM placements p0 \
+             WHERE p0.start_on <= {last_day} AND (p0.end_on IS NULL OR p0.end_on >= {first_day})",
+            first_day = span.d.date_literal(first),
+            last_day = span.d.date_literal(last),
+        );
+        let total = span.grouped(&raw, &[]).await?.pop().map(|(_, tally)| tally).unwrap_or_default();
+        let by_org = span.grouped(&raw, &["org_id"]).await?;
+        if label.is_empty() {
+            figures.total = total;
+            figures.by_org = by_org.iter().map(|(keys, tally)| (uuid(&keys[0]), *tally)).collect();
+        } else {
+            figures.by_month.insert(label.clone(), total);
+            for (keys, tally) in by_org {
+                figures.by_org_month.insert((uuid(&keys[0]), label.clone()), tally);
+            }
+        }
+    }
+    Ok(figures)
+}
+
+/// The median hours from delivery to acknowledgement of the critical team alerts about the
+/// cohort's persons whose period starts in the range, and the persons behind it; `None`
+/// when none was acknowledged. Two queries: how many, then the middle one or two in order.
+pub async fn median_hours(
+    db: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+    over: Over,
+) -> Result<(Option<f64>, i64), DbErr> {
+    let d = Dialect(db.get_database_backend());
+    let hours = d.hours_between("a.delivered_at", "a.acknowledged_at");
+    let mut values: Vec<Value> = vec![to.into(), from.into(), from.into(), to.into()];
+    let mut organization = String::new();
+    if let Over::Organization(id) = over {
+        values.push(id.into());
+        organization = format!(" AND a.team_organization_id = {}", d.placeholder(5));
+    }
+    let acknowledged = format!(
+        "SELECT DISTINCT a.id, a.person_id, {hours} AS h FROM alerts a JOIN placements p ON p.person_id = a.person_id \
+           AND p.organization_id = a.team_organization_id \
+           AND p.start_on <= {p1} AND (p.end_on IS NULL OR p.end_on >= {p2}) \
+         WHERE a.severity = 'critical' AND a.status = 'delivered' AND a.escalation_of IS NULL \
+           AND a.acknowledged_at IS NOT NULL AND a.starts_on >= {p3} AND a.starts_on <= {p4}{organization}",
+        p1 = d.placeholder(1),
+        p2 = d.placeholder(2),
+        p3 = d.placeholder(3),
+        p4 = d.placeholder(4),
+    );
+    let counted = db
+        .query_one(Statement::from_sql_and_values(
+            d.0,
+            format!("SELECT COUNT(*) AS n, COUNT(DISTINCT person_id) AS persons FROM ({acknowledged}) x"),
+            values.clone(),
+        ))
+        .await?;
+    let (n, persons) = match counted {
+        Some(row) => (row.try_get::<i64>("", "n")?, row.try_get::<i64>("", "persons")?),
+        None => (0, 0),
+    };
+    if n == 0 {
+        return Ok((None, 0));
+    }
+    let middle = format!("SELECT h FROM ({acknowledged}) x ORDER BY h LIMIT {} OFFSET {}", 2 - n % 2, (n - 1) / 2);
+    let rows = db.query_all(Statement::from_sql_and_values(d.0, middle, values)).await?;
+    let values = rows.iter().map(|row| row.try_get::<f64>("", "h")).collect::<Result<Vec<f64>, _>>()?;
+    let median = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
+    Ok((median, persons))
+}
