@@ -34,6 +34,15 @@ pub enum Command {
     Openapi,
     /// Mint a signed bearer token and print only the token.
     Token(TokenArgs),
+    /// Write a verified copy of the database (SQLite) to PATH while the service runs.
+    Backup {
+        path: std::path::PathBuf,
+        /// Replace PATH if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Put a backup in place of the database (SQLite); refused while a server runs on it.
+    Restore { path: std::path::PathBuf },
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +88,8 @@ pub enum CliError {
     Sign(jsonwebtoken::errors::Error),
     #[error("the server stopped with an error: {0}")]
     Serve(std::io::Error),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
@@ -89,6 +100,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Serve => {
             let config = Config::from_env()?;
+            // While serving, hold the database's lock, so that a restore cannot replace it.
+            let _lock = match crate::backup::sqlite_file(&config.database_url) {
+                Ok(file) => crate::backup::hold(&file)?,
+                Err(_) => None,
+            };
             let app = Application::build(&config, Arc::new(SystemClock)).await?;
             app.run_until_stopped(shutdown_signal()).await.map_err(CliError::Serve)
         }
@@ -97,6 +113,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let db = database::connect(&config.database_url).await?;
             database::migrate(&db).await?;
             tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Backup { path, force } => {
+            let config = Config::from_env()?;
+            crate::backup::backup(&config.database_url, &path, force).await?;
+            println!("backed up and verified: {}", path.display());
+            Ok(())
+        }
+        Command::Restore { path } => {
+            let config = Config::from_env()?;
+            crate::backup::restore(&config.database_url, &path).await?;
+            println!("restored from {}", path.display());
             Ok(())
         }
         Command::Token(args) => {

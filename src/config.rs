@@ -74,6 +74,8 @@ pub enum ConfigError {
     Days { name: &'static str, value: String },
     #[error("{name}={value:?} is not a number of months from 1 to 60")]
     Months { name: &'static str, value: String },
+    #[error("{name}={value:?} is not a number of years from 1 to 30")]
+    Years { name: &'static str, value: String },
     #[error("{name}={value:?} is not a number of hours from 1 to 336")]
     Hours { name: &'static str, value: String },
     #[error("{name}={value:?} is neither true nor false")]
@@ -179,6 +181,9 @@ pub struct Config {
     pub token_max_lifetime: chrono::Duration,
     /// `TSUNAGU_SNOOZE_MAX_DAYS` (default 14): the longest a team alert may be snoozed.
     pub snooze_max_days: u32,
+    /// `TSUNAGU_RETENTION_YEARS` (default 5): how long a person may be idle (no placement, no
+    /// activity) before the retention review lists them.
+    pub retention_years: u32,
     /// `TSUNAGU_READ_TIMEOUT_SECONDS` (default 30): a connection silent this long is closed, and
     /// a request body not complete by then is answered 408.
     pub read_timeout: Duration,
@@ -272,6 +277,13 @@ impl Config {
                 _ => return Err(ConfigError::Days { name: "TSUNAGU_SNOOZE_MAX_DAYS", value }),
             },
         };
+        let retention_years = match lookup("TSUNAGU_RETENTION_YEARS")? {
+            None => 5,
+            Some(value) => match value.parse::<u32>() {
+                Ok(years) if (1..=30).contains(&years) => years,
+                _ => return Err(ConfigError::Years { name: "TSUNAGU_RETENTION_YEARS", value }),
+            },
+        };
         let email = match (lookup("TSUNAGU_SMTP_URL")?, lookup("TSUNAGU_MAIL_FROM")?) {
             (None, None) => None,
             (Some(url), Some(from)) => Some(crate::outbox::EmailSettings::parse(&url, &from)?),
@@ -308,6 +320,7 @@ impl Config {
             email,
             sms,
             snooze_max_days,
+            retention_years,
             read_timeout,
             token_max_lifetime,
             database_url,

@@ -30,7 +30,10 @@ fn sqlite_options(url: &DatabaseUrl) -> Result<SqliteConnectOptions, DatabaseErr
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(SQLITE_BUSY_TIMEOUT)
-        .foreign_keys(true))
+        .foreign_keys(true)
+        // What is deleted is overwritten, not left in free pages: an erased person's text must
+        // not survive in the file.
+        .pragma("secure_delete", "on"))
 }
 
 /// The connection everything that writes goes through (and, on PostgreSQL, everything).

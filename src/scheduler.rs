@@ -22,6 +22,8 @@ pub struct TickReport {
     pub cancelled: usize,
     /// Daily digests written.
     pub digests: usize,
+    /// Provision records deleted after their keeping period.
+    pub provisions_expired: u64,
     /// Outbox messages (webhooks, e-mail, SMS) handed over, scheduled for retry, and given up on.
     pub messages_delivered: usize,
     pub messages_retried: usize,
@@ -37,8 +39,10 @@ pub async fn tick(state: &AppState) -> Result<TickReport, workflow::WorkflowErro
     let delivery = alerts::deliver_due(state).await?;
     let digests = digests::write_due(state).await?;
     let messages = outbox::deliver(state).await?;
+    let provisions_expired = workflow::expire_provisions(state, state.clock.now()).await?;
     state.scheduler.succeeded(state.clock.now());
     Ok(TickReport {
+        provisions_expired,
         digests,
         messages_delivered: messages.delivered,
         messages_retried: messages.retried,

@@ -28,6 +28,8 @@ pub struct AppState {
     pub webhook_allow_private: bool,
     /// The longest a team alert may be snoozed, in days.
     pub snooze_max_days: u32,
+    /// How long a person may be idle before the retention review lists them, in years.
+    pub retention_years: u32,
     /// How long a connection may stay silent, and a body take to arrive.
     pub read_timeout: std::time::Duration,
     /// The longest a bearer token may be valid.

@@ -287,6 +287,7 @@ async fn main() {
             token_max_lifetime: chrono::Duration::hours(720),
             read_timeout: std::time::Duration::from_secs(30),
             snooze_max_days: 14,
+            retention_years: 5,
             email: None,
             sms: None,
         };

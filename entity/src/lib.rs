@@ -9,6 +9,7 @@ pub mod consent_record;
 pub mod contact_point;
 pub mod custody_period;
 pub mod digest;
+pub mod erasure;
 pub mod idempotency_key;
 pub mod invitation;
 pub mod lapse;

@@ -14,6 +14,7 @@ mod m0011_team_alerts;
 mod m0012_channels;
 mod m0013_sign_in;
 mod m0014_organization_contact;
+mod m0015_erasures;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_channels::Migration),
             Box::new(m0013_sign_in::Migration),
             Box::new(m0014_organization_contact::Migration),
+            Box::new(m0015_erasures::Migration),
         ]
     }
 }

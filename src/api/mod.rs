@@ -11,6 +11,7 @@ mod feeds;
 mod integrations;
 mod invitations;
 mod lapses;
+mod lifecycle;
 mod links;
 mod machines;
 mod me;
@@ -80,6 +81,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
             (provisions::ProvisionsApi, audit::AuditApi, planning::PlanningApi, me::MeApi, feeds::FeedsApi),
             (reach::ReachApi, channels::ChannelsApi, deliveries::DeliveriesApi),
             (invitations::InvitationsApi, credentials::CredentialsApi, sessions::SessionsApi, outcomes::OutcomesApi),
+            lifecycle::LifecycleApi,
         ),
         "Tsunagu",
         env!("CARGO_PKG_VERSION"),

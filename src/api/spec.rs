@@ -65,6 +65,10 @@ const FORBIDDEN: &[&str] = &[
     "listCredentials",
     "revokeCredential",
     "getPrefectureOutcomes",
+    "exportPerson",
+    "exportMe",
+    "erasePerson",
+    "getRetentionReview",
 ];
 
 /// Operations that can conflict with what is stored (409): a second active link, custody

@@ -9,6 +9,7 @@ pub mod custody;
 pub mod digests;
 pub mod inbox;
 pub mod lapses;
+pub mod lifecycle;
 pub mod links;
 pub mod milestones;
 pub mod organizations;

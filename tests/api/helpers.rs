@@ -146,6 +146,7 @@ pub async fn spawn_app_configured(database_url: &str, configure: impl FnOnce(&mu
         token_max_lifetime: chrono::Duration::days(6 * 365),
         read_timeout: std::time::Duration::from_secs(30),
         snooze_max_days: 14,
+        retention_years: 5,
         email: None,
         sms: None,
     };

@@ -14,6 +14,7 @@ mod contract;
 mod feeds;
 mod health;
 mod integrations;
+mod lifecycle;
 mod links;
 mod me;
 mod migrations;
@@ -59,6 +60,7 @@ fn main() {
         feeds::TESTS,
         health::TESTS,
         integrations::TESTS,
+        lifecycle::TESTS,
         links::TESTS,
         me::TESTS,
         milestones::TESTS,

@@ -1,0 +1,208 @@
+//! A person's data as a whole: everything held about them (for an export), removing it (for
+//! an erasure), and who has been idle long enough for the retention review.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    alert, alert_contact, audit_event, calendar_feed, consent_record, contact_point, custody_period, erasure,
+    idempotency_key, invitation, lapse, link, milestone, milestone_event, outbox_attempt, outbox_message, party,
+    person, placement, plan_request, provision_record, schedule_entry, session, sign_in_code,
+};
+use sea_orm::{
+    sea_query::{Expr, IntoCondition},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::new_id;
+
+/// The ids of a person's links and alerts, from which consent records and contacts hang.
+async fn hanging(db: &impl ConnectionTrait, person_id: Uuid) -> Result<(Vec<Uuid>, Vec<Uuid>), DbErr> {
+    let links = link::Entity::find().filter(link::Column::PersonId.eq(person_id)).all(db).await?;
+    let alerts = alert::Entity::find().filter(alert::Column::PersonId.eq(person_id)).all(db).await?;
+    Ok((links.iter().map(|row| row.id).collect(), alerts.iter().map(|row| row.id).collect()))
+}
+
+/// Everything held about a person, each kind of record as it is stored.
+pub async fn export(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Value, DbErr> {
+    let (links, alerts) = hanging(db, person_id).await?;
+    Ok(json!({
+        "person": person::Entity::find_by_id(person_id).into_json().one(db).await?,
+        "placements": placement::Entity::find().filter(placement::Column::PersonId.eq(person_id)).into_json().all(db).await?,
+        "links": link::Entity::find().filter(link::Column::PersonId.eq(person_id)).into_json().all(db).await?,
+        "consent_records": consent_record::Entity::find().filter(consent_record::Column::LinkId.is_in(links)).into_json().all(db).await?,
+        "milestones": milestone::Entity::find().filter(milestone::Column::PersonId.eq(person_id)).into_json().all(db).await?,
+        "milestone_events": milestone_event::Entity::find().filter(milestone_event::Column::PersonId.eq(person_id)).into_json().all(db).await?,
+        "custody_periods": custody_period::Entity::find().filter(custody_period::Column::PersonId.eq(person_id)).into_json().all(db).await?,
+        "lapses": lapse::Entity::find().filter(lapse::Column::PersonId.eq(person_id)).into_json().all(db).await?,
+        "scheduled_dates": schedule_entry::Entity::find().filter(schedule_entry::Column::PersonId.eq(person_id)).into_json().all(db).await?,
+        "alerts": alert::Entity::find().filter(alert::Column::PersonId.eq(person_id)).into_json().all(db).await?,
+        "alert_contacts": alert_contact::Entity::find().filter(alert_contact::Column::AlertId.is_in(alerts)).into_json().all(db).await?,
+        "deliveries": outbox_message::Entity::find()
+            .select_only()
+            .columns([
+                outbox_message::Column::Id, outbox_message::Column::Channel, outbox_message::Column::AlertId,
+                outbox_message::Column::PartyId, outbox_message::Column::EventType, outbox_message::Column::Status,
+                outbox_message::Column::Attempts, outbox_message::Column::DeliveredAt, outbox_message::Column::Receipt,
+                outbox_message::Column::CreatedAt,
+            ])
+            .filter(outbox_message::Column::PersonId.eq(person_id))
+            .into_json()
+            .all(db)
+            .await?,
+        "provision_records": provision_record::Entity::find().filter(provision_record::Column::PersonId.eq(person_id)).into_json().all(db).await?,
+        "audit_events": audit_event::Entity::find().filter(audit_event::Column::PersonId.eq(person_id)).into_json().all(db).await?,
+    }))
+}
+
+/// Deletes the rows of `E` that `condition` picks; how many.
+async fn delete<E: EntityTrait>(db: &impl ConnectionTrait, condition: impl IntoCondition) -> Result<u64, DbErr> {
+    Ok(E::delete_many().filter(condition).exec(db).await?.rows_affected)
+}
+
+/// What an erasure removed, by kind.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Erased {
+    pub records: u64,
+}
+
+/// Removes everything about a person but the provision records and the audit trail (which
+/// name no one), and any message still waiting or kept that names them. `name` is their
+/// display name, to find messages and stored answers that carry it.
+pub async fn erase(db: &impl ConnectionTrait, person_id: Uuid, name: &str) -> Result<Erased, DbErr> {
+    let mut erased = Erased::default();
+    let (links, alerts) = hanging(db, person_id).await?;
+    let milestones: Vec<Uuid> = milestone::Entity::find()
+        .filter(milestone::Column::PersonId.eq(person_id))
+        .all(db)
+        .await?
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    // Messages about the person, or whose text carries their name (a digest, a webhook).
+    let naming = format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let messages: Vec<Uuid> = outbox_message::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(outbox_message::Column::PersonId.eq(person_id))
+                .add(outbox_message::Column::AlertId.is_in(alerts.clone()))
+                .add(
+                    Expr::col(outbox_message::Column::Payload)
+                        .like(sea_orm::sea_query::LikeExpr::new(&naming).escape('\\')),
+                ),
+        )
+        .all(db)
+        .await?
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    for chunk in messages.chunks(super::IDS_PER_STATEMENT) {
+        erased.records +=
+            delete::<outbox_attempt::Entity>(db, outbox_attempt::Column::MessageId.is_in(chunk.iter().copied()))
+                .await?;
+        erased.records +=
+            delete::<outbox_message::Entity>(db, outbox_message::Column::Id.is_in(chunk.iter().copied())).await?;
+    }
+    erased.records += delete::<idempotency_key::Entity>(
+        db,
+        sea_orm::Condition::any()
+            .add(Expr::col(idempotency_key::Column::ResponseBody).like(format!("%{person_id}%")))
+            .add(
+                Expr::col(idempotency_key::Column::ResponseBody)
+                    .like(sea_orm::sea_query::LikeExpr::new(&naming).escape('\\')),
+            ),
+    )
+    .await?;
+    erased.records += delete::<alert_contact::Entity>(db, alert_contact::Column::AlertId.is_in(alerts.clone())).await?;
+    erased.records += delete::<alert::Entity>(db, alert::Column::PersonId.eq(person_id)).await?;
+    erased.records += delete::<consent_record::Entity>(db, consent_record::Column::LinkId.is_in(links)).await?;
+    erased.records += delete::<link::Entity>(db, link::Column::PersonId.eq(person_id)).await?;
+    erased.records +=
+        delete::<milestone_event::Entity>(db, milestone_event::Column::MilestoneId.is_in(milestones)).await?;
+    erased.records += delete::<schedule_entry::Entity>(db, schedule_entry::Column::PersonId.eq(person_id)).await?;
+    erased.records += delete::<milestone::Entity>(db, milestone::Column::PersonId.eq(person_id)).await?;
+    erased.records += delete::<custody_period::Entity>(db, custody_period::Column::PersonId.eq(person_id)).await?;
+    erased.records += delete::<lapse::Entity>(db, lapse::Column::PersonId.eq(person_id)).await?;
+    erased.records += delete::<placement::Entity>(db, placement::Column::PersonId.eq(person_id)).await?;
+    erased.records += delete::<plan_request::Entity>(db, plan_request::Column::PersonId.eq(person_id)).await?;
+    // The person's own account goes with them: its addresses, sessions and sign-in doors.
+    let own: Vec<Uuid> = party::Entity::find()
+        .filter(party::Column::PersonId.eq(person_id))
+        .all(db)
+        .await?
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    if !own.is_empty() {
+        erased.records +=
+            delete::<contact_point::Entity>(db, contact_point::Column::PartyId.is_in(own.clone())).await?;
+        erased.records += delete::<session::Entity>(db, session::Column::PartyId.is_in(own.clone())).await?;
+        erased.records += delete::<invitation::Entity>(db, invitation::Column::PartyId.is_in(own.clone())).await?;
+        erased.records += delete::<sign_in_code::Entity>(db, sign_in_code::Column::PartyId.is_in(own.clone())).await?;
+        erased.records +=
+            delete::<calendar_feed::Entity>(db, calendar_feed::Column::PartyId.is_in(own.clone())).await?;
+        erased.records += delete::<party::Entity>(db, party::Column::Id.is_in(own)).await?;
+    }
+    erased.records += person::Entity::delete_by_id(person_id).exec(db).await?.rows_affected;
+    Ok(erased)
+}
+
+/// Records that a person was erased: when, by whom and why.
+pub async fn record_erasure(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    erased_by: String,
+    reason: String,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    erasure::ActiveModel {
+        id: Set(new_id()),
+        person_id: Set(person_id),
+        erased_by: Set(erased_by),
+        reason: Set(reason),
+        erased_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Provision records past their keeping period are deleted.
+pub async fn delete_provisions_before(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(provision_record::Entity::delete_many()
+        .filter(provision_record::Column::ProvidedAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// The persons with no placement running now and no activity since `since`: no placement
+/// ending, milestone step, lapse, custody or link change after it. Their last activity, where
+/// any is recorded.
+pub async fn idle_since(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Uuid, DateTime<Utc>)>, DbErr> {
+    let backend = db.get_database_backend();
+    let p = |n: usize| if backend == sea_orm::DatabaseBackend::Postgres { format!("${n}") } else { "?".to_owned() };
+    let sql = format!(
+        "SELECT x.id, MAX(x.at) AS last FROM ( \
+           SELECT id, updated_at AS at FROM persons \
+           UNION ALL SELECT person_id, updated_at FROM placements \
+           UNION ALL SELECT person_id, recorded_at FROM milestone_events \
+           UNION ALL SELECT person_id, recorded_at FROM lapses \
+           UNION ALL SELECT person_id, updated_at FROM custody_periods \
+           UNION ALL SELECT person_id, updated_at FROM links \
+         ) x \
+         WHERE x.id NOT IN (SELECT person_id FROM placements WHERE starts_at <= {now} AND (ends_at IS NULL OR ends_at > {now2})) \
+         GROUP BY x.id HAVING MAX(x.at) < {since} ORDER BY last, x.id",
+        now = p(1),
+        now2 = p(2),
+        since = p(3),
+    );
+    let rows = db
+        .query_all(sea_orm::Statement::from_sql_and_values(backend, sql, [now.into(), now.into(), since.into()]))
+        .await?;
+    rows.iter().map(|row| Ok((row.try_get::<Uuid>("", "id")?, row.try_get::<DateTime<Utc>>("", "last")?))).collect()
+}
