@@ -251,10 +251,7 @@ fn refuse_unauthenticated(state: AppState) -> Precheck {
         async move {
             match workflow::sign_in::session_principal(&state, &cookie).await {
                 Ok(Some(_)) if ours => None,
-                Ok(Some(_)) => Some(
-                    ApiError::Forbidden("A change made with a session must come from Tsunagu's own pages.")
-                        .into_response(),
-                ),
+                Ok(Some(_)) => Some(ApiError::cross_site().into_response()),
                 Ok(None) => Some(ApiError::Unauthorized.into_response()),
                 Err(err) => Some(ApiError::from(err).into_response()),
             }

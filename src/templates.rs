@@ -55,6 +55,18 @@ pub fn url_value(url: &str) -> minijinja::Value {
     }
 }
 
+/// A QR code of `text` as SVG, with no XML declaration, so that it serves both as an
+/// `image/svg+xml` answer and inline in a page.
+pub fn qr_svg(text: &str) -> Result<String, qrcode::types::QrError> {
+    use qrcode::{render::svg, EcLevel, QrCode};
+    let svg = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)?
+        .render::<svg::Color>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build();
+    Ok(svg.find("<svg").map_or(svg.clone(), |start| svg[start..].to_owned()))
+}
+
 pub fn render(name: &str, context: minijinja::Value) -> Result<String, minijinja::Error> {
     environment().get_template(name)?.render(context)
 }

@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use poem::{web::Data, Request};
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
-use qrcode::{render::svg, EcLevel, QrCode};
 use uuid::Uuid;
 
 use super::{ApiTags, Authenticated};
@@ -124,9 +123,8 @@ impl InvitationsApi {
             &crate::http::base_url(req, state.public_url.as_deref()),
             &state.keys.invitation_code(invitation.id),
         );
-        let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
+        let image = crate::templates::qr_svg(&url)
             .map_err(|err| ApiError::Internal(format!("cannot make a QR code: {err}")))?;
-        let image = code.render::<svg::Color>().min_dimensions(240, 240).quiet_zone(true).build();
         Ok(InvitationQrResponse::Svg(poem_openapi::payload::PlainText(image), "no-store".into()))
     }
 }

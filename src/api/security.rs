@@ -100,7 +100,7 @@ async fn from_session(req: &Request, cookie: ApiKey) -> poem::Result<Principal> 
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         && !same_origin(req, state.public_url.as_deref())
     {
-        return Err(ApiError::Forbidden("A change made with a session must come from Tsunagu's own pages.").into());
+        return Err(ApiError::cross_site().into());
     }
     let role: PartyRole = store::parse_stored("role", party.id, &party.role).map_err(ApiError::from)?;
     Ok(Principal::of_party(&party, role, Via::Session(session.id)))

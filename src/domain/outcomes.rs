@@ -104,18 +104,14 @@ mod tests {
         counts.iter().map(|&n| Cell::new(n, n)).collect()
     }
 
-    /// Every way the held-back parts could be filled in (each from 1 to `most`) that agrees
-    /// with the published total: a held-back part is safe if more than one value fits.
+    /// Whether a held-back part can be worked out from the published total and parts: a
+    /// reader knows each held-back part is at least 1 and nothing more, so a part is pinned
+    /// when it is the only one held back, or when they can only all be 1.
     fn recoverable(total: &Cell, parts: &[Cell]) -> bool {
         let Some(total) = total.published() else { return false };
-        let held: Vec<usize> = (0..parts.len()).filter(|&i| parts[i].hidden).collect();
-        let rest = total - parts.iter().filter(|p| !p.hidden).map(|p| p.count).sum::<i64>();
-        held.iter().any(|&i| {
-            let others = held.len() as i64 - 1;
-            // Part i is at least 1; the others at least 1 each, with no upper bound known.
-            let most = rest - others;
-            parts[i].hidden && most == 1
-        }) || (held.len() == 1)
+        let held = parts.iter().filter(|p| p.hidden).count() as i64;
+        let rest = total - parts.iter().filter_map(Cell::published).sum::<i64>();
+        held == 1 || (held > 1 && rest == held)
     }
 
     #[test]
@@ -147,17 +143,19 @@ mod tests {
 
     #[test]
     fn with_nothing_else_to_hold_back_the_total_goes() {
-        let mut parts = cells(&[3, 0, 0]);
-        let mut total = Cell::new(8, 8);
-        parts[1].count = 5;
-        parts[1].persons = 5;
-        parts[2].count = 0;
-        let mut only = vec![parts[0]];
-        let mut total_only = Cell::new(3, 3);
-        protect_sum(&mut total_only, &mut only);
-        assert!(total_only.hidden && only[0].hidden);
+        // One small month and only zeros beside it: the total would give it away.
+        let mut parts = cells(&[0, 6, 0]);
+        parts[1].persons = 3;
+        parts[1].hidden = true;
+        let mut total = Cell::new(6, 6);
         protect_sum(&mut total, &mut parts);
-        assert!(!recoverable(&total, &parts));
+        assert!(total.hidden && parts[1].hidden && !parts[0].hidden);
+        // A small total takes every non-zero month with it.
+        let mut small = Cell::new(3, 3);
+        let mut months = cells(&[0, 3]);
+        months[1].hidden = false;
+        protect_sum(&mut small, &mut months);
+        assert!(months[1].hidden);
     }
 
     #[test]

@@ -117,6 +117,11 @@ impl From<sea_orm::DbErr> for ApiError {
 }
 
 impl ApiError {
+    /// A change made with a session cookie that did not come from the service's own pages.
+    pub fn cross_site() -> Self {
+        ApiError::Forbidden("A change made with a session must come from Tsunagu's own pages.")
+    }
+
     pub fn invalid_field(field: &str, invalid: Invalid) -> Self {
         Self::Validation(vec![FieldProblem { field: field.to_owned(), message: invalid.0 }])
     }

@@ -1,7 +1,7 @@
 //! What the pages call things, in each language, and the items of a schedule as the pages
 //! show them: dates and periods in plain words, with why they matter.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use minijinja::{context, Value};
 
 use super::frame::Failure;
@@ -216,7 +216,7 @@ fn coming(
     until: NaiveDate,
     language: Language,
 ) -> Vec<Coming> {
-    let year = today.year_ce().1 as i32;
+    let year = today.year();
     let mut items = Vec::new();
     for period in &schedule.periods {
         if period.ends_on < today || period.starts_on > until {
@@ -250,5 +250,3 @@ fn coming(
     items.sort_by_key(|item| (item.starts_on, item.is_period));
     items
 }
-
-use chrono::Datelike;

@@ -81,7 +81,7 @@ fn signed_in(state: &AppState, replies: Replies, signed_in: SignedIn) -> Respons
 }
 
 /// What a refused sign-in answers: one reason for every failure, so a guesser learns nothing.
-fn refused(state: &AppState, replies: Replies, err: SignInError, page: pages::Form) -> Response {
+fn refused(replies: Replies, err: SignInError, page: pages::Form) -> Response {
     let (status, detail, retry_after) = match err {
         SignInError::TooMany { retry_after } => {
             let seconds = retry_after.num_seconds().max(1);
@@ -106,7 +106,7 @@ fn refused(state: &AppState, replies: Replies, err: SignInError, page: pages::Fo
             }
             response
         }
-        Replies::Page(language) => pages::sign_in_form(state, language, status, page, Some(detail.text(language))),
+        Replies::Page(language) => pages::sign_in_form(language, status, page, Some(detail.text(language))),
     };
     match retry_after {
         Some(seconds) => with_header(response, header::RETRY_AFTER, &seconds.to_string()),
@@ -174,7 +174,7 @@ pub async fn redeem_invitation(req: &Request, state: Data<&AppState>, body: Body
     };
     match workflow::sign_in::redeem_invitation(&state, &form.code, &client_of(req)).await {
         Ok(session) => signed_in(&state, replies, session),
-        Err(err) => refused(&state, replies, err, pages::Form::Invitation(form.code)),
+        Err(err) => refused(replies, err, pages::Form::Invitation(form.code)),
     }
 }
 
@@ -199,9 +199,9 @@ pub async fn request_code(req: &Request, state: Data<&AppState>, body: Body) -> 
                 )
                     .into_response(),
             ),
-            Replies::Page(language) => no_store(pages::code_sent(&state, language, &form.address)),
+            Replies::Page(language) => no_store(pages::code_sent(language, &form.address)),
         },
-        Err(err) => refused(&state, replies, err, pages::Form::Address),
+        Err(err) => refused(replies, err, pages::Form::Address),
     }
 }
 
@@ -217,7 +217,7 @@ pub async fn verify_code(req: &Request, state: Data<&AppState>, body: Body) -> R
     };
     match workflow::sign_in::verify_code(&state, &form.address, &form.code, &client_of(req)).await {
         Ok(session) => signed_in(&state, replies, session),
-        Err(err) => refused(&state, replies, err, pages::Form::Code(form.address)),
+        Err(err) => refused(replies, err, pages::Form::Code(form.address)),
     }
 }
 

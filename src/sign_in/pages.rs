@@ -2,18 +2,12 @@
 //! an invitation link's page with its code filled in, and the code's page.
 
 use minijinja::context;
-use poem::{
-    handler,
-    http::StatusCode,
-    web::{Data, Path},
-    Request, Response,
-};
+use poem::{handler, http::StatusCode, web::Path, Request, Response};
 
 use super::language_of;
 use crate::{
     domain::Language,
     pages::frame::{html, plain_frame},
-    state::AppState,
 };
 
 /// Which form a page shows again after a refusal, with what was typed.
@@ -31,13 +25,7 @@ fn title(language: Language) -> &'static str {
 }
 
 /// The sign-in page, showing `form` (with what was typed) and a problem or notice.
-pub fn sign_in_form(
-    _state: &AppState,
-    language: Language,
-    status: StatusCode,
-    form: Form,
-    problem: Option<String>,
-) -> Response {
+pub fn sign_in_form(language: Language, status: StatusCode, form: Form, problem: Option<String>) -> Response {
     let (invitation_code, verify_address) = match form {
         Form::Invitation(code) => (code, None),
         Form::Address => (String::new(), None),
@@ -50,7 +38,7 @@ pub fn sign_in_form(
 }
 
 /// After asking for a code: where to type it. Says the same whether or not one was sent.
-pub fn code_sent(_state: &AppState, language: Language, address: &str) -> Response {
+pub fn code_sent(language: Language, address: &str) -> Response {
     let notice = match language {
         Language::Ja => "登録済みのアドレスであれば、6桁のコードを送りました。10分間有効です。",
         Language::En => "If this address is registered, a six-digit code is on its way. It is valid for 10 minutes.",
@@ -62,14 +50,14 @@ pub fn code_sent(_state: &AppState, language: Language, address: &str) -> Respon
 
 /// `GET /`: the front door.
 #[handler]
-pub async fn home_page(req: &Request, state: Data<&AppState>) -> Response {
-    sign_in_form(&state, language_of(req), StatusCode::OK, Form::Address, None)
+pub async fn home_page(req: &Request) -> Response {
+    sign_in_form(language_of(req), StatusCode::OK, Form::Address, None)
 }
 
 /// `GET /invite/{code}`: the code filled in, one button to continue. Shows the code whatever
 /// it is; only the button's post decides.
 #[handler]
-pub async fn invite_page(req: &Request, state: Data<&AppState>, code: Path<String>) -> Response {
+pub async fn invite_page(req: &Request, code: Path<String>) -> Response {
     let code: String = code.0.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(16).collect();
-    sign_in_form(&state, language_of(req), StatusCode::OK, Form::Invitation(code), None)
+    sign_in_form(language_of(req), StatusCode::OK, Form::Invitation(code), None)
 }

@@ -115,15 +115,16 @@ pub async fn log_contact(req: &Request, state: Data<&AppState>, id: Path<String>
     };
     let outcome = field(&fields, "outcome").parse::<ContactOutcome>();
     let note = Note::parse(field(&fields, "note"));
-    let (Ok(outcome), Ok(note)) = (outcome, note) else {
-        let text = "outcome / note";
+    let (Ok(outcome), Ok(note)) = (&outcome, &note) else {
+        let why = [outcome.err().map(|why| format!("outcome: {why}")), note.err().map(|why| format!("note: {why}"))];
+        let text = why.into_iter().flatten().collect::<Vec<_>>().join(" / ");
         return html(
             StatusCode::UNPROCESSABLE_ENTITY,
             "page.html",
             context! { text => text, ..viewer_frame(req, &viewer, "422") },
         );
     };
-    match workflow::log_contact(&state, row.id, outcome, note, viewer.principal.actor_id()).await {
+    match workflow::log_contact(&state, row.id, *outcome, note.clone(), viewer.principal.actor_id()).await {
         Ok(_) => see_other("/app"),
         Err(err) => failed(err),
     }

@@ -9,7 +9,6 @@ mod sharing;
 use std::collections::HashMap;
 
 use poem::{http::StatusCode, Body, Request, Response};
-use qrcode::{render::svg, EcLevel, QrCode};
 
 pub use alerts::{acknowledge, calendar, log_contact, snooze};
 pub use residents::{invite, record_custody, record_event, record_lapse, record_session};
@@ -17,6 +16,8 @@ pub use sharing::{narrow_sharing, stop_sharing, stop_sharing_page};
 
 use super::frame::{failed, from_our_pages, not_found, signed_in, Viewer};
 use crate::{access::AccessError, domain::Language, state::AppState, workflow::WorkflowError};
+
+pub(super) use crate::templates::qr_svg;
 
 /// A posted form's fields; a field may come more than once (checkboxes).
 async fn fields(body: Body) -> HashMap<String, Vec<String>> {
@@ -63,14 +64,4 @@ fn access_failed(req: &Request, viewer: &Viewer, err: AccessError) -> Response {
         AccessError::NotFound | AccessError::Forbidden(_) => not_found(req, viewer.language),
         err => failed(err),
     }
-}
-
-/// A QR code of `text` as inline SVG (no XML declaration, which HTML does not take).
-fn qr_svg(text: &str) -> Result<String, qrcode::types::QrError> {
-    let svg = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)?
-        .render::<svg::Color>()
-        .min_dimensions(200, 200)
-        .quiet_zone(true)
-        .build();
-    Ok(svg.find("<svg").map_or(svg.clone(), |start| svg[start..].to_owned()))
 }

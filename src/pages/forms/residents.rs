@@ -74,40 +74,53 @@ async fn resident_form(
     Ok(ResidentForm { viewer, access, zone, fields, on })
 }
 
+/// A staff form about one of a resident's milestones: who posted it, the milestone (the
+/// decision audited, and 404 unless it is that resident's), its zone and the form's fields.
+struct MilestoneForm {
+    viewer: Viewer,
+    row: entity::milestone::Model,
+    zone: Zone,
+    fields: HashMap<String, Vec<String>>,
+}
+
+async fn milestone_form(
+    req: &Request,
+    state: &AppState,
+    (person, milestone): &(String, String),
+    body: Body,
+    audit_action: &'static str,
+) -> Result<MilestoneForm, Response> {
+    let viewer = poster(req, state).await?;
+    let fields = fields(body).await;
+    let Some(milestone_id) = id_of(milestone) else { return Err(not_found(req, viewer.language)) };
+    let (access, row) =
+        access::milestone(state, &viewer.principal, milestone_id, Action::RecordMilestones, audit_action)
+            .await
+            .map_err(|err| access_failed(req, &viewer, err))?;
+    if Some(row.person_id) != id_of(person) {
+        return Err(not_found(req, viewer.language));
+    }
+    let zone = access.zone().map_err(failed)?;
+    Ok(MilestoneForm { viewer, row, zone, fields })
+}
+
 /// `POST /app/residents/{person}/milestones/{milestone}/events`: `event` and `on`.
 #[handler]
 pub async fn record_event(req: &Request, state: Data<&AppState>, path: Path<(String, String)>, body: Body) -> Response {
-    let viewer = match poster(req, &state).await {
-        Ok(viewer) => viewer,
+    let form = match milestone_form(req, &state, &path.0, body, "milestone.event").await {
+        Ok(form) => form,
         Err(answer) => return answer,
     };
-    let fields = fields(body).await;
-    let Some(milestone_id) = id_of(&path.0 .1) else { return not_found(req, viewer.language) };
-    let (access, row) =
-        match access::milestone(&state, &viewer.principal, milestone_id, Action::RecordMilestones, "milestone.event")
-            .await
-        {
-            Ok(found) => found,
-            Err(err) => return access_failed(req, &viewer, err),
-        };
-    if Some(row.person_id) != id_of(&path.0 .0) {
-        return not_found(req, viewer.language);
-    }
-    let zone = match access.zone() {
-        Ok(zone) => zone,
-        Err(err) => return failed(err),
-    };
     let request = EventRequest {
-        event: field(&fields, "event").to_owned(),
-        on: field(&fields, "on").parse().unwrap_or_else(|_| zone.date_at(state.clock.now())),
+        event: field(&form.fields, "event").to_owned(),
+        on: field(&form.fields, "on").parse().unwrap_or_else(|_| form.zone.date_at(state.clock.now())),
         note: None,
         release_type: None,
         supervision_ends_on: None,
     };
-    let done =
-        workflow::record_event(&state, row.id, zone, request, &Precondition::default(), &actor(&viewer.principal))
-            .await;
-    back_to_resident(req, &state, &viewer, row.person_id, done).await
+    let actor = actor(&form.viewer.principal);
+    let done = workflow::record_event(&state, form.row.id, form.zone, request, &Precondition::default(), &actor).await;
+    back_to_resident(req, &state, &form.viewer, form.row.person_id, done).await
 }
 
 /// `POST /app/residents/{person}/milestones/{milestone}/sessions`: one more session of a
@@ -120,31 +133,15 @@ pub async fn record_session(
     path: Path<(String, String)>,
     body: Body,
 ) -> Response {
-    let viewer = match poster(req, &state).await {
-        Ok(viewer) => viewer,
+    let form = match milestone_form(req, &state, &path.0, body, "milestone.update").await {
+        Ok(form) => form,
         Err(answer) => return answer,
     };
-    let fields = fields(body).await;
-    let Some(milestone_id) = id_of(&path.0 .1) else { return not_found(req, viewer.language) };
-    let (access, row) =
-        match access::milestone(&state, &viewer.principal, milestone_id, Action::RecordMilestones, "milestone.update")
-            .await
-        {
-            Ok(found) => found,
-            Err(err) => return access_failed(req, &viewer, err),
-        };
-    if Some(row.person_id) != id_of(&path.0 .0) {
-        return not_found(req, viewer.language);
-    }
-    let zone = match access.zone() {
-        Ok(zone) => zone,
-        Err(err) => return failed(err),
-    };
-    let change = Change { sessions_attended: Some(row.sessions_attended.saturating_add(1)), ..Change::default() };
-    let precondition = Precondition { if_match: None, version: field(&fields, "version").parse().ok() };
-    let done =
-        workflow::update_milestone(&state, row.id, zone, &change, &precondition, &actor(&viewer.principal)).await;
-    back_to_resident(req, &state, &viewer, row.person_id, done).await
+    let change = Change { sessions_attended: Some(form.row.sessions_attended.saturating_add(1)), ..Change::default() };
+    let precondition = Precondition { if_match: None, version: field(&form.fields, "version").parse().ok() };
+    let actor = actor(&form.viewer.principal);
+    let done = workflow::update_milestone(&state, form.row.id, form.zone, &change, &precondition, &actor).await;
+    back_to_resident(req, &state, &form.viewer, form.row.person_id, done).await
 }
 
 /// `POST /app/residents/{person}/lapses`: `on` and an optional `note`.
