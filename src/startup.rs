@@ -90,6 +90,7 @@ impl Application {
             webhook_allow_private: config.webhook_allow_private,
             scheduler,
             send_now: Arc::new(tokio::sync::Notify::new()),
+            webhook_clients: Default::default(),
             token_max_lifetime: config.token_max_lifetime,
             read_timeout: config.read_timeout,
             snooze_max_days: config.snooze_max_days,

@@ -36,6 +36,8 @@ pub struct AppState {
     pub token_max_lifetime: chrono::Duration,
     /// E-mail and SMS, where configured.
     pub reach: Arc<crate::outbox::Reach>,
+    /// One HTTP client per webhook endpoint, kept between messages.
+    pub webhook_clients: Arc<crate::outbox::webhook::Clients>,
     /// When the scheduler last finished a tick, for `/healthz`.
     pub scheduler: Arc<SchedulerHealth>,
     /// Rung when a message someone is waiting for (a sign-in code) is written: the scheduler

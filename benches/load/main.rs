@@ -1,11 +1,13 @@
 //! `cargo bench --bench load [-- --quick] [--persons N] [--seconds S] [--connections C] [--only PATH]`
 //!
-//! Seeds a population, runs `tsunagu serve` on it, drives the hot read paths and a write path
-//! with concurrent clients beside a floor (a bare poem handler answering from a direct query),
-//! samples the server's peak RSS, and times a scheduler tick at growing table sizes. Prints a
-//! table, then one JSON line with every figure.
+//! Seeds a population, runs `tsunagu serve` on it, drives the hot read paths, the family's page
+//! and a write path with `wrk` beside two floors (a bare poem handler answering a static body,
+//! and one answering from a direct query), samples the server's peak RSS, times the outbox
+//! sending e-mail and webhooks to local receivers, and times a scheduler tick at growing table
+//! sizes. Prints a table, then one JSON line with every figure.
 
 mod drive;
+mod outbox;
 mod seed;
 
 use std::{
@@ -15,6 +17,7 @@ use std::{
 };
 
 use chrono::Utc;
+use drive::Request;
 use poem::{
     get, handler,
     listener::{Acceptor, Listener, TcpListener},
@@ -27,14 +30,13 @@ use tsunagu::{
     auth::{Claims, KeyRing},
     config::{Config, DatabaseUrl, JwtSecret},
     database,
+    outbox::EmailSettings,
     startup::Application,
 };
 use uuid::Uuid;
 
-/// Builds the n-th request of a run.
-type RequestFor = Box<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync>;
-
-const FLOOR: &str = "floor: milestones by direct query";
+const STATIC_FLOOR: &str = "floor: static JSON";
+const DB_FLOOR: &str = "floor: milestones by direct query";
 const SECRET: &str = "benchmark-secret-benchmark-secret-0123456789";
 
 struct Args {
@@ -77,7 +79,13 @@ fn args() -> Args {
     args
 }
 
-/// The floor: the same person's milestones as JSON, straight from one query.
+/// The static floor: what poem itself costs, a small JSON body from no data at all.
+#[handler]
+fn static_floor() -> Json<Value> {
+    Json(json!({"status": "ok", "items": [1, 2, 3]}))
+}
+
+/// The database floor: the same person's milestones as JSON, straight from one query.
 #[handler]
 async fn floor(Path(person): Path<Uuid>, db: Data<&DatabaseConnection>) -> Json<Value> {
     let rows = entity::milestone::Entity::find()
@@ -147,6 +155,27 @@ async fn drop_created(args: &Args, created: &[String]) {
     }
 }
 
+/// The service's configuration for a run on `url` in this process, with no channels.
+fn config_for(url: &str) -> Config {
+    Config {
+        database_url: DatabaseUrl::parse(url).unwrap(),
+        addr: "127.0.0.1:0".parse().unwrap(),
+        jwt_secret: Some(JwtSecret::parse(SECRET).unwrap()),
+        tick: Duration::from_secs(3600),
+        window: Default::default(),
+        rules: tsunagu::domain::risk::default_rules(),
+        escalate_after: chrono::Duration::hours(24),
+        public_url: None,
+        webhook_allow_private: false,
+        token_max_lifetime: chrono::Duration::hours(720),
+        read_timeout: std::time::Duration::from_secs(30),
+        snooze_max_days: 14,
+        retention_years: 5,
+        email: None,
+        sms: None,
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args = args();
@@ -194,77 +223,138 @@ async fn main() {
             org: None,
             exp: (now + chrono::Duration::hours(2)).timestamp(),
             nbf: None,
-            iat: None,
+            iat: Some(now.timestamp()),
             cid: None,
         })
         .unwrap()
     };
-    let families: Arc<Vec<(Uuid, String)>> =
-        Arc::new(population.families.iter().map(|(person, family)| (*person, token("family", *family))).collect());
-    let staff: Arc<Vec<String>> = Arc::new(population.staff.iter().map(|s| token("staff", *s)).collect());
+    // Up to this many different callers a path, cycled through.
+    let callers = population.families.len().min(4_000);
+    let spread = |n: usize| (n * 7919) % population.families.len();
+    let family_tokens: Vec<(Uuid, String)> = (0..callers)
+        .map(spread)
+        .map(|n| (population.families[n].0, token("family", population.families[n].1)))
+        .collect();
+    let staff: Vec<(Uuid, String)> =
+        population.facilities.iter().zip(&population.staff).map(|(org, s)| (*org, token("staff", *s))).collect();
 
-    // The floor, in this process, on the same database, with the same read pool.
+    // The floors, in this process: a static body, and one query on the same database through
+    // the same read pool.
     let reads = database::connect_reads(&DatabaseUrl::parse(&url).unwrap(), &db).await.expect("read pool");
     let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
     let floor_addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
     tokio::spawn(
-        poem::Server::new_with_acceptor(acceptor).run(Route::new().at("/floor/:person", get(floor)).data(reads)),
+        poem::Server::new_with_acceptor(acceptor)
+            .run(Route::new().at("/static", get(static_floor)).at("/floor/:person", get(floor)).data(reads)),
     );
+    let floor_base = format!("http://{floor_addr}");
 
     let duration = Duration::from_secs(args.seconds);
     let connections = args.connections;
-    let mut rows = Vec::new();
-    let runs: Vec<(&str, RequestFor)> = vec![
-        (FLOOR, {
-            let (client, families) = (client.clone(), families.clone());
-            Box::new(move |n| client.get(format!("http://{floor_addr}/floor/{}", families[n % families.len()].0)))
-        }),
-        ("family: GET upcoming?days=30", {
-            let (client, families, base) = (client.clone(), families.clone(), base.clone());
-            Box::new(move |n| {
-                let (person, token) = &families[(n * 7919) % families.len()];
-                client.get(format!("{base}/api/v1/persons/{person}/upcoming?days=30")).bearer_auth(token)
-            })
-        }),
-        ("facility: GET persons?limit=50", {
-            let (client, staff, base) = (client.clone(), staff.clone(), base.clone());
-            Box::new(move |n| {
-                client.get(format!("{base}/api/v1/persons?limit=50")).bearer_auth(&staff[n % staff.len()])
-            })
-        }),
-        ("family: GET me/alerts", {
-            let (client, families, base) = (client.clone(), families.clone(), base.clone());
-            Box::new(move |n| {
-                client.get(format!("{base}/api/v1/me/alerts")).bearer_auth(&families[(n * 7919) % families.len()].1)
-            })
-        }),
-        ("facility: PATCH bail hearing (write)", {
-            let (client, staff, base) = (client.clone(), staff.clone(), base.clone());
-            let bails: Vec<(usize, Uuid)> =
-                population.bails.iter().copied().enumerate().filter(|(n, _)| n % 4 != 3).collect();
-            let today = now.date_naive();
-            Box::new(move |n| {
-                let (person_index, bail) = bails[(n * 7919) % bails.len()];
-                // Persons are placed round-robin over the facilities.
-                let staff_token = &staff[person_index % staff.len()];
-                let day = today + chrono::Duration::days(10 + (n % 30) as i64);
-                client
-                    .patch(format!("{base}/api/v1/milestones/{bail}"))
-                    .bearer_auth(staff_token)
-                    .json(&json!({"hearing_on": day}))
-            })
+    let today = now.date_naive();
+    let runs: Vec<(&str, &str, Vec<Request>)> = vec![
+        (STATIC_FLOOR, &floor_base, vec![Request::get("/static")]),
+        (
+            DB_FLOOR,
+            &floor_base,
+            family_tokens.iter().map(|(person, _)| Request::get(format!("/floor/{person}"))).collect(),
+        ),
+        (
+            "family: GET upcoming?days=30",
+            &base,
+            family_tokens
+                .iter()
+                .map(|(person, token)| Request::get(format!("/api/v1/persons/{person}/upcoming?days=30")).bearer(token))
+                .collect(),
+        ),
+        (
+            "family: signed-in page GET /app",
+            &base,
+            (0..callers)
+                .map(spread)
+                .map(|n| Request::get("/app").header("Cookie", format!("tsunagu_session={}", population.sessions[n])))
+                .collect(),
+        ),
+        (
+            "family: GET me/alerts",
+            &base,
+            family_tokens.iter().map(|(_, token)| Request::get("/api/v1/me/alerts").bearer(token)).collect(),
+        ),
+        (
+            "facility: GET persons?limit=50",
+            &base,
+            staff.iter().map(|(_, token)| Request::get("/api/v1/persons?limit=50").bearer(token)).collect(),
+        ),
+        (
+            "facility: team inbox GET alerts",
+            &base,
+            staff
+                .iter()
+                .map(|(org, token)| Request::get(format!("/api/v1/organizations/{org}/alerts")).bearer(token))
+                .collect(),
+        ),
+        ("facility: PATCH bail hearing (write)", &base, {
+            // Persons are placed round-robin over the facilities; a quarter of the bails have ended.
+            let bails = population.bails.iter().enumerate().filter(|(n, _)| n % 4 != 3);
+            bails
+                .take(4_000)
+                .enumerate()
+                .map(|(k, (person_index, bail))| {
+                    let (_, staff_token) = &staff[person_index % staff.len()];
+                    let day = today + chrono::Duration::days(10 + (k % 30) as i64);
+                    Request {
+                        method: "PATCH",
+                        path: format!("/api/v1/milestones/{bail}"),
+                        headers: vec![
+                            ("Authorization", format!("Bearer {staff_token}")),
+                            ("Content-Type", "application/json".to_owned()),
+                        ],
+                        body: Some(json!({"hearing_on": day}).to_string()),
+                    }
+                })
+                .collect()
         }),
     ];
-    for (name, request) in runs {
-        if name != FLOOR && args.only.as_ref().is_some_and(|only| !name.contains(only.as_str())) {
+    let mut rows = Vec::new();
+    for (name, target, requests) in &runs {
+        let is_floor = name.starts_with("floor");
+        if !is_floor && args.only.as_ref().is_some_and(|only| !name.contains(only.as_str())) {
             continue;
         }
+        // A path that answers errors measures nothing: check its first request first.
+        let first = &requests[0];
+        let mut check = client.request(first.method.parse().unwrap(), format!("{target}{}", first.path));
+        for (header, value) in &first.headers {
+            check = check.header(*header, value);
+        }
+        let answer = check.body(first.body.clone().unwrap_or_default()).send().await.expect("send a request");
+        let status = answer.status();
+        assert!(status.is_success(), "{name} answers {status}: {}", answer.text().await.unwrap_or_default());
         println!("driving {name} for {} s", duration.as_secs());
-        let stats = drive::drive(connections, duration, request).await;
-        rows.push((name.to_owned(), stats));
+        rows.push((name.to_string(), drive::drive(target, connections, duration, requests)));
     }
     let rss = server.id().map_or(f64::NAN, peak_rss_mb);
     server.kill().await.ok();
+
+    // The outbox: e-mail to a local SMTP server, then webhooks to a local receiver.
+    let (smtp_url, mails) = outbox::smtp_server();
+    let (hook_url, hooks) = outbox::webhook_receiver().await;
+    let (url, db) = open(&args, dir.path(), "outbox", &mut created).await;
+    let population = seed::seed(&db, args.persons.min(2_000), 0, now).await.expect("seed");
+    seed::reach(&db, &population, &hook_url).await.expect("addresses and subscriptions");
+    settle_statistics(&db).await;
+    let mut config = config_for(&url);
+    config.email = Some(EmailSettings::parse(&smtp_url, "Tsunagu <alerts@tsunagu.test>").unwrap());
+    config.public_url = Some("https://tsunagu.test".into());
+    config.webhook_allow_private = true;
+    let app = Application::build(&config, Arc::new(tsunagu::clock::SystemClock)).await.unwrap().without_scheduler();
+    let messages = if args.quick { 1_000 } else { 4_000 };
+    outbox::deliver_alerts(app.state(), &db, &population, messages, now, false).await;
+    let (emails, emails_per_second) = outbox::time_sending(app.state(), &mails).await;
+    outbox::stop_email(&db).await;
+    outbox::deliver_alerts(app.state(), &db, &population, messages, now, true).await;
+    let (webhooks, webhooks_per_second) = outbox::time_sending(app.state(), &hooks).await;
+    drop(app);
 
     // A scheduler tick at growing table sizes, with about a thousand alerts due each time.
     let sizes: &[usize] = if args.quick { &[10_000, 100_000] } else { &[10_000, 100_000, 1_000_000] };
@@ -274,28 +364,12 @@ async fn main() {
         // Twenty milestones a person at every size, so only the table grows.
         let persons = size / 20;
         let population = seed::seed(&db, persons, size.saturating_sub(persons * 4), now).await.expect("seed");
-        let config = Config {
-            database_url: DatabaseUrl::parse(&url).unwrap(),
-            addr: "127.0.0.1:0".parse().unwrap(),
-            jwt_secret: Some(JwtSecret::parse(SECRET).unwrap()),
-            tick: Duration::from_secs(3600),
-            window: Default::default(),
-            rules: tsunagu::domain::risk::default_rules(),
-            escalate_after: chrono::Duration::hours(24),
-            public_url: None,
-            webhook_allow_private: false,
-            token_max_lifetime: chrono::Duration::hours(720),
-            read_timeout: std::time::Duration::from_secs(30),
-            snooze_max_days: 14,
-            retention_years: 5,
-            email: None,
-            sms: None,
-        };
+        let config = config_for(&url);
         let app = Application::build(&config, Arc::new(tsunagu::clock::SystemClock)).await.unwrap().without_scheduler();
         // Settle the seeded population (windows whose dates have passed), so the measured tick
         // finds a steady state plus the due alerts.
         while tsunagu::scheduler::tick(app.state()).await.unwrap() != Default::default() {}
-        seed::due_alerts(&db, 1_000, now).await.expect("due alerts");
+        seed::due_alerts(&db, &population, 1_000, now, "due", false).await.expect("due alerts");
         settle_statistics(&db).await;
         let began = Instant::now();
         let report = tsunagu::scheduler::tick(app.state()).await.unwrap();
@@ -304,29 +378,38 @@ async fn main() {
     }
 
     // The table.
-    let floor_rps = rows[0].1.rps;
+    let floor_of = |name: &str| rows.iter().find(|(row, _)| row == name).map_or(f64::NAN, |(_, stats)| stats.rps);
+    let (static_rps, db_rps) = (floor_of(STATIC_FLOOR), floor_of(DB_FLOOR));
     println!(
-        "\n{:<38} {:>9} {:>7} {:>9} {:>9} {:>8}",
+        "\n{:<38} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7}",
         format!("path ({backend}, {} cores)", std::thread::available_parallelism().map_or(0, |n| n.get())),
         "req/s",
-        "×floor",
+        "×static",
+        "×db",
         "p50 ms",
         "p99 ms",
         "errors"
     );
     for (name, stats) in &rows {
+        let (to_static, to_db) = (stats.rps / static_rps, stats.rps / db_rps);
         println!(
-            "{:<38} {:>9.0} {:>7.2} {:>9.2} {:>9.2} {:>8}",
-            name,
-            stats.rps,
-            stats.rps / floor_rps,
-            stats.p50_ms,
-            stats.p99_ms,
-            stats.errors
+            "{:<38} {:>9.0} {:>8.3} {:>8.2} {:>8.2} {:>8.2} {:>7}",
+            name, stats.rps, to_static, to_db, stats.p50_ms, stats.p99_ms, stats.errors
         );
-        figures.insert(name.clone(), json!({"rps": stats.rps, "ratio_to_floor": stats.rps / floor_rps, "p50_ms": stats.p50_ms, "p99_ms": stats.p99_ms, "requests": stats.requests, "errors": stats.errors}));
+        figures.insert(
+            name.clone(),
+            json!({
+                "rps": stats.rps, "ratio_to_static_floor": to_static, "ratio_to_db_floor": to_db,
+                "p50_ms": stats.p50_ms, "p99_ms": stats.p99_ms, "requests": stats.requests, "errors": stats.errors,
+            }),
+        );
     }
     println!("\nserver peak RSS: {rss:.1} MB");
+    println!("outbox: {emails} e-mails at {emails_per_second:.0}/s, {webhooks} webhooks at {webhooks_per_second:.0}/s");
+    figures.insert(
+        "outbox".into(),
+        json!({"emails": emails, "emails_per_second": emails_per_second, "webhooks": webhooks, "webhooks_per_second": webhooks_per_second}),
+    );
     println!("\n{:<14} {:>10} {:>10}", "milestones", "delivered", "tick ms");
     for (milestones, delivered, took) in &ticks {
         println!("{milestones:<14} {delivered:>10} {took:>10.1}");

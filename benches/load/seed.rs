@@ -1,7 +1,7 @@
 //! A realistic population, written straight into the database in large batches.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{alert, link, organization, party, person, placement};
+use entity::{alert, contact_point, link, organization, party, person, placement, session, webhook_subscription};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, TransactionTrait};
 use tsunagu::{
     domain::{
@@ -31,7 +31,11 @@ where
 pub struct Population {
     /// (person, family party) pairs: who asks for `upcoming`.
     pub families: Vec<(Uuid, Uuid)>,
+    /// A signed-in browser's session cookie for each family member, in the order of `families`.
+    pub sessions: Vec<String>,
+    /// One staff member of each facility, in the order of `facilities`.
     pub staff: Vec<Uuid>,
+    pub facilities: Vec<Uuid>,
     /// A bail per person whose hearing the write path moves.
     pub bails: Vec<Uuid>,
     pub milestones: usize,
@@ -202,91 +206,185 @@ pub async fn seed(
     // Each family has a few alerts in its inbox already, and a few planned for later.
     let inbox = person_rows.iter().zip(&families).zip(&links).flat_map(|((p, family), link)| {
         (0..6).map(move |k| {
-            alert::Model {
-                id: Uuid::now_v7(),
-                dedupe_key: format!("seed|{}|{k}", link.id),
-                series: format!("seed|{}|{k}", link.id),
-                person_id: p.id,
-                recipient_party_id: family.id,
-                link_id: Some(link.id),
-                rule: "bail_craving".into(),
-                severity: "high".into(),
-                scope_kind: "bail".into(),
-                source_id: p.id,
-                starts_on: today,
-                ends_on: today + Duration::days(30),
-                lead_days: 7,
-                due_at: if k < 3 { now - Duration::days(1) } else { now + Duration::days(k as i64) },
-                status: if k < 3 { "delivered" } else { "pending" }.into(),
-                cancel_reason: None,
-                moved_earlier: false,
-                escalation_of: None,
-                delivered_at: (k < 3).then(|| now - Duration::days(1)),
-                acknowledged_at: None,
-                escalated_at: None,
-                team_organization_id: None,
-                acknowledged_by: None,
-                snoozed_until: None,
-                snooze_reason: None,
-                notice: None,
-                notice_old_on: None,
-                notice_new_on: None,
-                created_at: now,
-                updated_at: now,
+            let mut row = alert_row(p.id, family.id, Some(link.id), "bail", "bail_craving", today, now);
+            row.dedupe_key = format!("seed|{}|{k}", link.id);
+            row.series = row.dedupe_key.clone();
+            row.source_id = p.id;
+            row.starts_on = today;
+            row.ends_on = today + Duration::days(30);
+            row.lead_days = 7;
+            if k < 3 {
+                row.status = "delivered".into();
+                row.due_at = now - Duration::days(1);
+                row.delivered_at = Some(row.due_at);
+            } else {
+                row.due_at = now + Duration::days(k as i64);
             }
-            .into_active_model()
-            .reset_all()
+            row.into_active_model().reset_all()
         })
     });
     insert_all(db, inbox.collect()).await?;
+    // Each facility's team inbox: two delivered alerts a resident, one acknowledged.
+    let team = person_rows.iter().enumerate().flat_map(|(n, p)| {
+        let facility = facilities[n % facilities.len()];
+        (0..2).map(move |k| {
+            let mut row = alert_row(p.id, facility, None, "release", "after_release_high", today, now);
+            row.team_organization_id = Some(facility);
+            row.dedupe_key = format!("team|{}|{k}", p.id);
+            row.series = row.dedupe_key.clone();
+            row.status = "delivered".into();
+            row.delivered_at = Some(now - Duration::hours(k + 1));
+            row.acknowledged_at = (k == 1).then_some(now);
+            row.into_active_model().reset_all()
+        })
+    });
+    insert_all(db, team.collect()).await?;
+    // A browser session for each family member, as signing in with an invitation leaves.
+    let sessions: Vec<String> = families.iter().map(|_| tsunagu::auth::new_capability_token()).collect();
+    let session_rows = families.iter().zip(&sessions).map(|(family, cookie)| {
+        session::Model {
+            id: Uuid::now_v7(),
+            token_hash: tsunagu::auth::capability_hash(cookie),
+            party_id: family.id,
+            signed_in_by: "invitation".into(),
+            user_agent: None,
+            created_at: now,
+            last_seen_at: now,
+            idle_expires_at: now + Duration::days(7),
+            expires_at: now + Duration::days(30),
+            ended_at: None,
+            end_reason: None,
+        }
+        .into_active_model()
+        .reset_all()
+    });
+    insert_all(db, session_rows.collect()).await?;
     Ok(Population {
         families: person_rows.iter().zip(&families).map(|(p, f)| (p.id, f.id)).collect(),
+        sessions,
         staff: staff.iter().map(|s| s.id).collect(),
+        facilities,
         bails,
         milestones,
     })
 }
 
-/// `due` pending alerts due now over the family links, each for its own period (so none
-/// supersedes another), as a tick finds them.
-pub async fn due_alerts(db: &DatabaseConnection, due: usize, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
+/// `due` pending alerts due now, each for its own period (so none supersedes another), as a
+/// tick finds them: to the family members over their links, or (`team`) to the facilities'
+/// teams, whose systems hear of them by webhook.
+pub async fn due_alerts(
+    db: &DatabaseConnection,
+    population: &Population,
+    due: usize,
+    now: DateTime<Utc>,
+    label: &str,
+    team: bool,
+) -> Result<(), sea_orm::DbErr> {
     let links: Vec<link::Model> = link::Entity::find().all(db).await?;
+    // Persons are placed round-robin over the facilities, in the order they were made.
+    let facility_of: std::collections::HashMap<Uuid, Uuid> = population
+        .families
+        .iter()
+        .enumerate()
+        .map(|(n, (person, _))| (*person, population.facilities[n % population.facilities.len()]))
+        .collect();
     let rows = (0..due).map(|n| {
         let link = &links[n % links.len()];
-        alert::Model {
+        let today = now.date_naive();
+        let mut row = if team {
+            let facility = facility_of[&link.person_id];
+            let mut row = alert_row(link.person_id, facility, None, "release", "after_release_high", today, now);
+            row.team_organization_id = Some(facility);
+            row
+        } else {
+            alert_row(link.person_id, link.party_id, Some(link.id), "release", "after_release_high", today, now)
+        };
+        row.dedupe_key = format!("{label}|{n}");
+        row.series = row.dedupe_key.clone();
+        row.into_active_model().reset_all()
+    });
+    insert_all(db, rows.collect()).await
+}
+
+/// A pending alert due a minute ago for a period from tomorrow, for its own source (so none
+/// supersedes another); callers change what their alerts need.
+fn alert_row(
+    person_id: Uuid,
+    recipient: Uuid,
+    link_id: Option<Uuid>,
+    scope_kind: &str,
+    rule: &str,
+    today: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> alert::Model {
+    alert::Model {
+        id: Uuid::now_v7(),
+        dedupe_key: String::new(),
+        series: String::new(),
+        person_id,
+        recipient_party_id: recipient,
+        link_id,
+        rule: rule.into(),
+        severity: "high".into(),
+        scope_kind: scope_kind.into(),
+        source_id: Uuid::now_v7(),
+        starts_on: today + Duration::days(1),
+        ends_on: today + Duration::days(14),
+        lead_days: 1,
+        due_at: now - Duration::minutes(1),
+        status: "pending".into(),
+        cancel_reason: None,
+        moved_earlier: false,
+        escalation_of: None,
+        delivered_at: None,
+        acknowledged_at: None,
+        escalated_at: None,
+        team_organization_id: None,
+        acknowledged_by: None,
+        snoozed_until: None,
+        snooze_reason: None,
+        notice: None,
+        notice_old_on: None,
+        notice_new_on: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Ways out for the outbox run: a confirmed e-mail address for each family member, and a
+/// webhook subscription of each facility to `webhook_url`.
+pub async fn reach(db: &DatabaseConnection, population: &Population, webhook_url: &str) -> Result<(), sea_orm::DbErr> {
+    let now = Utc::now();
+    let addresses = population.families.iter().enumerate().map(|(n, (_, family))| {
+        contact_point::Model {
             id: Uuid::now_v7(),
-            dedupe_key: format!("due|{n}"),
-            series: format!("due|{n}"),
-            person_id: link.person_id,
-            recipient_party_id: link.party_id,
-            link_id: Some(link.id),
-            rule: "after_release_high".into(),
-            severity: "high".into(),
-            scope_kind: "release".into(),
-            source_id: Uuid::now_v7(),
-            starts_on: now.date_naive() + Duration::days(1),
-            ends_on: now.date_naive() + Duration::days(14),
-            lead_days: 1,
-            due_at: now - Duration::minutes(1),
-            status: "pending".into(),
-            cancel_reason: None,
-            moved_earlier: false,
-            escalation_of: None,
-            delivered_at: None,
-            acknowledged_at: None,
-            escalated_at: None,
-            team_organization_id: None,
-            acknowledged_by: None,
-            snoozed_until: None,
-            snooze_reason: None,
-            notice: None,
-            notice_old_on: None,
-            notice_new_on: None,
+            party_id: *family,
+            channel: "email".into(),
+            address: format!("family{n}@example.org"),
+            status: "confirmed".into(),
+            confirm_token_hash: None,
+            unsubscribe_token: tsunagu::auth::new_capability_token(),
+            confirmed_at: Some(now),
             created_at: now,
             updated_at: now,
         }
         .into_active_model()
         .reset_all()
     });
-    insert_all(db, rows.collect()).await
+    insert_all(db, addresses.collect()).await?;
+    let subscriptions = population.facilities.iter().map(|facility| {
+        webhook_subscription::Model {
+            id: Uuid::now_v7(),
+            organization_id: *facility,
+            url: webhook_url.to_owned(),
+            events: "alert.delivered".into(),
+            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+            disabled_at: None,
+            disabled_reason: None,
+            created_at: now,
+        }
+        .into_active_model()
+        .reset_all()
+    });
+    insert_all(db, subscriptions.collect()).await
 }

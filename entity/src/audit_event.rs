@@ -13,6 +13,8 @@ pub struct Model {
     pub person_id: Option<Uuid>,
     pub resource_id: Option<Uuid>,
     pub outcome: String,
+    /// For a list page: the persons it showed, comma-separated (`person_id` is then empty).
+    pub person_ids: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,7 @@ mod m0012_channels;
 mod m0013_sign_in;
 mod m0014_organization_contact;
 mod m0015_erasures;
+mod m0016_audit_lists;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_sign_in::Migration),
             Box::new(m0014_organization_contact::Migration),
             Box::new(m0015_erasures::Migration),
+            Box::new(m0016_audit_lists::Migration),
         ]
     }
 }

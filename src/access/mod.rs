@@ -69,9 +69,26 @@ pub fn audit_entry(
         actor_role: Some(principal.role),
         action,
         person_id,
+        person_ids: Vec::new(),
         resource_id,
         outcome,
     }
+}
+
+/// The one audit line of a list page: every person it showed, named in that line. A page that
+/// showed no one is no read of anyone's data and writes nothing.
+pub fn list_entries(
+    principal: &Principal,
+    action: AuditAction,
+    shown: impl IntoIterator<Item = Uuid>,
+) -> Vec<AuditEntry> {
+    let mut person_ids: Vec<Uuid> = shown.into_iter().collect();
+    person_ids.sort_unstable();
+    person_ids.dedup();
+    if person_ids.is_empty() {
+        return Vec::new();
+    }
+    vec![AuditEntry { person_ids, ..audit_entry(principal, action, None, None, Outcome::Allowed) }]
 }
 
 /// Decides whether `principal` may do `action` on the person, and audits the decision.

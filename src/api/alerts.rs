@@ -1,4 +1,4 @@
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::alert;
@@ -17,7 +17,7 @@ use crate::{
     domain::{risk::wording, Language},
     http::ApiError,
     state::AppState,
-    store::{self, audit::Outcome, parse_stored},
+    store::{self, audit::Outcome},
     workflow,
 };
 
@@ -91,14 +91,47 @@ pub struct AlertPage {
     pub next_cursor: Option<Uuid>,
 }
 
-/// A change notice says what changed, in the recipient's language.
+/// One alert as its reader sees it, with its contact log and its person's name.
 pub(super) async fn view(state: &AppState, row: alert::Model, language: Language) -> Result<AlertView, ApiError> {
-    let contacts = store::contacts::of_alerts(&state.reads, &[row.id]).await?.into_iter().map(Into::into).collect();
-    let person = store::persons::find(&state.reads, row.person_id).await?;
-    let rule = state.rules.iter().find(|rule| rule.id == row.rule);
+    views(state, vec![row], language).await?.pop().ok_or(ApiError::NotFound)
+}
+
+/// Alerts as their reader sees them: the contact logs and the persons' names of the lot come in
+/// two queries, however many alerts there are.
+async fn views(state: &AppState, rows: Vec<alert::Model>, language: Language) -> Result<Vec<AlertView>, ApiError> {
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let mut contacts: HashMap<Uuid, Vec<ContactView>> = HashMap::new();
+    for contact in store::contacts::of_alerts(&state.reads, &ids).await? {
+        contacts.entry(contact.alert_id).or_default().push(contact.into());
+    }
+    let person_ids: Vec<Uuid> = rows.iter().map(|row| row.person_id).collect();
+    let names: HashMap<Uuid, String> = store::persons::find_many(&state.reads, &person_ids)
+        .await?
+        .into_iter()
+        .map(|person| (person.id, person.display_name))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let contacts = contacts.remove(&row.id).unwrap_or_default();
+            let name = names.get(&row.person_id).cloned().unwrap_or_default();
+            view_of(&state.rules, row, contacts, name, language)
+        })
+        .collect())
+}
+
+/// A change notice says what changed, in the recipient's language.
+fn view_of(
+    rules: &[crate::domain::risk::RiskRule],
+    row: alert::Model,
+    contacts: Vec<ContactView>,
+    person_display_name: String,
+    language: Language,
+) -> AlertView {
+    let rule = rules.iter().find(|rule| rule.id == row.rule);
     let (title, why) = rule.map(|rule| wording(rule, language)).unwrap_or((row.rule.as_str(), ""));
     let title = crate::domain::words::alert_title(&row, title, language);
-    Ok(AlertView {
+    AlertView {
         contacts,
         acknowledged_by: row.acknowledged_by,
         team_organization_id: row.team_organization_id,
@@ -109,7 +142,7 @@ pub(super) async fn view(state: &AppState, row: alert::Model, language: Language
         notice_new_on: row.notice_new_on,
         id: row.id,
         person_id: row.person_id,
-        person_display_name: person.map(|person| person.display_name).unwrap_or_default(),
+        person_display_name,
         title,
         why: why.to_owned(),
         escalation: row.escalation_of.is_some(),
@@ -121,21 +154,10 @@ pub(super) async fn view(state: &AppState, row: alert::Model, language: Language
         moved_earlier: row.moved_earlier,
         delivered_at: row.delivered_at,
         acknowledged_at: row.acknowledged_at,
-    })
-}
-
-pub(super) async fn language_of(state: &AppState, principal: &Principal) -> Result<Language, ApiError> {
-    match principal.party_id {
-        Some(id) => match store::parties::find(&state.reads, id).await? {
-            Some(party) => Ok(parse_stored("language", party.id, &party.language)?),
-            None => Ok(Language::default()),
-        },
-        // An admin minted by name is no party and has no language of their own.
-        None => Ok(Language::default()),
     }
 }
 
-/// A page of alerts as the caller reads them, with one audit line per person shown.
+/// A page of alerts as the caller reads them, with one audit line naming every person shown.
 pub(super) async fn page(
     state: &AppState,
     principal: &Principal,
@@ -143,18 +165,10 @@ pub(super) async fn page(
     rows: Vec<alert::Model>,
     next_cursor: Option<Uuid>,
 ) -> Result<AlertPage, ApiError> {
-    let persons: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
-    let entries = persons
-        .into_iter()
-        .map(|person| audit_entry(principal, action, Some(person), None, Outcome::Allowed))
-        .collect();
+    let entries = access::list_entries(principal, action, rows.iter().map(|row| row.person_id));
     state.audit.record(entries, state.clock.now()).await?;
-    let language = language_of(state, principal).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        items.push(view(state, row, language).await?);
-    }
-    Ok(AlertPage { items, next_cursor })
+    let language = principal.language;
+    Ok(AlertPage { items: views(state, rows, language).await?, next_cursor })
 }
 
 pub struct AlertsApi;
@@ -204,7 +218,7 @@ impl AlertsApi {
         state.audit.record(vec![entry], state.clock.now()).await?;
         let row = mine.ok_or(ApiError::NotFound)?;
         let row = workflow::acknowledge_alert(&state, row.id, auth.0.party_id).await?;
-        let language = language_of(&state, &auth.0).await?;
+        let language = auth.0.language;
         Ok(Json(view(&state, row, language).await?))
     }
 }

@@ -23,6 +23,9 @@ pub struct AuditEvent {
     /// What was done, e.g. `person.read`, `link.update`.
     pub action: String,
     pub person_id: Option<Uuid>,
+    /// For a list page: every person it showed (then `person_id` is absent). Filtering by
+    /// `person_id` finds these lines too.
+    pub person_ids: Vec<Uuid>,
     /// The link or other record acted on, when it is not the person.
     pub resource_id: Option<Uuid>,
     /// `allowed` or `denied`: the access decision.
@@ -42,6 +45,7 @@ fn view(row: audit_event::Model) -> Result<AuditEvent, ApiError> {
             store::audit::ANONYMOUS => None,
             role => Some(stored::<PartyRole>("actor role", row.id, role)?.into()),
         },
+        person_ids: store::audit::listed(&row),
         id: row.id,
         at: row.at,
         actor: row.actor,

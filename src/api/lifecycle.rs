@@ -128,10 +128,7 @@ impl LifecycleApi {
         let ids: Vec<Uuid> = idle.iter().map(|(id, _)| *id).collect();
         let names: std::collections::HashMap<Uuid, String> =
             store::persons::find_many(&state.reads, &ids).await?.into_iter().map(|p| (p.id, p.display_name)).collect();
-        let entries = ids
-            .iter()
-            .map(|id| audit_entry(principal, "retention.review", Some(*id), None, Outcome::Allowed))
-            .collect();
+        let entries = access::list_entries(principal, "retention.review", ids.iter().copied());
         state.audit.record(entries, now).await?;
         let items = idle
             .into_iter()

@@ -171,11 +171,7 @@ impl PersonsApi {
         let now = state.clock.now();
         let visibility = list_visibility(&principal.caller());
         let page = store::persons::list_visible(&state.reads, visibility, now, page_request(cursor, limit)).await?;
-        let entries = page
-            .items
-            .iter()
-            .map(|person| audit_entry(principal, "person.list", Some(person.id), None, Outcome::Allowed))
-            .collect();
+        let entries = access::list_entries(principal, "person.list", page.items.iter().map(|person| person.id));
         state.audit.record(entries, now).await?;
         Ok(Json(PersonPage {
             items: page.items.into_iter().map(Person::try_from).collect::<Result<_, _>>()?,

@@ -11,7 +11,7 @@ use poem_openapi::{
 
 use crate::{
     auth::{Claims, Principal, Via},
-    domain::PartyRole,
+    domain::{Language, PartyRole},
     http::{same_origin, ApiError},
     state::AppState,
     store, workflow,
@@ -135,25 +135,23 @@ async fn resolve(state: &AppState, claims: Claims) -> Result<Principal, ApiError
             Err(ApiError::Unauthorized)
         }
         Some(party) => {
-            let organization_id = party.organization_id;
-            if party.role != role.as_str() || claims.org.is_some_and(|org| Some(org) != organization_id) {
+            if party.role != role.as_str() || claims.org.is_some_and(|org| Some(org) != party.organization_id) {
                 tracing::debug!("bearer token disagrees with its stored party");
                 return Err(ApiError::Unauthorized);
             }
-            Ok(Principal {
-                subject: claims.sub,
-                role,
-                party_id: Some(party.id),
-                organization_id,
-                person_id: party.person_id,
-                via,
-            })
+            Ok(Principal { subject: claims.sub, ..Principal::of_party(&party, role, via) })
         }
         // An admin minted with `--role admin --subject NAME` is no stored party. Any other role
         // without a stored party is let in but, holding no links or placements, sees nothing.
-        None => {
-            Ok(Principal { subject: claims.sub, role, party_id: None, organization_id: None, person_id: None, via })
-        }
+        None => Ok(Principal {
+            subject: claims.sub,
+            role,
+            party_id: None,
+            organization_id: None,
+            person_id: None,
+            via,
+            language: Language::default(),
+        }),
     }
 }
 

@@ -10,7 +10,7 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{
-    alerts::{language_of, page, view, AlertPage, AlertView, ContactView},
+    alerts::{page, view, AlertPage, AlertView, ContactView},
     pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
     ApiTags, Authenticated,
 };
@@ -122,7 +122,7 @@ impl TeamApi {
         let today = zone.date_at(state.clock.now());
         let snooze = Snooze::parse(body.0.until, &body.0.reason, today, state.snooze_max_days)?;
         let row = workflow::snooze_alert(&state, row.id, snooze).await?;
-        let language = language_of(&state, &auth.0).await?;
+        let language = auth.0.language;
         Ok(Json(view(&state, row, language).await?))
     }
 

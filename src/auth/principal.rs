@@ -1,6 +1,6 @@
 use uuid::Uuid;
 
-use crate::domain::{access::Caller, PartyRole};
+use crate::domain::{access::Caller, Language, PartyRole};
 
 /// How the caller proved who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +25,9 @@ pub struct Principal {
     /// For a `person` party: the person they are.
     pub person_id: Option<Uuid>,
     pub via: Via,
+    /// The language the party reads (Japanese for an admin minted by name): what the caller is
+    /// sent back in, known with the party so no request asks for it again.
+    pub language: Language,
 }
 
 impl Principal {
@@ -37,6 +40,9 @@ impl Principal {
             organization_id: party.organization_id,
             person_id: party.person_id,
             via,
+            // A stored language that does not parse is read as the default, not refused: the
+            // caller is still who they are.
+            language: party.language.parse().unwrap_or_default(),
         }
     }
 

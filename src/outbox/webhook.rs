@@ -1,7 +1,7 @@
 //! Webhook messages: a thin signed payload to each subscription of the organisation, at most
 //! to public addresses unless private ones are allowed.
 
-use std::{net::SocketAddr, time::Duration as StdDuration};
+use std::{collections::HashMap, net::SocketAddr, time::Duration as StdDuration};
 
 use entity::{alert, outbox_message, webhook_subscription};
 use sea_orm::{ConnectionTrait, DbErr};
@@ -75,6 +75,39 @@ pub async fn enqueue_for(
     Ok(())
 }
 
+/// One HTTP client per endpoint (host and the address it was checked to resolve to), so the
+/// messages of a batch and of the next ticks reuse its connections instead of opening one each.
+/// A client is pinned to the address that was checked: a host that starts resolving elsewhere
+/// gets a new client, checked again.
+#[derive(Default)]
+pub struct Clients {
+    by_target: std::sync::Mutex<HashMap<(String, SocketAddr), reqwest::Client>>,
+}
+
+/// More endpoints than this and the oldest clients are let go (their idle connections close).
+const CLIENTS_KEPT: usize = 256;
+
+impl Clients {
+    fn for_target(&self, host: &str, addr: SocketAddr) -> Result<reqwest::Client, reqwest::Error> {
+        let key = (host.to_owned(), addr);
+        if let Some(client) = self.by_target.lock().ok().and_then(|clients| clients.get(&key).cloned()) {
+            return Ok(client);
+        }
+        let client = reqwest::Client::builder()
+            .resolve(host, addr)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(SEND_TIMEOUT)
+            .build()?;
+        if let Ok(mut clients) = self.by_target.lock() {
+            if clients.len() >= CLIENTS_KEPT {
+                clients.clear();
+            }
+            clients.insert(key, client.clone());
+        }
+        Ok(client)
+    }
+}
+
 /// Resolves the target and refuses private, loopback and link-local addresses unless allowed;
 /// the connection is pinned to the address that was checked.
 async fn resolve(url: &reqwest::Url, allow_private: bool) -> Result<(String, SocketAddr), String> {
@@ -115,12 +148,7 @@ async fn post(state: &AppState, subscription: &webhook_subscription::Model, mess
         Ok(target) => target,
         Err(reason) => return Sent::retry(None, reason),
     };
-    let client = match reqwest::Client::builder()
-        .resolve(&host, addr)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(SEND_TIMEOUT)
-        .build()
-    {
+    let client = match state.webhook_clients.for_target(&host, addr) {
         Ok(client) => client,
         Err(err) => return Sent::retry(None, format!("cannot build a client: {err}")),
     };

@@ -13,10 +13,10 @@ use super::{
     words::{self, Ahead},
 };
 use crate::{
-    access::{self, audit_entry, AccessError, Target},
+    access::{self, AccessError, Target},
     domain::{access::Action, risk::wording, words::alert_title, Language},
     state::AppState,
-    store::{self, audit::Outcome},
+    store,
 };
 
 pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response {
@@ -69,10 +69,7 @@ async fn alerts(state: &AppState, viewer: &Viewer) -> Result<Vec<Value>, Failure
     let (rows, _) = store::inbox::inbox(&state.reads, viewer.party.id, false, None, 20).await?;
     let rows = access::alerts::still_visible(state, rows).await?;
     let person_ids: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
-    let entries = person_ids
-        .iter()
-        .map(|person| audit_entry(&viewer.principal, "alert.list", Some(*person), None, Outcome::Allowed))
-        .collect();
+    let entries = access::list_entries(&viewer.principal, "alert.list", person_ids.iter().copied());
     state.audit.record(entries, state.clock.now()).await?;
     let ids: Vec<Uuid> = person_ids.into_iter().collect();
     let names: HashMap<Uuid, String> = store::persons::find_many(&state.reads, &ids)

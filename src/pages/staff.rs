@@ -19,7 +19,7 @@ use super::{
     words::{self, Ahead},
 };
 use crate::{
-    access::{self, audit_entry, AccessError, PersonAccess, Target},
+    access::{self, AccessError, PersonAccess, Target},
     domain::{
         access::{list_visibility, Action},
         calendar::add_days,
@@ -29,7 +29,7 @@ use crate::{
         Language, PartyRole, Relationship, ScopeKind,
     },
     state::AppState,
-    store::{self, audit::Outcome, inbox::TeamFilter, PageRequest},
+    store::{self, inbox::TeamFilter, PageRequest},
 };
 
 pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response {
@@ -126,10 +126,7 @@ async fn team_alerts(state: &AppState, viewer: &Viewer) -> Result<(Vec<Value>, S
     let filter = TeamFilter { person_id: None, severity: None, acknowledged: None, snoozed: None, today: Some(today) };
     let (rows, _) = store::inbox::team_inbox(&state.reads, organization_id, &filter, None, 30).await?;
     let person_ids: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
-    let entries = person_ids
-        .iter()
-        .map(|person| audit_entry(&viewer.principal, "team.alerts", Some(*person), None, Outcome::Allowed))
-        .collect();
+    let entries = access::list_entries(&viewer.principal, "team.alerts", person_ids.iter().copied());
     state.audit.record(entries, state.clock.now()).await?;
     let ids: Vec<Uuid> = person_ids.into_iter().collect();
     let names: HashMap<Uuid, String> =

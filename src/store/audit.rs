@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use entity::audit_event;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
@@ -32,6 +32,8 @@ pub struct AuditEntry {
     pub actor_role: Option<PartyRole>,
     pub action: &'static str,
     pub person_id: Option<Uuid>,
+    /// For a list page: every person it showed, in one line.
+    pub person_ids: Vec<Uuid>,
     pub resource_id: Option<Uuid>,
     pub outcome: Outcome,
 }
@@ -54,8 +56,9 @@ pub async fn record_at(db: &impl ConnectionTrait, entries: Vec<(AuditEntry, Date
         person_id: Set(entry.person_id),
         resource_id: Set(entry.resource_id),
         outcome: Set(entry.outcome.as_str().to_owned()),
+        person_ids: Set((!entry.person_ids.is_empty()).then(|| join_ids(&entry.person_ids))),
     });
-    // Eight values a row: 1 000 rows a statement stays well inside SQLite's 32 766 parameters,
+    // Nine values a row: 1 000 rows a statement stays well inside SQLite's 32 766 parameters,
     // however many requests' entries a group commit gathers.
     loop {
         let chunk: Vec<_> = rows.by_ref().take(1_000).collect();
@@ -74,6 +77,22 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
+fn join_ids(ids: &[Uuid]) -> String {
+    ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// The ids a list line names.
+pub fn listed(row: &audit_event::Model) -> Vec<Uuid> {
+    row.person_ids.as_deref().map_or_else(Vec::new, |ids| ids.split(',').filter_map(|id| id.parse().ok()).collect())
+}
+
+/// The lines about a person: those naming them, and the list pages that showed them.
+pub fn about(person_id: Uuid) -> Condition {
+    Condition::any()
+        .add(audit_event::Column::PersonId.eq(person_id))
+        .add(audit_event::Column::PersonIds.like(format!("%{person_id}%")))
+}
+
 pub async fn list(
     db: &impl ConnectionTrait,
     filter: AuditFilter,
@@ -81,7 +100,7 @@ pub async fn list(
 ) -> Result<Page<audit_event::Model>, DbErr> {
     let mut query = audit_event::Entity::find();
     if let Some(person_id) = filter.person_id {
-        query = query.filter(audit_event::Column::PersonId.eq(person_id));
+        query = query.filter(about(person_id));
     }
     if let Some(actor) = filter.actor {
         query = query.filter(audit_event::Column::Actor.eq(actor));

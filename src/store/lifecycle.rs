@@ -51,7 +51,7 @@ pub async fn export(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Value,
             .all(db)
             .await?,
         "provision_records": provision_record::Entity::find().filter(provision_record::Column::PersonId.eq(person_id)).into_json().all(db).await?,
-        "audit_events": audit_event::Entity::find().filter(audit_event::Column::PersonId.eq(person_id)).into_json().all(db).await?,
+        "audit_events": audit_event::Entity::find().filter(super::audit::about(person_id)).into_json().all(db).await?,
     }))
 }
 

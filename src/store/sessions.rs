@@ -1,9 +1,10 @@
 //! Browser sessions, found by the hash of the cookie's id.
 
 use chrono::{DateTime, Utc};
-use entity::session;
+use entity::{party, session};
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -50,6 +51,27 @@ pub async fn live_by_token(
         .filter(session::Column::ExpiresAt.gt(now))
         .one(db)
         .await
+}
+
+/// A live session and its enabled party, in one query: a signed-in page asks this first.
+pub async fn live_with_party(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(session::Model, party::Model)>, DbErr> {
+    let to_party =
+        session::Entity::belongs_to(party::Entity).from(session::Column::PartyId).to(party::Column::Id).into();
+    let found = session::Entity::find()
+        .join(JoinType::InnerJoin, to_party)
+        .select_also(party::Entity)
+        .filter(session::Column::TokenHash.eq(token_hash))
+        .filter(session::Column::EndedAt.is_null())
+        .filter(session::Column::IdleExpiresAt.gt(now))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .filter(party::Column::DisabledAt.is_null())
+        .one(db)
+        .await?;
+    Ok(found.and_then(|(session, party)| Some((session, party?))))
 }
 
 /// A party's sessions that have not ended or run out, newest first.

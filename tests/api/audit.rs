@@ -13,6 +13,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     the_audit_log_is_filtered_and_paged,
     the_audit_log_cannot_be_changed,
     every_line_of_a_large_group_commit_is_stored,
+    a_list_page_is_one_line_naming_whom_it_showed,
 ];
 
 async fn audit(app: &TestApp, query: &str) -> Vec<Value> {
@@ -99,6 +100,7 @@ async fn every_line_of_a_large_group_commit_is_stored(app: TestApp) {
                 actor_role: Some(PartyRole::Staff),
                 action: "persons.list",
                 person_id: Some(uuid::Uuid::now_v7()),
+                person_ids: Vec::new(),
                 resource_id: None,
                 outcome: Outcome::Allowed,
             })
@@ -108,4 +110,41 @@ async fn every_line_of_a_large_group_commit_is_stored(app: TestApp) {
     let answers = futures::future::join_all((0..40).map(request)).await;
     assert!(answers.iter().all(Result::is_ok), "{answers:?}");
     assert_eq!(app.count("audit_events").await - before, 40 * 200);
+}
+
+/// A facility's resident list is audited as one line naming each resident it showed, and
+/// found when the auditor asks about any one of them; another facility's page names only its own.
+async fn a_list_page_is_one_line_naming_whom_it_showed(app: TestApp) {
+    let (facility_a, facility_b) =
+        (app.create_organization("rehab_facility").await, app.create_organization("rehab_facility").await);
+    let placed = |name: &str, org: &str| json!({"display_name": name, "organization_id": org});
+    let taro = id_of(&app.create("/persons", placed("Taro", &facility_a)).await);
+    let jiro = id_of(&app.create("/persons", placed("Jiro", &facility_a)).await);
+    let saburo = id_of(&app.create("/persons", placed("Saburo", &facility_b)).await);
+    let staff = |org: &str| json!({"role": "staff", "display_name": "Staff", "organization_id": org});
+    let staff_a = app.token("staff", &app.create_party(staff(&facility_a)).await);
+    let staff_b = app.token("staff", &app.create_party(staff(&facility_b)).await);
+    let lines_before = app.count_where("audit_events", "action = 'person.list'").await;
+    assert_eq!(app.get("/persons", &staff_a).await.status(), StatusCode::OK);
+    assert_eq!(app.get("/persons", &staff_b).await.status(), StatusCode::OK);
+    assert_eq!(app.count_where("audit_events", "action = 'person.list'").await - lines_before, 2);
+
+    let about_taro: Vec<Value> =
+        audit(&app, &format!("?person_id={taro}")).await.into_iter().filter(|e| e["action"] == "person.list").collect();
+    assert_eq!(about_taro.len(), 1, "{about_taro:?}");
+    let mut named: Vec<&str> =
+        about_taro[0]["person_ids"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    named.sort_unstable();
+    let mut expected = [taro.as_str(), jiro.as_str()];
+    expected.sort_unstable();
+    assert_eq!(named, expected, "facility A's page names its two residents, not Saburo");
+    assert!(about_taro[0]["person_id"].is_null());
+
+    let about_saburo: Vec<Value> = audit(&app, &format!("?person_id={saburo}"))
+        .await
+        .into_iter()
+        .filter(|e| e["action"] == "person.list")
+        .collect();
+    assert_eq!(about_saburo.len(), 1);
+    assert_eq!(about_saburo[0]["person_ids"], json!([saburo]));
 }

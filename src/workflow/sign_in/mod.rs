@@ -77,6 +77,7 @@ fn audit_of(party: &party::Model, action: &'static str, resource_id: Option<Uuid
         actor_role: party.role.parse().ok(),
         action,
         person_id: None,
+        person_ids: Vec::new(),
         resource_id,
         outcome,
     }
@@ -89,6 +90,7 @@ fn audit_anonymous(action: &'static str, resource_id: Option<Uuid>) -> AuditEntr
         actor_role: None,
         action,
         person_id: None,
+        person_ids: Vec::new(),
         resource_id,
         outcome: Outcome::Denied,
     }

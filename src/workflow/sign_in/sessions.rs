@@ -24,13 +24,11 @@ pub async fn session_principal(
     cookie_value: &str,
 ) -> Result<Option<(session::Model, party::Model)>, WorkflowError> {
     let now = state.clock.now();
-    let Some(session) = store::sessions::live_by_token(&state.reads, &capability_hash(cookie_value), now).await? else {
+    let Some((session, party)) =
+        store::sessions::live_with_party(&state.reads, &capability_hash(cookie_value), now).await?
+    else {
         return Ok(None);
     };
-    let Some(party) = store::parties::find(&state.reads, session.party_id).await? else { return Ok(None) };
-    if party.disabled_at.is_some() {
-        return Ok(None);
-    }
     let role: PartyRole = parse_stored("role", party.id, &party.role)?;
     let policy = SessionPolicy::for_role(role);
     if now - session.last_seen_at >= policy.touch_every() {
