@@ -37,6 +37,8 @@ use uuid::Uuid;
 
 const STATIC_FLOOR: &str = "floor: static JSON";
 const DB_FLOOR: &str = "floor: milestones by direct query";
+/// Ticks timed at each table size; the median is reported.
+const TICK_ROUNDS: usize = 3;
 const SECRET: &str = "benchmark-secret-benchmark-secret-0123456789";
 
 struct Args {
@@ -369,12 +371,19 @@ async fn main() {
         // Settle the seeded population (windows whose dates have passed), so the measured tick
         // finds a steady state plus the due alerts.
         while tsunagu::scheduler::tick(app.state()).await.unwrap() != Default::default() {}
-        seed::due_alerts(&db, &population, 1_000, now, "due", false).await.expect("due alerts");
-        settle_statistics(&db).await;
-        let began = Instant::now();
-        let report = tsunagu::scheduler::tick(app.state()).await.unwrap();
-        let took = began.elapsed().as_secs_f64() * 1000.0;
-        ticks.push((population.milestones, report.delivered, took));
+        // Three rounds, each with its own thousand due, as a running scheduler meets them one
+        // tick after another; the median is reported (the first round also pays for a cold cache).
+        let mut rounds = Vec::new();
+        for round in 0..TICK_ROUNDS {
+            seed::due_alerts(&db, &population, 1_000, now, &format!("due{round}"), false).await.expect("due alerts");
+            settle_statistics(&db).await;
+            let began = Instant::now();
+            let report = tsunagu::scheduler::tick(app.state()).await.unwrap();
+            rounds.push((began.elapsed().as_secs_f64() * 1000.0, report.delivered));
+        }
+        rounds.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (took, delivered) = rounds[rounds.len() / 2];
+        ticks.push((population.milestones, delivered, took));
     }
 
     // The table.

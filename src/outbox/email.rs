@@ -6,7 +6,7 @@ use lettre::{
         header::{HeaderName, HeaderValue},
         Mailbox, MultiPart,
     },
-    transport::smtp::AsyncSmtpTransport,
+    transport::smtp::{AsyncSmtpTransport, PoolConfig},
     AsyncTransport, Message, Tokio1Executor,
 };
 use uuid::Uuid;
@@ -23,9 +23,12 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn new(settings: &EmailSettings) -> Result<Self, super::SettingError> {
+        // A connection for each message the outbox has in flight (lettre keeps ten by default).
+        let pool = PoolConfig::new().max_size(super::BATCH as u32);
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&settings.transport_url)
             .map_err(|err| super::SettingError { name: "TSUNAGU_SMTP_URL", reason: err.to_string() })?
             .timeout(Some(SEND_TIMEOUT))
+            .pool_config(pool)
             .build();
         Ok(Self { transport, from: settings.from.clone() })
     }

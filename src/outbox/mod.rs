@@ -15,7 +15,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::outbox_message;
-use futures::future::join_all;
+use futures::{stream::FuturesUnordered, FutureExt, StreamExt};
 use rand::Rng;
 use sea_orm::{DbErr, TransactionTrait};
 
@@ -68,27 +68,56 @@ impl Sent {
     }
 }
 
-/// Sends what is due, a batch at a time until none is left. A message keeps its id (the
-/// `webhook-id`, the `Message-ID`) across retries and redeliveries.
+/// Sends what is due until none is left, `BATCH` messages in flight at a time: as sends finish,
+/// more are claimed, so one slow receiver (an SMTP server's delayed ACK holds each e-mail some
+/// 40 ms) does not hold the rest of a batch back. A message keeps its id (the `webhook-id`, the
+/// `Message-ID`) across retries and redeliveries.
 pub async fn deliver(state: &AppState) -> Result<OutboxReport, DbErr> {
     let mut report = OutboxReport::default();
+    let mut in_flight = FuturesUnordered::new();
+    // Claiming stops once the outbox has nothing more due, or a send met a database error;
+    // what is in flight still finishes and settles, so nothing sent is left unsettled.
+    let mut claiming = true;
+    let mut failed = None;
     loop {
-        let now = state.clock.now();
-        let txn = state.db.begin().await?;
-        let claimed = store::outbox::claim(&txn, now, LEASE, BATCH).await?;
-        txn.commit().await?;
-        let count = claimed.len() as u64;
-        for outcome in join_all(claimed.iter().map(|message| deliver_one(state, message, now))).await {
-            match outcome? {
-                Some(Outcome::Delivered) => report.delivered += 1,
-                Some(Outcome::RetryAt(_)) => report.retried += 1,
-                Some(Outcome::Dead) => report.dead += 1,
-                None => {}
+        let room = BATCH - in_flight.len() as u64;
+        if claiming && room > 0 {
+            let now = state.clock.now();
+            let txn = state.db.begin().await?;
+            let claimed = store::outbox::claim(&txn, now, LEASE, room).await?;
+            txn.commit().await?;
+            claiming = claimed.len() as u64 == room;
+            // Each send is a task of its own: it goes on (and may hold the one SQLite writer to
+            // settle) while this loop waits to claim more.
+            in_flight.extend(claimed.into_iter().map(|message| {
+                let state = state.clone();
+                tokio::spawn(async move { deliver_one(&state, &message, now).await })
+            }));
+        }
+        let Some(first) = in_flight.next().await else { break };
+        // Whatever else has finished meanwhile is counted before claiming again, so claims
+        // come a few at a time rather than one by one.
+        let mut finished = vec![first];
+        while let Some(Some(outcome)) = in_flight.next().now_or_never() {
+            finished.push(outcome);
+        }
+        for outcome in finished {
+            let outcome = outcome.unwrap_or_else(|_| Err(DbErr::Custom("sending a message panicked".to_owned())));
+            match outcome {
+                Ok(Some(Outcome::Delivered)) => report.delivered += 1,
+                Ok(Some(Outcome::RetryAt(_))) => report.retried += 1,
+                Ok(Some(Outcome::Dead)) => report.dead += 1,
+                Ok(None) => {}
+                Err(err) => {
+                    claiming = false;
+                    failed.get_or_insert(err);
+                }
             }
         }
-        if count < BATCH {
-            return Ok(report);
-        }
+    }
+    match failed {
+        Some(err) => Err(err),
+        None => Ok(report),
     }
 }
 

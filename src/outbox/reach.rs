@@ -217,7 +217,7 @@ pub async fn enqueue_for_parties(
 /// Sends one e-mail or text to its contact point, if the address still takes it.
 pub(super) async fn send(state: &AppState, message: &outbox_message::Model) -> Result<Sent, DbErr> {
     let reach = &state.reach;
-    let Some(contact) = store::contact_points::find(&state.db, message.target_id).await? else {
+    let Some(contact) = store::contact_points::find(&state.reads, message.target_id).await? else {
         return Ok(Sent::refused(None, "the address was removed"));
     };
     let status = parse_stored::<ContactStatus>("contact status", contact.id, &contact.status);

@@ -128,7 +128,7 @@ async fn resolve(url: &reqwest::Url, allow_private: bool) -> Result<(String, Soc
 
 /// Sends one message to its subscription; `None` when the subscription is gone.
 pub(super) async fn send(state: &AppState, message: &outbox_message::Model) -> Result<Option<Sent>, DbErr> {
-    let Some(subscription) = store::webhooks::find_subscription(&state.db, message.target_id).await? else {
+    let Some(subscription) = store::webhooks::find_subscription(&state.reads, message.target_id).await? else {
         return Ok(None);
     };
     if subscription.disabled_at.is_some() {
