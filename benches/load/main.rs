@@ -303,7 +303,9 @@ async fn main() {
                 .enumerate()
                 .map(|(k, (person_index, bail))| {
                     let (_, staff_token) = &staff[person_index % staff.len()];
-                    let day = today + chrono::Duration::days(10 + (k % 30) as i64);
+                    // Before every seeded judgment (20 days on at the earliest): a hearing after
+                    // the judgment is refused with 422, which would measure refusals.
+                    let day = today + chrono::Duration::days(5 + (k % 15) as i64);
                     Request {
                         method: "PATCH",
                         path: format!("/api/v1/milestones/{bail}"),

@@ -167,8 +167,7 @@ pub(super) async fn page(
 ) -> Result<AlertPage, ApiError> {
     let entries = access::list_entries(principal, action, rows.iter().map(|row| row.person_id));
     state.audit.record(entries, state.clock.now()).await?;
-    let language = principal.language;
-    Ok(AlertPage { items: views(state, rows, language).await?, next_cursor })
+    Ok(AlertPage { items: views(state, rows, principal.language).await?, next_cursor })
 }
 
 pub struct AlertsApi;
@@ -218,7 +217,6 @@ impl AlertsApi {
         state.audit.record(vec![entry], state.clock.now()).await?;
         let row = mine.ok_or(ApiError::NotFound)?;
         let row = workflow::acknowledge_alert(&state, row.id, auth.0.party_id).await?;
-        let language = auth.0.language;
-        Ok(Json(view(&state, row, language).await?))
+        Ok(Json(view(&state, row, auth.0.language).await?))
     }
 }

@@ -122,8 +122,7 @@ impl TeamApi {
         let today = zone.date_at(state.clock.now());
         let snooze = Snooze::parse(body.0.until, &body.0.reason, today, state.snooze_max_days)?;
         let row = workflow::snooze_alert(&state, row.id, snooze).await?;
-        let language = auth.0.language;
-        Ok(Json(view(&state, row, language).await?))
+        Ok(Json(view(&state, row, auth.0.language).await?))
     }
 
     /// Log a contact

@@ -84,7 +84,8 @@ pub struct Clients {
     by_target: std::sync::Mutex<HashMap<(String, SocketAddr), reqwest::Client>>,
 }
 
-/// More endpoints than this and the oldest clients are let go (their idle connections close).
+/// More endpoints than this and every kept client is let go (their idle connections close);
+/// the next message to each endpoint makes a new one.
 const CLIENTS_KEPT: usize = 256;
 
 impl Clients {
