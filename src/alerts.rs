@@ -9,10 +9,11 @@ use futures::FutureExt;
 
 use chrono::{DateTime, Utc};
 use entity::{alert, party};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr};
 use uuid::Uuid;
 
 use crate::{
+    cache::Begin,
     domain::{
         risk::{self, Delivery, Recipient, Severity},
         QuietHours, Relationship, Scope, ScopeKind, Zone,
@@ -252,7 +253,7 @@ pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, DbErr> {
 /// many were claimed and whether any moved on.
 async fn deliver_batch(
     state: &AppState,
-    db: &(impl ConnectionTrait + TransactionTrait),
+    db: &impl Begin,
     now: DateTime<Utc>,
     report: &mut DeliveryReport,
 ) -> Result<(usize, bool), DbErr> {
@@ -293,7 +294,7 @@ async fn deliver_batch(
     }
     // The deliveries, their provision records and their outbox (webhooks, e-mail, SMS) commit
     // together.
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let delivered = store::alerts::settle_many(&txn, &deliver, store::alerts::DELIVERED, None, None, now).await?;
     let delivered: HashSet<Uuid> = delivered.into_iter().collect();
     let delivered: Vec<&alert::Model> = due.iter().filter(|alert| delivered.contains(&alert.id)).collect();

@@ -100,11 +100,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Serve => {
             let config = Config::from_env()?;
-            // While serving, hold the database's lock, so that a restore cannot replace it.
-            let _lock = match crate::backup::sqlite_file(&config.database_url) {
-                Ok(file) => crate::backup::hold(&file)?,
-                Err(_) => None,
-            };
+            // While serving, the application holds the database's lock, so that a restore
+            // cannot replace it.
             let app = Application::build(&config, Arc::new(SystemClock)).await?;
             app.run_until_stopped(shutdown_signal()).await.map_err(CliError::Serve)
         }

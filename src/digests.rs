@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::party;
-use sea_orm::TransactionTrait;
 
 use crate::{
     domain::{

@@ -13,12 +13,14 @@ use poem::{
     web::Data,
     Endpoint, EndpointExt, IntoResponse, Response, Route, Server,
 };
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
 
 use crate::{
     api,
     audit::AuditLog,
     auth::{KeyRing, KeyRingError},
+    backup::{self, BackupError},
+    cache::{self, ReadCache, Writer},
     clock::Clock,
     config::Config,
     database::{self, DatabaseError},
@@ -44,6 +46,8 @@ pub enum StartupError {
     Channel(#[from] crate::outbox::SettingError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: io::Error },
+    #[error(transparent)]
+    Lock(#[from] BackupError),
 }
 
 pub struct Application {
@@ -52,6 +56,8 @@ pub struct Application {
     /// How often the scheduler runs; `None` when the caller drives `scheduler::tick` itself.
     tick: Option<Duration>,
     state: AppState,
+    /// On SQLite, the database's lock while this server holds it (see `backup::hold`).
+    _lock: Option<std::fs::File>,
 }
 
 impl Application {
@@ -60,26 +66,19 @@ impl Application {
         let db = database::connect(&config.database_url).await?;
         database::migrate(&db).await?;
         let reads = database::connect_reads(&config.database_url, &db).await?;
-        Self::build_with(config, db, reads, clock).await
-    }
-
-    pub async fn build_with(
-        config: &Config,
-        db: DatabaseConnection,
-        reads: DatabaseConnection,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, StartupError> {
         let keys = KeyRing::load(&db, config.jwt_secret.as_ref(), clock.now()).await?;
         let bind_error = |source| StartupError::Bind { addr: config.addr, source };
         let acceptor = TcpListener::bind(config.addr).into_acceptor().await.map_err(bind_error)?;
         let addr =
             acceptor.local_addr().first().and_then(|local| local.as_socket_addr().copied()).unwrap_or(config.addr);
+        let (cache, lock) = read_cache(config, &db)?;
         let scheduler = Arc::new(SchedulerHealth::new(config.tick, clock.now()));
         let reach = Arc::new(reach(config)?);
         let state = AppState {
             reach,
             audit: AuditLog::start(db.clone()),
-            db,
+            db: Writer::new(db, cache.clone()),
+            cache,
             reads,
             keys,
             clock,
@@ -96,7 +95,7 @@ impl Application {
             snooze_max_days: config.snooze_max_days,
             retention_years: config.retention_years,
         };
-        Ok(Self { acceptor, addr, tick: Some(config.tick), state })
+        Ok(Self { acceptor, addr, tick: Some(config.tick), state, _lock: lock })
     }
 
     /// Serves without the background scheduler: for tests, which call `scheduler::tick` with
@@ -119,16 +118,45 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> io::Result<()> {
         tracing::info!(addr = %self.addr, "serving");
         let scheduler = self.tick.map(|every| tokio::spawn(scheduler::run(self.state.clone(), every)));
+        let changes = (self.state.db.get_database_backend() == DatabaseBackend::Postgres).then(|| {
+            let pool = self.state.db.connection().get_postgres_connection_pool().clone();
+            tokio::spawn(cache::follow_changes(self.state.cache.clone(), pool))
+        });
         let served = Server::new_with_acceptor(self.acceptor)
             // A connection that sends nothing for this long (headers or body) is closed.
             .idle_timeout(self.state.read_timeout)
             .run_with_graceful_shutdown(routes(self.state), shutdown, Some(SHUTDOWN_GRACE))
             .await;
-        if let Some(scheduler) = scheduler {
-            scheduler.abort();
+        for task in [scheduler, changes].into_iter().flatten() {
+            task.abort();
         }
         served
     }
+}
+
+/// The read cache, on where this instance hears every write to what it keeps: on SQLite, when
+/// this server holds the database's lock (another process holding it may write unheard); on
+/// PostgreSQL, once `cache::follow_changes` listens.
+fn read_cache(
+    config: &Config,
+    db: &DatabaseConnection,
+) -> Result<(Arc<ReadCache>, Option<std::fs::File>), StartupError> {
+    let cache = Arc::new(ReadCache::new());
+    if db.get_database_backend() != DatabaseBackend::Sqlite {
+        return Ok((cache, None));
+    }
+    let in_memory =
+        config.database_url.expose().contains(":memory:") || config.database_url.expose().contains("mode=memory");
+    if in_memory {
+        cache.set_live(true);
+        return Ok((cache, None));
+    }
+    let lock = backup::hold(&backup::sqlite_file(&config.database_url)?)?;
+    match lock {
+        Some(_) => cache.set_live(true),
+        None => tracing::warn!("another process holds the database's lock: the read cache is off"),
+    }
+    Ok((cache, lock))
 }
 
 /// The channels beyond the inbox and webhooks, as configured; said once at start.
@@ -264,7 +292,7 @@ fn refuse_unauthenticated(state: AppState) -> Precheck {
 /// The database answers and the scheduler keeps ticking: alerts can go out.
 #[handler]
 async fn healthz(state: Data<&AppState>) -> Response {
-    if let Err(err) = state.db.ping().await {
+    if let Err(err) = state.db.connection().ping().await {
         tracing::error!(error = %err, "health check: database unreachable");
         return Problem::new(StatusCode::SERVICE_UNAVAILABLE, Some("The database cannot be reached.".into()))
             .into_response();

@@ -5,6 +5,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     audit::AuditLog,
     auth::KeyRing,
+    cache::{ReadCache, Writer},
     clock::Clock,
     domain::{milestones::WindowPolicy, risk::RiskRule},
 };
@@ -13,9 +14,11 @@ use crate::{
 #[derive(Clone)]
 pub struct AppState {
     /// Every write, and reads that must see them at once.
-    pub db: DatabaseConnection,
+    pub db: Writer,
     /// The hot read paths: on SQLite a pool of read-only connections beside the one writer.
     pub reads: DatabaseConnection,
+    /// What the hot read paths keep between writes.
+    pub cache: Arc<ReadCache>,
     pub audit: AuditLog,
     pub keys: KeyRing,
     pub clock: Arc<dyn Clock>,

@@ -119,12 +119,12 @@ async fn person_as(
     resource_id: Option<Uuid>,
 ) -> Result<PersonAccess, AccessError> {
     let now = state.clock.now();
-    let (person, held_link) = match link_holder(principal) {
-        Some(party_id) => match store::persons::find_with_active_link(&state.reads, person_id, party_id, now).await? {
-            Some((person, link)) => (Some(person), link),
-            None => (None, None),
-        },
-        None => (store::persons::find(&state.reads, person_id).await?, None),
+    let holder = link_holder(principal);
+    let found =
+        state.cache.person_with_links(person_id, holder, || person_with_links(state, person_id, holder)).await?;
+    let (person, held_link) = match found {
+        Some((person, links)) => (Some(person), links.into_iter().find(|link| store::links::is_active(link, now))),
+        None => (None, None),
     };
     let decision = match &person {
         None => Decision::Invisible,
@@ -185,6 +185,21 @@ pub async fn milestone(
     let target = Target::Kind(kind.scope_kind());
     let access = person_as(state, principal, row.person_id, action, audit_action, target, Some(milestone_id)).await?;
     Ok((access, row))
+}
+
+/// A person, and every link `holder` holds to them (the one in force is picked at the time of
+/// the request, so that what is kept stays right as links expire).
+async fn person_with_links(
+    state: &AppState,
+    person_id: Uuid,
+    holder: Option<Uuid>,
+) -> Result<crate::cache::PersonWithLinks, DbErr> {
+    let Some(person) = store::persons::find(&state.reads, person_id).await? else { return Ok(None) };
+    let links = match holder {
+        Some(party_id) => store::links::between(&state.reads, person_id, party_id).await?,
+        None => Vec::new(),
+    };
+    Ok(Some((person, links)))
 }
 
 /// The party whose access to a person comes from a link: everyone but admins and the person.

@@ -111,7 +111,7 @@ async fn from_session(req: &Request, cookie: ApiKey) -> poem::Result<Principal> 
 async fn resolve(state: &AppState, claims: Claims) -> Result<Principal, ApiError> {
     let role: PartyRole = claims.role.parse().map_err(|_| ApiError::Unauthorized)?;
     let party = match claims.sub.parse::<uuid::Uuid>() {
-        Ok(id) => store::parties::find(&state.reads, id).await?,
+        Ok(id) => state.cache.party(id, || store::parties::find(&state.reads, id)).await?,
         Err(_) => None,
     };
     let via = match claims.cid {

@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use entity::outbox_message;
 use futures::{stream::FuturesUnordered, FutureExt, StreamExt};
 use rand::Rng;
-use sea_orm::{DbErr, TransactionTrait};
+use sea_orm::DbErr;
 
 pub use email::Mailer;
 pub use reach::{confirmation, enqueue_for_parties, escalate_if_unreached, Reach, DIGEST};

@@ -57,6 +57,21 @@ pub fn active(now: DateTime<Utc>) -> Condition {
         .add(Condition::any().add(link::Column::ExpiresAt.is_null()).add(link::Column::ExpiresAt.gt(now)))
 }
 
+/// [`active`] for a row already read: whether it is in force at `now`.
+pub fn is_active(link: &link::Model, now: DateTime<Utc>) -> bool {
+    crate::domain::link_in_force(link.revoked_at, link.expires_at, now)
+}
+
+/// Every link one party holds to one person, in force or not, oldest id first.
+pub async fn between(db: &impl ConnectionTrait, person_id: Uuid, party_id: Uuid) -> Result<Vec<link::Model>, DbErr> {
+    link::Entity::find()
+        .filter(link::Column::PersonId.eq(person_id))
+        .filter(link::Column::PartyId.eq(party_id))
+        .order_by_asc(link::Column::Id)
+        .all(db)
+        .await
+}
+
 fn consent_record(
     link_id: Uuid,
     change: ConsentChange,

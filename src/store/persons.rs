@@ -1,8 +1,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{link, person};
+use entity::person;
 use sea_orm::{
-    sea_query::JoinType, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, RelationDef, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
 use uuid::Uuid;
 
@@ -51,27 +50,6 @@ pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<pe
         found.extend(person::Entity::find().filter(person::Column::Id.is_in(chunk.iter().copied())).all(db).await?);
     }
     Ok(found)
-}
-
-/// A person and the caller's active link to them, in one query: what every read by a family
-/// member, lawyer or supporter needs before anything else.
-pub async fn find_with_active_link(
-    db: &impl ConnectionTrait,
-    person_id: Uuid,
-    party_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<Option<(person::Model, Option<link::Model>)>, DbErr> {
-    let held_by_party: RelationDef =
-        link::Entity::belongs_to(person::Entity).from(link::Column::PersonId).to(person::Column::Id).into();
-    let held_by_party = held_by_party
-        .rev()
-        .on_condition(move |_, _| Condition::all().add(link::Column::PartyId.eq(party_id)).add(links::active(now)));
-    person::Entity::find_by_id(person_id)
-        .select_also(link::Entity)
-        .join(JoinType::LeftJoin, held_by_party)
-        .order_by_asc(link::Column::Id)
-        .one(db)
-        .await
 }
 
 /// The persons a caller may see, a page at a time.

@@ -2,7 +2,6 @@
 //! confirming, unsubscribing, and what texts sent back and the gateway's receipts change.
 
 use entity::{contact_point, party};
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::WorkflowError;

@@ -2,7 +2,6 @@
 //! removing webhook endpoints.
 
 use entity::{alert, alert_contact, webhook_subscription};
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::WorkflowError;

@@ -3,7 +3,6 @@
 //! transaction.
 
 use entity::{organization, party, person};
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::WorkflowError;

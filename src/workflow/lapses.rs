@@ -2,7 +2,6 @@
 //! re-engagement period after it are planned.
 
 use entity::lapse;
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::WorkflowError;

@@ -2,7 +2,7 @@
 //! that have been kept as long as the law asks.
 
 use chrono::{DateTime, Months, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use uuid::Uuid;
 
 use super::WorkflowError;

@@ -3,7 +3,6 @@
 
 use chrono::NaiveDate;
 use entity::link;
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::WorkflowError;

@@ -2,7 +2,6 @@
 //! the audit line of the creation, together.
 
 use entity::person;
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::WorkflowError;

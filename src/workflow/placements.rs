@@ -2,7 +2,6 @@
 
 use chrono::NaiveDate;
 use entity::placement;
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::WorkflowError;

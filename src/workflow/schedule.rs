@@ -1,15 +1,16 @@
 //! The one read of what is coming for a person, always caught up with the days that passed:
 //! `upcoming`, `risk-periods`, calendar feeds and alert planning all see the same schedule.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::milestone;
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::WorkflowError;
 use crate::{
+    cache::ScheduleRows,
     domain::{
         milestones::{Milestone, WindowPolicy},
         risk::{self, RiskPeriod},
@@ -81,25 +82,15 @@ impl Schedule {
     }
 }
 
-/// The schedule as far as `scope` reaches: tables the scope does not cover are not read, and
-/// what is read is cut to it. `Scope::everything()` gives everything, for planning.
+/// The schedule as far as `scope` reaches: the person's rows (kept between writes, whatever
+/// the scope) are cut to it before anything is computed from them. `Scope::everything()`
+/// gives everything, for planning.
 async fn schedule_of(state: &AppState, person_id: Uuid, scope: &Scope) -> Result<Schedule, WorkflowError> {
-    let milestones = store::milestones::list_for_person(&state.reads, person_id)
-        .await?
-        .iter()
-        .map(|row| to_domain(row).map(|milestone| (row.id, milestone)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let lapses = if scope.contains(ScopeKind::Lapse) {
-        store::lapses::list_for_person(&state.reads, person_id).await?.into_iter().map(|l| (l.id, l.on)).collect()
-    } else {
-        Vec::new()
-    };
+    let rows = state.cache.schedule_rows(person_id, || schedule_rows(state, person_id)).await?;
+    let milestones = rows.milestones.clone();
+    let lapses = if scope.contains(ScopeKind::Lapse) { rows.lapses.clone() } else { Vec::new() };
     // Probation interviews belong to the release.
-    let interviews = if scope.contains(ScopeKind::Release) {
-        store::schedule::interviews_of(&state.reads, person_id).await?.into_iter().map(|i| (i.id, i.on)).collect()
-    } else {
-        Vec::new()
-    };
+    let interviews = if scope.contains(ScopeKind::Release) { rows.interviews.clone() } else { Vec::new() };
     let projected_windows: Vec<(Uuid, Milestone)> = milestones
         .iter()
         .filter_map(|(id, milestone)| milestone.projected_window(&state.policy).map(|window| (*id, window)))
@@ -116,6 +107,20 @@ async fn schedule_of(state: &AppState, person_id: Uuid, scope: &Scope) -> Result
     let milestones =
         milestones.into_iter().filter(|(_, milestone)| scope.contains(milestone.kind.scope_kind())).collect();
     Ok(Schedule { milestones, periods, interviews, projected_windows })
+}
+
+/// What a schedule is computed from, whatever the caller's scope: what is kept between writes.
+async fn schedule_rows(state: &AppState, person_id: Uuid) -> Result<Arc<ScheduleRows>, WorkflowError> {
+    let milestones = store::milestones::list_for_person(&state.reads, person_id)
+        .await?
+        .iter()
+        .map(|row| to_domain(row).map(|milestone| (row.id, milestone)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let lapses =
+        store::lapses::list_for_person(&state.reads, person_id).await?.into_iter().map(|l| (l.id, l.on)).collect();
+    let interviews =
+        store::schedule::interviews_of(&state.reads, person_id).await?.into_iter().map(|i| (i.id, i.on)).collect();
+    Ok(Arc::new(ScheduleRows { milestones, lapses, interviews }))
 }
 
 /// A person's schedule with their windows brought up to date first. Reading is the common

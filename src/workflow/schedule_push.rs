@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use entity::schedule_entry;
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::{milestones::insert_with_history, WorkflowError};

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod browser;
 mod browser_support;
+mod cache;
 mod cli;
 mod contract;
 mod feeds;
@@ -55,6 +56,7 @@ fn main() {
         alerts::TESTS,
         audit::TESTS,
         auth::TESTS,
+        cache::TESTS,
         cli::TESTS,
         contract::TESTS,
         feeds::TESTS,

@@ -430,7 +430,7 @@ async fn each_e_mail_goes_once_across_three_instances_though_one_dies(plain: Tes
     // batch of messages and dies before sending any.
     tsunagu::alerts::replan_requested(&app.state).await.unwrap();
     tsunagu::alerts::deliver_due(&app.state).await.unwrap();
-    let txn = sea_orm::TransactionTrait::begin(&app.state.db).await.unwrap();
+    let txn = app.state.db.begin().await.unwrap();
     let lost = tsunagu::store::outbox::claim(&txn, app.now(), chrono::Duration::seconds(60), 16).await.unwrap();
     txn.commit().await.unwrap();
     assert_eq!(lost.len(), 16);

@@ -246,7 +246,7 @@ async fn wait_for<F: std::future::Future<Output = bool>>(
 }
 
 async fn three_instances_deliver_ten_thousand_alerts_once_though_one_is_killed(app: TestApp) {
-    let db = app.state.db.clone();
+    let db = app.state.db.connection().clone();
     let (hook, receipts) = receiver().await;
     let alerts = seed(&db, &hook).await;
     let mut instances: Vec<Child> = (0..3).map(|_| instance(&app.database_url)).collect();

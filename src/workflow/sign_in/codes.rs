@@ -2,7 +2,6 @@
 
 use chrono::Duration;
 use rand::RngCore;
-use sea_orm::TransactionTrait;
 
 use super::{audit_anonymous, audit_of, knock, knock_client, start_session, Client, SignInError, SignedIn};
 use crate::{

@@ -2,7 +2,6 @@
 
 use chrono::Duration;
 use entity::{client_credential, party};
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::{audit_anonymous, audit_of, SignInError};

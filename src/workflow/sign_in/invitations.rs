@@ -3,7 +3,6 @@
 
 use chrono::Duration;
 use entity::{invitation, party};
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::{audit_anonymous, audit_of, knock_client, start_session, Client, SignInError, SignedIn};

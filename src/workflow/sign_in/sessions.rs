@@ -2,7 +2,7 @@
 //! from another session, or by disabling its party.
 
 use entity::{party, session};
-use sea_orm::{DbErr, TransactionTrait};
+use sea_orm::DbErr;
 use uuid::Uuid;
 
 use super::audit_of;

@@ -1,0 +1,254 @@
+//! What the hot read paths would otherwise read on every request, kept in memory between the
+//! writes that change it: a caller's party, a person with the caller's links to them, a
+//! person's schedule rows.
+//!
+//! Correctness rests on one counter, the generation. Every write that touches a table the cache
+//! reads from ([`SOURCES`]) goes through [`Writer`] and, once committed, moves the generation on
+//! and empties the cache, before the write's own response is sent: the next request reads
+//! afresh. An entry is stamped with the generation read *before* its rows were loaded, so rows
+//! loaded while a write committed are never served after it. Other instances hear of a write
+//! by PostgreSQL `NOTIFY`, sent inside the write's transaction ([`listen`]); while an instance
+//! cannot hear them (not yet connected, or the connection lost) its cache is off. On SQLite the
+//! cache is on only for the server holding the database's lock, the one process that writes.
+
+mod listen;
+mod writes;
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    hash::Hash,
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+};
+
+use entity::{link, party, person};
+use uuid::Uuid;
+
+pub use listen::follow_changes;
+pub use writes::{Begin, WriteTxn, Writer};
+
+use crate::domain::milestones::Milestone;
+
+/// The tables the cache reads from: a write to any of them empties it.
+pub const SOURCES: &[&str] = &["parties", "persons", "links", "milestones", "lapses", "schedule_entries"];
+
+/// The PostgreSQL channel on which instances tell each other that [`SOURCES`] changed.
+pub const CHANNEL: &str = "tsunagu_changes";
+
+/// Entries a memo holds before it is emptied: bounds memory whatever the traffic.
+const MAX_ENTRIES: usize = 50_000;
+
+/// A person's schedule as stored: the input of `workflow::schedule`, whatever the caller's scope.
+#[derive(Debug, Clone)]
+pub struct ScheduleRows {
+    pub milestones: Vec<(Uuid, Milestone)>,
+    pub lapses: Vec<(Uuid, chrono::NaiveDate)>,
+    pub interviews: Vec<(Uuid, chrono::NaiveDate)>,
+}
+
+/// A person, and the links one party holds to them (any state: which are in force depends on
+/// the time of the request, not of the read).
+pub type PersonWithLinks = Option<(person::Model, Vec<link::Model>)>;
+
+/// The cache of one instance.
+#[derive(Debug, Default)]
+pub struct ReadCache {
+    generation: AtomicU64,
+    /// Whether this instance hears every write to [`SOURCES`]: when not, nothing is kept.
+    live: AtomicBool,
+    changed: tokio::sync::Notify,
+    parties: Memo<Uuid, Option<party::Model>>,
+    persons: Memo<(Uuid, Option<Uuid>), PersonWithLinks>,
+    schedules: Memo<Uuid, Arc<ScheduleRows>>,
+}
+
+/// A generation read before loading, to stamp what was loaded with.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp(u64);
+
+impl ReadCache {
+    /// A cache that keeps nothing until [`ReadCache::set_live`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.live.load(Ordering::Acquire)
+    }
+
+    /// Whether this instance hears every write (see the module's comment).
+    pub fn set_live(&self, live: bool) {
+        self.live.store(live, Ordering::Release);
+        // Whatever was kept may have missed a write; and a waiter learns of the change.
+        self.changed_now();
+    }
+
+    /// A write to [`SOURCES`] committed, here or in another instance: empties the cache.
+    pub fn changed_now(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.parties.clear();
+        self.persons.clear();
+        self.schedules.clear();
+        self.changed.notify_waiters();
+    }
+
+    /// Waits until the generation has moved past `seen`: for tests of another instance's
+    /// writes, which arrive asynchronously.
+    pub async fn changed_since(&self, seen: u64) {
+        loop {
+            let notified = self.changed.notified();
+            if self.generation() > seen {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// A party by id (`None`: no such party).
+    pub async fn party<E, Fut>(&self, id: Uuid, load: impl FnOnce() -> Fut) -> Result<Option<party::Model>, E>
+    where
+        Fut: Future<Output = Result<Option<party::Model>, E>>,
+    {
+        self.cached(&self.parties, id, load).await
+    }
+
+    /// A person, with the links `party` holds to them (none asked for when `party` is `None`).
+    pub async fn person_with_links<E, Fut>(
+        &self,
+        person_id: Uuid,
+        party: Option<Uuid>,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<PersonWithLinks, E>
+    where
+        Fut: Future<Output = Result<PersonWithLinks, E>>,
+    {
+        self.cached(&self.persons, (person_id, party), load).await
+    }
+
+    /// A person's schedule rows.
+    pub async fn schedule_rows<E, Fut>(
+        &self,
+        person_id: Uuid,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<Arc<ScheduleRows>, E>
+    where
+        Fut: Future<Output = Result<Arc<ScheduleRows>, E>>,
+    {
+        self.cached(&self.schedules, person_id, load).await
+    }
+
+    /// What is kept for `key`, or else what `load` reads, kept if no write committed meanwhile.
+    async fn cached<K, V, E, Fut>(&self, memo: &Memo<K, V>, key: K, load: impl FnOnce() -> Fut) -> Result<V, E>
+    where
+        K: Eq + Hash,
+        V: Clone,
+        Fut: Future<Output = Result<V, E>>,
+    {
+        let stamp = self.stamp();
+        if let Some(kept) = stamp.and_then(|Stamp(generation)| memo.get(&key, generation)) {
+            return Ok(kept);
+        }
+        let value = load().await?;
+        self.keep(memo, key, stamp, value.clone());
+        Ok(value)
+    }
+
+    fn stamp(&self) -> Option<Stamp> {
+        self.is_live().then(|| Stamp(self.generation()))
+    }
+
+    fn keep<K: Eq + Hash, V>(&self, memo: &Memo<K, V>, key: K, stamp: Option<Stamp>, value: V) {
+        if let Some(Stamp(generation)) = stamp {
+            memo.put(key, generation, value, || self.generation());
+        }
+    }
+}
+
+/// One kind of entry, each stamped with the generation it was loaded in.
+#[derive(Debug)]
+struct Memo<K, V> {
+    entries: Mutex<HashMap<K, (u64, V)>>,
+}
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Self { entries: Mutex::new(HashMap::new()) }
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> Memo<K, V> {
+    fn get(&self, key: &K, generation: u64) -> Option<V> {
+        let entries = self.entries.lock().ok()?;
+        entries.get(key).filter(|(stamped, _)| *stamped == generation).map(|(_, value)| value.clone())
+    }
+}
+
+impl<K: Eq + Hash, V> Memo<K, V> {
+    /// Keeps `value` if no write has committed since `generation` was read; the check and the
+    /// insert happen under the lock `clear` takes, so an emptying cannot fall between them.
+    fn put(&self, key: K, generation: u64, value: V, current: impl Fn() -> u64) {
+        let Ok(mut entries) = self.entries.lock() else { return };
+        if current() != generation {
+            return;
+        }
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, (generation, value));
+    }
+
+    fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_is_kept_until_the_cache_hears_every_write() {
+        let cache = ReadCache::new();
+        let stamp = cache.stamp();
+        cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
+        assert!(cache.schedules.get(&Uuid::nil(), cache.generation()).is_none());
+        cache.set_live(true);
+        let stamp = cache.stamp();
+        cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
+        assert!(cache.schedules.get(&Uuid::nil(), cache.generation()).is_some());
+    }
+
+    #[test]
+    fn rows_loaded_before_a_write_committed_are_not_kept_after_it() {
+        let cache = ReadCache::new();
+        cache.set_live(true);
+        let stamp = cache.stamp();
+        // The rows are read here; a write commits before they are kept.
+        cache.changed_now();
+        cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
+        assert!(cache.schedules.get(&Uuid::nil(), cache.generation()).is_none());
+    }
+
+    #[test]
+    fn a_write_empties_what_was_kept() {
+        let cache = ReadCache::new();
+        cache.set_live(true);
+        let stamp = cache.stamp();
+        cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
+        cache.changed_now();
+        assert!(cache.schedules.entries.lock().unwrap().is_empty());
+    }
+
+    fn rows() -> ScheduleRows {
+        ScheduleRows { milestones: Vec::new(), lapses: Vec::new(), interviews: Vec::new() }
+    }
+}

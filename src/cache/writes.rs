@@ -1,0 +1,229 @@
+//! The one road every write takes: the writer connection and its transactions, which tell the
+//! cache when what it keeps may have changed.
+
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc,
+};
+
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, ExecResult, QueryResult,
+    Statement, TransactionTrait,
+};
+
+use super::{ReadCache, CHANNEL, SOURCES};
+
+/// The connection everything that writes goes through.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    connection: DatabaseConnection,
+    cache: Arc<ReadCache>,
+}
+
+impl Writer {
+    pub fn new(connection: DatabaseConnection, cache: Arc<ReadCache>) -> Self {
+        Self { connection, cache }
+    }
+
+    /// The bare connection, for what the cache never reads: migrations, the audit log, keys,
+    /// health checks.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.connection
+    }
+
+    pub async fn begin(&self) -> Result<WriteTxn, DbErr> {
+        Ok(WriteTxn {
+            txn: self.connection.begin().await?,
+            cache: self.cache.clone(),
+            touched: Arc::new(AtomicBool::new(false)),
+            nested: false,
+        })
+    }
+
+    /// A statement outside a transaction commits by itself: tell the other instances, then
+    /// this one.
+    async fn committed(&self, sql: &str) -> Result<(), DbErr> {
+        if touches_sources(sql) {
+            if self.connection.get_database_backend() == DatabaseBackend::Postgres {
+                self.connection.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
+            }
+            self.cache.changed_now();
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Writer {
+    fn get_database_backend(&self) -> DatabaseBackend {
+        self.connection.get_database_backend()
+    }
+
+    async fn execute(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        let sql = stmt.sql.clone();
+        let result = self.connection.execute(stmt).await;
+        self.committed(&sql).await?;
+        result
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        let result = self.connection.execute_unprepared(sql).await;
+        self.committed(sql).await?;
+        result
+    }
+
+    async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        let sql = stmt.sql.clone();
+        let result = self.connection.query_one(stmt).await;
+        self.committed(&sql).await?;
+        result
+    }
+
+    async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        let sql = stmt.sql.clone();
+        let result = self.connection.query_all(stmt).await;
+        self.committed(&sql).await?;
+        result
+    }
+}
+
+/// What a transaction can be begun on: the writer, or a transaction (a savepoint).
+pub trait Begin: ConnectionTrait {
+    fn begin_write(&self) -> impl std::future::Future<Output = Result<WriteTxn, DbErr>> + Send;
+}
+
+impl Begin for Writer {
+    fn begin_write(&self) -> impl std::future::Future<Output = Result<WriteTxn, DbErr>> + Send {
+        self.begin()
+    }
+}
+
+impl Begin for WriteTxn {
+    fn begin_write(&self) -> impl std::future::Future<Output = Result<WriteTxn, DbErr>> + Send {
+        self.begin()
+    }
+}
+
+/// A transaction on the writer. Whether it wrote to [`SOURCES`] is remembered, and told when
+/// the outermost transaction commits.
+#[derive(Debug)]
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    cache: Arc<ReadCache>,
+    touched: Arc<AtomicBool>,
+    /// A savepoint inside another: its writes count when the outermost commits.
+    nested: bool,
+}
+
+impl WriteTxn {
+    pub async fn begin(&self) -> Result<WriteTxn, DbErr> {
+        Ok(WriteTxn {
+            txn: self.txn.begin().await?,
+            cache: self.cache.clone(),
+            touched: self.touched.clone(),
+            nested: true,
+        })
+    }
+
+    /// Commits; if it wrote what the cache keeps, every instance hears of it: the `NOTIFY`
+    /// is part of the transaction, so other instances hear it exactly when it commits, and
+    /// this one before its caller answers.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        let tell = !self.nested && self.touched.load(Ordering::Acquire);
+        if tell && self.txn.get_database_backend() == DatabaseBackend::Postgres {
+            self.txn.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
+        }
+        self.txn.commit().await?;
+        if tell {
+            self.cache.changed_now();
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+
+    fn saw(&self, sql: &str) {
+        if touches_sources(sql) {
+            self.touched.store(true, Ordering::Release);
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> DatabaseBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.saw(&stmt.sql);
+        self.txn.execute(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.saw(sql);
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.saw(&stmt.sql);
+        self.txn.query_one(stmt).await
+    }
+
+    async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.saw(&stmt.sql);
+        self.txn.query_all(stmt).await
+    }
+}
+
+/// Whether a statement may change a table in [`SOURCES`]. Reads do not; a plain `INSERT`,
+/// `UPDATE` or `DELETE` does if its table is one; anything else (DDL, a `WITH`, what this does
+/// not recognise) is taken to.
+fn touches_sources(sql: &str) -> bool {
+    let mut words = sql.split_whitespace();
+    let Some(first) = words.next() else { return false };
+    let table = match first.to_ascii_uppercase().as_str() {
+        "SELECT" | "PRAGMA" | "NOTIFY" | "LISTEN" | "SAVEPOINT" | "RELEASE" | "BEGIN" | "COMMIT" | "ROLLBACK" => {
+            return false
+        }
+        "INSERT" | "REPLACE" => words.find(|word| word.eq_ignore_ascii_case("INTO")).and_then(|_| words.next()),
+        "UPDATE" => words.next(),
+        "DELETE" => words.next().filter(|word| word.eq_ignore_ascii_case("FROM")).and_then(|_| words.next()),
+        _ => None,
+    };
+    match table {
+        Some(table) => {
+            // `"public"."parties"`, `"parties"(…` or `parties`: the last dotted part, unquoted.
+            let name = table.split('(').next().unwrap_or(table);
+            let name = name.rsplit('.').next().unwrap_or(name).trim_matches(|c| c == '"' || c == '`');
+            SOURCES.contains(&name)
+        }
+        None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::touches_sources;
+
+    #[test]
+    fn reads_and_writes_elsewhere_leave_the_cache_alone() {
+        assert!(!touches_sources(r#"SELECT "parties"."id" FROM "parties" WHERE "parties"."id" = $1"#));
+        assert!(!touches_sources(r#"INSERT INTO "audit_events" ("id") VALUES ($1)"#));
+        assert!(!touches_sources(r#"UPDATE "alerts" SET "status" = $1 WHERE "id" IN ($2) RETURNING "id""#));
+        assert!(!touches_sources(r#"DELETE FROM "sessions" WHERE "id" = $1"#));
+        assert!(!touches_sources("PRAGMA wal_checkpoint(TRUNCATE)"));
+    }
+
+    #[test]
+    fn writes_to_what_the_cache_keeps_and_anything_unrecognised_empty_it() {
+        assert!(touches_sources(r#"INSERT INTO "links" ("id", "person_id") VALUES ($1, $2) RETURNING "id""#));
+        assert!(touches_sources(r#"UPDATE "parties" SET "disabled_at" = $1 WHERE "parties"."id" = $2"#));
+        assert!(touches_sources(r#"DELETE FROM "public"."milestones" WHERE "person_id" = $1"#));
+        assert!(touches_sources(r#"INSERT OR IGNORE INTO persons(id) VALUES (1)"#));
+        assert!(touches_sources("DROP TABLE milestones"));
+        assert!(touches_sources("WITH gone AS (DELETE FROM lapses RETURNING id) SELECT count(*) FROM gone"));
+    }
+}

@@ -1,0 +1,156 @@
+//! The read cache: what a caller is shown follows every write from the next request on, in
+//! this instance and (once told, by PostgreSQL `NOTIFY`) in another; a link's expiry needs no
+//! write; and what is kept really is served from memory.
+
+use chrono::Duration;
+use entity::milestone;
+use reqwest::StatusCode;
+use sea_orm::{sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+use crate::{
+    cases,
+    helpers::{id_of, spawn_app, TestApp},
+};
+
+pub const TESTS: &[crate::helpers::Case] = cases![
+    a_reader_sees_each_write_from_the_next_request_on,
+    a_link_that_expires_stops_showing_without_a_write,
+    what_is_kept_is_served_from_memory_until_a_write_through_the_writer,
+    another_instance_hears_a_write,
+];
+
+struct Family {
+    staff: String,
+    family_party: String,
+    family: String,
+    person: String,
+    link: String,
+    bail: String,
+}
+
+/// A resident with a bail hearing and a family member who may see it.
+async fn family(app: &TestApp, link: Value) -> Family {
+    let org = app.create_organization("rehab_facility").await;
+    let staff_party = app.create_party(json!({"role": "staff", "display_name": "Sato", "organization_id": org})).await;
+    let staff = app.token("staff", &staff_party);
+    let person = id_of(&app.post("/persons", &staff, &json!({"display_name": "Taro"})).await.json().await.unwrap());
+    let family_party = app.create_party(json!({"role": "family", "display_name": "Hanako"})).await;
+    let mut body = json!({"party_id": family_party, "relationship": "family", "scope": ["bail"]});
+    body.as_object_mut().unwrap().extend(link.as_object().unwrap().clone());
+    let link = app.post(&format!("/persons/{person}/links"), &staff, &body).await;
+    assert_eq!(link.status(), StatusCode::CREATED);
+    let link = id_of(&link.json().await.unwrap());
+    let hearing = app.today() + Duration::days(10);
+    let bail = json!({"kind": "bail", "requested_on": app.today().to_string(), "hearing_on": hearing.to_string()});
+    let bail = app.post(&format!("/persons/{person}/milestones"), &staff, &bail).await;
+    assert_eq!(bail.status(), StatusCode::CREATED);
+    let bail = id_of(&bail.json().await.unwrap());
+    let family = app.token("family", &family_party);
+    Family { staff, family_party, family, person, link, bail }
+}
+
+/// The hearing date the family is shown, or the status when they are shown nothing.
+async fn hearing_seen(app: &TestApp, f: &Family) -> Result<String, StatusCode> {
+    let response = app.get(&format!("/persons/{}/upcoming", f.person), &f.family).await;
+    if response.status() != StatusCode::OK {
+        return Err(response.status());
+    }
+    let body: Value = response.json().await.unwrap();
+    let hearing = body["items"].as_array().unwrap().iter().find(|item| item["label"] == "hearing_on").cloned();
+    Ok(hearing.map(|item| item["on"].as_str().unwrap().to_owned()).unwrap_or_default())
+}
+
+/// Waits (bounded) until the instance hears every write, so that what it reads is kept: on
+/// PostgreSQL that is once its listener is connected.
+async fn until_live(app: &TestApp) {
+    let cache = &app.state.cache;
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while !cache.is_live() {
+            cache.changed_since(cache.generation()).await;
+        }
+    })
+    .await
+    .expect("the read cache goes live");
+}
+
+async fn a_reader_sees_each_write_from_the_next_request_on(app: TestApp) {
+    until_live(&app).await;
+    let f = family(&app, json!({})).await;
+    let first = (app.today() + Duration::days(10)).to_string();
+    // Read twice: the second is answered from what the first kept.
+    assert_eq!(hearing_seen(&app, &f).await, Ok(first.clone()));
+    assert_eq!(hearing_seen(&app, &f).await, Ok(first));
+
+    let moved = (app.today() + Duration::days(12)).to_string();
+    let patch = app.patch(&format!("/milestones/{}", f.bail), &f.staff, &json!({"hearing_on": moved})).await;
+    assert_eq!(patch.status(), StatusCode::OK);
+    assert_eq!(hearing_seen(&app, &f).await, Ok(moved), "a moved date shows at once");
+
+    let narrowed = app.patch(&format!("/links/{}", f.link), &f.staff, &json!({"scope": ["release"]})).await;
+    assert_eq!(narrowed.status(), StatusCode::OK);
+    assert_eq!(hearing_seen(&app, &f).await, Ok(String::new()), "a narrowed consent hides the bail at once");
+
+    assert_eq!(app.delete(&format!("/links/{}", f.link), &f.staff).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(hearing_seen(&app, &f).await, Err(StatusCode::NOT_FOUND), "a revoked link shows nothing at once");
+
+    let again = json!({"party_id": f.family_party, "relationship": "family", "scope": ["bail"]});
+    assert_eq!(app.post(&format!("/persons/{}/links", f.person), &f.staff, &again).await.status(), StatusCode::CREATED);
+    assert!(hearing_seen(&app, &f).await.is_ok(), "a new link shows at once");
+    let disable = app.patch(&format!("/parties/{}", f.family_party), &app.admin(), &json!({"disabled": true})).await;
+    assert_eq!(disable.status(), StatusCode::OK);
+    assert_eq!(hearing_seen(&app, &f).await, Err(StatusCode::UNAUTHORIZED), "a disabled party is refused at once");
+}
+
+async fn a_link_that_expires_stops_showing_without_a_write(app: TestApp) {
+    until_live(&app).await;
+    let expires_on = app.today() + Duration::days(3);
+    let f = family(&app, json!({"expires_on": expires_on.to_string()})).await;
+    assert!(hearing_seen(&app, &f).await.is_ok());
+    assert!(hearing_seen(&app, &f).await.is_ok());
+    app.clock.advance(Duration::days(5));
+    assert_eq!(hearing_seen(&app, &f).await, Err(StatusCode::NOT_FOUND));
+}
+
+async fn what_is_kept_is_served_from_memory_until_a_write_through_the_writer(app: TestApp) {
+    until_live(&app).await;
+    let f = family(&app, json!({})).await;
+    let first = (app.today() + Duration::days(10)).to_string();
+    assert_eq!(hearing_seen(&app, &f).await, Ok(first.clone()));
+    // A change made around the writer (as no code of the service does) is not heard...
+    let elsewhere = app.today() + Duration::days(20);
+    let bail: uuid::Uuid = f.bail.parse().unwrap();
+    let around = milestone::Entity::update_many()
+        .col_expr(milestone::Column::HearingOn, Expr::value(elsewhere))
+        .filter(milestone::Column::Id.eq(bail));
+    around.exec(app.state.db.connection()).await.unwrap();
+    assert_eq!(hearing_seen(&app, &f).await, Ok(first), "answered from memory");
+    // ...until a write through it to what the cache keeps, even one that changes no row.
+    app.state.db.execute_unprepared("UPDATE persons SET display_name = display_name WHERE 1 = 0").await.unwrap();
+    assert_eq!(hearing_seen(&app, &f).await, Ok(elsewhere.to_string()));
+}
+
+async fn another_instance_hears_a_write(app: TestApp) {
+    let other = spawn_app(&app.database_url).await;
+    until_live(&app).await;
+    let f = family(&app, json!({})).await;
+    let postgres = !app.database_url.starts_with("sqlite:");
+    if postgres {
+        until_live(&other).await;
+    } else {
+        // SQLite: only the server holding the database's lock may keep anything.
+        assert!(!other.state.cache.is_live(), "a second server on one SQLite file keeps nothing");
+    }
+    let first = (app.today() + Duration::days(10)).to_string();
+    assert_eq!(hearing_seen(&other, &f).await, Ok(first.clone()));
+    assert_eq!(hearing_seen(&other, &f).await, Ok(first));
+
+    let seen = other.state.cache.generation();
+    assert_eq!(app.delete(&format!("/links/{}", f.link), &f.staff).await.status(), StatusCode::NO_CONTENT);
+    if postgres {
+        tokio::time::timeout(std::time::Duration::from_secs(10), other.state.cache.changed_since(seen))
+            .await
+            .expect("the other instance hears the revocation");
+    }
+    assert_eq!(hearing_seen(&other, &f).await, Err(StatusCode::NOT_FOUND));
+}
