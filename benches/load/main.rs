@@ -1,8 +1,8 @@
 //! `cargo bench --bench load [-- --quick] [--persons N] [--seconds S] [--connections C] [--only PATH]`
 //!
 //! Seeds a population, runs `tsunagu serve` on it, drives the hot read paths, the family's page
-//! and a write path with `wrk` beside two floors (a bare poem handler answering a static body,
-//! and one answering from a direct query), samples the server's peak RSS, times the outbox
+//! and a write path with `wrk` beside three floors (bare poem handlers answering a static body,
+//! one query, and one durable audit line), samples the server's peak RSS, times the outbox
 //! sending e-mail and webhooks to local receivers, and times a scheduler tick at growing table
 //! sizes. Prints a table, then one JSON line with every figure.
 
@@ -27,16 +27,20 @@ use poem::{
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 use tsunagu::{
+    audit::AuditLog,
     auth::{Claims, KeyRing},
     config::{Config, DatabaseUrl, JwtSecret},
     database,
+    domain::PartyRole,
     outbox::EmailSettings,
     startup::Application,
+    store::audit::{AuditEntry, Outcome},
 };
 use uuid::Uuid;
 
 const STATIC_FLOOR: &str = "floor: static JSON";
 const DB_FLOOR: &str = "floor: milestones by direct query";
+const AUDIT_FLOOR: &str = "floor: one audit line, group-committed";
 /// Ticks timed at each table size; the median is reported.
 const TICK_ROUNDS: usize = 3;
 const SECRET: &str = "benchmark-secret-benchmark-secret-0123456789";
@@ -85,6 +89,23 @@ fn args() -> Args {
 #[handler]
 fn static_floor() -> Json<Value> {
     Json(json!({"status": "ok", "items": [1, 2, 3]}))
+}
+
+/// The audit floor: what every read of a person's data must do before it answers, and nothing
+/// else: one line through the service's own group-commit writer, awaited until stored.
+#[handler]
+async fn audit_floor(Path(person): Path<Uuid>, log: Data<&AuditLog>) -> Json<Value> {
+    let entry = AuditEntry {
+        actor: person.to_string(),
+        actor_role: Some(PartyRole::Family),
+        action: "upcoming.read",
+        person_id: Some(person),
+        person_ids: Vec::new(),
+        resource_id: None,
+        outcome: Outcome::Allowed,
+    };
+    let stored = log.record(vec![entry], Utc::now()).await.is_ok();
+    Json(json!({"stored": stored}))
 }
 
 /// The database floor: the same person's milestones as JSON, straight from one query.
@@ -240,14 +261,22 @@ async fn main() {
     let staff: Vec<(Uuid, String)> =
         population.facilities.iter().zip(&population.staff).map(|(org, s)| (*org, token("staff", *s))).collect();
 
-    // The floors, in this process: a static body, and one query on the same database through
-    // the same read pool.
+    // The floors, in this process: a static body, one query on the same database through the
+    // same read pool, and one audit line through the same group-commit writer (on its own
+    // writer connection: the server is idle meanwhile).
     let reads = database::connect_reads(&DatabaseUrl::parse(&url).unwrap(), &db).await.expect("read pool");
+    let audit = AuditLog::start(db.clone());
     let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
     let floor_addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
     tokio::spawn(
-        poem::Server::new_with_acceptor(acceptor)
-            .run(Route::new().at("/static", get(static_floor)).at("/floor/:person", get(floor)).data(reads)),
+        poem::Server::new_with_acceptor(acceptor).run(
+            Route::new()
+                .at("/static", get(static_floor))
+                .at("/floor/:person", get(floor))
+                .at("/audit/:person", get(audit_floor))
+                .data(reads)
+                .data(audit),
+        ),
     );
     let floor_base = format!("http://{floor_addr}");
 
@@ -260,6 +289,11 @@ async fn main() {
             DB_FLOOR,
             &floor_base,
             family_tokens.iter().map(|(person, _)| Request::get(format!("/floor/{person}"))).collect(),
+        ),
+        (
+            AUDIT_FLOOR,
+            &floor_base,
+            family_tokens.iter().map(|(person, _)| Request::get(format!("/audit/{person}"))).collect(),
         ),
         (
             "family: GET upcoming?days=30",

@@ -170,7 +170,7 @@ impl PersonsApi {
         let principal = &auth.0;
         let now = state.clock.now();
         let visibility = list_visibility(&principal.caller());
-        let page = store::persons::list_visible(&state.reads, visibility, now, page_request(cursor, limit)).await?;
+        let page = workflow::visible_persons(&state, visibility, page_request(cursor, limit)).await?;
         let entries = access::list_entries(principal, "person.list", page.items.iter().map(|person| person.id));
         state.audit.record(entries, now).await?;
         Ok(Json(PersonPage {

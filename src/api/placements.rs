@@ -52,7 +52,7 @@ pub struct PlacementList {
 
 fn view(row: placement::Model, now: DateTime<Utc>) -> Placement {
     Placement {
-        current: row.starts_at <= now && row.ends_at.is_none_or(|end| end > now),
+        current: store::placements::is_current(&row, now),
         id: row.id,
         person_id: row.person_id,
         organization_id: row.organization_id,

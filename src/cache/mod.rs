@@ -24,7 +24,7 @@ use std::{
     },
 };
 
-use entity::{link, party, person};
+use entity::{link, party, person, placement};
 use uuid::Uuid;
 
 pub use listen::follow_changes;
@@ -33,13 +33,15 @@ pub use writes::{Begin, WriteTxn, Writer};
 use crate::domain::milestones::Milestone;
 
 /// The tables the cache reads from: a write to any of them empties it.
-pub const SOURCES: &[&str] = &["parties", "persons", "links", "milestones", "lapses", "schedule_entries"];
+pub const SOURCES: &[&str] = &["parties", "persons", "links", "placements", "milestones", "lapses", "schedule_entries"];
 
 /// The PostgreSQL channel on which instances tell each other that [`SOURCES`] changed.
 pub const CHANNEL: &str = "tsunagu_changes";
 
 /// Entries a memo holds before it is emptied: bounds memory whatever the traffic.
 const MAX_ENTRIES: usize = 50_000;
+/// A facility's or a party's members are larger entries (a person row each): fewer are kept.
+const MAX_MEMBERS: usize = 2_000;
 
 /// A person's schedule as stored: the input of `workflow::schedule`, whatever the caller's scope.
 #[derive(Debug, Clone)]
@@ -53,8 +55,17 @@ pub struct ScheduleRows {
 /// the time of the request, not of the read).
 pub type PersonWithLinks = Option<(person::Model, Vec<link::Model>)>;
 
+/// Whom a facility has placements for, or a party has links to (in any state: which hold
+/// depends on the time of the request), with those persons' rows.
+#[derive(Debug, Clone, Default)]
+pub struct Members {
+    pub placements: Vec<placement::Model>,
+    pub links: Vec<link::Model>,
+    pub persons: HashMap<Uuid, person::Model>,
+}
+
 /// The cache of one instance.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ReadCache {
     generation: AtomicU64,
     /// Whether this instance hears every write to [`SOURCES`]: when not, nothing is kept.
@@ -63,6 +74,23 @@ pub struct ReadCache {
     parties: Memo<Uuid, Option<party::Model>>,
     persons: Memo<(Uuid, Option<Uuid>), PersonWithLinks>,
     schedules: Memo<Uuid, Arc<ScheduleRows>>,
+    placed_at: Memo<Uuid, Arc<Members>>,
+    linked_to: Memo<Uuid, Arc<Members>>,
+}
+
+impl Default for ReadCache {
+    fn default() -> Self {
+        Self {
+            generation: AtomicU64::new(0),
+            live: AtomicBool::new(false),
+            changed: tokio::sync::Notify::new(),
+            parties: Memo::bounded(MAX_ENTRIES),
+            persons: Memo::bounded(MAX_ENTRIES),
+            schedules: Memo::bounded(MAX_ENTRIES),
+            placed_at: Memo::bounded(MAX_MEMBERS),
+            linked_to: Memo::bounded(MAX_MEMBERS),
+        }
+    }
 }
 
 /// A generation read before loading, to stamp what was loaded with.
@@ -96,6 +124,8 @@ impl ReadCache {
         self.parties.clear();
         self.persons.clear();
         self.schedules.clear();
+        self.placed_at.clear();
+        self.linked_to.clear();
         self.changed.notify_waiters();
     }
 
@@ -144,6 +174,22 @@ impl ReadCache {
         self.cached(&self.schedules, person_id, load).await
     }
 
+    /// Whom an organisation has placements for.
+    pub async fn placed_at<E, Fut>(&self, organization_id: Uuid, load: impl FnOnce() -> Fut) -> Result<Arc<Members>, E>
+    where
+        Fut: Future<Output = Result<Arc<Members>, E>>,
+    {
+        self.cached(&self.placed_at, organization_id, load).await
+    }
+
+    /// Whom a party has links to.
+    pub async fn linked_to<E, Fut>(&self, party_id: Uuid, load: impl FnOnce() -> Fut) -> Result<Arc<Members>, E>
+    where
+        Fut: Future<Output = Result<Arc<Members>, E>>,
+    {
+        self.cached(&self.linked_to, party_id, load).await
+    }
+
     /// What is kept for `key`, or else what `load` reads, kept if no write committed meanwhile.
     async fn cached<K, V, E, Fut>(&self, memo: &Memo<K, V>, key: K, load: impl FnOnce() -> Fut) -> Result<V, E>
     where
@@ -175,11 +221,12 @@ impl ReadCache {
 #[derive(Debug)]
 struct Memo<K, V> {
     entries: Mutex<HashMap<K, (u64, V)>>,
+    capacity: usize,
 }
 
-impl<K, V> Default for Memo<K, V> {
-    fn default() -> Self {
-        Self { entries: Mutex::new(HashMap::new()) }
+impl<K, V> Memo<K, V> {
+    fn bounded(capacity: usize) -> Self {
+        Self { entries: Mutex::new(HashMap::new()), capacity }
     }
 }
 
@@ -198,7 +245,7 @@ impl<K: Eq + Hash, V> Memo<K, V> {
         if current() != generation {
             return;
         }
-        if entries.len() >= MAX_ENTRIES {
+        if entries.len() >= self.capacity {
             entries.clear();
         }
         entries.insert(key, (generation, value));

@@ -30,6 +30,7 @@ use crate::{
     },
     state::AppState,
     store::{self, inbox::TeamFilter, PageRequest},
+    workflow,
 };
 
 pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response {
@@ -55,12 +56,9 @@ enum Urgency {
 }
 
 async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
-    let now = state.clock.now();
     let language = viewer.language;
     let visibility = list_visibility(&viewer.principal.caller());
-    let placed = store::persons::list_visible(&state.reads, visibility, now, PageRequest { after: None, limit: 200 })
-        .await?
-        .items;
+    let placed = workflow::visible_persons(state, visibility, PageRequest { after: None, limit: 200 }).await?.items;
     let mut residents = Vec::new();
     for person in placed {
         let access = match access::person(

@@ -43,6 +43,10 @@ pub async fn record(db: &impl ConnectionTrait, entries: Vec<AuditEntry>, now: Da
 }
 
 /// Stores entries that each carry their own time, a thousand rows an insert.
+/// Nine values a row: 1 000 rows a statement stays well inside SQLite's 32 766 parameters,
+/// however many requests' entries a group commit gathers.
+pub const ROWS_A_STATEMENT: usize = 1_000;
+
 pub async fn record_at(db: &impl ConnectionTrait, entries: Vec<(AuditEntry, DateTime<Utc>)>) -> Result<(), DbErr> {
     if entries.is_empty() {
         return Ok(());
@@ -58,10 +62,8 @@ pub async fn record_at(db: &impl ConnectionTrait, entries: Vec<(AuditEntry, Date
         outcome: Set(entry.outcome.as_str().to_owned()),
         person_ids: Set((!entry.person_ids.is_empty()).then(|| join_ids(&entry.person_ids))),
     });
-    // Nine values a row: 1 000 rows a statement stays well inside SQLite's 32 766 parameters,
-    // however many requests' entries a group commit gathers.
     loop {
-        let chunk: Vec<_> = rows.by_ref().take(1_000).collect();
+        let chunk: Vec<_> = rows.by_ref().take(ROWS_A_STATEMENT).collect();
         if chunk.is_empty() {
             return Ok(());
         }

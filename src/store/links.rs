@@ -62,6 +62,11 @@ pub fn is_active(link: &link::Model, now: DateTime<Utc>) -> bool {
     crate::domain::link_in_force(link.revoked_at, link.expires_at, now)
 }
 
+/// Every link a party holds, in force or not.
+pub async fn all_of_party(db: &impl ConnectionTrait, party_id: Uuid) -> Result<Vec<link::Model>, DbErr> {
+    link::Entity::find().filter(link::Column::PartyId.eq(party_id)).all(db).await
+}
+
 /// Every link one party holds to one person, in force or not, oldest id first.
 pub async fn between(db: &impl ConnectionTrait, person_id: Uuid, party_id: Uuid) -> Result<Vec<link::Model>, DbErr> {
     link::Entity::find()

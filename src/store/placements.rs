@@ -23,6 +23,16 @@ pub fn current(now: DateTime<Utc>) -> Condition {
         .add(Condition::any().add(placement::Column::EndsAt.is_null()).add(placement::Column::EndsAt.gt(now)))
 }
 
+/// [`current`] for a row already read: whether the placement holds at `now`.
+pub fn is_current(row: &placement::Model, now: DateTime<Utc>) -> bool {
+    row.starts_at <= now && row.ends_at.is_none_or(|ends_at| ends_at > now)
+}
+
+/// Every placement ever made at an organisation, past, present and to come.
+pub async fn of_organization(db: &impl ConnectionTrait, organization_id: Uuid) -> Result<Vec<placement::Model>, DbErr> {
+    placement::Entity::find().filter(placement::Column::OrganizationId.eq(organization_id)).all(db).await
+}
+
 pub async fn insert(
     db: &impl ConnectionTrait,
     new: NewPlacement,

@@ -12,6 +12,7 @@ mod links;
 mod milestones;
 mod persons;
 mod placements;
+mod roster;
 mod schedule;
 mod schedule_push;
 pub mod sign_in;
@@ -31,6 +32,7 @@ pub use links::{change_link, create_link, revoke_link, LinkChange, NewLink};
 pub use milestones::{create_milestone, record_event, update_milestone, EventRequest};
 pub use persons::create_person;
 pub use placements::{add_placement, change_placement};
+pub use roster::visible_persons;
 pub use schedule::{catch_up_windows, current_schedule, Schedule, ScheduledDate};
 pub use schedule_push::{push_schedule, ScheduleItem, Upserted};
 

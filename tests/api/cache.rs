@@ -18,6 +18,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     a_link_that_expires_stops_showing_without_a_write,
     what_is_kept_is_served_from_memory_until_a_write_through_the_writer,
     another_instance_hears_a_write,
+    a_facility_list_follows_placements_and_the_clock,
 ];
 
 struct Family {
@@ -153,4 +154,61 @@ async fn another_instance_hears_a_write(app: TestApp) {
             .expect("the other instance hears the revocation");
     }
     assert_eq!(hearing_seen(&other, &f).await, Err(StatusCode::NOT_FOUND));
+}
+
+/// The ids a staff member's resident list shows, every page followed.
+async fn residents(app: &TestApp, staff: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(after) => format!("/persons?limit=1&cursor={after}"),
+            None => "/persons?limit=1".to_owned(),
+        };
+        let page: Value = app.get(&path, staff).await.json().await.unwrap();
+        ids.extend(page["items"].as_array().unwrap().iter().map(id_of));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return ids,
+        }
+    }
+}
+
+async fn a_facility_list_follows_placements_and_the_clock(app: TestApp) {
+    until_live(&app).await;
+    let org = app.create_organization("rehab_facility").await;
+    let staff_party = app.create_party(json!({"role": "staff", "display_name": "Sato", "organization_id": org})).await;
+    let staff = app.token("staff", &staff_party);
+    let first = id_of(&app.post("/persons", &staff, &json!({"display_name": "Taro"})).await.json().await.unwrap());
+    assert_eq!(residents(&app, &staff).await, vec![first.clone()]);
+    assert_eq!(residents(&app, &staff).await, vec![first.clone()]);
+
+    // A resident recorded now shows at once; one whose placement starts in two days, once the
+    // days have passed, with no write between.
+    let second = id_of(&app.post("/persons", &staff, &json!({"display_name": "Jiro"})).await.json().await.unwrap());
+    let mut expected = vec![first.clone(), second.clone()];
+    expected.sort();
+    assert_eq!(residents(&app, &staff).await, expected);
+    let later = app.create("/persons", json!({"display_name": "Saburo"})).await;
+    let later = id_of(&later);
+    let starts_on = (app.today() + Duration::days(2)).to_string();
+    let placement = json!({"organization_id": org, "start_on": starts_on});
+    let placed = app.post(&format!("/persons/{later}/placements"), &app.admin(), &placement).await;
+    assert_eq!(placed.status(), StatusCode::CREATED);
+    assert_eq!(residents(&app, &staff).await, expected, "not before the placement starts");
+    app.clock.advance(Duration::days(3));
+    expected.push(later);
+    expected.sort();
+    assert_eq!(residents(&app, &staff).await, expected, "from its first day");
+
+    // A placement ended shows no more once its last day is over.
+    let placements: Value = app.get(&format!("/persons/{first}/placements"), &staff).await.json().await.unwrap();
+    let placement = id_of(&placements["items"][0]);
+    let end = json!({"end_on": app.today().to_string()});
+    let ended = app.patch(&format!("/persons/{first}/placements/{placement}"), &app.admin(), &end).await;
+    assert_eq!(ended.status(), StatusCode::OK);
+    assert!(residents(&app, &staff).await.contains(&first), "still placed on its last day");
+    app.clock.advance(Duration::days(1));
+    expected.retain(|id| *id != first);
+    assert_eq!(residents(&app, &staff).await, expected);
 }
