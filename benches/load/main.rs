@@ -7,6 +7,7 @@
 //! sizes. Prints a table, then one JSON line with every figure.
 
 mod drive;
+mod floors;
 mod outbox;
 mod seed;
 
@@ -18,23 +19,14 @@ use std::{
 
 use chrono::Utc;
 use drive::Request;
-use poem::{
-    get, handler,
-    listener::{Acceptor, Listener, TcpListener},
-    web::{Data, Json, Path},
-    EndpointExt, Route,
-};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{json, Value};
 use tsunagu::{
-    audit::AuditLog,
     auth::{Claims, KeyRing},
     config::{Config, DatabaseUrl, JwtSecret},
     database,
-    domain::PartyRole,
     outbox::EmailSettings,
     startup::Application,
-    store::audit::{AuditEntry, Outcome},
 };
 use uuid::Uuid;
 
@@ -83,43 +75,6 @@ fn args() -> Args {
         }
     }
     args
-}
-
-/// The static floor: what poem itself costs, a small JSON body from no data at all.
-#[handler]
-fn static_floor() -> Json<Value> {
-    Json(json!({"status": "ok", "items": [1, 2, 3]}))
-}
-
-/// The audit floor: what every read of a person's data must do before it answers, and nothing
-/// else: one line through the service's own group-commit writer, awaited until stored.
-#[handler]
-async fn audit_floor(Path(person): Path<Uuid>, log: Data<&AuditLog>) -> Json<Value> {
-    let entry = AuditEntry {
-        actor: person.to_string(),
-        actor_role: Some(PartyRole::Family),
-        action: "upcoming.read",
-        person_id: Some(person),
-        person_ids: Vec::new(),
-        resource_id: None,
-        outcome: Outcome::Allowed,
-    };
-    let stored = log.record(vec![entry], Utc::now()).await.is_ok();
-    Json(json!({"stored": stored}))
-}
-
-/// The database floor: the same person's milestones as JSON, straight from one query.
-#[handler]
-async fn floor(Path(person): Path<Uuid>, db: Data<&DatabaseConnection>) -> Json<Value> {
-    let rows = entity::milestone::Entity::find()
-        .filter(entity::milestone::Column::PersonId.eq(person))
-        .all(*db)
-        .await
-        .unwrap_or_default();
-    Json(json!({"items": rows.iter().map(|m| json!({
-        "id": m.id, "kind": m.kind, "state": m.state, "hearing_on": m.hearing_on, "judgment_on": m.judgment_on,
-        "scheduled_on": m.scheduled_on, "opens_on": m.opens_on, "closes_on": m.closes_on,
-    })).collect::<Vec<_>>()}))
 }
 
 fn peak_rss_mb(pid: u32) -> f64 {
@@ -261,24 +216,8 @@ async fn main() {
     let staff: Vec<(Uuid, String)> =
         population.facilities.iter().zip(&population.staff).map(|(org, s)| (*org, token("staff", *s))).collect();
 
-    // The floors, in this process: a static body, one query on the same database through the
-    // same read pool, and one audit line through the same group-commit writer (on its own
-    // writer connection: the server is idle meanwhile).
-    let reads = database::connect_reads(&DatabaseUrl::parse(&url).unwrap(), &db).await.expect("read pool");
-    let audit = AuditLog::start(db.clone());
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
-    let floor_addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
-    tokio::spawn(
-        poem::Server::new_with_acceptor(acceptor).run(
-            Route::new()
-                .at("/static", get(static_floor))
-                .at("/floor/:person", get(floor))
-                .at("/audit/:person", get(audit_floor))
-                .data(reads)
-                .data(audit),
-        ),
-    );
-    let floor_base = format!("http://{floor_addr}");
+    // The floors, in this process, on the same database.
+    let floor_base = floors::serve(&url, &db).await;
 
     let duration = Duration::from_secs(args.seconds);
     let connections = args.connections;
