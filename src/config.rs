@@ -136,6 +136,11 @@ impl DatabaseUrl {
     pub fn is_sqlite(&self) -> bool {
         self.0.starts_with("sqlite:")
     }
+
+    /// An in-memory SQLite database: one process's alone, gone when it ends.
+    pub fn is_in_memory(&self) -> bool {
+        self.is_sqlite() && (self.0.contains(":memory:") || self.0.contains("mode=memory"))
+    }
 }
 
 impl fmt::Display for DatabaseUrl {

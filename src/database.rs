@@ -69,8 +69,7 @@ pub async fn connect_reads(
     url: &DatabaseUrl,
     writer: &DatabaseConnection,
 ) -> Result<DatabaseConnection, DatabaseError> {
-    let in_memory = url.expose().contains(":memory:") || url.expose().contains("mode=memory");
-    if !url.is_sqlite() || in_memory {
+    if !url.is_sqlite() || url.is_in_memory() {
         return Ok(writer.clone());
     }
     let pool = SqlitePoolOptions::new()

@@ -145,13 +145,14 @@ fn read_cache(
     if db.get_database_backend() != DatabaseBackend::Sqlite {
         return Ok((cache, None));
     }
-    let in_memory =
-        config.database_url.expose().contains(":memory:") || config.database_url.expose().contains("mode=memory");
-    if in_memory {
+    if config.database_url.is_in_memory() {
         cache.set_live(true);
         return Ok((cache, None));
     }
-    let lock = backup::hold(&backup::sqlite_file(&config.database_url)?)?;
+    let lock = match backup::sqlite_file(&config.database_url) {
+        Ok(file) => backup::hold(&file)?,
+        Err(_) => None,
+    };
     match lock {
         Some(_) => cache.set_live(true),
         None => tracing::warn!("another process holds the database's lock: the read cache is off"),

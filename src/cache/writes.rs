@@ -40,10 +40,10 @@ impl Writer {
         })
     }
 
-    /// A statement outside a transaction commits by itself: tell the other instances, then
-    /// this one.
-    async fn committed(&self, sql: &str) -> Result<(), DbErr> {
-        if touches_sources(sql) {
+    /// A statement outside a transaction commits by itself: once one that touched what the
+    /// cache keeps has run, tell the other instances, then this one.
+    async fn after(&self, touched: bool) -> Result<(), DbErr> {
+        if touched {
             if self.connection.get_database_backend() == DatabaseBackend::Postgres {
                 self.connection.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
             }
@@ -60,29 +60,29 @@ impl ConnectionTrait for Writer {
     }
 
     async fn execute(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        let sql = stmt.sql.clone();
+        let touched = touches_sources(&stmt.sql);
         let result = self.connection.execute(stmt).await;
-        self.committed(&sql).await?;
+        self.after(touched && result.is_ok()).await?;
         result
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         let result = self.connection.execute_unprepared(sql).await;
-        self.committed(sql).await?;
+        self.after(touches_sources(sql) && result.is_ok()).await?;
         result
     }
 
     async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let sql = stmt.sql.clone();
+        let touched = touches_sources(&stmt.sql);
         let result = self.connection.query_one(stmt).await;
-        self.committed(&sql).await?;
+        self.after(touched && result.is_ok()).await?;
         result
     }
 
     async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let sql = stmt.sql.clone();
+        let touched = touches_sources(&stmt.sql);
         let result = self.connection.query_all(stmt).await;
-        self.committed(&sql).await?;
+        self.after(touched && result.is_ok()).await?;
         result
     }
 }
