@@ -55,12 +55,11 @@ pub struct ScheduleRows {
 /// the time of the request, not of the read).
 pub type PersonWithLinks = Option<(person::Model, Vec<link::Model>)>;
 
-/// Whom a facility has placements for, or a party has links to (in any state: which hold
-/// depends on the time of the request), with those persons' rows.
-#[derive(Debug, Clone, Default)]
-pub struct Members {
-    pub placements: Vec<placement::Model>,
-    pub links: Vec<link::Model>,
+/// A facility's placements or a party's links (in any state: which hold depends on the time of
+/// the request), with the rows of the persons they name.
+#[derive(Debug, Clone)]
+pub struct Members<R> {
+    pub rows: Vec<R>,
     pub persons: HashMap<Uuid, person::Model>,
 }
 
@@ -74,8 +73,8 @@ pub struct ReadCache {
     parties: Memo<Uuid, Option<party::Model>>,
     persons: Memo<(Uuid, Option<Uuid>), PersonWithLinks>,
     schedules: Memo<Uuid, Arc<ScheduleRows>>,
-    placed_at: Memo<Uuid, Arc<Members>>,
-    linked_to: Memo<Uuid, Arc<Members>>,
+    placed_at: Memo<Uuid, Arc<Members<placement::Model>>>,
+    linked_to: Memo<Uuid, Arc<Members<link::Model>>>,
 }
 
 impl Default for ReadCache {
@@ -95,7 +94,7 @@ impl Default for ReadCache {
 
 /// A generation read before loading, to stamp what was loaded with.
 #[derive(Debug, Clone, Copy)]
-pub struct Stamp(u64);
+struct Stamp(u64);
 
 impl ReadCache {
     /// A cache that keeps nothing until [`ReadCache::set_live`].
@@ -175,17 +174,25 @@ impl ReadCache {
     }
 
     /// Whom an organisation has placements for.
-    pub async fn placed_at<E, Fut>(&self, organization_id: Uuid, load: impl FnOnce() -> Fut) -> Result<Arc<Members>, E>
+    pub async fn placed_at<E, Fut>(
+        &self,
+        organization_id: Uuid,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<Arc<Members<placement::Model>>, E>
     where
-        Fut: Future<Output = Result<Arc<Members>, E>>,
+        Fut: Future<Output = Result<Arc<Members<placement::Model>>, E>>,
     {
         self.cached(&self.placed_at, organization_id, load).await
     }
 
     /// Whom a party has links to.
-    pub async fn linked_to<E, Fut>(&self, party_id: Uuid, load: impl FnOnce() -> Fut) -> Result<Arc<Members>, E>
+    pub async fn linked_to<E, Fut>(
+        &self,
+        party_id: Uuid,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<Arc<Members<link::Model>>, E>
     where
-        Fut: Future<Output = Result<Arc<Members>, E>>,
+        Fut: Future<Output = Result<Arc<Members<link::Model>>, E>>,
     {
         self.cached(&self.linked_to, party_id, load).await
     }

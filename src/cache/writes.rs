@@ -189,7 +189,10 @@ fn touches_sources(sql: &str) -> bool {
             return false
         }
         "INSERT" | "REPLACE" => words.find(|word| word.eq_ignore_ascii_case("INTO")).and_then(|_| words.next()),
-        "UPDATE" => words.next(),
+        // `UPDATE OR IGNORE t` (SQLite) names its table after the conflict clause.
+        "UPDATE" => {
+            words.next().and_then(|word| if word.eq_ignore_ascii_case("OR") { words.nth(1) } else { Some(word) })
+        }
         "DELETE" => words.next().filter(|word| word.eq_ignore_ascii_case("FROM")).and_then(|_| words.next()),
         _ => None,
     };
@@ -223,6 +226,7 @@ mod tests {
         assert!(touches_sources(r#"UPDATE "parties" SET "disabled_at" = $1 WHERE "parties"."id" = $2"#));
         assert!(touches_sources(r#"DELETE FROM "public"."milestones" WHERE "person_id" = $1"#));
         assert!(touches_sources(r#"INSERT OR IGNORE INTO persons(id) VALUES (1)"#));
+        assert!(touches_sources(r#"UPDATE OR IGNORE "links" SET "revoked_at" = NULL"#));
         assert!(touches_sources("DROP TABLE milestones"));
         assert!(touches_sources("WITH gone AS (DELETE FROM lapses RETURNING id) SELECT count(*) FROM gone"));
     }

@@ -5,7 +5,7 @@
 use std::{collections::BTreeSet, ops::Bound, sync::Arc};
 
 use chrono::{DateTime, Utc};
-use entity::person;
+use entity::{link, person, placement};
 use uuid::Uuid;
 
 use super::WorkflowError;
@@ -28,33 +28,38 @@ pub async fn visible_persons(
         // Everyone (admins), or one's own record: straight from the database.
         other => return Ok(store::persons::list_visible(&state.reads, other, now, request).await?),
     };
-    let mut groups = Vec::new();
-    if let Some(organization_id) = placed_at {
-        groups.push(state.cache.placed_at(organization_id, || placed(state, organization_id)).await?);
-    }
-    if let Some(party_id) = linked_to {
-        groups.push(state.cache.linked_to(party_id, || linked(state, party_id)).await?);
-    }
-    Ok(page_of(&groups, now, request))
+    let placed = match placed_at {
+        Some(org) => Some(state.cache.placed_at(org, || placed(state, org)).await?),
+        None => None,
+    };
+    let linked = match linked_to {
+        Some(party) => Some(state.cache.linked_to(party, || linked(state, party)).await?),
+        None => None,
+    };
+    Ok(page_of(placed.as_deref(), linked.as_deref(), now, request))
 }
 
 /// The page of the persons placed or linked at `now`, as `store::page` pages a query.
-fn page_of(groups: &[Arc<Members>], now: DateTime<Utc>, request: PageRequest) -> Page<person::Model> {
+fn page_of(
+    placed: Option<&Members<placement::Model>>,
+    linked: Option<&Members<link::Model>>,
+    now: DateTime<Utc>,
+    request: PageRequest,
+) -> Page<person::Model> {
     let mut ids = BTreeSet::new();
-    for members in groups {
-        let placed = members.placements.iter().filter(|row| store::placements::is_current(row, now));
-        ids.extend(placed.map(|row| row.person_id));
-        let linked = members.links.iter().filter(|link| store::links::is_active(link, now));
-        ids.extend(linked.map(|link| link.person_id));
+    if let Some(placed) = placed {
+        ids.extend(placed.rows.iter().filter(|row| store::placements::is_current(row, now)).map(|row| row.person_id));
     }
+    if let Some(linked) = linked {
+        ids.extend(linked.rows.iter().filter(|link| store::links::is_active(link, now)).map(|link| link.person_id));
+    }
+    let person = |id: &Uuid| {
+        placed.and_then(|placed| placed.persons.get(id)).or_else(|| linked.and_then(|linked| linked.persons.get(id)))
+    };
     let after = request.after.map_or(Bound::Unbounded, Bound::Excluded);
     let limit = usize::try_from(request.limit).unwrap_or(usize::MAX);
-    let mut items: Vec<person::Model> = ids
-        .range((after, Bound::Unbounded))
-        .filter_map(|id| groups.iter().find_map(|members| members.persons.get(id)))
-        .take(limit.saturating_add(1))
-        .cloned()
-        .collect();
+    let mut items: Vec<person::Model> =
+        ids.range((after, Bound::Unbounded)).filter_map(person).take(limit.saturating_add(1)).cloned().collect();
     let next_cursor = if items.len() > limit {
         items.truncate(limit);
         items.last().map(|person| person.id)
@@ -64,18 +69,24 @@ fn page_of(groups: &[Arc<Members>], now: DateTime<Utc>, request: PageRequest) ->
     Page { items, next_cursor }
 }
 
-async fn placed(state: &AppState, organization_id: Uuid) -> Result<Arc<Members>, WorkflowError> {
-    let placements = store::placements::of_organization(&state.reads, organization_id).await?;
-    let ids: Vec<Uuid> = placements.iter().map(|row| row.person_id).collect();
-    let persons = store::persons::find_many(&state.reads, &ids).await?;
-    let persons = persons.into_iter().map(|person| (person.id, person)).collect();
-    Ok(Arc::new(Members { placements, links: Vec::new(), persons }))
+async fn placed(state: &AppState, organization_id: Uuid) -> Result<Arc<Members<placement::Model>>, WorkflowError> {
+    let rows = store::placements::of_organization(&state.reads, organization_id).await?;
+    members(state, rows, |row| row.person_id).await
 }
 
-async fn linked(state: &AppState, party_id: Uuid) -> Result<Arc<Members>, WorkflowError> {
-    let links = store::links::all_of_party(&state.reads, party_id).await?;
-    let ids: Vec<Uuid> = links.iter().map(|link| link.person_id).collect();
+async fn linked(state: &AppState, party_id: Uuid) -> Result<Arc<Members<link::Model>>, WorkflowError> {
+    let rows = store::links::all_of_party(&state.reads, party_id).await?;
+    members(state, rows, |link| link.person_id).await
+}
+
+/// The rows, with the persons they name, read in one more query.
+async fn members<R>(
+    state: &AppState,
+    rows: Vec<R>,
+    person_of: impl Fn(&R) -> Uuid,
+) -> Result<Arc<Members<R>>, WorkflowError> {
+    let ids: Vec<Uuid> = rows.iter().map(person_of).collect();
     let persons = store::persons::find_many(&state.reads, &ids).await?;
     let persons = persons.into_iter().map(|person| (person.id, person)).collect();
-    Ok(Arc::new(Members { placements: Vec::new(), links, persons }))
+    Ok(Arc::new(Members { rows, persons }))
 }
