@@ -171,13 +171,13 @@ fn digest_message(
     provides: Vec<Provided>,
 ) -> NewMessage {
     let payload = compose::digest_email(
-        &party.display_name,
         periods,
         today,
         language,
         &reach.service_url(),
-        reach.unsubscribe_url(&contact.unsubscribe_token),
+        reach.unsubscribe_url(contact.id),
         provides,
+        party.email_detail,
     );
     NewMessage {
         channel: EMAIL,

@@ -33,6 +33,7 @@ pub struct TickReport {
 /// One step of scheduled work as of the state's clock: windows, planning, escalation, delivery,
 /// digests, and the outbox.
 pub async fn tick(state: &AppState) -> Result<TickReport, workflow::WorkflowError> {
+    workflow::sign_in::send_requested_codes(state).await?;
     let window_steps = workflow::catch_up_windows(state, None).await?;
     let replanned = alerts::replan_requested(state).await?;
     let escalated = alerts::escalate(state).await?;
@@ -40,6 +41,8 @@ pub async fn tick(state: &AppState) -> Result<TickReport, workflow::WorkflowErro
     let digests = digests::write_due(state).await?;
     let messages = outbox::deliver(state).await?;
     let provisions_expired = workflow::expire_provisions(state, state.clock.now()).await?;
+    // Rate-limit windows last a day at most; older ones count nothing.
+    crate::store::rate_limits::forget_before(&state.db, state.clock.now() - chrono::Duration::days(2)).await?;
     state.scheduler.succeeded(state.clock.now());
     Ok(TickReport {
         provisions_expired,
@@ -56,6 +59,13 @@ pub async fn tick(state: &AppState) -> Result<TickReport, workflow::WorkflowErro
     })
 }
 
+/// What someone is waiting for: the codes asked for, written and sent at once.
+pub async fn send_waiting(state: &AppState) -> Result<(), workflow::WorkflowError> {
+    workflow::sign_in::send_requested_codes(state).await?;
+    outbox::deliver(state).await?;
+    Ok(())
+}
+
 /// Ticks every `every` until the process ends. A tick that fails or panics is logged and the
 /// next one runs as usual: nothing one tick meets may stop alerts for everyone.
 pub async fn run(state: AppState, every: Duration) {
@@ -66,7 +76,7 @@ pub async fn run(state: AppState, every: Duration) {
             _ = interval.tick() => {}
             () = state.send_now.notified() => {
                 // Someone is waiting for a message (a sign-in code): send the outbox now.
-                match AssertUnwindSafe(crate::outbox::deliver(&state)).catch_unwind().await {
+                match AssertUnwindSafe(send_waiting(&state)).catch_unwind().await {
                     Ok(Ok(_)) => {}
                     Ok(Err(err)) => tracing::error!(error = %err, "sending the outbox at once failed"),
                     Err(panic) => tracing::error!(panic = panic_message(&panic), "sending the outbox panicked"),

@@ -73,7 +73,7 @@ impl Application {
             acceptor.local_addr().first().and_then(|local| local.as_socket_addr().copied()).unwrap_or(config.addr);
         let (cache, lock) = read_cache(config, &db)?;
         let scheduler = Arc::new(SchedulerHealth::new(config.tick, clock.now()));
-        let reach = Arc::new(reach(config)?);
+        let reach = Arc::new(reach(config, &keys)?);
         let state = AppState {
             reach,
             audit: AuditLog::start(db.clone()),
@@ -89,6 +89,8 @@ impl Application {
             webhook_allow_private: config.webhook_allow_private,
             scheduler,
             send_now: Arc::new(tokio::sync::Notify::new()),
+            code_requests: Arc::default(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(crate::auth::CONCURRENT_HASHES)),
             webhook_clients: Default::default(),
             token_max_lifetime: config.token_max_lifetime,
             read_timeout: config.read_timeout,
@@ -161,7 +163,7 @@ fn read_cache(
 }
 
 /// The channels beyond the inbox and webhooks, as configured; said once at start.
-fn reach(config: &Config) -> Result<crate::outbox::Reach, crate::outbox::SettingError> {
+fn reach(config: &Config, keys: &KeyRing) -> Result<crate::outbox::Reach, crate::outbox::SettingError> {
     let mailer = config.email.as_ref().map(crate::outbox::Mailer::new).transpose()?;
     let sms = config.sms.clone().map(crate::outbox::SmsGateway::new).transpose()?;
     match (&mailer, &sms) {
@@ -170,7 +172,7 @@ fn reach(config: &Config) -> Result<crate::outbox::Reach, crate::outbox::Setting
         ),
         _ => tracing::info!(email = mailer.is_some(), sms = sms.is_some(), "channels configured"),
     }
-    Ok(crate::outbox::Reach { mailer, sms, public_url: config.public_url.clone() })
+    Ok(crate::outbox::Reach { mailer, sms, public_url: config.public_url.clone(), keys: keys.clone() })
 }
 
 /// Every route, wrapped so that each error leaves as problem+json and each request is logged.

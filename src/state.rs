@@ -46,6 +46,10 @@ pub struct AppState {
     /// Rung when a message someone is waiting for (a sign-in code) is written: the scheduler
     /// sends the outbox at once instead of at its next tick.
     pub send_now: Arc<tokio::sync::Notify>,
+    /// Addresses a sign-in code was asked for, answered off the request path.
+    pub code_requests: Arc<crate::workflow::sign_in::CodeRequests>,
+    /// Bounds the Argon2 checks running at once: each holds about 19 MiB.
+    pub hashing: Arc<tokio::sync::Semaphore>,
 }
 
 /// Whether the scheduler is keeping up: `/healthz` answers 503 once no tick has completed for

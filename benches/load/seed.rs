@@ -131,6 +131,9 @@ pub async fn seed(
         email_preference: "immediate".into(),
         sms_preference: "critical".into(),
         digest_at: "08:00".into(),
+        email_detail: false,
+        opened_by_organization_id: None,
+        first_signed_in_at: None,
         created_at: now,
         updated_at: now,
     };

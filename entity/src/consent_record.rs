@@ -18,6 +18,8 @@ pub struct Model {
     pub basis: Option<String>,
     pub basis_reference: Option<String>,
     pub basis_on: Option<Date>,
+    /// `staff_invitation` when made in a session that a staff member's invitation began.
+    pub via: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,7 +24,7 @@ pub mod person;
 pub mod placement;
 pub mod plan_request;
 pub mod provision_record;
-pub mod rate_limit_hit;
+pub mod rate_limit;
 pub mod schedule_entry;
 pub mod session;
 pub mod sign_in_code;

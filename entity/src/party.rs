@@ -23,6 +23,12 @@ pub struct Model {
     pub sms_preference: String,
     /// Local time `HH:MM` of the daily digest.
     pub digest_at: String,
+    /// Whether e-mail bodies may say what an alert is about (never a lapse without consent).
+    pub email_detail: bool,
+    /// The organisation whose staff created the party for one of its residents, if any.
+    pub opened_by_organization_id: Option<Uuid>,
+    /// The first time the party signed in; until then staff who opened it may open its doors.
+    pub first_signed_in_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -16,6 +16,7 @@ mod m0013_sign_in;
 mod m0014_organization_contact;
 mod m0015_erasures;
 mod m0016_audit_lists;
+mod m0017_safeguards_two;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_organization_contact::Migration),
             Box::new(m0015_erasures::Migration),
             Box::new(m0016_audit_lists::Migration),
+            Box::new(m0017_safeguards_two::Migration),
         ]
     }
 }

@@ -226,9 +226,23 @@ async fn facts(
     Ok(PersonFacts { person_id: person.id, current_placements, held_link })
 }
 
-/// Whether staff of `organization_id` look after `party`: someone the party is linked to is
-/// placed there now, or the party is a person placed there now.
-async fn staff_look_after(state: &AppState, organization_id: Uuid, party: &party::Model) -> Result<bool, AccessError> {
+/// Whether staff of `organization_id` may open `party`'s doors (invite it, add or see its
+/// sign-in addresses, its preferences and sessions): only a family member, lawyer or person
+/// account their own organisation created, that has never signed in, and every person of which
+/// (its links in force, or the person it is) is placed at their organisation now. Once the
+/// party has signed in, or holds a link elsewhere, only the party itself or an admin may: else
+/// staff could make themselves a way in as someone who sees more than they do.
+async fn staff_may_open_doors(
+    state: &AppState,
+    organization_id: Uuid,
+    party: &party::Model,
+) -> Result<bool, AccessError> {
+    let openable_role =
+        matches!(party.role.parse::<PartyRole>(), Ok(PartyRole::Family | PartyRole::Lawyer | PartyRole::Person));
+    if !openable_role || party.opened_by_organization_id != Some(organization_id) || party.first_signed_in_at.is_some()
+    {
+        return Ok(false);
+    }
     let now = state.clock.now();
     let mut persons: Vec<Uuid> = store::links::links_of_party(&state.reads, party.id, now)
         .await?
@@ -236,10 +250,19 @@ async fn staff_look_after(state: &AppState, organization_id: Uuid, party: &party
         .map(|link| link.person_id)
         .collect();
     persons.extend(party.person_id);
-    Ok(store::placements::current_of_persons(&state.reads, &persons, now)
-        .await?
-        .into_iter()
-        .any(|(_, organization)| organization == organization_id))
+    persons.sort_unstable();
+    persons.dedup();
+    if persons.is_empty() {
+        return Ok(false);
+    }
+    let placed_here: std::collections::HashSet<Uuid> =
+        store::placements::current_of_persons(&state.reads, &persons, now)
+            .await?
+            .into_iter()
+            .filter(|(_, organization)| *organization == organization_id)
+            .map(|(person, _)| person)
+            .collect();
+    Ok(persons.iter().all(|person| placed_here.contains(person)))
 }
 
 /// Audits a decision about a party and answers it: the party, or 404 as for one that does not exist.
@@ -260,61 +283,54 @@ async fn decided(
     }
 }
 
-/// What a caller would do to a party.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ToParty {
-    /// Manage its addresses, preferences and sessions: admins, the party itself, staff who
-    /// look after it.
-    Manage,
-    /// Invite it to sign in: admins; staff who look after it, for a family member, lawyer or
-    /// person only (never staff, probation or admins).
-    Invite,
-}
-
-/// Decides what `principal` may do to a party, and audits the decision. Any caller who may
-/// not gets 404, as for a party that does not exist.
+/// Decides whether `principal` may open or tend a party's doors (its invitations, sign-in
+/// addresses, preferences and sessions), and audits the decision: admins, any party; the party
+/// itself, its own; staff, only as [`staff_may_open_doors`] says. Any caller who may not gets
+/// 404, as for a party that does not exist.
 async fn party_decision(
     state: &AppState,
     principal: &Principal,
     party_id: Uuid,
-    to: ToParty,
     audit_action: AuditAction,
 ) -> Result<party::Model, AccessError> {
     let party = store::parties::find(&state.reads, party_id).await?;
     let allowed = match (&party, principal.role, principal.organization_id) {
         (None, _, _) => false,
         (Some(_), PartyRole::Admin, _) => true,
-        (Some(_), _, _) if to == ToParty::Manage && principal.party_id == Some(party_id) => true,
+        (Some(_), _, _) if principal.party_id == Some(party_id) => true,
         (Some(party), PartyRole::Staff, Some(organization_id)) => {
-            let invitable = matches!(
-                party.role.parse::<PartyRole>(),
-                Ok(PartyRole::Family | PartyRole::Lawyer | PartyRole::Person)
-            );
-            (to == ToParty::Manage || invitable) && staff_look_after(state, organization_id, party).await?
+            staff_may_open_doors(state, organization_id, party).await?
         }
         _ => false,
     };
     decided(state, principal, party, party_id, allowed, audit_action).await
 }
 
-/// Whether `principal` may manage a party's addresses and preferences (admins; the party
-/// itself; staff of a facility that looks after the party). Audited; 404 otherwise.
+/// Whether `principal` may manage a party's addresses, preferences and sessions (admins; the
+/// party itself; staff as [`staff_may_open_doors`] says). Audited; 404 otherwise.
 pub async fn party_reach(
     state: &AppState,
     principal: &Principal,
     party_id: Uuid,
     audit_action: AuditAction,
 ) -> Result<party::Model, AccessError> {
-    party_decision(state, principal, party_id, ToParty::Manage, audit_action).await
+    party_decision(state, principal, party_id, audit_action).await
 }
 
-/// Whether `principal` may invite a party to sign in: admins, any party; staff, a family
-/// member, lawyer or person their facility looks after. Audited; 404 otherwise.
+/// Whether `principal` may invite a party to sign in: admins, any party; staff, as
+/// [`staff_may_open_doors`] says; never the party itself (it is signed in already). Audited;
+/// 404 otherwise.
 pub async fn party_to_invite(
     state: &AppState,
     principal: &Principal,
     party_id: Uuid,
     audit_action: AuditAction,
 ) -> Result<party::Model, AccessError> {
-    party_decision(state, principal, party_id, ToParty::Invite, audit_action).await
+    if principal.party_id == Some(party_id) && !principal.is_admin() {
+        return Err(decided(state, principal, None, party_id, false, audit_action)
+            .await
+            .err()
+            .unwrap_or(AccessError::NotFound));
+    }
+    party_decision(state, principal, party_id, audit_action).await
 }

@@ -32,6 +32,9 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::Stale(why) | WorkflowError::Conflict(why) => ApiError::Conflict(why),
             WorkflowError::Forbidden(why) => ApiError::Forbidden(why),
             WorkflowError::NotFound => ApiError::NotFound,
+            WorkflowError::TooMany { why, retry_after } => {
+                ApiError::TooMany { why, retry_after_seconds: retry_after.num_seconds().max(1) }
+            }
             WorkflowError::Corrupt(corrupt) => corrupt.into(),
             WorkflowError::Database(err) => err.into(),
             WorkflowError::Internal(why) => ApiError::Internal(why),

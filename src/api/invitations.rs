@@ -67,9 +67,11 @@ pub struct InvitationsApi;
 impl InvitationsApi {
     /// Invite a party to sign in
     ///
-    /// Admins, any party; staff, a family member, lawyer or person linked to (or being) someone
-    /// placed at their facility. The code is shown this once; it works once, within 7 days. A
-    /// disabled party cannot be invited (409).
+    /// Admins, any party; staff, only a family member, lawyer or person account their facility
+    /// created for its resident, that has never signed in and is linked to no one placed
+    /// elsewhere. The code is shown this once, to its issuer; it works once, within 7 days. At
+    /// most 5 a day for one party and 50 a day by one issuer (429). A party that has signed in
+    /// before is told on its confirmed addresses. A disabled party cannot be invited (409).
     #[oai(path = "/parties/:id/invitations", method = "post", operation_id = "createInvitation")]
     async fn create(
         &self,
@@ -102,7 +104,8 @@ impl InvitationsApi {
 
     /// An invitation's link as a QR code
     ///
-    /// An SVG to print, while the invitation is unused and unexpired; for whoever may invite the party.
+    /// An SVG to print, while the invitation is unused and unexpired; only for whoever made it,
+    /// and while they still may invite the party. Anyone else's invitation answers 404.
     #[oai(path = "/parties/:id/invitations/:invitation_id/qr", method = "get", operation_id = "getInvitationQr")]
     async fn qr(
         &self,
@@ -117,6 +120,7 @@ impl InvitationsApi {
         let invitation = store::sign_in::find_invitation(&state.reads, invitation_id.0)
             .await?
             .filter(|invitation| invitation.party_id == party.id)
+            .filter(|invitation| invitation.created_by == auth.0.actor_id())
             .filter(|invitation| invitation.used_at.is_none() && invitation.expires_at > now)
             .ok_or(ApiError::NotFound)?;
         let url = invitation_url(

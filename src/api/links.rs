@@ -140,7 +140,7 @@ fn record_view(row: consent_record::Model) -> Result<ConsentRecord, ApiError> {
 }
 
 fn recorded_by(principal: &Principal, basis: Option<ConsentBasis>) -> RecordedBy {
-    RecordedBy { subject: principal.actor_id(), role: principal.role, basis }
+    RecordedBy { subject: principal.actor_id(), role: principal.role, basis, via: principal.consent_via() }
 }
 
 /// The basis as the domain takes it; its date is the person's local date.

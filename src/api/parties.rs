@@ -11,17 +11,22 @@ use uuid::Uuid;
 
 use super::{
     pagination::page_request,
-    types::{stored, stored_zone, ApiLanguage, ApiPartyRole},
+    types::{scope_from_api, stored, stored_zone, ApiLanguage, ApiPartyRole, ApiRelationship, ApiScopeKind},
     ApiTags, Authenticated,
 };
 use crate::{
-    access::audit_entry,
-    domain::{DisplayName, Invalid, Language, OrganizationKind, PartyRole, QuietHours, Refusals, Zone},
+    access::{self, audit_entry, Target},
+    auth::Principal,
+    domain::{
+        access::Action, DisplayName, Invalid, Language, OrganizationKind, PartyRole, QuietHours, Refusals,
+        Relationship, Zone,
+    },
     http::{ApiError, JsonBody},
     state::AppState,
     store::{
         self,
         audit::Outcome,
+        links::RecordedBy,
         parties::{NewParty, PartyChanges},
     },
     workflow,
@@ -60,6 +65,22 @@ pub struct PartyCreate {
     pub quiet_hours: Option<QuietHoursBody>,
     /// Required for a `person` party, and only for one: the person they are.
     pub person_id: Option<Uuid>,
+    /// A link to a person made together with the party. Staff create a family member or lawyer
+    /// only so, to a person placed at their facility (and a `person` party only for such a
+    /// person); admins may add one.
+    pub link: Option<PartyLinkBody>,
+}
+
+/// The link a new party is created with.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PartyLinkBody {
+    pub person_id: Uuid,
+    pub relationship: ApiRelationship,
+    /// Left out: the relationship's default (family and lawyers never `lapse` unless named).
+    pub scope: Option<Vec<ApiScopeKind>>,
+    /// Last day the consent holds, a local date of the person's zone.
+    pub expires_on: Option<chrono::NaiveDate>,
 }
 
 /// Changes to a party; fields left out stay as they are, `quiet_hours: null` clears them.
@@ -131,13 +152,63 @@ pub enum CreatePartyResponse {
     Created(Json<Party>, #[oai(header = "Location")] String),
 }
 
+/// Who may create this party, and for staff the organisation that opens it: a staff member
+/// only a family member or lawyer linked to their resident, or their resident's own party.
+async fn opened_by(
+    state: &AppState,
+    principal: &Principal,
+    role: PartyRole,
+    body: &PartyCreate,
+) -> Result<Option<Uuid>, ApiError> {
+    match principal.role {
+        PartyRole::Admin => Ok(None),
+        PartyRole::Staff => {
+            let resident = match (role, &body.link, body.person_id) {
+                (PartyRole::Family | PartyRole::Lawyer, Some(link), _) => link.person_id,
+                (PartyRole::Person, None, Some(person_id)) => person_id,
+                _ => return Err(ApiError::Forbidden(
+                    "Staff create a family member or lawyer with a link to their resident, or a resident's own party.",
+                )),
+            };
+            access::person(state, principal, resident, Action::ManageLinks, "party.create", Target::Person).await?;
+            Ok(principal.organization_id)
+        }
+        _ => Err(ApiError::Forbidden("Only admins and staff create parties.")),
+    }
+}
+
+async fn link_with_party(
+    state: &AppState,
+    principal: &Principal,
+    link: PartyLinkBody,
+) -> Result<workflow::LinkWithParty, ApiError> {
+    let access =
+        access::person(state, principal, link.person_id, Action::ManageLinks, "link.create", Target::Person).await?;
+    Ok(workflow::LinkWithParty {
+        person_id: access.person.id,
+        zone: access.zone()?,
+        relationship: Relationship::from(link.relationship),
+        scope: link.scope.as_deref().map(scope_from_api),
+        expires_on: link.expires_on,
+        by: RecordedBy {
+            subject: principal.actor_id(),
+            role: principal.role,
+            basis: None,
+            via: principal.consent_via(),
+        },
+    })
+}
+
 pub struct PartiesApi;
 
 #[OpenApi(tag = "ApiTags::Parties")]
 impl PartiesApi {
     /// Create a party
     ///
-    /// Admins only. Staff and probation parties belong to an organisation.
+    /// Admins, any party. Staff, a family member or lawyer together with a `link` to a person
+    /// placed at their facility, or the `person` party of such a person: staff may open the
+    /// doors (invitations, sign-in addresses) of the parties they created until the party first
+    /// signs in. Staff and probation parties belong to an organisation.
     #[oai(path = "/parties", method = "post", operation_id = "createParty")]
     async fn create(
         &self,
@@ -145,9 +216,9 @@ impl PartiesApi {
         state: Data<&AppState>,
         body: JsonBody<PartyCreate>,
     ) -> Result<CreatePartyResponse, ApiError> {
-        auth.require_admin()?;
         let body = body.0;
         let role = PartyRole::from(body.role);
+        let opened_by = opened_by(&state, &auth.0, role, &body).await?;
         let mut errors = Refusals::default();
         let display_name = errors.check("display_name", DisplayName::parse(&body.display_name));
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
@@ -190,11 +261,16 @@ impl PartiesApi {
             role,
             display_name,
             organization_id: body.organization_id,
+            opened_by_organization_id: opened_by,
             language: body.language.map(Language::from).unwrap_or_default(),
             zone: zone.unwrap_or_default(),
             quiet_hours,
         };
-        let row = workflow::create_party(&state, new).await?;
+        let link = match body.link {
+            Some(link) => Some(link_with_party(&state, &auth.0, link).await?),
+            None => None,
+        };
+        let row = workflow::create_party(&state, new, link).await?;
         let location = format!("{}/parties/{}", super::BASE_PATH, row.id);
         Ok(CreatePartyResponse::Created(Json(row.try_into()?), location))
     }

@@ -75,6 +75,10 @@ pub struct PreferencesView {
     pub sms: ApiSmsPreference,
     /// `HH:MM`, local time of the party's zone: when the daily digest goes.
     pub digest_at: String,
+    /// Whether alert and digest e-mails say in their body what is coming, about whom (a lapse
+    /// only where the person consented to sharing it). Subjects and texts only ever say that
+    /// there is a notice. Off unless the reader turns it on.
+    pub email_detail: bool,
 }
 
 /// Changes to preferences; fields left out stay as they are.
@@ -85,6 +89,7 @@ pub struct PreferencesPatch {
     pub sms: Option<ApiSmsPreference>,
     /// `HH:MM`.
     pub digest_at: Option<String>,
+    pub email_detail: Option<bool>,
 }
 
 fn view_of(preferences: Preferences) -> PreferencesView {
@@ -92,6 +97,7 @@ fn view_of(preferences: Preferences) -> PreferencesView {
         email: preferences.email.into(),
         sms: preferences.sms.into(),
         digest_at: format_clock_time(preferences.digest_at),
+        email_detail: preferences.email_detail,
     }
 }
 
@@ -169,6 +175,7 @@ async fn patch(
     }
     current.email = body.email.map_or(current.email, Into::into);
     current.sms = body.sms.map_or(current.sms, Into::into);
+    current.email_detail = body.email_detail.unwrap_or(current.email_detail);
     let row = workflow::set_preferences(state, party, current).await?;
     preferences(&row)
 }

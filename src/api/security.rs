@@ -11,7 +11,7 @@ use poem_openapi::{
 
 use crate::{
     auth::{Claims, Principal, Via},
-    domain::{Language, PartyRole},
+    domain::{sign_in::SignInMethod, Language, PartyRole},
     http::{same_origin, ApiError},
     state::AppState,
     store, workflow,
@@ -103,7 +103,8 @@ async fn from_session(req: &Request, cookie: ApiKey) -> poem::Result<Principal> 
         return Err(ApiError::cross_site().into());
     }
     let role: PartyRole = store::parse_stored("role", party.id, &party.role).map_err(ApiError::from)?;
-    Ok(Principal::of_party(&party, role, Via::Session(session.id)))
+    let from_staff_invitation = session.signed_in_by == SignInMethod::StaffInvitation.as_str();
+    Ok(Principal { from_staff_invitation, ..Principal::of_party(&party, role, Via::Session(session.id)) })
 }
 
 /// Trusts a token's role only as far as the stored party agrees with it; a client's token only
@@ -151,6 +152,7 @@ async fn resolve(state: &AppState, claims: Claims) -> Result<Principal, ApiError
             person_id: None,
             via,
             language: Language::default(),
+            from_staff_invitation: false,
         }),
     }
 }

@@ -11,5 +11,6 @@ pub use keys::{KeyRing, KeyRingError};
 pub use principal::{Principal, Via};
 pub use secrets::{
     client_secret_matches, decoy_hash, hash_client_secret, new_client_id, new_client_secret, HashError, Purpose,
+    CONCURRENT_HASHES,
 };
 pub use token::{Claims, TokenError, AUDIENCE, ISSUER, LEEWAY_SECONDS};

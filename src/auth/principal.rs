@@ -28,6 +28,9 @@ pub struct Principal {
     /// The language the party reads (Japanese for an admin minted by name): what the caller is
     /// sent back in, known with the party so no request asks for it again.
     pub language: Language,
+    /// The caller's session began from an invitation a staff member made: what it changes is
+    /// recorded so (the party may not be who staff said).
+    pub from_staff_invitation: bool,
 }
 
 impl Principal {
@@ -43,6 +46,7 @@ impl Principal {
             // A stored language that does not parse is read as the default, not refused: the
             // caller is still who they are.
             language: party.language.parse().unwrap_or_default(),
+            from_staff_invitation: false,
         }
     }
 
@@ -53,6 +57,11 @@ impl Principal {
     /// Who the caller is in histories and the audit log: their party id, or an admin's name.
     pub fn actor_id(&self) -> String {
         self.party_id.map(|id| id.to_string()).unwrap_or_else(|| self.subject.clone())
+    }
+
+    /// How a consent change by this caller is recorded beyond who made it.
+    pub fn consent_via(&self) -> Option<&'static str> {
+        self.from_staff_invitation.then_some("staff_invitation")
     }
 
     /// The caller as the access policy sees them.

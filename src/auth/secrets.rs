@@ -30,6 +30,8 @@ pub enum Purpose {
     Address,
     /// A rate-limit bucket.
     RateBucket,
+    /// An address's one-click unsubscribe token.
+    Unsubscribe,
 }
 
 impl Purpose {
@@ -40,6 +42,7 @@ impl Purpose {
             Purpose::OneTimeCode => b"tsunagu/one-time-code/v1",
             Purpose::Address => b"tsunagu/address/v1",
             Purpose::RateBucket => b"tsunagu/rate-bucket/v1",
+            Purpose::Unsubscribe => b"tsunagu/unsubscribe/v1",
         }
     }
 }
@@ -76,6 +79,23 @@ impl KeyRing {
         InvitationCode::from_bytes(&bytes)
     }
 
+    /// An address's unsubscribe token: its id and a keyed hash of it. Made again for every
+    /// message; only its SHA-256 is stored, to find the links sent before tokens were made so.
+    pub fn unsubscribe_token(&self, contact_id: Uuid) -> String {
+        let mac = self.keyed_hash(Purpose::Unsubscribe, &[contact_id.as_bytes()]);
+        format!("{}.{}", contact_id.simple(), &mac[..32])
+    }
+
+    /// The address an unsubscribe token made by [`Self::unsubscribe_token`] names, if it is one.
+    pub fn unsubscribe_contact(&self, token: &str) -> Option<Uuid> {
+        let (id, mac) = token.split_once('.')?;
+        let id = Uuid::try_parse(id).ok()?;
+        let expected = self.keyed_hash(Purpose::Unsubscribe, &[id.as_bytes()]);
+        let equal =
+            mac.len() == 32 && mac.bytes().zip(expected[..32].bytes()).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0;
+        equal.then_some(id)
+    }
+
     /// What an invitation is found by.
     pub fn invitation_lookup(&self, code: &InvitationCode) -> String {
         self.keyed_hash(Purpose::InvitationLookup, &[code.as_str().as_bytes()])
@@ -104,6 +124,11 @@ pub fn new_client_secret() -> String {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot hash the client secret")]
 pub struct HashError;
+
+/// How many Argon2 hashes may run at once. Each holds about 19 MiB (Argon2's default memory
+/// cost) for tens of milliseconds; two cores gain nothing from more, and a flood of token
+/// requests then queues in a few bytes each instead of in 19 MiB each.
+pub const CONCURRENT_HASHES: usize = 2;
 
 /// The Argon2id PHC string of a client secret.
 pub fn hash_client_secret(secret: &str) -> Result<String, HashError> {

@@ -95,6 +95,9 @@ pub enum ApiError {
     /// `If-Match` named a version that is no longer current.
     #[error("precondition failed")]
     PreconditionFailed,
+    /// A limit on how often this may be done was reached; `Retry-After` says when to come back.
+    #[error("too many requests: {why}")]
+    TooMany { why: &'static str, retry_after_seconds: i64 },
     #[error("database error: {0}")]
     Database(sea_orm::DbErr),
     /// A stored value that does not parse; it was logged where it was found, so not again.
@@ -134,6 +137,7 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::EventNotAccepted { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Database(_) | ApiError::Internal(_) | ApiError::Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -167,6 +171,7 @@ impl ApiError {
                 errors: Some(errors.clone()),
                 ..Problem::new(status, Some("Some fields of the request were refused.".into()))
             },
+            ApiError::TooMany { why, .. } => Problem::new(status, Some((*why).to_owned())),
             ApiError::Corrupt(_) => Problem::new(status, Some("Something went wrong on our side.".into())),
             ApiError::Database(_) | ApiError::Internal(_) => {
                 // Internals stay in the log; the client gets nothing to work with.
@@ -183,7 +188,13 @@ impl poem::error::ResponseError for ApiError {
     }
 
     fn as_response(&self) -> Response {
-        self.problem().into_response()
+        let mut response = self.problem().into_response();
+        if let ApiError::TooMany { retry_after_seconds, .. } = self {
+            if let Ok(value) = poem::http::HeaderValue::from_str(&retry_after_seconds.to_string()) {
+                response.headers_mut().insert(poem::http::header::RETRY_AFTER, value);
+            }
+        }
+        response
     }
 }
 
@@ -223,6 +234,9 @@ enum ProblemResponses {
     /// Well-formed but refused: the `errors` member names each field and why.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
+    /// A limit on how often this may be done was reached; retry after `Retry-After` seconds.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Problem>),
     /// Something went wrong on the server; no details are given.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
@@ -243,14 +257,14 @@ impl ApiResponse for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        self.problem().into_response()
+        poem::error::ResponseError::as_response(&self)
     }
 }
 
 /// Turns any error that reached the top, the framework's own included, into a problem response.
 pub async fn render_error(err: poem::Error) -> Response {
     if let Some(api_error) = err.downcast_ref::<ApiError>() {
-        return api_error.problem().into_response();
+        return poem::error::ResponseError::as_response(api_error);
     }
     let status = err.status();
     if status.is_server_error() {

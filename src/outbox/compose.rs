@@ -1,6 +1,9 @@
-//! What an e-mail or a text says, in the recipient's language: the period's title, dates and
-//! why, the person's display name and nothing more, a link to the service, and how to stop.
-//! Composed when the message is written, so a retry sends the same words.
+//! What an e-mail or a text says, in the recipient's language. Texts, e-mail subjects and
+//! greetings are read on lock screens and shared phones: they say only that there is a notice,
+//! with a link (「つなぐ：大切なお知らせがあります」) — never a name, a milestone, a risk word, a
+//! lapse or a code. An e-mail's body names the period, its dates and why, and the person's
+//! display name only for a reader who opted in to detailed e-mail. Composed when the message is
+//! written, so a retry sends the same words.
 
 use chrono::NaiveDate;
 use minijinja::context;
@@ -136,10 +139,27 @@ fn render(letter: Letter<'_>, provides: Vec<Provided>) -> EmailPayload {
     EmailPayload { subject: letter.subject, text, html, unsubscribe_url: letter.unsubscribe_url, provides }
 }
 
-fn greeting(recipient: &str, language: Language) -> String {
+/// No name, not even the reader's own: the first line is what a lock screen shows.
+fn greeting(language: Language) -> String {
     match language {
-        Language::Ja => format!("{recipient} 様"),
-        Language::En => format!("Dear {recipient},"),
+        Language::Ja => "つなぐからのお知らせです。".to_owned(),
+        Language::En => "A notice from Tsunagu.".to_owned(),
+    }
+}
+
+/// The one subject every alert and digest e-mail carries.
+pub fn notice_subject(language: Language) -> &'static str {
+    match language {
+        Language::Ja => "【つなぐ】大切なお知らせがあります",
+        Language::En => "Tsunagu: you have an important notice",
+    }
+}
+
+/// What a plain (not detailed) alert or digest says in its body.
+fn plain_intro(language: Language) -> String {
+    match language {
+        Language::Ja => "つなぐに新しいお知らせがあります。くわしくは、サインインしてご確認ください。".to_owned(),
+        Language::En => "There is something new for you in Tsunagu. Sign in to see it.".to_owned(),
     }
 }
 
@@ -150,31 +170,26 @@ fn link_label(language: Language) -> &'static str {
     }
 }
 
-/// An alert by e-mail.
+/// An alert by e-mail: the period itself in the body only when `detailed`.
 pub fn alert_email(
-    recipient: &str,
     period: &Period<'_>,
     language: Language,
     service_url: &str,
     unsubscribe_url: String,
     provided: Provided,
+    detailed: bool,
 ) -> EmailPayload {
-    let (subject, intro) = match language {
-        Language::Ja => (
-            format!("【つなぐ】{}（{}〜）", period.title, period.starts_on),
-            format!("{}さんについて、次の期間が近づいています。", period.person_name),
-        ),
-        Language::En => (
-            format!("Tsunagu: {} (from {})", period.title, period.starts_on),
-            format!("A period is coming up for {}.", period.person_name),
-        ),
+    let intro = match (detailed, language) {
+        (false, _) => plain_intro(language),
+        (true, Language::Ja) => format!("{}さんについて、次の期間が近づいています。", period.person_name),
+        (true, Language::En) => format!("A period is coming up for {}.", period.person_name),
     };
     let letter = Letter {
         language,
-        subject,
-        greeting: greeting(recipient, language),
+        subject: notice_subject(language).to_owned(),
+        greeting: greeting(language),
         intro: Some(intro),
-        items: vec![item(period, language)],
+        items: if detailed { vec![item(period, language)] } else { Vec::new() },
         link: service_url,
         link_label: link_label(language),
         unsubscribe_url: Some(unsubscribe_url),
@@ -182,30 +197,29 @@ pub fn alert_email(
     render(letter, vec![provided])
 }
 
-/// The day's digest: every period of the next seven days, for each of the reader's persons.
+/// The day's digest: every period of the next seven days, for each of the reader's persons,
+/// listed only when `detailed`.
+#[allow(clippy::too_many_arguments)]
 pub fn digest_email(
-    recipient: &str,
     periods: &[Period<'_>],
     on: NaiveDate,
     language: Language,
     service_url: &str,
     unsubscribe_url: String,
     provides: Vec<Provided>,
+    detailed: bool,
 ) -> EmailPayload {
-    let (subject, intro) = match language {
-        Language::Ja => {
-            (format!("【つなぐ】今後7日間の予定（{on}）"), "今後7日間に始まる、または続いている期間です。".to_owned())
-        }
-        Language::En => {
-            (format!("Tsunagu: the next 7 days ({on})"), "Periods under way or starting in the next 7 days.".to_owned())
-        }
+    let intro = match (detailed, language) {
+        (false, _) => plain_intro(language),
+        (true, Language::Ja) => format!("{on}から7日間に始まる、または続いている期間です。"),
+        (true, Language::En) => format!("Periods under way or starting in the 7 days from {on}."),
     };
     let letter = Letter {
         language,
-        subject,
-        greeting: greeting(recipient, language),
+        subject: notice_subject(language).to_owned(),
+        greeting: greeting(language),
         intro: Some(intro),
-        items: periods.iter().map(|period| item(period, language)).collect(),
+        items: if detailed { periods.iter().map(|period| item(period, language)).collect() } else { Vec::new() },
         link: service_url,
         link_label: link_label(language),
         unsubscribe_url: Some(unsubscribe_url),
@@ -214,7 +228,7 @@ pub fn digest_email(
 }
 
 /// Asks the owner of a new address to confirm it; says nothing of anyone.
-pub fn confirmation_email(recipient: &str, language: Language, confirm_url: &str) -> EmailPayload {
+pub fn confirmation_email(language: Language, confirm_url: &str) -> EmailPayload {
     let (subject, intro, label) = match language {
         Language::Ja => (
             "【つなぐ】メールアドレスの確認",
@@ -227,13 +241,12 @@ pub fn confirmation_email(recipient: &str, language: Language, confirm_url: &str
             "Confirm this address",
         ),
     };
-    notice_email(recipient, language, subject, intro, confirm_url, label)
+    notice_email(language, subject, intro, confirm_url, label)
 }
 
 /// A letter to one address about the address's own owner (a confirmation, a sign-in code, an
 /// invitation): one paragraph and one link, no stop link since it is no alert.
 pub fn notice_email(
-    recipient: &str,
     language: Language,
     subject: &str,
     intro: &str,
@@ -243,7 +256,7 @@ pub fn notice_email(
     let letter = Letter {
         language,
         subject: subject.to_owned(),
-        greeting: greeting(recipient, language),
+        greeting: greeting(language),
         intro: Some(intro.to_owned()),
         items: Vec::new(),
         link,
@@ -261,25 +274,11 @@ pub fn stop_footer(language: Language) -> &'static str {
     }
 }
 
-/// An alert by text, in at most two segments.
-pub fn alert_sms(period: &Period<'_>, language: Language, service_url: &str, provided: Provided) -> SmsPayload {
+/// An alert by text: that there is a notice, and the link; nothing about whom or what.
+pub fn alert_sms(language: Language, service_url: &str, provided: Provided) -> SmsPayload {
     let body = match language {
-        Language::Ja => format!(
-            "つなぐ：{}さん {}（{}〜{}、{}） {service_url}",
-            period.person_name,
-            period.title,
-            period.starts_on.format("%-m/%-d"),
-            period.ends_on.format("%-m/%-d"),
-            severity_label(period.severity, language)
-        ),
-        Language::En => format!(
-            "Tsunagu: {}: {} ({} to {}, {}) {service_url}",
-            period.person_name,
-            period.title,
-            period.starts_on,
-            period.ends_on,
-            severity_label(period.severity, language)
-        ),
+        Language::Ja => format!("つなぐ：大切なお知らせがあります {service_url}"),
+        Language::En => format!("Tsunagu: you have an important notice {service_url}"),
     };
     SmsPayload { body: sms::fit(&body, stop_footer(language)), provides: vec![provided] }
 }
@@ -315,12 +314,12 @@ mod tests {
     #[test]
     fn a_display_name_is_text_in_the_html_part_never_markup() {
         let mail = alert_email(
-            "Mother",
             &period("<script>x</script>", "Release"),
             Language::En,
             "https://t.example/",
             "https://t.example/u/abc".into(),
             provided(),
+            true,
         );
         assert!(!mail.html.contains("<script>x"), "{}", mail.html);
         assert!(mail.html.contains("&lt;script&gt;"));
@@ -329,14 +328,29 @@ mod tests {
     }
 
     #[test]
-    fn a_text_fits_two_segments_and_says_how_to_stop_in_either_language() {
-        let long_title = "釈放直後の期間".repeat(20);
+    fn a_plain_alert_says_there_is_a_notice_and_nothing_of_whom_or_what() {
         for language in [Language::Ja, Language::En] {
-            let text = alert_sms(&period("花子", &long_title), language, "https://t.example/", provided());
-            assert!(sms::segments(&text.body) <= 2, "{}", text.body);
-            assert!(text.body.ends_with(stop_footer(language)));
+            let period = period("花子", "釈放直後");
+            let mail = alert_email(
+                &period,
+                language,
+                "https://t.example/",
+                "https://t.example/u/abc".into(),
+                provided(),
+                false,
+            );
+            let text = alert_sms(language, "https://t.example/", provided());
+            for words in [&mail.subject, &mail.text, &mail.html, &text.body] {
+                assert!(!words.contains("花子") && !words.contains("釈放直後") && !words.contains("12"), "{words}");
+            }
+            assert_eq!(mail.subject, notice_subject(language));
+            assert!(text.body.contains("https://t.example/") && text.body.ends_with(stop_footer(language)));
+            // Detail is opted in to in the body only; the subject stays the notice.
+            let detailed = alert_email(&period, language, "https://t.example/", "u".into(), provided(), true);
+            assert_eq!(detailed.subject, notice_subject(language));
+            assert!(detailed.text.contains("花子") && detailed.text.contains("釈放直後"));
         }
-        let short = alert_sms(&period("花子", "釈放"), Language::Ja, "https://t.example/", provided());
-        assert!(short.body.contains("花子さん") && short.body.contains("12/10〜1/9"), "{}", short.body);
+        let ja = alert_sms(Language::Ja, "https://t.example/", provided());
+        assert!(ja.body.starts_with("つなぐ：大切なお知らせがあります"), "{}", ja.body);
     }
 }

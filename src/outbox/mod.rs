@@ -22,7 +22,7 @@ use sea_orm::DbErr;
 pub use email::Mailer;
 pub use reach::{confirmation, enqueue_for_parties, escalate_if_unreached, Reach, DIGEST};
 pub use settings::{EmailSettings, SettingError, SmsSettings};
-pub use sign_in::{invitation, sign_in_code, INVITATION, SIGN_IN_CODE};
+pub use sign_in::{door_added, invitation, sign_in_code, DOOR_ADDED, INVITATION, SIGN_IN_CODE};
 pub use sms::{receipt_of, SmsGateway, OPTED_OUT as GATEWAY_OPTED_OUT};
 
 use crate::{

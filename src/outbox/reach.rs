@@ -32,12 +32,14 @@ pub const DIGEST: &str = "digest";
 pub const CONFIRM: &str = "contact.confirm";
 
 /// The channels this service can send on, and the address the outside knows it by.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Reach {
     pub mailer: Option<Mailer>,
     pub sms: Option<SmsGateway>,
     /// `TSUNAGU_PUBLIC_URL`, without a trailing slash.
     pub public_url: Option<String>,
+    /// Makes each address's unsubscribe token from its id, so none is stored.
+    pub keys: crate::auth::KeyRing,
 }
 
 impl Reach {
@@ -60,8 +62,10 @@ impl Reach {
         format!("{}/contacts/confirm/{token}", self.base())
     }
 
-    pub fn unsubscribe_url(&self, token: &str) -> String {
-        format!("{}/unsubscribe/{token}", self.base())
+    /// The one-click link of an address: its token is made from the address's id with the
+    /// service's key; the database keeps only the token's hash.
+    pub fn unsubscribe_url(&self, contact_id: Uuid) -> String {
+        format!("{}/unsubscribe/{}", self.base(), self.keys.unsubscribe_token(contact_id))
     }
 
     /// Where the gateway posts receipts; also the URL their signatures are computed over.
@@ -86,7 +90,7 @@ pub fn confirmation(reach: &Reach, party: &party::Model, contact: &contact_point
     let (channel, payload) = if contact.channel == Channel::Sms.as_str() {
         (SMS, serde_json::to_string(&compose::confirmation_sms(language, &url)))
     } else {
-        (EMAIL, serde_json::to_string(&compose::confirmation_email(&party.display_name, language, &url)))
+        (EMAIL, serde_json::to_string(&compose::confirmation_email(language, &url)))
     };
     NewMessage {
         channel,
@@ -171,25 +175,28 @@ pub async fn enqueue_for_parties(
             let provided = Provided {
                 person_id: alert.person_id,
                 link_id: alert.link_id,
-                items: format!(
-                    "alert {} ({}), {} … {}, with the person's display name",
-                    alert.rule, alert.severity, alert.starts_on, alert.ends_on
-                ),
+                items: match (channel, party.email_detail) {
+                    (Channel::Email, true) => format!(
+                        "alert {} ({}), {} … {}, with the person's display name",
+                        alert.rule, alert.severity, alert.starts_on, alert.ends_on
+                    ),
+                    _ => format!("a notice of alert {} without its detail", alert.id),
+                },
             };
             let (channel_name, payload) = match channel {
                 Channel::Email => (
                     EMAIL,
                     serde_json::to_string(&compose::alert_email(
-                        &party.display_name,
                         &period,
                         language,
                         &reach.service_url(),
-                        reach.unsubscribe_url(&contact.unsubscribe_token),
+                        reach.unsubscribe_url(contact.id),
                         provided,
+                        party.email_detail,
                     )),
                 ),
                 Channel::Sms => {
-                    (SMS, serde_json::to_string(&compose::alert_sms(&period, language, &reach.service_url(), provided)))
+                    (SMS, serde_json::to_string(&compose::alert_sms(language, &reach.service_url(), provided)))
                 }
             };
             messages.push(NewMessage {
@@ -222,7 +229,11 @@ pub(super) async fn send(state: &AppState, message: &outbox_message::Model) -> R
     };
     let status = parse_stored::<ContactStatus>("contact status", contact.id, &contact.status);
     let allowed = match (message.event_type.as_str(), status) {
-        (CONFIRM, Ok(status)) => status == ContactStatus::Unconfirmed,
+        (CONFIRM, Ok(status)) => matches!(status, ContactStatus::Unconfirmed | ContactStatus::Unsubscribed),
+        // Unsubscribing stops alerts, not the messages that let the owner in.
+        (super::SIGN_IN_CODE | super::INVITATION | super::DOOR_ADDED, Ok(_)) => {
+            ContactStatus::is_sign_in_door(&contact.status)
+        }
         (_, Ok(status)) => status.receives_alerts(),
         (_, Err(_)) => false,
     };

@@ -64,11 +64,11 @@ pub fn sign_in_code(
     let email = || {
         let (subject, intro) = match language {
             Language::Ja => (
-                format!("【つなぐ】サインインコード {code}"),
+                "【つなぐ】サインインコード".to_owned(),
                 format!("つなぐのサインインコードは {code} です。{minutes}分間有効です。心当たりがなければ、このメールは無視してください。"),
             ),
             Language::En => (
-                format!("Tsunagu: your sign-in code {code}"),
+                "Tsunagu: your sign-in code".to_owned(),
                 format!("Your Tsunagu sign-in code is {code}. It is valid for {minutes} minutes. If you did not ask for it, ignore this e-mail."),
             ),
         };
@@ -76,7 +76,7 @@ pub fn sign_in_code(
             Language::Ja => "つなぐを開く",
             Language::En => "Open Tsunagu",
         };
-        compose::notice_email(&party.display_name, language, &subject, &intro, &service, label)
+        compose::notice_email(language, &subject, &intro, &service, label)
     };
     let text = || {
         let body = match language {
@@ -111,7 +111,7 @@ pub fn invitation(
                 "Accept the invitation",
             ),
         };
-        compose::notice_email(&party.display_name, language, subject, &intro, url, label)
+        compose::notice_email(language, subject, &intro, url, label)
     };
     let text = || {
         let body = match language {
@@ -121,4 +121,39 @@ pub fn invitation(
         compose::SmsPayload { body: sms::fit(&body, compose::stop_footer(language)), provides: Vec::new() }
     };
     message(contact, party, invitation_id, INVITATION, email, text)
+}
+
+pub const DOOR_ADDED: &str = "auth.door_added";
+
+/// Tells a party that has signed in before, on an address it already confirmed, that a new
+/// way in (an invitation, a sign-in address) was made for its account; it names neither the
+/// new address nor who made it.
+pub fn door_added(reach: &Reach, party: &party::Model, contact: &contact_point::Model, subject_id: Uuid) -> NewMessage {
+    let language = language_of(party);
+    let service = reach.service_url();
+    let email = || {
+        let (subject, intro, label) = match language {
+            Language::Ja => (
+                "【つなぐ】サインイン方法が追加されました",
+                "あなたのつなぐのアカウントに、新しいサインイン方法（招待または連絡先）が追加されました。心当たりがなければ、サインインして「ログイン中の端末」を確かめ、支援者か管理者に知らせてください。".to_owned(),
+                "つなぐを開く",
+            ),
+            Language::En => (
+                "Tsunagu: a way to sign in was added",
+                "A new way to sign in (an invitation or an address) was added to your Tsunagu account. If this was not you, sign in, check your sessions, and tell your supporter or an administrator.".to_owned(),
+                "Open Tsunagu",
+            ),
+        };
+        compose::notice_email(language, subject, &intro, &service, label)
+    };
+    let text = || {
+        let body = match language {
+            Language::Ja => format!(
+                "つなぐ：アカウントにサインイン方法が追加されました。心当たりがなければご確認ください {service}"
+            ),
+            Language::En => format!("Tsunagu: a way to sign in was added to your account. Not you? Check {service}"),
+        };
+        compose::SmsPayload { body: sms::fit(&body, compose::stop_footer(language)), provides: Vec::new() }
+    };
+    message(contact, party, subject_id, DOOR_ADDED, email, text)
 }

@@ -75,7 +75,8 @@ pub async fn viewer(req: &Request, state: &AppState) -> Result<Option<Viewer>, W
     let Some(cookie) = session_cookie(req) else { return Ok(None) };
     let Some((session, party)) = workflow::sign_in::session_principal(state, &cookie).await? else { return Ok(None) };
     let role: PartyRole = parse_stored("role", party.id, &party.role)?;
-    let principal = Principal::of_party(&party, role, Via::Session(session.id));
+    let from_staff_invitation = session.signed_in_by == crate::domain::sign_in::SignInMethod::StaffInvitation.as_str();
+    let principal = Principal { from_staff_invitation, ..Principal::of_party(&party, role, Via::Session(session.id)) };
     let language = language_for(req, Some(&party));
     Ok(Some(Viewer { principal, party, language }))
 }
@@ -179,13 +180,37 @@ pub struct Back {
 #[handler]
 pub fn switch_language(language: Path<String>, back: Query<Back>) -> Response {
     let Ok(language) = language.0.parse::<Language>() else { return see_other("/") };
-    let back = back.0.back.filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'));
+    let back = back.0.back.as_deref().and_then(same_origin_path);
     let mut response = see_other(back.as_deref().unwrap_or("/"));
     let cookie = format!("{LANGUAGE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", language.as_str());
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
+}
+
+/// A `back`/`next`-style target as a path of this site, parsed and normalised, or `None`.
+/// Refused: anything with a control character, white space or a backslash (browsers read
+/// `/\t/evil` and `/\\evil` as `//evil`), anything that is not a path starting with one `/`,
+/// and anything that, resolved against this site, lands on another origin.
+pub fn same_origin_path(raw: &str) -> Option<String> {
+    if !raw.starts_with('/') || raw.starts_with("//") {
+        return None;
+    }
+    if raw.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') {
+        return None;
+    }
+    let base = url::Url::parse("https://tsunagu.invalid/").ok()?;
+    let resolved = base.join(raw).ok()?;
+    if resolved.origin() != base.origin() || resolved.path().starts_with("//") {
+        return None;
+    }
+    let mut path = resolved.path().to_owned();
+    if let Some(query) = resolved.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    Some(path)
 }
 
 /// A uuid from a path, or the page's 404.
@@ -228,5 +253,38 @@ pub async fn signed_in(req: &Request, state: &AppState) -> Result<Viewer, Respon
         Ok(Some(viewer)) => Ok(viewer),
         Ok(None) => Err(to_sign_in()),
         Err(err) => Err(failed(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin_path;
+
+    #[test]
+    fn only_paths_of_this_site_are_gone_back_to() {
+        assert_eq!(same_origin_path("/app/residents?x=1").as_deref(), Some("/app/residents?x=1"));
+        assert_eq!(same_origin_path("/app/../family").as_deref(), Some("/family"));
+        for refused in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\tevil",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/%09/evil.example/../..",
+            "https://evil.example/",
+            "evil.example",
+            "/ /evil",
+            "/\n/evil",
+            "",
+        ] {
+            let resolved = same_origin_path(refused);
+            assert!(
+                resolved.as_deref().is_none_or(|path| path.starts_with('/') && !path.starts_with("//")),
+                "{refused:?} → {resolved:?}"
+            );
+        }
+        assert_eq!(same_origin_path("/\t/evil.example"), None);
+        assert_eq!(same_origin_path("//evil.example"), None);
+        assert_eq!(same_origin_path("/\\evil.example"), None);
     }
 }

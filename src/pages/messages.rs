@@ -80,7 +80,7 @@ pub async fn confirm(state: Data<&AppState>, token: poem::web::Path<String>) -> 
 
 #[handler]
 pub async fn unsubscribe_page(state: Data<&AppState>, token: poem::web::Path<String>) -> Response {
-    match store::contact_points::find_by_unsubscribe_token(&state.reads, &token.0).await {
+    match crate::workflow::contact_by_unsubscribe_token(&state, &token.0).await {
         Ok(Some(contact)) => {
             let language = language_of(&state, contact.party_id).await;
             let (title, text, button) = match language {

@@ -31,7 +31,7 @@ use crate::{
 };
 
 /// Who is knocking: the peer's address, and the browser's own description.
-fn client_of(req: &Request) -> Client {
+pub(crate) fn client_of(req: &Request) -> Client {
     let ip = req.remote_addr().as_socket_addr().map(|addr| addr.ip());
     let user_agent = req.headers().get(header::USER_AGENT).and_then(|value| value.to_str().ok()).map(str::to_owned);
     Client { ip, user_agent }

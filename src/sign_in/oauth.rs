@@ -75,7 +75,7 @@ pub async fn token(req: &Request, state: Data<&AppState>, body: Body) -> Respons
         }
         _ => return error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is given more than once."),
     }
-    match workflow::sign_in::issue_client_token(&state, &client_id, &secret).await {
+    match workflow::sign_in::issue_client_token(&state, &client_id, &secret, &super::client_of(req)).await {
         Ok(issued) => no_cache(
             poem::web::Json(json!({
                 "access_token": issued.access_token,
@@ -84,8 +84,16 @@ pub async fn token(req: &Request, state: Data<&AppState>, body: Body) -> Respons
             }))
             .into_response(),
         ),
-        Err(SignInError::Refused | SignInError::TooMany { .. }) => {
+        Err(SignInError::Refused) => {
             error(StatusCode::UNAUTHORIZED, "invalid_client", "The client id or secret is not valid.")
+        }
+        Err(SignInError::TooMany { retry_after }) => {
+            let mut response =
+                error(StatusCode::TOO_MANY_REQUESTS, "slow_down", "Too many token requests from this network.");
+            if let Ok(value) = HeaderValue::from_str(&retry_after.num_seconds().max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
         }
         Err(SignInError::Failed(err)) => {
             tracing::error!(error = %err, "issuing a client token failed");

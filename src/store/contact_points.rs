@@ -8,14 +8,15 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::new_id;
 use crate::domain::channels::{Channel, ContactAddress, ContactStatus};
 
 pub struct NewContactPoint<'a> {
+    pub id: Uuid,
     pub party_id: Uuid,
     pub address: &'a ContactAddress,
     pub confirm_token_hash: String,
-    pub unsubscribe_token: String,
+    /// The SHA-256 of the address's unsubscribe token (the column keeps nothing else).
+    pub unsubscribe_token_hash: String,
 }
 
 pub async fn insert(
@@ -24,13 +25,13 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> Result<contact_point::Model, DbErr> {
     contact_point::ActiveModel {
-        id: Set(new_id()),
+        id: Set(new.id),
         party_id: Set(new.party_id),
         channel: Set(new.address.channel().as_str().to_owned()),
         address: Set(new.address.as_str().to_owned()),
         status: Set(ContactStatus::Unconfirmed.as_str().to_owned()),
         confirm_token_hash: Set(Some(new.confirm_token_hash)),
-        unsubscribe_token: Set(new.unsubscribe_token),
+        unsubscribe_token: Set(new.unsubscribe_token_hash),
         confirmed_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -87,11 +88,29 @@ pub async fn find_by_confirm_token(
     contact_point::Entity::find().filter(contact_point::Column::ConfirmTokenHash.eq(token_hash)).one(db).await
 }
 
-pub async fn find_by_unsubscribe_token(
+/// The address whose unsubscribe token hashes to `token_hash`.
+pub async fn find_by_unsubscribe_hash(
     db: &impl ConnectionTrait,
-    token: &str,
+    token_hash: &str,
 ) -> Result<Option<contact_point::Model>, DbErr> {
-    contact_point::Entity::find().filter(contact_point::Column::UnsubscribeToken.eq(token)).one(db).await
+    contact_point::Entity::find().filter(contact_point::Column::UnsubscribeToken.eq(token_hash)).one(db).await
+}
+
+/// Asks an address again to confirm (it was unsubscribed and is added back): a new
+/// confirmation token; the address keeps its status, and so its sign-in door, until confirmed.
+pub async fn renew_confirmation(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    confirm_token_hash: String,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    contact_point::Entity::update_many()
+        .col_expr(contact_point::Column::ConfirmTokenHash, Expr::value(confirm_token_hash))
+        .col_expr(contact_point::Column::UpdatedAt, Expr::value(now))
+        .filter(contact_point::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Moves contact points to `status`; a confirmation also spends its token.

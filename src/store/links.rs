@@ -31,6 +31,8 @@ pub struct RecordedBy {
     pub subject: String,
     pub role: PartyRole,
     pub basis: Option<ConsentBasis>,
+    /// `staff_invitation` when the change was made in a session a staff member's invitation began.
+    pub via: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +98,7 @@ fn consent_record(
         basis: Set(by.basis.as_ref().map(|basis| basis.kind.as_str().to_owned())),
         basis_reference: Set(by.basis.as_ref().map(|basis| basis.reference.clone())),
         basis_on: Set(by.basis.as_ref().map(|basis| basis.on)),
+        via: Set(by.via.map(str::to_owned)),
     }
 }
 

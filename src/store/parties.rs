@@ -18,6 +18,8 @@ pub struct NewParty {
     pub quiet_hours: Option<QuietHours>,
     /// For a `person` party: the person they are.
     pub person_id: Option<Uuid>,
+    /// The organisation whose staff created the party for one of its residents.
+    pub opened_by_organization_id: Option<Uuid>,
 }
 
 #[derive(Default)]
@@ -54,11 +56,26 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewParty, now: DateTime<Utc>
         email_preference: Set(EmailPreference::default().as_str().to_owned()),
         sms_preference: Set(SmsPreference::default().as_str().to_owned()),
         digest_at: Set(format_clock_time(Preferences::default().digest_at)),
+        email_detail: Set(false),
+        opened_by_organization_id: Set(new.opened_by_organization_id),
+        first_signed_in_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
     .insert(db)
     .await
+}
+
+/// Notes a party's first sign-in; later ones leave the first as it was.
+pub async fn signed_in(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+    use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter};
+    party::Entity::update_many()
+        .col_expr(party::Column::FirstSignedInAt, Expr::value(now))
+        .filter(party::Column::Id.eq(id))
+        .filter(party::Column::FirstSignedInAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<party::Model>, DbErr> {
@@ -122,6 +139,7 @@ pub fn preferences_of(party: &party::Model) -> Result<Preferences, super::Corrup
         sms: super::parse_stored("SMS preference", party.id, &party.sms_preference)?,
         digest_at: parse_digest_at(&party.digest_at)
             .map_err(|why| super::Corrupt::new("digest time", party.id, why))?,
+        email_detail: party.email_detail,
     })
 }
 
@@ -135,6 +153,7 @@ pub async fn set_preferences(
     row.email_preference = Set(preferences.email.as_str().to_owned());
     row.sms_preference = Set(preferences.sms.as_str().to_owned());
     row.digest_at = Set(format_clock_time(preferences.digest_at));
+    row.email_detail = Set(preferences.email_detail);
     row.updated_at = Set(now);
     row.update(db).await
 }

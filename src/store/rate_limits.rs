@@ -1,36 +1,69 @@
-//! Knocks on the sign-in doors, counted per bucket in a sliding window.
+//! Knocks on the limited doors, counted per bucket in fixed windows. One statement counts a
+//! knock and answers the count, so parallel knocks on SQLite and PostgreSQL are each counted
+//! (an upsert takes the bucket's row lock); there is no read-then-write to race.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::rate_limit_hit;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use entity::rate_limit;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, Statement};
 
-use super::new_id;
+/// A bucket's window after a knock: how many knocks it holds (this one included) and when it began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted {
+    pub count: i64,
+    pub window_start: DateTime<Utc>,
+}
 
-/// The knocks in the window: how many, and the oldest. Knocks older than the window are
-/// deleted on the way, so the table stays as small as the traffic of one window.
-pub async fn in_window(
+fn placeholders(backend: DatabaseBackend, n: usize) -> Vec<String> {
+    (1..=n).map(|i| if backend == DatabaseBackend::Postgres { format!("${i}") } else { "?".to_owned() }).collect()
+}
+
+/// Counts one knock on `bucket`: a window older than `window` starts afresh at `now`.
+pub async fn knock(
     db: &impl ConnectionTrait,
     bucket: &str,
     window: Duration,
     now: DateTime<Utc>,
-) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
+) -> Result<Counted, DbErr> {
+    let backend = db.get_database_backend();
     let since = now - window;
-    rate_limit_hit::Entity::delete_many()
-        .filter(rate_limit_hit::Column::Bucket.eq(bucket))
-        .filter(rate_limit_hit::Column::At.lte(since))
-        .exec(db)
-        .await?;
-    let in_window = rate_limit_hit::Entity::find()
-        .filter(rate_limit_hit::Column::Bucket.eq(bucket))
-        .filter(rate_limit_hit::Column::At.gt(since));
-    let count = in_window.clone().count(db).await?;
-    let oldest = in_window.order_by_asc(rate_limit_hit::Column::At).one(db).await?.map(|hit| hit.at);
-    Ok((count, oldest))
+    let p = placeholders(backend, 5);
+    let sql = format!(
+        "INSERT INTO rate_limits (bucket, window_start, count) VALUES ({}, {}, 1) \
+         ON CONFLICT (bucket) DO UPDATE SET \
+           count = CASE WHEN rate_limits.window_start <= {} THEN 1 ELSE rate_limits.count + 1 END, \
+           window_start = CASE WHEN rate_limits.window_start <= {} THEN {} ELSE rate_limits.window_start END \
+         RETURNING count, window_start",
+        p[0], p[1], p[2], p[3], p[4]
+    );
+    let values = [bucket.into(), now.into(), since.into(), since.into(), now.into()];
+    let row = db
+        .query_one(Statement::from_sql_and_values(backend, sql, values))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the counted knock".into()))?;
+    let count: i32 = row.try_get("", "count")?;
+    Ok(Counted { count: i64::from(count), window_start: row.try_get("", "window_start")? })
 }
 
-pub async fn hit(db: &impl ConnectionTrait, bucket: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
-    rate_limit_hit::ActiveModel { id: Set(new_id()), bucket: Set(bucket.to_owned()), at: Set(now) }.insert(db).await?;
-    Ok(())
+/// The knocks on `bucket` in a window still running at `now`, without counting one.
+pub async fn count(
+    db: &impl ConnectionTrait,
+    bucket: &str,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> Result<Option<Counted>, DbErr> {
+    Ok(rate_limit::Entity::find()
+        .filter(rate_limit::Column::Bucket.eq(bucket))
+        .filter(rate_limit::Column::WindowStart.gt(now - window))
+        .one(db)
+        .await?
+        .map(|row| Counted { count: i64::from(row.count), window_start: row.window_start }))
+}
+
+/// Forgets windows that ended before `before`, so the table stays as small as one window's traffic.
+pub async fn forget_before(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(rate_limit::Entity::delete_many()
+        .filter(rate_limit::Column::WindowStart.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected)
 }

@@ -121,28 +121,36 @@ pub async fn live_codes(
         .await
 }
 
-/// Counts a wrong try against a code, and ends it at `max_wrong` wrong tries; true if it ended.
-/// Only a code still live and still at the count read is changed, so that two wrong tries at
-/// once both count.
-pub async fn count_wrong_try(
+/// Takes one of a code's tries before it is compared, in one statement: a code that has had
+/// `max_tries` is not compared again, however many requests arrive at once. True if taken.
+pub async fn take_try(db: &impl ConnectionTrait, id: Uuid, max_tries: i32, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let taken = sign_in_code::Entity::update_many()
+        .col_expr(sign_in_code::Column::FailedAttempts, Expr::col(sign_in_code::Column::FailedAttempts).add(1))
+        .filter(sign_in_code::Column::Id.eq(id))
+        .filter(sign_in_code::Column::EndedAt.is_null())
+        .filter(sign_in_code::Column::ExpiresAt.gt(now))
+        .filter(sign_in_code::Column::FailedAttempts.lt(max_tries))
+        .exec(db)
+        .await?;
+    Ok(taken.rows_affected == 1)
+}
+
+/// Ends a code whose tries are all taken; true if this ended it.
+pub async fn lock_if_spent(
     db: &impl ConnectionTrait,
-    code: &sign_in_code::Model,
-    max_wrong: i32,
+    id: Uuid,
+    max_tries: i32,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let wrong = code.failed_attempts.saturating_add(1);
-    let locked = wrong >= max_wrong;
-    let mut update = sign_in_code::Entity::update_many()
-        .col_expr(sign_in_code::Column::FailedAttempts, Expr::col(sign_in_code::Column::FailedAttempts).add(1))
-        .filter(sign_in_code::Column::Id.eq(code.id))
-        .filter(sign_in_code::Column::EndedAt.is_null());
-    if locked {
-        update = update
-            .col_expr(sign_in_code::Column::EndedAt, Expr::value(now))
-            .col_expr(sign_in_code::Column::EndReason, Expr::value("locked"));
-    }
-    update.exec(db).await?;
-    Ok(locked)
+    let locked = sign_in_code::Entity::update_many()
+        .col_expr(sign_in_code::Column::EndedAt, Expr::value(now))
+        .col_expr(sign_in_code::Column::EndReason, Expr::value("locked"))
+        .filter(sign_in_code::Column::Id.eq(id))
+        .filter(sign_in_code::Column::EndedAt.is_null())
+        .filter(sign_in_code::Column::FailedAttempts.gte(max_tries))
+        .exec(db)
+        .await?;
+    Ok(locked.rows_affected == 1)
 }
 
 /// Spends a code; false when another request spent or locked it first.

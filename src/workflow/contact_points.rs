@@ -4,16 +4,23 @@
 use entity::{contact_point, party};
 use uuid::Uuid;
 
+use super::sign_in::{door_open, limit};
 use super::WorkflowError;
 use crate::{
     auth::{capability_hash, new_capability_token},
-    domain::channels::{sms::Keyword, Channel, ContactAddress, ContactStatus, Preferences},
+    domain::{
+        channels::{sms::Keyword, Channel, ContactAddress, ContactStatus, Preferences},
+        sign_in::Door,
+    },
     state::AppState,
     store::{self, contact_points::NewContactPoint, outbox::SMS},
 };
 
 /// Adds an address and writes its confirmation message; nothing else goes to it until the
-/// owner confirms.
+/// owner confirms. Confirmations are limited per party and per address (so no one can make the
+/// service mail or text strangers), an address removed unconfirmed cannot come back for a day,
+/// and a party that has signed in before hears of a new way in on the addresses it has.
+/// An address its owner unsubscribed is asked to confirm again rather than refused.
 pub async fn add_contact_point(
     state: &AppState,
     party: &party::Model,
@@ -27,29 +34,80 @@ pub async fn add_contact_point(
         return Err(WorkflowError::Conflict(format!("{channel} is not configured on this service.")));
     }
     let now = state.clock.now();
+    let folded = address.as_str().to_lowercase();
+    if !door_open(state, &state.db, Door::UnconfirmedRemoved, &folded, now).await? {
+        return Err(WorkflowError::Conflict(
+            "This address was removed before it was confirmed; it can be added again after a day.".into(),
+        ));
+    }
     let txn = state.db.begin().await?;
-    if store::contact_points::find_by_address(&txn, party.id, &address).await?.is_some() {
+    let existing = store::contact_points::find_by_address(&txn, party.id, &address).await?;
+    let unsubscribed = existing.as_ref().filter(|row| row.status == ContactStatus::Unsubscribed.as_str());
+    if existing.is_some() && unsubscribed.is_none() {
         return Err(WorkflowError::Conflict("This party already has that address.".into()));
     }
+    limit(state, &txn, Door::ConfirmationForParty, &party.id.to_string(), now).await?;
+    limit(state, &txn, Door::ConfirmationToAddress, &folded, now).await?;
     let token = new_capability_token();
-    let new = NewContactPoint {
-        party_id: party.id,
-        address: &address,
-        confirm_token_hash: capability_hash(&token),
-        unsubscribe_token: new_capability_token(),
+    let row = match unsubscribed {
+        Some(row) => {
+            store::contact_points::renew_confirmation(&txn, row.id, capability_hash(&token), now).await?;
+            row.clone()
+        }
+        None => {
+            let id = store::new_id();
+            let new = NewContactPoint {
+                id,
+                party_id: party.id,
+                address: &address,
+                confirm_token_hash: capability_hash(&token),
+                unsubscribe_token_hash: capability_hash(&state.keys.unsubscribe_token(id)),
+            };
+            store::contact_points::insert(&txn, new, now).await?
+        }
     };
-    let row = store::contact_points::insert(&txn, new, now).await?;
-    let confirmation = crate::outbox::confirmation(&state.reach, party, &row, &token);
-    store::outbox::enqueue(&txn, vec![confirmation], now).await?;
+    let mut messages = vec![crate::outbox::confirmation(&state.reach, party, &row, &token)];
+    messages.extend(door_notices(state, &txn, party, Some(row.id), row.id).await?);
+    store::outbox::enqueue(&txn, messages, now).await?;
     txn.commit().await?;
     Ok(row)
 }
 
-/// Removes an address and what has not yet gone to it.
+/// The notices that a new way in was made, for a party that has signed in before: one to each
+/// address it confirmed (but `except`, the new one). Written in the change's transaction.
+pub(crate) async fn door_notices(
+    state: &AppState,
+    txn: &impl sea_orm::ConnectionTrait,
+    party: &party::Model,
+    except: Option<Uuid>,
+    subject_id: Uuid,
+) -> Result<Vec<store::outbox::NewMessage>, WorkflowError> {
+    if party.first_signed_in_at.is_none() {
+        return Ok(Vec::new());
+    }
+    Ok(store::contact_points::of_party(txn, party.id)
+        .await?
+        .into_iter()
+        .filter(|contact| Some(contact.id) != except)
+        .filter(|contact| ContactStatus::is_sign_in_door(&contact.status))
+        .filter(|contact| contact.channel.parse().is_ok_and(|channel| state.reach.offers(channel)))
+        .map(|contact| crate::outbox::door_added(&state.reach, party, &contact, subject_id))
+        .collect())
+}
+
+/// Removes an address and what has not yet gone to it. An address removed before it was
+/// confirmed cannot be added again for a day, so adding and removing cannot make the service
+/// write to strangers over and over.
 pub async fn remove_contact_point(state: &AppState, contact: &contact_point::Model) -> Result<(), WorkflowError> {
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
     store::outbox::drop_pending_of_target(&txn, contact.id).await?;
     store::contact_points::delete(&txn, contact.id).await?;
+    if contact.status == ContactStatus::Unconfirmed.as_str() {
+        let folded = contact.address.to_lowercase();
+        // The marker is the point; that it counts past its limit of none is expected.
+        let _ = super::sign_in::knock(state, &txn, Door::UnconfirmedRemoved, &folded, now).await;
+    }
     txn.commit().await?;
     Ok(())
 }
@@ -59,9 +117,9 @@ pub async fn pending_confirmation(
     state: &AppState,
     token: &str,
 ) -> Result<Option<contact_point::Model>, WorkflowError> {
-    Ok(store::contact_points::find_by_confirm_token(&state.db, &capability_hash(token))
-        .await?
-        .filter(|contact| contact.status == ContactStatus::Unconfirmed.as_str()))
+    Ok(store::contact_points::find_by_confirm_token(&state.db, &capability_hash(token)).await?.filter(|contact| {
+        contact.status == ContactStatus::Unconfirmed.as_str() || contact.status == ContactStatus::Unsubscribed.as_str()
+    }))
 }
 
 /// Confirms the address the link names; `None` when the link is unknown or spent.
@@ -74,10 +132,22 @@ pub async fn confirm_contact_point(
     Ok(store::contact_points::find(&state.db, contact.id).await?)
 }
 
-/// Stops e-mail to the address the one-click link names; `None` when the link is unknown.
-/// Doing it twice changes nothing.
+/// The address a one-click link names: a token made from the address's id, or (for links sent
+/// before tokens were made so) one whose hash is kept.
+pub async fn contact_by_unsubscribe_token(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<contact_point::Model>, WorkflowError> {
+    Ok(match state.keys.unsubscribe_contact(token) {
+        Some(id) => store::contact_points::find(&state.db, id).await?,
+        None => store::contact_points::find_by_unsubscribe_hash(&state.db, &capability_hash(token)).await?,
+    })
+}
+
+/// Stops alert e-mail to the address the one-click link names; `None` when the link is
+/// unknown. The address stays a way to sign in. Doing it twice changes nothing.
 pub async fn unsubscribe(state: &AppState, token: &str) -> Result<Option<contact_point::Model>, WorkflowError> {
-    let Some(contact) = store::contact_points::find_by_unsubscribe_token(&state.db, token).await? else {
+    let Some(contact) = contact_by_unsubscribe_token(state, token).await? else {
         return Ok(None);
     };
     let txn = state.db.begin().await?;

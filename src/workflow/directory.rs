@@ -34,8 +34,37 @@ pub async fn update_organization(
     Ok(row)
 }
 
-pub async fn create_party(state: &AppState, new: NewParty) -> Result<party::Model, WorkflowError> {
-    Ok(store::parties::insert(&state.db, new, state.clock.now()).await?)
+/// A link made together with the party it links: to whom, and as whose decision.
+pub struct LinkWithParty {
+    pub person_id: Uuid,
+    pub zone: crate::domain::Zone,
+    pub relationship: crate::domain::Relationship,
+    pub scope: Option<crate::domain::Scope>,
+    pub expires_on: Option<chrono::NaiveDate>,
+    pub by: crate::store::links::RecordedBy,
+}
+
+/// Creates a party, and with `link` its link to a person, in one transaction: staff open an
+/// account only together with its link to their own resident.
+pub async fn create_party(
+    state: &AppState,
+    new: NewParty,
+    link: Option<LinkWithParty>,
+) -> Result<party::Model, WorkflowError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let row = store::parties::insert(&txn, new, now).await?;
+    if let Some(link) = link {
+        let new_link = super::NewLink {
+            party_id: row.id,
+            relationship: link.relationship,
+            scope: link.scope,
+            expires_on: link.expires_on,
+        };
+        super::links::insert_link(&txn, now, link.person_id, link.zone, new_link, &link.by).await?;
+    }
+    txn.commit().await?;
+    Ok(row)
 }
 
 /// A party's zone and quiet hours decide when their alerts fall due, and a disabled party

@@ -34,10 +34,23 @@ pub async fn create_link(
     new: NewLink,
     by: &RecordedBy,
 ) -> Result<link::Model, WorkflowError> {
-    let now = state.clock.now();
-    let mut refusals = Refusals::default();
     let txn = state.db.begin().await?;
-    match store::parties::find(&txn, new.party_id).await? {
+    let row = insert_link(&txn, state.clock.now(), person_id, zone, new, by).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// A new link and its first consent record, with the re-plan request, in the caller's transaction.
+pub(super) async fn insert_link(
+    txn: &impl sea_orm::ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+    person_id: Uuid,
+    zone: Zone,
+    new: NewLink,
+    by: &RecordedBy,
+) -> Result<link::Model, WorkflowError> {
+    let mut refusals = Refusals::default();
+    match store::parties::find(txn, new.party_id).await? {
         None => refusals.push("party_id", Invalid::new("no such party")),
         Some(party) => {
             let role: PartyRole = parse_stored("party role", party.id, &party.role)?;
@@ -48,15 +61,14 @@ pub async fn create_link(
         Consent { scope: new.scope.unwrap_or_else(|| new.relationship.default_scope()), expires_on: new.expires_on };
     refusals.check("expires_on", consent.check_expiry(zone.date_at(now)));
     refusals.into_result()?;
-    if store::links::active_link(&txn, person_id, new.party_id, now).await?.is_some() {
+    if store::links::active_link(txn, person_id, new.party_id, now).await?.is_some() {
         return Err(WorkflowError::Conflict("This party already holds an active link to the person.".into()));
     }
     // A new link after the person revoked or narrowed an earlier one gives more than they left.
-    let person_decided = store::links::person_decided(&txn, person_id, new.party_id, None).await?;
+    let person_decided = store::links::person_decided(txn, person_id, new.party_id, None).await?;
     check_basis(by, person_decided, true)?;
-    let row = store::links::insert(&txn, person_id, new.party_id, new.relationship, consent, zone, by, now).await?;
-    store::planning::request(&txn, person_id, now).await?;
-    txn.commit().await?;
+    let row = store::links::insert(txn, person_id, new.party_id, new.relationship, consent, zone, by, now).await?;
+    store::planning::request(txn, person_id, now).await?;
     Ok(row)
 }
 

@@ -20,12 +20,14 @@ pub mod sign_in;
 use sea_orm::DbErr;
 
 pub use contact_points::{
-    add_contact_point, confirm_contact_point, pending_confirmation, receipt_received, remove_contact_point,
-    set_preferences, text_received, unsubscribe,
+    add_contact_point, confirm_contact_point, contact_by_unsubscribe_token, pending_confirmation, receipt_received,
+    remove_contact_point, set_preferences, text_received, unsubscribe,
 };
 pub use custody::record_custody;
 pub use delivery::{acknowledge_alert, delete_webhook, log_contact, snooze_alert, subscribe_webhook};
-pub use directory::{create_organization, create_party, update_organization, update_party, update_person};
+pub use directory::{
+    create_organization, create_party, update_organization, update_party, update_person, LinkWithParty,
+};
 pub use lapses::record_lapse;
 pub use lifecycle::{erase_person, expire_provisions, PROVISION_KEEP_YEARS};
 pub use links::{change_link, create_link, revoke_link, LinkChange, NewLink};
@@ -75,6 +77,9 @@ pub enum WorkflowError {
     /// The thing to change is gone (deleted between the access check and the change).
     #[error("not found")]
     NotFound,
+    /// A limit on how often this may be done was reached; try again after this long.
+    #[error("too many: {why}")]
+    TooMany { why: &'static str, retry_after: chrono::Duration },
     #[error(transparent)]
     Corrupt(#[from] Corrupt),
     #[error(transparent)]

@@ -12,6 +12,7 @@ mod browser_support;
 mod cache;
 mod cli;
 mod contract;
+mod doors;
 mod feeds;
 mod health;
 mod integrations;
@@ -58,6 +59,7 @@ fn main() {
         auth::TESTS,
         cache::TESTS,
         cli::TESTS,
+        doors::TESTS,
         contract::TESTS,
         feeds::TESTS,
         health::TESTS,

@@ -52,9 +52,16 @@ pub async fn scene(app: &TestApp) -> Scene {
     let staff_party = app.create_party(json!({"role": "staff", "display_name": "Sato", "organization_id": org})).await;
     let staff = app.token("staff", &staff_party);
     let person = id_of(&app.post("/persons", &staff, &json!({"display_name": "Taro"})).await.json().await.unwrap());
-    let family = app.create_party(json!({"role": "family", "display_name": "Hanako", "language": "ja"})).await;
-    let body = json!({"party_id": family, "relationship": "family"});
-    let link = id_of(&app.post(&format!("/persons/{person}/links"), &staff, &body).await.json().await.unwrap());
+    // Staff open the family member's account with its link to their resident, so they may invite her.
+    let body = json!({"role": "family", "display_name": "Hanako", "language": "ja",
+        "link": {"person_id": person, "relationship": "family"}});
+    let family = id_of(&app.post("/parties", &staff, &body).await.json().await.unwrap());
+    let links: Value = app.get(&format!("/persons/{person}/links"), &staff).await.json().await.unwrap();
+    let link = links["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|item| item["party_id"] == family.as_str()))
+        .map(id_of)
+        .expect("the family's link");
     let person_party = app.create_party(json!({"role": "person", "display_name": "Taro", "person_id": person})).await;
     let release = (app.today() + Duration::days(5)).to_string();
     let body = json!({"kind": "release", "scheduled_on": release, "release_type": "full_term"});

@@ -47,9 +47,12 @@ pub async fn resident(app: &TestApp) -> Resident {
     let staff_party = app.create_party(json!({"role": "staff", "display_name": "Sato", "organization_id": org})).await;
     let staff = app.token("staff", &staff_party);
     let person = id_of(&app.post("/persons", &staff, &json!({"display_name": "Taro"})).await.json().await.unwrap());
-    let family = app.create_party(json!({"role": "family", "display_name": "Hanako", "language": "ja"})).await;
-    let link = json!({"party_id": family, "relationship": "family"});
-    assert_eq!(app.post(&format!("/persons/{person}/links"), &staff, &link).await.status(), StatusCode::CREATED);
+    // Staff open the family member's account together with its link to their resident.
+    let body = json!({"role": "family", "display_name": "Hanako", "language": "ja",
+        "link": {"person_id": person, "relationship": "family"}});
+    let created = app.post("/parties", &staff, &body).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let family = id_of(&created.json().await.unwrap());
     Resident { staff_party, staff, person, family }
 }
 
@@ -153,7 +156,8 @@ async fn a_used_or_expired_invitation_is_refused(app: TestApp) {
     let problem = assert_problem(again, StatusCode::UNAUTHORIZED).await;
     assert!(problem["detail"].as_str().unwrap().contains("cannot be used"));
 
-    let late = invite(&app, &r.staff, &r.family).await;
+    // The family member has signed in: from now on only they or an admin invite them.
+    let late = invite(&app, &app.admin(), &r.family).await;
     app.clock.advance(Duration::days(7) + Duration::seconds(1));
     let expired = redeem(&app, late["code"].as_str().unwrap()).await;
     assert_eq!(expired.status(), StatusCode::UNAUTHORIZED, "a form gets the page again, with why");

@@ -39,6 +39,13 @@ impl ContactStatus {
     pub fn receives_alerts(self) -> bool {
         self == Self::Confirmed
     }
+
+    /// A confirmed address signs its party in, and still does after its owner unsubscribed
+    /// from alerts (one-click unsubscribe stops messages, not a way in). A stored status that
+    /// does not parse is no door.
+    pub fn is_sign_in_door(stored: &str) -> bool {
+        matches!(stored.parse(), Ok(Self::Confirmed | Self::Unsubscribed))
+    }
 }
 
 text_enum! {
@@ -72,11 +79,18 @@ pub struct Preferences {
     pub sms: SmsPreference,
     /// Local time of the daily digest.
     pub digest_at: NaiveTime,
+    /// Whether e-mail bodies may say what an alert is about; subjects and texts never do.
+    pub email_detail: bool,
 }
 
 impl Default for Preferences {
     fn default() -> Self {
-        Self { email: EmailPreference::default(), sms: SmsPreference::default(), digest_at: default_digest_at() }
+        Self {
+            email: EmailPreference::default(),
+            sms: SmsPreference::default(),
+            digest_at: default_digest_at(),
+            email_detail: false,
+        }
     }
 }
 

@@ -6,5 +6,5 @@ mod limits;
 mod sessions;
 
 pub use codes::{InvitationCode, OneTimeCode, INVITATION_VALID_DAYS, MAX_WRONG_CODES, ONE_TIME_CODE_VALID_MINUTES};
-pub use limits::{Door, RateLimit};
+pub use limits::{client_key, Door, RateLimit};
 pub use sessions::{SessionEnd, SessionPolicy, SignInMethod};

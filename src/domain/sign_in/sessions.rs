@@ -6,6 +6,8 @@ text_enum! {
     /// How a browser signed in.
     pub enum SignInMethod ("sign-in method") {
         Invitation = "invitation",
+        /// An invitation a staff member made: what is done in such a session is marked so.
+        StaffInvitation = "staff_invitation",
         Code = "code",
     }
 }

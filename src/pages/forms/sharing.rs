@@ -42,7 +42,12 @@ async fn own(
 }
 
 fn recorded_by(viewer: &Viewer) -> RecordedBy {
-    RecordedBy { subject: viewer.principal.actor_id(), role: viewer.principal.role, basis: None }
+    RecordedBy {
+        subject: viewer.principal.actor_id(),
+        role: viewer.principal.role,
+        basis: None,
+        via: viewer.principal.consent_via(),
+    }
 }
 
 /// `POST /app/sharing/{link}`: the kinds ticked are what the party goes on seeing; only

@@ -22,21 +22,69 @@ fn address_hash(state: &AppState, address: &ContactAddress) -> String {
     state.keys.keyed_hash(Purpose::Address, &[address.channel().as_str().as_bytes(), folded.as_bytes()])
 }
 
-/// Sends a code to the address if it is a confirmed address of an enabled party (one code for
-/// each such party); answers the same whether or not it is. Only a malformed address is refused.
+/// Addresses someone asked a code for, waiting for [`send_requested_codes`]. Kept in memory
+/// only: a typed address that is nobody's is never written anywhere, and a request lost with
+/// the process is asked again by the person waiting for it.
+#[derive(Debug, Default)]
+pub struct CodeRequests {
+    waiting: std::sync::Mutex<std::collections::VecDeque<ContactAddress>>,
+}
+
+impl CodeRequests {
+    /// More than this waiting is a flood; the excess is dropped (the door's limits stop any
+    /// one address or network long before).
+    const MOST_WAITING: usize = 10_000;
+
+    fn push(&self, address: ContactAddress) {
+        if let Ok(mut waiting) = self.waiting.lock() {
+            if waiting.len() < Self::MOST_WAITING {
+                waiting.push_back(address);
+            } else {
+                tracing::warn!("too many sign-in codes waiting; one request dropped");
+            }
+        }
+    }
+
+    fn take_all(&self) -> Vec<ContactAddress> {
+        self.waiting.lock().map(|mut waiting| waiting.drain(..).collect()).unwrap_or_default()
+    }
+}
+
+/// Takes a request for a code. Whether or not the address is anyone's, the request does the
+/// same work (the limits, then a place in the queue) and answers alike; the look-up and the
+/// sending happen after the answer. Only a malformed address is refused.
 pub async fn request_code(state: &AppState, typed_address: &str, client: &Client) -> Result<(), SignInError> {
     let now = state.clock.now();
     let address = ContactAddress::parse_any(typed_address)
         .map_err(|why| SignInError::Failed(WorkflowError::Refused(Refusals::one("address", why))))?;
     knock_client(state, &state.db, Door::CodeFromClient, client, now).await?;
     knock(state, &state.db, Door::CodeForAddress, &address.as_str().to_lowercase(), now).await?;
-    let contacts: Vec<_> = store::contact_points::with_address(&state.db, &address)
+    state.code_requests.push(address);
+    // A person is waiting for it: the scheduler sends it now rather than at its next tick.
+    state.send_now.notify_one();
+    Ok(())
+}
+
+/// One step: writes a code for every waiting request whose address is a confirmed sign-in
+/// address of an enabled party (one code for each such party), with its message. Returns how
+/// many codes were written.
+pub async fn send_requested_codes(state: &AppState) -> Result<usize, WorkflowError> {
+    let mut written = 0;
+    for address in state.code_requests.take_all() {
+        written += send_code(state, &address).await?;
+    }
+    Ok(written)
+}
+
+async fn send_code(state: &AppState, address: &ContactAddress) -> Result<usize, WorkflowError> {
+    let now = state.clock.now();
+    let contacts: Vec<_> = store::contact_points::with_address(&state.db, address)
         .await?
         .into_iter()
-        .filter(|contact| contact.status == ContactStatus::Confirmed.as_str())
+        .filter(|contact| ContactStatus::is_sign_in_door(&contact.status))
         .collect();
     if contacts.is_empty() || !state.reach.offers(address.channel()) {
-        return Ok(());
+        return Ok(0);
     }
     let txn = state.db.begin().await?;
     let mut messages = Vec::new();
@@ -52,7 +100,7 @@ pub async fn request_code(state: &AppState, typed_address: &str, client: &Client
             id,
             party_id: party.id,
             contact_point_id: contact.id,
-            address_hash: address_hash(state, &address),
+            address_hash: address_hash(state, address),
             code_hash: state.keys.keyed_hash(Purpose::OneTimeCode, &[id.as_bytes(), code.as_str().as_bytes()]),
             expires_at: now + Duration::minutes(ONE_TIME_CODE_VALID_MINUTES),
         };
@@ -60,12 +108,11 @@ pub async fn request_code(state: &AppState, typed_address: &str, client: &Client
         messages.push(crate::outbox::sign_in_code(&state.reach, &party, &contact, id, &code));
         entries.push(audit_of(&party, "sign_in.code.send", Some(id), Outcome::Allowed));
     }
+    let written = messages.len();
     store::outbox::enqueue(&txn, messages, now).await?;
     store::audit::record(&txn, entries, now).await?;
     txn.commit().await?;
-    // A person is waiting for it: the scheduler sends it now rather than at its next tick.
-    state.send_now.notify_one();
-    Ok(())
+    Ok(written)
 }
 
 /// Checks a code for an address: the right one signs in; a wrong one counts against every
@@ -86,12 +133,20 @@ pub async fn verify_code(
         return refused(vec![audit_anonymous("sign_in.code.verify", None)]).await;
     };
     let live = store::sign_in::live_codes(&state.db, &address_hash(state, &address), now).await?;
-    if live.is_empty() {
+    // Each code is compared only after one of its tries is taken, so parallel guesses are
+    // each counted and none is compared past the limit.
+    let mut tried = Vec::new();
+    for row in live {
+        if store::sign_in::take_try(&state.db, row.id, MAX_WRONG_CODES, now).await? {
+            tried.push(row);
+        }
+    }
+    if tried.is_empty() {
         return refused(vec![audit_anonymous("sign_in.code.verify", None)]).await;
     }
     let code = OneTimeCode::parse(typed_code).ok();
     let matching = code.as_ref().and_then(|code| {
-        live.iter().find(|row| {
+        tried.iter().find(|row| {
             state.keys.keyed_hash_matches(
                 Purpose::OneTimeCode,
                 &[row.id.as_bytes(), code.as_str().as_bytes()],
@@ -101,8 +156,8 @@ pub async fn verify_code(
     });
     let Some(row) = matching else {
         let mut entries = Vec::new();
-        for row in &live {
-            let locked = store::sign_in::count_wrong_try(&state.db, row, MAX_WRONG_CODES, now).await?;
+        for row in &tried {
+            let locked = store::sign_in::lock_if_spent(&state.db, row.id, MAX_WRONG_CODES, now).await?;
             let party = store::parties::find(&state.db, row.party_id).await?;
             let action = if locked { "sign_in.code.locked" } else { "sign_in.code.verify" };
             entries.push(match party {

@@ -4,10 +4,10 @@ use chrono::Duration;
 use entity::{client_credential, party};
 use uuid::Uuid;
 
-use super::{audit_anonymous, audit_of, SignInError};
+use super::{audit_anonymous, audit_of, knock_client, Client, SignInError};
 use crate::{
     auth::{client_secret_matches, decoy_hash, hash_client_secret, new_client_id, new_client_secret, Claims},
-    domain::PartyRole,
+    domain::{sign_in::Door, PartyRole},
     state::AppState,
     store::{self, audit::Outcome, parse_stored},
     workflow::WorkflowError,
@@ -28,11 +28,25 @@ pub struct ClientToken {
     pub expires_in: i64,
 }
 
-async fn hash_off_the_runtime(secret: String) -> Result<String, WorkflowError> {
-    // Argon2 is deliberately slow; it must not hold up the requests sharing this thread.
-    tokio::task::spawn_blocking(move || hash_client_secret(&secret))
+/// Runs an Argon2 computation off the runtime (it is deliberately slow and must not hold up
+/// the requests sharing a thread), at most `CONCURRENT_HASHES` at once: each holds about
+/// 19 MiB, so a flood waits in line instead of growing memory without bound.
+async fn bounded_hash<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, WorkflowError> {
+    let _permit = state
+        .hashing
+        .clone()
+        .acquire_owned()
         .await
-        .map_err(|_| WorkflowError::Internal("hashing was cancelled".into()))?
+        .map_err(|_| WorkflowError::Internal("the hashing pool is closed".into()))?;
+    tokio::task::spawn_blocking(work).await.map_err(|_| WorkflowError::Internal("hashing was cancelled".into()))
+}
+
+async fn hash_off_the_runtime(state: &AppState, secret: String) -> Result<String, WorkflowError> {
+    bounded_hash(state, move || hash_client_secret(&secret))
+        .await?
         .map_err(|err| WorkflowError::Internal(err.to_string()))
 }
 
@@ -53,7 +67,7 @@ pub async fn create_credential(
         return Err(WorkflowError::Conflict("This party is disabled; enable it first.".into()));
     }
     let client_secret = new_client_secret();
-    let secret_hash = hash_off_the_runtime(client_secret.clone()).await?;
+    let secret_hash = hash_off_the_runtime(state, client_secret.clone()).await?;
     let new =
         store::credentials::NewCredential { party_id: party.id, client_id: new_client_id(), secret_hash, created_by };
     let credential = store::credentials::insert(&state.db, new, state.clock.now()).await?;
@@ -70,12 +84,19 @@ pub async fn revoke_credential(state: &AppState, party: &party::Model, id: Uuid)
 
 /// The client-credentials grant: a client that proves its secret gets a short-lived token as
 /// its party. An unknown client id takes as long to refuse as a wrong secret.
-pub async fn issue_client_token(state: &AppState, client_id: &str, secret: &str) -> Result<ClientToken, SignInError> {
+pub async fn issue_client_token(
+    state: &AppState,
+    client_id: &str,
+    secret: &str,
+    client: &Client,
+) -> Result<ClientToken, SignInError> {
     let now = state.clock.now();
+    // Counted before any hashing: a flood costs a row update, not 19 MiB of Argon2.
+    knock_client(state, &state.db, Door::TokenFromClient, client, now).await?;
     let credential = store::credentials::by_client_id(&state.db, client_id).await?;
     let phc = credential.as_ref().map_or_else(|| decoy_hash().to_owned(), |credential| credential.secret_hash.clone());
     let offered = secret.to_owned();
-    let matches = tokio::task::spawn_blocking(move || client_secret_matches(&offered, &phc)).await.unwrap_or(false);
+    let matches = bounded_hash(state, move || client_secret_matches(&offered, &phc)).await?;
     let party = match &credential {
         Some(credential) => store::parties::find(&state.db, credential.party_id).await?,
         None => None,

@@ -5,12 +5,12 @@ use chrono::Duration;
 use entity::{invitation, party};
 use uuid::Uuid;
 
-use super::{audit_anonymous, audit_of, knock_client, start_session, Client, SignInError, SignedIn};
+use super::{audit_anonymous, audit_of, knock_client, limit, start_session, Client, SignInError, SignedIn};
 use crate::{
     domain::{
         channels::ContactStatus,
         sign_in::{Door, InvitationCode, SignInMethod, INVITATION_VALID_DAYS},
-        Invalid, Refusals,
+        Invalid, PartyRole, Refusals,
     },
     state::AppState,
     store::{self, audit::Outcome, new_id},
@@ -44,6 +44,8 @@ pub async fn invite(
     }
     let now = state.clock.now();
     let txn = state.db.begin().await?;
+    limit(state, &txn, Door::InvitationForParty, &party.id.to_string(), now).await?;
+    limit(state, &txn, Door::InvitationByIssuer, &created_by, now).await?;
     let contact = match send_to {
         Some(contact_id) => {
             let contact = store::contact_points::find(&txn, contact_id)
@@ -72,10 +74,11 @@ pub async fn invite(
         expires_at: now + Duration::days(INVITATION_VALID_DAYS),
     };
     let invitation = store::sign_in::insert_invitation(&txn, new, now).await?;
+    let mut messages = crate::workflow::contact_points::door_notices(state, &txn, party, None, new_id()).await?;
     if let Some(contact) = &contact {
-        let message = crate::outbox::invitation(party, contact, invitation.id, &url, &code);
-        store::outbox::enqueue(&txn, vec![message], now).await?;
+        messages.push(crate::outbox::invitation(party, contact, invitation.id, &url, &code));
     }
+    store::outbox::enqueue(&txn, messages, now).await?;
     txn.commit().await?;
     Ok(IssuedInvitation { invitation, code, url })
 }
@@ -110,7 +113,18 @@ pub async fn redeem_invitation(state: &AppState, typed: &str, client: &Client) -
     }
     let entry = audit_of(&party, "invitation.redeem", Some(invitation.id), Outcome::Allowed);
     store::audit::record(&txn, vec![entry], now).await?;
-    let (session, cookie_value) = start_session(&txn, &party, SignInMethod::Invitation, client, now).await?;
+    // A staff member's invitation may have been made for someone other than who redeems it:
+    // what this session changes says so.
+    let issuer = invitation.created_by.parse::<Uuid>().ok();
+    let issuer = match issuer {
+        Some(id) => store::parties::find(&txn, id).await?,
+        None => None,
+    };
+    let method = match issuer.map(|issuer| issuer.role) {
+        Some(role) if role == PartyRole::Staff.as_str() => SignInMethod::StaffInvitation,
+        _ => SignInMethod::Invitation,
+    };
+    let (session, cookie_value) = start_session(&txn, &party, method, client, now).await?;
     txn.commit().await?;
     Ok(SignedIn { session, party, cookie_value })
 }

@@ -13,7 +13,7 @@ use entity::{party, session};
 use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
-pub use codes::{request_code, verify_code};
+pub use codes::{request_code, send_requested_codes, verify_code, CodeRequests};
 pub use credentials::{create_credential, issue_client_token, revoke_credential, ClientToken, IssuedCredential};
 pub use invitations::{invitation_url, invite, redeem_invitation, IssuedInvitation};
 pub use sessions::{end_other_sessions, end_session, session_principal, sign_out};
@@ -22,7 +22,7 @@ use super::WorkflowError;
 use crate::{
     auth::{capability_hash, new_capability_token, Purpose},
     domain::{
-        sign_in::{Door, SessionPolicy, SignInMethod},
+        sign_in::{client_key, Door, SessionEnd, SessionPolicy, SignInMethod},
         PartyRole,
     },
     state::AppState,
@@ -97,26 +97,58 @@ fn audit_anonymous(action: &'static str, resource_id: Option<Uuid>) -> AuditEntr
 }
 
 /// Counts a knock on a door, or says how long to wait. The bucket is a keyed hash of the door
-/// and the key (an address, a client's IP), so no address is stored.
-async fn knock(
+/// and the key (an address, a client's network, a party), so no address is stored.
+pub(crate) async fn knock(
     state: &AppState,
     db: &impl ConnectionTrait,
     door: Door,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), SignInError> {
-    let bucket = state.keys.keyed_hash(Purpose::RateBucket, &[door.name().as_bytes(), key.as_bytes()]);
     let limit = door.limit();
-    let (count, oldest) = store::rate_limits::in_window(db, &bucket, limit.window, now).await?;
-    if let Some(retry_after) = limit.retry_after(count, oldest, now) {
-        return Err(SignInError::TooMany { retry_after });
+    let counted = store::rate_limits::knock(db, &bucket(state, door, key), limit.window, now).await?;
+    match limit.retry_after(counted.count, counted.window_start, now) {
+        Some(retry_after) => Err(SignInError::TooMany { retry_after }),
+        None => Ok(()),
     }
-    store::rate_limits::hit(db, &bucket, now).await?;
-    Ok(())
 }
 
-/// Knocks on a per-client door, when the client's address is known.
-async fn knock_client(
+/// Counts one use of a limited door inside a change's transaction, as a workflow error.
+pub(crate) async fn limit(
+    state: &AppState,
+    txn: &impl ConnectionTrait,
+    door: Door,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), WorkflowError> {
+    match knock(state, txn, door, key, now).await {
+        Ok(()) => Ok(()),
+        Err(SignInError::TooMany { retry_after }) => Err(WorkflowError::TooMany { why: door.too_many(), retry_after }),
+        Err(SignInError::Refused) => Err(WorkflowError::Internal("a limit refused".into())),
+        Err(SignInError::Failed(err)) => Err(err),
+    }
+}
+
+/// Whether a door would still let one more knock in, without counting one.
+pub(crate) async fn door_open(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    door: Door,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let limit = door.limit();
+    let counted = store::rate_limits::count(db, &bucket(state, door, key), limit.window, now).await?;
+    Ok(counted.is_none_or(|counted| counted.count < limit.most))
+}
+
+fn bucket(state: &AppState, door: Door, key: &str) -> String {
+    state.keys.keyed_hash(Purpose::RateBucket, &[door.name().as_bytes(), key.as_bytes()])
+}
+
+/// Knocks on a per-client door, when the client's address is known; an IPv6 client counts
+/// by its /64.
+pub(crate) async fn knock_client(
     state: &AppState,
     db: &impl ConnectionTrait,
     door: Door,
@@ -124,10 +156,13 @@ async fn knock_client(
     now: DateTime<Utc>,
 ) -> Result<(), SignInError> {
     match client.ip {
-        Some(ip) => knock(state, db, door, &ip.to_string(), now).await,
+        Some(ip) => knock(state, db, door, &client_key(ip), now).await,
         None => Ok(()),
     }
 }
+
+/// The most sessions a party keeps at once; signing in again ends the oldest beyond it.
+pub const MOST_SESSIONS: usize = 10;
 
 /// Starts a session for a party that may sign in; call it in the sign-in's transaction.
 async fn start_session(
@@ -149,6 +184,15 @@ async fn start_session(
         expires_at: policy.absolute_expiry(now),
     };
     let session = store::sessions::insert(db, new, now).await?;
+    store::parties::signed_in(db, party.id, now).await?;
+    // Newest first (ids are time-ordered): the ones past the most a party keeps end.
+    let older: Vec<Uuid> = store::sessions::live_of_party(db, party.id, now)
+        .await?
+        .into_iter()
+        .skip(MOST_SESSIONS)
+        .map(|session| session.id)
+        .collect();
+    store::sessions::end(db, party.id, &older, SessionEnd::Ended, now).await?;
     let entry = audit_of(party, "session.start", Some(session.id), Outcome::Allowed);
     store::audit::record(db, vec![entry], now).await?;
     Ok((session, cookie_value))
