@@ -225,6 +225,13 @@ async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_reside
     let counted: Value = app.get(&format!("/milestones/{programme}"), &staff).await.json().await.unwrap();
     assert_eq!(counted["sessions_attended"], 1);
 
+    // A date or an event that cannot be read is refused with the page again, and stores nothing.
+    let unreadable = submit(&app, &cookie, &format!("/app/residents/{}/lapses", s.person), &[("on", "31/12")]).await;
+    assert_eq!(unreadable.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let custody_path = format!("/app/residents/{}/custody", s.person);
+    let unknown = submit(&app, &cookie, &custody_path, &[("event", "maybe"), ("on", &today)]).await;
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!((app.count("lapses").await, app.count("custody_periods").await), (0, 0));
     let lapse = submit(&app, &cookie, &format!("/app/residents/{}/lapses", s.person), &[("on", &today)]).await;
     assert_eq!(lapse.status(), StatusCode::SEE_OTHER);
     let custody =

@@ -82,8 +82,9 @@ pub async fn snooze(req: &Request, state: Data<&AppState>, id: Path<String>, bod
         Ok(None) => return not_found(req, viewer.language),
         Err(err) => return failed(err),
     };
-    let until = field(&fields, "until").parse::<chrono::NaiveDate>().unwrap_or(today);
-    match Snooze::parse(until, field(&fields, "reason"), today, state.snooze_max_days) {
+    let snooze = super::date_field(&fields, "until")
+        .and_then(|until| Snooze::parse(until, field(&fields, "reason"), today, state.snooze_max_days));
+    match snooze {
         Ok(snooze) => match workflow::snooze_alert(&state, row.id, snooze).await {
             Ok(_) => see_other("/app"),
             Err(err) => failed(err),

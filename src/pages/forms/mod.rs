@@ -33,6 +33,16 @@ fn field<'a>(fields: &'a HashMap<String, Vec<String>>, name: &str) -> &'a str {
     fields.get(name).and_then(|values| values.first()).map_or("", String::as_str)
 }
 
+/// A date field as typed (`YYYY-MM-DD`, within the service's range), or a refusal naming the
+/// field: a date that cannot be read is never taken for today.
+fn date_field(fields: &HashMap<String, Vec<String>>, name: &str) -> Result<chrono::NaiveDate, crate::domain::Refusals> {
+    field(fields, name)
+        .parse::<chrono::NaiveDate>()
+        .map_err(|_| crate::domain::Invalid::new("is not a date (YYYY-MM-DD)"))
+        .and_then(crate::domain::calendar::in_range)
+        .map_err(|why| crate::domain::Refusals::one(name, why))
+}
+
 /// The signed-in viewer of a form's post, if it came from our own pages.
 async fn poster(req: &Request, state: &AppState) -> Result<Viewer, Response> {
     from_our_pages(req, state)?;

@@ -46,7 +46,7 @@ async fn back_to_resident<T>(
 }
 
 /// A staff form about a resident: who posted it, the resident (the decision audited), their
-/// zone, the form's fields and its `on` date (today there when left out).
+/// zone, the form's fields and its `on` date (refused when it cannot be read).
 struct ResidentForm {
     viewer: Viewer,
     access: PersonAccess,
@@ -70,7 +70,13 @@ async fn resident_form(
             .await
             .map_err(|err| access_failed(req, &viewer, err))?;
     let zone = access.zone().map_err(failed)?;
-    let on = field(&fields, "on").parse().unwrap_or_else(|_| zone.date_at(state.clock.now()));
+    let on = match super::date_field(&fields, "on") {
+        Ok(on) => on,
+        Err(refusals) => {
+            let refused: Result<(), _> = Err(WorkflowError::Refused(refusals));
+            return Err(back_to_resident(req, state, &viewer, person_id, refused).await);
+        }
+    };
     Ok(ResidentForm { viewer, access, zone, fields, on })
 }
 
@@ -111,9 +117,16 @@ pub async fn record_event(req: &Request, state: Data<&AppState>, path: Path<(Str
         Ok(form) => form,
         Err(answer) => return answer,
     };
+    let on = match super::date_field(&form.fields, "on") {
+        Ok(on) => on,
+        Err(refusals) => {
+            let refused: Result<(), _> = Err(WorkflowError::Refused(refusals));
+            return back_to_resident(req, &state, &form.viewer, form.row.person_id, refused).await;
+        }
+    };
     let request = EventRequest {
         event: field(&form.fields, "event").to_owned(),
-        on: field(&form.fields, "on").parse().unwrap_or_else(|_| form.zone.date_at(state.clock.now())),
+        on,
         note: None,
         release_type: None,
         supervision_ends_on: None,
@@ -168,12 +181,22 @@ pub async fn record_custody(req: &Request, state: Data<&AppState>, id: Path<Stri
         Ok(form) => form,
         Err(answer) => return answer,
     };
-    let change = match field(&form.fields, "event") {
-        "end" => CustodyChange::End { on: form.on },
-        _ => CustodyChange::Start { on: form.on, reason: None },
-    };
     let person_id = form.access.person.id;
-    let done = workflow::record_custody(&state, person_id, form.zone, change, &actor(&form.viewer.principal)).await;
+    // Only `start` and `end` are custody events; anything else is refused, never taken for one.
+    let change = match field(&form.fields, "event") {
+        "start" => Ok(CustodyChange::Start { on: form.on, reason: None }),
+        "end" => Ok(CustodyChange::End { on: form.on }),
+        _ => Err(WorkflowError::Refused(crate::domain::Refusals::one(
+            "event",
+            crate::domain::Invalid::new("is neither start nor end"),
+        ))),
+    };
+    let done = match change {
+        Ok(change) => {
+            workflow::record_custody(&state, person_id, form.zone, change, &actor(&form.viewer.principal)).await
+        }
+        Err(refused) => Err(refused),
+    };
     back_to_resident(req, &state, &form.viewer, person_id, done).await
 }
 
