@@ -291,13 +291,14 @@ async fn party_decision(
     state: &AppState,
     principal: &Principal,
     party_id: Uuid,
+    own_allowed: bool,
     audit_action: AuditAction,
 ) -> Result<party::Model, AccessError> {
     let party = store::parties::find(&state.reads, party_id).await?;
     let allowed = match (&party, principal.role, principal.organization_id) {
         (None, _, _) => false,
         (Some(_), PartyRole::Admin, _) => true,
-        (Some(_), _, _) if principal.party_id == Some(party_id) => true,
+        (Some(_), _, _) if principal.party_id == Some(party_id) => own_allowed,
         (Some(party), PartyRole::Staff, Some(organization_id)) => {
             staff_may_open_doors(state, organization_id, party).await?
         }
@@ -314,7 +315,7 @@ pub async fn party_reach(
     party_id: Uuid,
     audit_action: AuditAction,
 ) -> Result<party::Model, AccessError> {
-    party_decision(state, principal, party_id, audit_action).await
+    party_decision(state, principal, party_id, true, audit_action).await
 }
 
 /// Whether `principal` may invite a party to sign in: admins, any party; staff, as
@@ -326,11 +327,5 @@ pub async fn party_to_invite(
     party_id: Uuid,
     audit_action: AuditAction,
 ) -> Result<party::Model, AccessError> {
-    if principal.party_id == Some(party_id) && !principal.is_admin() {
-        return Err(decided(state, principal, None, party_id, false, audit_action)
-            .await
-            .err()
-            .unwrap_or(AccessError::NotFound));
-    }
-    party_decision(state, principal, party_id, audit_action).await
+    party_decision(state, principal, party_id, false, audit_action).await
 }

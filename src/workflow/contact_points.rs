@@ -105,8 +105,7 @@ pub async fn remove_contact_point(state: &AppState, contact: &contact_point::Mod
     store::contact_points::delete(&txn, contact.id).await?;
     if contact.status == ContactStatus::Unconfirmed.as_str() {
         let folded = contact.address.to_lowercase();
-        // The marker is the point; that it counts past its limit of none is expected.
-        let _ = super::sign_in::knock(state, &txn, Door::UnconfirmedRemoved, &folded, now).await;
+        super::sign_in::mark(state, &txn, Door::UnconfirmedRemoved, &folded, now).await?;
     }
     txn.commit().await?;
     Ok(())

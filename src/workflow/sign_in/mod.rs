@@ -129,6 +129,18 @@ pub(crate) async fn limit(
     }
 }
 
+/// Counts a knock without deciding on it: a mark that a door's check reads later.
+pub(crate) async fn mark(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    door: Door,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    store::rate_limits::knock(db, &bucket(state, door, key), door.limit().window, now).await?;
+    Ok(())
+}
+
 /// Whether a door would still let one more knock in, without counting one.
 pub(crate) async fn door_open(
     state: &AppState,
