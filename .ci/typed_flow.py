@@ -20,7 +20,7 @@ import httpx
 
 from tsunagu_client import AuthenticatedClient, Client
 from tsunagu_client.api.alerts import acknowledge_alert, list_my_alerts
-from tsunagu_client.api.links import create_link
+from tsunagu_client.api.links import list_links
 from tsunagu_client.api.me import get_me
 from tsunagu_client.api.milestones import create_milestone, record_milestone_event
 from tsunagu_client.api.organizations import create_organization
@@ -35,8 +35,7 @@ from tsunagu_client.models import (
     InvitationCreate,
     InvitationView,
     IssuedCredentialView,
-    Link,
-    LinkCreate,
+    LinkList,
     Me,
     MilestoneCreateReleaseCreate,
     MilestoneCreateReleaseCreateKind,
@@ -46,6 +45,7 @@ from tsunagu_client.models import (
     OrganizationKind,
     Party,
     PartyCreate,
+    PartyLinkBody,
     PartyRole,
     Person,
     PersonCreate,
@@ -111,12 +111,6 @@ def main():
         Party,
         201,
     )
-    family_party = parsed(
-        create_party.sync_detailed(client=admin, body=PartyCreate(role=PartyRole.FAMILY, display_name="Hanako")),
-        Party,
-        201,
-    )
-    parsed(get_party.sync_detailed(family_party.id, client=admin), Party, 200)
     staff = AuthenticatedClient(base_url=base_url, token=token_for(binary, staff_party.id))
 
     person = parsed(create_person.sync_detailed(client=admin, body=PersonCreate(display_name="Taro")), Person, 201)
@@ -128,13 +122,22 @@ def main():
         Placement,
         201,
     )
-    link = parsed(
-        create_link.sync_detailed(
-            person.id, client=staff, body=LinkCreate(party_id=family_party.id, relationship=Relationship.FAMILY)
+    # Staff open a family member's account only together with the link to their own resident.
+    family_party = parsed(
+        create_party.sync_detailed(
+            client=staff,
+            body=PartyCreate(
+                role=PartyRole.FAMILY,
+                display_name="Hanako",
+                link=PartyLinkBody(person_id=person.id, relationship=Relationship.FAMILY),
+            ),
         ),
-        Link,
+        Party,
         201,
     )
+    parsed(get_party.sync_detailed(family_party.id, client=admin), Party, 200)
+    links = parsed(list_links.sync_detailed(person.id, client=staff), LinkList, 200)
+    link = next(item for item in links.items if item.party_id == family_party.id)
     print(f"family linked with scope {[kind.value for kind in link.scope]}")
     invitation = parsed(
         create_invitation.sync_detailed(family_party.id, client=staff, body=InvitationCreate()),
