@@ -18,7 +18,10 @@ use uuid::Uuid;
 use super::{ApiTags, Authenticated};
 use crate::{
     access::audit_entry,
-    domain::{outcomes::Cell, PartyRole},
+    domain::{
+        outcomes::{Cell, Period},
+        PartyRole,
+    },
     http::ApiError,
     outcomes::{self, Report},
     state::AppState,
@@ -42,20 +45,24 @@ pub struct MonthFigure {
     pub suppressed: bool,
 }
 
-/// A facility's (or the prefecture's) figures over `[from, to]`.
+/// A facility's figures over a month, a fiscal quarter or a fiscal year.
 #[derive(Debug, Object)]
 pub struct OutcomeReport {
+    /// The period asked for: `2026-11`, `FY2026-Q3` or `FY2026`.
+    pub period: String,
+    /// Its first day.
     pub from: NaiveDate,
+    /// Its last day.
     pub to: NaiveDate,
     /// Each measure over the whole range (see the README for each one's definition).
     /// `median_hours_to_acknowledge` is in hours, rounded, and absent when nothing was
     /// acknowledged.
     pub measures: BTreeMap<String, Figure>,
-    /// Each count measure month by month.
+    /// Each count measure month by month over the period.
     pub series: BTreeMap<String, Vec<MonthFigure>>,
 }
 
-/// One facility's figures over the whole range, as its own report gives them.
+/// One facility's figures over the period, as its own report gives them.
 #[derive(Debug, Object)]
 pub struct FacilityOutcomes {
     pub organization_id: Uuid,
@@ -66,6 +73,7 @@ pub struct FacilityOutcomes {
 /// The prefecture's figures: every facility together, and each.
 #[derive(Debug, Object)]
 pub struct PrefectureOutcomes {
+    pub period: String,
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub measures: BTreeMap<String, Figure>,
@@ -167,13 +175,9 @@ fn csv_text(fill: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> Result<(), csv::Erro
     String::from_utf8(bytes).map_err(|e| internal(e.to_string()))
 }
 
-/// A range the report can cover, or 400 naming what is wrong with it (a bad parameter).
-fn check_range(from: NaiveDate, to: NaiveDate) -> Result<(), ApiError> {
-    outcomes::months(from, to).map(|_| ()).map_err(|refusals| {
-        let why: Vec<String> =
-            refusals.0.iter().map(|refusal| format!("{}: {}", refusal.field, refusal.why.0)).collect();
-        ApiError::BadRequest(why.join("; "))
-    })
+/// The period asked for, or 400 saying what a period is.
+fn period_of(text: &str) -> Result<Period, ApiError> {
+    Period::parse(text).map_err(|why| ApiError::BadRequest(format!("period: {}", why.0)))
 }
 
 fn wants_csv(accept: &Option<String>) -> bool {
@@ -187,18 +191,22 @@ impl OutcomesApi {
     /// A facility's outcomes
     ///
     /// That organisation's staff, and admins; anyone else gets 404. Over the persons placed
-    /// there at any time in `[from, to]` (at most 36 months).
+    /// there at any time in the period's fiscal year (April to March). Only whole months,
+    /// fiscal quarters and fiscal years of the years 2000 to 2099 can be asked for, so that no
+    /// two answers differ by a few days.
     #[oai(path = "/organizations/:id/outcomes", method = "get", operation_id = "getOrganizationOutcomes")]
     async fn organization(
         &self,
         auth: Authenticated,
         state: Data<&AppState>,
         id: Path<Uuid>,
-        from: Query<NaiveDate>,
-        to: Query<NaiveDate>,
+        /// `2026-11` (a month), `FY2026-Q3` (October to December 2026) or `FY2026` (April 2026
+        /// to March 2027).
+        #[oai(validator(pattern = r"^(20[0-9]{2}-(0[1-9]|1[0-2])|FY20[0-9]{2}(-Q[1-4])?)$"))]
+        period: Query<String>,
         #[oai(name = "Accept")] accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<OutcomeReport>, ApiError> {
-        check_range(from.0, to.0)?;
+        let period = period_of(&period.0)?;
         let principal = &auth.0;
         let own = principal.role == PartyRole::Staff && principal.organization_id == Some(id.0);
         let organization =
@@ -209,13 +217,14 @@ impl OutcomesApi {
             .record(vec![audit_entry(principal, "outcomes.read", None, Some(id.0), outcome)], state.clock.now())
             .await?;
         let organization = organization.ok_or(ApiError::NotFound)?;
-        let report = outcomes::for_organization(&state, organization.id, from.0, to.0).await?;
+        let report = outcomes::for_organization(&state, organization.id, period).await?;
         if wants_csv(&accept.0) {
             return Ok(JsonOrCsv::Csv(csv_text(|writer| csv_rows(writer, "facility", &report))?));
         }
         Ok(JsonOrCsv::Json(OutcomeReport {
-            from: report.from,
-            to: report.to,
+            period: report.period.to_string(),
+            from: report.period.first,
+            to: report.period.last,
             measures: measures_of(&report.measures),
             series: series_of(&report),
         }))
@@ -224,23 +233,24 @@ impl OutcomesApi {
     /// The prefecture's outcomes
     ///
     /// Admins only: every facility together (with its monthly series), and each facility over
-    /// the whole range.
+    /// the period. The same periods as a facility's outcomes.
     #[oai(path = "/outcomes", method = "get", operation_id = "getPrefectureOutcomes")]
     async fn prefecture(
         &self,
         auth: Authenticated,
         state: Data<&AppState>,
-        from: Query<NaiveDate>,
-        to: Query<NaiveDate>,
+        /// `2026-11`, `FY2026-Q3` or `FY2026`.
+        #[oai(validator(pattern = r"^(20[0-9]{2}-(0[1-9]|1[0-2])|FY20[0-9]{2}(-Q[1-4])?)$"))]
+        period: Query<String>,
         #[oai(name = "Accept")] accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<PrefectureOutcomes>, ApiError> {
         let principal = auth.require_admin()?;
-        check_range(from.0, to.0)?;
+        let period = period_of(&period.0)?;
         state
             .audit
             .record(vec![audit_entry(principal, "outcomes.read", None, None, Outcome::Allowed)], state.clock.now())
             .await?;
-        let report = outcomes::for_everyone(&state, from.0, to.0).await?;
+        let report = outcomes::for_everyone(&state, period).await?;
         if wants_csv(&accept.0) {
             let csv = csv_text(|writer| {
                 csv_rows(writer, "all", &report.all)?;
@@ -263,8 +273,9 @@ impl OutcomesApi {
             })
             .collect();
         Ok(JsonOrCsv::Json(PrefectureOutcomes {
-            from: report.all.from,
-            to: report.all.to,
+            period: report.all.period.to_string(),
+            from: report.all.period.first,
+            to: report.all.period.last,
             measures: measures_of(&report.all.measures),
             series: series_of(&report.all),
             facilities,

@@ -1,7 +1,7 @@
 //! The outcome figures on the staff page (their facility's) and the admin page (the
-//! prefecture's): the last twelve months, a small chart per measure.
+//! prefecture's): this fiscal year, a small chart per measure.
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::NaiveDate;
 use minijinja::{context, Value};
 use poem::{http::StatusCode, Request, Response};
 
@@ -12,17 +12,18 @@ use super::{
 };
 use crate::{
     access::audit_entry,
-    domain::{outcomes::Cell, Language},
+    domain::{
+        outcomes::{Cell, FiscalYear, Period, Span},
+        Language,
+    },
     outcomes::{self, Report},
     state::AppState,
     store::audit::Outcome,
 };
 
-/// The twelve months up to `today`: from the first day of the month eleven months back.
-pub fn last_twelve_months(today: NaiveDate) -> NaiveDate {
-    NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
-        .and_then(|first| first.checked_sub_months(Months::new(11)))
-        .unwrap_or(today)
+/// The fiscal year `today` falls in: figures are given for fixed periods only.
+fn this_fiscal_year(today: NaiveDate) -> Result<Period, Failure> {
+    FiscalYear::of(today).and_then(|year| Period::new(year, Span::Year)).map_err(|why| Failure::from(why.0))
 }
 
 fn shown(cell: Option<&Cell>) -> (Option<i64>, bool) {
@@ -49,8 +50,8 @@ pub fn figures(report: &Report, language: Language) -> Vec<Value> {
 
 fn title(language: Language) -> &'static str {
     match language {
-        Language::Ja => "この12か月の成果",
-        Language::En => "The last 12 months",
+        Language::Ja => "今年度の成果",
+        Language::En => "This fiscal year",
     }
 }
 
@@ -61,7 +62,7 @@ pub async fn facility_block(state: &AppState, viewer: &Viewer, today: NaiveDate)
     };
     let entry = audit_entry(&viewer.principal, "outcomes.read", None, Some(organization_id), Outcome::Allowed);
     state.audit.record(vec![entry], state.clock.now()).await?;
-    let report = outcomes::for_organization(state, organization_id, last_twelve_months(today), today).await?;
+    let report = outcomes::for_organization(state, organization_id, this_fiscal_year(today)?).await?;
     Ok(context! { figures => figures(&report, viewer.language), outcomes_title => title(viewer.language) })
 }
 
@@ -85,7 +86,7 @@ async fn admin(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
     let today = state.today_in(crate::domain::Zone::default());
     let entry = audit_entry(&viewer.principal, "outcomes.read", None, None, Outcome::Allowed);
     state.audit.record(vec![entry], state.clock.now()).await?;
-    let report = outcomes::for_everyone(state, last_twelve_months(today), today).await?;
+    let report = outcomes::for_everyone(state, this_fiscal_year(today)?).await?;
     let measures: Vec<_> = report.all.measures.iter().map(|(measure, _)| *measure).collect();
     let headings: Vec<&str> = measures.iter().map(|measure| words::measure(*measure, language)).collect();
     let held = match language {

@@ -27,14 +27,6 @@ impl Dialect {
         }
     }
 
-    fn month_of(&self, column: &str) -> String {
-        if self.postgres() {
-            format!("to_char({column}, 'YYYY-MM')")
-        } else {
-            format!("substr({column}, 1, 7)")
-        }
-    }
-
     fn days_after(&self, column: &str, days: i64) -> String {
         if self.postgres() {
             format!("({column} + {days})")
@@ -138,14 +130,17 @@ fn events(measure: Measure, d: &Dialect) -> Option<String> {
 /// A count and the persons behind it.
 pub type Tally = (i64, i64);
 
-/// A measure's figures: in all, by month, by organisation, and by organisation and month.
-#[derive(Debug, Default, Clone)]
-pub struct Figures {
-    pub total: Tally,
-    pub by_month: HashMap<String, Tally>,
-    pub by_org: HashMap<Uuid, Tally>,
-    pub by_org_month: HashMap<(Uuid, String), Tally>,
+/// A labelled span of days that figures are grouped by (a month, a quarter).
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    pub label: String,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
 }
+
+/// A measure's tallies, each under the organisation it belongs to (`None`: all together) and
+/// the label of its bucket (empty for the whole range).
+pub type Figures = HashMap<(Option<Uuid>, String), Tally>;
 
 /// Whose figures: one organisation's, or everyone's.
 #[derive(Debug, Clone, Copy)]
@@ -163,8 +158,15 @@ struct Query<'a> {
 }
 
 impl Query<'_> {
-    /// `SELECT {group}, count, persons` over the events of `raw` within the range and cohort.
-    async fn grouped(&self, raw: &str, group: &[&str]) -> Result<Vec<(Vec<Value>, Tally)>, DbErr> {
+    /// `SELECT [org], [bucket], count, persons` over the events of `raw` within the range and
+    /// cohort, grouped by organisation when `by_org` and by which of `buckets` (disjoint) the
+    /// day falls in when there are any.
+    async fn grouped(
+        &self,
+        raw: &str,
+        by_org: bool,
+        buckets: &[Bucket],
+    ) -> Result<Vec<(Option<Uuid>, String, Tally)>, DbErr> {
         let d = &self.d;
         let mut values: Vec<Value> = vec![self.to.into(), self.from.into(), self.from.into(), self.to.into()];
         let mut organization = String::new();
@@ -172,115 +174,114 @@ impl Query<'_> {
             values.push(id.into());
             organization = format!(" AND p.organization_id = {}", d.placeholder(5));
         }
-        let selected: Vec<String> = group.iter().map(|column| format!("{column} AS g_{column}")).collect();
-        let select = if selected.is_empty() { String::new() } else { format!("{}, ", selected.join(", ")) };
-        let group_by = if group.is_empty() {
-            String::new()
+        // Each bucket by its index: the labels never enter the statement.
+        let bucket = if buckets.is_empty() {
+            "0".to_owned()
         } else {
-            format!(" GROUP BY {}", group.iter().map(|c| format!("g_{c}")).collect::<Vec<_>>().join(", "))
+            let arms: String = buckets
+                .iter()
+                .enumerate()
+                .map(|(index, b)| {
+                    format!(
+                        " WHEN x.day >= {} AND x.day <= {} THEN {index}",
+                        d.date_literal(b.first),
+                        d.date_literal(b.last)
+                    )
+                })
+                .collect();
+            format!("CASE{arms} ELSE -1 END")
         };
+        let mut group = Vec::new();
+        if by_org {
+            group.push("org_id");
+        }
+        if !buckets.is_empty() {
+            group.push("bucket");
+        }
+        let select: String = group.iter().map(|column| format!("{column}, ")).collect();
+        let group_by = if group.is_empty() { String::new() } else { format!(" GROUP BY {}", group.join(", ")) };
         let sql = format!(
             "SELECT {select}COUNT(*) AS n, COUNT(DISTINCT person_id) AS persons FROM (\
-               SELECT DISTINCT x.item, x.person_id, p.organization_id AS org_id, x.day, {month} AS month \
+               SELECT DISTINCT x.item, x.person_id, p.organization_id AS org_id, x.day, {bucket} AS bucket \
                FROM ({raw}) x JOIN placements p ON p.person_id = x.person_id \
                  AND p.start_on <= {p1} AND (p.end_on IS NULL OR p.end_on >= {p2}) \
                  AND (x.org IS NULL OR x.org = p.organization_id) \
                WHERE x.day >= {p3} AND x.day <= {p4}{organization}\
              ) e{group_by}",
-            month = d.month_of("x.day"),
             p1 = d.placeholder(1),
             p2 = d.placeholder(2),
             p3 = d.placeholder(3),
             p4 = d.placeholder(4),
         );
         let rows = self.db.query_all(Statement::from_sql_and_values(self.d.0, sql, values)).await?;
-        rows.iter()
-            .map(|row| {
-                let keys = group
-                    .iter()
-                    .map(|column| match *column {
-                        "org_id" => row.try_get::<Uuid>("", "g_org_id").map(Value::from),
-                        _ => row.try_get::<String>("", &format!("g_{column}")).map(Value::from),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok((keys, (row.try_get::<i64>("", "n")?, row.try_get::<i64>("", "persons")?)))
-            })
-            .collect()
+        let mut tallies = Vec::new();
+        for row in &rows {
+            let org = if by_org { Some(row.try_get::<Uuid>("", "org_id")?) } else { None };
+            let label = if buckets.is_empty() {
+                String::new()
+            } else {
+                let index = row.try_get::<i32>("", "bucket")?;
+                match usize::try_from(index).ok().and_then(|index| buckets.get(index)) {
+                    Some(bucket) => bucket.label.clone(),
+                    None => continue,
+                }
+            };
+            tallies.push((org, label, (row.try_get::<i64>("", "n")?, row.try_get::<i64>("", "persons")?)));
+        }
+        Ok(tallies)
     }
 
-    async fn figures(&self, raw: &str) -> Result<Figures, DbErr> {
-        let mut figures = Figures::default();
-        if let Some((_, tally)) = self.grouped(raw, &[]).await?.pop() {
-            figures.total = tally;
-        }
-        for (keys, tally) in self.grouped(raw, &["month"]).await? {
-            figures.by_month.insert(text(&keys[0]), tally);
-        }
-        for (keys, tally) in self.grouped(raw, &["org_id"]).await? {
-            figures.by_org.insert(uuid(&keys[0]), tally);
-        }
-        for (keys, tally) in self.grouped(raw, &["org_id", "month"]).await? {
-            figures.by_org_month.insert((uuid(&keys[0]), text(&keys[1])), tally);
+    /// In all and by organisation, over the whole range and over each partition's buckets.
+    async fn figures(&self, raw: &str, partitions: &[Vec<Bucket>]) -> Result<Figures, DbErr> {
+        let mut figures = Figures::new();
+        for buckets in std::iter::once(&Vec::new()).chain(partitions) {
+            for by_org in [false, true] {
+                for (org, label, tally) in self.grouped(raw, by_org, buckets).await? {
+                    figures.insert((org, label), tally);
+                }
+            }
         }
         Ok(figures)
     }
 }
 
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(Some(text)) => text.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn uuid(value: &Value) -> Uuid {
-    match value {
-        Value::Uuid(Some(id)) => **id,
-        _ => Uuid::nil(),
-    }
-}
-
-/// Every counted measure's figures over `[from, to]`, and the persons supported month by month
-/// (`months`: each month's first and last day).
+/// Every counted measure's tallies over `[from, to]` for the persons placed at any time in
+/// it, in all and over each bucket of each partition (each a set of disjoint spans inside
+/// the range).
 pub async fn figures(
     db: &impl ConnectionTrait,
     from: NaiveDate,
     to: NaiveDate,
-    months: &[(String, NaiveDate, NaiveDate)],
+    partitions: &[Vec<Bucket>],
     over: Over,
 ) -> Result<HashMap<Measure, Figures>, DbErr> {
     let query = Query { db, d: Dialect(db.get_database_backend()), from, to, over };
     let mut all = HashMap::new();
     for &measure in Measure::ALL {
         if let Some(raw) = events(measure, &query.d) {
-            all.insert(measure, query.figures(&raw).await?);
+            all.insert(measure, query.figures(&raw, partitions).await?);
         }
     }
-    all.insert(Measure::PersonsSupported, supported(&query, months).await?);
+    all.insert(Measure::PersonsSupported, supported(&query, partitions).await?);
     Ok(all)
 }
 
-/// Persons placed during the range, and during each month of it (a month counts whoever was
+/// Persons placed during the range, and during each bucket of it (a bucket counts whoever was
 /// placed at any time in it): the placements overlapping the span, as events on its first day.
-async fn supported(query: &Query<'_>, months: &[(String, NaiveDate, NaiveDate)]) -> Result<Figures, DbErr> {
-    let mut figures = Figures::default();
-    for (label, first, last) in std::iter::once((String::new(), query.from, query.to)).chain(months.iter().cloned()) {
-        let span = Query { db: query.db, d: Dialect(query.d.0), from: first, to: last, over: query.over };
+async fn supported(query: &Query<'_>, partitions: &[Vec<Bucket>]) -> Result<Figures, DbErr> {
+    let mut figures = Figures::new();
+    let whole = Bucket { label: String::new(), first: query.from, last: query.to };
+    for bucket in std::iter::once(&whole).chain(partitions.iter().flatten()) {
+        let span = Query { db: query.db, d: Dialect(query.d.0), from: bucket.first, to: bucket.last, over: query.over };
         let raw = format!(
             "SELECT p0.id AS item, p0.person_id, {first_day} AS day, p0.organization_id AS org FROM placements p0 \
              WHERE p0.start_on <= {last_day} AND (p0.end_on IS NULL OR p0.end_on >= {first_day})",
-            first_day = span.d.date_literal(first),
-            last_day = span.d.date_literal(last),
+            first_day = span.d.date_literal(bucket.first),
+            last_day = span.d.date_literal(bucket.last),
         );
-        let total = span.grouped(&raw, &[]).await?.pop().map(|(_, tally)| tally).unwrap_or_default();
-        let by_org = span.grouped(&raw, &["org_id"]).await?;
-        if label.is_empty() {
-            figures.total = total;
-            figures.by_org = by_org.iter().map(|(keys, tally)| (uuid(&keys[0]), *tally)).collect();
-        } else {
-            figures.by_month.insert(label.clone(), total);
-            for (keys, tally) in by_org {
-                figures.by_org_month.insert((uuid(&keys[0]), label.clone()), tally);
+        for by_org in [false, true] {
+            for (org, _, tally) in span.grouped(&raw, by_org, &[]).await? {
+                figures.insert((org, bucket.label.clone()), tally);
             }
         }
     }

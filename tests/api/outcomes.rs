@@ -1,6 +1,8 @@
 //! Outcome figures from a simulated year whose outcomes are known by construction: forty
 //! persons at one facility, three at another; small cells held back and impossible to work out
-//! from any total or series; another facility's staff get 404; the CSV says what the JSON says.
+//! from any total or series, nor from two answers about overlapping periods; only whole months,
+//! fiscal quarters and fiscal years can be asked for; another facility's staff get 404; the CSV
+//! says what the JSON says.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -30,6 +32,17 @@ async fn event(app: &TestApp, staff: &str, milestone: &str, name: &str, on: &str
     post(app, staff, &format!("/milestones/{milestone}/events"), json!({"event": name, "on": on})).await;
 }
 
+async fn answer(app: &TestApp, token: &str, path: &str) -> Value {
+    let response = app.get(path, token).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.json().await.unwrap()
+}
+
+/// Every count measure's figure in a report, by name.
+fn counts(report: &Value) -> Vec<String> {
+    report["series"].as_object().unwrap().keys().cloned().collect()
+}
+
 async fn programme(app: &TestApp, staff: &str, person: &str) -> String {
     let body = json!({"kind": "program_enrollment", "program": "smarpp", "referred_on": "2026-01-20"});
     let created = post(app, staff, &format!("/persons/{person}/milestones"), body).await;
@@ -37,6 +50,10 @@ async fn programme(app: &TestApp, staff: &str, person: &str) -> String {
     event(app, staff, &id, "enroll", "2026-02-01").await;
     event(app, staff, &id, "start", "2026-02-02").await;
     id
+}
+
+async fn report_of_period(app: &TestApp, token: &str, organization: &str, period: &str) -> Value {
+    answer(app, token, &format!("/organizations/{organization}/outcomes?period={period}")).await
 }
 
 /// `(count, suppressed)` of a measure in a report.
@@ -173,8 +190,9 @@ async fn a_simulated_year_is_counted_exactly_and_gives_no_one_away(app: TestApp)
     for person in &persons[30..36] {
         post(&app, &staff_a, &format!("/persons/{person}/custody"), json!({"event": "end", "on": "2026-06-20"})).await;
     }
-    // Programmes: 0..12 complete (six in March, six in September); 12..20 drop out in June,
-    // and 12..15 enrol again in August.
+    // Programmes: 0..12 complete (six in March, in the last fiscal year, and six in
+    // September); 36 and 37 complete in August; 12..20 drop out in June, and 12..15 enrol again
+    // in August.
     app.clock.set(tokyo(12, 28));
     for (n, person) in persons.iter().enumerate().take(20) {
         let id = programme(&app, &staff_a, person).await;
@@ -189,13 +207,17 @@ async fn a_simulated_year_is_counted_exactly_and_gives_no_one_away(app: TestApp)
             }
         }
     }
+    for person in &persons[36..38] {
+        let id = programme(&app, &staff_a, person).await;
+        event(&app, &staff_a, &id, "complete", "2026-08-10").await;
+    }
     tick(&app.state).await.unwrap();
 
-    let range = "from=2026-01-01&to=2026-12-31";
-    let report: Value = app.get(&format!("/organizations/{a}/outcomes?{range}"), &staff_a).await.json().await.unwrap();
+    let range = "period=FY2026";
+    let report = report_of_period(&app, &staff_a, &a, "FY2026").await;
     let expected = [
         ("persons_supported", Some(40), false),
-        ("programmes_completed", Some(12), false),
+        ("programmes_completed", Some(8), false),
         ("programmes_dropped_out", Some(8), false),
         ("programmes_re_enrolled", None, true),
         ("windows_used", Some(6), false),
@@ -210,8 +232,12 @@ async fn a_simulated_year_is_counted_exactly_and_gives_no_one_away(app: TestApp)
     for (name, count, suppressed) in expected {
         assert_eq!(measure(&report, name), (count, suppressed), "{name}: {}", report["measures"][name]);
     }
-    assert_eq!(month(&report, "programmes_completed", "2026-03"), (Some(6), false));
-    assert_eq!(month(&report, "programmes_completed", "2026-09"), (Some(6), false));
+    assert_eq!((report["from"].as_str(), report["to"].as_str()), (Some("2026-04-01"), Some("2027-03-31")));
+    assert_eq!(report["series"]["programmes_completed"].as_array().unwrap().len(), 12);
+    // August's two completions are held back, and September's six with them: the quarter's
+    // eight less September's six would give August away.
+    assert_eq!(month(&report, "programmes_completed", "2026-08"), (None, true));
+    assert_eq!(month(&report, "programmes_completed", "2026-09"), (None, true));
     assert_eq!(month(&report, "programmes_dropped_out", "2026-06"), (Some(8), false));
     assert_eq!(month(&report, "programmes_re_enrolled", "2026-08"), (None, true));
     assert_eq!(month(&report, "windows_used", "2026-05"), (Some(6), false));
@@ -249,11 +275,54 @@ async fn a_simulated_year_is_counted_exactly_and_gives_no_one_away(app: TestApp)
         }
     }
 
-    // A range backwards or over three years is a bad parameter.
-    let backwards = app.get(&format!("/organizations/{a}/outcomes?from=2026-12-31&to=2026-01-01"), &staff_a).await;
-    assert_problem(backwards, StatusCode::BAD_REQUEST).await;
-    let long = app.get("/outcomes?from=2020-01-01&to=2026-12-31", &app.admin()).await;
-    assert_problem(long, StatusCode::BAD_REQUEST).await;
+    // March's completions belong to the last fiscal year.
+    let last_year = report_of_period(&app, &staff_a, &a, "FY2025").await;
+    assert_eq!(measure(&last_year, "programmes_completed"), (Some(6), false));
+    assert_eq!(month(&last_year, "programmes_completed", "2026-03"), (Some(6), false));
+
+    // Overlapping answers: the year, each quarter and each month, asked one by one, show each
+    // figure as the year's series does, and no held-back one can be worked out from them all.
+    let mut quarters = Vec::new();
+    for q in 1..=4 {
+        let quarter = report_of_period(&app, &staff_a, &a, &format!("FY2026-Q{q}")).await;
+        let mut months = Vec::new();
+        for figure in quarter["series"]["programmes_completed"].as_array().unwrap() {
+            let label = figure["month"].as_str().unwrap().to_owned();
+            months.push((label.clone(), report_of_period(&app, &staff_a, &a, &label).await));
+        }
+        for name in counts(&report) {
+            let parts: Vec<(Option<i64>, bool)> = months.iter().map(|(_, answer)| measure(answer, &name)).collect();
+            for ((label, answer), part) in months.iter().zip(&parts) {
+                assert_eq!(*part, month(&report, &name, label), "{name} {label}: its own answer and the year's series");
+                assert_eq!(*part, month(&quarter, &name, label), "{name} {label}: its own answer and the quarter's");
+                assert_eq!(answer["series"][&name].as_array().unwrap().len(), 1);
+            }
+            assert_nothing_recoverable(measure(&quarter, &name), &parts, &format!("{name} Q{q} from its months"));
+        }
+        quarters.push(quarter);
+    }
+    for name in counts(&report) {
+        let parts: Vec<(Option<i64>, bool)> = quarters.iter().map(|quarter| measure(quarter, &name)).collect();
+        assert_nothing_recoverable(measure(&report, &name), &parts, &format!("{name}: the year from its quarters"));
+    }
+    let september = report_of_period(&app, &staff_a, &a, "2026-09").await;
+    assert_eq!(measure(&september, "programmes_completed"), (None, true), "Q2's 8 less September's 6 is August");
+    assert_eq!(measure(&quarters[1], "programmes_completed"), (Some(8), false));
+
+    // Anything but a whole month, a fiscal quarter or a fiscal year is a bad parameter: two
+    // windows a day apart are never both answered.
+    for query in [
+        "from=2026-11-01&to=2026-11-15",
+        "period=2026-11-15",
+        "period=FY2026-Q5",
+        "period=2026-13",
+        "period=FY1998",
+        "period=",
+    ] {
+        let refused = app.get(&format!("/organizations/{a}/outcomes?{query}"), &staff_a).await;
+        assert_problem(refused, StatusCode::BAD_REQUEST).await;
+    }
+    assert_problem(app.get("/outcomes?period=2026-11-14", &app.admin()).await, StatusCode::BAD_REQUEST).await;
     // Another facility's staff get 404; the prefecture is for admins.
     assert_problem(app.get(&format!("/organizations/{a}/outcomes?{range}"), &staff_b).await, StatusCode::NOT_FOUND)
         .await;
@@ -261,7 +330,7 @@ async fn a_simulated_year_is_counted_exactly_and_gives_no_one_away(app: TestApp)
 
     // The prefecture: facility B's three persons are held back, and so is every figure from
     // which they could be worked out.
-    let prefecture: Value = app.get(&format!("/outcomes?{range}"), &app.admin()).await.json().await.unwrap();
+    let prefecture = answer(&app, &app.admin(), &format!("/outcomes?{range}")).await;
     let facility = |id: &str| {
         prefecture["facilities"].as_array().unwrap().iter().find(|f| f["organization_id"] == id).cloned().unwrap()
     };

@@ -7,6 +7,12 @@ use std::ops::RangeInclusive;
 
 use super::text_enum;
 
+pub mod period;
+pub mod year;
+
+pub use period::{FiscalYear, Period, Span};
+pub use year::YearCells;
+
 text_enum! {
     /// What is counted. Each is defined in one sentence in the README.
     pub enum Measure ("measure") {
