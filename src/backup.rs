@@ -109,6 +109,8 @@ pub async fn backup(url: &DatabaseUrl, target: &Path, force: bool) -> Result<(),
     }
     let temporary = partial(target);
     let written = async {
+        // VACUUM INTO fills an empty file as it finds it: made private first, the copy is too.
+        crate::database::create_private(&temporary).map_err(io(&temporary))?;
         let db = open(&source, false).await?;
         let into = temporary.to_string_lossy().replace('\'', "''");
         db.execute(Statement::from_string(DatabaseBackend::Sqlite, format!("VACUUM INTO '{into}'")))
@@ -132,6 +134,12 @@ pub async fn restore(url: &DatabaseUrl, backup: &Path) -> Result<(), BackupError
     let Some(_lock) = hold(&target)? else { return Err(BackupError::InUse(target)) };
     let temporary = partial(&target);
     std::fs::copy(backup, &temporary).map_err(io(&temporary))?;
+    // A copy takes the backup's mode; the database is the service's own whatever that was.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o600)).map_err(io(&temporary))?;
+    }
     // The old database's log must not be replayed over the backup.
     for suffix in ["-wal", "-shm"] {
         let mut name = target.as_os_str().to_owned();

@@ -36,10 +36,34 @@ fn sqlite_options(url: &DatabaseUrl) -> Result<SqliteConnectOptions, DatabaseErr
         .pragma("secure_delete", "on"))
 }
 
+/// Creates `path` empty and readable by the service's own user only (0600), unless it is
+/// there already. SQLite gives its WAL and shared-memory files the database file's mode, so a
+/// database made here keeps everyone else out of all three; backups are made the same way.
+pub fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
 /// The connection everything that writes goes through (and, on PostgreSQL, everything).
 pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DatabaseError> {
     let failed = |reason: String| DatabaseError::Connect { url: url.to_string(), reason };
     if url.is_sqlite() {
+        let options = sqlite_options(url)?;
+        // A file SQLite would create (`mode=rwc`) is created here first, private.
+        if !url.is_in_memory() && url.expose().contains("mode=rwc") {
+            create_private(options.get_filename())
+                .map_err(|err| failed(format!("cannot create the database file: {err}")))?;
+        }
         // One connection: SQLite has one writer, and a second connection's read-then-write
         // transaction cannot upgrade its lock while another writes (SQLITE_BUSY, no waiting).
         // Reads that need not see a transaction in progress go to `connect_reads`.
@@ -47,7 +71,7 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DatabaseEr
             .max_connections(1)
             .test_before_acquire(false)
             .acquire_timeout(CONNECT_TIMEOUT)
-            .connect_with(sqlite_options(url)?)
+            .connect_with(options)
             .await
             .map_err(|err| failed(err.to_string()))?;
         Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))

@@ -43,6 +43,7 @@ pub async fn tick(state: &AppState) -> Result<TickReport, workflow::WorkflowErro
     let provisions_expired = workflow::expire_provisions(state, state.clock.now()).await?;
     // Rate-limit windows last a day at most; older ones count nothing.
     crate::store::rate_limits::forget_before(&state.db, state.clock.now() - chrono::Duration::days(2)).await?;
+    workflow::forget_old_receipts(state).await?;
     state.scheduler.succeeded(state.clock.now());
     Ok(TickReport {
         provisions_expired,

@@ -25,8 +25,8 @@ use crate::{
     config::Config,
     database::{self, DatabaseError},
     http::{
-        add_allow, limit_body, log_requests, render_error, same_origin, session_cookie, AllowedMethods, ApiError,
-        BodyPolicy, Precheck, Problem,
+        add_allow, limit_body, log_requests, no_store, render_error, same_origin, session_cookie, AllowedMethods,
+        ApiError, BodyPolicy, Precheck, Problem,
     },
     pages, scheduler, sign_in,
     state::{AppState, SchedulerHealth},
@@ -90,7 +90,7 @@ impl Application {
             scheduler,
             send_now: Arc::new(tokio::sync::Notify::new()),
             code_requests: Arc::default(),
-            hashing: Arc::new(tokio::sync::Semaphore::new(crate::auth::CONCURRENT_HASHES)),
+            hashing: Arc::new(crate::auth::HashingPool::start(crate::auth::CONCURRENT_HASHES)),
             webhook_clients: Default::default(),
             token_max_lifetime: config.token_max_lifetime,
             read_timeout: config.read_timeout,
@@ -212,7 +212,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let allowed = Arc::new(AllowedMethods::new(&document, api::BASE_PATH, &extra));
     let bodies = BodyPolicy { read_timeout: state.read_timeout, precheck: refuse_unauthenticated(state.clone()) };
     Route::new()
-        .nest(api::BASE_PATH, api)
+        .nest(api::BASE_PATH, api.around(no_store))
         .nest("/docs", docs)
         .at("/openapi.json", get(make_sync(move |_| document.clone().with_content_type("application/json"))))
         .at("/healthz", get(healthz))

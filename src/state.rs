@@ -48,8 +48,8 @@ pub struct AppState {
     pub send_now: Arc<tokio::sync::Notify>,
     /// Addresses a sign-in code was asked for, answered off the request path.
     pub code_requests: Arc<crate::workflow::sign_in::CodeRequests>,
-    /// Bounds the Argon2 checks running at once: each holds about 19 MiB.
-    pub hashing: Arc<tokio::sync::Semaphore>,
+    /// The Argon2 workers: a fixed few, each hashing in its own memory kept for good.
+    pub hashing: Arc<crate::auth::HashingPool>,
 }
 
 /// Whether the scheduler is keeping up: `/healthz` answers 503 once no tick has completed for

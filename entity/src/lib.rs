@@ -25,6 +25,7 @@ pub mod placement;
 pub mod plan_request;
 pub mod provision_record;
 pub mod rate_limit;
+pub mod received_callback;
 pub mod schedule_entry;
 pub mod session;
 pub mod sign_in_code;

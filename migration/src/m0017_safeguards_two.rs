@@ -43,6 +43,17 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The gateway callbacks already acted on, by a hash of what makes each one: a replay
+        // of a signed callback is recognised and changes nothing.
+        manager
+            .create_table(
+                Table::create()
+                    .table(ReceivedCallbacks::Table)
+                    .col(string_len(ReceivedCallbacks::Key, 80).primary_key())
+                    .col(timestamp_with_time_zone(ReceivedCallbacks::ReceivedAt))
+                    .to_owned(),
+            )
+            .await?;
         // Unsubscribe tokens were kept as they are sent; keep only their SHA-256, which the
         // links already sent are still found by.
         let backend = manager.get_database_backend();
@@ -64,6 +75,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(ReceivedCallbacks::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(RateLimits::Table).to_owned()).await?;
         manager
             .create_table(
@@ -116,6 +128,13 @@ enum RateLimits {
     Bucket,
     WindowStart,
     Count,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum ReceivedCallbacks {
+    Table,
+    Key,
+    ReceivedAt,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

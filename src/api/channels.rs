@@ -1,15 +1,19 @@
 //! The SMS gateway's callbacks: texts sent to our number, and receipts for texts we sent. Each
 //! post is verified by its `X-Twilio-Signature` (HMAC-SHA1 over the public URL and the sorted
-//! form fields); a bad or missing one answers 403 and changes nothing.
+//! form fields, every one as posted); a bad or missing one answers 403 and changes nothing, a
+//! field sent twice answers 400, and a callback acted on before changes nothing again.
 
-use std::collections::HashMap;
+use std::{borrow::Cow, collections::HashMap};
 
 use poem::{web::Data, Request};
 use poem_openapi::{
     param::Header,
     payload::{Form, PlainText},
+    registry::{MetaSchemaRef, Registry},
+    types::Type,
     ApiResponse, OpenApi,
 };
+use serde::Deserialize;
 
 use super::ApiTags;
 use crate::{
@@ -35,6 +39,51 @@ pub enum StatusResponse {
     Kept,
 }
 
+/// A callback's form fields as posted, in order and with any repeat kept: a map would keep one
+/// value of a repeated field and let the signature be checked over another.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct PostedFields(Vec<(String, String)>);
+
+impl Type for PostedFields {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        <HashMap<String, String> as Type>::name()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        <HashMap<String, String> as Type>::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        <HashMap<String, String> as Type>::register(registry);
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(std::iter::once(self))
+    }
+}
+
+impl PostedFields {
+    /// The fields by name, or 400 when one is sent more than once.
+    fn unique(&self) -> Result<HashMap<&str, &str>, ApiError> {
+        let mut fields = HashMap::new();
+        for (name, value) in &self.0 {
+            if fields.insert(name.as_str(), value.as_str()).is_some() {
+                return Err(ApiError::BadRequest(format!("The field {name} is sent more than once.")));
+            }
+        }
+        Ok(fields)
+    }
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
@@ -50,21 +99,21 @@ fn twiml(reply: Option<String>) -> InboundResponse {
     InboundResponse::Reply(PlainText(body))
 }
 
-/// Checks the signature over the URL the gateway posted to, as the outside knows it.
-fn verified(
+/// Checks the signature over the URL the gateway posted to, as the outside knows it, and every
+/// field as posted; then the fields by name (a field sent twice is refused).
+fn verified<'a>(
     state: &AppState,
     req: &Request,
-    form: &HashMap<String, String>,
+    form: &'a PostedFields,
     signature: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<HashMap<&'a str, &'a str>, ApiError> {
     let refused = || ApiError::Forbidden("The request's signature does not verify.");
     let (Some(gateway), Some(signature)) = (&state.reach.sms, signature) else { return Err(refused()) };
     let base = state.reach.public_url.as_deref().unwrap_or("").trim_end_matches('/');
     let uri = req.original_uri();
     let path = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
-    let fields: Vec<(String, String)> = form.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    if twilio::verify(gateway.settings().auth_token(), &format!("{base}{path}"), &fields, signature) {
-        Ok(())
+    if twilio::verify(gateway.settings().auth_token(), &format!("{base}{path}"), &form.0, signature) {
+        form.unique()
     } else {
         tracing::warn!("gateway callback with a bad signature refused");
         Err(refused())
@@ -100,19 +149,27 @@ impl ChannelsApi {
     ///
     /// The gateway's inbound webhook. STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT and 停止 opt
     /// the sending number out (that number only); START and UNSTOP resume it; HELP is answered
-    /// with the facility to contact. Signed with `X-Twilio-Signature`; 403 otherwise.
+    /// with the facility to contact. Signed with `X-Twilio-Signature`; 403 otherwise. A field
+    /// sent twice, or no `MessageSid`, is a 400; a text acted on before (same `MessageSid`) is
+    /// answered with no reply and changes nothing.
     #[oai(path = "/channels/sms/inbound", method = "post", operation_id = "receiveSmsInbound")]
     async fn inbound(
         &self,
         req: &Request,
         state: Data<&AppState>,
         #[oai(name = "X-Twilio-Signature")] signature: Header<Option<String>>,
-        form: Form<HashMap<String, String>>,
+        form: Form<PostedFields>,
     ) -> Result<InboundResponse, ApiError> {
-        verified(&state, req, &form.0, signature.0.as_deref())?;
-        let from = form.0.get("From").map_or("", String::as_str);
-        let keyword = sms::keyword(form.0.get("Body").map_or("", String::as_str));
-        let contacts = workflow::text_received(&state, from, keyword).await?;
+        let fields = verified(&state, req, &form.0, signature.0.as_deref())?;
+        let Some(message_id) = fields.get("MessageSid").filter(|id| !id.is_empty()) else {
+            return Err(ApiError::BadRequest("A text comes with its MessageSid.".into()));
+        };
+        let from = fields.get("From").copied().unwrap_or("");
+        let keyword = sms::keyword(fields.get("Body").copied().unwrap_or(""));
+        let contacts = match workflow::text_received(&state, message_id, from, keyword).await? {
+            workflow::TextReceived::Acted(contacts) => contacts,
+            workflow::TextReceived::Replayed => return Ok(twiml(None)),
+        };
         let language = match contacts.first() {
             Some(contact) => match store::parties::find(&state.reads, contact.party_id).await? {
                 Some(party) => parse_stored("language", party.id, &party.language).unwrap_or_default(),
@@ -143,22 +200,23 @@ impl ChannelsApi {
     /// A receipt for a text we sent
     ///
     /// The gateway's status callback (`MessageSid`, `MessageStatus`, `ErrorCode`). Signed with
-    /// `X-Twilio-Signature`; 403 otherwise.
+    /// `X-Twilio-Signature`; 403 otherwise; a field sent twice is a 400. Each status of a text
+    /// is taken once, within 30 days of sending it.
     #[oai(path = "/channels/sms/status", method = "post", operation_id = "receiveSmsStatus")]
     async fn status(
         &self,
         req: &Request,
         state: Data<&AppState>,
         #[oai(name = "X-Twilio-Signature")] signature: Header<Option<String>>,
-        form: Form<HashMap<String, String>>,
+        form: Form<PostedFields>,
     ) -> Result<StatusResponse, ApiError> {
-        verified(&state, req, &form.0, signature.0.as_deref())?;
-        let (Some(sid), Some(status)) = (form.0.get("MessageSid"), form.0.get("MessageStatus")) else {
+        let fields = verified(&state, req, &form.0, signature.0.as_deref())?;
+        let (Some(sid), Some(status)) = (fields.get("MessageSid"), fields.get("MessageStatus")) else {
             return Ok(StatusResponse::Kept);
         };
         let receipt = crate::outbox::receipt_of(status);
         let error_code =
-            form.0.get("ErrorCode").filter(|code| !code.is_empty()).map(|code| code.chars().take(16).collect());
+            fields.get("ErrorCode").filter(|code| !code.is_empty()).map(|code| code.chars().take(16).collect());
         workflow::receipt_received(&state, sid, receipt, error_code).await?;
         Ok(StatusResponse::Kept)
     }

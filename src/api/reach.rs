@@ -125,7 +125,7 @@ async fn party_of(
 
 /// The caller's own party; an admin minted by name has none.
 async fn my_party(state: &AppState, principal: &Principal, action: &'static str) -> Result<party::Model, ApiError> {
-    let id = principal.party_id.ok_or(ApiError::NotFound)?;
+    let id = principal.party_id.ok_or_else(ApiError::no_own_account)?;
     party_of(state, principal, id, action).await
 }
 

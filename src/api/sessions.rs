@@ -2,7 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
-use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
+use poem_openapi::{
+    param::{Path, Query},
+    payload::Json,
+    ApiResponse, Object, OpenApi,
+};
 use uuid::Uuid;
 
 use super::{ApiTags, Authenticated};
@@ -10,7 +14,8 @@ use crate::{
     auth::{Principal, Via},
     http::ApiError,
     state::AppState,
-    store, workflow,
+    store,
+    workflow::{self, sign_in::MOST_SESSIONS},
 };
 
 /// A signed-in browser.
@@ -53,7 +58,7 @@ async fn my_party(
     principal: &Principal,
     action: &'static str,
 ) -> Result<entity::party::Model, ApiError> {
-    let id = principal.party_id.ok_or(ApiError::NotFound)?;
+    let id = principal.party_id.ok_or_else(ApiError::no_own_account)?;
     Ok(crate::access::party_reach(state, principal, id, action).await?)
 }
 
@@ -69,13 +74,25 @@ pub struct SessionsApi;
 #[OpenApi(tag = "ApiTags::Me")]
 impl SessionsApi {
     /// My signed-in browsers
+    ///
+    /// Newest first. A party holds at most 10 sessions (signing in once more ends the oldest),
+    /// so the list is never longer; `limit` shortens it.
     #[oai(path = "/me/sessions", method = "get", operation_id = "listMySessions")]
-    async fn list(&self, auth: Authenticated, state: Data<&AppState>) -> Result<Json<SessionList>, ApiError> {
+    async fn list(
+        &self,
+        auth: Authenticated,
+        state: Data<&AppState>,
+        /// How many to list, 1 to 10 (all when left out).
+        #[oai(validator(minimum(value = "1"), maximum(value = "10")))]
+        limit: Query<Option<u32>>,
+    ) -> Result<Json<SessionList>, ApiError> {
         let party = my_party(&state, &auth.0, "session.list").await?;
         let this = current(&auth.0);
+        let most = limit.0.map_or(MOST_SESSIONS, |limit| limit as usize);
         let items = store::sessions::live_of_party(&state.reads, party.id, state.clock.now())
             .await?
             .into_iter()
+            .take(most)
             .map(|session| SessionView {
                 current: Some(session.id) == this,
                 id: session.id,

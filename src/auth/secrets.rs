@@ -125,11 +125,6 @@ pub fn new_client_secret() -> String {
 #[error("cannot hash the client secret")]
 pub struct HashError;
 
-/// How many Argon2 hashes may run at once. Each holds about 19 MiB (Argon2's default memory
-/// cost) for tens of milliseconds; two cores gain nothing from more, and a flood of token
-/// requests then queues in a few bytes each instead of in 19 MiB each.
-pub const CONCURRENT_HASHES: usize = 2;
-
 /// The Argon2id PHC string of a client secret.
 pub fn hash_client_secret(secret: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut OsRng);

@@ -3,6 +3,7 @@
 mod allow;
 mod json_body;
 mod limits;
+mod no_store;
 mod origin;
 mod problem;
 mod request_log;
@@ -11,6 +12,7 @@ mod strict;
 pub use allow::{add_allow, AllowedMethods};
 pub use json_body::JsonBody;
 pub use limits::{limit_body, BodyPolicy, Precheck, MAX_BODY_BYTES};
+pub use no_store::no_store;
 pub use origin::{
     base_url, clear_session_cookie, not_cross_site, same_origin, session_cookie, set_session_cookie, SESSION_COOKIE,
 };

@@ -125,6 +125,12 @@ impl ApiError {
         ApiError::Forbidden("A change made with a session must come from Tsunagu's own pages.")
     }
 
+    /// A `/me/…` request whose token names no stored party (an operator's admin token): there
+    /// is no account of its own to answer about.
+    pub fn no_own_account() -> Self {
+        ApiError::Forbidden("This token names no account of its own; use the /parties/{id} operations.")
+    }
+
     pub fn invalid_field(field: &str, invalid: Invalid) -> Self {
         Self::Validation(vec![FieldProblem { field: field.to_owned(), message: invalid.0 }])
     }

@@ -51,8 +51,20 @@ pub async fn export(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Value,
             .all(db)
             .await?,
         "provision_records": provision_record::Entity::find().filter(provision_record::Column::PersonId.eq(person_id)).into_json().all(db).await?,
-        "audit_events": audit_event::Entity::find().filter(super::audit::about(person_id)).into_json().all(db).await?,
+        "audit_events": own_audit_events(db, person_id).await?,
     }))
+}
+
+/// The audit lines about a person. A line about a list page names every person it showed;
+/// here it names this person only, so no one's export tells of anyone else.
+async fn own_audit_events(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<Value>, DbErr> {
+    let mut events = audit_event::Entity::find().filter(super::audit::about(person_id)).into_json().all(db).await?;
+    for event in &mut events {
+        if let Some(listed) = event.get_mut("person_ids").filter(|listed| !listed.is_null()) {
+            *listed = Value::String(person_id.to_string());
+        }
+    }
+    Ok(events)
 }
 
 /// Deletes the rows of `E` that `condition` picks; how many.

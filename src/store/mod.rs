@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod callbacks;
 pub mod contact_points;
 pub mod contacts;
 pub mod credentials;

@@ -9,11 +9,11 @@ use super::WorkflowError;
 use crate::{
     auth::{capability_hash, new_capability_token},
     domain::{
-        channels::{sms::Keyword, Channel, ContactAddress, ContactStatus, Preferences},
+        channels::{Channel, ContactAddress, ContactStatus, Preferences},
         sign_in::Door,
     },
     state::AppState,
-    store::{self, contact_points::NewContactPoint, outbox::SMS},
+    store::{self, contact_points::NewContactPoint},
 };
 
 /// Adds an address and writes its confirmation message; nothing else goes to it until the
@@ -154,65 +154,6 @@ pub async fn unsubscribe(state: &AppState, token: &str) -> Result<Option<contact
     store::outbox::drop_pending_of_target(&txn, contact.id).await?;
     txn.commit().await?;
     Ok(Some(contact))
-}
-
-/// What a text to our number asks: STOP opts that number out everywhere it is kept (and only
-/// that number), START brings back the addresses it stopped. Returns the parties whose
-/// address it was, for HELP's answer.
-pub async fn text_received(
-    state: &AppState,
-    from: &str,
-    keyword: Keyword,
-) -> Result<Vec<contact_point::Model>, WorkflowError> {
-    let Ok(number) = ContactAddress::parse(Channel::Sms, from) else { return Ok(Vec::new()) };
-    let contacts = store::contact_points::with_number(&state.db, number.as_str()).await?;
-    let now = state.clock.now();
-    match keyword {
-        Keyword::Stop => {
-            let ids: Vec<Uuid> = contacts.iter().map(|contact| contact.id).collect();
-            let txn = state.db.begin().await?;
-            store::contact_points::set_status(&txn, &ids, ContactStatus::OptedOut, now).await?;
-            for id in &ids {
-                store::outbox::drop_pending_of_target(&txn, *id).await?;
-            }
-            txn.commit().await?;
-        }
-        Keyword::Start => {
-            // Only what STOP stopped comes back: an unconfirmed number stays unconfirmed.
-            let ids: Vec<Uuid> = contacts
-                .iter()
-                .filter(|contact| contact.status == ContactStatus::OptedOut.as_str() && contact.confirmed_at.is_some())
-                .map(|contact| contact.id)
-                .collect();
-            store::contact_points::set_status(&state.db, &ids, ContactStatus::Confirmed, now).await?;
-        }
-        Keyword::Help | Keyword::Other => {}
-    }
-    Ok(contacts)
-}
-
-/// Keeps the gateway's word on a text it accepted. An undelivered or failed critical alert
-/// that reached its recipient on no other channel goes to the facility team.
-pub async fn receipt_received(
-    state: &AppState,
-    provider_id: &str,
-    status: &'static str,
-    error_code: Option<String>,
-) -> Result<bool, WorkflowError> {
-    let Some(message) = store::outbox::find_by_provider_id(&state.db, SMS, provider_id).await? else {
-        return Ok(false);
-    };
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
-    store::outbox::set_receipt(&txn, message.id, status, error_code.clone(), now).await?;
-    if error_code.as_deref().and_then(|code| code.parse::<i64>().ok()) == Some(crate::outbox::GATEWAY_OPTED_OUT) {
-        store::contact_points::set_status(&txn, &[message.target_id], ContactStatus::OptedOut, now).await?;
-    }
-    if matches!(status, "undelivered" | "failed") {
-        crate::outbox::escalate_if_unreached(&txn, message.alert_id, now).await?;
-    }
-    txn.commit().await?;
-    Ok(true)
 }
 
 pub async fn set_preferences(

@@ -2,6 +2,7 @@
 //! the whole change — steps, events, effects and the request to plan alerts again — in one
 //! transaction. Handlers call exactly one of these; nothing here knows about HTTP.
 
+mod callbacks;
 mod contact_points;
 mod custody;
 mod delivery;
@@ -19,9 +20,10 @@ pub mod sign_in;
 
 use sea_orm::DbErr;
 
+pub use callbacks::{forget_old_receipts, receipt_received, text_received, TextReceived, RECEIPTS_TAKEN_FOR_DAYS};
 pub use contact_points::{
-    add_contact_point, confirm_contact_point, contact_by_unsubscribe_token, pending_confirmation, receipt_received,
-    remove_contact_point, set_preferences, text_received, unsubscribe,
+    add_contact_point, confirm_contact_point, contact_by_unsubscribe_token, pending_confirmation, remove_contact_point,
+    set_preferences, unsubscribe,
 };
 pub use custody::record_custody;
 pub use delivery::{acknowledge_alert, delete_webhook, log_contact, snooze_alert, subscribe_webhook};

@@ -188,6 +188,4 @@ async fn the_token_endpoint_counts_a_network_before_it_hashes(app: TestApp) {
         || browser().post(&token_url).basic_auth("tsu_nobody", Some("x")).form(&[("grant_type", "client_credentials")]);
     let (limited, answered) = at_once(40, send).await;
     assert_eq!((limited, answered), (10, 30), "30 a quarter hour from one network; the rest not hashed");
-    // Every permit is back: the hashes ran at most two at a time and none is held.
-    assert_eq!(app.state.hashing.available_permits(), tsunagu::auth::CONCURRENT_HASHES);
 }

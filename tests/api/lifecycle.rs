@@ -29,6 +29,12 @@ fn is_postgres(app: &TestApp) -> bool {
     !app.database_url.starts_with("sqlite:")
 }
 
+/// The permission bits of a file.
+fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
 async fn a_backup_taken_while_the_service_writes_passes_its_check_and_serves(app: TestApp) {
     let url = DatabaseUrl::parse(&app.database_url).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -56,6 +62,13 @@ async fn a_backup_taken_while_the_service_writes_passes_its_check_and_serves(app
     let refused = backup::backup(&url, &target, false).await.unwrap_err();
     assert!(matches!(refused, BackupError::Exists(_)), "no overwrite without --force");
     backup::backup(&url, &target, true).await.expect("--force replaces it");
+
+    // The database, its log and the backup are the service's user's alone.
+    let database = backup::sqlite_file(&url).unwrap();
+    let wal = std::path::PathBuf::from(format!("{}-wal", database.display()));
+    for file in [&database, &wal, &target] {
+        assert_eq!(mode_of(file), 0o600, "{} is readable by others", file.display());
+    }
 
     // The backup serves: the person recorded before it is there.
     let copy = format!("sqlite://{}?mode=rw", target.display());

@@ -10,6 +10,7 @@ mod auth;
 mod browser;
 mod browser_support;
 mod cache;
+mod callbacks;
 mod cli;
 mod contract;
 mod doors;
@@ -30,9 +31,11 @@ mod persons;
 mod placements;
 mod problems;
 mod reach;
+mod reach_case;
 mod reach_support;
 mod safeguards;
 mod scale_out;
+mod side_doors;
 mod sign_in;
 mod sign_in_codes;
 mod sign_in_systems;
@@ -78,6 +81,8 @@ fn main() {
         placements::TESTS,
         problems::TESTS,
         reach::TESTS,
+        callbacks::TESTS,
+        side_doors::TESTS,
         safeguards::TESTS,
         sign_in::TESTS,
         sign_in_codes::TESTS,

@@ -186,7 +186,7 @@ async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_reside
     assert!(taro < jiro, "the resident with a period coming comes first");
     assert!(html.contains("チームのお知らせ") && html.contains("出所直後の二週間"));
     // The facility's figures, a chart per measure; two residents are a small cell.
-    assert!(html.contains("この12か月の成果") && html.contains("<svg") && html.contains("class=\"chart\""));
+    assert!(html.contains("今年度の成果") && html.contains("<svg") && html.contains("class=\"chart\""));
     assert!(html.contains("支援した人</strong>：非公表"), "two persons supported are held back");
 
     let resident = page(&app, &cookie, &format!("/app/residents/{}", s.person)).await;

@@ -1,119 +1,28 @@
 //! E-mail and SMS, end to end: a real SMTP server and a local gateway receive what the
 //! service sends; addresses are confirmed, stopped and reported on as a person would.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use tsunagu::{
-    config::Config,
-    domain::channels::sms::segments,
-    outbox::{EmailSettings, SmsSettings},
-    scheduler::tick,
-};
+use tsunagu::{domain::channels::sms::segments, scheduler::tick};
 
 use crate::{
     cases,
     helpers::{assert_problem, id_of, spawn_app_configured, TestApp},
-    reach_support::{gateway_post, Gateway, MailServer, AUTH_TOKEN, FROM_NUMBER, PUBLIC_URL, SID},
+    reach_case::{
+        configure, confirmed_number, contacts, judgment_soon, link_in, press_confirm, reaching, release_today, resident,
+    },
+    reach_support::{Gateway, MailServer, FROM_NUMBER, PUBLIC_URL},
 };
 
 pub const TESTS: &[crate::helpers::Case] = cases![
     a_family_member_and_a_lawyer_hear_by_mail_and_text_and_stop_in_one_step,
-    gateway_callbacks_are_signed_and_a_stop_touches_only_that_number,
     a_number_that_opted_out_at_the_gateway_escalates_a_critical_alert,
     digests_come_once_a_day_at_their_hour_and_never_empty,
 ];
 
 /// PostgreSQL only: instances share the outbox with `FOR UPDATE SKIP LOCKED`.
 pub const POSTGRES_ONLY: &[crate::helpers::Case] = cases![each_e_mail_goes_once_across_three_instances_though_one_dies];
-
-pub fn configure(config: &mut Config, mail: &MailServer, gateway: &Gateway) {
-    config.public_url = Some(PUBLIC_URL.to_owned());
-    let smtp = format!("smtp://127.0.0.1:{}", mail.port);
-    config.email = Some(EmailSettings::parse(&smtp, "Tsunagu <alerts@tsunagu.test>").expect("mail settings"));
-    config.sms = Some(SmsSettings::parse(&gateway.url, SID, AUTH_TOKEN, FROM_NUMBER).expect("gateway settings"));
-}
-
-/// The same database, served by an app that can send e-mail and texts.
-async fn reaching(app: &TestApp, mail: &MailServer, gateway: &Gateway) -> TestApp {
-    let reaching = spawn_app_configured(&app.database_url, |config| configure(config, mail, gateway)).await;
-    reaching.clock.set(tokyo(2026, 3, 2, 9));
-    app.clock.set(tokyo(2026, 3, 2, 9));
-    reaching
-}
-
-fn tokyo(y: i32, m: u32, d: u32, hour: u32) -> DateTime<Utc> {
-    chrono_tz::Asia::Tokyo.with_ymd_and_hms(y, m, d, hour, 0, 0).unwrap().with_timezone(&Utc)
-}
-
-struct Case {
-    org: String,
-    staff: String,
-    person: String,
-    family: String,
-    lawyer: String,
-}
-
-async fn resident(app: &TestApp, family_body: Value) -> Case {
-    let org = app.create("/organizations", json!({"kind": "rehab_facility", "name": "Hikari House"})).await;
-    let org = id_of(&org);
-    let staff_party = app.create_party(json!({"role": "staff", "display_name": "Sato", "organization_id": org})).await;
-    let staff = app.token("staff", &staff_party);
-    let person = id_of(&app.post("/persons", &staff, &json!({"display_name": "Taro"})).await.json().await.unwrap());
-    let family = app.create_party(family_body).await;
-    let lawyer = app.create_party(json!({"role": "lawyer", "display_name": "Counsel", "language": "en"})).await;
-    for (party, relationship) in [(&family, "family"), (&lawyer, "lawyer")] {
-        let body = json!({"party_id": party, "relationship": relationship});
-        let created = app.post(&format!("/persons/{person}/links"), &staff, &body).await;
-        assert_eq!(created.status(), StatusCode::CREATED);
-    }
-    Case { org, staff, person, family, lawyer }
-}
-
-async fn release_today(app: &TestApp, c: &Case) {
-    let today = app.today().to_string();
-    let body = json!({"kind": "release", "scheduled_on": today, "release_type": "full_term"});
-    let release =
-        id_of(&app.post(&format!("/persons/{}/milestones", c.person), &c.staff, &body).await.json().await.unwrap());
-    let event = json!({"event": "release", "on": today});
-    assert_eq!(
-        app.post(&format!("/milestones/{release}/events"), &c.staff, &event).await.status(),
-        StatusCode::CREATED
-    );
-}
-
-/// A judgment in three days: the lawyer's week before it has begun.
-async fn judgment_soon(app: &TestApp, c: &Case) {
-    let judgment = (app.today() + Duration::days(3)).to_string();
-    let body = json!({"kind": "bail", "requested_on": app.today(), "judgment_on": judgment});
-    assert_eq!(
-        app.post(&format!("/persons/{}/milestones", c.person), &c.staff, &body).await.status(),
-        StatusCode::CREATED
-    );
-    let every_text = json!({"sms": "all"});
-    let changed = app.patch(&format!("/parties/{}/preferences", c.lawyer), &app.admin(), &every_text).await;
-    assert_eq!(changed.status(), StatusCode::OK);
-}
-
-fn link_in(text: &str, prefix: &str) -> String {
-    let start = text.find(prefix).unwrap_or_else(|| panic!("no {prefix} link in {text}"));
-    text[start..].split_whitespace().next().unwrap().to_owned()
-}
-
-/// Opens the link as the person would: the page, then its button.
-async fn press_confirm(app: &TestApp, public_link: &str) {
-    let local = public_link.replace(PUBLIC_URL, &app.address);
-    let page = app.client.get(&local).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.text().await.unwrap().contains("<form method=\"post\""), "the page shows a button");
-    let pressed = app.client.post(&local).send().await.unwrap();
-    assert_eq!(pressed.status(), StatusCode::OK);
-}
-
-async fn contacts(app: &TestApp, party: &str) -> Vec<Value> {
-    let list: Value = app.get(&format!("/parties/{party}/contacts"), &app.admin()).await.json().await.unwrap();
-    list["items"].as_array().unwrap().clone()
-}
 
 async fn a_family_member_and_a_lawyer_hear_by_mail_and_text_and_stop_in_one_step(plain: TestApp) {
     let (mail, gateway) = (MailServer::start(), Gateway::start().await);
@@ -245,66 +154,6 @@ async fn a_family_member_and_a_lawyer_hear_by_mail_and_text_and_stop_in_one_step
     let inbox: Value = app.get("/me/alerts?limit=200", &family).await.json().await.unwrap();
     assert!(inbox["items"].as_array().unwrap().len() > inbox_before, "alerts keep coming to the inbox");
     assert_eq!(mail.to("hanako@example.org").len(), mails_before, "but no more e-mail");
-}
-
-async fn confirmed_number(app: &TestApp, gateway: &Gateway, party: &str, number: &str) {
-    let body = json!({"channel": "sms", "address": number});
-    assert_eq!(
-        app.post(&format!("/parties/{party}/contacts"), &app.admin(), &body).await.status(),
-        StatusCode::CREATED
-    );
-    tick(&app.state).await.unwrap();
-    let texts = gateway.sent_to(number);
-    press_confirm(app, &link_in(&texts.last().unwrap().body, &format!("{PUBLIC_URL}/contacts/confirm/"))).await;
-}
-
-async fn gateway_callbacks_are_signed_and_a_stop_touches_only_that_number(plain: TestApp) {
-    let (mail, gateway) = (MailServer::start(), Gateway::start().await);
-    let app = reaching(&plain, &mail, &gateway).await;
-    let c = resident(&app, json!({"role": "family", "display_name": "Hanako", "language": "ja"})).await;
-    confirmed_number(&app, &gateway, &c.family, "+819011112222").await;
-    confirmed_number(&app, &gateway, &c.lawyer, "+819033334444").await;
-    judgment_soon(&app, &c).await;
-    tick(&app.state).await.unwrap();
-    let sent = gateway.sent_to("+819033334444");
-    let alert_text = sent.last().unwrap();
-
-    // A forged or missing signature is refused and changes nothing.
-    let stop = [("From", "+819011112222"), ("To", FROM_NUMBER), ("Body", "STOP")];
-    assert_problem(gateway_post(&app, "/channels/sms/inbound", &stop, "not-the-token").await, StatusCode::FORBIDDEN)
-        .await;
-    let unsigned = app.client.post(app.url("/channels/sms/inbound")).form(&stop).send().await.unwrap();
-    assert_problem(unsigned, StatusCode::FORBIDDEN).await;
-    assert!(contacts(&app, &c.family).await.iter().all(|contact| contact["status"] == "confirmed"));
-
-    // A signed receipt is kept per message.
-    let receipt = [("MessageSid", alert_text.sid.as_str()), ("MessageStatus", "delivered"), ("AccountSid", SID)];
-    assert_eq!(gateway_post(&app, "/channels/sms/status", &receipt, AUTH_TOKEN).await.status(), StatusCode::NO_CONTENT);
-    let lawyer = app.token("lawyer", &c.lawyer);
-    let inbox: Value = app.get("/me/alerts", &lawyer).await.json().await.unwrap();
-    let texted = inbox["items"][0]["id"].as_str().unwrap().to_owned();
-    let deliveries: Value = app.get(&format!("/alerts/{texted}/deliveries"), &lawyer).await.json().await.unwrap();
-    assert_eq!(deliveries["items"][0]["status"], "delivered", "{deliveries}");
-
-    // 停止 from one number stops that number only; START brings it back; HELP names the facility.
-    let stop = [("From", "+819011112222"), ("To", FROM_NUMBER), ("Body", "停止")];
-    assert_eq!(gateway_post(&app, "/channels/sms/inbound", &stop, AUTH_TOKEN).await.status(), StatusCode::OK);
-    assert_eq!(contacts(&app, &c.family).await[0]["status"], "opted_out");
-    assert_eq!(contacts(&app, &c.lawyer).await[0]["status"], "confirmed", "another number is untouched");
-    let start = [("From", "+819011112222"), ("To", FROM_NUMBER), ("Body", "START")];
-    assert_eq!(gateway_post(&app, "/channels/sms/inbound", &start, AUTH_TOKEN).await.status(), StatusCode::OK);
-    assert_eq!(contacts(&app, &c.family).await[0]["status"], "confirmed");
-    let help = [("From", "+819011112222"), ("To", FROM_NUMBER), ("Body", "HELP")];
-    let answer = gateway_post(&app, "/channels/sms/inbound", &help, AUTH_TOKEN).await.text().await.unwrap();
-    assert!(answer.contains("<Message>") && answer.contains("Hikari House"), "{answer}");
-
-    // A later receipt that the number opted out at the carrier marks it so, and the staff see it.
-    let refused = [("MessageSid", alert_text.sid.as_str()), ("MessageStatus", "undelivered"), ("ErrorCode", "21610")];
-    assert_eq!(gateway_post(&app, "/channels/sms/status", &refused, AUTH_TOKEN).await.status(), StatusCode::NO_CONTENT);
-    assert_eq!(contacts(&app, &c.lawyer).await[0]["status"], "opted_out");
-    let deliveries: Value = app.get(&format!("/alerts/{texted}/deliveries"), &c.staff).await.json().await.unwrap();
-    assert_eq!(deliveries["items"][0]["status"], "undelivered", "{deliveries}");
-    assert_eq!(deliveries["items"][0]["error"], "21610");
 }
 
 async fn a_number_that_opted_out_at_the_gateway_escalates_a_critical_alert(plain: TestApp) {

@@ -1,9 +1,15 @@
-//! Systems sign in by the OAuth 2.0 client-credentials grant; disabling a party shuts every
-//! door it has at once.
+//! Systems sign in by the OAuth 2.0 client-credentials grant; a burst at the token endpoint
+//! leaves a served instance's memory flat; disabling a party shuts every door it has at once.
+
+use std::process::Stdio;
 
 use chrono::Duration;
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+};
 
 use crate::{
     cases,
@@ -13,6 +19,7 @@ use crate::{
 
 pub const TESTS: &[crate::helpers::Case] = cases![
     a_probation_system_gets_its_own_token_and_pushes_a_date,
+    a_burst_of_wrong_secrets_leaves_the_memory_of_a_served_instance_flat,
     disabling_a_party_shuts_its_sessions_and_tokens_within_one_request,
 ];
 
@@ -121,4 +128,83 @@ async fn disabling_a_party_shuts_its_sessions_and_tokens_within_one_request(app:
     let enabled = app.patch(&format!("/parties/{}", r.family), &app.admin(), &json!({"disabled": false})).await;
     assert_eq!(enabled.status(), StatusCode::OK);
     assert_problem(me(&app, &cookie).await, StatusCode::UNAUTHORIZED).await;
+}
+
+/// A `serve` process on the test's database, and the address it reports.
+async fn served(database_url: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tsunagu"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("TSUNAGU_ADDR", "127.0.0.1:0")
+        .env("TSUNAGU_LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("serve starts");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+            if entry["fields"]["message"] == "serving" {
+                return entry["fields"]["addr"].as_str().unwrap().to_owned();
+            }
+        }
+        panic!("serve exited before serving");
+    })
+    .await
+    .expect("serve reports its address");
+    // Its log is read no further; keep the pipe drained so the server never blocks on it.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, format!("http://{addr}"))
+}
+
+/// The most memory the process has held so far (`VmHWM`), in KiB.
+fn peak_kib(child: &Child) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id().unwrap())).unwrap();
+    let line = status.lines().find(|line| line.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+async fn a_burst_of_wrong_secrets_leaves_the_memory_of_a_served_instance_flat(app: TestApp) {
+    if !std::path::Path::new("/proc/self/status").exists() {
+        eprintln!("note: no /proc here, so the token endpoint's memory is not measured");
+        return;
+    }
+    let office = app.create_organization("probation_office").await;
+    let system =
+        app.create_party(json!({"role": "probation", "display_name": "System", "organization_id": office})).await;
+    let credential: Value =
+        app.post(&format!("/parties/{system}/credentials"), &app.admin(), &json!({})).await.json().await.unwrap();
+    let client_id = credential["client_id"].as_str().unwrap().to_owned();
+    let (child, base) = served(&app.database_url).await;
+    let client = reqwest::Client::new();
+    let wrong = |client: reqwest::Client, base: String, id: String| async move {
+        let answer = client
+            .post(format!("{base}/oauth/token"))
+            .basic_auth(id, Some("not-the-secret"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        answer.status()
+    };
+    // A few hashes first, so the baseline holds what the workers keep.
+    for _ in 0..3 {
+        assert_eq!(wrong(client.clone(), base.clone(), client_id.clone()).await, StatusCode::UNAUTHORIZED);
+    }
+    let before = peak_kib(&child);
+    let burst: Vec<_> =
+        (0..200).map(|_| tokio::spawn(wrong(client.clone(), base.clone(), client_id.clone()))).collect();
+    let mut statuses = Vec::new();
+    for request in burst {
+        statuses.push(request.await.unwrap());
+    }
+    let after = peak_kib(&child);
+    assert!(statuses.iter().all(|status| matches!(*status, StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS)));
+    assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS), "the burst is limited");
+    // Each hash takes about 19 MiB, in memory its worker keeps: a second worker may join in.
+    assert!(after - before < 40 * 1024, "the peak grew by {} MiB in the burst", (after - before) / 1024);
 }

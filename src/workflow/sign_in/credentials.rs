@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{audit_anonymous, audit_of, knock_client, Client, SignInError};
 use crate::{
-    auth::{client_secret_matches, decoy_hash, hash_client_secret, new_client_id, new_client_secret, Claims},
+    auth::{decoy_hash, new_client_id, new_client_secret, Claims},
     domain::{sign_in::Door, PartyRole},
     state::AppState,
     store::{self, audit::Outcome, parse_stored},
@@ -28,26 +28,25 @@ pub struct ClientToken {
     pub expires_in: i64,
 }
 
-/// Runs an Argon2 computation off the runtime (it is deliberately slow and must not hold up
-/// the requests sharing a thread), at most `CONCURRENT_HASHES` at once: each holds about
-/// 19 MiB, so a flood waits in line instead of growing memory without bound.
-async fn bounded_hash<T: Send + 'static>(
-    state: &AppState,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, WorkflowError> {
-    let _permit = state
-        .hashing
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| WorkflowError::Internal("the hashing pool is closed".into()))?;
-    tokio::task::spawn_blocking(work).await.map_err(|_| WorkflowError::Internal("hashing was cancelled".into()))
+/// Hashing waits its turn with the workers; with too many waiting, the caller is asked to
+/// come back shortly rather than queued without bound.
+fn busy(busy: crate::auth::Busy) -> WorkflowError {
+    match busy {
+        crate::auth::Busy::Full => WorkflowError::TooMany {
+            why: "Too many sign-ins are being checked; try again in a moment.",
+            retry_after: Duration::seconds(1),
+        },
+        crate::auth::Busy::Stopped => WorkflowError::Internal(busy.to_string()),
+    }
 }
 
 async fn hash_off_the_runtime(state: &AppState, secret: String) -> Result<String, WorkflowError> {
-    bounded_hash(state, move || hash_client_secret(&secret))
-        .await?
-        .map_err(|err| WorkflowError::Internal(err.to_string()))
+    state
+        .hashing
+        .hash(secret)
+        .await
+        .map_err(busy)?
+        .ok_or_else(|| WorkflowError::Internal("cannot hash the secret".into()))
 }
 
 /// Gives a party a client id and secret for the client-credentials grant.
@@ -95,8 +94,7 @@ pub async fn issue_client_token(
     knock_client(state, &state.db, Door::TokenFromClient, client, now).await?;
     let credential = store::credentials::by_client_id(&state.db, client_id).await?;
     let phc = credential.as_ref().map_or_else(|| decoy_hash().to_owned(), |credential| credential.secret_hash.clone());
-    let offered = secret.to_owned();
-    let matches = bounded_hash(state, move || client_secret_matches(&offered, &phc)).await?;
+    let matches = state.hashing.verify(secret.to_owned(), phc).await.map_err(busy)?;
     let party = match &credential {
         Some(credential) => store::parties::find(&state.db, credential.party_id).await?,
         None => None,
