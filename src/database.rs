@@ -54,6 +54,42 @@ pub fn create_private(path: &std::path::Path) -> std::io::Result<()> {
     }
 }
 
+/// Whether a database error means the store cannot take writes for now (and says nothing of
+/// the request): the disk is full, the file system read-only, an I/O error, or the database
+/// locked past the busy timeout — SQLite's primary codes 13, 8, 10, 5 and 6, PostgreSQL's
+/// classes 53 (insufficient resources) and 58 (system error), and 25006 (read-only
+/// transaction). The caller may try again later; nothing of the request was stored.
+pub fn storage_unavailable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx::Error::Database(database)))
+    | DbErr::Query(RuntimeErr::SqlxError(sqlx::Error::Database(database)))) = err
+    else {
+        return false;
+    };
+    let Some(code) = database.code() else { return false };
+    match code.parse::<i64>() {
+        // SQLite: an extended code carries the primary one in its low byte.
+        Ok(sqlite) => matches!(sqlite & 0xff, 5 | 6 | 8 | 10 | 13),
+        Err(_) => code.starts_with("53") || code.starts_with("58") || code == "25006",
+    }
+}
+
+/// Whether the writer may serve the next request. A statement that fails with the disk full
+/// (or its file read-only, or an I/O error) makes SQLite roll the whole transaction back by
+/// itself; the driver's own ROLLBACK then fails and it goes on believing a transaction is open,
+/// so the next "transaction" became a savepoint whose commit never reached the file — 201s for
+/// writes that were lost. Once what was queued has run (the ping), a connection that still
+/// believes it is in a transaction is closed, and the pool opens a fresh one.
+async fn writer_is_clean(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    conn.ping().await?;
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("the database writer was left inside a failed transaction; it is replaced");
+    }
+    Ok(clean)
+}
+
 /// The connection everything that writes goes through (and, on PostgreSQL, everything).
 pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DatabaseError> {
     let failed = |reason: String| DatabaseError::Connect { url: url.to_string(), reason };
@@ -70,6 +106,7 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DatabaseEr
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
+            .after_release(|conn, _| Box::pin(async move { writer_is_clean(conn).await }))
             .acquire_timeout(CONNECT_TIMEOUT)
             .connect_with(options)
             .await

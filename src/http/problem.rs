@@ -72,6 +72,9 @@ impl Problem {
     }
 }
 
+/// When to try again after the store could not take a write.
+pub const STORAGE_RETRY_AFTER_SECONDS: i64 = 30;
+
 /// The errors an operation can answer with. Each becomes one problem response.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -100,6 +103,9 @@ pub enum ApiError {
     TooMany { why: &'static str, retry_after_seconds: i64 },
     #[error("database error: {0}")]
     Database(sea_orm::DbErr),
+    /// The store cannot take writes for now (disk full, read-only, locked); nothing was stored.
+    #[error("storage unavailable: {0}")]
+    StorageUnavailable(sea_orm::DbErr),
     /// A stored value that does not parse; it was logged where it was found, so not again.
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
@@ -114,6 +120,7 @@ impl From<sea_orm::DbErr> for ApiError {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
                 ApiError::Conflict("This conflicts with an existing record.".into())
             }
+            _ if crate::database::storage_unavailable(&err) => ApiError::StorageUnavailable(err),
             _ => ApiError::Database(err),
         }
     }
@@ -145,6 +152,7 @@ impl ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Database(_) | ApiError::Internal(_) | ApiError::Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -179,6 +187,13 @@ impl ApiError {
             },
             ApiError::TooMany { why, .. } => Problem::new(status, Some((*why).to_owned())),
             ApiError::Corrupt(_) => Problem::new(status, Some("Something went wrong on our side.".into())),
+            ApiError::StorageUnavailable(_) => {
+                tracing::error!(error = %self, "request refused: the database cannot take writes");
+                Problem::new(
+                    status,
+                    Some("Nothing was stored: the service cannot write just now. Try again shortly.".into()),
+                )
+            }
             ApiError::Database(_) | ApiError::Internal(_) => {
                 // Internals stay in the log; the client gets nothing to work with.
                 tracing::error!(error = %self, "request failed");
@@ -195,10 +210,13 @@ impl poem::error::ResponseError for ApiError {
 
     fn as_response(&self) -> Response {
         let mut response = self.problem().into_response();
-        if let ApiError::TooMany { retry_after_seconds, .. } = self {
-            if let Ok(value) = poem::http::HeaderValue::from_str(&retry_after_seconds.to_string()) {
-                response.headers_mut().insert(poem::http::header::RETRY_AFTER, value);
-            }
+        let retry_after = match self {
+            ApiError::TooMany { retry_after_seconds, .. } => Some(*retry_after_seconds),
+            ApiError::StorageUnavailable(_) => Some(STORAGE_RETRY_AFTER_SECONDS),
+            _ => None,
+        };
+        if let Some(Ok(value)) = retry_after.map(|seconds| poem::http::HeaderValue::from_str(&seconds.to_string())) {
+            response.headers_mut().insert(poem::http::header::RETRY_AFTER, value);
         }
         response
     }
@@ -246,7 +264,8 @@ enum ProblemResponses {
     /// Something went wrong on the server; no details are given.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
-    /// Too many request bodies are arriving at once; retry after `Retry-After` seconds.
+    /// Too many request bodies are arriving at once, or the database cannot take writes just now
+    /// (disk full, read-only, locked); nothing was stored. Retry after `Retry-After` seconds.
     #[oai(status = 503, content_type = "application/problem+json")]
     Unavailable(Json<Problem>),
 }

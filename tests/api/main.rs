@@ -13,6 +13,7 @@ mod cache;
 mod callbacks;
 mod cli;
 mod contract;
+mod disk_full;
 mod doors;
 mod feeds;
 mod health;
@@ -83,6 +84,7 @@ fn main() {
         reach::TESTS,
         callbacks::TESTS,
         side_doors::TESTS,
+        disk_full::TESTS,
         safeguards::TESTS,
         sign_in::TESTS,
         sign_in_codes::TESTS,
