@@ -118,6 +118,7 @@ impl Application {
     /// Serves, and runs the scheduler every tick, until `shutdown` completes; then lets
     /// requests in flight finish.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> io::Result<()> {
+        raise_descriptor_limit();
         tracing::info!(addr = %self.addr, "serving");
         let scheduler = self.tick.map(|every| tokio::spawn(scheduler::run(self.state.clone(), every)));
         let changes = (self.state.db.get_database_backend() == DatabaseBackend::Postgres).then(|| {
@@ -252,6 +253,21 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .catch_all_error(render_error)
         .around(move |next, req| add_allow(next, req, allowed.clone()))
         .around(log_requests)
+}
+
+/// Raises the soft limit on open files to the hard limit, and logs both: each connection is a
+/// descriptor, and a soft limit of 256 or 1024 is reached long before the machine's. A limit
+/// that cannot be read or raised is logged and the service goes on.
+fn raise_descriptor_limit() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok((soft, hard)) if soft < hard => match setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+            Ok(()) => tracing::info!(was = soft, soft = hard, hard, "open-file limit raised"),
+            Err(err) => tracing::warn!(soft, hard, error = %err, "cannot raise the open-file limit"),
+        },
+        Ok((soft, hard)) => tracing::info!(soft, hard, "open-file limit"),
+        Err(err) => tracing::warn!(error = %err, "cannot read the open-file limit"),
+    }
 }
 
 /// Every API operation that takes a body needs a bearer token or a session: one that does not

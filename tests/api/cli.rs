@@ -17,6 +17,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     an_unreachable_database_fails_with_one_clear_line,
     a_bad_risk_rules_file_fails_with_one_clear_line,
     serve_stops_gracefully_on_sigterm_and_logs_no_personal_data,
+    serve_raises_its_open_file_limit_and_says_so,
 ];
 
 const BINARY: &str = env!("CARGO_BIN_EXE_tsunagu");
@@ -178,4 +179,55 @@ async fn serve_stops_gracefully_on_sigterm_and_logs_no_personal_data(app: TestAp
     for secret in [token.as_str(), name, "1990-04-01", feed_secret.as_str()] {
         assert!(!log.contains(secret), "{secret:?} reached the log");
     }
+}
+
+/// The soft and hard "Max open files" of a process.
+fn open_file_limits(pid: u32) -> (String, String) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits.lines().find(|line| line.starts_with("Max open files")).unwrap();
+    let numbers: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    (numbers[0].to_owned(), numbers[1].to_owned())
+}
+
+async fn serve_raises_its_open_file_limit_and_says_so(app: TestApp) {
+    if !std::path::Path::new("/proc/self/limits").exists() {
+        eprintln!("note: no /proc here, so the open-file limit is not checked");
+        return;
+    }
+    // Started with a soft limit of 256, as the attack's host had.
+    let mut child = Command::new("sh")
+        .args(["-c", "ulimit -Sn 256 && exec \"$TSUNAGU_BINARY\" serve"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TSUNAGU_BINARY", BINARY)
+        .env("DATABASE_URL", &app.database_url)
+        .env("TSUNAGU_ADDR", "127.0.0.1:0")
+        .env("TSUNAGU_LOG_FORMAT", "json")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("serve starts");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let logged = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut raised = None;
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+            if entry["fields"]["message"] == "open-file limit raised" {
+                raised = Some(entry["fields"].clone());
+            }
+            if entry["fields"]["message"] == "serving" {
+                return raised;
+            }
+        }
+        panic!("serve exited before serving");
+    })
+    .await
+    .expect("serve starts serving");
+    let (soft, hard) = open_file_limits(child.id().unwrap());
+    assert_eq!(soft, hard, "the soft limit is raised to the hard one");
+    let logged = logged.expect("the raise is logged");
+    assert_eq!(logged["was"], 256);
+    assert_eq!(logged["soft"].to_string(), hard.replace("unlimited", "18446744073709551615"));
+    child.kill().await.unwrap();
 }
