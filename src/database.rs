@@ -78,16 +78,16 @@ pub fn storage_unavailable(err: &sea_orm::DbErr) -> bool {
 /// (or its file read-only, or an I/O error) makes SQLite roll the whole transaction back by
 /// itself; the driver's own ROLLBACK then fails and it goes on believing a transaction is open,
 /// so the next "transaction" became a savepoint whose commit never reached the file — 201s for
-/// writes that were lost. Once what was queued has run (the ping), a connection that still
-/// believes it is in a transaction is closed, and the pool opens a fresh one.
-async fn writer_is_clean(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+/// writes that were lost. The pool has already flushed the queued rollback when it took the
+/// connection back (its ping on release), so a connection that still believes it is in a
+/// transaction when next asked for is closed, and the pool opens a fresh one.
+fn writer_is_clean(conn: &mut sqlx::SqliteConnection) -> bool {
     use sqlx::Connection;
-    conn.ping().await?;
     let clean = !conn.is_in_transaction();
     if !clean {
         tracing::warn!("the database writer was left inside a failed transaction; it is replaced");
     }
-    Ok(clean)
+    clean
 }
 
 /// The connection everything that writes goes through (and, on PostgreSQL, everything).
@@ -106,7 +106,7 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DatabaseEr
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
-            .after_release(|conn, _| Box::pin(async move { writer_is_clean(conn).await }))
+            .before_acquire(|conn, _| Box::pin(async move { Ok(writer_is_clean(conn)) }))
             .acquire_timeout(CONNECT_TIMEOUT)
             .connect_with(options)
             .await

@@ -7,7 +7,10 @@ use tokio::{
     process::Command,
 };
 
-use crate::{cases, helpers::TestApp};
+use crate::{
+    cases,
+    helpers::{until_serving, TestApp},
+};
 
 pub const TESTS: &[crate::helpers::Case] = cases![
     the_token_command_mints_an_admin_token_the_server_accepts,
@@ -120,19 +123,7 @@ async fn serve_stops_gracefully_on_sigterm_and_logs_no_personal_data(app: TestAp
         .spawn()
         .expect("serve starts");
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut log = Vec::new();
-    let addr = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            log.push(line.clone());
-            let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-            if entry["fields"]["message"] == "serving" {
-                return entry["fields"]["addr"].as_str().unwrap().to_owned();
-            }
-        }
-        panic!("serve exited before serving: {log:?}");
-    })
-    .await
-    .expect("serve reports its address");
+    let (addr, mut log) = until_serving(&mut lines).await;
 
     // Served by the child, with a token the test minted against the same database.
     let token = app.token("admin", "carer");
@@ -209,24 +200,15 @@ async fn serve_raises_its_open_file_limit_and_says_so(app: TestApp) {
         .spawn()
         .expect("serve starts");
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let logged = tokio::time::timeout(Duration::from_secs(60), async {
-        let mut raised = None;
-        while let Some(line) = lines.next_line().await.unwrap() {
-            let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-            if entry["fields"]["message"] == "open-file limit raised" {
-                raised = Some(entry["fields"].clone());
-            }
-            if entry["fields"]["message"] == "serving" {
-                return raised;
-            }
-        }
-        panic!("serve exited before serving");
-    })
-    .await
-    .expect("serve starts serving");
+    let (_, log) = until_serving(&mut lines).await;
     let (soft, hard) = open_file_limits(child.id().unwrap());
     assert_eq!(soft, hard, "the soft limit is raised to the hard one");
-    let logged = logged.expect("the raise is logged");
+    let logged = log
+        .iter()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap_or(Value::Null))
+        .find(|entry| entry["fields"]["message"] == "open-file limit raised")
+        .map(|entry| entry["fields"].clone())
+        .expect("the raise is logged");
     assert_eq!(logged["was"], 256);
     assert_eq!(logged["soft"].to_string(), hard.replace("unlimited", "18446744073709551615"));
     child.kill().await.unwrap();

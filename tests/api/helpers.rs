@@ -279,3 +279,25 @@ pub fn refused_fields(problem: &Value) -> Vec<String> {
         .map(|errors| errors.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
         .unwrap_or_default()
 }
+
+/// The log of a `serve` child (`TSUNAGU_LOG_FORMAT=json` on stderr), line by line.
+pub type ServeLog = tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>;
+
+/// Reads a `serve` child's log until it says it is serving: the address it serves on, and
+/// every line up to then.
+pub async fn until_serving(lines: &mut ServeLog) -> (String, Vec<String>) {
+    let mut log = Vec::new();
+    let read = async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            log.push(line.clone());
+            let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+            if entry["fields"]["message"] == "serving" {
+                return Some(entry["fields"]["addr"].as_str().unwrap().to_owned());
+            }
+        }
+        None
+    };
+    let addr = tokio::time::timeout(std::time::Duration::from_secs(60), read).await.expect("serve reports its address");
+    let addr = addr.unwrap_or_else(|| panic!("serve exited before serving: {log:?}"));
+    (addr, log)
+}

@@ -13,7 +13,7 @@ use tokio::{
 
 use crate::{
     cases,
-    helpers::{assert_problem, id_of, TestApp},
+    helpers::{assert_problem, id_of, until_serving, TestApp},
     sign_in::{browser, invite, me, redeem, resident, signed_in},
 };
 
@@ -145,17 +145,7 @@ async fn served(database_url: &str) -> (Child, String) {
         .spawn()
         .expect("serve starts");
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = tokio::time::timeout(std::time::Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-            if entry["fields"]["message"] == "serving" {
-                return entry["fields"]["addr"].as_str().unwrap().to_owned();
-            }
-        }
-        panic!("serve exited before serving");
-    })
-    .await
-    .expect("serve reports its address");
+    let (addr, _) = until_serving(&mut lines).await;
     // Its log is read no further; keep the pipe drained so the server never blocks on it.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     (child, format!("http://{addr}"))
