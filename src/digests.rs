@@ -187,5 +187,6 @@ fn digest_message(
         party_id: Some(party.id),
         event_type: crate::outbox::DIGEST,
         payload: serde_json::to_string(&payload).unwrap_or_default(),
+        priority: crate::store::outbox::Priority::Bulk,
     }
 }

@@ -15,6 +15,7 @@ pub mod database;
 pub mod digests;
 pub mod domain;
 pub mod feeds;
+pub mod health;
 pub mod http;
 pub mod outbox;
 pub mod outcomes;

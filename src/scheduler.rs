@@ -30,33 +30,47 @@ pub struct TickReport {
     pub messages_dead: usize,
 }
 
-/// One step of scheduled work as of the state's clock: windows, planning, escalation, delivery,
-/// digests, and the outbox.
+/// One step of scheduled work as of the state's clock, then everything it made due sent and
+/// settled: for tests and the bench, which drive time themselves. A serving instance plans on
+/// its interval ([`plan`]) and sends beside it ([`outbox::run`]).
 pub async fn tick(state: &AppState) -> Result<TickReport, workflow::WorkflowError> {
+    let planned = plan(state).await?;
+    let messages = outbox::deliver(state).await?;
+    Ok(TickReport {
+        messages_delivered: messages.delivered,
+        messages_retried: messages.retried,
+        messages_dead: messages.dead,
+        ..planned
+    })
+}
+
+/// The scheduler's own work as of the state's clock: windows, planning, escalation, alert
+/// delivery (which writes the outbox), digests and the forgetting of what has expired. It
+/// sends nothing itself, so no peer's slowness delays it.
+pub async fn plan(state: &AppState) -> Result<TickReport, workflow::WorkflowError> {
     workflow::sign_in::send_requested_codes(state).await?;
     let window_steps = workflow::catch_up_windows(state, None).await?;
     let replanned = alerts::replan_requested(state).await?;
     let escalated = alerts::escalate(state).await?;
     let delivery = alerts::deliver_due(state).await?;
     let digests = digests::write_due(state).await?;
-    let messages = outbox::deliver(state).await?;
     let provisions_expired = workflow::expire_provisions(state, state.clock.now()).await?;
     // Rate-limit windows last a day at most; older ones count nothing.
     crate::store::rate_limits::forget_before(&state.db, state.clock.now() - chrono::Duration::days(2)).await?;
     workflow::forget_old_receipts(state).await?;
     state.scheduler.succeeded(state.clock.now());
+    // What planning wrote to the outbox goes now, not at the delivery loop's next look.
+    state.send_now.notify_one();
     Ok(TickReport {
         provisions_expired,
         digests,
-        messages_delivered: messages.delivered,
-        messages_retried: messages.retried,
-        messages_dead: messages.dead,
         window_steps,
         replanned,
         escalated,
         delivered: delivery.delivered,
         held: delivery.held,
         cancelled: delivery.cancelled,
+        ..TickReport::default()
     })
 }
 
@@ -67,25 +81,14 @@ pub async fn send_waiting(state: &AppState) -> Result<(), workflow::WorkflowErro
     Ok(())
 }
 
-/// Ticks every `every` until the process ends. A tick that fails or panics is logged and the
-/// next one runs as usual: nothing one tick meets may stop alerts for everyone.
+/// Plans every `every` until the process ends. A round that fails or panics is logged and the
+/// next one runs as usual: nothing one round meets may stop alerts for everyone.
 pub async fn run(state: AppState, every: Duration) {
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tokio::select! {
-            _ = interval.tick() => {}
-            () = state.send_now.notified() => {
-                // Someone is waiting for a message (a sign-in code): send the outbox now.
-                match AssertUnwindSafe(send_waiting(&state)).catch_unwind().await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(err)) => tracing::error!(error = %err, "sending the outbox at once failed"),
-                    Err(panic) => tracing::error!(panic = panic_message(&panic), "sending the outbox panicked"),
-                }
-                continue;
-            }
-        }
-        match AssertUnwindSafe(tick(&state)).catch_unwind().await {
+        interval.tick().await;
+        match AssertUnwindSafe(plan(&state)).catch_unwind().await {
             Ok(Ok(report)) if report != TickReport::default() => tracing::info!(?report, "scheduler tick"),
             Ok(Ok(_)) => {}
             Ok(Err(err)) => tracing::error!(error = %err, "scheduler tick failed"),

@@ -91,7 +91,8 @@ impl Application {
             send_now: Arc::new(tokio::sync::Notify::new()),
             code_requests: Arc::default(),
             hashing: Arc::new(crate::auth::HashingPool::start(crate::auth::CONCURRENT_HASHES)),
-            webhook_clients: Default::default(),
+            webhook_clients: Arc::new(crate::outbox::webhook::Clients::new(config.delivery.webhook_timeout)),
+            delivery: Arc::new(crate::outbox::Dispatcher::new(config.delivery)),
             token_max_lifetime: config.token_max_lifetime,
             read_timeout: config.read_timeout,
             snooze_max_days: config.snooze_max_days,
@@ -115,23 +116,46 @@ impl Application {
         &self.state
     }
 
-    /// Serves, and runs the scheduler every tick, until `shutdown` completes; then lets
-    /// requests in flight finish.
+    /// Serves, runs the scheduler every tick and the outbox's delivery beside it, until
+    /// `shutdown` completes; then lets requests in flight finish, and hands the outbox over:
+    /// sends in flight finish within the grace period and every claim left is given back.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> io::Result<()> {
         raise_descriptor_limit();
         tracing::info!(addr = %self.addr, "serving");
         let scheduler = self.tick.map(|every| tokio::spawn(scheduler::run(self.state.clone(), every)));
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let delivery = self.tick.is_some().then(|| {
+            let stop = stop.clone();
+            tokio::spawn(crate::outbox::run(self.state.clone(), async move { stop.notified().await }))
+        });
         let changes = (self.state.db.get_database_backend() == DatabaseBackend::Postgres).then(|| {
             let pool = self.state.db.connection().get_postgres_connection_pool().clone();
             tokio::spawn(cache::follow_changes(self.state.cache.clone(), pool))
         });
+        let stopping = {
+            let stop = stop.clone();
+            async move {
+                shutdown.await;
+                // The outbox stops claiming at once, while requests in flight finish.
+                stop.notify_one();
+            }
+        };
         let served = Server::new_with_acceptor(self.acceptor)
             // A connection that sends nothing for this long (headers or body) is closed.
             .idle_timeout(self.state.read_timeout)
-            .run_with_graceful_shutdown(routes(self.state), shutdown, Some(SHUTDOWN_GRACE))
+            .run_with_graceful_shutdown(routes(self.state), stopping, Some(SHUTDOWN_GRACE))
             .await;
-        for task in [scheduler, changes].into_iter().flatten() {
-            task.abort();
+        if let Some(scheduler) = scheduler {
+            scheduler.abort();
+        }
+        if let Some(delivery) = delivery {
+            stop.notify_one();
+            if delivery.await.is_err() {
+                tracing::error!("the outbox's delivery loop ended by a panic");
+            }
+        }
+        if let Some(changes) = changes {
+            changes.abort();
         }
         served
     }
@@ -165,8 +189,9 @@ fn read_cache(
 
 /// The channels beyond the inbox and webhooks, as configured; said once at start.
 fn reach(config: &Config, keys: &KeyRing) -> Result<crate::outbox::Reach, crate::outbox::SettingError> {
-    let mailer = config.email.as_ref().map(crate::outbox::Mailer::new).transpose()?;
-    let sms = config.sms.clone().map(crate::outbox::SmsGateway::new).transpose()?;
+    let timeouts = config.delivery;
+    let mailer = config.email.as_ref().map(|email| crate::outbox::Mailer::new(email, timeouts.email_timeout)).transpose()?;
+    let sms = config.sms.clone().map(|sms| crate::outbox::SmsGateway::new(sms, timeouts.sms_timeout)).transpose()?;
     match (&mailer, &sms) {
         (None, None) => tracing::info!(
             "e-mail and SMS are not configured (TSUNAGU_SMTP_URL, TSUNAGU_SMS_URL): alerts reach the inbox and webhooks only"
@@ -216,7 +241,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .nest(api::BASE_PATH, api.around(no_store))
         .nest("/docs", docs)
         .at("/openapi.json", get(make_sync(move |_| document.clone().with_content_type("application/json"))))
-        .at("/healthz", get(healthz))
+        .at("/healthz", get(crate::health::healthz))
         .at("/feeds/:file", get(calendar_feed))
         .at("/contacts/confirm/:token", get(pages::confirm_page).post(pages::confirm))
         .at("/unsubscribe/:token", get(pages::unsubscribe_page).post(pages::unsubscribe))
@@ -306,31 +331,6 @@ fn refuse_unauthenticated(state: AppState) -> Precheck {
         }
         .boxed()
     })
-}
-
-/// The database answers and the scheduler keeps ticking: alerts can go out.
-#[handler]
-async fn healthz(state: Data<&AppState>) -> Response {
-    if let Err(err) = state.db.connection().ping().await {
-        tracing::error!(error = %err, "health check: database unreachable");
-        return Problem::new(StatusCode::SERVICE_UNAVAILABLE, Some("The database cannot be reached.".into()))
-            .into_response();
-    }
-    let last_tick_at = state.scheduler.last_success();
-    if state.scheduler.is_stale(state.clock.now()) {
-        let detail = format!(
-            "The scheduler has completed no tick in {} intervals of {} s (last: {}); alerts are not going out.",
-            SchedulerHealth::STALE_AFTER_TICKS,
-            state.scheduler.interval.as_secs(),
-            last_tick_at.map_or("never".to_owned(), |at| at.to_rfc3339()),
-        );
-        return Problem::new(StatusCode::SERVICE_UNAVAILABLE, Some(detail)).into_response();
-    }
-    poem::web::Json(serde_json::json!({
-        "status": "ok",
-        "scheduler": { "last_tick_at": last_tick_at, "interval_seconds": state.scheduler.interval.as_secs() },
-    }))
-    .into_response()
 }
 
 /// A calendar feed: the URL itself is the credential.

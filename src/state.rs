@@ -41,6 +41,8 @@ pub struct AppState {
     pub reach: Arc<crate::outbox::Reach>,
     /// One HTTP client per webhook endpoint, kept between messages.
     pub webhook_clients: Arc<crate::outbox::webhook::Clients>,
+    /// The outbox's sending slots, its claims in flight and how each peer is doing.
+    pub delivery: Arc<crate::outbox::Dispatcher>,
     /// When the scheduler last finished a tick, for `/healthz`.
     pub scheduler: Arc<SchedulerHealth>,
     /// Rung when a message someone is waiting for (a sign-in code) is written: the scheduler

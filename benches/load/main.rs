@@ -151,6 +151,8 @@ fn config_for(url: &str) -> Config {
         retention_years: 5,
         email: None,
         sms: None,
+        delivery: Default::default(),
+        connections: Default::default(),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod contact_point;
 pub mod custody_period;
 pub mod digest;
 pub mod erasure;
+pub mod health_probe;
 pub mod idempotency_key;
 pub mod invitation;
 pub mod lapse;

@@ -21,8 +21,13 @@ pub struct Model {
     pub event_type: String,
     pub payload: String,
     /// `pending`, `delivered` (handed over: the receiver answered 2xx, the SMTP server or the
-    /// gateway accepted it) or `dead` (given up: the dead letters).
+    /// gateway accepted it), `dead` (given up: the dead letters), `uncertain` (a text that may
+    /// have reached the gateway before a crash: never resent blindly, staff decide) or
+    /// `discarded` (a dead letter staff chose not to send).
     pub status: String,
+    /// 0: someone is waiting for it (a sign-in code) or a critical alert; 1: the rest; 2: bulk
+    /// (digests). Claimed in this order.
+    pub priority: i32,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     /// Set while a worker is sending it; a crash lets the claim lapse and another resend.
@@ -33,6 +38,9 @@ pub struct Model {
     /// What the provider said since: `sent`, `delivered`, `undelivered` or `failed`.
     pub receipt: Option<String>,
     pub receipt_error: Option<String>,
+    /// For a text: set, and committed, just before it is handed to the gateway; cleared when
+    /// the attempt settles. Found set on a new claim, the text may have gone out already.
+    pub handing_over_since: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

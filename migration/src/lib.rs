@@ -17,6 +17,7 @@ mod m0014_organization_contact;
 mod m0015_erasures;
 mod m0016_audit_lists;
 mod m0017_safeguards_two;
+mod m0018_delivery;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_erasures::Migration),
             Box::new(m0016_audit_lists::Migration),
             Box::new(m0017_safeguards_two::Migration),
+            Box::new(m0018_delivery::Migration),
         ]
     }
 }

@@ -13,16 +13,49 @@ use sea_orm::{
 
 use super::{ReadCache, CHANNEL, SOURCES};
 
+/// Whether the database takes writes, as the writes themselves found: set by a write refused
+/// for want of storage (disk full, read-only, I/O, locked), cleared by the next write that
+/// commits. `/healthz` reads it.
+#[derive(Debug, Default)]
+pub struct StorageHealth {
+    refusing: AtomicBool,
+}
+
+impl StorageHealth {
+    pub fn is_refusing(&self) -> bool {
+        self.refusing.load(Ordering::Acquire)
+    }
+
+    fn noted<T>(&self, result: Result<T, DbErr>) -> Result<T, DbErr> {
+        if let Err(err) = &result {
+            if crate::database::storage_unavailable(err) {
+                self.refusing.store(true, Ordering::Release);
+            }
+        }
+        result
+    }
+
+    fn wrote(&self) {
+        self.refusing.store(false, Ordering::Release);
+    }
+}
+
 /// The connection everything that writes goes through.
 #[derive(Debug, Clone)]
 pub struct Writer {
     connection: DatabaseConnection,
     cache: Arc<ReadCache>,
+    storage: Arc<StorageHealth>,
 }
 
 impl Writer {
     pub fn new(connection: DatabaseConnection, cache: Arc<ReadCache>) -> Self {
-        Self { connection, cache }
+        Self { connection, cache, storage: Arc::default() }
+    }
+
+    /// Whether the last writes found the database taking them.
+    pub fn storage(&self) -> &StorageHealth {
+        &self.storage
     }
 
     /// The bare connection, for what the cache never reads: migrations, the audit log, keys,
@@ -33,9 +66,11 @@ impl Writer {
 
     pub async fn begin(&self) -> Result<WriteTxn, DbErr> {
         Ok(WriteTxn {
-            txn: self.connection.begin().await?,
+            txn: self.storage.noted(self.connection.begin().await)?,
             cache: self.cache.clone(),
+            storage: self.storage.clone(),
             touched: Arc::new(AtomicBool::new(false)),
+            wrote: Arc::new(AtomicBool::new(false)),
             nested: false,
         })
     }
@@ -61,27 +96,30 @@ impl ConnectionTrait for Writer {
 
     async fn execute(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         let touched = touches_sources(&stmt.sql);
-        let result = self.connection.execute(stmt).await;
+        let result = self.storage.noted(self.connection.execute(stmt).await);
+        if result.is_ok() {
+            self.storage.wrote();
+        }
         self.after(touched && result.is_ok()).await?;
         result
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let result = self.connection.execute_unprepared(sql).await;
+        let result = self.storage.noted(self.connection.execute_unprepared(sql).await);
         self.after(touches_sources(sql) && result.is_ok()).await?;
         result
     }
 
     async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         let touched = touches_sources(&stmt.sql);
-        let result = self.connection.query_one(stmt).await;
+        let result = self.storage.noted(self.connection.query_one(stmt).await);
         self.after(touched && result.is_ok()).await?;
         result
     }
 
     async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let touched = touches_sources(&stmt.sql);
-        let result = self.connection.query_all(stmt).await;
+        let result = self.storage.noted(self.connection.query_all(stmt).await);
         self.after(touched && result.is_ok()).await?;
         result
     }
@@ -110,7 +148,10 @@ impl Begin for WriteTxn {
 pub struct WriteTxn {
     txn: DatabaseTransaction,
     cache: Arc<ReadCache>,
+    storage: Arc<StorageHealth>,
     touched: Arc<AtomicBool>,
+    /// Whether anything but a read ran: its commit shows the database takes writes.
+    wrote: Arc<AtomicBool>,
     /// A savepoint inside another: its writes count when the outermost commits.
     nested: bool,
 }
@@ -118,9 +159,11 @@ pub struct WriteTxn {
 impl WriteTxn {
     pub async fn begin(&self) -> Result<WriteTxn, DbErr> {
         Ok(WriteTxn {
-            txn: self.txn.begin().await?,
+            txn: self.storage.noted(self.txn.begin().await)?,
             cache: self.cache.clone(),
+            storage: self.storage.clone(),
             touched: self.touched.clone(),
+            wrote: self.wrote.clone(),
             nested: true,
         })
     }
@@ -131,9 +174,14 @@ impl WriteTxn {
     pub async fn commit(self) -> Result<(), DbErr> {
         let tell = !self.nested && self.touched.load(Ordering::Acquire);
         if tell && self.txn.get_database_backend() == DatabaseBackend::Postgres {
-            self.txn.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
+            self.storage.noted(self.txn.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await)?;
         }
-        self.txn.commit().await?;
+        let storage = self.storage.clone();
+        let wrote = !self.nested && self.wrote.load(Ordering::Acquire);
+        storage.noted(self.txn.commit().await)?;
+        if wrote {
+            storage.wrote();
+        }
         if tell {
             self.cache.changed_now();
         }
@@ -148,6 +196,9 @@ impl WriteTxn {
         if touches_sources(sql) {
             self.touched.store(true, Ordering::Release);
         }
+        if !sql.trim_start().get(..6).is_some_and(|first| first.eq_ignore_ascii_case("SELECT")) {
+            self.wrote.store(true, Ordering::Release);
+        }
     }
 }
 
@@ -159,22 +210,22 @@ impl ConnectionTrait for WriteTxn {
 
     async fn execute(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         self.saw(&stmt.sql);
-        self.txn.execute(stmt).await
+        self.storage.noted(self.txn.execute(stmt).await)
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         self.saw(sql);
-        self.txn.execute_unprepared(sql).await
+        self.storage.noted(self.txn.execute_unprepared(sql).await)
     }
 
     async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         self.saw(&stmt.sql);
-        self.txn.query_one(stmt).await
+        self.storage.noted(self.txn.query_one(stmt).await)
     }
 
     async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         self.saw(&stmt.sql);
-        self.txn.query_all(stmt).await
+        self.storage.noted(self.txn.query_all(stmt).await)
     }
 }
 

@@ -11,7 +11,7 @@ use lettre::{
 };
 use uuid::Uuid;
 
-use super::{compose::EmailPayload, settings::EmailSettings, Sent, SEND_TIMEOUT};
+use super::{compose::EmailPayload, settings::EmailSettings, Sent};
 use crate::domain::channels::ContactStatus;
 
 /// The SMTP server and the From address; one pooled transport for the whole service.
@@ -22,12 +22,12 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    pub fn new(settings: &EmailSettings) -> Result<Self, super::SettingError> {
-        // A connection for each message the outbox has in flight (lettre keeps ten by default).
-        let pool = PoolConfig::new().max_size(super::BATCH as u32);
+    pub fn new(settings: &EmailSettings, timeout: std::time::Duration) -> Result<Self, super::SettingError> {
+        // A connection for each e-mail the outbox may have in flight (lettre keeps ten by default).
+        let pool = PoolConfig::new().max_size(super::dispatch::EMAIL_SLOTS as u32);
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&settings.transport_url)
             .map_err(|err| super::SettingError { name: "TSUNAGU_SMTP_URL", reason: err.to_string() })?
-            .timeout(Some(SEND_TIMEOUT))
+            .timeout(Some(timeout))
             .pool_config(pool)
             .build();
         Ok(Self { transport, from: settings.from.clone() })

@@ -1,9 +1,11 @@
 //! The one outbox: webhooks, e-mail and SMS. A message is written in the transaction that
 //! delivers its alert (or confirms an address, or claims a digest); this sends what is due,
 //! claimed by one instance at a time (SKIP LOCKED on PostgreSQL, compare-and-set on SQLite),
-//! retried with backoff, dead-lettered when it cannot go, and settled once.
+//! retried with backoff, dead-lettered when it cannot go, and settled once. Sending runs beside
+//! the scheduler in slots of its own (`dispatch`), so no peer's slowness holds up the tick.
 
 pub mod compose;
+mod dispatch;
 mod email;
 mod reach;
 mod settings;
@@ -11,13 +13,16 @@ mod sign_in;
 mod sms;
 pub mod webhook;
 
-use std::time::Duration as StdDuration;
+use std::future::Future;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::outbox_message;
 use futures::{stream::FuturesUnordered, FutureExt, StreamExt};
 use rand::Rng;
 use sea_orm::DbErr;
+use tokio::task::JoinHandle;
+
+pub use dispatch::{Dispatcher, Peer, Trouble, EMAIL_SLOTS, SMS_SLOTS, WEBHOOK_SLOTS, WEBHOOK_SLOTS_PER_ENDPOINT};
 
 pub use email::Mailer;
 pub use reach::{confirmation, enqueue_for_parties, escalate_if_unreached, Reach, DIGEST};
@@ -30,21 +35,36 @@ use crate::{
     state::AppState,
     store::{
         self,
-        outbox::{Attempt, Outcome, EMAIL, SMS, WEBHOOK},
+        outbox::{Attempt, Outcome, Want, EMAIL, SMS, WEBHOOK},
     },
 };
 
 const LEASE: Duration = Duration::seconds(60);
-/// Messages claimed and sent at once: at most this many can be in flight when an instance dies.
-pub const BATCH: u64 = 32;
-/// One send's limit, well inside the `LEASE`: while an instance lives, no other sends its claims.
-pub(crate) const SEND_TIMEOUT: StdDuration = StdDuration::from_secs(20);
+/// Messages in flight at once on one instance, across every channel: at most this many can be
+/// in flight when an instance dies.
+pub const BATCH: u64 = (dispatch::WEBHOOK_SLOTS + dispatch::EMAIL_SLOTS + dispatch::SMS_SLOTS) as u64;
+/// How often the delivery loop looks for what has become due (retries) when nothing wakes it.
+const LOOK_AGAIN: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct OutboxReport {
     pub delivered: usize,
     pub retried: usize,
     pub dead: usize,
+    /// Texts that may or may not have reached the gateway: left for staff, never resent.
+    pub uncertain: usize,
+}
+
+impl OutboxReport {
+    fn count(&mut self, outcome: Option<Outcome>) {
+        match outcome {
+            Some(Outcome::Delivered) => self.delivered += 1,
+            Some(Outcome::RetryAt(_)) => self.retried += 1,
+            Some(Outcome::Dead) => self.dead += 1,
+            Some(Outcome::Uncertain) => self.uncertain += 1,
+            None => {}
+        }
+    }
 }
 
 /// What one try at sending came to, on any channel.
@@ -56,6 +76,8 @@ pub(crate) enum Sent {
     Retry { status_code: Option<u16>, error: Option<String>, retry_after: Option<Duration> },
     /// Never going to work: dead at once; the address may have to change state.
     Refused { status_code: Option<u16>, error: String, address_becomes: Option<ContactStatus> },
+    /// Cut off after it may have been handed over: for a text, never sent again by itself.
+    Unknown { error: String },
 }
 
 impl Sent {
@@ -66,33 +88,74 @@ impl Sent {
     pub(crate) fn refused(status_code: Option<u16>, error: impl Into<String>) -> Self {
         Self::Refused { status_code, error: error.into(), address_becomes: None }
     }
+
+    /// What it says of the peer: `None` if the peer answered (even a refusal), else what went
+    /// wrong in a few words that name no address.
+    fn peer_failure(&self) -> Option<String> {
+        match self {
+            Self::Accepted { .. } | Self::Refused { .. } => None,
+            Self::Retry { status_code: Some(code), .. } => Some(format!("answered {code}")),
+            Self::Retry { error, .. } if error.as_deref().is_some_and(|error| error.contains("timed out")) => {
+                Some("timed out".to_owned())
+            }
+            Self::Retry { .. } => Some("no answer".to_owned()),
+            Self::Unknown { .. } => Some("cut off mid-send".to_owned()),
+        }
+    }
 }
 
-/// Sends what is due until none is left, `BATCH` messages in flight at a time: as sends finish,
-/// more are claimed, so one slow receiver (an SMTP server's delayed ACK holds each e-mail some
-/// 40 ms) does not hold the rest of a batch back. A message keeps its id (the `webhook-id`, the
-/// `Message-ID`) across retries and redeliveries.
+type Sending = JoinHandle<Result<Option<Outcome>, DbErr>>;
+
+/// Claims what is due into the free slots of each channel and starts sending it; returns at
+/// once with the sends under way. Nothing is claimed once the instance is stopping.
+async fn launch(state: &AppState) -> Result<Vec<Sending>, DbErr> {
+    let dispatcher = &state.delivery;
+    let _claiming = dispatcher.claiming.lock().await;
+    if dispatcher.is_stopping() {
+        return Ok(Vec::new());
+    }
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let mut claimed = Vec::new();
+    for (channel, slots) in dispatch::CHANNELS {
+        let (free, room) = dispatcher.free(channel, slots);
+        let per_target = if channel == WEBHOOK { WEBHOOK_SLOTS_PER_ENDPOINT } else { slots };
+        let want = Want { channel, limit: free, per_target, room: &room };
+        claimed.extend(store::outbox::claim(&txn, now, LEASE, &want).await?);
+    }
+    txn.commit().await?;
+    Ok(claimed
+        .into_iter()
+        .map(|message| {
+            let slot = dispatcher.take(&message);
+            let state = state.clone();
+            // Each send is a task of its own: it goes on (and may hold the one SQLite writer to
+            // settle) while more are claimed; its slot is free again when it ends, however.
+            tokio::spawn(async move {
+                let outcome = deliver_one(&state, &message, now).await;
+                drop(slot);
+                state.send_now.notify_one();
+                outcome
+            })
+        })
+        .collect())
+}
+
+/// Sends what is due until none is left and waits for every send: for `tick`, the bench and
+/// tests. A message keeps its id (the `webhook-id`, the `Message-ID`) across retries and
+/// redeliveries.
 pub async fn deliver(state: &AppState) -> Result<OutboxReport, DbErr> {
     let mut report = OutboxReport::default();
-    let mut in_flight = FuturesUnordered::new();
-    // Claiming stops once the outbox has nothing more due, or a send met a database error;
-    // what is in flight still finishes and settles, so nothing sent is left unsettled.
-    let mut claiming = true;
+    let mut in_flight: FuturesUnordered<Sending> = FuturesUnordered::new();
+    // Claiming stops once a send met a database error; what is in flight still finishes and
+    // settles, so nothing sent is left unsettled.
     let mut failed = None;
     loop {
-        let room = BATCH - in_flight.len() as u64;
-        if claiming && room > 0 {
-            let now = state.clock.now();
-            let txn = state.db.begin().await?;
-            let claimed = store::outbox::claim(&txn, now, LEASE, room).await?;
-            txn.commit().await?;
-            claiming = claimed.len() as u64 == room;
-            // Each send is a task of its own: it goes on (and may hold the one SQLite writer to
-            // settle) while this loop waits to claim more.
-            in_flight.extend(claimed.into_iter().map(|message| {
-                let state = state.clone();
-                tokio::spawn(async move { deliver_one(&state, &message, now).await })
-            }));
+        if failed.is_none() {
+            match launch(state).await {
+                Ok(started) => in_flight.extend(started),
+                Err(err) => failed = Some(err),
+            }
         }
         let Some(first) = in_flight.next().await else { break };
         // Whatever else has finished meanwhile is counted before claiming again, so claims
@@ -102,14 +165,9 @@ pub async fn deliver(state: &AppState) -> Result<OutboxReport, DbErr> {
             finished.push(outcome);
         }
         for outcome in finished {
-            let outcome = outcome.unwrap_or_else(|_| Err(DbErr::Custom("sending a message panicked".to_owned())));
-            match outcome {
-                Ok(Some(Outcome::Delivered)) => report.delivered += 1,
-                Ok(Some(Outcome::RetryAt(_))) => report.retried += 1,
-                Ok(Some(Outcome::Dead)) => report.dead += 1,
-                Ok(None) => {}
+            match outcome.unwrap_or_else(|_| Err(DbErr::Custom("sending a message panicked".to_owned()))) {
+                Ok(outcome) => report.count(outcome),
                 Err(err) => {
-                    claiming = false;
                     failed.get_or_insert(err);
                 }
             }
@@ -121,6 +179,88 @@ pub async fn deliver(state: &AppState) -> Result<OutboxReport, DbErr> {
     }
 }
 
+/// The delivery loop of a serving instance, beside the scheduler: sends what is due as slots
+/// free up, at once when woken (a sign-in code was asked for, an alert was delivered), and
+/// looks again every second for retries that have come due. When `stop` completes it claims
+/// nothing more, lets what is in flight finish within the grace period, and gives back every
+/// claim still unsent so another instance takes it at once.
+pub async fn run(state: AppState, stop: impl Future<Output = ()>) {
+    let mut in_flight: FuturesUnordered<Sending> = FuturesUnordered::new();
+    let mut look_again = tokio::time::interval(LOOK_AGAIN);
+    look_again.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut stop = std::pin::pin!(stop);
+    let mut report = OutboxReport::default();
+    loop {
+        if let Err(err) = crate::workflow::sign_in::send_requested_codes(&state).await {
+            tracing::error!(error = %err, "writing the sign-in codes asked for failed");
+        }
+        match launch(&state).await {
+            Ok(started) => in_flight.extend(started),
+            Err(err) => tracing::error!(error = %err, "claiming the outbox failed"),
+        }
+        state.delivery.went_round(state.clock.now());
+        tokio::select! {
+            () = &mut stop => break,
+            _ = look_again.tick() => {}
+            () = state.send_now.notified() => {}
+            Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                settled(&mut report, done);
+                while let Some(Some(done)) = in_flight.next().now_or_never() {
+                    settled(&mut report, done);
+                }
+            }
+        }
+        if report != OutboxReport::default() {
+            tracing::info!(?report, "outbox");
+            report = OutboxReport::default();
+        }
+    }
+    hand_over(&state, in_flight).await;
+}
+
+fn settled(report: &mut OutboxReport, done: Result<Result<Option<Outcome>, DbErr>, tokio::task::JoinError>) {
+    match done {
+        Ok(Ok(outcome)) => report.count(outcome),
+        Ok(Err(err)) => tracing::error!(error = %err, "settling a message failed"),
+        Err(err) if err.is_panic() => tracing::error!("sending a message panicked"),
+        Err(_) => {}
+    }
+}
+
+/// Stopping: nothing more is claimed; sends in flight have the grace period to finish; the
+/// claims of those that did not are given back (a text already on its way to the gateway keeps
+/// its mark, so it is never sent twice).
+async fn hand_over(state: &AppState, mut in_flight: FuturesUnordered<Sending>) {
+    let dispatcher = &state.delivery;
+    dispatcher.stop_claiming();
+    // A claim in progress finishes before the claims are counted.
+    drop(dispatcher.claiming.lock().await);
+    let waiting = in_flight.len();
+    let mut report = OutboxReport::default();
+    let finished = tokio::time::timeout(dispatcher.settings.shutdown_grace, async {
+        while let Some(done) = in_flight.next().await {
+            settled(&mut report, done);
+        }
+    })
+    .await
+    .is_ok();
+    let unsent = dispatcher.claims();
+    if !finished {
+        for sending in in_flight.iter() {
+            sending.abort();
+        }
+        while in_flight.next().await.is_some() {}
+    }
+    let released = match store::outbox::release(state.db.connection(), &unsent).await {
+        Ok(released) => released,
+        Err(err) => {
+            tracing::error!(error = %err, "giving back the outbox's claims failed: they lapse in a minute");
+            0
+        }
+    };
+    tracing::info!(in_flight = waiting, ?report, released, "outbox handed over");
+}
+
 /// Sends one claimed message and settles it; `None` when there was nothing to settle (its
 /// target is gone, or the claim lapsed and another instance has the message).
 async fn deliver_one(
@@ -128,12 +268,12 @@ async fn deliver_one(
     message: &outbox_message::Model,
     now: DateTime<Utc>,
 ) -> Result<Option<Outcome>, DbErr> {
-    let sent = match message.channel.as_str() {
-        WEBHOOK => webhook::send(state, message).await?,
-        EMAIL | SMS => Some(reach::send(state, message).await?),
-        other => Some(Sent::refused(None, format!("no such channel {other:?}"))),
-    };
-    let Some(sent) = sent else { return Ok(None) };
+    let Some(sent) = send_once(state, message, now).await? else { return Ok(None) };
+    if let Some(failure) = sent.peer_failure() {
+        state.delivery.heard(Peer::of(message), Some(failure), now);
+    } else {
+        state.delivery.heard(Peer::of(message), None, now);
+    }
     let attempts = message.attempts as usize + 1;
     let jitter = rand::rng().random::<f64>();
     let mut address_becomes = None;
@@ -156,6 +296,14 @@ async fn deliver_one(
                 receipt: None,
             }
         }
+        Sent::Unknown { error } => Attempt {
+            status_code: None,
+            error: Some(error),
+            outcome: Outcome::Uncertain,
+            provision: None,
+            provider_id: None,
+            receipt: None,
+        },
     };
     let outcome = attempt.outcome;
     // The attempt, the message's new state, its provision records and what it means for the
@@ -183,6 +331,40 @@ async fn deliver_one(
     }
     txn.commit().await?;
     Ok(Some(outcome))
+}
+
+/// One try at handing a message over, within its channel's time. A text is marked as being
+/// handed over (committed) before it goes, and a text found so marked is not sent again: the
+/// instance that marked it died mid-send, and the gateway may have it.
+async fn send_once(
+    state: &AppState,
+    message: &outbox_message::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<Sent>, DbErr> {
+    if message.channel == SMS {
+        if message.handing_over_since.is_some() {
+            return Ok(Some(Sent::Unknown {
+                error: "an earlier send was cut off; the gateway may have the text".to_owned(),
+            }));
+        }
+        if !store::outbox::mark_handing_over(&state.db, message, now).await? {
+            return Ok(None);
+        }
+    }
+    let timeout = state.delivery.timeout(&message.channel) + std::time::Duration::from_secs(2);
+    let sending = async {
+        match message.channel.as_str() {
+            WEBHOOK => webhook::send(state, message).await,
+            EMAIL | SMS => Ok(Some(reach::send(state, message).await?)),
+            other => Ok(Some(Sent::refused(None, format!("no such channel {other:?}")))),
+        }
+    };
+    // The clients' own timeouts come first; this bounds what they do not cover (a lookup).
+    match tokio::time::timeout(timeout, sending).await {
+        Ok(sent) => sent,
+        Err(_) if message.channel == SMS => Ok(Some(Sent::Unknown { error: "timed out".to_owned() })),
+        Err(_) => Ok(Some(Sent::retry(None, "timed out"))),
+    }
 }
 
 /// What a delivered message gave its receiver about each person, for the provision records.

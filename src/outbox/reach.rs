@@ -22,7 +22,7 @@ use crate::{
     state::AppState,
     store::{
         self,
-        outbox::{NewMessage, EMAIL, SMS},
+        outbox::{NewMessage, Priority, EMAIL, SMS},
         parse_stored,
     },
 };
@@ -100,6 +100,8 @@ pub fn confirmation(reach: &Reach, party: &party::Model, contact: &contact_point
         party_id: Some(party.id),
         event_type: CONFIRM,
         payload: payload.unwrap_or_default(),
+        // Its owner has just added the address and is waiting for the link.
+        priority: Priority::Now,
     }
 }
 
@@ -207,6 +209,7 @@ pub async fn enqueue_for_parties(
                 party_id: Some(party.id),
                 event_type: ALERT,
                 payload: payload.unwrap_or_default(),
+                priority: if severity == Severity::Critical { Priority::Now } else { Priority::Normal },
             });
         }
         if severity == Severity::Critical && wanted > 0 && usable == 0 {

@@ -13,7 +13,7 @@ use crate::{
         Language,
     },
     store::{
-        outbox::{NewMessage, EMAIL, SMS},
+        outbox::{NewMessage, Priority, EMAIL, SMS},
         parse_stored,
     },
 };
@@ -42,6 +42,8 @@ fn message(
         party_id: Some(party.id),
         event_type,
         payload: payload.unwrap_or_default(),
+        // Someone is at a sign-in page waiting for it.
+        priority: Priority::Now,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{compose::SmsPayload, settings::SmsSettings, Sent, SEND_TIMEOUT};
+use super::{compose::SmsPayload, settings::SmsSettings, Sent};
 use crate::domain::{channels::ContactStatus, webhooks::retry_after};
 
 /// The gateway's code for a recipient who has replied STOP to the sending number, as answered
@@ -27,9 +27,9 @@ struct GatewayError {
 }
 
 impl SmsGateway {
-    pub fn new(settings: SmsSettings) -> Result<Self, super::SettingError> {
+    pub fn new(settings: SmsSettings, timeout: std::time::Duration) -> Result<Self, super::SettingError> {
         let client = reqwest::Client::builder()
-            .timeout(SEND_TIMEOUT)
+            .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|err| super::SettingError { name: "TSUNAGU_SMS_URL", reason: err.to_string() })?;
@@ -64,11 +64,12 @@ impl SmsGateway {
             .await;
         let response = match response {
             Ok(response) => response,
+            // Never connected: the gateway has nothing, so sending again sends once.
+            Err(err) if err.is_connect() => return Sent::retry(None, "the gateway could not be reached"),
+            // Cut off after the request may have gone: the gateway may have the text, and a
+            // family cannot drop a second copy as a duplicate.
             Err(err) => {
-                return Sent::retry(
-                    None,
-                    if err.is_timeout() { "timed out" } else { "the gateway could not be reached" },
-                )
+                return Sent::Unknown { error: if err.is_timeout() { "timed out" } else { "cut off mid-send" }.into() }
             }
         };
         let code = response.status().as_u16();

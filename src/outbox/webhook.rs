@@ -6,7 +6,7 @@ use std::{collections::HashMap, net::SocketAddr, time::Duration as StdDuration};
 use entity::{alert, outbox_message, webhook_subscription};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::{Sent, SEND_TIMEOUT};
+use super::Sent;
 use crate::{
     domain::webhooks::{is_public, retry_after, sign},
     state::AppState,
@@ -68,6 +68,11 @@ pub async fn enqueue_for(
                 alert_id: alert.id,
                 person_id: alert.person_id,
                 payload: alert_payload(alert, now),
+                priority: if alert.severity == crate::domain::risk::Severity::Critical.as_str() {
+                    store::outbox::Priority::Now
+                } else {
+                    store::outbox::Priority::Normal
+                },
             })
         })
         .collect();
@@ -79,9 +84,10 @@ pub async fn enqueue_for(
 /// messages of a batch and of the next ticks reuse its connections instead of opening one each.
 /// A client is pinned to the address that was checked: a host that starts resolving elsewhere
 /// gets a new client, checked again.
-#[derive(Default)]
 pub struct Clients {
     by_target: std::sync::Mutex<HashMap<(String, SocketAddr), reqwest::Client>>,
+    /// The longest one delivery may take (`TSUNAGU_WEBHOOK_TIMEOUT_SECONDS`).
+    timeout: StdDuration,
 }
 
 /// More endpoints than this and every kept client is let go (their idle connections close);
@@ -89,6 +95,10 @@ pub struct Clients {
 const CLIENTS_KEPT: usize = 256;
 
 impl Clients {
+    pub fn new(timeout: StdDuration) -> Self {
+        Self { by_target: Default::default(), timeout }
+    }
+
     fn for_target(&self, host: &str, addr: SocketAddr) -> Result<reqwest::Client, reqwest::Error> {
         let key = (host.to_owned(), addr);
         if let Some(client) = self.by_target.lock().ok().and_then(|clients| clients.get(&key).cloned()) {
@@ -97,7 +107,7 @@ impl Clients {
         let client = reqwest::Client::builder()
             .resolve(host, addr)
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(SEND_TIMEOUT)
+            .timeout(self.timeout)
             .build()?;
         if let Ok(mut clients) = self.by_target.lock() {
             if clients.len() >= CLIENTS_KEPT {

@@ -1,7 +1,7 @@
 //! The outbox of every channel: webhooks, e-mail and SMS. A message is written in the
 //! transaction that decides it, claimed by one worker at a time, retried, and settled once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entity::{outbox_attempt, outbox_message};
@@ -17,6 +17,10 @@ use super::new_id;
 pub const PENDING: &str = "pending";
 pub const DELIVERED: &str = "delivered";
 pub const DEAD: &str = "dead";
+/// A text that may have reached the gateway before the instance sending it died.
+pub const UNCERTAIN: &str = "uncertain";
+/// A dead letter staff chose not to send.
+pub const DISCARDED: &str = "discarded";
 
 pub const WEBHOOK: &str = "webhook";
 pub const EMAIL: &str = "email";
@@ -34,6 +38,18 @@ pub struct NewMessage {
     pub party_id: Option<Uuid>,
     pub event_type: &'static str,
     pub payload: String,
+    pub priority: Priority,
+}
+
+/// Which messages are claimed first when more are due than can go at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Priority {
+    /// Someone is waiting for it (a sign-in code, an invitation, a confirmation), or a
+    /// critical alert.
+    Now = 0,
+    Normal = 1,
+    /// Daily digests.
+    Bulk = 2,
 }
 
 /// Writes messages in one insert a chunk; the same subject never twice to the same target.
@@ -49,6 +65,7 @@ pub async fn enqueue(db: &impl ConnectionTrait, messages: Vec<NewMessage>, now: 
             party_id: Set(message.party_id),
             event_type: Set(message.event_type.to_owned()),
             payload: Set(message.payload),
+            priority: Set(message.priority as i32),
             status: Set(PENDING.to_owned()),
             attempts: Set(0),
             next_attempt_at: Set(now),
@@ -57,12 +74,13 @@ pub async fn enqueue(db: &impl ConnectionTrait, messages: Vec<NewMessage>, now: 
             provider_id: Set(None),
             receipt: Set(None),
             receipt_error: Set(None),
+            handing_over_since: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         })
         .collect();
     let count = rows.len();
-    // Eighteen values a row: 1 000 rows a statement stays inside SQLite's 32 766 parameters.
+    // Twenty values a row: 1 000 rows a statement stays inside SQLite's 32 766 parameters.
     for chunk in rows.chunks(1_000) {
         outbox_message::Entity::insert_many(chunk.to_vec())
             .on_conflict(
@@ -87,28 +105,61 @@ fn claimable(now: DateTime<Utc>) -> Condition {
         )
 }
 
-/// Claims due messages for `lease`: on PostgreSQL with `FOR UPDATE SKIP LOCKED`, on SQLite by
-/// compare-and-set, in one `UPDATE … RETURNING` either way. A worker that dies lets its claims
-/// lapse; the messages go out again then, under the same `webhook-id`. Call it in a
-/// transaction: on PostgreSQL the row locks hold until it commits.
+/// What one claim asks for: up to `limit` due messages on `channel`, at most `per_target` to
+/// any one target, or fewer where `room` says (targets already holding slots).
+#[derive(Debug, Clone)]
+pub struct Want<'a> {
+    pub channel: &'static str,
+    pub limit: usize,
+    pub per_target: usize,
+    pub room: &'a HashMap<Uuid, usize>,
+}
+
+/// Claims due messages for `lease`, those someone waits for first: on PostgreSQL with `FOR
+/// UPDATE SKIP LOCKED`, on SQLite by compare-and-set, in one `UPDATE … RETURNING` either way. A
+/// worker that dies lets its claims lapse; the messages go out again then, under the same
+/// `webhook-id`. Call it in a transaction: on PostgreSQL the row locks hold until it commits.
 pub async fn claim(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     lease: Duration,
-    limit: u64,
+    want: &Want<'_>,
 ) -> Result<Vec<outbox_message::Model>, DbErr> {
+    if want.limit == 0 {
+        return Ok(Vec::new());
+    }
     // Stored to the microsecond both databases keep, so `settle` can match it exactly.
     let claimed_until = (now + lease).trunc_subsecs(6);
     let backend = db.get_database_backend();
+    let full: Vec<Uuid> = want.room.iter().filter(|(_, room)| **room == 0).map(|(target, _)| *target).collect();
+    let mut free = claimable(now).add(outbox_message::Column::Channel.eq(want.channel));
+    if !full.is_empty() {
+        free = free.add(outbox_message::Column::TargetId.is_not_in(full));
+    }
+    // More than wanted are read, so that one target's many due messages leave room for others.
+    let read = (want.limit * 4).min(want.limit + 128) as u64;
     let query = outbox_message::Entity::find()
-        .filter(claimable(now))
+        .filter(free)
+        .order_by_asc(outbox_message::Column::Priority)
         .order_by_asc(outbox_message::Column::NextAttemptAt)
-        .limit(limit);
+        .limit(read);
     let query = match backend {
         DatabaseBackend::Postgres => query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked),
         _ => query,
     };
-    let candidates = query.all(db).await?;
+    let mut taken: HashMap<Uuid, usize> = HashMap::new();
+    let candidates: Vec<outbox_message::Model> = query
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|message| {
+            let count = taken.entry(message.target_id).or_default();
+            let room = want.room.get(&message.target_id).copied().unwrap_or(want.per_target);
+            *count += 1;
+            *count <= room
+        })
+        .take(want.limit)
+        .collect();
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
@@ -153,6 +204,7 @@ pub async fn settle(
     let mut update = outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::Attempts, attempt.into())
         .col_expr(outbox_message::Column::ClaimedUntil, Option::<DateTime<Utc>>::None.into())
+        .col_expr(outbox_message::Column::HandingOverSince, Option::<DateTime<Utc>>::None.into())
         .col_expr(outbox_message::Column::UpdatedAt, now.into())
         .filter(outbox_message::Column::Id.eq(message.id))
         .filter(match message.claimed_until {
@@ -167,6 +219,7 @@ pub async fn settle(
             .col_expr(outbox_message::Column::Receipt, receipt.map(str::to_owned).into()),
         Outcome::RetryAt(at) => update.col_expr(outbox_message::Column::NextAttemptAt, at.into()),
         Outcome::Dead => update.col_expr(outbox_message::Column::Status, DEAD.into()),
+        Outcome::Uncertain => update.col_expr(outbox_message::Column::Status, UNCERTAIN.into()),
     };
     if update.exec(db).await?.rows_affected == 0 {
         return Ok(false);
@@ -205,6 +258,46 @@ pub enum Outcome {
     Delivered,
     RetryAt(DateTime<Utc>),
     Dead,
+    /// Perhaps handed over, perhaps not (a text whose send was cut off): never resent by
+    /// itself; staff see it with the dead letters.
+    Uncertain,
+}
+
+/// Marks a claimed message as being handed over now, in its own committed write before the
+/// send: a claim that finds the mark later knows the send may have gone out. False if the
+/// claim has lapsed.
+pub async fn mark_handing_over(
+    db: &impl ConnectionTrait,
+    message: &outbox_message::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let updated = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::HandingOverSince, Some(now).into())
+        .filter(outbox_message::Column::Id.eq(message.id))
+        .filter(match message.claimed_until {
+            Some(claim) => outbox_message::Column::ClaimedUntil.eq(claim),
+            None => outbox_message::Column::ClaimedUntil.is_null(),
+        })
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// Gives claims back unsent (an instance shutting down): another instance may take them at
+/// once. Only claims still held as they were are released.
+pub async fn release(db: &impl ConnectionTrait, claims: &[(Uuid, DateTime<Utc>)]) -> Result<u64, DbErr> {
+    let mut released = 0;
+    for (id, claimed_until) in claims {
+        released += outbox_message::Entity::update_many()
+            .col_expr(outbox_message::Column::ClaimedUntil, Option::<DateTime<Utc>>::None.into())
+            .filter(outbox_message::Column::Id.eq(*id))
+            .filter(outbox_message::Column::ClaimedUntil.eq(*claimed_until))
+            .filter(outbox_message::Column::HandingOverSince.is_null())
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(released)
 }
 
 pub async fn attempts_of(

@@ -69,6 +69,7 @@ pub struct Outgoing {
     pub alert_id: Uuid,
     pub person_id: Uuid,
     pub payload: String,
+    pub priority: super::outbox::Priority,
 }
 
 /// Writes one outbox message per active subscription that wants `event_type` of each event's
@@ -103,6 +104,7 @@ pub async fn enqueue(
                     party_id: None,
                     event_type,
                     payload: event.payload.clone(),
+                    priority: event.priority,
                 }
             })
         })

@@ -149,6 +149,8 @@ pub async fn spawn_app_configured(database_url: &str, configure: impl FnOnce(&mu
         retention_years: 5,
         email: None,
         sms: None,
+        delivery: Default::default(),
+        connections: Default::default(),
     };
     configure(&mut config);
     let clock = ManualClock::new(Utc::now().trunc_subsecs(0));
@@ -300,4 +302,21 @@ pub async fn until_serving(lines: &mut ServeLog) -> (String, Vec<String>) {
     let addr = tokio::time::timeout(std::time::Duration::from_secs(60), read).await.expect("serve reports its address");
     let addr = addr.unwrap_or_else(|| panic!("serve exited before serving: {log:?}"));
     (addr, log)
+}
+
+/// Claims up to `limit` due messages of any channel, as a worker that is about to die would.
+pub async fn claim_any(
+    db: &impl sea_orm::ConnectionTrait,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+    limit: usize,
+) -> Vec<entity::outbox_message::Model> {
+    use tsunagu::store::outbox::{claim, Want, EMAIL, SMS, WEBHOOK};
+    let room = std::collections::HashMap::new();
+    let mut claimed = Vec::new();
+    for channel in [WEBHOOK, EMAIL, SMS] {
+        let want = Want { channel, limit: limit - claimed.len(), per_target: limit, room: &room };
+        claimed.extend(claim(db, now, lease, &want).await.expect("claim"));
+    }
+    claimed
 }

@@ -1,0 +1,16 @@
+//! The health check's own row: written only to learn whether the database takes writes.
+
+use chrono::{DateTime, Utc};
+use entity::health_probe;
+use sea_orm::{sea_query::OnConflict, ConnectionTrait, DbErr, EntityTrait, Set};
+
+/// Writes (or rewrites) the probe row.
+pub async fn probe(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), DbErr> {
+    health_probe::Entity::insert(health_probe::ActiveModel { id: Set("probe".to_owned()), written_at: Set(now) })
+        .on_conflict(
+            OnConflict::column(health_probe::Column::Id).update_column(health_probe::Column::WrittenAt).to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
