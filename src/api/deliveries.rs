@@ -31,7 +31,8 @@ pub struct DeliveryView {
     pub to: String,
     /// `queued` (not yet handed over, retries included), `sent` (accepted by the SMTP server or
     /// the gateway), `delivered` (the gateway or the webhook's receiver has it), `undelivered` or
-    /// `failed` (given up, or refused: an opted-out number, a bouncing address).
+    /// `failed` (given up, or refused: an opted-out number, a bouncing address), `uncertain` (a
+    /// text cut off mid-send: the gateway may have it; an admin decides whether to send it again).
     pub status: String,
     pub attempts: i32,
     /// The provider's code or reason when it failed.
@@ -46,7 +47,8 @@ pub struct DeliveryList {
 
 fn status_of(message: &outbox_message::Model) -> &str {
     match message.status.as_str() {
-        outbox::DEAD => "failed",
+        outbox::DEAD | outbox::DISCARDED => "failed",
+        outbox::UNCERTAIN => "uncertain",
         outbox::DELIVERED if message.channel == outbox::WEBHOOK => "delivered",
         outbox::DELIVERED => {
             message.receipt.as_deref().map_or("sent", |receipt| if receipt == "queued" { "sent" } else { receipt })
@@ -105,7 +107,7 @@ impl DeliveriesApi {
                 },
                 Err(_) => format!("webhook:{}", message.target_id),
             };
-            let error = if message.status == outbox::DEAD || message.receipt_error.is_some() {
+            let error = if message.status == outbox::DEAD || message.status == outbox::UNCERTAIN || message.receipt_error.is_some() {
                 message.receipt_error.clone().or(Some("given up".to_owned()))
             } else {
                 None

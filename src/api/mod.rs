@@ -5,6 +5,7 @@ mod audit;
 mod channels;
 mod credentials;
 mod custody;
+mod dead_letters;
 mod deliveries;
 mod errors;
 mod feeds;
@@ -79,7 +80,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
                 webhooks::WebhooksApi,
             ),
             (provisions::ProvisionsApi, audit::AuditApi, planning::PlanningApi, me::MeApi, feeds::FeedsApi),
-            (reach::ReachApi, channels::ChannelsApi, deliveries::DeliveriesApi),
+            (reach::ReachApi, channels::ChannelsApi, deliveries::DeliveriesApi, dead_letters::DeadLettersApi),
             (invitations::InvitationsApi, credentials::CredentialsApi, sessions::SessionsApi, outcomes::OutcomesApi),
             lifecycle::LifecycleApi,
         ),

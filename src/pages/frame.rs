@@ -125,13 +125,65 @@ pub fn to_sign_in() -> Response {
     see_other("/")
 }
 
-pub fn failed(err: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %err, "a page failed");
-    protect(
-        (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. / エラーが発生しました。")
-            .into_response(),
-    )
+/// A page that could not be made. When the database takes no writes for now (disk full,
+/// read-only, locked) the reader is told to try again shortly, with 503 and `Retry-After`;
+/// anything else is our fault, 500. Either way nothing of the request was kept.
+pub fn failed(err: impl Fault) -> Response {
+    match err.storage_unavailable() {
+        true => {
+            tracing::error!(error = %err, "a page failed: the database takes no writes");
+            let mut response = protect(
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Tsunagu cannot save anything just now; nothing was saved. Please try again in a minute. / \
+                     ただいま保存できません（何も保存されていません）。1分ほどしてから、もう一度お試しください。",
+                )
+                    .into_response(),
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::http::STORAGE_RETRY_AFTER_SECONDS),
+            );
+            response
+        }
+        false => {
+            tracing::error!(error = %err, "a page failed");
+            protect(
+                (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. / エラーが発生しました。")
+                    .into_response(),
+            )
+        }
+    }
 }
+
+/// What a page can fail with, and whether it is the database taking no writes for now.
+pub trait Fault: std::fmt::Display {
+    fn storage_unavailable(&self) -> bool {
+        false
+    }
+}
+
+impl Fault for sea_orm::DbErr {
+    fn storage_unavailable(&self) -> bool {
+        crate::database::storage_unavailable(self)
+    }
+}
+
+impl Fault for crate::workflow::WorkflowError {
+    fn storage_unavailable(&self) -> bool {
+        matches!(self, Self::Database(err) if crate::database::storage_unavailable(err))
+    }
+}
+
+impl Fault for crate::access::AccessError {
+    fn storage_unavailable(&self) -> bool {
+        matches!(self, Self::Database(err) if crate::database::storage_unavailable(err))
+    }
+}
+
+impl Fault for Box<dyn std::error::Error + Send + Sync> {}
+impl Fault for qrcode::types::QrError {}
+impl Fault for crate::store::Corrupt {}
 
 /// A page that is not there, or not for this viewer: the same answer.
 pub fn not_found(req: &Request, language: Language) -> Response {

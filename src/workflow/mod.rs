@@ -5,6 +5,7 @@
 mod callbacks;
 mod contact_points;
 mod custody;
+pub mod dead_letters;
 mod delivery;
 mod directory;
 mod lapses;

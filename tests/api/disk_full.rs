@@ -87,6 +87,10 @@ async fn writes_after_the_disk_fills_are_refused_or_kept_never_lost(app: TestApp
         }
     }
     assert!(refused > 0, "the full disk refused some write");
+    let health = served.client.get(format!("{}/healthz", served.address)).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE, "/healthz tells the database takes no writes");
+    let problem: Value = health.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("takes no writes"), "{problem}");
 
     // Space returns: writes succeed again by themselves.
     std::fs::remove_file(filler).unwrap();
@@ -95,6 +99,8 @@ async fn writes_after_the_disk_fills_are_refused_or_kept_never_lost(app: TestApp
         assert_eq!(created.status(), StatusCode::CREATED, "a write after space returned");
         stored.push(created.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
     }
+    let health = served.client.get(format!("{}/healthz", served.address)).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK, "/healthz is well again once writes are");
     drop(served);
 
     // Every id answered 201 is on disk: read back by a fresh instance.

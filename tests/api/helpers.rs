@@ -129,9 +129,9 @@ pub async fn spawn_app(database_url: &str) -> TestApp {
     spawn_app_configured(database_url, |_| {}).await
 }
 
-/// An app whose configuration a test adjusts first.
-pub async fn spawn_app_configured(database_url: &str, configure: impl FnOnce(&mut Config)) -> TestApp {
-    let mut config = Config {
+/// The configuration every test app starts from.
+fn test_config(database_url: &str) -> Config {
+    Config {
         database_url: DatabaseUrl::parse(database_url).expect("a test database URL"),
         addr: "127.0.0.1:0".parse().expect("a socket address"),
         jwt_secret: None,
@@ -151,21 +151,65 @@ pub async fn spawn_app_configured(database_url: &str, configure: impl FnOnce(&mu
         sms: None,
         delivery: Default::default(),
         connections: Default::default(),
-    };
+    }
+}
+
+/// An app whose configuration a test adjusts first.
+pub async fn spawn_app_configured(database_url: &str, configure: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = test_config(database_url);
     configure(&mut config);
     let clock = ManualClock::new(Utc::now().trunc_subsecs(0));
     // Tests drive the scheduler themselves, with the clock where they want it.
     let app =
         Application::build(&config, Arc::new(clock.clone())).await.expect("the application builds").without_scheduler();
-    let address = format!("http://{}", app.addr());
     let state = app.state().clone();
+    let address = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped(std::future::pending()));
+    test_app(address, database_url, clock, state)
+}
+
+/// An instance serving as in production, its scheduler and delivery loop running, until the
+/// returned sender is used (what SIGTERM does); the handle ends once it has stopped.
+pub async fn spawn_serving(
+    database_url: &str,
+    clock: ManualClock,
+    configure: impl FnOnce(&mut Config),
+) -> (TestApp, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>) {
+    let mut config = test_config(database_url);
+    // Planning runs once at start and then is left to the test.
+    config.tick = std::time::Duration::from_secs(3600);
+    configure(&mut config);
+    let app = Application::build(&config, Arc::new(clock.clone())).await.expect("the application builds");
+    let state = app.state().clone();
+    let address = format!("http://{}", app.addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    (test_app(address, database_url, clock, state), stop, serving)
+}
+
+fn test_app(address: String, database_url: &str, clock: ManualClock, state: AppState) -> TestApp {
     TestApp {
         address,
         database_url: database_url.to_owned(),
         client: reqwest::Client::builder().build().expect("an HTTP client"),
         clock,
         state,
+    }
+}
+
+/// Waits until `done` holds, looking every 20 ms, for at most `within`; says what it waited
+/// for if it never held.
+pub async fn eventually<F, Fut>(what: &str, within: std::time::Duration, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    while !done().await {
+        assert!(tokio::time::Instant::now() < deadline, "not within {within:?}: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 

@@ -13,6 +13,7 @@ mod cache;
 mod callbacks;
 mod cli;
 mod contract;
+mod delivery;
 mod disk_full;
 mod doors;
 mod feeds;
@@ -27,6 +28,7 @@ mod openapi;
 mod organizations;
 mod outcomes;
 mod pages;
+mod peers;
 mod parties;
 mod persons;
 mod placements;
@@ -65,6 +67,7 @@ fn main() {
         cli::TESTS,
         doors::TESTS,
         contract::TESTS,
+        delivery::TESTS,
         feeds::TESTS,
         health::TESTS,
         integrations::TESTS,

@@ -34,6 +34,7 @@ pub fn tokyo(y: i32, m: u32, d: u32, hour: u32) -> DateTime<Utc> {
     chrono_tz::Asia::Tokyo.with_ymd_and_hms(y, m, d, hour, 0, 0).unwrap().with_timezone(&Utc)
 }
 
+#[derive(Clone)]
 pub struct Case {
     pub org: String,
     pub staff: String,

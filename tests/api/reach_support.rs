@@ -114,6 +114,8 @@ pub struct Text {
 struct GatewayState {
     sent: Arc<Mutex<Vec<Text>>>,
     opted_out: Arc<Mutex<HashSet<String>>>,
+    /// Takes each text and never answers: the sender cannot know whether it went.
+    silent: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[handler]
@@ -149,6 +151,9 @@ async fn messages(
         status_callback: form.get("StatusCallback").cloned().unwrap_or_default(),
     };
     state.sent.lock().expect("the sent list").push(text.clone());
+    if state.silent.load(std::sync::atomic::Ordering::SeqCst) {
+        std::future::pending::<()>().await;
+    }
     let created = serde_json::json!({"sid": text.sid, "status": "queued", "to": text.to, "body": text.body});
     (StatusCode::CREATED, poem::web::Json(created)).into_response()
 }
@@ -171,6 +176,11 @@ impl Gateway {
 
     pub fn sent_to(&self, number: &str) -> Vec<Text> {
         self.state.sent.lock().expect("the sent list").iter().filter(|t| t.to == number).cloned().collect()
+    }
+
+    /// From now on each text is taken (and counted) but never answered.
+    pub fn fall_silent(&self) {
+        self.state.silent.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The gateway remembers a STOP at carrier level and answers 21610 from then on.

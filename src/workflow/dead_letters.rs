@@ -1,0 +1,61 @@
+//! Dead letters: what the outbox gave up on, and an admin's decision to send it again or let
+//! it go. A message whose content was a sign-in code or link is no longer kept once given up,
+//! so it cannot be sent again: its owner asks for a new one.
+
+use uuid::Uuid;
+
+use super::WorkflowError;
+use crate::{
+    state::AppState,
+    store::{
+        self,
+        dead_letters::{DeadLetter, Filter},
+        outbox::{DEAD, UNCERTAIN},
+    },
+};
+
+/// An admin's decision about a dead letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Back in the outbox, due now, with a fresh count of tries.
+    Retry,
+    /// Not to be sent.
+    Discard,
+}
+
+pub async fn list(state: &AppState, filter: Filter<'_>) -> Result<Vec<DeadLetter>, WorkflowError> {
+    Ok(store::dead_letters::list(&state.reads, filter).await?)
+}
+
+/// Whether a dead letter can still be sent: its content is kept.
+pub fn can_retry(letter: &entity::outbox_message::Model) -> bool {
+    letter.payload != "{}"
+}
+
+/// Carries out `decision` on dead letter `id`; its person, if it is about one, for the audit.
+pub async fn decide(state: &AppState, id: Uuid, decision: Decision) -> Result<Option<Uuid>, WorkflowError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let message = store::dead_letters::find(&txn, id).await?.ok_or(WorkflowError::NotFound)?;
+    if message.status != DEAD && message.status != UNCERTAIN {
+        return Err(WorkflowError::Conflict(format!("This message is not a dead letter (it is {}).", message.status)));
+    }
+    let done = match decision {
+        Decision::Retry if !can_retry(&message) => {
+            return Err(WorkflowError::Conflict(
+                "This message carried a sign-in code or link, which is not kept once given up: its owner can ask for a new one."
+                    .to_owned(),
+            ))
+        }
+        Decision::Retry => store::dead_letters::requeue(&txn, id, now).await?,
+        Decision::Discard => store::dead_letters::discard(&txn, id, now).await?,
+    };
+    if !done {
+        return Err(WorkflowError::Stale("The message changed meanwhile; look again.".to_owned()));
+    }
+    txn.commit().await?;
+    if decision == Decision::Retry {
+        state.send_now.notify_one();
+    }
+    Ok(Some(message.person_id).filter(|person| !person.is_nil()))
+}

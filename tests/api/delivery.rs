@@ -1,0 +1,255 @@
+//! Sending that waits for no one: a hanging webhook endpoint delays no other recipient, a
+//! sign-in code goes ahead, `/healthz` names the failing peer; a stopping instance finishes
+//! its sends and gives the rest back; a text cut off by a crash is never sent twice.
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tsunagu::scheduler::{plan, tick};
+
+use crate::{
+    cases,
+    helpers::{eventually, id_of, spawn_serving, TestApp},
+    peers::{GatedHook, Hanging},
+    reach_case::{configure, confirmed_number, judgment_soon, reaching, release_today, resident, Case},
+    reach_support::{Gateway, MailServer, PUBLIC_URL},
+    sign_in::browser,
+};
+
+pub const TESTS: &[crate::helpers::Case] = cases![
+    one_hanging_endpoint_delays_no_other_recipient_and_is_named_by_the_health_check,
+    a_stopping_instance_finishes_its_sends_and_the_other_takes_the_rest_without_a_double,
+    sends_cut_off_by_the_grace_period_are_given_back_at_once,
+    a_text_cut_off_by_a_crash_is_not_sent_again_but_shown_as_uncertain,
+];
+
+async fn subscribe(app: &TestApp, c: &Case, url: &str) -> String {
+    let created = app.post("/webhooks", &c.staff, &json!({"url": url})).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    id_of(&created.json().await.unwrap())
+}
+
+async fn confirmed_email(app: &TestApp, mail: &MailServer, party: &str, address: &str) {
+    let body = json!({"channel": "email", "address": address});
+    assert_eq!(
+        app.post(&format!("/parties/{party}/contacts"), &app.admin(), &body).await.status(),
+        StatusCode::CREATED
+    );
+    tick(&app.state).await.unwrap();
+    let text = mail.to(address).pop().expect("the confirmation").body_text(0).unwrap().to_string();
+    let start = text.find(&format!("{PUBLIC_URL}/contacts/confirm/")).unwrap();
+    let link = text[start..].split_whitespace().next().unwrap().replace(PUBLIC_URL, &app.address);
+    assert_eq!(app.client.post(link).send().await.unwrap().status(), StatusCode::OK);
+}
+
+async fn outbox_of(app: &TestApp, target: &str) -> Vec<(String, i64)> {
+    let rows: Vec<(String, i32)> = sqlx_rows(app, target).await;
+    rows.into_iter().map(|(status, attempts)| (status, attempts as i64)).collect()
+}
+
+async fn sqlx_rows(app: &TestApp, target: &str) -> Vec<(String, i32)> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    entity::outbox_message::Entity::find()
+        .filter(entity::outbox_message::Column::TargetId.eq(uuid::Uuid::parse_str(target).unwrap()))
+        .all(app.state.db.connection())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|message| (message.status, message.attempts))
+        .collect()
+}
+
+async fn health(app: &TestApp) -> (StatusCode, Value) {
+    let answer = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
+    (answer.status(), answer.json().await.unwrap())
+}
+
+async fn one_hanging_endpoint_delays_no_other_recipient_and_is_named_by_the_health_check(plain: TestApp) {
+    let (mail, gateway) = (MailServer::start(), Gateway::start().await);
+    let setup = reaching(&plain, &mail, &gateway).await;
+    let c = resident(&setup, json!({"role": "family", "display_name": "Hanako", "language": "ja"})).await;
+    confirmed_email(&setup, &mail, &c.family, "hanako@example.org").await;
+    // A serving instance on the same database and clock: planning is driven here, sending
+    // runs in its own loop.
+    let (app, stop, serving) = spawn_serving(&plain.database_url, setup.clock.clone(), |config| {
+        configure(config, &mail, &gateway);
+        config.delivery.webhook_timeout = StdDuration::from_secs(3);
+    })
+    .await;
+    let (healthy, hanging) = (GatedHook::start(true).await, Hanging::start().await);
+    let healthy_id = subscribe(&app, &c, &healthy.url).await;
+    let hanging_id = subscribe(&app, &c, &hanging.url).await;
+
+    release_today(&app, &c).await;
+    // The first tick: planning returns without waiting for any receiver.
+    tokio::time::timeout(StdDuration::from_secs(5), plan(&app.state)).await.expect("planning waits for no send").unwrap();
+    eventually("the healthy endpoint and the family's e-mail", StdDuration::from_secs(2), || async {
+        !healthy.ids().is_empty() && mail.to("hanako@example.org").len() >= 2
+    })
+    .await;
+    assert!(*hanging.accepted.lock().unwrap() >= 1, "the hanging endpoint was called");
+    assert!(
+        outbox_of(&app, &hanging_id).await.iter().all(|(status, attempts)| status == "pending" && *attempts == 0),
+        "the others were delivered while the hanging endpoint's first try was still open"
+    );
+
+    // A sign-in code goes at once, hanging endpoint or not.
+    let asked = browser()
+        .post(format!("{}/auth/code", app.address))
+        .json(&json!({"address": "hanako@example.org"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), StatusCode::ACCEPTED);
+    let letters = mail.to("hanako@example.org").len();
+    eventually("the sign-in code", StdDuration::from_secs(2), || async {
+        mail.to("hanako@example.org").len() > letters
+    })
+    .await;
+    // The second tick is not held up either.
+    tokio::time::timeout(StdDuration::from_secs(5), plan(&app.state)).await.expect("planning waits for no send").unwrap();
+
+    // Once its try times out, the health check names the endpoint and stays 200.
+    eventually("/healthz names the failing endpoint", StdDuration::from_secs(8), || async {
+        let (status, body) = health(&app).await;
+        status == StatusCode::OK
+            && body["delivery"]["failing_peers"]
+                .as_array()
+                .is_some_and(|peers| peers.iter().any(|peer| peer["subscription_id"] == hanging_id.as_str()))
+    })
+    .await;
+    let (_, body) = health(&app).await;
+    assert_eq!(body["status"], "degraded");
+    let peers = body["delivery"]["failing_peers"].as_array().unwrap();
+    assert_eq!(peers.len(), 1, "only the hanging endpoint: {body}");
+    assert_eq!((peers[0]["channel"].as_str(), peers[0]["last_error"].as_str()), (Some("webhook"), Some("timed out")));
+    assert!(!body.to_string().contains(&hanging.url) && !body.to_string().contains(&healthy_id), "{body}");
+    let _ = stop.send(());
+    serving.await.unwrap().unwrap();
+}
+
+/// Five residents released today at one facility with eight endpoints: forty webhooks.
+async fn forty_webhooks(app: &TestApp, hooks: &[GatedHook]) -> Case {
+    let c = resident(app, json!({"role": "family", "display_name": "Hanako"})).await;
+    for hook in hooks {
+        subscribe(app, &c, &hook.url).await;
+    }
+    release_today(app, &c).await;
+    for n in 0..4 {
+        let person = id_of(&app.post("/persons", &c.staff, &json!({"display_name": format!("R{n}")})).await.json().await.unwrap());
+        release_today(app, &Case { person, ..c.clone() }).await;
+    }
+    c
+}
+
+fn received(hooks: &[GatedHook]) -> Vec<String> {
+    hooks.iter().flat_map(GatedHook::ids).collect()
+}
+
+async fn a_stopping_instance_finishes_its_sends_and_the_other_takes_the_rest_without_a_double(plain: TestApp) {
+    let hooks: Vec<GatedHook> = futures::future::join_all((0..8).map(|_| GatedHook::start(false))).await;
+    let (first, stop_first, first_serving) = spawn_serving(&plain.database_url, plain.clock.clone(), |_| {}).await;
+    let c = forty_webhooks(&first, &hooks).await;
+    plan(&first.state).await.unwrap();
+    let written = first.count_where("outbox_messages", "channel = 'webhook'").await;
+    assert!(written >= 40, "{written} webhooks");
+    eventually("the first instance's slots all in flight", StdDuration::from_secs(5), || async {
+        hooks.iter().map(GatedHook::holding).sum::<usize>() == tsunagu::outbox::WEBHOOK_SLOTS
+    })
+    .await;
+
+    // SIGTERM: the first stops claiming; its sends in flight finish as the receivers answer.
+    let _ = stop_first.send(());
+    for hook in &hooks {
+        hook.open();
+    }
+    tokio::time::timeout(StdDuration::from_secs(10), first_serving).await.expect("stops within its grace").unwrap().unwrap();
+    let sent_by_first = received(&hooks).len();
+    assert_eq!(sent_by_first, tsunagu::outbox::WEBHOOK_SLOTS, "it claimed nothing after the signal");
+    assert_eq!(
+        first.count_where("outbox_messages", "status = 'pending' AND claimed_until IS NOT NULL").await,
+        0,
+        "no claim is left behind"
+    );
+
+    // The other instance takes the rest at once.
+    let (second, stop_second, second_serving) = spawn_serving(&plain.database_url, plain.clock.clone(), |_| {}).await;
+    eventually("the rest delivered by the other instance", StdDuration::from_secs(5), || async {
+        received(&hooks).len() as i64 >= written
+    })
+    .await;
+    let mut ids = received(&hooks);
+    ids.sort();
+    let before = ids.len();
+    ids.dedup();
+    assert_eq!(before, ids.len(), "no webhook-id arrived twice");
+    assert_eq!(second.count_where("outbox_messages", "status = 'delivered'").await, written);
+    let _ = (c, stop_second.send(()));
+    second_serving.await.unwrap().unwrap();
+}
+
+async fn sends_cut_off_by_the_grace_period_are_given_back_at_once(plain: TestApp) {
+    let hooks: Vec<GatedHook> = futures::future::join_all((0..8).map(|_| GatedHook::start(false))).await;
+    let (first, stop_first, first_serving) = spawn_serving(&plain.database_url, plain.clock.clone(), |config| {
+        config.delivery.shutdown_grace = StdDuration::from_secs(1);
+    })
+    .await;
+    forty_webhooks(&first, &hooks).await;
+    plan(&first.state).await.unwrap();
+    eventually("the first instance's slots all in flight", StdDuration::from_secs(5), || async {
+        hooks.iter().map(GatedHook::holding).sum::<usize>() == tsunagu::outbox::WEBHOOK_SLOTS
+    })
+    .await;
+    // The receivers never answer within the grace period: the sends are cut off and their
+    // claims given back, not left to lapse a minute later.
+    let _ = stop_first.send(());
+    tokio::time::timeout(StdDuration::from_secs(10), first_serving).await.expect("stops after its grace").unwrap().unwrap();
+    assert_eq!(first.count_where("outbox_messages", "claimed_until IS NOT NULL").await, 0, "every claim given back");
+    assert_eq!(first.count_where("outbox_messages", "status = 'pending'").await, first.count("outbox_messages").await);
+    // Another instance, at the same moment, sends them again under the same webhook-ids.
+    for hook in &hooks {
+        hook.open();
+    }
+    let cut_off: Vec<String> = received(&hooks);
+    let report = tick(&plain.state).await.unwrap();
+    assert_eq!(report.messages_delivered as i64, first.count("outbox_messages").await);
+    let again = received(&hooks);
+    assert!(cut_off.iter().all(|id| again.iter().filter(|other| *other == id).count() == 2), "same ids");
+}
+
+async fn a_text_cut_off_by_a_crash_is_not_sent_again_but_shown_as_uncertain(plain: TestApp) {
+    let (mail, gateway) = (MailServer::start(), Gateway::start().await);
+    let app = reaching(&plain, &mail, &gateway).await;
+    let c = resident(&app, json!({"role": "family", "display_name": "Hanako"})).await;
+    confirmed_number(&app, &gateway, &c.lawyer, "+819012345678").await;
+    gateway.fall_silent();
+    judgment_soon(&app, &c).await;
+    plan(&app.state).await.unwrap();
+    // The first instance hands the text to the gateway and dies before the answer.
+    let crashed = {
+        let state = app.state.clone();
+        tokio::spawn(async move { tsunagu::outbox::deliver(&state).await })
+    };
+    eventually("the text reached the gateway", StdDuration::from_secs(5), || async {
+        gateway.sent_to("+819012345678").len() == 2
+    })
+    .await;
+    crashed.abort();
+
+    // Another instance, after the claim has lapsed, does not send it again.
+    let other = reaching(&plain, &mail, &gateway).await;
+    other.clock.set(app.now() + Duration::seconds(61));
+    let report = tsunagu::outbox::deliver(&other.state).await.unwrap();
+    assert_eq!((report.uncertain, report.delivered), (1, 0), "{report:?}");
+    assert_eq!(gateway.sent_to("+819012345678").len(), 2, "the lawyer gets the text once");
+
+    // Staff see it as uncertain; only an admin may list the dead letters.
+    let listed: Value = other.get("/dead-letters?channel=sms", &other.admin()).await.json().await.unwrap();
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{listed}");
+    assert_eq!((items[0]["status"].as_str(), items[0]["channel"].as_str()), (Some("uncertain"), Some("sms")));
+    assert!(!listed.to_string().contains("+8190"), "no address in the list: {listed}");
+    assert_eq!(other.get("/dead-letters", &c.staff).await.status(), StatusCode::FORBIDDEN);
+}
