@@ -220,6 +220,9 @@ pub fn routes(state: AppState) -> impl Endpoint {
         ("/app/alerts/:id/snooze", "POST"),
         ("/app/alerts/:id/contacts", "POST"),
         ("/app/calendar", "POST"),
+        ("/app/dead-letters", "GET"),
+        ("/app/dead-letters/:id/retry", "POST"),
+        ("/app/dead-letters/:id/discard", "POST"),
         ("/app/sharing/:id", "POST"),
         ("/app/sharing/:id/stop", "GET, POST"),
         ("/app/residents/:id", "GET"),
@@ -253,6 +256,9 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/app/alerts/:id/snooze", post(pages::snooze))
         .at("/app/alerts/:id/contacts", post(pages::log_contact))
         .at("/app/calendar", post(pages::calendar))
+        .at("/app/dead-letters", get(pages::dead_letters_page))
+        .at("/app/dead-letters/:id/retry", post(pages::retry_dead_letter))
+        .at("/app/dead-letters/:id/discard", post(pages::discard_dead_letter))
         .at("/app/sharing/:id", post(pages::narrow_sharing))
         .at("/app/sharing/:id/stop", get(pages::stop_sharing_page).post(pages::stop_sharing))
         .at("/app/residents/:id", get(pages::resident_page))

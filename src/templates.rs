@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 13] = [
+const TEMPLATES: [(&str, &str); 14] = [
     ("letter.html", include_str!("../templates/letter.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("page.html", include_str!("../templates/page.html")),
@@ -19,6 +19,7 @@ const TEMPLATES: [(&str, &str); 13] = [
     ("invitation.html", include_str!("../templates/invitation.html")),
     ("outcomes_block.html", include_str!("../templates/outcomes_block.html")),
     ("admin.html", include_str!("../templates/admin.html")),
+    ("dead_letters.html", include_str!("../templates/dead_letters.html")),
 ];
 
 /// `t("日本語", "English")`: the words in the page's language (its `lang`), so that a

@@ -19,7 +19,7 @@ mod words;
 use poem::{handler, web::Data, Request, Response};
 
 pub use forms::{
-    acknowledge, calendar, invite, log_contact, narrow_sharing, record_custody, record_event, record_lapse,
+    acknowledge, calendar, dead_letters_page, discard_dead_letter, invite, retry_dead_letter, log_contact, narrow_sharing, record_custody, record_event, record_lapse,
     record_session, snooze, stop_sharing, stop_sharing_page,
 };
 pub use frame::{stylesheet, switch_language};

@@ -15,7 +15,8 @@ use crate::{
     peers::{GatedHook, Hanging},
     reach_case::{configure, confirmed_number, judgment_soon, reaching, release_today, resident, Case},
     reach_support::{Gateway, MailServer, PUBLIC_URL},
-    sign_in::browser,
+    pages::page,
+    sign_in::{browser, signed_in},
 };
 
 pub const TESTS: &[crate::helpers::Case] = cases![
@@ -23,6 +24,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     a_stopping_instance_finishes_its_sends_and_the_other_takes_the_rest_without_a_double,
     sends_cut_off_by_the_grace_period_are_given_back_at_once,
     a_text_cut_off_by_a_crash_is_not_sent_again_but_shown_as_uncertain,
+    dead_letters_are_listed_by_channel_and_age_and_sent_again_or_let_go,
 ];
 
 async fn subscribe(app: &TestApp, c: &Case, url: &str) -> String {
@@ -252,4 +254,78 @@ async fn a_text_cut_off_by_a_crash_is_not_sent_again_but_shown_as_uncertain(plai
     assert_eq!((items[0]["status"].as_str(), items[0]["channel"].as_str()), (Some("uncertain"), Some("sms")));
     assert!(!listed.to_string().contains("+8190"), "no address in the list: {listed}");
     assert_eq!(other.get("/dead-letters", &c.staff).await.status(), StatusCode::FORBIDDEN);
+}
+
+/// A form posted from the service's own page, as the browser sends it: from its public origin.
+async fn submit(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
+    browser()
+        .post(format!("{}{path}", app.address))
+        .header(reqwest::header::COOKIE, cookie)
+        .header("origin", PUBLIC_URL)
+        .form(&[("", "")][..0])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn dead_letters_are_listed_by_channel_and_age_and_sent_again_or_let_go(plain: TestApp) {
+    let (mail, gateway) = (MailServer::start(), Gateway::start().await);
+    let app = reaching(&plain, &mail, &gateway).await;
+    let c = resident(&app, json!({"role": "family", "display_name": "Hanako"})).await;
+    confirmed_number(&app, &gateway, &c.lawyer, "+819012345678").await;
+    // The lawyer replies STOP at the carrier: the gateway refuses the judgment's alert.
+    gateway.opt_out("+819012345678");
+    judgment_soon(&app, &c).await;
+    let report = tick(&app.state).await.unwrap();
+    assert_eq!(report.messages_dead, 1, "{report:?}");
+
+    let admin = app.admin();
+    let listed: Value = app.get("/dead-letters", &admin).await.json().await.unwrap();
+    let items = listed["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1, "{listed}");
+    let letter = &items[0];
+    assert_eq!((letter["channel"].as_str(), letter["status"].as_str()), (Some("sms"), Some("dead")));
+    assert_eq!(letter["party_id"], c.lawyer.as_str());
+    assert!(letter["last_error"].as_str().unwrap().contains("21610"), "{letter}");
+    assert_eq!(letter["can_retry"], true);
+    assert!(!listed.to_string().contains("+8190"), "no address: {listed}");
+    let id = letter["id"].as_str().unwrap().to_owned();
+    // By channel and by age.
+    let emails: Value = app.get("/dead-letters?channel=email", &admin).await.json().await.unwrap();
+    assert!(emails["items"].as_array().unwrap().is_empty());
+    let given_up: chrono::DateTime<chrono::Utc> = letter["given_up_at"].as_str().unwrap().parse().unwrap();
+    let older = format!("/dead-letters?before={}", (given_up - Duration::seconds(1)).to_rfc3339().replace('+', "%2B"));
+    assert!(app.get(&older, &admin).await.json::<Value>().await.unwrap()["items"].as_array().unwrap().is_empty());
+    // Only admins, by any door.
+    for token in [&c.staff, &app.token("lawyer", &c.lawyer)] {
+        assert_eq!(app.get("/dead-letters", token).await.status(), StatusCode::FORBIDDEN);
+        let retry = app.post(&format!("/dead-letters/{id}/retry"), token, &json!({})).await;
+        assert_eq!(retry.status(), StatusCode::FORBIDDEN);
+    }
+    let unknown = app.post(&format!("/dead-letters/{}/retry", uuid::Uuid::new_v4()), &admin, &json!({})).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+    // Sent again: back in the outbox with fresh tries; the gateway refuses it once more.
+    let retried = app.post(&format!("/dead-letters/{id}/retry"), &admin, &json!({})).await;
+    assert_eq!(retried.status(), StatusCode::OK);
+    assert_eq!(retried.json::<Value>().await.unwrap()["status"], "pending");
+    assert_eq!(app.count_where("outbox_messages", "status = 'pending' AND attempts = 0").await, 1);
+    assert_eq!(tick(&app.state).await.unwrap().messages_dead, 1, "tried again");
+
+    // On the admin's page, and let go from there; the page is not there for staff.
+    let staff_party = app.create_party(json!({"role": "staff", "display_name": "Sato", "organization_id": c.org})).await;
+    let staff_cookie = signed_in(&app, &staff_party).await;
+    assert_eq!(page(&app, &staff_cookie, "/app/dead-letters").await.status(), StatusCode::NOT_FOUND);
+    let refused = submit(&app, &staff_cookie, &format!("/app/dead-letters/{id}/discard")).await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let admin_party = app.create_party(json!({"role": "admin", "display_name": "Prefecture"})).await;
+    let cookie = signed_in(&app, &admin_party).await;
+    let html = page(&app, &cookie, "/app/dead-letters?channel=sms").await.text().await.unwrap();
+    assert!(html.contains(&format!("/app/dead-letters/{id}/discard")) && !html.contains("+8190"), "{html}");
+    let let_go = submit(&app, &cookie, &format!("/app/dead-letters/{id}/discard")).await;
+    assert_eq!(let_go.status(), StatusCode::SEE_OTHER);
+    let listed: Value = app.get("/dead-letters", &admin).await.json().await.unwrap();
+    assert!(listed["items"].as_array().unwrap().is_empty(), "{listed}");
+    let again = app.post(&format!("/dead-letters/{id}/retry"), &admin, &json!({})).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
 }

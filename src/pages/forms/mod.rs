@@ -3,6 +3,7 @@
 //! (or shows it again with why, when the change was refused).
 
 mod alerts;
+mod dead_letters;
 mod residents;
 mod sharing;
 
@@ -11,6 +12,7 @@ use std::collections::HashMap;
 use poem::{http::StatusCode, Body, Request, Response};
 
 pub use alerts::{acknowledge, calendar, log_contact, snooze};
+pub use dead_letters::{dead_letters_page, discard_dead_letter, retry_dead_letter};
 pub use residents::{invite, record_custody, record_event, record_lapse, record_session};
 pub use sharing::{narrow_sharing, stop_sharing, stop_sharing_page};
 
