@@ -25,7 +25,7 @@ use crate::{
     config::Config,
     database::{self, DatabaseError},
     http::{
-        add_allow, limit_body, log_requests, no_store, render_error, same_origin, session_cookie, AllowedMethods,
+        add_allow, limit_body, Bounded, log_requests, no_store, render_error, same_origin, session_cookie, AllowedMethods,
         ApiError, BodyPolicy, Precheck, Problem,
     },
     pages, scheduler, sign_in,
@@ -51,7 +51,7 @@ pub enum StartupError {
 }
 
 pub struct Application {
-    acceptor: TcpAcceptor,
+    acceptor: Bounded<TcpAcceptor>,
     addr: SocketAddr,
     /// How often the scheduler runs; `None` when the caller drives `scheduler::tick` itself.
     tick: Option<Duration>,
@@ -68,7 +68,10 @@ impl Application {
         let reads = database::connect_reads(&config.database_url, &db).await?;
         let keys = KeyRing::load(&db, config.jwt_secret.as_ref(), clock.now()).await?;
         let bind_error = |source| StartupError::Bind { addr: config.addr, source };
-        let acceptor = TcpListener::bind(config.addr).into_acceptor().await.map_err(bind_error)?;
+        let acceptor = Bounded::new(
+            TcpListener::bind(config.addr).into_acceptor().await.map_err(bind_error)?,
+            config.connections,
+        );
         let addr =
             acceptor.local_addr().first().and_then(|local| local.as_socket_addr().copied()).unwrap_or(config.addr);
         let (cache, lock) = read_cache(config, &db)?;

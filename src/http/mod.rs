@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every endpoint: problem responses, request bodies, limits, logs.
 
 mod allow;
+mod connections;
 mod json_body;
 mod limits;
 mod no_store;
@@ -16,5 +17,6 @@ pub use no_store::no_store;
 pub use origin::{
     base_url, clear_session_cookie, not_cross_site, same_origin, session_cookie, set_session_cookie, SESSION_COOKIE,
 };
+pub use connections::{Bounded, HeadDeadline};
 pub use problem::{render_error, ApiError, FieldProblem, Problem, PROBLEM_CONTENT_TYPE, STORAGE_RETRY_AFTER_SECONDS};
 pub use request_log::log_requests;

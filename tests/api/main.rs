@@ -40,6 +40,7 @@ mod safeguards;
 mod scale_out;
 mod side_doors;
 mod sign_in;
+mod slow_clients;
 mod sign_in_codes;
 mod sign_in_systems;
 mod team;
@@ -87,6 +88,7 @@ fn main() {
         reach::TESTS,
         callbacks::TESTS,
         side_doors::TESTS,
+        slow_clients::TESTS,
         disk_full::TESTS,
         safeguards::TESTS,
         sign_in::TESTS,
