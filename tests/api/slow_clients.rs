@@ -60,6 +60,7 @@ async fn a_partial_head_is_cut_off_and_a_thousand_leave_the_service_answering_ot
     let app = spawn_app_configured(&plain.database_url, |config| {
         config.connections.head_timeout = HEAD_TIMEOUT;
         config.connections.max_per_client = 64;
+        config.connections.max_connections = 300;
     })
     .await;
     let addr = server_addr(&app);
