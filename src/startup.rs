@@ -25,8 +25,8 @@ use crate::{
     config::Config,
     database::{self, DatabaseError},
     http::{
-        add_allow, limit_body, Bounded, log_requests, no_store, render_error, same_origin, session_cookie, AllowedMethods,
-        ApiError, BodyPolicy, Precheck, Problem,
+        add_allow, limit_body, log_requests, no_store, render_error, same_origin, session_cookie, AllowedMethods,
+        ApiError, BodyPolicy, Bounded, Precheck, Problem,
     },
     pages, scheduler, sign_in,
     state::{AppState, SchedulerHealth},
@@ -68,10 +68,8 @@ impl Application {
         let reads = database::connect_reads(&config.database_url, &db).await?;
         let keys = KeyRing::load(&db, config.jwt_secret.as_ref(), clock.now()).await?;
         let bind_error = |source| StartupError::Bind { addr: config.addr, source };
-        let acceptor = Bounded::new(
-            TcpListener::bind(config.addr).into_acceptor().await.map_err(bind_error)?,
-            config.connections,
-        );
+        let acceptor =
+            Bounded::new(TcpListener::bind(config.addr).into_acceptor().await.map_err(bind_error)?, config.connections);
         let addr =
             acceptor.local_addr().first().and_then(|local| local.as_socket_addr().copied()).unwrap_or(config.addr);
         let (cache, lock) = read_cache(config, &db)?;
@@ -193,7 +191,8 @@ fn read_cache(
 /// The channels beyond the inbox and webhooks, as configured; said once at start.
 fn reach(config: &Config, keys: &KeyRing) -> Result<crate::outbox::Reach, crate::outbox::SettingError> {
     let timeouts = config.delivery;
-    let mailer = config.email.as_ref().map(|email| crate::outbox::Mailer::new(email, timeouts.email_timeout)).transpose()?;
+    let mailer =
+        config.email.as_ref().map(|email| crate::outbox::Mailer::new(email, timeouts.email_timeout)).transpose()?;
     let sms = config.sms.clone().map(|sms| crate::outbox::SmsGateway::new(sms, timeouts.sms_timeout)).transpose()?;
     match (&mailer, &sms) {
         (None, None) => tracing::info!(

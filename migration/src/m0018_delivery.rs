@@ -16,9 +16,7 @@ impl MigrationTrait for Migration {
             timestamp_with_time_zone_null(OutboxMessages::HandingOverSince),
         ];
         for mut column in columns {
-            manager
-                .alter_table(Table::alter().table(OutboxMessages::Table).add_column(&mut column).to_owned())
-                .await?;
+            manager.alter_table(Table::alter().table(OutboxMessages::Table).add_column(&mut column).to_owned()).await?;
         }
         manager
             .create_index(
@@ -45,7 +43,9 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(HealthProbes::Table).to_owned()).await?;
         manager
-            .drop_index(Index::drop().name("idx_outbox_messages_due_by_priority").table(OutboxMessages::Table).to_owned())
+            .drop_index(
+                Index::drop().name("idx_outbox_messages_due_by_priority").table(OutboxMessages::Table).to_owned(),
+            )
             .await?;
         for column in [OutboxMessages::Priority, OutboxMessages::HandingOverSince] {
             manager.alter_table(Table::alter().table(OutboxMessages::Table).drop_column(column).to_owned()).await?;

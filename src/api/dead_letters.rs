@@ -122,8 +122,7 @@ impl DeadLettersApi {
         let limit = limit.0.unwrap_or(50);
         let filter = Filter { channel: channel.0.map(DeadLetterChannel::as_str), before: before.0, limit };
         let items: Vec<DeadLetterView> = dead_letters::list(&state, filter).await?.into_iter().map(view).collect();
-        let next_before =
-            (items.len() as u64 == limit).then(|| items.last().map(|item| item.given_up_at)).flatten();
+        let next_before = (items.len() as u64 == limit).then(|| items.last().map(|item| item.given_up_at)).flatten();
         Ok(Json(DeadLetterList { items, next_before }))
     }
 
@@ -134,7 +133,12 @@ impl DeadLettersApi {
     /// that means twice. 409 if it is not a dead letter, or its content (a sign-in code or link)
     /// is no longer kept.
     #[oai(path = "/dead-letters/:id/retry", method = "post", operation_id = "retryDeadLetter")]
-    async fn retry(&self, auth: Authenticated, state: Data<&AppState>, id: Path<Uuid>) -> Result<Json<Decided>, ApiError> {
+    async fn retry(
+        &self,
+        auth: Authenticated,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<Decided>, ApiError> {
         decide(&auth, &state, id.0, Decision::Retry).await
     }
 
@@ -160,14 +164,22 @@ pub struct Decided {
     pub status: String,
 }
 
-async fn decide(auth: &Authenticated, state: &AppState, id: Uuid, decision: Decision) -> Result<Json<Decided>, ApiError> {
+async fn decide(
+    auth: &Authenticated,
+    state: &AppState,
+    id: Uuid,
+    decision: Decision,
+) -> Result<Json<Decided>, ApiError> {
     let principal = auth.require_admin()?;
     let person = dead_letters::decide(state, id, decision).await?;
     let action = match decision {
         Decision::Retry => "dead_letter.retry",
         Decision::Discard => "dead_letter.discard",
     };
-    state.audit.record(vec![audit_entry(principal, action, person, Some(id), Outcome::Allowed)], state.clock.now()).await?;
+    state
+        .audit
+        .record(vec![audit_entry(principal, action, person, Some(id), Outcome::Allowed)], state.clock.now())
+        .await?;
     let status = match decision {
         Decision::Retry => "pending",
         Decision::Discard => "discarded",

@@ -107,7 +107,10 @@ impl DeliveriesApi {
                 },
                 Err(_) => format!("webhook:{}", message.target_id),
             };
-            let error = if message.status == outbox::DEAD || message.status == outbox::UNCERTAIN || message.receipt_error.is_some() {
+            let error = if message.status == outbox::DEAD
+                || message.status == outbox::UNCERTAIN
+                || message.receipt_error.is_some()
+            {
                 message.receipt_error.clone().or(Some("given up".to_owned()))
             } else {
                 None

@@ -52,7 +52,9 @@ impl Default for DeliverySettings {
 }
 
 impl DeliverySettings {
-    pub fn from_lookup(lookup: &impl Fn(&'static str) -> Result<Option<String>, ConfigError>) -> Result<Self, ConfigError> {
+    pub fn from_lookup(
+        lookup: &impl Fn(&'static str) -> Result<Option<String>, ConfigError>,
+    ) -> Result<Self, ConfigError> {
         let defaults = Self::default();
         let timeout = |name, default: Duration| {
             number(lookup, name, default.as_secs(), (1, MAX_SEND_TIMEOUT_SECONDS)).map(Duration::from_secs)
@@ -92,7 +94,9 @@ impl Default for ConnectionLimits {
 }
 
 impl ConnectionLimits {
-    pub fn from_lookup(lookup: &impl Fn(&'static str) -> Result<Option<String>, ConfigError>) -> Result<Self, ConfigError> {
+    pub fn from_lookup(
+        lookup: &impl Fn(&'static str) -> Result<Option<String>, ConfigError>,
+    ) -> Result<Self, ConfigError> {
         let defaults = Self::default();
         let max_connections =
             number(lookup, "TSUNAGU_MAX_CONNECTIONS", defaults.max_connections as u64, (16, 1_000_000))? as usize;

@@ -11,12 +11,12 @@ mod request_log;
 mod strict;
 
 pub use allow::{add_allow, AllowedMethods};
+pub use connections::{Bounded, HeadDeadline};
 pub use json_body::JsonBody;
 pub use limits::{limit_body, BodyPolicy, Precheck, MAX_BODY_BYTES};
 pub use no_store::no_store;
 pub use origin::{
     base_url, clear_session_cookie, not_cross_site, same_origin, session_cookie, set_session_cookie, SESSION_COOKIE,
 };
-pub use connections::{Bounded, HeadDeadline};
 pub use problem::{render_error, ApiError, FieldProblem, Problem, PROBLEM_CONTENT_TYPE, STORAGE_RETRY_AFTER_SECONDS};
 pub use request_log::log_requests;

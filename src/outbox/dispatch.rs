@@ -134,7 +134,10 @@ impl Dispatcher {
 
     /// The claims this instance holds now.
     pub fn claims(&self) -> Vec<(Uuid, DateTime<Utc>)> {
-        self.in_flight.lock().map(|in_flight| in_flight.claims.iter().map(|(id, at)| (*id, *at)).collect()).unwrap_or_default()
+        self.in_flight
+            .lock()
+            .map(|in_flight| in_flight.claims.iter().map(|(id, at)| (*id, *at)).collect())
+            .unwrap_or_default()
     }
 
     /// From now on nothing more is claimed here.

@@ -140,10 +140,9 @@ pub fn failed(err: impl Fault) -> Response {
                 )
                     .into_response(),
             );
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(crate::http::STORAGE_RETRY_AFTER_SECONDS),
-            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(crate::http::STORAGE_RETRY_AFTER_SECONDS));
             response
         }
         false => {

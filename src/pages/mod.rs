@@ -19,8 +19,8 @@ mod words;
 use poem::{handler, web::Data, Request, Response};
 
 pub use forms::{
-    acknowledge, calendar, dead_letters_page, discard_dead_letter, invite, retry_dead_letter, log_contact, narrow_sharing, record_custody, record_event, record_lapse,
-    record_session, snooze, stop_sharing, stop_sharing_page,
+    acknowledge, calendar, dead_letters_page, discard_dead_letter, invite, log_contact, narrow_sharing, record_custody,
+    record_event, record_lapse, record_session, retry_dead_letter, snooze, stop_sharing, stop_sharing_page,
 };
 pub use frame::{stylesheet, switch_language};
 pub use messages::{confirm, confirm_page, unsubscribe, unsubscribe_page};

@@ -26,8 +26,7 @@ pub struct Filter<'a> {
 
 /// The dead letters, the most recently given up first.
 pub async fn list(db: &impl ConnectionTrait, filter: Filter<'_>) -> Result<Vec<DeadLetter>, DbErr> {
-    let mut query =
-        outbox_message::Entity::find().filter(outbox_message::Column::Status.is_in([DEAD, UNCERTAIN]));
+    let mut query = outbox_message::Entity::find().filter(outbox_message::Column::Status.is_in([DEAD, UNCERTAIN]));
     if let Some(channel) = filter.channel {
         query = query.filter(outbox_message::Column::Channel.eq(channel));
     }
@@ -43,7 +42,9 @@ pub async fn list(db: &impl ConnectionTrait, filter: Filter<'_>) -> Result<Vec<D
     let mut last: HashMap<Uuid, outbox_attempt::Model> = HashMap::new();
     let ids: Vec<Uuid> = messages.iter().map(|message| message.id).collect();
     if !ids.is_empty() {
-        for attempt in outbox_attempt::Entity::find().filter(outbox_attempt::Column::MessageId.is_in(ids)).all(db).await? {
+        for attempt in
+            outbox_attempt::Entity::find().filter(outbox_attempt::Column::MessageId.is_in(ids)).all(db).await?
+        {
             match last.get(&attempt.message_id) {
                 Some(kept) if kept.attempt >= attempt.attempt => {}
                 _ => {
