@@ -20,7 +20,7 @@ use crate::{
 };
 
 /// Webhooks in flight at once, across every endpoint.
-pub const WEBHOOK_SLOTS: usize = 16;
+pub const WEBHOOK_SLOTS: usize = 32;
 /// Webhooks in flight at once to one endpoint: a receiver that hangs holds no more than these.
 pub const WEBHOOK_SLOTS_PER_ENDPOINT: usize = 4;
 /// E-mails in flight at once (one SMTP server).

@@ -24,6 +24,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     a_stopping_instance_finishes_its_sends_and_the_other_takes_the_rest_without_a_double,
     sends_cut_off_by_the_grace_period_are_given_back_at_once,
     a_text_cut_off_by_a_crash_is_not_sent_again_but_shown_as_uncertain,
+    someone_waiting_is_claimed_before_bulk,
     dead_letters_are_listed_by_channel_and_age_and_sent_again_or_let_go,
 ];
 
@@ -345,4 +346,32 @@ async fn dead_letters_are_listed_by_channel_and_age_and_sent_again_or_let_go(pla
     assert!(listed["items"].as_array().unwrap().is_empty(), "{listed}");
     let again = app.post(&format!("/dead-letters/{id}/retry"), &admin, &json!({})).await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
+}
+
+async fn someone_waiting_is_claimed_before_bulk(app: TestApp) {
+    use tsunagu::store::outbox::{enqueue, NewMessage, Priority, EMAIL};
+    let message = |priority| NewMessage {
+        channel: EMAIL,
+        target_id: uuid::Uuid::new_v4(),
+        alert_id: uuid::Uuid::new_v4(),
+        person_id: uuid::Uuid::nil(),
+        party_id: None,
+        event_type: "test",
+        payload: "{}".to_owned(),
+        priority,
+    };
+    // Digests written first, then an alert, then a code someone waits for.
+    let mut written = vec![message(Priority::Bulk), message(Priority::Bulk), message(Priority::Normal)];
+    written.push(message(Priority::Now));
+    let order: Vec<uuid::Uuid> = [3, 2, 0, 1].iter().map(|i| written[*i].target_id).collect();
+    for one in written {
+        enqueue(&app.state.db, vec![one], app.now()).await.unwrap();
+        app.clock.advance(Duration::seconds(1));
+    }
+    let mut claimed = Vec::new();
+    for _ in 0..4 {
+        let one = crate::helpers::claim_any(&app.state.db, app.now(), Duration::seconds(60), 1).await;
+        claimed.extend(one.into_iter().map(|message| message.target_id));
+    }
+    assert_eq!(claimed[..2], order[..2], "the code, then the alert, then the digests");
 }
