@@ -152,7 +152,12 @@ fn config_for(url: &str) -> Config {
         email: None,
         sms: None,
         delivery: Default::default(),
-        connections: Default::default(),
+        // wrk drives every connection from one address.
+        connections: tsunagu::config::ConnectionLimits {
+            max_connections: 100_000,
+            max_per_client: 100_000,
+            ..Default::default()
+        },
     }
 }
 
