@@ -92,6 +92,10 @@ fn refused(replies: Replies, err: SignInError, page: pages::Form) -> Response {
             let field = refusals.0.first().map(|refusal| refusal.why.0.clone()).unwrap_or_default();
             (StatusCode::UNPROCESSABLE_ENTITY, Message::Invalid(field), None)
         }
+        SignInError::Failed(WorkflowError::Database(err)) if crate::database::storage_unavailable(&err) => {
+            tracing::error!(error = %err, "sign-in failed: the database takes no writes");
+            (StatusCode::SERVICE_UNAVAILABLE, Message::Unavailable, Some(crate::http::STORAGE_RETRY_AFTER_SECONDS))
+        }
         SignInError::Failed(err) => {
             tracing::error!(error = %err, "sign-in failed");
             (StatusCode::INTERNAL_SERVER_ERROR, Message::Failed, None)
@@ -118,6 +122,8 @@ enum Message {
     TooMany,
     Refused,
     Invalid(String),
+    /// The database takes no writes for now (disk full, read-only, locked).
+    Unavailable,
     Failed,
 }
 
@@ -133,6 +139,12 @@ impl Message {
                 "This code cannot be used: it may be mistyped, already used or expired.".into()
             }
             (Message::Invalid(why), _) => why.clone(),
+            (Message::Unavailable, Language::Ja) => {
+                "ただいまサインインできません（記録を保存できないため）。1分ほどしてから、もう一度お試しください。".into()
+            }
+            (Message::Unavailable, Language::En) => {
+                "Signing in is not possible just now (nothing can be saved); please try again in a minute.".into()
+            }
             (Message::Failed, Language::Ja) => "エラーが発生しました。もう一度お試しください。".into(),
             (Message::Failed, Language::En) => "Something went wrong on our side; please try again.".into(),
         }

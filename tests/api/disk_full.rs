@@ -70,6 +70,14 @@ async fn writes_after_the_disk_fills_are_refused_or_kept_never_lost(app: TestApp
         stored.push(created.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
     }
 
+    // Invitations made while there is room, to be redeemed on the full disk.
+    let mut codes = Vec::new();
+    for n in 0..3 {
+        let party = served.create_party(json!({"role": "family", "display_name": format!("F{n}")})).await;
+        let invitation = crate::sign_in::invite(&served, &served.admin(), &party).await;
+        codes.push(invitation["code"].as_str().unwrap().to_owned());
+    }
+
     let filler = disk.fill();
     let mut refused = 0;
     for n in 3..11 {
@@ -87,6 +95,22 @@ async fn writes_after_the_disk_fills_are_refused_or_kept_never_lost(app: TestApp
         }
     }
     assert!(refused > 0, "the full disk refused some write");
+    // Signing in writes a session: on the full disk it is refused with the same 503, in words.
+    let mut sign_in_refused = false;
+    for code in &codes {
+        let answer = crate::sign_in::redeem(&served, code).await;
+        match answer.status() {
+            StatusCode::SEE_OTHER => {}
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(answer.headers()["retry-after"], "30");
+                assert!(answer.text().await.unwrap().contains("1分ほどしてから"), "the page says to try again");
+                sign_in_refused = true;
+                break;
+            }
+            other => panic!("signing in on a full disk answered {other}"),
+        }
+    }
+    assert!(sign_in_refused, "a sign-in on the full disk was refused");
     let health = served.client.get(format!("{}/healthz", served.address)).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE, "/healthz tells the database takes no writes");
     let problem: Value = health.json().await.unwrap();
