@@ -271,6 +271,11 @@ async fn a_text_cut_off_by_a_crash_is_not_sent_again_but_shown_as_uncertain(plai
     assert_eq!((items[0]["status"].as_str(), items[0]["channel"].as_str()), (Some("uncertain"), Some("sms")));
     assert!(!listed.to_string().contains("+8190"), "no address in the list: {listed}");
     assert_eq!(other.get("/dead-letters", &c.staff).await.status(), StatusCode::FORBIDDEN);
+    // The facility's staff see it as uncertain on the alert's receipts.
+    let alert = items[0]["subject_id"].as_str().unwrap();
+    let receipts: Value = other.get(&format!("/alerts/{alert}/deliveries"), &c.staff).await.json().await.unwrap();
+    let text = receipts["items"].as_array().unwrap().iter().find(|item| item["channel"] == "sms").unwrap();
+    assert_eq!(text["status"], "uncertain", "{receipts}");
 }
 
 /// A form posted from the service's own page, as the browser sends it: from its public origin.
