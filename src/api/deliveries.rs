@@ -107,10 +107,9 @@ impl DeliveriesApi {
                 },
                 Err(_) => format!("webhook:{}", message.target_id),
             };
-            let error = if message.status == outbox::DEAD
-                || message.status == outbox::UNCERTAIN
-                || message.receipt_error.is_some()
-            {
+            let error = if message.status == outbox::UNCERTAIN {
+                Some("cut off mid-send: the gateway may have it; an admin decides whether to send it again".to_owned())
+            } else if message.status == outbox::DEAD || message.receipt_error.is_some() {
                 message.receipt_error.clone().or(Some("given up".to_owned()))
             } else {
                 None

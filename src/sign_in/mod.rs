@@ -140,7 +140,8 @@ impl Message {
             }
             (Message::Invalid(why), _) => why.clone(),
             (Message::Unavailable, Language::Ja) => {
-                "ただいまサインインできません（記録を保存できないため）。1分ほどしてから、もう一度お試しください。".into()
+                "ただいまサインインできません（記録を保存できないため）。1分ほどしてから、もう一度お試しください。"
+                    .into()
             }
             (Message::Unavailable, Language::En) => {
                 "Signing in is not possible just now (nothing can be saved); please try again in a minute.".into()
