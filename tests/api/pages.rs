@@ -197,14 +197,29 @@ async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_reside
     let release = id_of(&milestones["items"][0]);
     let path = format!("/app/residents/{}/milestones/{release}/events", s.person);
     let today = app.today().to_string();
-    let recorded = submit(&app, &cookie, &path, &[("event", "release"), ("on", &today)]).await;
+    let shown: Value = app.get(&format!("/milestones/{release}"), &staff).await.json().await.unwrap();
+    let shown = shown["version"].to_string();
+    assert!(html.contains(&format!("name=\"version\" value=\"{shown}\"")), "the form carries the version it shows");
+    // Without the version the page shows, nothing is recorded: the form comes back with why.
+    let unversioned = submit(&app, &cookie, &path, &[("event", "release"), ("on", &today)]).await;
+    assert_eq!(unversioned.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unversioned.text().await.unwrap().contains("version"));
+    let milestone: Value = app.get(&format!("/milestones/{release}"), &staff).await.json().await.unwrap();
+    assert_eq!(milestone["state"], "scheduled");
+    let form = [("event", "release"), ("on", &today), ("version", &shown)];
+    let recorded = submit(&app, &cookie, &path, &form).await;
     assert_eq!(recorded.status(), StatusCode::SEE_OTHER);
     let milestone: Value = app.get(&format!("/milestones/{release}"), &staff).await.json().await.unwrap();
     assert_eq!(milestone["state"], "released");
-    // An event the state no longer takes is refused on the page, with why; nothing changes.
-    let again = submit(&app, &cookie, &path, &[("event", "release"), ("on", &today)]).await;
+    // The same page sent again acts no second time: the record changed since, and it says so.
+    let again = submit(&app, &cookie, &path, &form).await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
-    assert!(again.text().await.unwrap().contains("記録できません"));
+    assert!(again.text().await.unwrap().contains("読み直して"));
+    // An event the state no longer takes, from a fresh page, is refused with why; nothing changes.
+    let current = milestone["version"].to_string();
+    let fresh = submit(&app, &cookie, &path, &[("event", "release"), ("on", &today), ("version", &current)]).await;
+    assert_eq!(fresh.status(), StatusCode::CONFLICT);
+    assert!(fresh.text().await.unwrap().contains("記録できません"));
 
     // A programme session attended, counted once even if the page is sent twice.
     let body = json!({"kind": "program_enrollment", "program": "smarpp", "referred_on": today});
@@ -220,6 +235,7 @@ async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_reside
     let sessions = format!("/app/residents/{}/milestones/{programme}/sessions", s.person);
     let html = page(&app, &cookie, &format!("/app/residents/{}", s.person)).await.text().await.unwrap();
     assert!(html.contains(&format!("action=\"{sessions}\"")) && html.contains("0 / 24"));
+    assert_eq!(submit(&app, &cookie, &sessions, &[]).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(submit(&app, &cookie, &sessions, &[("version", &version)]).await.status(), StatusCode::SEE_OTHER);
     assert_eq!(submit(&app, &cookie, &sessions, &[("version", &version)]).await.status(), StatusCode::CONFLICT);
     let counted: Value = app.get(&format!("/milestones/{programme}"), &staff).await.json().await.unwrap();

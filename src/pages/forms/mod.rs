@@ -45,6 +45,14 @@ fn date_field(fields: &HashMap<String, Vec<String>>, name: &str) -> Result<chron
         .map_err(|why| crate::domain::Refusals::one(name, why))
 }
 
+/// The version of the record as the page showed it. Required: a form sent twice, or from an
+/// old page, then meets a newer version and acts once.
+fn version_field(fields: &HashMap<String, Vec<String>>) -> Result<i64, crate::domain::Refusals> {
+    field(fields, "version").parse::<i64>().map_err(|_| {
+        crate::domain::Refusals::one("version", crate::domain::Invalid::new("is missing: load the page again"))
+    })
+}
+
 /// The signed-in viewer of a form's post, if it came from our own pages.
 async fn poster(req: &Request, state: &AppState) -> Result<Viewer, Response> {
     from_our_pages(req, state)?;
@@ -65,7 +73,19 @@ fn refusal(err: &WorkflowError, language: Language) -> Option<(StatusCode, Strin
                 Language::En => "That cannot be recorded in the milestone's current state.".to_owned(),
             },
         )),
-        WorkflowError::Conflict(why) | WorkflowError::Stale(why) => Some((StatusCode::CONFLICT, why.clone())),
+        WorkflowError::Stale(_) => Some((
+            StatusCode::CONFLICT,
+            match language {
+                Language::Ja => {
+                    "この記録は、このページを開いた後に変わりました。ページを読み直してから、もう一度お試しください。"
+                        .to_owned()
+                }
+                Language::En => {
+                    "This record changed after the page was opened: load the page again and retry.".to_owned()
+                }
+            },
+        )),
+        WorkflowError::Conflict(why) => Some((StatusCode::CONFLICT, why.clone())),
         WorkflowError::Forbidden(why) => Some((StatusCode::FORBIDDEN, (*why).to_owned())),
         _ => None,
     }

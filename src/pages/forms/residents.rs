@@ -110,15 +110,18 @@ async fn milestone_form(
     Ok(MilestoneForm { viewer, row, zone, fields })
 }
 
-/// `POST /app/residents/{person}/milestones/{milestone}/events`: `event` and `on`.
+/// `POST /app/residents/{person}/milestones/{milestone}/events`: `event`, `on` and the
+/// milestone's `version` as the page showed it.
 #[handler]
 pub async fn record_event(req: &Request, state: Data<&AppState>, path: Path<(String, String)>, body: Body) -> Response {
     let form = match milestone_form(req, &state, &path.0, body, "milestone.event").await {
         Ok(form) => form,
         Err(answer) => return answer,
     };
-    let on = match super::date_field(&form.fields, "on") {
-        Ok(on) => on,
+    let parsed = super::version_field(&form.fields)
+        .and_then(|version| super::date_field(&form.fields, "on").map(|on| (version, on)));
+    let (version, on) = match parsed {
+        Ok(parsed) => parsed,
         Err(refusals) => {
             let refused: Result<(), _> = Err(WorkflowError::Refused(refusals));
             return back_to_resident(req, &state, &form.viewer, form.row.person_id, refused).await;
@@ -132,7 +135,8 @@ pub async fn record_event(req: &Request, state: Data<&AppState>, path: Path<(Str
         supervision_ends_on: None,
     };
     let actor = actor(&form.viewer.principal);
-    let done = workflow::record_event(&state, form.row.id, form.zone, request, &Precondition::default(), &actor).await;
+    let precondition = Precondition { if_match: None, version: Some(version) };
+    let done = workflow::record_event(&state, form.row.id, form.zone, request, &precondition, &actor).await;
     back_to_resident(req, &state, &form.viewer, form.row.person_id, done).await
 }
 
@@ -150,8 +154,15 @@ pub async fn record_session(
         Ok(form) => form,
         Err(answer) => return answer,
     };
+    let version = match super::version_field(&form.fields) {
+        Ok(version) => version,
+        Err(refusals) => {
+            let refused: Result<(), _> = Err(WorkflowError::Refused(refusals));
+            return back_to_resident(req, &state, &form.viewer, form.row.person_id, refused).await;
+        }
+    };
     let change = Change { sessions_attended: Some(form.row.sessions_attended.saturating_add(1)), ..Change::default() };
-    let precondition = Precondition { if_match: None, version: field(&form.fields, "version").parse().ok() };
+    let precondition = Precondition { if_match: None, version: Some(version) };
     let actor = actor(&form.viewer.principal);
     let done = workflow::update_milestone(&state, form.row.id, form.zone, &change, &precondition, &actor).await;
     back_to_resident(req, &state, &form.viewer, form.row.person_id, done).await
