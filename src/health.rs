@@ -3,7 +3,6 @@
 //! that is failing (a webhook endpoint that hangs, the SMTP server refusing) is named with a
 //! 200, since the service itself is well and the rest of the outbox goes on.
 
-use chrono::{DateTime, Utc};
 use poem::{handler, http::StatusCode, web::Data, IntoResponse, Response};
 use serde_json::json;
 
@@ -80,11 +79,10 @@ fn described(trouble: &Trouble) -> serde_json::Value {
         Peer::Smtp => ("email", None),
         Peer::SmsGateway => ("sms", None),
     };
-    let since: DateTime<Utc> = trouble.since;
     json!({
         "channel": channel,
         "subscription_id": subscription_id,
-        "failing_since": since,
+        "failing_since": trouble.since,
         "failures": trouble.failures,
         "last_error": trouble.last,
     })

@@ -172,17 +172,7 @@ async fn decide(
 ) -> Result<Json<Decided>, ApiError> {
     let principal = auth.require_admin()?;
     let person = dead_letters::decide(state, id, decision).await?;
-    let action = match decision {
-        Decision::Retry => "dead_letter.retry",
-        Decision::Discard => "dead_letter.discard",
-    };
-    state
-        .audit
-        .record(vec![audit_entry(principal, action, person, Some(id), Outcome::Allowed)], state.clock.now())
-        .await?;
-    let status = match decision {
-        Decision::Retry => "pending",
-        Decision::Discard => "discarded",
-    };
-    Ok(Json(Decided { id, status: status.to_owned() }))
+    let entry = audit_entry(principal, decision.audit_action(), person, Some(id), Outcome::Allowed);
+    state.audit.record(vec![entry], state.clock.now()).await?;
+    Ok(Json(Decided { id, status: decision.status().to_owned() }))
 }

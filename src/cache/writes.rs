@@ -38,6 +38,15 @@ impl StorageHealth {
     fn wrote(&self) {
         self.refusing.store(false, Ordering::Release);
     }
+
+    /// A write that commits by itself: its success shows the database takes writes.
+    fn written<T>(&self, result: Result<T, DbErr>) -> Result<T, DbErr> {
+        let result = self.noted(result);
+        if result.is_ok() {
+            self.wrote();
+        }
+        result
+    }
 }
 
 /// The connection everything that writes goes through.
@@ -96,16 +105,13 @@ impl ConnectionTrait for Writer {
 
     async fn execute(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         let touched = touches_sources(&stmt.sql);
-        let result = self.storage.noted(self.connection.execute(stmt).await);
-        if result.is_ok() {
-            self.storage.wrote();
-        }
+        let result = self.storage.written(self.connection.execute(stmt).await);
         self.after(touched && result.is_ok()).await?;
         result
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let result = self.storage.noted(self.connection.execute_unprepared(sql).await);
+        let result = self.storage.written(self.connection.execute_unprepared(sql).await);
         self.after(touches_sources(sql) && result.is_ok()).await?;
         result
     }

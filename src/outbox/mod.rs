@@ -130,11 +130,11 @@ async fn launch(state: &AppState) -> Result<Vec<Sending>, DbErr> {
             let slot = dispatcher.take(&message);
             let state = state.clone();
             // Each send is a task of its own: it goes on (and may hold the one SQLite writer to
-            // settle) while more are claimed; its slot is free again when it ends, however.
+            // settle) while more are claimed; its slot is free again when it ends, however. Its
+            // caller waits on the task, and claims again when it ends.
             tokio::spawn(async move {
                 let outcome = deliver_one(&state, &message, now).await;
                 drop(slot);
-                state.send_now.notify_one();
                 outcome
             })
         })
@@ -269,11 +269,7 @@ async fn deliver_one(
     now: DateTime<Utc>,
 ) -> Result<Option<Outcome>, DbErr> {
     let Some(sent) = send_once(state, message, now).await? else { return Ok(None) };
-    if let Some(failure) = sent.peer_failure() {
-        state.delivery.heard(Peer::of(message), Some(failure), now);
-    } else {
-        state.delivery.heard(Peer::of(message), None, now);
-    }
+    state.delivery.heard(Peer::of(message), sent.peer_failure(), now);
     let attempts = message.attempts as usize + 1;
     let jitter = rand::rng().random::<f64>();
     let mut address_becomes = None;

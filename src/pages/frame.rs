@@ -170,7 +170,7 @@ impl Fault for sea_orm::DbErr {
 
 impl Fault for crate::workflow::WorkflowError {
     fn storage_unavailable(&self) -> bool {
-        matches!(self, Self::Database(err) if crate::database::storage_unavailable(err))
+        crate::workflow::WorkflowError::storage_unavailable(self)
     }
 }
 

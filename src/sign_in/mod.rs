@@ -92,7 +92,7 @@ fn refused(replies: Replies, err: SignInError, page: pages::Form) -> Response {
             let field = refusals.0.first().map(|refusal| refusal.why.0.clone()).unwrap_or_default();
             (StatusCode::UNPROCESSABLE_ENTITY, Message::Invalid(field), None)
         }
-        SignInError::Failed(WorkflowError::Database(err)) if crate::database::storage_unavailable(&err) => {
+        SignInError::Failed(err) if err.storage_unavailable() => {
             tracing::error!(error = %err, "sign-in failed: the database takes no writes");
             (StatusCode::SERVICE_UNAVAILABLE, Message::Unavailable, Some(crate::http::STORAGE_RETRY_AFTER_SECONDS))
         }

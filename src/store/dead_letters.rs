@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{outbox_attempt, outbox_message};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, UpdateMany};
 use uuid::Uuid;
 
 use super::outbox::{DEAD, DISCARDED, PENDING, UNCERTAIN};
@@ -66,18 +66,23 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<outbox_m
     outbox_message::Entity::find_by_id(id).one(db).await
 }
 
+/// A change to message `id` that applies only while it is a dead letter.
+fn while_dead(id: Uuid, status: &str, now: DateTime<Utc>) -> UpdateMany<outbox_message::Entity> {
+    outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::Status, status.into())
+        .col_expr(outbox_message::Column::UpdatedAt, now.into())
+        .filter(outbox_message::Column::Id.eq(id))
+        .filter(outbox_message::Column::Status.is_in([DEAD, UNCERTAIN]))
+}
+
 /// Puts a dead letter back in the outbox, due now, with a fresh count of tries. False if it
 /// was not (or no longer) a dead letter.
 pub async fn requeue(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
-    let updated = outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::Status, PENDING.into())
+    let updated = while_dead(id, PENDING, now)
         .col_expr(outbox_message::Column::Attempts, 0.into())
         .col_expr(outbox_message::Column::NextAttemptAt, now.into())
         .col_expr(outbox_message::Column::ClaimedUntil, Option::<DateTime<Utc>>::None.into())
         .col_expr(outbox_message::Column::HandingOverSince, Option::<DateTime<Utc>>::None.into())
-        .col_expr(outbox_message::Column::UpdatedAt, now.into())
-        .filter(outbox_message::Column::Id.eq(id))
-        .filter(outbox_message::Column::Status.is_in([DEAD, UNCERTAIN]))
         .exec(db)
         .await?;
     Ok(updated.rows_affected == 1)
@@ -85,12 +90,5 @@ pub async fn requeue(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) ->
 
 /// Marks a dead letter as not to be sent. False if it was not (or no longer) a dead letter.
 pub async fn discard(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
-    let updated = outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::Status, DISCARDED.into())
-        .col_expr(outbox_message::Column::UpdatedAt, now.into())
-        .filter(outbox_message::Column::Id.eq(id))
-        .filter(outbox_message::Column::Status.is_in([DEAD, UNCERTAIN]))
-        .exec(db)
-        .await?;
-    Ok(updated.rows_affected == 1)
+    Ok(while_dead(id, DISCARDED, now).exec(db).await?.rows_affected == 1)
 }

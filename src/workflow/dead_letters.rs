@@ -23,6 +23,24 @@ pub enum Decision {
     Discard,
 }
 
+impl Decision {
+    /// What the audit log calls it.
+    pub fn audit_action(self) -> &'static str {
+        match self {
+            Decision::Retry => "dead_letter.retry",
+            Decision::Discard => "dead_letter.discard",
+        }
+    }
+
+    /// The message's status once decided.
+    pub fn status(self) -> &'static str {
+        match self {
+            Decision::Retry => store::outbox::PENDING,
+            Decision::Discard => store::outbox::DISCARDED,
+        }
+    }
+}
+
 pub async fn list(state: &AppState, filter: Filter<'_>) -> Result<Vec<DeadLetter>, WorkflowError> {
     Ok(store::dead_letters::list(&state.reads, filter).await?)
 }

@@ -92,6 +92,14 @@ pub enum WorkflowError {
     Internal(String),
 }
 
+impl WorkflowError {
+    /// Whether it is the database taking no writes for now (disk full, read-only, locked):
+    /// nothing was stored, and the same request may succeed in a minute.
+    pub fn storage_unavailable(&self) -> bool {
+        matches!(self, Self::Database(err) if crate::database::storage_unavailable(err))
+    }
+}
+
 impl From<Refusals> for WorkflowError {
     fn from(refusals: Refusals) -> Self {
         WorkflowError::Refused(refusals)

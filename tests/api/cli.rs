@@ -27,15 +27,7 @@ const BINARY: &str = env!("CARGO_BIN_EXE_tsunagu");
 
 /// The binary with a clean environment: only what the test gives it.
 fn tsunagu(database_url: &str) -> Command {
-    let mut command = Command::new(BINARY);
-    command
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", database_url)
-        // The test's callers carry tokens that outlive the default 720 hours.
-        .env("TSUNAGU_TOKEN_MAX_HOURS", "60000")
-        .kill_on_drop(true);
-    command
+    crate::helpers::child_command(BINARY, database_url)
 }
 
 async fn run(command: &mut Command) -> (bool, String, String) {
@@ -186,17 +178,13 @@ async fn serve_raises_its_open_file_limit_and_says_so(app: TestApp) {
         return;
     }
     // Started with a soft limit of 256, as the attack's host had.
-    let mut child = Command::new("sh")
+    let mut child = crate::helpers::child_command("sh", &app.database_url)
         .args(["-c", "ulimit -Sn 256 && exec \"$TSUNAGU_BINARY\" serve"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("TSUNAGU_BINARY", BINARY)
-        .env("DATABASE_URL", &app.database_url)
         .env("TSUNAGU_ADDR", "127.0.0.1:0")
         .env("TSUNAGU_LOG_FORMAT", "json")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .expect("serve starts");
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();

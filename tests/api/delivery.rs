@@ -47,12 +47,8 @@ async fn confirmed_email(app: &TestApp, mail: &MailServer, party: &str, address:
     assert_eq!(app.client.post(link).send().await.unwrap().status(), StatusCode::OK);
 }
 
-async fn outbox_of(app: &TestApp, target: &str) -> Vec<(String, i64)> {
-    let rows: Vec<(String, i32)> = sqlx_rows(app, target).await;
-    rows.into_iter().map(|(status, attempts)| (status, attempts as i64)).collect()
-}
-
-async fn sqlx_rows(app: &TestApp, target: &str) -> Vec<(String, i32)> {
+/// Each message to `target`: its status and how many tries it has had.
+async fn outbox_of(app: &TestApp, target: &str) -> Vec<(String, i32)> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     entity::outbox_message::Entity::find()
         .filter(entity::outbox_message::Column::TargetId.eq(uuid::Uuid::parse_str(target).unwrap()))
@@ -378,5 +374,5 @@ async fn someone_waiting_is_claimed_before_bulk(app: TestApp) {
         let one = crate::helpers::claim_any(&app.state.db, app.now(), Duration::seconds(60), 1).await;
         claimed.extend(one.into_iter().map(|message| message.target_id));
     }
-    assert_eq!(claimed[..2], order[..2], "the code, then the alert, then the digests");
+    assert_eq!(claimed, order, "the code, then the alert, then the digests oldest first");
 }

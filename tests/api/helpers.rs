@@ -329,6 +329,20 @@ pub fn refused_fields(problem: &Value) -> Vec<String> {
 /// The log of a `serve` child (`TSUNAGU_LOG_FORMAT=json` on stderr), line by line.
 pub type ServeLog = tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>;
 
+/// `program` run with nothing of the test's environment but `PATH`, on the test's database,
+/// killed when dropped.
+pub fn child_command(program: &str, database_url: &str) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(program);
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        // The test's callers carry tokens that outlive the default 720 hours.
+        .env("TSUNAGU_TOKEN_MAX_HOURS", "60000")
+        .kill_on_drop(true);
+    command
+}
+
 /// Reads a `serve` child's log until it says it is serving: the address it serves on, and
 /// every line up to then.
 pub async fn until_serving(lines: &mut ServeLog) -> (String, Vec<String>) {

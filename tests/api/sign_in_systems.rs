@@ -8,7 +8,7 @@ use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
-    process::{Child, Command},
+    process::Child,
 };
 
 use crate::{
@@ -132,11 +132,8 @@ async fn disabling_a_party_shuts_its_sessions_and_tokens_within_one_request(app:
 
 /// A `serve` process on the test's database, and the address it reports.
 async fn served(database_url: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tsunagu"))
+    let mut child = crate::helpers::child_command(env!("CARGO_BIN_EXE_tsunagu"), database_url)
         .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", database_url)
         .env("TSUNAGU_ADDR", "127.0.0.1:0")
         .env("TSUNAGU_LOG_FORMAT", "json")
         // The burst below comes from one address: its share of connections is raised, so what
@@ -144,7 +141,6 @@ async fn served(database_url: &str) -> (Child, String) {
         .env("TSUNAGU_MAX_CONNECTIONS_PER_CLIENT", "512")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .expect("serve starts");
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();

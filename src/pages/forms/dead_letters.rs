@@ -124,11 +124,7 @@ async fn decide(req: &Request, state: &AppState, id: &str, decision: Decision) -
     let (true, Some(id)) = (is_admin(&viewer), id_of(id)) else { return not_found(req, viewer.language) };
     match dead_letters::decide(state, id, decision).await {
         Ok(person) => {
-            let action = match decision {
-                Decision::Retry => "dead_letter.retry",
-                Decision::Discard => "dead_letter.discard",
-            };
-            let entry = audit_entry(&viewer.principal, action, person, Some(id), Outcome::Allowed);
+            let entry = audit_entry(&viewer.principal, decision.audit_action(), person, Some(id), Outcome::Allowed);
             match state.audit.record(vec![entry], state.clock.now()).await {
                 Ok(_) => see_other("/app/dead-letters"),
                 Err(err) => failed(err),
