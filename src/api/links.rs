@@ -1,32 +1,42 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{consent_record, link};
 use poem::web::Data;
-use poem_openapi::{param::Path, payload::Json, types::MaybeUndefined, ApiResponse, Object, OpenApi};
+use poem_openapi::{param::Path, payload::Json, types::MaybeUndefined, ApiResponse, Object, OpenApi, Union};
 use uuid::Uuid;
 
 use super::{
-    types::{scope_from_api, scope_to_api, stored, ApiBasisKind, ApiPartyRole, ApiRelationship, ApiScopeKind},
+    types::{
+        scope_from_api, scope_to_api, stored, ApiBasisKind, ApiLanguage, ApiPartyRole, ApiRelationship, ApiScopeKind,
+    },
     ApiTags, Authenticated,
 };
 use crate::{
     access::{self, Target},
     auth::Principal,
-    domain::{access::Action, BasisKind, ConsentBasis, PartyRole, Relationship},
+    domain::{
+        access::Action, BasisKind, ConsentBasis, DisplayName, Invalid, Language, PartyRole, Refusals, Relationship,
+    },
     http::{ApiError, JsonBody},
     state::AppState,
     store::{
         self,
         links::{consent_of, parse_scope, scope_of, RecordedBy},
     },
-    workflow::{self, LinkChange, NewLink},
+    workflow::{self, AccountFor, LinkChange, NewAccount, NewLink},
 };
 
-/// A new link between the person and a party, with the party's consent scope.
+/// A new link between the person and a party, with the party's consent scope: to an existing
+/// party (`party_id`), or to an account opened with it (`party`). For the person's own
+/// account (`party.role` `person`) there is no link: name no `relationship`.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct LinkCreate {
-    pub party_id: Uuid,
-    pub relationship: ApiRelationship,
+    /// An existing party to link. Give this or `party`, not both.
+    pub party_id: Option<Uuid>,
+    /// An account to open with the link: a family member's, a lawyer's, or the person's own.
+    pub party: Option<AccountCreate>,
+    /// Required for a link; `family` for a family member, `lawyer` for a lawyer.
+    pub relationship: Option<ApiRelationship>,
     /// The kinds the party may see and be alerted about. Left out: the relationship's default
     /// (facility staff everything; family and lawyers never `lapse` unless named here).
     pub scope: Option<Vec<ApiScopeKind>>,
@@ -34,6 +44,27 @@ pub struct LinkCreate {
     pub expires_on: Option<NaiveDate>,
     /// Required to link a party again after the person revoked or narrowed its earlier link.
     pub basis: Option<ConsentBasisBody>,
+}
+
+/// An account opened together with its link.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct AccountCreate {
+    /// `family`, `lawyer` or `person`.
+    pub role: ApiPartyRole,
+    /// 1 to 100 characters.
+    pub display_name: String,
+    /// `ja` when left out.
+    pub language: Option<ApiLanguage>,
+}
+
+/// What was created: the link (with the account opened for it, under `party_id`), or for the
+/// person's own account, the account.
+#[derive(Debug, Union)]
+#[oai(one_of)]
+pub enum LinkCreated {
+    Link(Link),
+    Party(super::parties::Party),
 }
 
 /// How the person gave their consent again (APPI Art. 27(1)): needed whenever anyone but the
@@ -139,6 +170,10 @@ fn record_view(row: consent_record::Model) -> Result<ConsentRecord, ApiError> {
     })
 }
 
+fn required(field: &str) -> ApiError {
+    Refusals::one(field, Invalid::new("is required")).into()
+}
+
 fn recorded_by(principal: &Principal, basis: Option<ConsentBasis>) -> RecordedBy {
     RecordedBy { subject: principal.actor_id(), role: principal.role, basis, via: principal.consent_via() }
 }
@@ -152,9 +187,10 @@ fn basis_of(body: Option<&ConsentBasisBody>, today: NaiveDate) -> Result<Option<
 
 #[derive(ApiResponse)]
 pub enum CreateLinkResponse {
-    /// The link was created with its first consent record.
+    /// The link was created with its first consent record (and the account opened with it), or
+    /// the person's own account was opened.
     #[oai(status = 201)]
-    Created(Json<Link>, #[oai(header = "Location")] String),
+    Created(Json<LinkCreated>, #[oai(header = "Location")] String),
 }
 
 #[derive(ApiResponse)]
@@ -168,9 +204,12 @@ pub struct LinksApi;
 
 #[OpenApi(tag = "ApiTags::Links")]
 impl LinksApi {
-    /// Link a party to a person
+    /// Link a party to a person, or open an account with its link
     ///
-    /// Admins and the staff of the person's facility. Records the consent given.
+    /// Admins and the staff of the person's facility. With `party_id` an existing party is
+    /// linked; with `party`, staff open a family member's or lawyer's account together with
+    /// its link to their resident, or the resident's own account, in one transaction: they may
+    /// then invite it and add its addresses until it is first used. Records the consent given.
     #[oai(path = "/persons/:id/links", method = "post", operation_id = "createLink")]
     async fn create(
         &self,
@@ -181,18 +220,49 @@ impl LinksApi {
     ) -> Result<CreateLinkResponse, ApiError> {
         let access = access::person(&state, &auth.0, id.0, Action::ManageLinks, "link.create", Target::Person).await?;
         let body = body.0;
-        let new = NewLink {
-            party_id: body.party_id,
-            relationship: Relationship::from(body.relationship),
-            scope: body.scope.as_deref().map(scope_from_api),
-            expires_on: body.expires_on,
-        };
         let now = state.clock.now();
         let zone = access.zone()?;
         let by = recorded_by(&auth.0, basis_of(body.basis.as_ref(), zone.date_at(now))?);
-        let row = workflow::create_link(&state, access.person.id, zone, new, &by).await?;
-        let location = format!("{}/links/{}", super::BASE_PATH, row.id);
-        Ok(CreateLinkResponse::Created(Json(view(row, now)?), location))
+        let scope = body.scope.as_deref().map(scope_from_api);
+        let relationship = body.relationship.map(Relationship::from);
+        match (body.party_id, body.party) {
+            (Some(party_id), None) => {
+                let relationship = relationship.ok_or_else(|| required("relationship"))?;
+                let new = NewLink { party_id, relationship, scope, expires_on: body.expires_on };
+                let row = workflow::create_link(&state, access.person.id, zone, new, &by).await?;
+                let location = format!("{}/links/{}", super::BASE_PATH, row.id);
+                Ok(CreateLinkResponse::Created(Json(LinkCreated::Link(view(row, now)?)), location))
+            }
+            (None, Some(party)) => {
+                let role = PartyRole::from(party.role);
+                let account_for = match relationship {
+                    Some(relationship) => AccountFor::Linked { relationship, scope, expires_on: body.expires_on },
+                    None if role == PartyRole::Person => AccountFor::Themself,
+                    None => return Err(required("relationship")),
+                };
+                let display_name = DisplayName::parse(&party.display_name)
+                    .map_err(|why| ApiError::from(Refusals::one("party.display_name", why)))?;
+                let account = NewAccount {
+                    role,
+                    display_name,
+                    language: party.language.map(Language::from).unwrap_or_default(),
+                    account_for,
+                };
+                let opened_by = auth.0.organization_id.filter(|_| auth.0.role == PartyRole::Staff);
+                let opened = workflow::open_account(&state, access.person.id, zone, account, opened_by, &by).await?;
+                match opened.link {
+                    Some(row) => {
+                        let location = format!("{}/links/{}", super::BASE_PATH, row.id);
+                        Ok(CreateLinkResponse::Created(Json(LinkCreated::Link(view(row, now)?)), location))
+                    }
+                    None => {
+                        let location = format!("{}/parties/{}", super::BASE_PATH, opened.party.id);
+                        Ok(CreateLinkResponse::Created(Json(LinkCreated::Party(opened.party.try_into()?)), location))
+                    }
+                }
+            }
+            _ => Err(Refusals::one("party_id", Invalid::new("give either party_id or party")).into()),
+        }
     }
 
     /// List a person's links

@@ -65,9 +65,7 @@ pub struct PartyCreate {
     pub quiet_hours: Option<QuietHoursBody>,
     /// Required for a `person` party, and only for one: the person they are.
     pub person_id: Option<Uuid>,
-    /// A link to a person made together with the party. Staff create a family member or lawyer
-    /// only so, to a person placed at their facility (and a `person` party only for such a
-    /// person); admins may add one.
+    /// A link to a person made together with the party.
     pub link: Option<PartyLinkBody>,
 }
 
@@ -152,31 +150,6 @@ pub enum CreatePartyResponse {
     Created(Json<Party>, #[oai(header = "Location")] String),
 }
 
-/// Who may create this party, and for staff the organisation that opens it: a staff member
-/// only a family member or lawyer linked to their resident, or their resident's own party.
-async fn opened_by(
-    state: &AppState,
-    principal: &Principal,
-    role: PartyRole,
-    body: &PartyCreate,
-) -> Result<Option<Uuid>, ApiError> {
-    match principal.role {
-        PartyRole::Admin => Ok(None),
-        PartyRole::Staff => {
-            let resident = match (role, &body.link, body.person_id) {
-                (PartyRole::Family | PartyRole::Lawyer, Some(link), _) => link.person_id,
-                (PartyRole::Person, None, Some(person_id)) => person_id,
-                _ => return Err(ApiError::Forbidden(
-                    "Staff create a family member or lawyer with a link to their resident, or a resident's own party.",
-                )),
-            };
-            access::person(state, principal, resident, Action::ManageLinks, "party.create", Target::Person).await?;
-            Ok(principal.organization_id)
-        }
-        _ => Err(ApiError::Forbidden("Only admins and staff create parties.")),
-    }
-}
-
 async fn link_with_party(
     state: &AppState,
     principal: &Principal,
@@ -205,10 +178,8 @@ pub struct PartiesApi;
 impl PartiesApi {
     /// Create a party
     ///
-    /// Admins, any party. Staff, a family member or lawyer together with a `link` to a person
-    /// placed at their facility, or the `person` party of such a person: staff may open the
-    /// doors (invitations, sign-in addresses) of the parties they created until the party first
-    /// signs in. Staff and probation parties belong to an organisation.
+    /// Admins only (staff open the accounts around their resident with `createLink`). Staff and
+    /// probation parties belong to an organisation.
     #[oai(path = "/parties", method = "post", operation_id = "createParty")]
     async fn create(
         &self,
@@ -216,9 +187,9 @@ impl PartiesApi {
         state: Data<&AppState>,
         body: JsonBody<PartyCreate>,
     ) -> Result<CreatePartyResponse, ApiError> {
+        auth.require_admin()?;
         let body = body.0;
         let role = PartyRole::from(body.role);
-        let opened_by = opened_by(&state, &auth.0, role, &body).await?;
         let mut errors = Refusals::default();
         let display_name = errors.check("display_name", DisplayName::parse(&body.display_name));
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
@@ -261,7 +232,7 @@ impl PartiesApi {
             role,
             display_name,
             organization_id: body.organization_id,
-            opened_by_organization_id: opened_by,
+            opened_by_organization_id: None,
             language: body.language.map(Language::from).unwrap_or_default(),
             zone: zone.unwrap_or_default(),
             quiet_hours,

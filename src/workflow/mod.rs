@@ -2,6 +2,7 @@
 //! the whole change — steps, events, effects and the request to plan alerts again — in one
 //! transaction. Handlers call exactly one of these; nothing here knows about HTTP.
 
+mod accounts;
 mod callbacks;
 mod contact_points;
 mod custody;
@@ -21,6 +22,7 @@ pub mod sign_in;
 
 use sea_orm::DbErr;
 
+pub use accounts::{open_account, AccountFor, NewAccount, Opened};
 pub use callbacks::{forget_old_receipts, receipt_received, text_received, TextReceived, RECEIPTS_TAKEN_FOR_DAYS};
 pub use contact_points::{
     add_contact_point, confirm_contact_point, contact_by_unsubscribe_token, pending_confirmation, remove_contact_point,

@@ -50,15 +50,25 @@ async fn staff_open_doors_only_for_accounts_they_made_for_their_own_resident_unt
     );
     assert_eq!(app.count("invitations").await, invitations, "nothing stored");
 
-    // Staff create a family member only with a link to their own resident.
-    let elsewhere =
-        json!({"role": "family", "display_name": "X", "link": {"person_id": person_b, "relationship": "family"}});
-    assert_eq!(app.post("/parties", &r.staff, &elsewhere).await.status(), StatusCode::NOT_FOUND);
+    // Staff open a family member's account only with a link to their own resident, and never
+    // any other kind of account; `POST /parties` is an admin's.
+    let parties = app.count("parties").await;
+    let family = json!({"party": {"role": "family", "display_name": "X"}, "relationship": "family"});
+    assert_eq!(
+        app.post(&format!("/persons/{person_b}/links"), &r.staff, &family).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let unlinked = json!({"role": "family", "display_name": "X"});
     assert_eq!(app.post("/parties", &r.staff, &unlinked).await.status(), StatusCode::FORBIDDEN);
-    let staffer =
-        json!({"role": "admin", "display_name": "X", "link": {"person_id": r.person, "relationship": "family"}});
-    assert_eq!(app.post("/parties", &r.staff, &staffer).await.status(), StatusCode::FORBIDDEN);
+    for role in ["admin", "staff", "probation"] {
+        let other = json!({"party": {"role": role, "display_name": "X"}, "relationship": "family"});
+        let refused = app.post(&format!("/persons/{}/links", r.person), &r.staff, &other).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{role}");
+    }
+    let unrelated = json!({"party": {"role": "family", "display_name": "X"}});
+    let refused = app.post(&format!("/persons/{}/links", r.person), &r.staff, &unrelated).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "a family member's link names its relationship");
+    assert_eq!(app.count("parties").await, parties, "nothing stored");
 
     // The account staff A made for their resident: A may invite it, B may not; an admin's
     // invitation's QR is not A's to print.
@@ -89,10 +99,15 @@ async fn staff_open_doors_only_for_accounts_they_made_for_their_own_resident_unt
 
 async fn a_consent_change_in_a_session_a_staff_invitation_began_says_so(app: TestApp) {
     let r = resident(&app).await;
-    let body = json!({"role": "person", "display_name": "Taro", "person_id": r.person});
-    let created = app.post("/parties", &r.staff, &body).await;
+    let body = json!({"party": {"role": "person", "display_name": "Taro"}});
+    let created = app.post(&format!("/persons/{}/links", r.person), &r.staff, &body).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let own = id_of(&created.json().await.unwrap());
+    assert_eq!(
+        app.post(&format!("/persons/{}/links", r.person), &r.staff, &body).await.status(),
+        StatusCode::CONFLICT,
+        "one own account per person"
+    );
     let invitation = invite(&app, &r.staff, &own).await;
     let cookie = session_cookie(&redeem(&app, invitation["code"].as_str().unwrap()).await).expect("signed in");
     let links: Value = app.get(&format!("/persons/{}/links", r.person), &app.admin()).await.json().await.unwrap();

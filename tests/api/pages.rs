@@ -53,9 +53,10 @@ pub async fn scene(app: &TestApp) -> Scene {
     let staff = app.token("staff", &staff_party);
     let person = id_of(&app.post("/persons", &staff, &json!({"display_name": "Taro"})).await.json().await.unwrap());
     // Staff open the family member's account with its link to their resident, so they may invite her.
-    let body = json!({"role": "family", "display_name": "Hanako", "language": "ja",
-        "link": {"person_id": person, "relationship": "family"}});
-    let family = id_of(&app.post("/parties", &staff, &body).await.json().await.unwrap());
+    let body = json!({"party": {"role": "family", "display_name": "Hanako", "language": "ja"},
+        "relationship": "family"});
+    let created: Value = app.post(&format!("/persons/{person}/links"), &staff, &body).await.json().await.unwrap();
+    let family = created["party_id"].as_str().expect("the account opened").to_owned();
     let links: Value = app.get(&format!("/persons/{person}/links"), &staff).await.json().await.unwrap();
     let link = links["items"]
         .as_array()

@@ -48,11 +48,11 @@ pub async fn resident(app: &TestApp) -> Resident {
     let staff = app.token("staff", &staff_party);
     let person = id_of(&app.post("/persons", &staff, &json!({"display_name": "Taro"})).await.json().await.unwrap());
     // Staff open the family member's account together with its link to their resident.
-    let body = json!({"role": "family", "display_name": "Hanako", "language": "ja",
-        "link": {"person_id": person, "relationship": "family"}});
-    let created = app.post("/parties", &staff, &body).await;
+    let body = json!({"party": {"role": "family", "display_name": "Hanako", "language": "ja"},
+        "relationship": "family"});
+    let created = app.post(&format!("/persons/{person}/links"), &staff, &body).await;
     assert_eq!(created.status(), StatusCode::CREATED);
-    let family = id_of(&created.json().await.unwrap());
+    let family = created.json::<Value>().await.unwrap()["party_id"].as_str().expect("the account opened").to_owned();
     Resident { staff_party, staff, person, family }
 }
 
