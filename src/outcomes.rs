@@ -48,7 +48,7 @@ pub struct PrefectureReport {
 /// The fiscal year's quarters, and its months, as the spans figures are grouped by.
 fn partitions(year: FiscalYear) -> Result<Vec<Vec<Bucket>>, WorkflowError> {
     let bucket = |span: Span, label: String| -> Result<Bucket, WorkflowError> {
-        let period = Period::new(year, span).map_err(|why| WorkflowError::Internal(why.0))?;
+        let period = Period::new(year, span).map_err(|why| WorkflowError::Internal(why.to_string()))?;
         Ok(Bucket { label, first: period.first, last: period.last })
     };
     let quarters = (0..4).map(|q| bucket(Span::Quarter(q), quarter_label(q))).collect::<Result<_, _>>()?;
@@ -116,7 +116,7 @@ async fn year_figures(
     period: &Period,
     over: Over,
 ) -> Result<HashMap<Measure, Figures>, WorkflowError> {
-    let year = Period::new(period.fiscal_year, Span::Year).map_err(|why| WorkflowError::Internal(why.0))?;
+    let year = Period::new(period.fiscal_year, Span::Year).map_err(|why| WorkflowError::Internal(why.to_string()))?;
     let partitions = partitions(period.fiscal_year)?;
     Ok(store::outcomes::figures(&state.reads, year.first, year.last, &partitions, over).await?)
 }

@@ -177,7 +177,7 @@ fn csv_text(fill: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> Result<(), csv::Erro
 
 /// The period asked for, or 400 saying what a period is.
 fn period_of(text: &str) -> Result<Period, ApiError> {
-    Period::parse(text).map_err(|why| ApiError::BadRequest(format!("period: {}", why.0)))
+    Period::parse(text).map_err(|why| ApiError::BadRequest(format!("period: {}", why)))
 }
 
 fn wants_csv(accept: &Option<String>) -> bool {

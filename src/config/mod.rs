@@ -51,7 +51,7 @@ fn rules_from_file(path: &str) -> Result<Vec<RiskRule>, ConfigError> {
             why_ja: entry.why_ja,
             why_en: entry.why_en,
         };
-        apply_override(&mut rules, &id, change).map_err(|err| failed(err.0))?;
+        apply_override(&mut rules, &id, change).map_err(|err| failed(err.to_string()))?;
     }
     Ok(rules)
 }

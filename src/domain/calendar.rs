@@ -25,7 +25,7 @@ pub fn in_range(date: NaiveDate) -> Result<NaiveDate, Invalid> {
     if (EARLIEST..=LATEST).contains(&date) {
         Ok(date)
     } else {
-        Err(Invalid::new(format!("a date between {EARLIEST} and {LATEST}")))
+        Err(super::Why::OutsideCalendar { earliest: EARLIEST, latest: LATEST }.into())
     }
 }
 
@@ -33,7 +33,7 @@ pub fn in_range(date: NaiveDate) -> Result<NaiveDate, Invalid> {
 pub fn happened(date: NaiveDate, today: NaiveDate) -> Result<NaiveDate, Invalid> {
     let date = in_range(date)?;
     if date > today {
-        return Err(Invalid::new("this records something that has happened; it cannot lie in the future"));
+        return Err(super::Why::InFuture.into());
     }
     Ok(date)
 }

@@ -139,7 +139,7 @@ impl Consent {
         let Some(expires_on) = self.expires_on else { return Ok(()) };
         super::calendar::in_range(expires_on)?;
         if expires_on < today {
-            return Err(Invalid::new("consent cannot expire in the past; revoke the link instead"));
+            return Err(super::Why::ExpiryInPast.into());
         }
         Ok(())
     }
@@ -193,7 +193,7 @@ impl Relationship {
         if fits {
             Ok(())
         } else {
-            Err(Invalid::new(format!("a {} party cannot be linked as {}", role.as_str(), self.as_str())))
+            Err(super::Why::RoleDoesNotFit.into())
         }
     }
 }

@@ -36,7 +36,7 @@ pub fn check(change: &CustodyChange, current: Option<NaiveDate>, today: NaiveDat
         (CustodyChange::Start { .. }, None) => Ok(()),
         (CustodyChange::End { .. }, None) => Err(CustodyRefused::NotInCustody),
         (CustodyChange::End { on }, Some(since)) if *on < since => {
-            Err(CustodyRefused::Fields(Refusals::one("on", super::Invalid::new(format!("custody began on {since}")))))
+            Err(CustodyRefused::Fields(Refusals::one("on", super::Why::CustodyBegan { since }.into())))
         }
         (CustodyChange::End { .. }, Some(_)) => Ok(()),
     }

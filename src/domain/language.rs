@@ -20,7 +20,7 @@ mod tests {
             assert_eq!(language.as_str().parse::<Language>(), Ok(language));
         }
         let refused = "fr".parse::<Language>().unwrap_err();
-        assert!(refused.0.contains("expected one of ja, en"), "{refused}");
+        assert!(refused.to_string().contains("expected one of ja, en"), "{refused}");
         assert_eq!(Language::default(), Language::Ja);
     }
 }

@@ -22,6 +22,7 @@ pub mod sign_in;
 pub mod team;
 mod text_enum;
 pub mod webhooks;
+mod why;
 pub mod words;
 mod zone;
 
@@ -36,16 +37,24 @@ pub use note::Note;
 pub use organization::OrganizationKind;
 pub use party::{OrganizationRequirement, PartyRole};
 pub use quiet_hours::{format_clock_time, QuietHours};
+pub use why::Why;
 pub use zone::Zone;
 
-/// Why a value was refused, in words a client can show to a person.
+/// Why a value was refused: a code with its values, put into words where it is answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct Invalid(pub String);
+pub struct Invalid(pub Why);
 
 impl Invalid {
+    /// A refusal said in English only: for checks the API alone makes.
     pub fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
+        Self(Why::Said(message.into()))
+    }
+}
+
+impl From<Why> for Invalid {
+    fn from(why: Why) -> Self {
+        Self(why)
     }
 }
 
@@ -96,10 +105,10 @@ impl Refusals {
 /// A birth date must lie in the past and not absurdly far back.
 pub fn parse_birth_date(date: chrono::NaiveDate, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, Invalid> {
     if date > today {
-        return Err(Invalid::new("a birth date cannot lie in the future"));
+        return Err(Why::InFuture.into());
     }
     if date < calendar::EARLIEST {
-        return Err(Invalid::new("a birth date before 1900-01-01 is not plausible"));
+        return Err(Why::OutsideCalendar { earliest: calendar::EARLIEST, latest: today }.into());
     }
     Ok(date)
 }

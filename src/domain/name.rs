@@ -12,20 +12,20 @@ impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
-            return Err(Invalid::new("must not be empty"));
+            return Err(super::Why::Required.into());
         }
         let length = trimmed.chars().count();
         if length > Self::MAX_CHARS {
-            return Err(Invalid::new(format!("must be at most {} characters (got {length})", Self::MAX_CHARS)));
+            return Err(super::Why::TooLong { max: Self::MAX_CHARS }.into());
         }
         if trimmed.chars().any(char::is_control) {
-            return Err(Invalid::new("must not contain control characters"));
+            return Err(super::Why::UnusableCharacters.into());
         }
         if trimmed.chars().any(is_bidi_control) {
-            return Err(Invalid::new("must not contain bidirectional override or isolate characters"));
+            return Err(super::Why::UnusableCharacters.into());
         }
         if trimmed.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
-            return Err(Invalid::new("must contain a visible character"));
+            return Err(super::Why::NothingVisible.into());
         }
         Ok(Self(trimmed.to_owned()))
     }

@@ -21,10 +21,10 @@ impl Note {
         }
         let length = trimmed.chars().count();
         if length > max_chars {
-            return Err(Invalid::new(format!("at most {max_chars} characters (got {length})")));
+            return Err(super::Why::TooLong { max: max_chars }.into());
         }
         if trimmed.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t')) {
-            return Err(Invalid::new("must not contain control characters other than line breaks and tabs"));
+            return Err(super::Why::UnusableCharacters.into());
         }
         Ok(Some(Self(trimmed.to_owned())))
     }

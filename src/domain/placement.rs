@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::{calendar, Invalid, Refusals};
+use super::{calendar, Refusals};
 
 /// A placement's dates hold together: both in the calendar, the end not before the start.
 pub fn check_dates(start_on: NaiveDate, end_on: Option<NaiveDate>) -> Result<(), Refusals> {
@@ -10,7 +10,7 @@ pub fn check_dates(start_on: NaiveDate, end_on: Option<NaiveDate>) -> Result<(),
     refusals.check("start_on", calendar::in_range(start_on));
     if let Some(end_on) = end_on {
         if refusals.check("end_on", calendar::in_range(end_on)).is_some() && end_on < start_on {
-            refusals.push("end_on", Invalid::new("a placement cannot end before it starts"));
+            refusals.push("end_on", super::Why::EndsBeforeStart.into());
         }
     }
     refusals.into_result()

@@ -1,8 +1,9 @@
 //! The facility as a team: how long an alert may be snoozed, and what staff log having done.
 
+use crate::domain::Why;
 use chrono::NaiveDate;
 
-use super::{calendar, text_enum, Invalid, Note, Refusals};
+use super::{calendar, text_enum, Note, Refusals};
 
 text_enum! {
     /// What staff did about an alert.
@@ -27,14 +28,14 @@ impl Snooze {
         let mut refusals = Refusals::default();
         let latest = calendar::add_days(today, i64::from(max_days)).unwrap_or(today);
         if until <= today {
-            refusals.push("until", Invalid::new("a snooze ends on a later day"));
+            refusals.push("until", Why::NotALaterDay.into());
         } else if until > latest {
-            refusals.push("until", Invalid::new(format!("at most {max_days} days ahead (until {latest})")));
+            refusals.push("until", Why::AtMostDaysAhead { days: max_days.into(), latest }.into());
         }
         let reason = match Note::parse_at_most(reason, 500) {
             Ok(Some(reason)) => Some(reason),
             Ok(None) => {
-                refusals.push("reason", Invalid::new("say why, for whoever is on shift next"));
+                refusals.push("reason", Why::SayWhy.into());
                 None
             }
             Err(why) => {

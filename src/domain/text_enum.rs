@@ -27,12 +27,12 @@ macro_rules! text_enum {
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Self::ALL.iter().copied().find(|value| value.as_str() == s).ok_or_else(|| {
-                    let expected: Vec<&str> = Self::ALL.iter().map(|value| value.as_str()).collect();
-                    $crate::domain::Invalid::new(format!(
-                        "unknown {} {s:?} (expected one of {})",
-                        $what,
-                        expected.join(", ")
-                    ))
+                    let choices: Vec<&'static str> = Self::ALL.iter().map(|value| value.as_str()).collect();
+                    $crate::domain::Invalid($crate::domain::Why::NotAChoice {
+                        what: $what,
+                        given: s.to_owned(),
+                        choices,
+                    })
                 })
             }
         }

@@ -49,9 +49,7 @@ impl FromStr for Zone {
     type Err = Invalid;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.parse::<Tz>()
-            .map(Self)
-            .map_err(|_| Invalid::new(format!("unknown time zone {s:?} (expected an IANA name such as Asia/Tokyo)")))
+        s.parse::<Tz>().map(Self).map_err(|_| super::Why::UnknownZone.into())
     }
 }
 

@@ -139,7 +139,7 @@ impl ApiError {
     }
 
     pub fn invalid_field(field: &str, invalid: Invalid) -> Self {
-        Self::Validation(vec![FieldProblem { field: field.to_owned(), message: invalid.0 }])
+        Self::Validation(vec![FieldProblem { field: field.to_owned(), message: invalid.to_string() }])
     }
 
     fn status(&self) -> StatusCode {
@@ -329,7 +329,7 @@ impl From<Refusals> for ApiError {
             refusals
                 .0
                 .into_iter()
-                .map(|refusal| FieldProblem { field: refusal.field, message: refusal.why.0 })
+                .map(|refusal| FieldProblem { field: refusal.field, message: refusal.why.to_string() })
                 .collect(),
         )
     }

@@ -23,7 +23,7 @@ use crate::{
 
 /// The fiscal year `today` falls in: figures are given for fixed periods only.
 fn this_fiscal_year(today: NaiveDate) -> Result<Period, Failure> {
-    FiscalYear::of(today).and_then(|year| Period::new(year, Span::Year)).map_err(|why| Failure::from(why.0))
+    FiscalYear::of(today).and_then(|year| Period::new(year, Span::Year)).map_err(|why| Failure::from(why.to_string()))
 }
 
 fn shown(cell: Option<&Cell>) -> (Option<i64>, bool) {

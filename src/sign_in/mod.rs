@@ -89,7 +89,7 @@ fn refused(replies: Replies, err: SignInError, page: pages::Form) -> Response {
         }
         SignInError::Refused => (StatusCode::UNAUTHORIZED, Message::Refused, None),
         SignInError::Failed(WorkflowError::Refused(refusals)) => {
-            let field = refusals.0.first().map(|refusal| refusal.why.0.clone()).unwrap_or_default();
+            let field = refusals.0.first().map(|refusal| refusal.why.to_string()).unwrap_or_default();
             (StatusCode::UNPROCESSABLE_ENTITY, Message::Invalid(field), None)
         }
         SignInError::Failed(err) if err.storage_unavailable() => {

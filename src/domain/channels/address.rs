@@ -57,16 +57,15 @@ impl ContactAddress {
 
 fn parse_email(raw: &str) -> Result<String, Invalid> {
     if raw.len() > 254 {
-        return Err(Invalid::new("an e-mail address has at most 254 characters"));
+        return Err(crate::domain::Why::TooLong { max: 254 }.into());
     }
-    let address = lettre::Address::from_str(raw)
-        .map_err(|_| Invalid::new(format!("{raw:?} is not an e-mail address such as name@example.org")))?;
+    let address = lettre::Address::from_str(raw).map_err(|_| Invalid(crate::domain::Why::NotAnEmail))?;
     // The domain is case-insensitive; the local part belongs to the receiving server.
     Ok(format!("{}@{}", address.user(), address.domain().to_ascii_lowercase()))
 }
 
 fn parse_phone(raw: &str) -> Result<String, Invalid> {
-    let refused = || Invalid::new(format!("{raw:?} is not a phone number that can receive texts"));
+    let refused = || Invalid(crate::domain::Why::NotAPhone);
     if raw.len() > 32 {
         return Err(refused());
     }

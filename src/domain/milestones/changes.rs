@@ -1,6 +1,7 @@
 //! Creating a milestone and changing its dates or attendance: each checked whole against the
 //! milestone as it stands, so that a change either holds together or is refused field by field.
 
+use crate::domain::Why;
 use chrono::NaiveDate;
 
 use super::{DateMove, Milestone, MilestoneKind, MovableDate, Program, ReleaseType, State};
@@ -63,12 +64,13 @@ pub struct Changed {
 }
 
 /// Dates that must come in order: `(earlier, later, strictly, why)`.
-const ORDER: [(&str, &str, bool, &str); 5] = [
-    ("requested_on", "hearing_on", false, "cannot come before the bail was requested"),
-    ("requested_on", "judgment_on", false, "cannot come before the bail was requested"),
-    ("hearing_on", "judgment_on", false, "the hearing comes before the judgment"),
-    ("scheduled_on", "supervision_ends_on", true, "supervision ends after the release"),
-    ("released_on", "supervision_ends_on", true, "supervision ends after the release"),
+/// Dates that come in order: the later not before (or, strictly, not on) the earlier.
+const ORDER: [(&str, &str, bool); 5] = [
+    ("requested_on", "hearing_on", false),
+    ("requested_on", "judgment_on", false),
+    ("hearing_on", "judgment_on", false),
+    ("scheduled_on", "supervision_ends_on", true),
+    ("released_on", "supervision_ends_on", true),
 ];
 
 const MOST_SESSIONS: i32 = 1000;
@@ -94,7 +96,7 @@ impl Milestone {
             NewMilestone::Program { program, referred_on, sessions_planned } => {
                 refusals.check("referred_on", calendar::happened(referred_on, today));
                 if sessions_planned.is_some_and(|planned| !(1..=MOST_SESSIONS).contains(&planned)) {
-                    refusals.push("sessions_planned", Invalid::new(format!("between 1 and {MOST_SESSIONS}")));
+                    refusals.push("sessions_planned", Why::Between { min: 1, max: MOST_SESSIONS.into() }.into());
                 }
                 Milestone::program(program, referred_on, sessions_planned)
             }
@@ -161,10 +163,10 @@ impl Milestone {
             _ => return Err(Invalid::new(format!("a {} milestone has no {field}", self.kind))),
         };
         if !movable {
-            return Err(Invalid::new(format!("{field} no longer moves once the milestone is {}", self.state)));
+            return Err(Why::NoLongerMoves.into());
         }
         if date == MovableDate::ScheduledOn && new.is_none() {
-            return Err(Invalid::new("a release keeps a scheduled date"));
+            return Err(Why::Required.into());
         }
         Ok(())
     }
@@ -175,7 +177,7 @@ impl Milestone {
         }
         let most = self.sessions_planned.unwrap_or(MOST_SESSIONS);
         if !(0..=most).contains(&attended) {
-            return Err(Invalid::new(format!("between 0 and {most}")));
+            return Err(Why::Between { min: 0, max: most.into() }.into());
         }
         Ok(())
     }
@@ -225,7 +227,7 @@ impl Milestone {
                 refusals.check(field, calendar::in_range(*value));
             }
         }
-        for (earlier, later, strictly, why) in ORDER {
+        for (earlier, later, strictly) in ORDER {
             let (in_earlier, in_later) = (changed.contains(&earlier), changed.contains(&later));
             if !(in_earlier || in_later) {
                 continue;
@@ -238,7 +240,7 @@ impl Milestone {
             let out_of_order = if strictly { second <= first } else { second < first };
             let blamed = if in_later { later } else { earlier };
             if out_of_order && !refusals.0.iter().any(|refusal| refusal.field == blamed) {
-                refusals.push(blamed, Invalid::new(format!("{why} ({earlier} {first}, {later} {second})")));
+                refusals.push(blamed, Why::OutOfOrder { earlier, first, later, second }.into());
             }
         }
         refusals

@@ -1,5 +1,6 @@
 //! What an event does to a milestone: its transition, the dates it sets and what it sets off.
 
+use crate::domain::Why;
 use chrono::NaiveDate;
 
 use super::{months_after, Event, Milestone, MilestoneKind, Refused, ReleaseType, State, WindowPolicy};
@@ -46,8 +47,8 @@ pub struct Applied {
     pub effects: Vec<Effect>,
 }
 
-fn refused(field: &str, why: impl Into<String>) -> Refused {
-    Refused::Fields(Refusals::one(field, Invalid::new(why)))
+fn refused(field: &str, why: Why) -> Refused {
+    Refused::Fields(Refusals::one(field, Invalid(why)))
 }
 
 impl Milestone {
@@ -55,11 +56,10 @@ impl Milestone {
     /// person's local date. Nothing changes on a refusal.
     pub fn apply(&self, input: &EventInput, today: NaiveDate, policy: &WindowPolicy) -> Result<Applied, Refused> {
         let to = self.machine().next(self.state, input.event).map_err(Refused::NotAccepted)?;
-        let on = calendar::happened(input.on, today)
-            .map_err(|_| refused("on", "an event is recorded once it has happened; schedule future dates instead"))?;
+        let on = calendar::happened(input.on, today).map_err(|why| Refused::Fields(Refusals::one("on", why)))?;
         if let Some(since) = self.state_since {
             if on < since {
-                return Err(refused("on", format!("the previous step was on {since}; this cannot come before it")));
+                return Err(refused("on", Why::BeforePreviousStep { since }));
             }
         }
         let mut next = self.clone();
@@ -84,19 +84,18 @@ impl Milestone {
             // Out on bail: only the date.
             Event::Release if self.kind == MilestoneKind::Bail => dates.released_on = Some(on),
             Event::Release => {
-                let release_type = input
-                    .release_type
-                    .or(self.release_type)
-                    .ok_or_else(|| refused("release_type", "say whether this is a full_term or parole release"))?;
+                let release_type =
+                    input.release_type.or(self.release_type).ok_or_else(|| refused("release_type", Why::Required))?;
                 next.release_type = Some(release_type);
                 dates.released_on = Some(on);
                 changed.push("released_on");
                 match release_type {
                     ReleaseType::FullTerm => effects.push(Effect::CreateWindow(Milestone::window(on, policy))),
                     ReleaseType::Parole => {
-                        let ends = input.supervision_ends_on.or(self.dates.supervision_ends_on).ok_or_else(|| {
-                            refused("supervision_ends_on", "a parole release needs the day supervision ends")
-                        })?;
+                        let ends = input
+                            .supervision_ends_on
+                            .or(self.dates.supervision_ends_on)
+                            .ok_or_else(|| refused("supervision_ends_on", Why::Required))?;
                         dates.supervision_ends_on = Some(ends);
                         changed.push("supervision_ends_on");
                     }
@@ -105,24 +104,24 @@ impl Milestone {
             }
             Event::Open => {
                 if let Some(opens_on) = self.dates.opens_on.filter(|opens_on| on < *opens_on) {
-                    return Err(refused("on", format!("the window opens on {opens_on}")));
+                    return Err(refused("on", Why::WindowOpensOn { opens_on }));
                 }
             }
             Event::Use => {
                 let (opens_on, closes_on) = (self.dates.opens_on.unwrap_or(on), self.dates.closes_on.unwrap_or(on));
                 if on < opens_on || on > closes_on {
-                    return Err(refused("on", format!("the window runs {opens_on} … {closes_on}")));
+                    return Err(refused("on", Why::WindowRuns { opens_on, closes_on }));
                 }
                 dates.used_on = Some(on);
             }
             Event::Expire => {
                 if let Some(closes_on) = self.dates.closes_on.filter(|closes_on| on <= *closes_on) {
-                    return Err(refused("on", format!("the window is open until {closes_on}")));
+                    return Err(refused("on", Why::WindowOpenUntil { closes_on }));
                 }
             }
             Event::Extend => {
                 if self.extensions >= policy.max_extensions {
-                    return Err(refused("event", "the policy allows no further extension"));
+                    return Err(refused("event", Why::NoFurtherExtension));
                 }
                 next.extensions += 1;
                 let closes_on = self.dates.closes_on.unwrap_or(on);

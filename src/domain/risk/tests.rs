@@ -215,7 +215,7 @@ fn overrides_change_rules_or_say_what_is_wrong() {
     let craving = rules.iter().find(|rule| rule.id == "bail_craving").unwrap();
     assert_eq!((craving.to_day, craving.lead_days.clone()), (60, vec![14, 1]));
     let unknown = apply_override(&mut rules, "full_moon", RuleOverride::default()).unwrap_err();
-    assert!(unknown.0.contains("unknown rule \"full_moon\""), "{unknown}");
+    assert!(unknown.to_string().contains("unknown rule \"full_moon\""), "{unknown}");
     let backwards = RuleOverride { from_day: Some(10), to_day: Some(5), ..RuleOverride::default() };
     assert!(apply_override(&mut rules, "after_lapse", backwards).is_err());
     let no_leads = RuleOverride { lead_days: Some(vec![]), ..RuleOverride::default() };

@@ -1,0 +1,137 @@
+//! Why a value was refused, as a code with its values: the words are chosen where the answer
+//! is given (English in the API's problem details, the reader's language on the pages).
+
+use chrono::NaiveDate;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Why {
+    /// Nothing was given where something must be.
+    Required,
+    /// Not written as a date (`YYYY-MM-DD`).
+    NotADate,
+    /// Written as a date, but no such day exists (2026-02-30).
+    NoSuchDay,
+    /// A date outside the calendar the service works in.
+    OutsideCalendar {
+        earliest: NaiveDate,
+        latest: NaiveDate,
+    },
+    /// Something that happened cannot be dated after today.
+    InFuture,
+    /// An event cannot come before the step before it.
+    BeforePreviousStep {
+        since: NaiveDate,
+    },
+    /// Not one of the accepted choices.
+    NotAChoice {
+        what: &'static str,
+        given: String,
+        choices: Vec<&'static str>,
+    },
+    /// Longer than allowed.
+    TooLong {
+        max: usize,
+    },
+    /// Control, bidirectional-override or isolate characters.
+    UnusableCharacters,
+    /// Only spaces or invisible characters.
+    NothingVisible,
+    NotAnEmail,
+    NotAPhone,
+    UnknownZone,
+    /// Two dates in the wrong order: `later` must not come before `earlier`.
+    OutOfOrder {
+        earlier: &'static str,
+        first: NaiveDate,
+        later: &'static str,
+        second: NaiveDate,
+    },
+    /// An end before its start.
+    EndsBeforeStart,
+    /// A date that no longer moves in the milestone's state.
+    NoLongerMoves,
+    /// A number outside its bounds.
+    Between {
+        min: i64,
+        max: i64,
+    },
+    /// Custody cannot end before it began.
+    CustodyBegan {
+        since: NaiveDate,
+    },
+    /// The employment-support window's dates.
+    WindowOpensOn {
+        opens_on: NaiveDate,
+    },
+    WindowRuns {
+        opens_on: NaiveDate,
+        closes_on: NaiveDate,
+    },
+    WindowOpenUntil {
+        closes_on: NaiveDate,
+    },
+    NoFurtherExtension,
+    /// A snooze ends on a later day, and at most so many days ahead.
+    NotALaterDay,
+    AtMostDaysAhead {
+        days: i64,
+        latest: NaiveDate,
+    },
+    /// A reason must be said, for whoever comes next.
+    SayWhy,
+    /// Consent cannot expire in the past.
+    ExpiryInPast,
+    /// This kind of account cannot hold this link (or be opened here).
+    RoleDoesNotFit,
+    /// The record named does not exist.
+    NoSuch {
+        what: &'static str,
+    },
+    /// The page's version of the record is missing: the page is too old to act on.
+    PageOutdated,
+    /// Anything else, said in English (API-only checks).
+    Said(String),
+}
+
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Why::Required => write!(f, "is required"),
+            Why::NotADate => write!(f, "is not a date (YYYY-MM-DD)"),
+            Why::NoSuchDay => write!(f, "no such day exists"),
+            Why::OutsideCalendar { earliest, latest } => write!(f, "a date between {earliest} and {latest}"),
+            Why::InFuture => write!(f, "this records something that has happened; it cannot lie in the future"),
+            Why::BeforePreviousStep { since } => {
+                write!(f, "the previous step was on {since}; this cannot come before it")
+            }
+            Why::NotAChoice { what, given, choices } => {
+                write!(f, "unknown {what} {given:?} (expected one of {})", choices.join(", "))
+            }
+            Why::TooLong { max } => write!(f, "at most {max} characters"),
+            Why::UnusableCharacters => write!(f, "must not contain control or bidirectional override characters"),
+            Why::NothingVisible => write!(f, "must contain a visible character"),
+            Why::NotAnEmail => write!(f, "is not an e-mail address such as name@example.org"),
+            Why::NotAPhone => write!(f, "is not a phone number that can receive texts"),
+            Why::UnknownZone => write!(f, "unknown time zone (expected an IANA name such as Asia/Tokyo)"),
+            Why::OutOfOrder { earlier, first, later, second } => {
+                write!(f, "{later} cannot come before {earlier} ({earlier} {first}, {later} {second})")
+            }
+            Why::EndsBeforeStart => write!(f, "cannot end before it starts"),
+            Why::NoLongerMoves => write!(f, "no longer moves in the milestone's current state"),
+            Why::Between { min, max } => write!(f, "between {min} and {max}"),
+            Why::CustodyBegan { since } => write!(f, "custody began on {since}"),
+            Why::WindowOpensOn { opens_on } => write!(f, "the window opens on {opens_on}"),
+            Why::WindowRuns { opens_on, closes_on } => write!(f, "the window runs {opens_on} … {closes_on}"),
+            Why::WindowOpenUntil { closes_on } => write!(f, "the window is open until {closes_on}"),
+            Why::NoFurtherExtension => write!(f, "the policy allows no further extension"),
+            Why::NotALaterDay => write!(f, "a snooze ends on a later day"),
+            Why::AtMostDaysAhead { days, latest } => write!(f, "at most {days} days ahead (until {latest})"),
+            Why::SayWhy => write!(f, "say why, for whoever comes next"),
+            Why::ExpiryInPast => write!(f, "consent cannot expire in the past; revoke the link instead"),
+            Why::RoleDoesNotFit => write!(f, "this kind of account cannot be opened or linked so"),
+            Why::NoSuch { what } => write!(f, "no such {what}"),
+            Why::PageOutdated => write!(f, "is missing: load the page again"),
+            Why::Said(text) => f.write_str(text),
+        }
+    }
+}
