@@ -227,7 +227,15 @@ pub fn routes(state: AppState) -> impl Endpoint {
         ("/app/dead-letters/:id/discard", "POST"),
         ("/app/sharing/:id", "POST"),
         ("/app/sharing/:id/stop", "GET, POST"),
+        ("/app/outcomes", "GET"),
+        ("/app/residents/new", "GET"),
+        ("/app/residents", "POST"),
         ("/app/residents/:id", "GET"),
+        ("/app/residents/:id/milestones", "POST"),
+        ("/app/residents/:id/milestones/:milestone/dates", "POST"),
+        ("/app/residents/:id/placements/:placement/end", "POST"),
+        ("/app/residents/:id/accounts", "POST"),
+        ("/app/residents/:id/accounts/:party/addresses", "POST"),
         ("/app/residents/:id/milestones/:milestone/events", "POST"),
         ("/app/residents/:id/milestones/:milestone/sessions", "POST"),
         ("/app/residents/:id/lapses", "POST"),
@@ -263,7 +271,15 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/app/dead-letters/:id/discard", post(pages::discard_dead_letter))
         .at("/app/sharing/:id", post(pages::narrow_sharing))
         .at("/app/sharing/:id/stop", get(pages::stop_sharing_page).post(pages::stop_sharing))
+        .at("/app/outcomes", get(pages::outcomes_page))
+        .at("/app/residents/new", get(pages::new_resident_page))
+        .at("/app/residents", post(pages::add_resident))
         .at("/app/residents/:id", get(pages::resident_page))
+        .at("/app/residents/:id/milestones", post(pages::add_milestone))
+        .at("/app/residents/:id/milestones/:milestone/dates", post(pages::move_date))
+        .at("/app/residents/:id/placements/:placement/end", post(pages::end_placement))
+        .at("/app/residents/:id/accounts", post(pages::open_account))
+        .at("/app/residents/:id/accounts/:party/addresses", post(pages::add_address))
         .at("/app/residents/:id/milestones/:milestone/events", post(pages::record_event))
         .at("/app/residents/:id/milestones/:milestone/sessions", post(pages::record_session))
         .at("/app/residents/:id/lapses", post(pages::record_lapse))

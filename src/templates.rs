@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 14] = [
+const TEMPLATES: [(&str, &str); 18] = [
     ("letter.html", include_str!("../templates/letter.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("page.html", include_str!("../templates/page.html")),
@@ -20,6 +20,10 @@ const TEMPLATES: [(&str, &str); 14] = [
     ("outcomes_block.html", include_str!("../templates/outcomes_block.html")),
     ("admin.html", include_str!("../templates/admin.html")),
     ("dead_letters.html", include_str!("../templates/dead_letters.html")),
+    ("fields.html", include_str!("../templates/fields.html")),
+    ("confirm_event.html", include_str!("../templates/confirm_event.html")),
+    ("new_resident.html", include_str!("../templates/new_resident.html")),
+    ("outcomes.html", include_str!("../templates/outcomes.html")),
 ];
 
 /// `t("日本語", "English")`: the words in the page's language (its `lang`), so that a

@@ -185,6 +185,16 @@ impl Fault for qrcode::types::QrError {}
 impl Fault for crate::store::Corrupt {}
 
 /// A page that is not there, or not for this viewer: the same answer.
+/// A form that was not one of ours: what was sent could not be read.
+pub fn bad_request(req: &Request, language: Language) -> Response {
+    let text = match language {
+        Language::Ja => "送られた内容を読み取れませんでした。ページを読み直して、もう一度お試しください。",
+        Language::En => "What was sent could not be read: load the page again and retry.",
+    };
+    let context = context! { text => text, ..frame(req, language, "400", true) };
+    html(StatusCode::BAD_REQUEST, "page.html", context)
+}
+
 pub fn not_found(req: &Request, language: Language) -> Response {
     let title = match language {
         Language::Ja => "見つかりません",

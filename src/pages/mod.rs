@@ -13,18 +13,22 @@ pub(crate) mod frame;
 mod messages;
 mod outcomes;
 mod person;
+mod refusals;
+mod resident;
 mod staff;
 mod words;
 
 use poem::{handler, web::Data, Request, Response};
 
 pub use forms::{
-    acknowledge, calendar, dead_letters_page, discard_dead_letter, invite, log_contact, narrow_sharing, record_custody,
+    acknowledge, add_address, add_milestone, add_resident, calendar, dead_letters_page, discard_dead_letter,
+    end_placement, invite, log_contact, move_date, narrow_sharing, new_resident_page, open_account, record_custody,
     record_event, record_lapse, record_session, retry_dead_letter, snooze, stop_sharing, stop_sharing_page,
 };
 pub use frame::{stylesheet, switch_language};
 pub use messages::{confirm, confirm_page, unsubscribe, unsubscribe_page};
-pub use staff::resident_page;
+pub use outcomes::facility_page as outcomes_page;
+pub use resident::resident_page;
 
 use crate::{domain::PartyRole, state::AppState};
 

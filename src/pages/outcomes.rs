@@ -14,7 +14,7 @@ use crate::{
     access::audit_entry,
     domain::{
         outcomes::{Cell, FiscalYear, Period, Span},
-        Language,
+        Language, PartyRole,
     },
     outcomes::{self, Report},
     state::AppState,
@@ -64,6 +64,33 @@ pub async fn facility_block(state: &AppState, viewer: &Viewer, today: NaiveDate)
     state.audit.record(vec![entry], state.clock.now()).await?;
     let report = outcomes::for_organization(state, organization_id, this_fiscal_year(today)?).await?;
     Ok(context! { figures => figures(&report, viewer.language), outcomes_title => title(viewer.language) })
+}
+
+/// `GET /app/outcomes`: staff's page of their facility's figures this fiscal year.
+#[poem::handler]
+pub async fn facility_page(req: &Request, state: poem::web::Data<&AppState>) -> Response {
+    let viewer = match super::frame::signed_in(req, &state).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    let Some(organization_id) = viewer.principal.organization_id.filter(|_| viewer.role() == PartyRole::Staff) else {
+        return super::frame::not_found(req, viewer.language);
+    };
+    let gathered = async {
+        let today = super::staff::team_today(&state, organization_id).await?;
+        match today {
+            Some(today) => facility_block(&state, &viewer, today).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    match gathered.await {
+        Ok(Some(context)) => {
+            let frame = viewer_frame(req, &viewer, title(viewer.language));
+            html(StatusCode::OK, "outcomes.html", context! { ..frame, ..context })
+        }
+        Ok(None) => super::frame::not_found(req, viewer.language),
+        Err(err) => failed(err),
+    }
 }
 
 /// `GET /app` for an admin: the prefecture's figures, and each facility's.

@@ -5,35 +5,41 @@
 use std::collections::{BTreeSet, HashMap};
 
 use minijinja::{context, Value};
-use poem::{
-    handler,
-    http::StatusCode,
-    web::{Data, Path},
-    Request, Response,
-};
+use poem::{http::StatusCode, Request, Response};
 use uuid::Uuid;
 
 use super::{
     family::alert,
-    frame::{failed, html, id_of, not_found, signed_in, viewer_frame, Failure, Viewer},
+    frame::{failed, html, viewer_frame, Failure, Viewer},
     words::{self, Ahead},
 };
 use crate::{
-    access::{self, AccessError, PersonAccess, Target},
+    access::{self, AccessError, Target},
     domain::{
         access::{list_visibility, Action},
         calendar::add_days,
-        milestones::{MilestoneKind, State},
         risk::Severity,
         team::ContactOutcome,
-        Language, PartyRole, Relationship, ScopeKind,
+        Language,
     },
     state::AppState,
     store::{self, inbox::TeamFilter, PageRequest},
     workflow,
 };
 
+/// What a page shows besides what it gathers: why a form was refused, and the form as typed.
+#[derive(Default)]
+pub struct Shown {
+    pub problem: Option<String>,
+    pub posted: Option<Value>,
+}
+
 pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response {
+    home(req, state, viewer, StatusCode::OK, Shown::default()).await
+}
+
+/// The staff home, with a refused form to show again (and its status).
+pub async fn home(req: &Request, state: &AppState, viewer: &Viewer, status: StatusCode, shown: Shown) -> Response {
     match gather(state, viewer).await {
         Ok(context) => {
             let title = match viewer.language {
@@ -41,7 +47,8 @@ pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response 
                 Language::En => "Your facility",
             };
             let frame = viewer_frame(req, viewer, title);
-            html(StatusCode::OK, "staff.html", context! { ..frame, ..context })
+            let shown = context! { problem => shown.problem, posted => shown.posted };
+            html(status, "staff.html", context! { ..frame, ..shown, ..context })
         }
         Err(err) => failed(err),
     }
@@ -98,14 +105,6 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
     residents.sort_by(|a, b| a.0.cmp(&b.0));
     let residents: Vec<Value> = residents.into_iter().map(|(_, row)| row).collect();
     let (alerts, tomorrow) = team_alerts(state, viewer).await?;
-    let today = match viewer.principal.organization_id {
-        Some(id) => team_today(state, id).await?,
-        None => None,
-    };
-    let figures = match today {
-        Some(today) => super::outcomes::facility_block(state, viewer, today).await?,
-        None => context! {},
-    };
     let contact_outcomes: Vec<Value> = ContactOutcome::ALL
         .iter()
         .map(|outcome| context! { value => outcome.as_str(), label => words::contact_outcome(*outcome, language) })
@@ -113,7 +112,7 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
     let page = context! {
         residents => residents, alerts => alerts, contact_outcomes => contact_outcomes, tomorrow => tomorrow,
     };
-    Ok(context! { ..page, ..figures })
+    Ok(page)
 }
 
 /// The team's alerts not snoozed, newest first, each person's read audited; and tomorrow in
@@ -147,145 +146,4 @@ pub async fn team_today(state: &AppState, organization_id: Uuid) -> Result<Optio
     let Some(organization) = store::organizations::find(&state.reads, organization_id).await? else { return Ok(None) };
     let zone: crate::domain::Zone = store::parse_stored("time zone", organization.id, &organization.timezone)?;
     Ok(Some(zone.date_at(state.clock.now())))
-}
-
-/// `GET /app/residents/{id}`.
-#[handler]
-pub async fn resident_page(req: &Request, state: Data<&AppState>, id: Path<String>) -> Response {
-    let viewer = match signed_in(req, &state).await {
-        Ok(viewer) => viewer,
-        Err(answer) => return answer,
-    };
-    let Some(person_id) = id_of(&id.0) else { return not_found(req, viewer.language) };
-    resident(req, &state, &viewer, person_id, StatusCode::OK, None).await
-}
-
-/// A resident's page for staff, with a problem to show (a refused form) and its status.
-pub async fn resident(
-    req: &Request,
-    state: &AppState,
-    viewer: &Viewer,
-    person_id: Uuid,
-    status: StatusCode,
-    problem: Option<String>,
-) -> Response {
-    if viewer.role() != PartyRole::Staff {
-        return not_found(req, viewer.language);
-    }
-    let access =
-        match access::person(state, &viewer.principal, person_id, Action::ReadPerson, "page.resident", Target::Person)
-            .await
-        {
-            Ok(access) => access,
-            Err(AccessError::NotFound | AccessError::Forbidden(_)) => return not_found(req, viewer.language),
-            Err(err) => return failed(err),
-        };
-    match gather_resident(state, viewer, &access).await {
-        Ok(context) => {
-            let frame = viewer_frame(req, viewer, &access.person.display_name);
-            let page = context! { ..frame, ..context };
-            html(status, "resident.html", context! { problem => problem, ..page })
-        }
-        Err(err) => failed(err),
-    }
-}
-
-async fn gather_resident(state: &AppState, viewer: &Viewer, access: &PersonAccess) -> Result<Value, Failure> {
-    let now = state.clock.now();
-    let language = viewer.language;
-    let person_id = access.person.id;
-    let scope = access.standing.scope();
-    let ahead = Ahead::of(state, access).await?;
-    let coming = ahead.coming(&state.rules, language);
-    let (today, schedule) = (ahead.today, ahead.schedule);
-    let milestones: Vec<Value> = schedule
-        .milestones
-        .iter()
-        .map(|(id, milestone)| {
-            let events: Vec<Value> = milestone
-                .accepted_events()
-                .into_iter()
-                .map(|event| context! { value => event.as_str(), label => words::event(event, milestone.kind, language) })
-                .collect();
-            // Sessions are counted while a programme runs.
-            let sessions = milestone.kind == MilestoneKind::ProgramEnrollment && milestone.state == State::Active;
-            context! {
-                id => id, label => words::milestone_kind(milestone.kind, language),
-                state => words::state(milestone.state, language), events => events,
-                sessions => sessions, attended => milestone.sessions_attended, planned => milestone.sessions_planned,
-                version => milestone.version,
-            }
-        })
-        .collect();
-    let timeline = timeline(state, person_id, &scope, language).await?;
-    let mut invitable = Vec::new();
-    for link in store::links::list_for_person(&state.reads, person_id).await? {
-        if !crate::domain::link_in_force(link.revoked_at, link.expires_at, now) {
-            continue;
-        }
-        let Some(party) = store::parties::find(&state.reads, link.party_id).await? else { continue };
-        if matches!(party.role.parse(), Ok(PartyRole::Family | PartyRole::Lawyer)) && party.disabled_at.is_none() {
-            let relationship =
-                link.relationship.parse::<Relationship>().map(|r| words::relationship(r, language)).unwrap_or("");
-            invitable.push(context! { id => party.id, name => party.display_name, relationship => relationship });
-        }
-    }
-    Ok(context! {
-        person_id => person_id, today => today.to_string(), coming => coming, milestones => milestones,
-        timeline => timeline, invitable => invitable,
-    })
-}
-
-/// What happened, newest first, within the viewer's consent scope.
-async fn timeline(
-    state: &AppState,
-    person_id: Uuid,
-    scope: &crate::domain::Scope,
-    language: Language,
-) -> Result<Vec<Value>, Failure> {
-    let kinds: Vec<&str> =
-        MilestoneKind::ALL.iter().filter(|kind| scope.contains(kind.scope_kind())).map(|kind| kind.as_str()).collect();
-    let mut entries: Vec<(chrono::NaiveDate, String)> = Vec::new();
-    for event in store::milestones::events_of_person(&state.reads, person_id, &kinds).await? {
-        let kind = event.kind.parse::<MilestoneKind>().ok();
-        let text = match (event.event.as_str(), event.event.parse(), kind) {
-            ("date_moved", _, _) => words::date_moved(language).to_owned(),
-            (_, Ok(name), Some(kind)) => words::event(name, kind, language).to_owned(),
-            (_, _, Some(kind)) => words::milestone_kind(kind, language).to_owned(),
-            _ => event.event.clone(),
-        };
-        entries.push((event.effective_on, text));
-    }
-    if scope.covers_custody() {
-        for period in store::custody::list_for_person(&state.reads, person_id).await? {
-            let started = match language {
-                Language::Ja => "身柄拘束が始まった",
-                Language::En => "Custody started",
-            };
-            entries.push((period.started_on, started.to_owned()));
-            if let Some(ended_on) = period.ended_on {
-                let ended = match language {
-                    Language::Ja => "身柄拘束が終わった",
-                    Language::En => "Custody ended",
-                };
-                entries.push((ended_on, ended.to_owned()));
-            }
-        }
-    }
-    if scope.contains(ScopeKind::Lapse) {
-        for lapse in store::lapses::list_for_person(&state.reads, person_id).await? {
-            let text = match language {
-                Language::Ja => "再使用（スリップ）の記録",
-                Language::En => "A lapse was recorded",
-            };
-            entries.push((lapse.on, text.to_owned()));
-        }
-    }
-    entries.sort_by_key(|entry| std::cmp::Reverse(entry.0));
-    let year = chrono::Datelike::year(&state.clock.now().date_naive());
-    Ok(entries
-        .into_iter()
-        .take(50)
-        .map(|(on, text)| context! { when => crate::domain::words::date(on, language, year), text => text })
-        .collect())
 }

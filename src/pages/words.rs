@@ -9,13 +9,13 @@ use crate::{
     access::PersonAccess,
     domain::{
         calendar::add_days,
-        milestones::{Event, MilestoneKind, State},
+        milestones::{Event, MilestoneKind, Program, ReleaseType, State},
         organization::phone_for_people,
         outcomes::Measure,
         risk::{wording, RiskRule, Severity},
         team::ContactOutcome,
         words::{date, date_label, span},
-        Language, OrganizationKind, Relationship, ScopeKind,
+        Language, OrganizationKind, PartyRole, Relationship, ScopeKind,
     },
     state::AppState,
     workflow::{self, Schedule},
@@ -100,26 +100,68 @@ pub fn state(state: State, language: Language) -> &'static str {
     }
 }
 
+/// An event named for what it does to what.
 pub fn event(event: Event, kind: MilestoneKind, language: Language) -> &'static str {
     match (event, kind) {
-        (Event::Grant, _) => pick(language, "保釈が許可された", "Bail granted"),
-        (Event::Deny, _) => pick(language, "保釈が却下された", "Bail denied"),
+        (Event::Grant, _) => pick(language, "保釈が認められた", "Bail granted"),
+        (Event::Deny, _) => pick(language, "保釈が認められなかった", "Bail denied"),
         (Event::Release, MilestoneKind::Bail) => pick(language, "保釈で釈放された", "Released on bail"),
-        (Event::Release, _) => pick(language, "出所した", "Released"),
-        (Event::End, _) => pick(language, "終了した", "Ended"),
-        (Event::Revoke, _) => pick(language, "取り消された", "Revoked"),
-        (Event::LapseBySentence, _) => pick(language, "判決で失効した", "Lapsed by the sentence"),
-        (Event::Open, _) => pick(language, "支援期間が始まった", "Support window opened"),
-        (Event::Use, _) => pick(language, "就労支援を利用した", "Support used"),
-        (Event::Expire, _) => pick(language, "期限が切れた", "Expired"),
-        (Event::Extend, _) => pick(language, "延長された", "Extended"),
-        (Event::Enroll, _) => pick(language, "プログラムに登録した", "Enrolled"),
-        (Event::Start, _) => pick(language, "プログラムを始めた", "Programme started"),
-        (Event::Complete, _) => pick(language, "プログラムを修了した", "Programme completed"),
-        (Event::DropOut, _) => pick(language, "プログラムから離れた", "Left the programme"),
-        (Event::Interrupt, _) => pick(language, "中断した", "Interrupted"),
-        (Event::Resume, _) => pick(language, "再開した", "Resumed"),
-        (Event::ReEnroll, _) => pick(language, "再び登録した", "Enrolled again"),
+        (Event::Release, _) => pick(language, "予定どおり出所した", "Released as scheduled"),
+        (Event::End, _) => pick(language, "保釈が終わった（判決など）", "Bail ended (judgment or otherwise)"),
+        (Event::Revoke, _) => pick(language, "保釈が取り消された", "Bail revoked"),
+        (Event::LapseBySentence, _) => pick(language, "実刑判決で保釈が失効した", "Bail lapsed by a prison sentence"),
+        (Event::Open, _) => pick(language, "就労支援期間が始まった", "Employment-support window opened"),
+        (Event::Use, _) => pick(language, "就労支援を利用した", "Employment support used"),
+        (Event::Expire, _) => {
+            pick(language, "就労支援期間が使われずに終わった", "Employment-support window ended unused")
+        }
+        (Event::Extend, _) => pick(language, "就労支援期間を延長した", "Employment-support window extended"),
+        (Event::Enroll, _) => pick(language, "回復プログラムに登録した", "Enrolled in the programme"),
+        (Event::Start, _) => pick(language, "回復プログラムに通い始めた", "Programme started"),
+        (Event::Complete, _) => pick(language, "回復プログラムを修了した", "Programme completed"),
+        (Event::DropOut, _) => pick(language, "回復プログラムから離れた", "Left the programme"),
+        (Event::Interrupt, _) => pick(language, "回復プログラムを中断した", "Programme interrupted"),
+        (Event::Resume, _) => pick(language, "回復プログラムを再開した", "Programme resumed"),
+        (Event::ReEnroll, _) => pick(language, "回復プログラムに再び登録した", "Enrolled in the programme again"),
+    }
+}
+
+pub fn program(program: Program, language: Language) -> &'static str {
+    match program {
+        Program::Smarpp => "SMARPP",
+        Program::SelfHelpGroup => pick(language, "自助グループ", "Self-help group"),
+        Program::Residential => pick(language, "入所プログラム", "Residential programme"),
+        Program::FamilyClass => pick(language, "家族教室", "Family class"),
+        Program::PsychoEducation => pick(language, "心理教育", "Psycho-education"),
+        Program::EmploymentSupport => pick(language, "就労支援", "Employment support"),
+        Program::Other => pick(language, "その他", "Other"),
+    }
+}
+
+pub fn release_type(release_type: ReleaseType, language: Language) -> &'static str {
+    match release_type {
+        ReleaseType::FullTerm => pick(language, "満期釈放", "Full term"),
+        ReleaseType::Parole => pick(language, "仮釈放", "Parole"),
+    }
+}
+
+/// A language, named in itself.
+pub fn language(language: Language) -> &'static str {
+    match language {
+        Language::Ja => "日本語",
+        Language::En => "English",
+    }
+}
+
+/// The accounts staff open around a resident.
+pub fn account_role(role: PartyRole, language: Language) -> &'static str {
+    match role {
+        PartyRole::Family => pick(language, "家族", "Family member"),
+        PartyRole::Lawyer => pick(language, "弁護士", "Lawyer"),
+        PartyRole::Person => pick(language, "本人", "The person"),
+        PartyRole::Staff => pick(language, "施設職員", "Staff"),
+        PartyRole::Probation => pick(language, "保護観察所", "Probation office"),
+        PartyRole::Admin => pick(language, "管理者", "Administrator"),
     }
 }
 
@@ -150,10 +192,6 @@ pub fn measure(measure: Measure, language: Language) -> &'static str {
             pick(language, "再使用後14日以内に連絡", "Lapses followed by contact within 14 days")
         }
     }
-}
-
-pub fn date_moved(language: Language) -> &'static str {
-    pick(language, "日付が変わった", "A date moved")
 }
 
 pub fn contact_outcome(outcome: ContactOutcome, language: Language) -> &'static str {

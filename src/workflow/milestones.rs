@@ -97,6 +97,7 @@ pub async fn update_milestone(
     milestone_id: Uuid,
     zone: Zone,
     change: &Change,
+    reason: Option<Note>,
     precondition: &Precondition,
     actor: &Actor,
 ) -> Result<milestone::Model, WorkflowError> {
@@ -113,7 +114,11 @@ pub async fn update_milestone(
         .iter()
         .map(|annotation| {
             let (event, moved, note) = match *annotation {
-                Annotation::DateMoved(moved) => ("date_moved", Some((moved.date.field(), moved.old, moved.new)), None),
+                Annotation::DateMoved(moved) => (
+                    "date_moved",
+                    Some((moved.date.field(), moved.old, moved.new)),
+                    reason.as_ref().map(|reason| reason.as_str().to_owned()),
+                ),
                 Annotation::SessionsRecorded { attended } => {
                     ("sessions_recorded", None, Some(format!("{attended} sessions attended")))
                 }

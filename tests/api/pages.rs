@@ -186,7 +186,10 @@ async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_reside
     let (taro, jiro) = (html.find("Taro").unwrap(), html.find("Jiro").unwrap());
     assert!(taro < jiro, "the resident with a period coming comes first");
     assert!(html.contains("チームのお知らせ") && html.contains("出所直後の二週間"));
-    // The facility's figures, a chart per measure; two residents are a small cell.
+    // The facility's figures are a page of their own, a chart per measure; two residents are a
+    // small cell.
+    assert!(!html.contains("今年度の成果") && html.contains("href=\"/app/outcomes\""));
+    let html = page(&app, &cookie, "/app/outcomes").await.text().await.unwrap();
     assert!(html.contains("今年度の成果") && html.contains("<svg") && html.contains("class=\"chart\""));
     assert!(html.contains("支援した人</strong>：非公表"), "two persons supported are held back");
 
@@ -204,12 +207,22 @@ async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_reside
     // Without the version the page shows, nothing is recorded: the form comes back with why.
     let unversioned = submit(&app, &cookie, &path, &[("event", "release"), ("on", &today)]).await;
     assert_eq!(unversioned.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(unversioned.text().await.unwrap().contains("version"));
+    assert!(unversioned.text().await.unwrap().contains("ページの版：ページが古くなっています"));
     let milestone: Value = app.get(&format!("/milestones/{release}"), &staff).await.json().await.unwrap();
     assert_eq!(milestone["state"], "scheduled");
-    let form = [("event", "release"), ("on", &today), ("version", &shown)];
+    // A release cannot be undone: the page asks first, and nothing is stored until it is confirmed.
+    let asked = submit(&app, &cookie, &path, &[("event", "release"), ("on", &today), ("version", &shown)]).await;
+    assert_eq!(asked.status(), StatusCode::OK);
+    let asked = asked.text().await.unwrap();
+    assert!(asked.contains("取り消せません") && asked.contains("name=\"confirmed\" value=\"yes\""));
+    let milestone: Value = app.get(&format!("/milestones/{release}"), &staff).await.json().await.unwrap();
+    assert_eq!(milestone["state"], "scheduled");
+    let form = [("event", "release"), ("on", &today), ("version", &shown), ("confirmed", "yes")];
     let recorded = submit(&app, &cookie, &path, &form).await;
     assert_eq!(recorded.status(), StatusCode::SEE_OTHER);
+    let location = recorded.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    let noticed = page(&app, &cookie, &location).await.text().await.unwrap();
+    assert!(noticed.contains("記録しました：予定どおり出所した"), "the notice says what was stored");
     let milestone: Value = app.get(&format!("/milestones/{release}"), &staff).await.json().await.unwrap();
     assert_eq!(milestone["state"], "released");
     // The same page sent again acts no second time: the record changed since, and it says so.
@@ -218,7 +231,8 @@ async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_reside
     assert!(again.text().await.unwrap().contains("読み直して"));
     // An event the state no longer takes, from a fresh page, is refused with why; nothing changes.
     let current = milestone["version"].to_string();
-    let fresh = submit(&app, &cookie, &path, &[("event", "release"), ("on", &today), ("version", &current)]).await;
+    let fresh = [("event", "release"), ("on", &today), ("version", &current), ("confirmed", "yes")];
+    let fresh = submit(&app, &cookie, &path, &fresh).await;
     assert_eq!(fresh.status(), StatusCode::CONFLICT);
     assert!(fresh.text().await.unwrap().contains("記録できません"));
 
@@ -257,7 +271,7 @@ async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_reside
     assert_eq!(custody.status(), StatusCode::SEE_OTHER);
     assert_eq!((app.count("lapses").await, app.count("custody_periods").await), (1, 1));
     let timeline = page(&app, &cookie, &format!("/app/residents/{}", s.person)).await.text().await.unwrap();
-    assert!(timeline.contains("出所した") && timeline.contains("身柄拘束が始まった"));
+    assert!(timeline.contains("予定どおり出所した") && timeline.contains("身柄拘束が始まった"));
 
     let invitation = submit(&app, &cookie, &format!("/app/residents/{}/invitations/{}", s.person, s.family), &[]).await;
     assert_eq!(invitation.status(), StatusCode::CREATED);

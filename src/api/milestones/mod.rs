@@ -180,9 +180,12 @@ impl MilestonesApi {
             supervision_ends_on: maybe(body.supervision_ends_on),
             sessions_attended: body.sessions_attended,
         };
+        let reason = crate::domain::Note::parse(body.reason.as_deref().unwrap_or_default())
+            .map_err(|why| ApiError::from(crate::domain::Refusals::one("reason", why)))?;
         let precondition = precondition(if_match.0.as_deref(), body.version);
+        let zone = access.zone()?;
         let row =
-            workflow::update_milestone(&state, row.id, access.zone()?, &change, &precondition, &actor(&auth.0)).await?;
+            workflow::update_milestone(&state, row.id, zone, &change, reason, &precondition, &actor(&auth.0)).await?;
         let tag = etag(row.version);
         Ok(MilestoneResponse::Ok(Json(view(row)?), tag))
     }

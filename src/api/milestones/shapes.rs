@@ -66,6 +66,8 @@ pub struct MilestonePatch {
     pub supervision_ends_on: MaybeUndefined<NaiveDate>,
     /// Programme: sessions attended so far.
     pub sessions_attended: Option<i32>,
+    /// Why a date moved (up to 2000 characters): kept with the move in the history.
+    pub reason: Option<String>,
     /// The version this change is based on (or send `If-Match`).
     pub version: Option<i64>,
 }

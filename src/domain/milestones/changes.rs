@@ -63,7 +63,6 @@ pub struct Changed {
     pub steps: Vec<Annotation>,
 }
 
-/// Dates that must come in order: `(earlier, later, strictly, why)`.
 /// Dates that come in order: the later not before (or, strictly, not on) the earlier.
 const ORDER: [(&str, &str, bool); 5] = [
     ("requested_on", "hearing_on", false),
@@ -147,6 +146,11 @@ impl Milestone {
         refusals.into_result()?;
         next.version += steps.len() as i64;
         Ok(Changed { milestone: next, steps })
+    }
+
+    /// The dates that may still move in the milestone's state.
+    pub fn movable_dates(&self) -> Vec<MovableDate> {
+        MovableDate::ALL.into_iter().filter(|date| self.movable(*date, Some(calendar::EARLIEST)).is_ok()).collect()
     }
 
     fn movable(&self, date: MovableDate, new: Option<NaiveDate>) -> Result<(), Invalid> {

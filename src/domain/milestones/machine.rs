@@ -49,6 +49,13 @@ impl Machine {
         self.transitions.iter().filter(|t| t.from == state).map(|t| t.event).collect()
     }
 
+    /// Whether `event` cannot be undone: it ends the milestone (no event leads on from where
+    /// it goes), or drops a person out of their programme.
+    pub fn cannot_undo(&self, event: Event) -> bool {
+        let ends = self.transitions.iter().filter(|t| t.event == event).all(|t| self.accepted(t.to).is_empty());
+        ends || event == Event::DropOut
+    }
+
     pub fn next(&self, state: State, event: Event) -> Result<State, NotAccepted> {
         self.transitions.iter().find(|t| t.from == state && t.event == event).map(|t| t.to).ok_or_else(|| NotAccepted {
             state,
@@ -204,6 +211,31 @@ mod tests {
             state = PROGRAM_ENROLLMENT.next(state, event).unwrap();
         }
         assert_eq!(state, State::Completed);
+    }
+
+    #[test]
+    fn events_that_end_a_milestone_or_a_programme_cannot_be_undone() {
+        let undone: Vec<(MilestoneKind, Event)> = MACHINES
+            .iter()
+            .flat_map(|machine| machine.transitions.iter().map(move |t| (machine.kind, t.event)))
+            .filter(|(kind, event)| Machine::for_kind(*kind).cannot_undo(*event))
+            .collect();
+        use Event::*;
+        use MilestoneKind::*;
+        let expected = [
+            (Bail, Deny),
+            (Bail, End),
+            (Bail, Revoke),
+            (Bail, LapseBySentence),
+            (MilestoneKind::Release, Event::Release),
+            (EmploymentSupportWindow, Use),
+            (EmploymentSupportWindow, Expire),
+            (EmploymentSupportWindow, Use),
+            (EmploymentSupportWindow, Expire),
+            (ProgramEnrollment, Complete),
+            (ProgramEnrollment, DropOut),
+        ];
+        assert_eq!(undone, expected);
     }
 
     fn machine_and_events() -> impl Strategy<Value = (&'static Machine, Vec<prop::sample::Index>)> {

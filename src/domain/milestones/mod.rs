@@ -71,6 +71,11 @@ text_enum! {
 }
 
 impl MilestoneKind {
+    /// Whether recording `event` asks first: it cannot be undone.
+    pub fn needs_confirmation(self, event: Event) -> bool {
+        Machine::for_kind(self).cannot_undo(event)
+    }
+
     /// The consent scope kind that lets a linked party see milestones of this kind.
     pub fn scope_kind(self) -> ScopeKind {
         match self {
@@ -186,6 +191,17 @@ pub enum MovableDate {
 }
 
 impl MovableDate {
+    pub const ALL: [MovableDate; 4] =
+        [MovableDate::HearingOn, MovableDate::JudgmentOn, MovableDate::ScheduledOn, MovableDate::SupervisionEndsOn];
+
+    /// The date a form or request names by its field.
+    pub fn named(field: &str) -> Result<Self, super::Invalid> {
+        Self::ALL.into_iter().find(|date| date.field() == field).ok_or_else(|| {
+            let choices = Self::ALL.iter().map(|date| date.field()).collect();
+            super::Why::NotAChoice { what: "date", given: field.to_owned(), choices }.into()
+        })
+    }
+
     pub fn field(self) -> &'static str {
         match self {
             MovableDate::HearingOn => "hearing_on",

@@ -9,17 +9,17 @@ use poem::{
 };
 use uuid::Uuid;
 
-use super::{access_failed, field, fields, poster, qr_svg};
+use super::{access_failed, poster, qr_svg, read_form};
 use crate::{
     access::{self, audit_entry, AccessError},
     domain::{
         team::{ContactOutcome, Snooze},
-        Language, Note,
+        Language, Note, Refusals,
     },
     http::base_url,
     pages::{
         frame::{failed, html, id_of, not_found, see_other, viewer_frame, Viewer},
-        staff::team_today,
+        staff::{home, team_today, Shown},
     },
     state::AppState,
     store::audit::Outcome,
@@ -67,7 +67,10 @@ pub async fn snooze(req: &Request, state: Data<&AppState>, id: Path<String>, bod
         Err(answer) => return answer,
     };
     let Some(id) = id_of(&id.0) else { return not_found(req, viewer.language) };
-    let fields = fields(body).await;
+    let posted = match read_form(req, &viewer, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return answer,
+    };
     let (row, team) = match actionable_alert(&state, &viewer, id, "alert.snooze").await {
         Ok(Some(row)) => match row.team_organization_id {
             Some(team) => (row, team),
@@ -82,21 +85,17 @@ pub async fn snooze(req: &Request, state: Data<&AppState>, id: Path<String>, bod
         Ok(None) => return not_found(req, viewer.language),
         Err(err) => return failed(err),
     };
-    let snooze = super::date_field(&fields, "until")
-        .and_then(|until| Snooze::parse(until, field(&fields, "reason"), today, state.snooze_max_days));
+    let mut refusals = Refusals::default();
+    let snooze = match posted.date("until", &mut refusals) {
+        Some(until) => Snooze::parse(until, posted.text("reason"), today, state.snooze_max_days),
+        None => Err(refusals),
+    };
     match snooze {
         Ok(snooze) => match workflow::snooze_alert(&state, row.id, snooze).await {
             Ok(_) => see_other("/app"),
             Err(err) => failed(err),
         },
-        Err(refusals) => {
-            let why = refusals.0.iter().map(|r| format!("{}: {}", r.field, r.why.0)).collect::<Vec<_>>().join(" / ");
-            html(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "page.html",
-                context! { text => why, ..viewer_frame(req, &viewer, "422") },
-            )
-        }
+        Err(refusals) => refused_at_home(req, &state, &viewer, &format!("alert-{}", row.id), &posted, &refusals).await,
     }
 }
 
@@ -108,27 +107,43 @@ pub async fn log_contact(req: &Request, state: Data<&AppState>, id: Path<String>
         Err(answer) => return answer,
     };
     let Some(id) = id_of(&id.0) else { return not_found(req, viewer.language) };
-    let fields = fields(body).await;
+    let posted = match read_form(req, &viewer, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return answer,
+    };
     let row = match actionable_alert(&state, &viewer, id, "alert.contact").await {
         Ok(Some(row)) => row,
         Ok(None) => return not_found(req, viewer.language),
         Err(err) => return access_failed(req, &viewer, err),
     };
-    let outcome = field(&fields, "outcome").parse::<ContactOutcome>();
-    let note = Note::parse(field(&fields, "note"));
-    let (Ok(outcome), Ok(note)) = (&outcome, &note) else {
-        let why = [outcome.err().map(|why| format!("outcome: {why}")), note.err().map(|why| format!("note: {why}"))];
-        let text = why.into_iter().flatten().collect::<Vec<_>>().join(" / ");
-        return html(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "page.html",
-            context! { text => text, ..viewer_frame(req, &viewer, "422") },
-        );
+    let mut refusals = Refusals::default();
+    let outcome = posted.choice::<ContactOutcome>("outcome", &mut refusals);
+    let note = refusals.check("note", Note::parse(posted.text("note")));
+    let (Some(outcome), Some(note)) = (outcome, note) else {
+        return refused_at_home(req, &state, &viewer, &format!("contact-{}", row.id), &posted, &refusals).await;
     };
-    match workflow::log_contact(&state, row.id, *outcome, note.clone(), viewer.principal.actor_id()).await {
+    match workflow::log_contact(&state, row.id, outcome, note, viewer.principal.actor_id()).await {
         Ok(_) => see_other("/app"),
         Err(err) => failed(err),
     }
+}
+
+/// The staff home again with a refused form of an alert's, as typed and with why.
+async fn refused_at_home(
+    req: &Request,
+    state: &AppState,
+    viewer: &Viewer,
+    form: &str,
+    posted: &super::Posted,
+    refusals: &Refusals,
+) -> Response {
+    let problem = match viewer.language {
+        Language::Ja => "記録できませんでした。赤く示した項目を直してください。",
+        Language::En => "Nothing was stored: correct the fields marked below.",
+    };
+    let shown =
+        Shown { problem: Some(problem.to_owned()), posted: Some(posted.refused(form, refusals, viewer.language)) };
+    home(req, state, viewer, StatusCode::UNPROCESSABLE_ENTITY, shown).await
 }
 
 /// `POST /app/calendar`: a new calendar link (any earlier one stops working), as a `webcal:`

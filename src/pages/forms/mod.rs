@@ -2,55 +2,34 @@
 //! signed in, asks the access policy, calls one workflow function, and goes back to the page
 //! (or shows it again with why, when the change was refused).
 
+mod accounts;
 mod alerts;
 mod dead_letters;
+mod posted;
+mod records;
 mod residents;
 mod sharing;
 
-use std::collections::HashMap;
-
 use poem::{http::StatusCode, Body, Request, Response};
 
+use posted::Posted;
+
+pub use accounts::{add_address, open_account};
 pub use alerts::{acknowledge, calendar, log_contact, snooze};
 pub use dead_letters::{dead_letters_page, discard_dead_letter, retry_dead_letter};
+pub use records::{add_milestone, add_resident, end_placement, move_date, new_resident_page};
 pub use residents::{invite, record_custody, record_event, record_lapse, record_session};
 pub use sharing::{narrow_sharing, stop_sharing, stop_sharing_page};
 
-use super::frame::{failed, from_our_pages, not_found, signed_in, Viewer};
+use super::frame::{bad_request, failed, from_our_pages, not_found, signed_in, Viewer};
 use crate::{access::AccessError, domain::Language, state::AppState, workflow::WorkflowError};
 
 pub(super) use crate::templates::qr_svg;
 
-/// A posted form's fields; a field may come more than once (checkboxes).
-async fn fields(body: Body) -> HashMap<String, Vec<String>> {
-    let bytes = body.into_vec().await.unwrap_or_default();
-    let mut fields: HashMap<String, Vec<String>> = HashMap::new();
-    for (name, value) in serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default() {
-        fields.entry(name).or_default().push(value);
-    }
-    fields
-}
-
-fn field<'a>(fields: &'a HashMap<String, Vec<String>>, name: &str) -> &'a str {
-    fields.get(name).and_then(|values| values.first()).map_or("", String::as_str)
-}
-
-/// A date field as typed (`YYYY-MM-DD`, within the service's range), or a refusal naming the
-/// field: a date that cannot be read is never taken for today.
-fn date_field(fields: &HashMap<String, Vec<String>>, name: &str) -> Result<chrono::NaiveDate, crate::domain::Refusals> {
-    field(fields, name)
-        .parse::<chrono::NaiveDate>()
-        .map_err(|_| crate::domain::Invalid::new("is not a date (YYYY-MM-DD)"))
-        .and_then(crate::domain::calendar::in_range)
-        .map_err(|why| crate::domain::Refusals::one(name, why))
-}
-
-/// The version of the record as the page showed it. Required: a form sent twice, or from an
-/// old page, then meets a newer version and acts once.
-fn version_field(fields: &HashMap<String, Vec<String>>) -> Result<i64, crate::domain::Refusals> {
-    field(fields, "version").parse::<i64>().map_err(|_| {
-        crate::domain::Refusals::one("version", crate::domain::Invalid::new("is missing: load the page again"))
-    })
+/// A form's body, or the answer for one that is not a form: nothing unreadable is taken for
+/// an empty form.
+async fn read_form(req: &Request, viewer: &Viewer, body: Body) -> Result<Posted, Response> {
+    Posted::read(body).await.ok_or_else(|| bad_request(req, viewer.language))
 }
 
 /// The signed-in viewer of a form's post, if it came from our own pages.
@@ -59,13 +38,17 @@ async fn poster(req: &Request, state: &AppState) -> Result<Viewer, Response> {
     signed_in(req, state).await
 }
 
-/// Why a change was refused, in words for the page; `None` for a fault on our side.
+/// Why a change was refused, in words for the page, when it is not about one field; `None`
+/// for a fault on our side.
 fn refusal(err: &WorkflowError, language: Language) -> Option<(StatusCode, String)> {
     match err {
-        WorkflowError::Refused(refusals) => {
-            let text = refusals.0.iter().map(|r| format!("{}: {}", r.field, r.why.0)).collect::<Vec<_>>().join(" / ");
-            Some((StatusCode::UNPROCESSABLE_ENTITY, text))
-        }
+        WorkflowError::Refused(_) => Some((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            match language {
+                Language::Ja => "記録できませんでした。赤く示した項目を直してください。".to_owned(),
+                Language::En => "Nothing was stored: correct the fields marked below.".to_owned(),
+            },
+        )),
         WorkflowError::NotAccepted(_) => Some((
             StatusCode::CONFLICT,
             match language {
@@ -85,8 +68,20 @@ fn refusal(err: &WorkflowError, language: Language) -> Option<(StatusCode, Strin
                 }
             },
         )),
-        WorkflowError::Conflict(why) => Some((StatusCode::CONFLICT, why.clone())),
-        WorkflowError::Forbidden(why) => Some((StatusCode::FORBIDDEN, (*why).to_owned())),
+        WorkflowError::Conflict(_) => Some((
+            StatusCode::CONFLICT,
+            match language {
+                Language::Ja => "すでに記録されている内容とぶつかるため、記録できませんでした。".to_owned(),
+                Language::En => "This conflicts with what is already recorded; nothing was stored.".to_owned(),
+            },
+        )),
+        WorkflowError::Forbidden(_) => Some((
+            StatusCode::FORBIDDEN,
+            match language {
+                Language::Ja => "この変更は、本人の新しい同意を記録してからでないとできません。".to_owned(),
+                Language::En => "This needs the person's new consent recorded first.".to_owned(),
+            },
+        )),
         _ => None,
     }
 }

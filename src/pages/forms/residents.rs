@@ -1,9 +1,7 @@
-//! Staff's forms on a resident's page: what happened (a milestone's event, a lapse, custody),
-//! and an invitation for someone linked to the resident.
+//! Staff's forms on a resident's page about what happened: a milestone's event (one that
+//! cannot be undone asks first), a programme session, a lapse, custody; and an invitation for
+//! an account opened for the resident.
 
-use std::collections::HashMap;
-
-use chrono::NaiveDate;
 use minijinja::context;
 use poem::{
     handler,
@@ -13,83 +11,96 @@ use poem::{
 };
 use uuid::Uuid;
 
-use super::{access_failed, field, fields, poster, qr_svg, refusal};
+use super::{access_failed, poster, qr_svg, read_form, refusal, Posted};
 use crate::{
     access::{self, PersonAccess, Target},
-    domain::{access::Action, custody::CustodyChange, milestones::Change, words::date, Language, Note, Zone},
+    domain::{
+        access::Action,
+        custody::CustodyChange,
+        milestones::{Change, Event, MilestoneKind},
+        words::date,
+        Language, Note, Refusals, Zone,
+    },
     http::base_url,
     pages::{
         frame::{failed, html, id_of, not_found, see_other, viewer_frame, Viewer},
-        staff::resident,
+        resident::resident,
+        staff::Shown,
+        words,
     },
     state::AppState,
+    store,
     templates::url_value,
     workflow::{self, actor, EventRequest, Precondition, WorkflowError},
 };
 
-/// After a change on a resident's page: back to it, or the page again with why.
-async fn back_to_resident<T>(
+/// After a change on a resident's page: back to it with a notice of what was stored (`done`),
+/// or the page again with the form `form` as typed and why it was refused.
+pub(super) async fn back_to_resident<T>(
     req: &Request,
     state: &AppState,
     viewer: &Viewer,
     person_id: Uuid,
+    (form, posted): (&str, &Posted),
     done: Result<T, WorkflowError>,
+    notice: &str,
 ) -> Response {
+    let language = viewer.language;
     match done {
-        Ok(_) => see_other(&format!("/app/residents/{person_id}")),
-        Err(WorkflowError::NotFound) => not_found(req, viewer.language),
-        Err(err) => match refusal(&err, viewer.language) {
-            Some((status, why)) => resident(req, state, viewer, person_id, status, Some(why)).await,
+        Ok(_) => see_other(&format!("/app/residents/{person_id}?done={notice}")),
+        Err(WorkflowError::NotFound) => not_found(req, language),
+        Err(err) => match refusal(&err, language) {
+            Some((status, problem)) => {
+                let refused = match &err {
+                    WorkflowError::Refused(refusals) => refusals.clone(),
+                    _ => Refusals::default(),
+                };
+                // A hidden field has no place to show its reason beside: it is the page's problem.
+                let problem = posted.hidden_refusal(&refused, language).unwrap_or(problem);
+                let shown = Shown { problem: Some(problem), posted: Some(posted.refused(form, &refused, language)) };
+                resident(req, state, viewer, person_id, status, shown).await
+            }
             None => failed(err),
         },
     }
 }
 
 /// A staff form about a resident: who posted it, the resident (the decision audited), their
-/// zone, the form's fields and its `on` date (refused when it cannot be read).
-struct ResidentForm {
-    viewer: Viewer,
-    access: PersonAccess,
-    zone: Zone,
-    fields: HashMap<String, Vec<String>>,
-    on: NaiveDate,
+/// zone and the form as typed.
+pub(super) struct ResidentForm {
+    pub viewer: Viewer,
+    pub access: PersonAccess,
+    pub zone: Zone,
+    pub posted: Posted,
 }
 
-async fn resident_form(
+pub(super) async fn resident_form(
     req: &Request,
     state: &AppState,
     raw: &str,
     body: Body,
-    audit_action: &'static str,
+    (action, audit_action): (Action, &'static str),
 ) -> Result<ResidentForm, Response> {
     let viewer = poster(req, state).await?;
-    let fields = fields(body).await;
     let Some(person_id) = id_of(raw) else { return Err(not_found(req, viewer.language)) };
-    let access =
-        access::person(state, &viewer.principal, person_id, Action::RecordMilestones, audit_action, Target::Person)
-            .await
-            .map_err(|err| access_failed(req, &viewer, err))?;
+    let access = access::person(state, &viewer.principal, person_id, action, audit_action, Target::Person)
+        .await
+        .map_err(|err| access_failed(req, &viewer, err))?;
+    let posted = read_form(req, &viewer, body).await?;
     let zone = access.zone().map_err(failed)?;
-    let on = match super::date_field(&fields, "on") {
-        Ok(on) => on,
-        Err(refusals) => {
-            let refused: Result<(), _> = Err(WorkflowError::Refused(refusals));
-            return Err(back_to_resident(req, state, &viewer, person_id, refused).await);
-        }
-    };
-    Ok(ResidentForm { viewer, access, zone, fields, on })
+    Ok(ResidentForm { viewer, access, zone, posted })
 }
 
 /// A staff form about one of a resident's milestones: who posted it, the milestone (the
-/// decision audited, and 404 unless it is that resident's), its zone and the form's fields.
-struct MilestoneForm {
-    viewer: Viewer,
-    row: entity::milestone::Model,
-    zone: Zone,
-    fields: HashMap<String, Vec<String>>,
+/// decision audited, and 404 unless it is that resident's), its zone and the form as typed.
+pub(super) struct MilestoneForm {
+    pub viewer: Viewer,
+    pub row: entity::milestone::Model,
+    pub zone: Zone,
+    pub posted: Posted,
 }
 
-async fn milestone_form(
+pub(super) async fn milestone_form(
     req: &Request,
     state: &AppState,
     (person, milestone): &(String, String),
@@ -97,7 +108,6 @@ async fn milestone_form(
     audit_action: &'static str,
 ) -> Result<MilestoneForm, Response> {
     let viewer = poster(req, state).await?;
-    let fields = fields(body).await;
     let Some(milestone_id) = id_of(milestone) else { return Err(not_found(req, viewer.language)) };
     let (access, row) =
         access::milestone(state, &viewer.principal, milestone_id, Action::RecordMilestones, audit_action)
@@ -106,29 +116,50 @@ async fn milestone_form(
     if Some(row.person_id) != id_of(person) {
         return Err(not_found(req, viewer.language));
     }
+    let posted = read_form(req, &viewer, body).await?;
     let zone = access.zone().map_err(failed)?;
-    Ok(MilestoneForm { viewer, row, zone, fields })
+    Ok(MilestoneForm { viewer, row, zone, posted })
 }
 
 /// `POST /app/residents/{person}/milestones/{milestone}/events`: `event`, `on` and the
-/// milestone's `version` as the page showed it.
+/// milestone's `version` as the page showed it. An event that cannot be undone is stored only
+/// with `confirmed=yes`, which the confirmation page sends.
 #[handler]
 pub async fn record_event(req: &Request, state: Data<&AppState>, path: Path<(String, String)>, body: Body) -> Response {
     let form = match milestone_form(req, &state, &path.0, body, "milestone.event").await {
         Ok(form) => form,
         Err(answer) => return answer,
     };
-    let parsed = super::version_field(&form.fields)
-        .and_then(|version| super::date_field(&form.fields, "on").map(|on| (version, on)));
-    let (version, on) = match parsed {
-        Ok(parsed) => parsed,
-        Err(refusals) => {
-            let refused: Result<(), _> = Err(WorkflowError::Refused(refusals));
-            return back_to_resident(req, &state, &form.viewer, form.row.person_id, refused).await;
-        }
+    let (person_id, language) = (form.row.person_id, form.viewer.language);
+    let form_name = format!("event-{}", form.row.id);
+    let mut refusals = Refusals::default();
+    let version = form.posted.version(&mut refusals);
+    let event = form.posted.choice::<Event>("event", &mut refusals);
+    let on = form.posted.date("on", &mut refusals);
+    let (Some(version), Some(event), Some(on)) = (version, event, on) else {
+        let refused: Result<(), _> = Err(WorkflowError::Refused(refusals));
+        return back_to_resident(req, &state, &form.viewer, person_id, (&form_name, &form.posted), refused, "").await;
     };
+    let kind = match store::parse_stored::<MilestoneKind>("milestone kind", form.row.id, &form.row.kind) {
+        Ok(kind) => kind,
+        Err(err) => return failed(err),
+    };
+    if kind.needs_confirmation(event) && form.posted.text("confirmed") != "yes" {
+        let title = match language {
+            Language::Ja => "記録する前に確認してください",
+            Language::En => "Check before it is recorded",
+        };
+        let context = context! {
+            action => format!("/app/residents/{person_id}/milestones/{}/events", form.row.id),
+            back => format!("/app/residents/{person_id}"),
+            event => event.as_str(), on => on.to_string(), version => version,
+            what => words::event(event, kind, language), when => date(on, language, 0),
+            ..viewer_frame(req, &form.viewer, title)
+        };
+        return html(StatusCode::OK, "confirm_event.html", context);
+    }
     let request = EventRequest {
-        event: field(&form.fields, "event").to_owned(),
+        event: event.as_str().to_owned(),
         on,
         note: None,
         release_type: None,
@@ -137,7 +168,8 @@ pub async fn record_event(req: &Request, state: Data<&AppState>, path: Path<(Str
     let actor = actor(&form.viewer.principal);
     let precondition = Precondition { if_match: None, version: Some(version) };
     let done = workflow::record_event(&state, form.row.id, form.zone, request, &precondition, &actor).await;
-    back_to_resident(req, &state, &form.viewer, form.row.person_id, done).await
+    let notice = format!("{}.{}", kind.as_str(), event.as_str());
+    back_to_resident(req, &state, &form.viewer, person_id, (&form_name, &form.posted), done, &notice).await
 }
 
 /// `POST /app/residents/{person}/milestones/{milestone}/sessions`: one more session of a
@@ -154,61 +186,76 @@ pub async fn record_session(
         Ok(form) => form,
         Err(answer) => return answer,
     };
-    let version = match super::version_field(&form.fields) {
-        Ok(version) => version,
-        Err(refusals) => {
-            let refused: Result<(), _> = Err(WorkflowError::Refused(refusals));
-            return back_to_resident(req, &state, &form.viewer, form.row.person_id, refused).await;
+    let form_name = format!("sessions-{}", form.row.id);
+    let mut refusals = Refusals::default();
+    let done = match form.posted.version(&mut refusals) {
+        Some(version) => {
+            let attended = form.row.sessions_attended.saturating_add(1);
+            let change = Change { sessions_attended: Some(attended), ..Change::default() };
+            let precondition = Precondition { if_match: None, version: Some(version) };
+            let actor = actor(&form.viewer.principal);
+            workflow::update_milestone(&state, form.row.id, form.zone, &change, None, &precondition, &actor).await
         }
+        None => Err(WorkflowError::Refused(refusals)),
     };
-    let change = Change { sessions_attended: Some(form.row.sessions_attended.saturating_add(1)), ..Change::default() };
-    let precondition = Precondition { if_match: None, version: Some(version) };
-    let actor = actor(&form.viewer.principal);
-    let done = workflow::update_milestone(&state, form.row.id, form.zone, &change, &precondition, &actor).await;
-    back_to_resident(req, &state, &form.viewer, form.row.person_id, done).await
+    let posted = (form_name.as_str(), &form.posted);
+    back_to_resident(req, &state, &form.viewer, form.row.person_id, posted, done, "session").await
 }
 
 /// `POST /app/residents/{person}/lapses`: `on` and an optional `note`.
 #[handler]
 pub async fn record_lapse(req: &Request, state: Data<&AppState>, id: Path<String>, body: Body) -> Response {
-    let form = match resident_form(req, &state, &id.0, body, "lapse.record").await {
+    let form = match resident_form(req, &state, &id.0, body, (Action::RecordMilestones, "lapse.record")).await {
         Ok(form) => form,
         Err(answer) => return answer,
     };
     let person_id = form.access.person.id;
-    let done = match Note::parse(field(&form.fields, "note")) {
-        Ok(note) => {
-            workflow::record_lapse(&state, person_id, form.zone, form.on, note, &actor(&form.viewer.principal)).await
+    let mut refusals = Refusals::default();
+    let on = form.posted.date("on", &mut refusals);
+    let note = refusals.check("note", Note::parse(form.posted.text("note")));
+    let done = match (on, note) {
+        (Some(on), Some(note)) if refusals.is_empty() => {
+            workflow::record_lapse(&state, person_id, form.zone, on, note, &actor(&form.viewer.principal)).await
         }
-        Err(why) => Err(WorkflowError::Refused(crate::domain::Refusals::one("note", why))),
+        _ => Err(WorkflowError::Refused(refusals)),
     };
-    back_to_resident(req, &state, &form.viewer, person_id, done).await
+    back_to_resident(req, &state, &form.viewer, person_id, ("lapse", &form.posted), done, "lapse").await
 }
 
 /// `POST /app/residents/{person}/custody`: `event` (`start` or `end`) and `on`.
 #[handler]
 pub async fn record_custody(req: &Request, state: Data<&AppState>, id: Path<String>, body: Body) -> Response {
-    let form = match resident_form(req, &state, &id.0, body, "custody.record").await {
+    let form = match resident_form(req, &state, &id.0, body, (Action::RecordMilestones, "custody.record")).await {
         Ok(form) => form,
         Err(answer) => return answer,
     };
     let person_id = form.access.person.id;
+    let mut refusals = Refusals::default();
+    let on = form.posted.date("on", &mut refusals);
     // Only `start` and `end` are custody events; anything else is refused, never taken for one.
-    let change = match field(&form.fields, "event") {
-        "start" => Ok(CustodyChange::Start { on: form.on, reason: None }),
-        "end" => Ok(CustodyChange::End { on: form.on }),
-        _ => Err(WorkflowError::Refused(crate::domain::Refusals::one(
-            "event",
-            crate::domain::Invalid::new("is neither start nor end"),
-        ))),
+    let event = match form.posted.text("event") {
+        "start" | "end" => Some(form.posted.text("event")),
+        "" => {
+            refusals.push("event", crate::domain::Why::Required.into());
+            None
+        }
+        given => {
+            let choices = vec!["start", "end"];
+            let why = crate::domain::Why::NotAChoice { what: "custody event", given: given.to_owned(), choices };
+            refusals.push("event", why.into());
+            None
+        }
     };
-    let done = match change {
-        Ok(change) => {
+    let done = match (event, on) {
+        (Some(event), Some(on)) => {
+            let change =
+                if event == "start" { CustodyChange::Start { on, reason: None } } else { CustodyChange::End { on } };
             workflow::record_custody(&state, person_id, form.zone, change, &actor(&form.viewer.principal)).await
         }
-        Err(refused) => Err(refused),
+        _ => Err(WorkflowError::Refused(refusals)),
     };
-    back_to_resident(req, &state, &form.viewer, person_id, done).await
+    let notice = format!("custody.{}", event.unwrap_or_default());
+    back_to_resident(req, &state, &form.viewer, person_id, ("custody", &form.posted), done, &notice).await
 }
 
 /// `POST /app/residents/{person}/invitations/{party}`: an invitation, printable with its QR code.
@@ -228,7 +275,10 @@ pub async fn invite(req: &Request, state: Data<&AppState>, path: Path<(String, S
     let base = base_url(req, state.public_url.as_deref());
     let issued = match workflow::sign_in::invite(&state, &party, viewer.principal.actor_id(), None, &base).await {
         Ok(issued) => issued,
-        Err(err) => return back_to_resident(req, &state, &viewer, person_id, Err::<(), _>(err)).await,
+        Err(err) => {
+            let posted = Posted::empty();
+            return back_to_resident(req, &state, &viewer, person_id, ("invite", &posted), Err::<(), _>(err), "").await;
+        }
     };
     let qr = match qr_svg(&issued.url) {
         Ok(qr) => qr,

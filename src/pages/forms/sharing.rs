@@ -8,7 +8,7 @@ use poem::{
     Body, Request, Response,
 };
 
-use super::{access_failed, fields, poster};
+use super::{access_failed, poster, read_form};
 use crate::{
     access,
     domain::{access::Action, ConsentPatch, Language, Scope, ScopeKind},
@@ -58,19 +58,27 @@ pub async fn narrow_sharing(req: &Request, state: Data<&AppState>, id: Path<Stri
         Ok(viewer) => viewer,
         Err(answer) => return answer,
     };
-    let fields = fields(body).await;
     let link = match own(req, &state, &viewer, &id.0, "link.update").await {
         Ok(link) => link,
         Err(answer) => return answer,
     };
-    let kept: Vec<ScopeKind> = fields.get("kind").into_iter().flatten().filter_map(|kind| kind.parse().ok()).collect();
+    let posted = match read_form(req, &viewer, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return answer,
+    };
+    // An unknown kind is never dropped silently: what was ticked is what is kept, or nothing is.
+    let kept: Result<Vec<ScopeKind>, _> = posted.all("kind").into_iter().map(str::parse).collect();
+    let Ok(kept) = kept else { return super::super::frame::bad_request(req, viewer.language) };
     let current = match store::links::scope_of(&link) {
         Ok(scope) => scope,
         Err(err) => return failed(err),
     };
     let scope = Scope::new(kept.into_iter().filter(|kind| current.contains(*kind)));
     let zone = match store::persons::find(&state.reads, link.person_id).await {
-        Ok(Some(person)) => store::parse_stored("time zone", person.id, &person.timezone).unwrap_or_default(),
+        Ok(Some(person)) => match store::parse_stored("time zone", person.id, &person.timezone) {
+            Ok(zone) => zone,
+            Err(err) => return failed(err),
+        },
         Ok(None) => return not_found(req, viewer.language),
         Err(err) => return failed(err),
     };
@@ -129,7 +137,10 @@ pub async fn stop_sharing(req: &Request, state: Data<&AppState>, id: Path<String
         Err(answer) => return answer,
     };
     let zone = match store::persons::find(&state.reads, link.person_id).await {
-        Ok(Some(person)) => store::parse_stored("time zone", person.id, &person.timezone).unwrap_or_default(),
+        Ok(Some(person)) => match store::parse_stored("time zone", person.id, &person.timezone) {
+            Ok(zone) => zone,
+            Err(err) => return failed(err),
+        },
         Ok(None) => return not_found(req, viewer.language),
         Err(err) => return failed(err),
     };

@@ -1,0 +1,163 @@
+//! A refused form in the reader's language: each field's name and why it was refused, in
+//! plain words, to show beside the field.
+
+use crate::domain::{words::date, Language, Why};
+
+fn pick(language: Language, ja: &'static str, en: &'static str) -> &'static str {
+    match language {
+        Language::Ja => ja,
+        Language::En => en,
+    }
+}
+
+/// What a form's field is called on the pages.
+pub fn field(name: &str, language: Language) -> &'static str {
+    match name {
+        "on" => pick(language, "日付", "Date"),
+        "event" => pick(language, "出来事", "What happened"),
+        "version" => pick(language, "ページの版", "The page's version"),
+        "kind" => pick(language, "登録する予定の種類", "What is planned"),
+        "note" => pick(language, "メモ", "Note"),
+        "display_name" | "party.display_name" => pick(language, "名前", "Name"),
+        "birth_date" => pick(language, "生年月日", "Date of birth"),
+        "language" => pick(language, "言語", "Language"),
+        "timezone" => pick(language, "タイムゾーン", "Time zone"),
+        "requested_on" => pick(language, "保釈を請求した日", "Day bail was requested"),
+        "hearing_on" => pick(language, "次の審理の日", "Next hearing"),
+        "judgment_on" => pick(language, "判決の日", "Judgment day"),
+        "scheduled_on" => pick(language, "出所予定日", "Scheduled release"),
+        "released_on" => pick(language, "出所した日", "Day of release"),
+        "release_type" => pick(language, "出所の種類", "Kind of release"),
+        "supervision_ends_on" => pick(language, "保護観察が終わる日", "End of supervision"),
+        "program" => pick(language, "プログラム", "Programme"),
+        "referred_on" => pick(language, "紹介した日", "Day referred"),
+        "sessions_planned" => pick(language, "予定の回数", "Sessions planned"),
+        "date" => pick(language, "動かす日付", "Which date"),
+        "reason" => pick(language, "理由", "Reason"),
+        "role" | "party.role" => pick(language, "アカウントの種類", "Kind of account"),
+        "relationship" => pick(language, "本人との関係", "Relationship"),
+        "scope" => pick(language, "見られる内容", "What they may see"),
+        "expires_on" => pick(language, "同意の期限", "Consent ends"),
+        "address" => pick(language, "アドレスまたは番号", "Address or number"),
+        "channel" => pick(language, "種類", "Kind"),
+        "until" => pick(language, "いつまで", "Until"),
+        "end_on" => pick(language, "終わった日", "Day it ended"),
+        "start_on" => pick(language, "始まった日", "Day it started"),
+        _ => pick(language, "入力", "Field"),
+    }
+}
+
+/// Why a field was refused, in plain words.
+pub fn why(why: &Why, language: Language) -> String {
+    let day = |on: &chrono::NaiveDate| date(*on, language, 0);
+    match (why, language) {
+        (Why::Required, _) => pick(language, "入力してください。", "Please fill this in.").to_owned(),
+        (Why::NotADate, _) => {
+            pick(language, "日付を「2026-11-30」の形で入力してください。", "Enter a date such as 2026-11-30.")
+                .to_owned()
+        }
+        (Why::NoSuchDay, _) => pick(language, "その日はカレンダーにありません。", "There is no such day.").to_owned(),
+        (Why::OutsideCalendar { earliest, latest }, Language::Ja) => {
+            format!("{}から{}までの日付にしてください。", day(earliest), day(latest))
+        }
+        (Why::OutsideCalendar { earliest, latest }, Language::En) => {
+            format!("Enter a date from {} to {}.", day(earliest), day(latest))
+        }
+        (Why::InFuture, _) => pick(
+            language,
+            "起きたことの記録なので、今日より後の日付は入れられません。",
+            "This records something that happened: it cannot be after today.",
+        )
+        .to_owned(),
+        (Why::BeforePreviousStep { since }, Language::Ja) => {
+            format!("前の段階（{}）より前の日付は入れられません。", day(since))
+        }
+        (Why::BeforePreviousStep { since }, Language::En) => {
+            format!("The step before was on {}: this cannot come earlier.", day(since))
+        }
+        (Why::NotAChoice { .. }, _) => {
+            pick(language, "選択肢から選んでください。", "Choose one of the options.").to_owned()
+        }
+        (Why::TooLong { max }, Language::Ja) => format!("{max}文字以内にしてください。"),
+        (Why::TooLong { max }, Language::En) => format!("Use at most {max} characters."),
+        (Why::UnusableCharacters, _) => {
+            pick(language, "使えない文字が含まれています。", "This contains characters that cannot be used.").to_owned()
+        }
+        (Why::NothingVisible, _) => {
+            pick(language, "文字を入力してください。", "Please type something visible.").to_owned()
+        }
+        (Why::NotAnEmail, _) => pick(
+            language,
+            "メールアドレスの形ではありません（例：name@example.org）。",
+            "This is not an e-mail address (such as name@example.org).",
+        )
+        .to_owned(),
+        (Why::NotAPhone, _) => pick(
+            language,
+            "ショートメッセージを受け取れる電話番号ではありません（例：090-1234-5678）。",
+            "This is not a phone number that can receive texts (such as 090-1234-5678).",
+        )
+        .to_owned(),
+        (Why::UnknownZone, _) => pick(language, "知らないタイムゾーンです。", "Unknown time zone.").to_owned(),
+        (Why::OutOfOrder { earlier, first, .. }, Language::Ja) => {
+            format!("{}（{}）より前にはできません。", field(earlier, language), day(first))
+        }
+        (Why::OutOfOrder { earlier, first, .. }, Language::En) => {
+            format!("This cannot come before the {} ({}).", field(earlier, language).to_lowercase(), day(first))
+        }
+        (Why::EndsBeforeStart, _) => {
+            pick(language, "始まった日より前にはできません。", "This cannot be before it started.").to_owned()
+        }
+        (Why::NoLongerMoves, _) => pick(
+            language,
+            "いまの状態では、この日付はもう動かせません。",
+            "This date no longer moves in the current state.",
+        )
+        .to_owned(),
+        (Why::Between { min, max }, Language::Ja) => format!("{min}から{max}までの数にしてください。"),
+        (Why::Between { min, max }, Language::En) => format!("Enter a number from {min} to {max}."),
+        (Why::CustodyBegan { since }, Language::Ja) => format!("身柄拘束は{}に始まっています。", day(since)),
+        (Why::CustodyBegan { since }, Language::En) => format!("Custody began on {}.", day(since)),
+        (Why::WindowOpensOn { opens_on }, Language::Ja) => format!("就労支援期間は{}に始まります。", day(opens_on)),
+        (Why::WindowOpensOn { opens_on }, Language::En) => format!("The window opens on {}.", day(opens_on)),
+        (Why::WindowRuns { opens_on, closes_on }, Language::Ja) => {
+            format!("就労支援期間は{}から{}までです。", day(opens_on), day(closes_on))
+        }
+        (Why::WindowRuns { opens_on, closes_on }, Language::En) => {
+            format!("The window runs from {} to {}.", day(opens_on), day(closes_on))
+        }
+        (Why::WindowOpenUntil { closes_on }, Language::Ja) => format!("就労支援期間は{}までです。", day(closes_on)),
+        (Why::WindowOpenUntil { closes_on }, Language::En) => format!("The window is open until {}.", day(closes_on)),
+        (Why::NoFurtherExtension, _) => {
+            pick(language, "これ以上は延長できません。", "It cannot be extended any further.").to_owned()
+        }
+        (Why::NotALaterDay, _) => pick(language, "明日以降の日付にしてください。", "Choose a later day.").to_owned(),
+        (Why::AtMostDaysAhead { days, latest }, Language::Ja) => {
+            format!("{days}日先（{}）までにしてください。", day(latest))
+        }
+        (Why::AtMostDaysAhead { days, latest }, Language::En) => {
+            format!("At most {days} days ahead (until {}).", day(latest))
+        }
+        (Why::SayWhy, _) => {
+            pick(language, "次の担当者のために理由を書いてください。", "Say why, for whoever comes next.").to_owned()
+        }
+        (Why::ExpiryInPast, _) => {
+            pick(language, "過去の日付にはできません。", "This cannot be a day in the past.").to_owned()
+        }
+        (Why::RoleDoesNotFit, _) => pick(
+            language,
+            "この種類のアカウントは、この関係では作れません。",
+            "This kind of account cannot be opened with this relationship.",
+        )
+        .to_owned(),
+        (Why::NoSuch { .. }, _) => pick(language, "見つかりません。", "Not found.").to_owned(),
+        (Why::PageOutdated, _) => pick(
+            language,
+            "ページが古くなっています。読み直してから、もう一度お試しください。",
+            "The page is out of date: load it again and retry.",
+        )
+        .to_owned(),
+        (Why::Said(text), Language::En) => text.clone(),
+        (Why::Said(_), Language::Ja) => pick(language, "この値は使えません。", "").to_owned(),
+    }
+}
