@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{links::insert_link, NewLink, WorkflowError};
 use crate::{
-    domain::{DisplayName, Invalid, Language, PartyRole, Refusals, Relationship, Scope, Zone},
+    domain::{DisplayName, Language, PartyRole, Refusals, Relationship, Scope, Why, Zone},
     state::AppState,
     store::{self, links::RecordedBy, parties::NewParty},
 };
@@ -47,8 +47,8 @@ pub async fn open_account(
         (AccountFor::Linked { relationship, .. }, PartyRole::Family | PartyRole::Lawyer) => {
             relationship.check_role(account.role)
         }
-        (AccountFor::Linked { .. }, PartyRole::Person) => Err(Invalid::new("the person's own account has no link")),
-        _ => Err(Invalid::new("a family member's, a lawyer's or the person's own account")),
+        // The person's own account has no link; no other kind of account is opened here.
+        _ => Err(Why::RoleDoesNotFit.into()),
     };
     fits.map_err(|why| Refusals::one("party.role", why))?;
     let now = state.clock.now();

@@ -43,6 +43,7 @@ mod sign_in;
 mod sign_in_codes;
 mod sign_in_systems;
 mod slow_clients;
+mod staff_forms;
 mod team;
 mod webhooks;
 mod whole_changes;
@@ -89,6 +90,7 @@ fn main() {
         callbacks::TESTS,
         side_doors::TESTS,
         slow_clients::TESTS,
+        staff_forms::TESTS,
         disk_full::TESTS,
         safeguards::TESTS,
         sign_in::TESTS,

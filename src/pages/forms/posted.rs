@@ -26,7 +26,12 @@ impl Posted {
     /// `None` when the body is not a form (or is too large to be one of ours).
     pub async fn read(body: poem::Body) -> Option<Self> {
         let bytes = body.into_bytes_limit(MOST_BYTES).await.ok()?;
+        std::str::from_utf8(&bytes).ok()?;
         let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).ok()?;
+        // Decoding replaces bytes that are not UTF-8 with U+FFFD: such a value was not typed.
+        if pairs.iter().any(|(name, value)| name.contains('\u{FFFD}') || value.contains('\u{FFFD}')) {
+            return None;
+        }
         let mut fields: HashMap<String, Vec<String>> = HashMap::new();
         for (name, value) in pairs {
             fields.entry(name).or_default().push(value);
