@@ -22,7 +22,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
 
 /// Checks the page in front of the browser as every page is checked, and photographs it at
 /// phone and desktop size.
-async fn check_page(browser: &Browser, app: &TestApp, name: &str) {
+pub async fn check_page(browser: &Browser, app: &TestApp, name: &str) {
     browser.resize(PHONE).await;
     browser.assert_no_horizontal_overflow().await;
     browser.assert_same_origin_only(&app.address).await;
@@ -40,7 +40,7 @@ async fn invitation_code(app: &TestApp, party: &str) -> String {
 }
 
 /// Types an invitation code on the front page and continues, as a person would.
-async fn sign_in(browser: &Browser, app: &TestApp, party: &str) {
+pub async fn sign_in(browser: &Browser, app: &TestApp, party: &str) {
     let code = invitation_code(app, party).await;
     browser.open(&format!("{}/", app.address)).await;
     browser.fill("#invitation-code", &code).await;
@@ -130,9 +130,17 @@ async fn staff_record_an_event_from_the_residents_page(app: TestApp) {
     let milestones: Value = app.get(&format!("/persons/{}/milestones", s.person), &staff).await.json().await.unwrap();
     let release = id_of(&milestones["items"][0]);
     let form = format!("form[action='/app/residents/{}/milestones/{release}/events']", s.person);
+    browser.unfold(&form).await;
+    browser.select(&format!("{form} select[name='event']"), "release").await;
     browser.click(&format!("{form} button")).await;
+    // A release cannot be undone: the page asks first.
+    let ask = fantoccini::Locator::XPath("//p[contains(., '取り消せません')]");
+    browser.client.wait().for_element(ask).await.expect("the confirmation step");
+    check_page(&browser, &app, "confirm-event").await;
+    browser.click("form input[name='confirmed'] ~ button").await;
     // The page comes back with the release in its timeline.
-    let recorded = fantoccini::Locator::XPath("//section[@aria-labelledby='timeline']//li[contains(., '出所した')]");
+    let recorded =
+        fantoccini::Locator::XPath("//section[@aria-labelledby='timeline']//li[contains(., '予定どおり出所した')]");
     browser.client.wait().for_element(recorded).await.expect("the release in the timeline");
     let milestone: Value = app.get(&format!("/milestones/{release}"), &staff).await.json().await.unwrap();
     assert_eq!(milestone["state"], "released", "recorded from the page");

@@ -131,6 +131,25 @@ impl Browser {
             .expect("click");
     }
 
+    /// Unfolds the `<details>` that holds what `css` names, as tapping its heading would.
+    pub async fn unfold(&self, css: &str) {
+        let script =
+            "const d = document.querySelector(arguments[0]).closest('details'); if (d) { d.open = true; } return true;";
+        self.client.execute(script, vec![css.into()]).await.unwrap_or_else(|err| panic!("{css}: {err}"));
+    }
+
+    /// Chooses an option of a `<select>` by its value.
+    pub async fn select(&self, css: &str, value: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap_or_else(|err| panic!("{css}: {err}"));
+        field.select_by_value(value).await.unwrap_or_else(|err| panic!("{css} = {value}: {err}"));
+    }
+
+    /// Sets a date field as a date picker would (typing into one depends on the browser's locale).
+    pub async fn set_date(&self, css: &str, date: &str) {
+        let script = "document.querySelector(arguments[0]).value = arguments[1]; return true;";
+        self.client.execute(script, vec![css.into(), date.into()]).await.unwrap_or_else(|err| panic!("{css}: {err}"));
+    }
+
     /// Clicks what submits a form or follows a link, and waits until the browser is at `url`
     /// (a form's answer may come after the click returns).
     pub async fn click_to(&self, css: &str, url: &str) {

@@ -8,6 +8,7 @@ mod alerts;
 mod audit;
 mod auth;
 mod browser;
+mod browser_first_day;
 mod browser_support;
 mod cache;
 mod callbacks;
@@ -128,7 +129,7 @@ fn main() {
     if let (Some(why), false) = (&no_browser, required) {
         println!("note: the browser half of this suite is skipped (listed as ignored): {why}. `.ci/run` installs it.");
     }
-    for case in browser::TESTS {
+    for case in browser::TESTS.iter().chain(browser_first_day::TESTS) {
         let missing = no_browser.clone();
         trials.push(
             Trial::test(format!("sqlite::{}", case.name()), move || match missing {
