@@ -1,6 +1,11 @@
 //! Where the layers' errors become HTTP: here and only here.
 
-use crate::{access::AccessError, http::ApiError, store::Corrupt, workflow::WorkflowError};
+use crate::{
+    access::AccessError,
+    http::ApiError,
+    store::Corrupt,
+    workflow::{Clash, Denied, Staleness, WorkflowError},
+};
 
 impl From<Corrupt> for ApiError {
     fn from(corrupt: Corrupt) -> Self {
@@ -29,8 +34,11 @@ impl From<WorkflowError> for ApiError {
                 accepted: refusal.accepted.iter().map(|event| event.as_str().to_owned()).collect(),
             },
             WorkflowError::PreconditionFailed => ApiError::PreconditionFailed,
-            WorkflowError::Stale(why) | WorkflowError::Conflict(why) => ApiError::Conflict(why),
-            WorkflowError::Forbidden(why) => ApiError::Forbidden(why),
+            WorkflowError::Stale(why) => ApiError::Conflict(stale(&why)),
+            WorkflowError::Conflict(clash) => ApiError::Conflict(conflict(&clash)),
+            WorkflowError::Forbidden(Denied::NeedsConsentBasis) => ApiError::Forbidden(
+                "The person narrowed or revoked this consent; record the basis of their new consent (basis) to give more.",
+            ),
             WorkflowError::NotFound => ApiError::NotFound,
             WorkflowError::TooMany { why, retry_after } => {
                 ApiError::TooMany { why, retry_after_seconds: retry_after.num_seconds().max(1) }
@@ -38,6 +46,43 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::Corrupt(corrupt) => corrupt.into(),
             WorkflowError::Database(err) => err.into(),
             WorkflowError::Internal(why) => ApiError::Internal(why),
+        }
+    }
+}
+
+fn stale(why: &Staleness) -> String {
+    match why {
+        Staleness::Version { current, sent } => {
+            format!("The milestone is at version {current}, not {sent}; read it again and retry.")
+        }
+        Staleness::ChangedMeanwhile => "It changed meanwhile; read it again and retry.".to_owned(),
+    }
+}
+
+/// A conflict in the API's words.
+fn conflict(clash: &Clash) -> String {
+    match clash {
+        Clash::AlreadyInCustody { since } => format!("Custody is already recorded from {since}."),
+        Clash::NotInCustody => "No custody is recorded as ongoing.".to_owned(),
+        Clash::ChannelNotOffered { channel } => format!("The {channel} channel is not configured on this service."),
+        Clash::AddressRecentlyRemoved => {
+            "This address was removed before it was confirmed; it can be added again after a day.".to_owned()
+        }
+        Clash::AddressAlreadyHeld => "This party already has that address.".to_owned(),
+        Clash::NotADeadLetter { status } => format!("This message is not a dead letter (it is {status})."),
+        Clash::SignInMessageNotKept => "This message carried a sign-in code or link, which is not kept once given up: \
+             its owner can ask for a new one."
+            .to_owned(),
+        Clash::ExternalIdTaken { external_id, kind } => {
+            format!("Your external id {external_id} already names another {kind} date.")
+        }
+        Clash::PersonHasAccount => "This person already has an account.".to_owned(),
+        Clash::LinkAlreadyActive => "This party already holds an active link to the person.".to_owned(),
+        Clash::LinkRevoked => "This link is revoked; create a new link instead.".to_owned(),
+        Clash::PartyDisabled => "This party is disabled; enable it first.".to_owned(),
+        Clash::CredentialsForSystemsOnly => {
+            "Client credentials are for systems; a family member or the person signs in with an invitation or a code."
+                .to_owned()
         }
     }
 }

@@ -87,6 +87,9 @@ pub enum Why {
     NoSuch {
         what: &'static str,
     },
+    /// Not shaped as an invitation code (ten letters and digits) or a sign-in code (six digits).
+    NotAnInvitationCode,
+    NotASignInCode,
     /// The page's version of the record is missing: the page is too old to act on.
     PageOutdated,
     /// Anything else, said in English (API-only checks).
@@ -131,6 +134,8 @@ impl std::fmt::Display for Why {
             Why::RoleDoesNotFit => write!(f, "this kind of account cannot be opened or linked so"),
             Why::NoSuch { what } => write!(f, "no such {what}"),
             Why::PageOutdated => write!(f, "is missing: load the page again"),
+            Why::NotAnInvitationCode => write!(f, "an invitation code has ten letters and digits, such as ABCDE-12345"),
+            Why::NotASignInCode => write!(f, "a sign-in code is six digits"),
             Why::Said(text) => f.write_str(text),
         }
     }

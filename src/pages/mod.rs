@@ -13,7 +13,7 @@ pub(crate) mod frame;
 mod messages;
 mod outcomes;
 mod person;
-mod refusals;
+pub(crate) mod refusals;
 mod resident;
 mod staff;
 mod words;

@@ -1,7 +1,10 @@
 //! A refused form in the reader's language: each field's name and why it was refused, in
 //! plain words, to show beside the field.
 
-use crate::domain::{words::date, Language, Why};
+use crate::{
+    domain::{words::date, Language, Why},
+    workflow::Clash,
+};
 
 fn pick(language: Language, ja: &'static str, en: &'static str) -> &'static str {
     match language {
@@ -157,7 +160,62 @@ pub fn why(why: &Why, language: Language) -> String {
             "The page is out of date: load it again and retry.",
         )
         .to_owned(),
+        (Why::NotAnInvitationCode, _) => pick(
+            language,
+            "招待コードは英数字10文字です（例：ABCDE-12345）。",
+            "An invitation code has ten letters and digits, such as ABCDE-12345.",
+        )
+        .to_owned(),
+        (Why::NotASignInCode, _) => {
+            pick(language, "サインインコードは6桁の数字です。", "A sign-in code is six digits.").to_owned()
+        }
         (Why::Said(text), Language::En) => text.clone(),
         (Why::Said(_), Language::Ja) => pick(language, "この値は使えません。", "").to_owned(),
+    }
+}
+
+/// Why a change conflicts with what is stored, in plain words.
+pub fn clash(clash: &Clash, language: Language) -> String {
+    let day = |on: &chrono::NaiveDate| date(*on, language, 0);
+    match (clash, language) {
+        (Clash::AlreadyInCustody { since }, Language::Ja) => format!("身柄拘束は{}から記録されています。", day(since)),
+        (Clash::AlreadyInCustody { since }, Language::En) => {
+            format!("Custody is already recorded from {}.", day(since))
+        }
+        (Clash::NotInCustody, _) => {
+            pick(language, "いま続いている身柄拘束の記録はありません。", "No custody is recorded as ongoing.")
+                .to_owned()
+        }
+        (Clash::ChannelNotOffered { .. }, _) => pick(
+            language,
+            "このサービスでは、この種類の連絡先にはまだ送れません。",
+            "This service cannot send to this kind of address yet.",
+        )
+        .to_owned(),
+        (Clash::AddressRecentlyRemoved, _) => pick(
+            language,
+            "この連絡先は確認前に削除されたため、1日たってから追加できます。",
+            "This address was removed before it was confirmed: it can be added again after a day.",
+        )
+        .to_owned(),
+        (Clash::AddressAlreadyHeld, _) => {
+            pick(language, "この連絡先はすでに登録されています。", "This address is already there.").to_owned()
+        }
+        (Clash::PersonHasAccount, _) => {
+            pick(language, "本人のアカウントはすでにあります。", "The person already has an account.").to_owned()
+        }
+        (Clash::LinkAlreadyActive, _) => {
+            pick(language, "この人はすでに本人とつながっています。", "This account is already linked to the person.")
+                .to_owned()
+        }
+        (Clash::PartyDisabled, _) => {
+            pick(language, "このアカウントは停止されています。", "This account is disabled.").to_owned()
+        }
+        _ => pick(
+            language,
+            "すでに記録されている内容とぶつかるため、記録できませんでした。",
+            "This conflicts with what is already recorded; nothing was stored.",
+        )
+        .to_owned(),
     }
 }

@@ -89,8 +89,8 @@ fn refused(replies: Replies, err: SignInError, page: pages::Form) -> Response {
         }
         SignInError::Refused => (StatusCode::UNAUTHORIZED, Message::Refused, None),
         SignInError::Failed(WorkflowError::Refused(refusals)) => {
-            let field = refusals.0.first().map(|refusal| refusal.why.to_string()).unwrap_or_default();
-            (StatusCode::UNPROCESSABLE_ENTITY, Message::Invalid(field), None)
+            let why = refusals.0.first().map_or(crate::domain::Why::Required, |refusal| refusal.why.0.clone());
+            (StatusCode::UNPROCESSABLE_ENTITY, Message::Invalid(why), None)
         }
         SignInError::Failed(err) if err.storage_unavailable() => {
             tracing::error!(error = %err, "sign-in failed: the database takes no writes");
@@ -121,7 +121,7 @@ fn refused(replies: Replies, err: SignInError, page: pages::Form) -> Response {
 enum Message {
     TooMany,
     Refused,
-    Invalid(String),
+    Invalid(crate::domain::Why),
     /// The database takes no writes for now (disk full, read-only, locked).
     Unavailable,
     Failed,
@@ -138,7 +138,8 @@ impl Message {
             (Message::Refused, Language::En) => {
                 "This code cannot be used: it may be mistyped, already used or expired.".into()
             }
-            (Message::Invalid(why), _) => why.clone(),
+            (Message::Invalid(why), Language::En) => why.to_string(),
+            (Message::Invalid(why), Language::Ja) => crate::pages::refusals::why(why, language),
             (Message::Unavailable, Language::Ja) => {
                 "ただいまサインインできません（記録を保存できないため）。1分ほどしてから、もう一度お試しください。"
                     .into()

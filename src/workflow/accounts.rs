@@ -55,7 +55,7 @@ pub async fn open_account(
     let txn = state.db.begin().await?;
     let themself = matches!(account.account_for, AccountFor::Themself);
     if themself && store::parties::find_for_person(&txn, person_id).await?.is_some() {
-        return Err(WorkflowError::Conflict("This person already has an account.".into()));
+        return Err(WorkflowError::Conflict(super::Clash::PersonHasAccount));
     }
     let new = NewParty {
         role: account.role,

@@ -9,7 +9,7 @@ use super::WorkflowError;
 use crate::{
     auth::{capability_hash, new_capability_token},
     domain::{
-        channels::{Channel, ContactAddress, ContactStatus, Preferences},
+        channels::{ContactAddress, ContactStatus, Preferences},
         sign_in::Door,
     },
     state::AppState,
@@ -27,24 +27,19 @@ pub async fn add_contact_point(
     address: ContactAddress,
 ) -> Result<contact_point::Model, WorkflowError> {
     if !state.reach.offers(address.channel()) {
-        let channel = match address.channel() {
-            Channel::Email => "E-mail",
-            Channel::Sms => "SMS",
-        };
-        return Err(WorkflowError::Conflict(format!("{channel} is not configured on this service.")));
+        let channel = address.channel().as_str();
+        return Err(WorkflowError::Conflict(super::Clash::ChannelNotOffered { channel }));
     }
     let now = state.clock.now();
     let folded = address.as_str().to_lowercase();
     if !door_open(state, &state.db, Door::UnconfirmedRemoved, &folded, now).await? {
-        return Err(WorkflowError::Conflict(
-            "This address was removed before it was confirmed; it can be added again after a day.".into(),
-        ));
+        return Err(WorkflowError::Conflict(super::Clash::AddressRecentlyRemoved));
     }
     let txn = state.db.begin().await?;
     let existing = store::contact_points::find_by_address(&txn, party.id, &address).await?;
     let unsubscribed = existing.as_ref().filter(|row| row.status == ContactStatus::Unsubscribed.as_str());
     if existing.is_some() && unsubscribed.is_none() {
-        return Err(WorkflowError::Conflict("This party already has that address.".into()));
+        return Err(WorkflowError::Conflict(super::Clash::AddressAlreadyHeld));
     }
     limit(state, &txn, Door::ConfirmationForParty, &party.id.to_string(), now).await?;
     limit(state, &txn, Door::ConfirmationToAddress, &folded, now).await?;

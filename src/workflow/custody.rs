@@ -76,7 +76,7 @@ pub async fn record_custody(
             begin_custody(&txn, new, actor, today, &state.policy, now).await?
         }
         (CustodyChange::End { on }, Some(current)) => store::custody::end(&txn, current, on, now).await?,
-        (CustodyChange::End { .. }, None) => return Err(WorkflowError::Conflict("No custody is recorded.".into())),
+        (CustodyChange::End { .. }, None) => return Err(WorkflowError::Conflict(super::Clash::NotInCustody)),
     };
     store::planning::request(&txn, person_id, now).await?;
     txn.commit().await?;

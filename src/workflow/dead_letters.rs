@@ -56,20 +56,18 @@ pub async fn decide(state: &AppState, id: Uuid, decision: Decision) -> Result<Op
     let txn = state.db.begin().await?;
     let message = store::dead_letters::find(&txn, id).await?.ok_or(WorkflowError::NotFound)?;
     if message.status != DEAD && message.status != UNCERTAIN {
-        return Err(WorkflowError::Conflict(format!("This message is not a dead letter (it is {}).", message.status)));
+        let status = message.status.clone();
+        return Err(WorkflowError::Conflict(super::Clash::NotADeadLetter { status }));
     }
     let done = match decision {
         Decision::Retry if !can_retry(&message) => {
-            return Err(WorkflowError::Conflict(
-                "This message carried a sign-in code or link, which is not kept once given up: its owner can ask for a new one."
-                    .to_owned(),
-            ))
+            return Err(WorkflowError::Conflict(super::Clash::SignInMessageNotKept))
         }
         Decision::Retry => store::dead_letters::requeue(&txn, id, now).await?,
         Decision::Discard => store::dead_letters::discard(&txn, id, now).await?,
     };
     if !done {
-        return Err(WorkflowError::Stale("The message changed meanwhile; look again.".to_owned()));
+        return Err(WorkflowError::Stale(super::Staleness::ChangedMeanwhile));
     }
     txn.commit().await?;
     if decision == Decision::Retry {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::WorkflowError;
 use crate::{
-    domain::{Invalid, Note, Refusals},
+    domain::{Note, Refusals},
     state::AppState,
     store::{self, audit::AuditEntry},
 };
@@ -27,7 +27,7 @@ pub async fn erase_person(
 ) -> Result<u64, WorkflowError> {
     let reason = Note::parse_at_most(reason, 2000)
         .map_err(|why| Refusals::one("reason", why))?
-        .ok_or_else(|| Refusals::one("reason", Invalid::new("say why the person's data is erased")))?;
+        .ok_or_else(|| Refusals::one("reason", crate::domain::Why::SayWhy.into()))?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     let person = store::persons::find(&txn, person_id).await?.ok_or(WorkflowError::NotFound)?;

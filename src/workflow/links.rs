@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::WorkflowError;
 use crate::{
-    domain::{needs_basis, Consent, ConsentPatch, Invalid, PartyRole, Refusals, Relationship, Scope, Zone},
+    domain::{needs_basis, Consent, ConsentPatch, PartyRole, Refusals, Relationship, Scope, Why, Zone},
     state::AppState,
     store::{
         self,
@@ -51,7 +51,7 @@ pub(super) async fn insert_link(
 ) -> Result<link::Model, WorkflowError> {
     let mut refusals = Refusals::default();
     match store::parties::find(txn, new.party_id).await? {
-        None => refusals.push("party_id", Invalid::new("no such party")),
+        None => refusals.push("party_id", Why::NoSuch { what: "party" }.into()),
         Some(party) => {
             let role: PartyRole = parse_stored("party role", party.id, &party.role)?;
             refusals.check("relationship", new.relationship.check_role(role));
@@ -62,7 +62,7 @@ pub(super) async fn insert_link(
     refusals.check("expires_on", consent.check_expiry(zone.date_at(now)));
     refusals.into_result()?;
     if store::links::active_link(txn, person_id, new.party_id, now).await?.is_some() {
-        return Err(WorkflowError::Conflict("This party already holds an active link to the person.".into()));
+        return Err(WorkflowError::Conflict(super::Clash::LinkAlreadyActive));
     }
     // A new link after the person revoked or narrowed an earlier one gives more than they left.
     let person_decided = store::links::person_decided(txn, person_id, new.party_id, None).await?;
@@ -84,7 +84,7 @@ pub async fn change_link(
     let txn = state.db.begin().await?;
     let row = store::links::find(&txn, link_id).await?.ok_or(WorkflowError::NotFound)?;
     if row.revoked_at.is_some() {
-        return Err(WorkflowError::Conflict("This link is revoked; create a new link instead.".into()));
+        return Err(WorkflowError::Conflict(super::Clash::LinkRevoked));
     }
     let current = consent_of(&row)?;
     let consent = current.patched(change);
@@ -103,9 +103,7 @@ pub async fn change_link(
 /// Giving more than the person left in place needs the basis of their new consent.
 fn check_basis(by: &RecordedBy, person_decided: bool, widens: bool) -> Result<(), WorkflowError> {
     if needs_basis(by.role == PartyRole::Person, person_decided, widens) && by.basis.is_none() {
-        return Err(WorkflowError::Forbidden(
-            "The person narrowed or revoked this consent; record the basis of their new consent (basis) to give more.",
-        ));
+        return Err(WorkflowError::Forbidden(super::Denied::NeedsConsentBasis));
     }
     Ok(())
 }

@@ -119,9 +119,8 @@ pub async fn update_milestone(
                     Some((moved.date.field(), moved.old, moved.new)),
                     reason.as_ref().map(|reason| reason.as_str().to_owned()),
                 ),
-                Annotation::SessionsRecorded { attended } => {
-                    ("sessions_recorded", None, Some(format!("{attended} sessions attended")))
-                }
+                // The count is the milestone's own; the history notes that it changed.
+                Annotation::SessionsRecorded { .. } => ("sessions_recorded", None, None),
             };
             Step {
                 event: event.to_owned(),

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod callbacks;
+mod clash;
 mod contact_points;
 mod custody;
 pub mod dead_letters;
@@ -24,6 +25,7 @@ use sea_orm::DbErr;
 
 pub use accounts::{open_account, AccountFor, NewAccount, Opened};
 pub use callbacks::{forget_old_receipts, receipt_received, text_received, TextReceived, RECEIPTS_TAKEN_FOR_DAYS};
+pub use clash::{Clash, Denied, Staleness};
 pub use contact_points::{
     add_contact_point, confirm_contact_point, contact_by_unsubscribe_token, pending_confirmation, remove_contact_point,
     set_preferences, unsubscribe,
@@ -70,15 +72,15 @@ pub enum WorkflowError {
     PreconditionFailed,
     /// The change was based on a version that is no longer current, or another request
     /// changed the row meanwhile.
-    #[error("stale: {0}")]
-    Stale(String),
+    #[error("stale: {0:?}")]
+    Stale(Staleness),
     /// The change conflicts with what is stored.
-    #[error("conflict: {0}")]
-    Conflict(String),
+    #[error("conflict: {0:?}")]
+    Conflict(Clash),
     /// The caller may not make this change (e.g. widening consent the person narrowed without
     /// recording the person's new consent).
-    #[error("forbidden: {0}")]
-    Forbidden(&'static str),
+    #[error("forbidden: {0:?}")]
+    Forbidden(Denied),
     /// The thing to change is gone (deleted between the access check and the change).
     #[error("not found")]
     NotFound,
@@ -120,10 +122,8 @@ impl From<Refused> for WorkflowError {
 impl From<CustodyRefused> for WorkflowError {
     fn from(refused: CustodyRefused) -> Self {
         match refused {
-            CustodyRefused::AlreadyInCustody { since } => {
-                WorkflowError::Conflict(format!("Custody is already recorded from {since}."))
-            }
-            CustodyRefused::NotInCustody => WorkflowError::Conflict("No custody is recorded as ongoing.".into()),
+            CustodyRefused::AlreadyInCustody { since } => WorkflowError::Conflict(Clash::AlreadyInCustody { since }),
+            CustodyRefused::NotInCustody => WorkflowError::Conflict(Clash::NotInCustody),
             CustodyRefused::Fields(refusals) => WorkflowError::Refused(refusals),
         }
     }
@@ -132,9 +132,7 @@ impl From<CustodyRefused> for WorkflowError {
 impl From<SaveError> for WorkflowError {
     fn from(err: SaveError) -> Self {
         match err {
-            SaveError::Stale => {
-                WorkflowError::Stale("The milestone changed meanwhile; read it again and retry.".into())
-            }
+            SaveError::Stale => WorkflowError::Stale(Staleness::ChangedMeanwhile),
             SaveError::Database(err) => err.into(),
         }
     }
@@ -155,9 +153,7 @@ impl Precondition {
             return Err(WorkflowError::PreconditionFailed);
         }
         match self.version {
-            Some(version) if version != current => Err(WorkflowError::Stale(format!(
-                "The milestone is at version {current}, not {version}; read it again and retry."
-            ))),
+            Some(sent) if sent != current => Err(WorkflowError::Stale(Staleness::Version { current, sent })),
             _ => Ok(()),
         }
     }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::WorkflowError;
 use crate::{
-    domain::{placement::check_dates, Invalid, Zone},
+    domain::{placement::check_dates, Zone},
     state::AppState,
     store::{self, placements::NewPlacement},
 };
@@ -16,7 +16,7 @@ pub async fn add_placement(state: &AppState, new: NewPlacement, zone: Zone) -> R
     let mut refusals = check_dates(new.start_on, new.end_on).err().unwrap_or_default();
     let txn = state.db.begin().await?;
     if store::organizations::find(&txn, new.organization_id).await?.is_none() {
-        refusals.push("organization_id", Invalid::new("no such organisation"));
+        refusals.push("organization_id", crate::domain::Why::NoSuch { what: "organisation" }.into());
     }
     refusals.into_result()?;
     let person_id = new.person_id;

@@ -11,7 +11,7 @@ use crate::{
     domain::{
         milestones::{Annotation, Change, Milestone, NewMilestone, ReleaseType},
         schedule::{ExternalId, ScheduleKind},
-        Invalid, Refusals, Zone,
+        Refusals, Why, Zone,
     },
     state::AppState,
     store::{
@@ -38,8 +38,9 @@ pub struct Upserted {
     pub moved_earlier: bool,
 }
 
-fn refused(field: &str, why: &str) -> WorkflowError {
-    WorkflowError::Refused(Refusals::one(field, Invalid::new(why)))
+/// The person has nothing the item's date could belong to.
+fn nothing_to_attach_to(what: &'static str) -> WorkflowError {
+    WorkflowError::Refused(Refusals::one("kind", Why::NoSuch { what }.into()))
 }
 
 /// Sets the item's date on the milestone it belongs to (creating a release that is not yet
@@ -76,8 +77,8 @@ async fn set_date(
                 let row = insert_with_history(db, item.person_id, &release, None, actor, today, now).await?;
                 Ok((Some(row.id), false))
             }
-            ScheduleKind::SupervisionEnd => Err(refused("kind", "the person has no release to end supervision of")),
-            _ => Err(refused("kind", "the person has no open bail to attach a court date to")),
+            ScheduleKind::SupervisionEnd => Err(nothing_to_attach_to("release whose supervision could end")),
+            _ => Err(nothing_to_attach_to("open bail to attach a court date to")),
         };
     };
     let milestone = to_domain(&row)?;
@@ -135,11 +136,10 @@ pub async fn push_schedule(
     let existing = store::schedule::find(&txn, owner, external_id.as_str()).await?;
     if let Some(entry) = &existing {
         if entry.person_id != item.person_id || entry.kind != item.kind.as_str() {
-            return Err(WorkflowError::Conflict(format!(
-                "Your external id {} already names another {} date.",
-                external_id.as_str(),
-                entry.kind
-            )));
+            return Err(WorkflowError::Conflict(super::Clash::ExternalIdTaken {
+                external_id: external_id.as_str().to_owned(),
+                kind: entry.kind.clone(),
+            }));
         }
         if entry.on == item.on {
             return Ok(Upserted { entry: entry.clone(), created: false, changed: false, moved_earlier: false });

@@ -42,12 +42,12 @@ impl InvitationCode {
                 'O' => '0',
                 'I' | 'L' => '1',
                 c if ALPHABET.contains(&(c as u8)) && c.is_ascii() => c,
-                _ => return Err(Invalid::new("an invitation code has ten letters and digits, such as ABCDE-12345")),
+                _ => return Err(crate::domain::Why::NotAnInvitationCode.into()),
             };
             code.push(c);
         }
         if code.len() != INVITATION_LENGTH {
-            return Err(Invalid::new("an invitation code has ten letters and digits, such as ABCDE-12345"));
+            return Err(crate::domain::Why::NotAnInvitationCode.into());
         }
         Ok(Self(code))
     }
@@ -88,11 +88,11 @@ impl OneTimeCode {
                 ' ' | '-' => {}
                 '0'..='9' => code.push(c),
                 '０'..='９' => code.push(char::from(b'0' + (c as u32 - '０' as u32) as u8)),
-                _ => return Err(Invalid::new("a sign-in code is six digits")),
+                _ => return Err(crate::domain::Why::NotASignInCode.into()),
             }
         }
         if code.len() != 6 {
-            return Err(Invalid::new("a sign-in code is six digits"));
+            return Err(crate::domain::Why::NotASignInCode.into());
         }
         Ok(Self(code))
     }

@@ -68,13 +68,7 @@ fn refusal(err: &WorkflowError, language: Language) -> Option<(StatusCode, Strin
                 }
             },
         )),
-        WorkflowError::Conflict(_) => Some((
-            StatusCode::CONFLICT,
-            match language {
-                Language::Ja => "すでに記録されている内容とぶつかるため、記録できませんでした。".to_owned(),
-                Language::En => "This conflicts with what is already recorded; nothing was stored.".to_owned(),
-            },
-        )),
+        WorkflowError::Conflict(clash) => Some((StatusCode::CONFLICT, super::refusals::clash(clash, language))),
         WorkflowError::Forbidden(_) => Some((
             StatusCode::FORBIDDEN,
             match language {

@@ -57,13 +57,10 @@ pub async fn create_credential(
 ) -> Result<IssuedCredential, WorkflowError> {
     let role: PartyRole = parse_stored("role", party.id, &party.role)?;
     if matches!(role, PartyRole::Family | PartyRole::Person) {
-        return Err(WorkflowError::Conflict(
-            "Client credentials are for systems; a family member or the person signs in with an invitation or a code."
-                .into(),
-        ));
+        return Err(WorkflowError::Conflict(crate::workflow::Clash::CredentialsForSystemsOnly));
     }
     if party.disabled_at.is_some() {
-        return Err(WorkflowError::Conflict("This party is disabled; enable it first.".into()));
+        return Err(WorkflowError::Conflict(crate::workflow::Clash::PartyDisabled));
     }
     let client_secret = new_client_secret();
     let secret_hash = hash_off_the_runtime(state, client_secret.clone()).await?;

@@ -10,7 +10,7 @@ use crate::{
     domain::{
         channels::ContactStatus,
         sign_in::{Door, InvitationCode, SignInMethod, INVITATION_VALID_DAYS},
-        Invalid, PartyRole, Refusals,
+        PartyRole, Refusals,
     },
     state::AppState,
     store::{self, audit::Outcome, new_id},
@@ -40,7 +40,7 @@ pub async fn invite(
     base_url: &str,
 ) -> Result<IssuedInvitation, WorkflowError> {
     if party.disabled_at.is_some() {
-        return Err(WorkflowError::Conflict("This party is disabled; enable it before inviting it.".into()));
+        return Err(WorkflowError::Conflict(crate::workflow::Clash::PartyDisabled));
     }
     let now = state.clock.now();
     let txn = state.db.begin().await?;
@@ -55,7 +55,7 @@ pub async fn invite(
             match contact {
                 Some(contact) => Some(contact),
                 None => {
-                    let why = Invalid::new("not a confirmed address of this party");
+                    let why = crate::domain::Why::NoSuch { what: "confirmed address of this party" }.into();
                     return Err(Refusals::one("send_to", why).into());
                 }
             }

@@ -1,0 +1,54 @@
+//! Why a change conflicts with what is stored, as a code with its values: the words are chosen
+//! at the edge (the API's problem details, the pages in the reader's language).
+
+use chrono::NaiveDate;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Clash {
+    /// Custody is already recorded from this day.
+    AlreadyInCustody {
+        since: NaiveDate,
+    },
+    /// No custody is recorded as ongoing (or none at all).
+    NotInCustody,
+    /// The service sends nothing on this channel.
+    ChannelNotOffered {
+        channel: &'static str,
+    },
+    /// The address was removed before it was confirmed; it can be added again after a day.
+    AddressRecentlyRemoved,
+    AddressAlreadyHeld,
+    /// The message is no dead letter, but `status`.
+    NotADeadLetter {
+        status: String,
+    },
+    /// A sign-in code or link is not kept once given up.
+    SignInMessageNotKept,
+    /// A system's external id already names another kind of date.
+    ExternalIdTaken {
+        external_id: String,
+        kind: String,
+    },
+    PersonHasAccount,
+    LinkAlreadyActive,
+    LinkRevoked,
+    PartyDisabled,
+    /// Client credentials are for systems, not for family or the person.
+    CredentialsForSystemsOnly,
+}
+
+/// Why the change was based on a version no longer current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Staleness {
+    /// The change named `sent`; the record is at `current`.
+    Version { current: i64, sent: i64 },
+    /// Another request changed the record meanwhile.
+    ChangedMeanwhile,
+}
+
+/// Why the caller may not make this change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// The person narrowed or revoked this consent: giving more needs their new consent's basis.
+    NeedsConsentBasis,
+}
