@@ -237,6 +237,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         ("/app/residents/:id/accounts", "POST"),
         ("/app/residents/:id/accounts/:party/addresses", "POST"),
         ("/app/residents/:id/milestones/:milestone/events", "POST"),
+        ("/app/residents/:id/milestones/:milestone/confirm", "GET"),
         ("/app/residents/:id/milestones/:milestone/sessions", "POST"),
         ("/app/residents/:id/lapses", "POST"),
         ("/app/residents/:id/custody", "POST"),
@@ -281,6 +282,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/app/residents/:id/accounts", post(pages::open_account))
         .at("/app/residents/:id/accounts/:party/addresses", post(pages::add_address))
         .at("/app/residents/:id/milestones/:milestone/events", post(pages::record_event))
+        .at("/app/residents/:id/milestones/:milestone/confirm", get(pages::confirm_event_page))
         .at("/app/residents/:id/milestones/:milestone/sessions", post(pages::record_session))
         .at("/app/residents/:id/lapses", post(pages::record_lapse))
         .at("/app/residents/:id/custody", post(pages::record_custody))

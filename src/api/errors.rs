@@ -4,7 +4,8 @@ use crate::{
     access::AccessError,
     http::ApiError,
     store::Corrupt,
-    workflow::{Clash, Denied, Staleness, WorkflowError},
+    domain::sign_in::Door,
+    workflow::{Clash, Crowded, Denied, Staleness, WorkflowError},
 };
 
 impl From<Corrupt> for ApiError {
@@ -41,12 +42,29 @@ impl From<WorkflowError> for ApiError {
             ),
             WorkflowError::NotFound => ApiError::NotFound,
             WorkflowError::TooMany { why, retry_after } => {
-                ApiError::TooMany { why, retry_after_seconds: retry_after.num_seconds().max(1) }
+                ApiError::TooMany { why: crowded(why), retry_after_seconds: retry_after.num_seconds().max(1) }
             }
             WorkflowError::Corrupt(corrupt) => corrupt.into(),
             WorkflowError::Database(err) => err.into(),
             WorkflowError::Internal(why) => ApiError::Internal(why),
         }
+    }
+}
+
+fn crowded(why: Crowded) -> &'static str {
+    match why {
+        Crowded::Door(Door::ConfirmationForParty) => {
+            "Too many addresses were added for this party today; try again tomorrow."
+        }
+        Crowded::Door(Door::ConfirmationToAddress) => {
+            "This address was sent too many confirmations today; try again tomorrow."
+        }
+        Crowded::Door(Door::InvitationForParty) => {
+            "Too many invitations were made for this party today; try again tomorrow."
+        }
+        Crowded::Door(Door::InvitationByIssuer) => "You made too many invitations today; try again tomorrow.",
+        Crowded::Door(_) => "Too many requests; try again later.",
+        Crowded::HashingBusy => "Too many sign-ins are being checked; try again in a moment.",
     }
 }
 

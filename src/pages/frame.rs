@@ -89,7 +89,23 @@ pub fn frame(req: &Request, language: Language, title: &str, signed_in: bool) ->
     };
     context! {
         lang => language.as_str(), other_lang => other.as_str(), title => title,
-        signed_in => signed_in, here => req.uri().path(),
+        signed_in => signed_in, here => here(req),
+    }
+}
+
+/// Where the language switch comes back to: this page, or, for a page that answers a form
+/// (which a link cannot send again), the page the form is on.
+fn here(req: &Request) -> String {
+    let path = req.uri().path();
+    if req.method() == poem::http::Method::GET {
+        return req.uri().path_and_query().map_or(path, |whole| whole.as_str()).to_owned();
+    }
+    let mut parts = path.trim_start_matches('/').split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("app"), Some("residents"), Some(id)) if id_of(id).is_some() => format!("/app/residents/{id}"),
+        (Some("app"), Some("residents"), None) => "/app/residents/new".to_owned(),
+        (Some("app"), _, _) => "/app".to_owned(),
+        _ => "/".to_owned(),
     }
 }
 

@@ -21,9 +21,10 @@ mod words;
 use poem::{handler, web::Data, Request, Response};
 
 pub use forms::{
-    acknowledge, add_address, add_milestone, add_resident, calendar, dead_letters_page, discard_dead_letter,
-    end_placement, invite, log_contact, move_date, narrow_sharing, new_resident_page, open_account, record_custody,
-    record_event, record_lapse, record_session, retry_dead_letter, snooze, stop_sharing, stop_sharing_page,
+    acknowledge, add_address, add_milestone, add_resident, calendar, confirm_event_page, dead_letters_page,
+    discard_dead_letter, end_placement, invite, log_contact, move_date, narrow_sharing, new_resident_page,
+    open_account, record_custody, record_event, record_lapse, record_session, retry_dead_letter, snooze, stop_sharing,
+    stop_sharing_page,
 };
 pub use frame::{stylesheet, switch_language};
 pub use messages::{confirm, confirm_page, unsubscribe, unsubscribe_page};

@@ -2,8 +2,8 @@
 //! plain words, to show beside the field.
 
 use crate::{
-    domain::{words::date, Language, Why},
-    workflow::Clash,
+    domain::{sign_in::Door, words::date, Language, Why},
+    workflow::{Clash, Crowded},
 };
 
 fn pick(language: Language, ja: &'static str, en: &'static str) -> &'static str {
@@ -171,6 +171,36 @@ pub fn why(why: &Why, language: Language) -> String {
         }
         (Why::Said(text), Language::En) => text.clone(),
         (Why::Said(_), Language::Ja) => pick(language, "この値は使えません。", "").to_owned(),
+    }
+}
+
+/// Why the reader is asked to come back later, in plain words.
+pub fn crowded(why: Crowded, language: Language) -> String {
+    let (ja, en) = match why {
+        Crowded::Door(Door::ConfirmationForParty) => (
+            "今日はこのアカウントに連絡先を追加しすぎました。明日もう一度お試しください。",
+            "Too many addresses were added for this account today; try again tomorrow.",
+        ),
+        Crowded::Door(Door::ConfirmationToAddress) => (
+            "今日はこのアドレスに確認を送りすぎました。明日もう一度お試しください。",
+            "This address was sent too many confirmations today; try again tomorrow.",
+        ),
+        Crowded::Door(Door::InvitationForParty) => (
+            "今日はこのアカウントの招待を作りすぎました。明日もう一度お試しください。",
+            "Too many invitations were made for this account today; try again tomorrow.",
+        ),
+        Crowded::Door(Door::InvitationByIssuer) => (
+            "今日は招待を作りすぎました。明日もう一度お試しください。",
+            "You made too many invitations today; try again tomorrow.",
+        ),
+        Crowded::Door(_) | Crowded::HashingBusy => (
+            "いま混み合っています。しばらくしてからもう一度お試しください。",
+            "Too many requests just now; try again in a while.",
+        ),
+    };
+    match language {
+        Language::Ja => ja.to_owned(),
+        Language::En => en.to_owned(),
     }
 }
 

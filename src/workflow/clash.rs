@@ -46,6 +46,15 @@ pub enum Staleness {
     ChangedMeanwhile,
 }
 
+/// Why the caller is asked to come back later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Crowded {
+    /// A door counted inside a change was knocked on too often.
+    Door(crate::domain::sign_in::Door),
+    /// Too many sign-ins are being checked at once.
+    HashingBusy,
+}
+
 /// Why the caller may not make this change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Denied {

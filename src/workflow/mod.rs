@@ -25,7 +25,7 @@ use sea_orm::DbErr;
 
 pub use accounts::{open_account, AccountFor, NewAccount, Opened};
 pub use callbacks::{forget_old_receipts, receipt_received, text_received, TextReceived, RECEIPTS_TAKEN_FOR_DAYS};
-pub use clash::{Clash, Denied, Staleness};
+pub use clash::{Clash, Crowded, Denied, Staleness};
 pub use contact_points::{
     add_contact_point, confirm_contact_point, contact_by_unsubscribe_token, pending_confirmation, remove_contact_point,
     set_preferences, unsubscribe,
@@ -85,8 +85,8 @@ pub enum WorkflowError {
     #[error("not found")]
     NotFound,
     /// A limit on how often this may be done was reached; try again after this long.
-    #[error("too many: {why}")]
-    TooMany { why: &'static str, retry_after: chrono::Duration },
+    #[error("too many: {why:?}")]
+    TooMany { why: Crowded, retry_after: chrono::Duration },
     #[error(transparent)]
     Corrupt(#[from] Corrupt),
     #[error(transparent)]

@@ -212,6 +212,9 @@ async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_reside
     assert_eq!(milestone["state"], "scheduled");
     // A release cannot be undone: the page asks first, and nothing is stored until it is confirmed.
     let asked = submit(&app, &cookie, &path, &[("event", "release"), ("on", &today), ("version", &shown)]).await;
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER, "the question is a page of its own");
+    let asked = asked.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    let asked = page(&app, &cookie, &asked).await;
     assert_eq!(asked.status(), StatusCode::OK);
     let asked = asked.text().await.unwrap();
     assert!(asked.contains("取り消せません") && asked.contains("name=\"confirmed\" value=\"yes\""));

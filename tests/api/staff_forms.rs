@@ -305,6 +305,11 @@ async fn every_form_refuses_what_cannot_be_stored_and_keeps_what_was_typed(app: 
         assert!(html.contains(words), "{path} {form:?}: {words} beside the field");
         assert!(html.contains(kept), "{path} {form:?}: {kept} kept");
         assert!(html.contains("aria-describedby") || words.starts_with("ページの版"), "tied to its field");
+        // The language switch leads back to the page the form is on, not to the form's address.
+        let page_of_form = if path == "/app/residents" { "/app/residents/new" } else { here.as_str() };
+        let switch =
+            html.split("hreflang").next().unwrap_or("").rsplit("href=").next().unwrap_or("").replace("&#x2f;", "/");
+        assert!(switch.contains(&format!("/lang/en?back={page_of_form}\"")), "{path}: switch {switch}");
     }
     assert_eq!(what_is_stored(&app, &bail).await, before, "nothing stored");
 

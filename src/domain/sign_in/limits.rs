@@ -72,19 +72,6 @@ impl Door {
     }
 }
 
-impl Door {
-    /// What a refused knock on a door counted inside a change is told.
-    pub fn too_many(self) -> &'static str {
-        match self {
-            Door::ConfirmationForParty => "Too many addresses were added for this party today; try again tomorrow.",
-            Door::ConfirmationToAddress => "This address was sent too many confirmations today; try again tomorrow.",
-            Door::InvitationForParty => "Too many invitations were made for this party today; try again tomorrow.",
-            Door::InvitationByIssuer => "You made too many invitations today; try again tomorrow.",
-            _ => "Too many requests; try again later.",
-        }
-    }
-}
-
 impl RateLimit {
     /// After a knock that made `count` in a window begun at `window_start`: `None` to let it
     /// in, or how long until one more would be let in.

@@ -18,7 +18,7 @@ pub use accounts::{add_address, open_account};
 pub use alerts::{acknowledge, calendar, log_contact, snooze};
 pub use dead_letters::{dead_letters_page, discard_dead_letter, retry_dead_letter};
 pub use records::{add_milestone, add_resident, end_placement, move_date, new_resident_page};
-pub use residents::{invite, record_custody, record_event, record_lapse, record_session};
+pub use residents::{confirm_event_page, invite, record_custody, record_event, record_lapse, record_session};
 pub use sharing::{narrow_sharing, stop_sharing, stop_sharing_page};
 
 use super::frame::{bad_request, failed, from_our_pages, not_found, signed_in, Viewer};
@@ -69,6 +69,7 @@ fn refusal(err: &WorkflowError, language: Language) -> Option<(StatusCode, Strin
             },
         )),
         WorkflowError::Conflict(clash) => Some((StatusCode::CONFLICT, super::refusals::clash(clash, language))),
+        WorkflowError::TooMany { why, .. } => Some((StatusCode::TOO_MANY_REQUESTS, super::refusals::crowded(*why, language))),
         WorkflowError::Forbidden(_) => Some((
             StatusCode::FORBIDDEN,
             match language {

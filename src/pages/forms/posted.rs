@@ -26,8 +26,17 @@ impl Posted {
     /// `None` when the body is not a form (or is too large to be one of ours).
     pub async fn read(body: poem::Body) -> Option<Self> {
         let bytes = body.into_bytes_limit(MOST_BYTES).await.ok()?;
-        std::str::from_utf8(&bytes).ok()?;
-        let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).ok()?;
+        Self::parse(&bytes)
+    }
+
+    /// A page's query string, read as strictly as a form.
+    pub fn from_query(query: &str) -> Option<Self> {
+        (query.len() <= MOST_BYTES).then(|| Self::parse(query.as_bytes())).flatten()
+    }
+
+    fn parse(bytes: &[u8]) -> Option<Self> {
+        std::str::from_utf8(bytes).ok()?;
+        let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes).ok()?;
         // Decoding replaces bytes that are not UTF-8 with U+FFFD: such a value was not typed.
         if pairs.iter().any(|(name, value)| name.contains('\u{FFFD}') || value.contains('\u{FFFD}')) {
             return None;

@@ -11,7 +11,7 @@ use poem::{
 };
 use uuid::Uuid;
 
-use super::{access_failed, poster, qr_svg, read_form, refusal, Posted};
+use super::{access_failed, bad_request, poster, qr_svg, read_form, refusal, signed_in, Posted};
 use crate::{
     access::{self, PersonAccess, Target},
     domain::{
@@ -130,7 +130,7 @@ pub async fn record_event(req: &Request, state: Data<&AppState>, path: Path<(Str
         Ok(form) => form,
         Err(answer) => return answer,
     };
-    let (person_id, language) = (form.row.person_id, form.viewer.language);
+    let person_id = form.row.person_id;
     let form_name = format!("event-{}", form.row.id);
     let mut refusals = Refusals::default();
     let version = form.posted.version(&mut refusals);
@@ -145,18 +145,12 @@ pub async fn record_event(req: &Request, state: Data<&AppState>, path: Path<(Str
         Err(err) => return failed(err),
     };
     if kind.needs_confirmation(event) && form.posted.text("confirmed") != "yes" {
-        let title = match language {
-            Language::Ja => "記録する前に確認してください",
-            Language::En => "Check before it is recorded",
-        };
-        let context = context! {
-            action => format!("/app/residents/{person_id}/milestones/{}/events", form.row.id),
-            back => format!("/app/residents/{person_id}"),
-            event => event.as_str(), on => on.to_string(), version => version,
-            what => words::event(event, kind, language), when => date(on, language, 0),
-            ..viewer_frame(req, &form.viewer, title)
-        };
-        return html(StatusCode::OK, "confirm_event.html", context);
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("event", event.as_str())
+            .append_pair("on", &on.to_string())
+            .append_pair("version", &version.to_string())
+            .finish();
+        return see_other(&format!("/app/residents/{person_id}/milestones/{}/confirm?{query}", form.row.id));
     }
     let request = EventRequest {
         event: event.as_str().to_owned(),
@@ -170,6 +164,51 @@ pub async fn record_event(req: &Request, state: Data<&AppState>, path: Path<(Str
     let done = workflow::record_event(&state, form.row.id, form.zone, request, &precondition, &actor).await;
     let notice = format!("{}.{}", kind.as_str(), event.as_str());
     back_to_resident(req, &state, &form.viewer, person_id, (&form_name, &form.posted), done, &notice).await
+}
+
+/// `GET /app/residents/{person}/milestones/{milestone}/confirm?event&on&version`: the page
+/// that asks before an event that cannot be undone is stored. It is a page of its own (not the
+/// answer to a post) so that it can be read again, and in the other language.
+#[handler]
+pub async fn confirm_event_page(req: &Request, state: Data<&AppState>, path: Path<(String, String)>) -> Response {
+    let viewer = match signed_in(req, &state).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    let language = viewer.language;
+    let (person, milestone) = &path.0;
+    let Some(milestone_id) = id_of(milestone) else { return not_found(req, language) };
+    let row =
+        match access::milestone(&state, &viewer.principal, milestone_id, Action::RecordMilestones, "milestone.event")
+            .await
+        {
+            Ok((_, row)) if Some(row.person_id) == id_of(person) => row,
+            Ok(_) => return not_found(req, language),
+            Err(err) => return access_failed(req, &viewer, err),
+        };
+    let Some(asked) = Posted::from_query(req.uri().query().unwrap_or("")) else { return bad_request(req, language) };
+    let mut refusals = Refusals::default();
+    let version = asked.version(&mut refusals);
+    let event = asked.choice::<Event>("event", &mut refusals);
+    let on = asked.date("on", &mut refusals);
+    let kind = store::parse_stored::<MilestoneKind>("milestone kind", row.id, &row.kind);
+    let (Some(version), Some(event), Some(on), Ok(kind)) = (version, event, on, kind) else {
+        let refused: Result<(), _> = Err(WorkflowError::Refused(refusals));
+        let form = (format!("event-{}", row.id), asked);
+        return back_to_resident(req, &state, &viewer, row.person_id, (&form.0, &form.1), refused, "").await;
+    };
+    let title = match language {
+        Language::Ja => "記録する前に確認してください",
+        Language::En => "Check before it is recorded",
+    };
+    let context = context! {
+        action => format!("/app/residents/{}/milestones/{}/events", row.person_id, row.id),
+        back => format!("/app/residents/{}", row.person_id),
+        event => event.as_str(), on => on.to_string(), version => version,
+        what => words::event(event, kind, language), when => date(on, language, 0),
+        ..viewer_frame(req, &viewer, title)
+    };
+    html(StatusCode::OK, "confirm_event.html", context)
 }
 
 /// `POST /app/residents/{person}/milestones/{milestone}/sessions`: one more session of a

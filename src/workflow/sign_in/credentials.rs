@@ -33,7 +33,7 @@ pub struct ClientToken {
 fn busy(busy: crate::auth::Busy) -> WorkflowError {
     match busy {
         crate::auth::Busy::Full => WorkflowError::TooMany {
-            why: "Too many sign-ins are being checked; try again in a moment.",
+            why: crate::workflow::Crowded::HashingBusy,
             retry_after: Duration::seconds(1),
         },
         crate::auth::Busy::Stopped => WorkflowError::Internal(busy.to_string()),
