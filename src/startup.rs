@@ -221,6 +221,12 @@ pub fn routes(state: AppState) -> impl Endpoint {
         ("/app/alerts/:id/ack", "POST"),
         ("/app/alerts/:id/snooze", "POST"),
         ("/app/alerts/:id/contacts", "POST"),
+        ("/app/alerts/:id/wake", "POST"),
+        ("/app/alerts/snoozed", "GET"),
+        ("/app/addresses", "GET, POST"),
+        ("/app/addresses/preferences", "POST"),
+        ("/app/addresses/:id/confirm", "POST"),
+        ("/app/addresses/:id/remove", "POST"),
         ("/app/calendar", "POST"),
         ("/app/dead-letters", "GET"),
         ("/app/dead-letters/:id/retry", "POST"),
@@ -266,6 +272,12 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/app/alerts/:id/ack", post(pages::acknowledge))
         .at("/app/alerts/:id/snooze", post(pages::snooze))
         .at("/app/alerts/:id/contacts", post(pages::log_contact))
+        .at("/app/alerts/:id/wake", post(pages::wake))
+        .at("/app/alerts/snoozed", get(pages::snoozed_page))
+        .at("/app/addresses", get(pages::addresses_page).post(pages::add_own_address))
+        .at("/app/addresses/preferences", post(pages::choose_alerts))
+        .at("/app/addresses/:id/confirm", post(pages::resend_confirmation))
+        .at("/app/addresses/:id/remove", post(pages::remove_own_address))
         .at("/app/calendar", post(pages::calendar))
         .at("/app/dead-letters", get(pages::dead_letters_page))
         .at("/app/dead-letters/:id/retry", post(pages::retry_dead_letter))

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 18] = [
+const TEMPLATES: [(&str, &str); 21] = [
     ("letter.html", include_str!("../templates/letter.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("page.html", include_str!("../templates/page.html")),
@@ -15,6 +15,9 @@ const TEMPLATES: [(&str, &str); 18] = [
     ("person.html", include_str!("../templates/person.html")),
     ("confirm.html", include_str!("../templates/confirm.html")),
     ("staff.html", include_str!("../templates/staff.html")),
+    ("alert_contacts.html", include_str!("../templates/alert_contacts.html")),
+    ("snoozed.html", include_str!("../templates/snoozed.html")),
+    ("addresses.html", include_str!("../templates/addresses.html")),
     ("resident.html", include_str!("../templates/resident.html")),
     ("invitation.html", include_str!("../templates/invitation.html")),
     ("outcomes_block.html", include_str!("../templates/outcomes_block.html")),

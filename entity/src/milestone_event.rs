@@ -24,6 +24,8 @@ pub struct Model {
     pub note_scope: Option<String>,
     pub actor: String,
     pub actor_role: String,
+    /// For a programme's sessions recorded: the count they came to.
+    pub sessions_attended: Option<i32>,
     /// The milestone's version after this step.
     pub version: i64,
     pub recorded_at: DateTimeUtc,

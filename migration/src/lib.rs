@@ -18,6 +18,7 @@ mod m0015_erasures;
 mod m0016_audit_lists;
 mod m0017_safeguards_two;
 mod m0018_delivery;
+mod m0019_session_counts;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_audit_lists::Migration),
             Box::new(m0017_safeguards_two::Migration),
             Box::new(m0018_delivery::Migration),
+            Box::new(m0019_session_counts::Migration),
         ]
     }
 }

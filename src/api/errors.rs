@@ -2,9 +2,9 @@
 
 use crate::{
     access::AccessError,
+    domain::sign_in::Door,
     http::ApiError,
     store::Corrupt,
-    domain::sign_in::Door,
     workflow::{Clash, Crowded, Denied, Staleness, WorkflowError},
 };
 
@@ -87,6 +87,7 @@ fn conflict(clash: &Clash) -> String {
             "This address was removed before it was confirmed; it can be added again after a day.".to_owned()
         }
         Clash::AddressAlreadyHeld => "This party already has that address.".to_owned(),
+        Clash::AddressNotWaiting => "This address is not waiting for a confirmation.".to_owned(),
         Clash::NotADeadLetter { status } => format!("This message is not a dead letter (it is {status})."),
         Clash::SignInMessageNotKept => "This message carried a sign-in code or link, which is not kept once given up: \
              its owner can ask for a new one."

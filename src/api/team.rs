@@ -125,6 +125,28 @@ impl TeamApi {
         Ok(Json(view(&state, row, auth.0.language).await?))
     }
 
+    /// Bring a snoozed alert back
+    ///
+    /// The team's staff and admins. The alert is back in the default team inbox now; an alert
+    /// not snoozed is answered as it is.
+    #[oai(path = "/alerts/:id/snooze", method = "delete", operation_id = "unsnoozeAlert")]
+    async fn wake(
+        &self,
+        auth: Authenticated,
+        state: Data<&AppState>,
+        id: Path<Uuid>,
+    ) -> Result<Json<AlertView>, ApiError> {
+        let row = crate::access::alerts::actionable(&state, &auth.0, id.0)
+            .await?
+            .filter(|row| row.team_organization_id.is_some());
+        let outcome = if row.is_some() { Outcome::Allowed } else { Outcome::Denied };
+        let entry = audit_entry(&auth.0, "alert.wake", row.as_ref().map(|r| r.person_id), Some(id.0), outcome);
+        state.audit.record(vec![entry], state.clock.now()).await?;
+        let row = row.ok_or(ApiError::NotFound)?;
+        let row = workflow::wake_alert(&state, row.id).await?;
+        Ok(Json(view(&state, row, auth.0.language).await?))
+    }
+
     /// Log a contact
     ///
     /// What staff did about an alert: the team's staff for a team alert, the recipient for

@@ -44,8 +44,7 @@ pub fn format_clock_time(time: NaiveTime) -> String {
 }
 
 pub(crate) fn parse_clock_time(raw: &str) -> Result<NaiveTime, Invalid> {
-    NaiveTime::parse_from_str(raw, "%H:%M")
-        .map_err(|_| Invalid::new(format!("{raw:?} is not a time of day in the form HH:MM")))
+    NaiveTime::parse_from_str(raw, "%H:%M").map_err(|_| super::Why::NotATime.into())
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ pub enum Why {
     Required,
     /// Not written as a date (`YYYY-MM-DD`).
     NotADate,
+    /// Not a time of day in the form HH:MM.
+    NotATime,
     /// Written as a date, but no such day exists (2026-02-30).
     NoSuchDay,
     /// A date outside the calendar the service works in.
@@ -101,6 +103,7 @@ impl std::fmt::Display for Why {
         match self {
             Why::Required => write!(f, "is required"),
             Why::NotADate => write!(f, "is not a date (YYYY-MM-DD)"),
+            Why::NotATime => write!(f, "is not a time of day in the form HH:MM"),
             Why::NoSuchDay => write!(f, "no such day exists"),
             Why::OutsideCalendar { earliest, latest } => write!(f, "a date between {earliest} and {latest}"),
             Why::InFuture => write!(f, "this records something that has happened; it cannot lie in the future"),

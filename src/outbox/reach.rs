@@ -95,7 +95,9 @@ pub fn confirmation(reach: &Reach, party: &party::Model, contact: &contact_point
     NewMessage {
         channel,
         target_id: contact.id,
-        alert_id: contact.id,
+        // Each confirmation sent (on adding, again on asking, on adding again after an
+        // unsubscribe) is a message of its own, with its own link.
+        alert_id: crate::store::new_id(),
         person_id: Uuid::nil(),
         party_id: Some(party.id),
         event_type: CONFIRM,

@@ -6,6 +6,7 @@
 // A page handler's refusal is the page (or redirect) to answer with: a `Response`, large as it is.
 #![allow(clippy::result_large_err)]
 
+mod addresses;
 mod charts;
 mod family;
 mod forms;
@@ -20,23 +21,25 @@ mod words;
 
 use poem::{handler, web::Data, Request, Response};
 
+pub use addresses::addresses_page;
 pub use forms::{
-    acknowledge, add_address, add_milestone, add_resident, calendar, confirm_event_page, dead_letters_page,
-    discard_dead_letter, end_placement, invite, log_contact, move_date, narrow_sharing, new_resident_page,
-    open_account, record_custody, record_event, record_lapse, record_session, retry_dead_letter, snooze, stop_sharing,
-    stop_sharing_page,
+    acknowledge, add_address, add_milestone, add_own_address, add_resident, calendar, choose_alerts,
+    confirm_event_page, dead_letters_page, discard_dead_letter, end_placement, invite, log_contact, move_date,
+    narrow_sharing, new_resident_page, open_account, record_custody, record_event, record_lapse, record_session,
+    remove_own_address, resend_confirmation, retry_dead_letter, snooze, stop_sharing, stop_sharing_page, wake,
 };
 pub use frame::{stylesheet, switch_language};
 pub use messages::{confirm, confirm_page, unsubscribe, unsubscribe_page};
 pub use outcomes::facility_page as outcomes_page;
 pub use resident::resident_page;
+pub use staff::snoozed_page;
 
 use crate::{domain::PartyRole, state::AppState};
 
 /// `GET /app`: the page of whoever is signed in: a family member's or lawyer's, the person's,
 /// or staff's; the front door for anyone else.
 #[handler]
-pub async fn app_page(req: &Request, state: Data<&AppState>) -> Response {
+pub async fn app_page(req: &Request, state: Data<&AppState>, done: poem::web::Query<resident::Done>) -> Response {
     let viewer = match frame::signed_in(req, &state).await {
         Ok(viewer) => viewer,
         Err(answer) => return answer,
@@ -44,7 +47,7 @@ pub async fn app_page(req: &Request, state: Data<&AppState>) -> Response {
     match viewer.role() {
         PartyRole::Family | PartyRole::Lawyer => family::page(req, &state, &viewer).await,
         PartyRole::Person => person::page(req, &state, &viewer).await,
-        PartyRole::Staff => staff::page(req, &state, &viewer).await,
+        PartyRole::Staff => staff::page(req, &state, &viewer, done.0.done.as_deref()).await,
         PartyRole::Admin => outcomes::admin_page(req, &state, &viewer).await,
         PartyRole::Probation => family::page(req, &state, &viewer).await,
     }

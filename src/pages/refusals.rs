@@ -43,6 +43,9 @@ pub fn field(name: &str, language: Language) -> &'static str {
         "expires_on" => pick(language, "同意の期限", "Consent ends"),
         "address" => pick(language, "アドレスまたは番号", "Address or number"),
         "channel" => pick(language, "種類", "Kind"),
+        "email" => pick(language, "メールで受け取るお知らせ", "Alerts by e-mail"),
+        "sms" => pick(language, "SMSで受け取るお知らせ", "Alerts by text message"),
+        "digest_at" => pick(language, "まとめのメールを送る時刻", "Time of the daily summary"),
         "until" => pick(language, "いつまで", "Until"),
         "end_on" => pick(language, "終わった日", "Day it ended"),
         "start_on" => pick(language, "始まった日", "Day it started"),
@@ -55,6 +58,9 @@ pub fn why(why: &Why, language: Language) -> String {
     let day = |on: &chrono::NaiveDate| date(*on, language, 0);
     match (why, language) {
         (Why::Required, _) => pick(language, "入力してください。", "Please fill this in.").to_owned(),
+        (Why::NotATime, _) => {
+            pick(language, "時刻を「08:00」の形で入力してください。", "Enter a time such as 08:00.").to_owned()
+        }
         (Why::NotADate, _) => {
             pick(language, "日付を「2026-11-30」の形で入力してください。", "Enter a date such as 2026-11-30.")
                 .to_owned()
@@ -230,6 +236,10 @@ pub fn clash(clash: &Clash, language: Language) -> String {
         .to_owned(),
         (Clash::AddressAlreadyHeld, _) => {
             pick(language, "この連絡先はすでに登録されています。", "This address is already there.").to_owned()
+        }
+        (Clash::AddressNotWaiting, _) => {
+            pick(language, "この連絡先は確認を待っていません。", "This address is not waiting for a confirmation.")
+                .to_owned()
         }
         (Clash::PersonHasAccount, _) => {
             pick(language, "本人のアカウントはすでにあります。", "The person already has an account.").to_owned()

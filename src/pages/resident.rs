@@ -32,7 +32,7 @@ mod timeline;
 
 #[derive(serde::Deserialize)]
 pub struct Done {
-    done: Option<String>,
+    pub done: Option<String>,
 }
 
 /// `GET /app/residents/{id}`; `done` names what the last form stored, for the notice.

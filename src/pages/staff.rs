@@ -20,7 +20,8 @@ use crate::{
         calendar::add_days,
         risk::Severity,
         team::ContactOutcome,
-        Language,
+        words::date,
+        Language, Zone,
     },
     state::AppState,
     store::{self, inbox::TeamFilter, PageRequest},
@@ -32,10 +33,29 @@ use crate::{
 pub struct Shown {
     pub problem: Option<String>,
     pub posted: Option<Value>,
+    /// What the last form stored, in words.
+    pub notice: Option<String>,
 }
 
-pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response {
-    home(req, state, viewer, StatusCode::OK, Shown::default()).await
+/// The staff home; `done` names what the last form stored, for the notice.
+pub async fn page(req: &Request, state: &AppState, viewer: &Viewer, done: Option<&str>) -> Response {
+    let shown = Shown { notice: done.and_then(|done| notice(done, viewer.language)), ..Shown::default() };
+    home(req, state, viewer, StatusCode::OK, shown).await
+}
+
+/// What an alert's form stored, in words: `done` is a code the form redirected with.
+fn notice(done: &str, language: Language) -> Option<String> {
+    let (ja, en) = match done {
+        "ack" => ("確認しました", "acknowledged"),
+        "snooze" => ("後で対応する（その日まで受信箱から外しました）", "snoozed until its day"),
+        "contact" => ("連絡の結果", "the contact"),
+        "wake" => ("お知らせを受信箱に戻しました", "the alert is back in the inbox"),
+        _ => return None,
+    };
+    Some(match language {
+        Language::Ja => format!("記録しました：{ja}"),
+        Language::En => format!("Stored: {en}."),
+    })
 }
 
 /// The staff home, with a refused form to show again (and its status).
@@ -47,7 +67,7 @@ pub async fn home(req: &Request, state: &AppState, viewer: &Viewer, status: Stat
                 Language::En => "Your facility",
             };
             let frame = viewer_frame(req, viewer, title);
-            let shown = context! { problem => shown.problem, posted => shown.posted };
+            let shown = context! { problem => shown.problem, posted => shown.posted, notice => shown.notice };
             html(status, "staff.html", context! { ..frame, ..shown, ..context })
         }
         Err(err) => failed(err),
@@ -104,7 +124,7 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
     }
     residents.sort_by(|a, b| a.0.cmp(&b.0));
     let residents: Vec<Value> = residents.into_iter().map(|(_, row)| row).collect();
-    let (alerts, tomorrow) = team_alerts(state, viewer).await?;
+    let (alerts, tomorrow) = team_alerts(state, viewer, Which::Waiting).await?;
     let contact_outcomes: Vec<Value> = ContactOutcome::ALL
         .iter()
         .map(|outcome| context! { value => outcome.as_str(), label => words::contact_outcome(*outcome, language) })
@@ -115,12 +135,26 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
     Ok(page)
 }
 
-/// The team's alerts not snoozed, newest first, each person's read audited; and tomorrow in
-/// the facility's zone (the first day a snooze may run to).
-async fn team_alerts(state: &AppState, viewer: &Viewer) -> Result<(Vec<Value>, String), Failure> {
+/// Which of the team's alerts a page lists.
+#[derive(Clone, Copy)]
+pub enum Which {
+    /// The inbox: those not snoozed (or whose snooze has run out).
+    Waiting,
+    /// Those snoozed to a day still ahead.
+    Snoozed,
+}
+
+/// The team's alerts, newest first, each with the contacts logged on it, each person's read
+/// audited; and tomorrow in the facility's zone (the first day a snooze may run to).
+pub async fn team_alerts(state: &AppState, viewer: &Viewer, which: Which) -> Result<(Vec<Value>, String), Failure> {
     let Some(organization_id) = viewer.principal.organization_id else { return Ok((Vec::new(), String::new())) };
-    let Some(today) = team_today(state, organization_id).await? else { return Ok((Vec::new(), String::new())) };
-    let filter = TeamFilter { person_id: None, severity: None, acknowledged: None, snoozed: None, today: Some(today) };
+    let Some(zone) = team_zone(state, organization_id).await? else { return Ok((Vec::new(), String::new())) };
+    let today = zone.date_at(state.clock.now());
+    let snoozed = match which {
+        Which::Waiting => None,
+        Which::Snoozed => Some(true),
+    };
+    let filter = TeamFilter { person_id: None, severity: None, acknowledged: None, snoozed, today: Some(today) };
     let (rows, _) = store::inbox::team_inbox(&state.reads, organization_id, &filter, None, 30).await?;
     let person_ids: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
     let entries = access::list_entries(&viewer.principal, "team.alerts", person_ids.iter().copied());
@@ -128,6 +162,8 @@ async fn team_alerts(state: &AppState, viewer: &Viewer) -> Result<(Vec<Value>, S
     let ids: Vec<Uuid> = person_ids.into_iter().collect();
     let names: HashMap<Uuid, String> =
         store::persons::find_many(&state.reads, &ids).await?.into_iter().map(|p| (p.id, p.display_name)).collect();
+    let mut contacts = contacts_of(state, &rows, zone, viewer.language).await?;
+    let year = chrono::Datelike::year(&today);
     let mut alerts = Vec::new();
     for row in &rows {
         let by = match row.acknowledged_by {
@@ -135,15 +171,73 @@ async fn team_alerts(state: &AppState, viewer: &Viewer) -> Result<(Vec<Value>, S
             None => None,
         };
         let item = alert(state, row, &names, viewer.language);
-        alerts.push(context! { acknowledged_by => by, ..item });
+        let snoozed_until = row.snoozed_until.map(|until| date(until, viewer.language, year));
+        alerts.push(context! {
+            acknowledged_by => by, contacts => contacts.remove(&row.id).unwrap_or_default(),
+            snoozed_until => snoozed_until, snooze_reason => row.snooze_reason, ..item
+        });
     }
-    let tomorrow = add_days(today, 1).unwrap_or(today).to_string();
+    // A snooze may run to tomorrow at the earliest; on the calendar's last day there is none.
+    let tomorrow = add_days(today, 1).map(|day| day.to_string()).unwrap_or_default();
     Ok((alerts, tomorrow))
+}
+
+/// The contacts logged on these alerts, oldest first: the day (in the team's zone), what
+/// came of it, who logged it and their note.
+async fn contacts_of(
+    state: &AppState,
+    rows: &[entity::alert::Model],
+    zone: Zone,
+    language: Language,
+) -> Result<HashMap<Uuid, Vec<Value>>, Failure> {
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let logged = store::contacts::of_alerts(&state.reads, &ids).await?;
+    let by_ids: Vec<Uuid> = logged.iter().filter_map(|contact| contact.recorded_by.parse().ok()).collect();
+    let by: HashMap<Uuid, String> =
+        store::parties::find_many(&state.reads, &by_ids).await?.into_iter().map(|p| (p.id, p.display_name)).collect();
+    let mut found: HashMap<Uuid, Vec<Value>> = HashMap::new();
+    for contact in logged {
+        let on = zone.date_at(contact.recorded_at);
+        let outcome =
+            contact.outcome.parse::<ContactOutcome>().ok().map(|outcome| words::contact_outcome(outcome, language));
+        let who = contact.recorded_by.parse::<Uuid>().ok().and_then(|id| by.get(&id).cloned());
+        found.entry(contact.alert_id).or_default().push(context! {
+            on => date(on, language, chrono::Datelike::year(&on)), outcome => outcome, by => who, note => contact.note,
+        });
+    }
+    Ok(found)
+}
+
+/// `GET /app/alerts/snoozed`: the team's snoozed alerts, each with its day and why, and a
+/// button that brings it back now. Staff only; anyone else finds no such page.
+#[poem::handler]
+pub async fn snoozed_page(req: &Request, state: poem::web::Data<&AppState>) -> Response {
+    let viewer = match super::frame::signed_in(req, &state).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    if viewer.role() != crate::domain::PartyRole::Staff {
+        return super::frame::not_found(req, viewer.language);
+    }
+    match team_alerts(&state, &viewer, Which::Snoozed).await {
+        Ok((alerts, _)) => {
+            let title = match viewer.language {
+                Language::Ja => "後で対応するお知らせ",
+                Language::En => "Snoozed alerts",
+            };
+            html(StatusCode::OK, "snoozed.html", context! { alerts => alerts, ..viewer_frame(req, &viewer, title) })
+        }
+        Err(err) => failed(err),
+    }
+}
+
+/// The zone of a team's organisation; `None` when it is gone.
+async fn team_zone(state: &AppState, organization_id: Uuid) -> Result<Option<Zone>, Failure> {
+    let Some(organization) = store::organizations::find(&state.reads, organization_id).await? else { return Ok(None) };
+    Ok(Some(store::parse_stored("time zone", organization.id, &organization.timezone)?))
 }
 
 /// Today in the zone of a team's organisation; `None` when it is gone.
 pub async fn team_today(state: &AppState, organization_id: Uuid) -> Result<Option<chrono::NaiveDate>, Failure> {
-    let Some(organization) = store::organizations::find(&state.reads, organization_id).await? else { return Ok(None) };
-    let zone: crate::domain::Zone = store::parse_stored("time zone", organization.id, &organization.timezone)?;
-    Ok(Some(zone.date_at(state.clock.now())))
+    Ok(team_zone(state, organization_id).await?.map(|zone| zone.date_at(state.clock.now())))
 }

@@ -59,6 +59,15 @@ pub async fn snooze(
     active.update(db).await
 }
 
+/// The alert back in the team inbox now: its snooze and why are cleared.
+pub async fn wake(db: &impl ConnectionTrait, row: alert::Model, now: DateTime<Utc>) -> Result<alert::Model, DbErr> {
+    let mut active: alert::ActiveModel = row.into();
+    active.snoozed_until = Set(None);
+    active.snooze_reason = Set(None);
+    active.updated_at = Set(now);
+    active.update(db).await
+}
+
 /// What a team inbox is filtered by; `today` is the team's local date, for snoozes.
 #[derive(Debug, Clone, Default)]
 pub struct TeamFilter {

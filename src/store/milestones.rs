@@ -35,6 +35,8 @@ pub struct Step {
     /// The consent kind a note written by the service describes (`custody`), if not the
     /// milestone's own.
     pub note_scope: Option<&'static str>,
+    /// For sessions recorded: the count they came to.
+    pub sessions_attended: Option<i32>,
     pub actor: Actor,
 }
 
@@ -216,6 +218,7 @@ pub async fn append_step(
         note_scope: Set(step.note_scope.map(str::to_owned)),
         actor: Set(step.actor.id),
         actor_role: Set(step.actor.role),
+        sessions_attended: Set(step.sessions_attended),
         version: Set(version),
         recorded_at: Set(now),
     }

@@ -18,6 +18,8 @@ pub enum Clash {
     /// The address was removed before it was confirmed; it can be added again after a day.
     AddressRecentlyRemoved,
     AddressAlreadyHeld,
+    /// The address is confirmed (or stopped by its owner): no confirmation is sent to it.
+    AddressNotWaiting,
     /// The message is no dead letter, but `status`.
     NotADeadLetter {
         status: String,

@@ -68,6 +68,33 @@ pub async fn add_contact_point(
     Ok(row)
 }
 
+/// Sends an address its confirmation again (a new link; the old one stops working), within
+/// the same daily limit per address as when it was added. Only an address waiting for its
+/// owner's confirmation (or unsubscribed by them) is sent one.
+pub async fn resend_confirmation(
+    state: &AppState,
+    party: &party::Model,
+    contact: &contact_point::Model,
+) -> Result<(), WorkflowError> {
+    let waiting = [ContactStatus::Unconfirmed.as_str(), ContactStatus::Unsubscribed.as_str()];
+    if !waiting.contains(&contact.status.as_str()) {
+        return Err(WorkflowError::Conflict(super::Clash::AddressNotWaiting));
+    }
+    let channel = contact.channel.parse().map_err(|_| WorkflowError::NotFound)?;
+    if !state.reach.offers(channel) {
+        return Err(WorkflowError::Conflict(super::Clash::ChannelNotOffered { channel: channel.as_str() }));
+    }
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    limit(state, &txn, Door::ConfirmationToAddress, &contact.address.to_lowercase(), now).await?;
+    let token = new_capability_token();
+    store::contact_points::renew_confirmation(&txn, contact.id, capability_hash(&token), now).await?;
+    let message = crate::outbox::confirmation(&state.reach, party, contact, &token);
+    store::outbox::enqueue(&txn, vec![message], now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// The notices that a new way in was made, for a party that has signed in before: one to each
 /// address it confirmed (but `except`, the new one). Written in the change's transaction.
 pub(crate) async fn door_notices(

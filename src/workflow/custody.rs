@@ -43,6 +43,7 @@ pub(super) async fn begin_custody(
             moved: None,
             note: Some("custody".to_owned()),
             note_scope: Some("custody"),
+            sessions_attended: None,
             actor: actor.clone(),
         };
         store::milestones::save(db, &programme, &applied.milestone, vec![step], now).await?;

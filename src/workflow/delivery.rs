@@ -38,6 +38,15 @@ pub async fn snooze_alert(state: &AppState, alert_id: Uuid, snooze: Snooze) -> R
     Ok(row)
 }
 
+/// Brings a snoozed alert back into the team inbox before its day.
+pub async fn wake_alert(state: &AppState, alert_id: Uuid) -> Result<alert::Model, WorkflowError> {
+    let txn = state.db.begin().await?;
+    let row = store::alerts::find(&txn, alert_id).await?.ok_or(WorkflowError::NotFound)?;
+    let row = store::inbox::wake(&txn, row, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
 /// Logs what staff did about an alert.
 pub async fn log_contact(
     state: &AppState,

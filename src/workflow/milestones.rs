@@ -55,6 +55,7 @@ pub(super) async fn insert_with_history(
         moved: None,
         note: None,
         note_scope: None,
+        sessions_attended: None,
         actor: actor.clone(),
     };
     store::milestones::append_step(db, &row, milestone.version, step, now).await?;
@@ -113,14 +114,15 @@ pub async fn update_milestone(
         .steps
         .iter()
         .map(|annotation| {
-            let (event, moved, note) = match *annotation {
+            let (event, moved, note, sessions_attended) = match *annotation {
                 Annotation::DateMoved(moved) => (
                     "date_moved",
                     Some((moved.date.field(), moved.old, moved.new)),
                     reason.as_ref().map(|reason| reason.as_str().to_owned()),
+                    None,
                 ),
-                // The count is the milestone's own; the history notes that it changed.
-                Annotation::SessionsRecorded { .. } => ("sessions_recorded", None, None),
+                // The history keeps the count it came to, for the timeline to say.
+                Annotation::SessionsRecorded { attended } => ("sessions_recorded", None, None, Some(attended)),
             };
             Step {
                 event: event.to_owned(),
@@ -130,6 +132,7 @@ pub async fn update_milestone(
                 moved,
                 note,
                 note_scope: None,
+                sessions_attended,
                 actor: actor.clone(),
             }
         })
@@ -173,6 +176,7 @@ pub async fn record_event(
         moved: None,
         note: request.note.map(Note::into_inner),
         note_scope: None,
+        sessions_attended: None,
         actor: actor.clone(),
     };
     let (row, mut events) = store::milestones::save(&txn, &row, &applied.milestone, vec![step], now).await?;

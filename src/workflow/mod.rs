@@ -28,10 +28,10 @@ pub use callbacks::{forget_old_receipts, receipt_received, text_received, TextRe
 pub use clash::{Clash, Crowded, Denied, Staleness};
 pub use contact_points::{
     add_contact_point, confirm_contact_point, contact_by_unsubscribe_token, pending_confirmation, remove_contact_point,
-    set_preferences, unsubscribe,
+    resend_confirmation, set_preferences, unsubscribe,
 };
 pub use custody::record_custody;
-pub use delivery::{acknowledge_alert, delete_webhook, log_contact, snooze_alert, subscribe_webhook};
+pub use delivery::{acknowledge_alert, delete_webhook, log_contact, snooze_alert, subscribe_webhook, wake_alert};
 pub use directory::{
     create_organization, create_party, update_organization, update_party, update_person, LinkWithParty,
 };

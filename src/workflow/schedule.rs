@@ -162,6 +162,7 @@ async fn catch_up_window(
             moved: None,
             note: None,
             note_scope: None,
+            sessions_attended: None,
             actor: Actor::system(),
         };
         let (saved, _) = store::milestones::save(db, &row, &applied.milestone, vec![step], now).await?;

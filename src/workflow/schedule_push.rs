@@ -100,6 +100,7 @@ async fn set_date(
                     moved: Some((moved.date.field(), moved.old, moved.new)),
                     note: None,
                     note_scope: None,
+                    sessions_attended: None,
                     actor: actor.clone(),
                 })
             }

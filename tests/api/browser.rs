@@ -25,6 +25,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
 pub async fn check_page(browser: &Browser, app: &TestApp, name: &str) {
     browser.resize(PHONE).await;
     browser.assert_no_horizontal_overflow().await;
+    browser.assert_tap_targets().await;
     browser.assert_same_origin_only(&app.address).await;
     browser.assert_accessible().await;
     browser.screenshot(&format!("{name}-phone")).await;

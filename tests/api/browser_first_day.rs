@@ -2,8 +2,9 @@
 //! first invitation, no API call at all. Staff add a resident, a bail with a judgment date, a
 //! full-term release and a SMARPP referral, open the mother's and the lawyer's accounts with
 //! what each may see, add the mother's e-mail and print her invitation; the scheduler runs,
-//! the mother's page shows the release and the team inbox holds the resident's alert. Every
-//! new page is checked by axe-core at 390 px, in Japanese and in English.
+//! the mother's page shows the release (and her own addresses), the team inbox holds the
+//! resident's alert, which staff snooze and bring back. Every new page is checked by axe-core
+//! at 390 px, in Japanese and in English, with every tap target at least 44 px.
 
 use chrono::Duration;
 use serde_json::json;
@@ -104,7 +105,7 @@ async fn a_new_facility_s_first_day_on_a_phone_with_no_api_call(app: TestApp) {
     check_in_both_languages(&browser, &app, "resident-first-day").await;
 
     let text = browser.text().await;
-    for shown in ["保釈を請求した", "出所の予定を登録した", "回復プログラムに紹介した", "Hanako", "Suzuki"]
+    for shown in ["保釈を請求した", "出所予定日を", "SMARPPに紹介した", "Hanako", "Suzuki"]
     {
         assert!(text.contains(shown), "the resident's page shows {shown}");
     }
@@ -135,11 +136,27 @@ async fn a_new_facility_s_first_day_on_a_phone_with_no_api_call(app: TestApp) {
     mother.click_to("form[action='/auth/invitation'] button", &format!("{}/app", app.address)).await;
     let hers = mother.text().await;
     assert!(hers.contains("Taro") && hers.contains("出所"), "the mother's page shows the release");
+    // Her own addresses, from the bar: the one staff added waits for her confirmation.
+    mother.click_to("a[href='/app/addresses']", &format!("{}/app/addresses", app.address)).await;
+    assert!(mother.text().await.contains("hanako@example.org"), "her address on her own page");
+    check_in_both_languages(&mother, &app, "addresses").await;
     mother.close().await;
 
     browser.open(&format!("{}/app", app.address)).await;
     let inbox = browser.client.find(fantoccini::Locator::Css("section[aria-labelledby='inbox']")).await.unwrap();
     assert!(inbox.text().await.unwrap().contains("Taro"), "the team inbox holds the resident's alert");
     check_in_both_languages(&browser, &app, "staff-home").await;
+
+    // The alert snoozed with why, found on the snoozed page, and brought back.
+    let snooze = "form[action$='/snooze']";
+    browser.unfold(snooze).await;
+    browser.fill(&format!("{snooze} input[name='reason']"), "面談の後で").await;
+    send(&browser, snooze).await;
+    browser.click_to("a[href='/app/alerts/snoozed']", &format!("{}/app/alerts/snoozed", app.address)).await;
+    assert!(browser.text().await.contains("面談の後で"), "the snoozed alert says why");
+    check_in_both_languages(&browser, &app, "snoozed").await;
+    send(&browser, "form[action$='/wake']").await;
+    let inbox = browser.client.find(fantoccini::Locator::Css("section[aria-labelledby='inbox']")).await.unwrap();
+    assert!(inbox.text().await.unwrap().contains("Taro"), "back in the inbox");
     browser.close().await;
 }

@@ -181,6 +181,30 @@ impl Browser {
         );
     }
 
+    /// Every control a thumb aims at is at least 44 × 44 CSS px: buttons, fields, folded
+    /// headings, the bar's links, and links that stand on their own (in a list or a paragraph
+    /// of their own). A link inside a sentence is not a target of its own; a checkbox's target
+    /// is its label.
+    pub async fn assert_tap_targets(&self) {
+        let script = r#"
+            const small = [];
+            const targets = document.querySelectorAll(
+                'button, summary, select, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), ' +
+                'label.check, .bar a, ul.plain a, main > p > a');
+            for (const element of targets) {
+                const box = element.getBoundingClientRect();
+                if (box.width === 0 && box.height === 0) continue; // folded away or hidden
+                if (element.closest('.sr')) continue;
+                if (box.height < 44 || box.width < 44) {
+                    small.push(`${element.tagName.toLowerCase()} "${element.textContent.trim().slice(0, 30)}" ${Math.round(box.width)}×${Math.round(box.height)}`);
+                }
+            }
+            return small;"#;
+        let small = self.client.execute(script, vec![]).await.expect("measure the targets");
+        let small = small.as_array().cloned().unwrap_or_default();
+        assert!(small.is_empty(), "tap targets under 44 × 44 px at {}: {small:?}", self.path().await);
+    }
+
     /// Every resource the page loaded came from `origin`.
     pub async fn assert_same_origin_only(&self, origin: &str) {
         let loaded = self

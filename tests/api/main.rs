@@ -28,6 +28,7 @@ mod milestones;
 mod openapi;
 mod organizations;
 mod outcomes;
+mod own_pages;
 mod pages;
 mod parties;
 mod peers;
@@ -82,6 +83,7 @@ fn main() {
         openapi::TESTS,
         organizations::TESTS,
         outcomes::TESTS,
+        own_pages::TESTS,
         pages::TESTS,
         parties::TESTS,
         persons::TESTS,

@@ -17,7 +17,7 @@ pub const TESTS: &[crate::helpers::Case] =
     cases![a_one_time_code_comes_by_mail_and_signs_in, five_wrong_codes_end_the_code_and_asking_too_often_is_slowed];
 
 /// The same database, served by an app that can send e-mail.
-async fn mailing(app: &TestApp, mail: &MailServer) -> TestApp {
+pub async fn mailing(app: &TestApp, mail: &MailServer) -> TestApp {
     let smtp = format!("smtp://127.0.0.1:{}", mail.port);
     let mailing = spawn_app_configured(&app.database_url, |config| {
         config.public_url = Some(PUBLIC_URL.to_owned());
@@ -41,17 +41,17 @@ async fn confirmed_address(app: &TestApp, party: &str, address: &str, mail: &Mai
     assert_eq!(app.client.post(link).send().await.unwrap().status(), StatusCode::OK);
 }
 
-async fn ask_for_code(app: &TestApp, address: &str) -> reqwest::Response {
+pub async fn ask_for_code(app: &TestApp, address: &str) -> reqwest::Response {
     browser().post(format!("{}/auth/code", app.address)).json(&json!({"address": address})).send().await.unwrap()
 }
 
-async fn try_code(app: &TestApp, address: &str, code: &str) -> reqwest::Response {
+pub async fn try_code(app: &TestApp, address: &str, code: &str) -> reqwest::Response {
     let body = json!({"address": address, "code": code});
     browser().post(format!("{}/auth/code/verify", app.address)).json(&body).send().await.unwrap()
 }
 
 /// The six-digit code in the newest letter to `address`.
-async fn code_in_mail(app: &TestApp, mail: &MailServer, address: &str) -> String {
+pub async fn code_in_mail(app: &TestApp, mail: &MailServer, address: &str) -> String {
     // What the scheduler does the moment a code is asked for.
     tsunagu::scheduler::send_waiting(&app.state).await.unwrap();
     let letter = mail.to(address).pop().expect("a letter with the code");

@@ -109,6 +109,18 @@ async fn a_facility_starts_a_residents_record_in_pages_and_the_family_is_alerted
     let bail = kept["items"].as_array().unwrap().iter().find(|m| m["kind"] == "bail").cloned().unwrap();
     assert_eq!((bail["requested_on"].as_str(), bail["judgment_on"].as_str()), (Some(&*requested), Some(&*judgment)));
 
+    // The timeline says what happened to what: the release's day, the programme by name, and
+    // how many sessions a recording came to.
+    let smarpp = kept["items"].as_array().unwrap().iter().find(|m| m["kind"] == "program_enrollment").cloned().unwrap();
+    let (smarpp_id, version) = (smarpp["id"].as_str().unwrap(), smarpp["version"].to_string());
+    stored(submit(&app, &staff, &format!("{here}/milestones/{smarpp_id}/sessions"), &[("version", &version)]).await)
+        .await;
+    let timeline = page(&app, &staff, &here).await.text().await.unwrap();
+    let release_on = app.today() + Duration::days(5);
+    let release_day = format!("{}月{}日", chrono::Datelike::month(&release_on), chrono::Datelike::day(&release_on));
+    assert!(timeline.contains(&format!("出所予定日を{release_day}")), "the release's day");
+    assert!(timeline.contains("SMARPPに紹介した") && timeline.contains("SMARPP：参加1回目を記録"), "{timeline}");
+
     let address = [("channel", "email"), ("address", "hanako@example.org")];
     stored(submit(&app, &staff, &format!("{here}/accounts/{hanako}/addresses"), &address).await).await;
     let contacts: Value = app.get(&format!("/parties/{hanako}/contacts"), &app.admin()).await.json().await.unwrap();

@@ -51,7 +51,7 @@ pub async fn acknowledge(req: &Request, state: Data<&AppState>, id: Path<String>
     let Some(id) = id_of(&id.0) else { return not_found(req, viewer.language) };
     match actionable_alert(&state, &viewer, id, "alert.ack").await {
         Ok(Some(row)) => match workflow::acknowledge_alert(&state, row.id, viewer.principal.party_id).await {
-            Ok(_) => see_other("/app"),
+            Ok(_) => see_other("/app?done=ack"),
             Err(err) => failed(err),
         },
         Ok(None) => not_found(req, viewer.language),
@@ -92,10 +92,28 @@ pub async fn snooze(req: &Request, state: Data<&AppState>, id: Path<String>, bod
     };
     match snooze {
         Ok(snooze) => match workflow::snooze_alert(&state, row.id, snooze).await {
-            Ok(_) => see_other("/app"),
+            Ok(_) => see_other("/app?done=snooze"),
             Err(err) => failed(err),
         },
         Err(refusals) => refused_at_home(req, &state, &viewer, &format!("alert-{}", row.id), &posted, &refusals).await,
+    }
+}
+
+/// `POST /app/alerts/{id}/wake`: a snoozed team alert back in the inbox now.
+#[handler]
+pub async fn wake(req: &Request, state: Data<&AppState>, id: Path<String>) -> Response {
+    let viewer = match poster(req, &state).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    let Some(id) = id_of(&id.0) else { return not_found(req, viewer.language) };
+    match actionable_alert(&state, &viewer, id, "alert.wake").await {
+        Ok(Some(row)) if row.team_organization_id.is_some() => match workflow::wake_alert(&state, row.id).await {
+            Ok(_) => see_other("/app?done=wake"),
+            Err(err) => failed(err),
+        },
+        Ok(_) => not_found(req, viewer.language),
+        Err(err) => access_failed(req, &viewer, err),
     }
 }
 
@@ -123,7 +141,7 @@ pub async fn log_contact(req: &Request, state: Data<&AppState>, id: Path<String>
         return refused_at_home(req, &state, &viewer, &format!("contact-{}", row.id), &posted, &refusals).await;
     };
     match workflow::log_contact(&state, row.id, outcome, note, viewer.principal.actor_id()).await {
-        Ok(_) => see_other("/app"),
+        Ok(_) => see_other("/app?done=contact"),
         Err(err) => failed(err),
     }
 }
@@ -141,8 +159,8 @@ async fn refused_at_home(
         Language::Ja => "記録できませんでした。赤く示した項目を直してください。",
         Language::En => "Nothing was stored: correct the fields marked below.",
     };
-    let shown =
-        Shown { problem: Some(problem.to_owned()), posted: Some(posted.refused(form, refusals, viewer.language)) };
+    let posted = Some(posted.refused(form, refusals, viewer.language));
+    let shown = Shown { problem: Some(problem.to_owned()), posted, notice: None };
     home(req, state, viewer, StatusCode::UNPROCESSABLE_ENTITY, shown).await
 }
 

@@ -3,6 +3,7 @@
 //! (or shows it again with why, when the change was refused).
 
 mod accounts;
+mod addresses;
 mod alerts;
 mod dead_letters;
 mod posted;
@@ -15,7 +16,8 @@ use poem::{http::StatusCode, Body, Request, Response};
 use posted::Posted;
 
 pub use accounts::{add_address, open_account};
-pub use alerts::{acknowledge, calendar, log_contact, snooze};
+pub use addresses::{add_own_address, choose_alerts, remove_own_address, resend_confirmation};
+pub use alerts::{acknowledge, calendar, log_contact, snooze, wake};
 pub use dead_letters::{dead_letters_page, discard_dead_letter, retry_dead_letter};
 pub use records::{add_milestone, add_resident, end_placement, move_date, new_resident_page};
 pub use residents::{confirm_event_page, invite, record_custody, record_event, record_lapse, record_session};
@@ -69,7 +71,9 @@ fn refusal(err: &WorkflowError, language: Language) -> Option<(StatusCode, Strin
             },
         )),
         WorkflowError::Conflict(clash) => Some((StatusCode::CONFLICT, super::refusals::clash(clash, language))),
-        WorkflowError::TooMany { why, .. } => Some((StatusCode::TOO_MANY_REQUESTS, super::refusals::crowded(*why, language))),
+        WorkflowError::TooMany { why, .. } => {
+            Some((StatusCode::TOO_MANY_REQUESTS, super::refusals::crowded(*why, language)))
+        }
         WorkflowError::Forbidden(_) => Some((
             StatusCode::FORBIDDEN,
             match language {

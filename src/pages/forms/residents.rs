@@ -57,7 +57,8 @@ pub(super) async fn back_to_resident<T>(
                 };
                 // A hidden field has no place to show its reason beside: it is the page's problem.
                 let problem = posted.hidden_refusal(&refused, language).unwrap_or(problem);
-                let shown = Shown { problem: Some(problem), posted: Some(posted.refused(form, &refused, language)) };
+                let posted = Some(posted.refused(form, &refused, language));
+                let shown = Shown { problem: Some(problem), posted, notice: None };
                 resident(req, state, viewer, person_id, status, shown).await
             }
             None => failed(err),

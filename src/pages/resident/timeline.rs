@@ -1,12 +1,15 @@
 //! What happened to a resident, newest first, within the viewer's consent scope, each entry
 //! in words that say what happened to what.
 
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
 use minijinja::{context, Value};
 use uuid::Uuid;
 
 use crate::{
     domain::{
-        milestones::{Event, MilestoneKind},
+        milestones::{Event, MilestoneKind, Program},
         words::date,
         Language, Scope, ScopeKind,
     },
@@ -22,15 +25,49 @@ fn pick(language: Language, ja: &'static str, en: &'static str) -> &'static str 
     }
 }
 
-/// The first entry of a milestone: what creating it records.
-fn created(kind: MilestoneKind, language: Language) -> &'static str {
-    match kind {
-        MilestoneKind::Bail => pick(language, "保釈を請求した", "Bail requested"),
-        MilestoneKind::Release => pick(language, "出所の予定を登録した", "Release scheduled"),
-        MilestoneKind::EmploymentSupportWindow => {
-            pick(language, "就労支援期間が決まった", "Employment-support window set")
+/// What a milestone's entries name it by: its programme (「SMARPP」) or its kind.
+fn name_of(kind: MilestoneKind, program: Option<Program>, language: Language) -> &'static str {
+    match program {
+        Some(program) if program != Program::Other => words::program(program, language),
+        _ => words::milestone_kind(kind, language),
+    }
+}
+
+/// The first entry of a milestone: what creating it records. `scheduled_on` is the release
+/// day it was first scheduled for.
+fn created(
+    kind: MilestoneKind,
+    program: Option<Program>,
+    scheduled_on: Option<NaiveDate>,
+    language: Language,
+    year: i32,
+) -> String {
+    match (kind, scheduled_on, language) {
+        (MilestoneKind::Bail, _, _) => pick(language, "保釈を請求した", "Bail requested").to_owned(),
+        (MilestoneKind::Release, Some(on), Language::Ja) => format!("出所予定日を{}に登録", date(on, language, year)),
+        (MilestoneKind::Release, Some(on), Language::En) => {
+            format!("Release scheduled for {}", date(on, language, year))
         }
-        MilestoneKind::ProgramEnrollment => pick(language, "回復プログラムに紹介した", "Referred to a programme"),
+        (MilestoneKind::Release, None, _) => pick(language, "出所の予定を登録した", "Release scheduled").to_owned(),
+        (MilestoneKind::EmploymentSupportWindow, _, _) => {
+            pick(language, "就労支援期間が決まった", "Employment-support window set").to_owned()
+        }
+        (MilestoneKind::ProgramEnrollment, _, Language::Ja) => {
+            format!("{}に紹介した", name_of(kind, program, language))
+        }
+        (MilestoneKind::ProgramEnrollment, _, Language::En) => {
+            format!("Referred to {}", name_of(kind, program, language))
+        }
+    }
+}
+
+/// Sessions recorded, with the count they came to when it was kept.
+fn sessions(name: &str, attended: Option<i32>, language: Language) -> String {
+    match (attended, language) {
+        (Some(count), Language::Ja) => format!("{name}：参加{count}回目を記録"),
+        (Some(count), Language::En) => format!("{name}: session {count} attended"),
+        (None, Language::Ja) => format!("{name}：参加を記録"),
+        (None, Language::En) => format!("{name}: a session recorded"),
     }
 }
 
@@ -63,22 +100,36 @@ pub async fn entries(
     let year = chrono::Datelike::year(&state.clock.now().date_naive());
     let kinds: Vec<&str> =
         MilestoneKind::ALL.iter().filter(|kind| scope.contains(kind.scope_kind())).map(|kind| kind.as_str()).collect();
-    let mut entries: Vec<(chrono::NaiveDate, String)> = Vec::new();
-    for event in store::milestones::events_of_person(&state.reads, person_id, &kinds).await? {
+    let milestones: HashMap<Uuid, entity::milestone::Model> =
+        store::milestones::list_for_person(&state.reads, person_id).await?.into_iter().map(|m| (m.id, m)).collect();
+    let history = store::milestones::events_of_person(&state.reads, person_id, &kinds).await?;
+    // The day a release was first scheduled for: the old day of its first move, else its day.
+    let mut first_scheduled: HashMap<Uuid, NaiveDate> = HashMap::new();
+    for event in history.iter().filter(|event| event.field.as_deref() == Some("scheduled_on")) {
+        if let Some(old) = event.old_date {
+            first_scheduled.entry(event.milestone_id).or_insert(old);
+        }
+    }
+    let mut entries: Vec<(NaiveDate, String)> = Vec::new();
+    for event in &history {
         let Ok(kind) = event.kind.parse::<MilestoneKind>() else { continue };
+        let milestone = milestones.get(&event.milestone_id);
+        let program = milestone.and_then(|m| m.program.as_deref()).and_then(|program| program.parse::<Program>().ok());
         let text = match event.event.as_str() {
-            "create" => created(kind, language).to_owned(),
-            "date_moved" => moved(&event, language, year),
-            "sessions_recorded" => {
-                format!(
-                    "{}{}",
-                    words::milestone_kind(kind, language),
-                    pick(language, "：参加を記録", ": a session recorded")
-                )
+            "create" => {
+                let scheduled =
+                    first_scheduled.get(&event.milestone_id).copied().or(milestone.and_then(|m| m.scheduled_on));
+                created(kind, program, scheduled, language, year)
             }
-            name => match name.parse::<Event>() {
-                Ok(name) => words::event(name, kind, language).to_owned(),
-                Err(_) => continue,
+            "date_moved" => moved(event, language, year),
+            "sessions_recorded" => sessions(name_of(kind, program, language), event.sessions_attended, language),
+            name => match (name.parse::<Event>(), program) {
+                (Ok(name), Some(_)) => {
+                    let said = words::event(name, kind, language);
+                    format!("{}{}{said}", name_of(kind, program, language), pick(language, "：", ": "))
+                }
+                (Ok(name), None) => words::event(name, kind, language).to_owned(),
+                (Err(_), _) => continue,
             },
         };
         entries.push((event.effective_on, text));

@@ -32,10 +32,9 @@ pub struct ClientToken {
 /// come back shortly rather than queued without bound.
 fn busy(busy: crate::auth::Busy) -> WorkflowError {
     match busy {
-        crate::auth::Busy::Full => WorkflowError::TooMany {
-            why: crate::workflow::Crowded::HashingBusy,
-            retry_after: Duration::seconds(1),
-        },
+        crate::auth::Busy::Full => {
+            WorkflowError::TooMany { why: crate::workflow::Crowded::HashingBusy, retry_after: Duration::seconds(1) }
+        }
         crate::auth::Busy::Stopped => WorkflowError::Internal(busy.to_string()),
     }
 }

@@ -123,7 +123,9 @@ pub(crate) async fn limit(
 ) -> Result<(), WorkflowError> {
     match knock(state, txn, door, key, now).await {
         Ok(()) => Ok(()),
-        Err(SignInError::TooMany { retry_after }) => Err(WorkflowError::TooMany { why: super::Crowded::Door(door), retry_after }),
+        Err(SignInError::TooMany { retry_after }) => {
+            Err(WorkflowError::TooMany { why: super::Crowded::Door(door), retry_after })
+        }
         Err(SignInError::Refused) => Err(WorkflowError::Internal("a limit refused".into())),
         Err(SignInError::Failed(err)) => Err(err),
     }
