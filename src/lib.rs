@@ -22,6 +22,7 @@ pub mod outcomes;
 pub mod pages;
 pub mod scheduler;
 pub mod sign_in;
+pub mod site;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -5,13 +5,11 @@ use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
 
 use poem::{
     endpoint::make_sync,
-    get, handler,
+    get,
     http::StatusCode,
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
     middleware::CatchPanic,
-    post,
-    web::Data,
-    Endpoint, EndpointExt, IntoResponse, Response, Route, Server,
+    Endpoint, EndpointExt, IntoResponse, Route, Server,
 };
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
 
@@ -28,7 +26,7 @@ use crate::{
         add_allow, limit_body, log_requests, no_store, render_error, same_origin, session_cookie, AllowedMethods,
         ApiError, BodyPolicy, Bounded, Precheck, Problem,
     },
-    pages, scheduler, sign_in,
+    scheduler,
     state::{AppState, SchedulerHealth},
     workflow,
 };
@@ -208,103 +206,19 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let api = api::service();
     let docs = api.swagger_ui();
     let document = api::document();
-    let extra = [
-        ("/healthz", "GET"),
-        ("/openapi.json", "GET"),
-        ("/feeds/:file", "GET"),
-        ("/contacts/confirm/:token", "GET, POST"),
-        ("/unsubscribe/:token", "GET, POST"),
-        ("/", "GET"),
-        ("/app", "GET"),
-        ("/static/tsunagu.css", "GET"),
-        ("/lang/:language", "GET"),
-        ("/app/alerts/:id/ack", "POST"),
-        ("/app/alerts/:id/snooze", "POST"),
-        ("/app/alerts/:id/contacts", "POST"),
-        ("/app/alerts/:id/wake", "POST"),
-        ("/app/alerts/snoozed", "GET"),
-        ("/app/addresses", "GET, POST"),
-        ("/app/addresses/preferences", "POST"),
-        ("/app/addresses/:id/confirm", "POST"),
-        ("/app/addresses/:id/remove", "POST"),
-        ("/app/calendar", "POST"),
-        ("/app/dead-letters", "GET"),
-        ("/app/dead-letters/:id/retry", "POST"),
-        ("/app/dead-letters/:id/discard", "POST"),
-        ("/app/sharing/:id", "POST"),
-        ("/app/sharing/:id/stop", "GET, POST"),
-        ("/app/outcomes", "GET"),
-        ("/app/residents/new", "GET"),
-        ("/app/residents", "POST"),
-        ("/app/residents/:id", "GET"),
-        ("/app/residents/:id/milestones", "POST"),
-        ("/app/residents/:id/milestones/:milestone/dates", "POST"),
-        ("/app/residents/:id/placements/:placement/end", "POST"),
-        ("/app/residents/:id/accounts", "POST"),
-        ("/app/residents/:id/accounts/:party/addresses", "POST"),
-        ("/app/residents/:id/milestones/:milestone/events", "POST"),
-        ("/app/residents/:id/milestones/:milestone/confirm", "GET"),
-        ("/app/residents/:id/milestones/:milestone/sessions", "POST"),
-        ("/app/residents/:id/lapses", "POST"),
-        ("/app/residents/:id/custody", "POST"),
-        ("/app/residents/:id/invitations/:party", "POST"),
-        ("/invite/:code", "GET"),
-        ("/auth/invitation", "POST"),
-        ("/auth/code", "POST"),
-        ("/auth/code/verify", "POST"),
-        ("/auth/sign-out", "POST"),
-        ("/oauth/token", "POST"),
-    ];
+    let site = crate::site::routes();
+    let mut extra: Vec<(&str, &str)> = vec![("/openapi.json", "GET")];
+    extra.extend(site.iter().map(|route| (route.path, route.methods.as_str())));
     let allowed = Arc::new(AllowedMethods::new(&document, api::BASE_PATH, &extra));
     let bodies = BodyPolicy { read_timeout: state.read_timeout, precheck: refuse_unauthenticated(state.clone()) };
-    Route::new()
+    let mut route = Route::new()
         .nest(api::BASE_PATH, api.around(no_store))
         .nest("/docs", docs)
-        .at("/openapi.json", get(make_sync(move |_| document.clone().with_content_type("application/json"))))
-        .at("/healthz", get(crate::health::healthz))
-        .at("/feeds/:file", get(calendar_feed))
-        .at("/contacts/confirm/:token", get(pages::confirm_page).post(pages::confirm))
-        .at("/unsubscribe/:token", get(pages::unsubscribe_page).post(pages::unsubscribe))
-        .at("/", get(sign_in::home_page))
-        .at("/app", get(pages::app_page))
-        .at("/static/tsunagu.css", get(pages::stylesheet))
-        .at("/lang/:language", get(pages::switch_language))
-        .at("/app/alerts/:id/ack", post(pages::acknowledge))
-        .at("/app/alerts/:id/snooze", post(pages::snooze))
-        .at("/app/alerts/:id/contacts", post(pages::log_contact))
-        .at("/app/alerts/:id/wake", post(pages::wake))
-        .at("/app/alerts/snoozed", get(pages::snoozed_page))
-        .at("/app/addresses", get(pages::addresses_page).post(pages::add_own_address))
-        .at("/app/addresses/preferences", post(pages::choose_alerts))
-        .at("/app/addresses/:id/confirm", post(pages::resend_confirmation))
-        .at("/app/addresses/:id/remove", post(pages::remove_own_address))
-        .at("/app/calendar", post(pages::calendar))
-        .at("/app/dead-letters", get(pages::dead_letters_page))
-        .at("/app/dead-letters/:id/retry", post(pages::retry_dead_letter))
-        .at("/app/dead-letters/:id/discard", post(pages::discard_dead_letter))
-        .at("/app/sharing/:id", post(pages::narrow_sharing))
-        .at("/app/sharing/:id/stop", get(pages::stop_sharing_page).post(pages::stop_sharing))
-        .at("/app/outcomes", get(pages::outcomes_page))
-        .at("/app/residents/new", get(pages::new_resident_page))
-        .at("/app/residents", post(pages::add_resident))
-        .at("/app/residents/:id", get(pages::resident_page))
-        .at("/app/residents/:id/milestones", post(pages::add_milestone))
-        .at("/app/residents/:id/milestones/:milestone/dates", post(pages::move_date))
-        .at("/app/residents/:id/placements/:placement/end", post(pages::end_placement))
-        .at("/app/residents/:id/accounts", post(pages::open_account))
-        .at("/app/residents/:id/accounts/:party/addresses", post(pages::add_address))
-        .at("/app/residents/:id/milestones/:milestone/events", post(pages::record_event))
-        .at("/app/residents/:id/milestones/:milestone/confirm", get(pages::confirm_event_page))
-        .at("/app/residents/:id/milestones/:milestone/sessions", post(pages::record_session))
-        .at("/app/residents/:id/lapses", post(pages::record_lapse))
-        .at("/app/residents/:id/custody", post(pages::record_custody))
-        .at("/app/residents/:id/invitations/:party", post(pages::invite))
-        .at("/invite/:code", get(sign_in::invite_page))
-        .at("/auth/invitation", post(sign_in::redeem_invitation))
-        .at("/auth/code", post(sign_in::request_code))
-        .at("/auth/code/verify", post(sign_in::verify_code))
-        .at("/auth/sign-out", post(sign_in::sign_out))
-        .at("/oauth/token", post(sign_in::token))
+        .at("/openapi.json", get(make_sync(move |_| document.clone().with_content_type("application/json"))));
+    for site_route in site {
+        route = route.at(site_route.path, site_route.endpoint);
+    }
+    route
         .around(move |next, req| limit_body(next, req, bodies.clone()))
         .data(state)
         .with(CatchPanic::new().with_handler(|_| {
@@ -369,26 +283,6 @@ fn refuse_unauthenticated(state: AppState) -> Precheck {
         }
         .boxed()
     })
-}
-
-/// A calendar feed: the URL itself is the credential.
-#[handler]
-async fn calendar_feed(state: Data<&AppState>, file: poem::web::Path<String>) -> Response {
-    let Some(token) = file.0.strip_suffix(".ics") else {
-        return Problem::new(StatusCode::NOT_FOUND, Some("No such resource.".into())).into_response();
-    };
-    match crate::feeds::render(&state, token).await {
-        Ok(Some(calendar)) => Response::builder()
-            .content_type("text/calendar; charset=utf-8")
-            .header("cache-control", "private, max-age=300")
-            .body(calendar),
-        Ok(None) => Problem::new(StatusCode::NOT_FOUND, Some("No such resource.".into())).into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "calendar feed failed");
-            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, Some("Something went wrong on our side.".into()))
-                .into_response()
-        }
-    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

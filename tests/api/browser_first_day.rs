@@ -105,8 +105,7 @@ async fn a_new_facility_s_first_day_on_a_phone_with_no_api_call(app: TestApp) {
     check_in_both_languages(&browser, &app, "resident-first-day").await;
 
     let text = browser.text().await;
-    for shown in ["保釈を請求した", "出所予定日を", "SMARPPに紹介した", "Hanako", "Suzuki"]
-    {
+    for shown in ["保釈を請求した", "出所予定日を", "SMARPPに紹介した", "Hanako", "Suzuki"] {
         assert!(text.contains(shown), "the resident's page shows {shown}");
     }
     let addresses = "form[action$='/addresses']";
