@@ -104,6 +104,7 @@ fn here(req: &Request) -> String {
     match (parts.next(), parts.next(), parts.next()) {
         (Some("app"), Some("residents"), Some(id)) if id_of(id).is_some() => format!("/app/residents/{id}"),
         (Some("app"), Some("residents"), None) => "/app/residents/new".to_owned(),
+        (Some("app"), Some("addresses"), _) => "/app/addresses".to_owned(),
         (Some("app"), _, _) => "/app".to_owned(),
         _ => "/".to_owned(),
     }

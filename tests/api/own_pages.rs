@@ -63,6 +63,8 @@ async fn everyone_keeps_their_own_addresses_and_signs_in_again_with_a_code(plain
     let html = refused.text().await.unwrap();
     assert!(html.contains("アドレスまたは番号") && html.contains("メールアドレスの形ではありません"), "{html}");
     assert!(html.contains("value=\"hanako-at-home\""), "kept as typed");
+    let switch = html.split("hreflang").next().unwrap().rsplit("href=").next().unwrap().replace("&#x2f;", "/");
+    assert!(switch.contains("/lang/en?back=/app/addresses\""), "the switch leads back to this page: {switch}");
     let unknown = submit_public(&app, &mother, "/app/addresses", &[("channel", "pigeon"), ("address", "x")]).await;
     assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(contacts(&app, &hanako).await.is_empty(), "nothing stored");
