@@ -20,7 +20,7 @@ import httpx
 
 from tsunagu_client import AuthenticatedClient, Client
 from tsunagu_client.api.alerts import acknowledge_alert, list_my_alerts
-from tsunagu_client.api.links import list_links
+from tsunagu_client.api.links import create_link, list_links
 from tsunagu_client.api.me import get_me
 from tsunagu_client.api.milestones import create_milestone, record_milestone_event
 from tsunagu_client.api.organizations import create_organization
@@ -28,6 +28,7 @@ from tsunagu_client.api.parties import create_credential, create_invitation, cre
 from tsunagu_client.api.persons import create_person, create_placement
 from tsunagu_client.api.risk import list_upcoming
 from tsunagu_client.models import (
+    AccountCreate,
     AlertPage,
     AlertView,
     EventCreate,
@@ -35,6 +36,8 @@ from tsunagu_client.models import (
     InvitationCreate,
     InvitationView,
     IssuedCredentialView,
+    Link,
+    LinkCreate,
     LinkList,
     Me,
     MilestoneCreateReleaseCreate,
@@ -45,7 +48,6 @@ from tsunagu_client.models import (
     OrganizationKind,
     Party,
     PartyCreate,
-    PartyLinkBody,
     PartyRole,
     Person,
     PersonCreate,
@@ -122,22 +124,27 @@ def main():
         Placement,
         201,
     )
-    # Staff open a family member's account only together with the link to their own resident.
-    family_party = parsed(
-        create_party.sync_detailed(
+    # Staff open a family member's account only together with the link to their own resident;
+    # creating a party on its own is an admin's.
+    refused = create_party.sync_detailed(
+        client=staff, body=PartyCreate(role=PartyRole.FAMILY, display_name="Hanako")
+    )
+    assert refused.status_code == 403, refused.status_code
+    link = parsed(
+        create_link.sync_detailed(
+            person.id,
             client=staff,
-            body=PartyCreate(
-                role=PartyRole.FAMILY,
-                display_name="Hanako",
-                link=PartyLinkBody(person_id=person.id, relationship=Relationship.FAMILY),
+            body=LinkCreate(
+                party=AccountCreate(role=PartyRole.FAMILY, display_name="Hanako"),
+                relationship=Relationship.FAMILY,
             ),
         ),
-        Party,
+        Link,
         201,
     )
-    parsed(get_party.sync_detailed(family_party.id, client=admin), Party, 200)
+    family_party = parsed(get_party.sync_detailed(link.party_id, client=admin), Party, 200)
     links = parsed(list_links.sync_detailed(person.id, client=staff), LinkList, 200)
-    link = next(item for item in links.items if item.party_id == family_party.id)
+    assert any(item.party_id == family_party.id for item in links.items), links
     print(f"family linked with scope {[kind.value for kind in link.scope]}")
     invitation = parsed(
         create_invitation.sync_detailed(family_party.id, client=staff, body=InvitationCreate()),
