@@ -53,6 +53,21 @@ pub enum LogContactResponse {
     Created(Json<ContactView>),
 }
 
+/// A team alert the caller may act on, the decision audited; anything else answers 404.
+async fn team_alert(
+    state: &AppState,
+    principal: &crate::auth::Principal,
+    id: Uuid,
+    action: &'static str,
+) -> Result<entity::alert::Model, ApiError> {
+    let row =
+        crate::access::alerts::actionable(state, principal, id).await?.filter(|row| row.team_organization_id.is_some());
+    let outcome = if row.is_some() { Outcome::Allowed } else { Outcome::Denied };
+    let entry = audit_entry(principal, action, row.as_ref().map(|r| r.person_id), Some(id), outcome);
+    state.audit.record(vec![entry], state.clock.now()).await?;
+    row.ok_or(ApiError::NotFound)
+}
+
 pub struct TeamApi;
 
 #[OpenApi(tag = "ApiTags::Alerts")]
@@ -109,13 +124,7 @@ impl TeamApi {
         id: Path<Uuid>,
         body: JsonBody<SnoozeBody>,
     ) -> Result<Json<AlertView>, ApiError> {
-        let row = crate::access::alerts::actionable(&state, &auth.0, id.0)
-            .await?
-            .filter(|row| row.team_organization_id.is_some());
-        let outcome = if row.is_some() { Outcome::Allowed } else { Outcome::Denied };
-        let entry = audit_entry(&auth.0, "alert.snooze", row.as_ref().map(|r| r.person_id), Some(id.0), outcome);
-        state.audit.record(vec![entry], state.clock.now()).await?;
-        let row = row.ok_or(ApiError::NotFound)?;
+        let row = team_alert(&state, &auth.0, id.0, "alert.snooze").await?;
         let team = row.team_organization_id.ok_or(ApiError::NotFound)?;
         let organization = store::organizations::find(&state.reads, team).await?.ok_or(ApiError::NotFound)?;
         let zone: Zone = parse_stored("time zone", organization.id, &organization.timezone)?;
@@ -136,13 +145,7 @@ impl TeamApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<AlertView>, ApiError> {
-        let row = crate::access::alerts::actionable(&state, &auth.0, id.0)
-            .await?
-            .filter(|row| row.team_organization_id.is_some());
-        let outcome = if row.is_some() { Outcome::Allowed } else { Outcome::Denied };
-        let entry = audit_entry(&auth.0, "alert.wake", row.as_ref().map(|r| r.person_id), Some(id.0), outcome);
-        state.audit.record(vec![entry], state.clock.now()).await?;
-        let row = row.ok_or(ApiError::NotFound)?;
+        let row = team_alert(&state, &auth.0, id.0, "alert.wake").await?;
         let row = workflow::wake_alert(&state, row.id).await?;
         Ok(Json(view(&state, row, auth.0.language).await?))
     }

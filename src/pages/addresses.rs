@@ -15,6 +15,7 @@ use super::{
     frame::{failed, html, signed_in, viewer_frame, Failure, Viewer},
     resident::Done,
     staff::Shown,
+    words,
 };
 use crate::{
     domain::{
@@ -63,10 +64,7 @@ fn notice(done: &str, language: Language) -> Option<String> {
         "preferences" => ("受け取り方を変えました", "how alerts reach you"),
         _ => return None,
     };
-    Some(match language {
-        Language::Ja => format!("記録しました：{ja}"),
-        Language::En => format!("Stored: {en}."),
-    })
+    Some(words::stored(if language == Language::Ja { ja } else { en }, language))
 }
 
 fn option(value: &str, label: &str) -> Value {

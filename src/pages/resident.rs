@@ -112,10 +112,7 @@ fn notice(done: &str, language: Language) -> Option<String> {
             words::event(event, kind, language).to_owned()
         }
     };
-    Some(match language {
-        Language::Ja => format!("記録しました：{what}"),
-        Language::En => format!("Stored: {what}."),
-    })
+    Some(words::stored(&what, language))
 }
 
 /// A choice for a form's `<select>` or checkboxes.

@@ -52,10 +52,7 @@ fn notice(done: &str, language: Language) -> Option<String> {
         "wake" => ("お知らせを受信箱に戻しました", "the alert is back in the inbox"),
         _ => return None,
     };
-    Some(match language {
-        Language::Ja => format!("記録しました：{ja}"),
-        Language::En => format!("Stored: {en}."),
-    })
+    Some(words::stored(if language == Language::Ja { ja } else { en }, language))
 }
 
 /// The staff home, with a refused form to show again (and its status).

@@ -194,6 +194,14 @@ pub fn measure(measure: Measure, language: Language) -> &'static str {
     }
 }
 
+/// The notice after a form stored something: 「記録しました：…」 / "Stored: …".
+pub fn stored(what: &str, language: Language) -> String {
+    match language {
+        Language::Ja => format!("記録しました：{what}"),
+        Language::En => format!("Stored: {what}."),
+    }
+}
+
 pub fn contact_outcome(outcome: ContactOutcome, language: Language) -> &'static str {
     match outcome {
         ContactOutcome::Reached => pick(language, "話せた", "Reached"),

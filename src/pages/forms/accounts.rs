@@ -14,11 +14,7 @@ use super::{
 };
 use crate::{
     access,
-    domain::{
-        access::Action,
-        channels::{Channel, ContactAddress},
-        DisplayName, Language, PartyRole, Refusals, Relationship, Scope, ScopeKind, Why,
-    },
+    domain::{access::Action, DisplayName, Language, PartyRole, Refusals, Relationship, Scope, ScopeKind, Why},
     pages::frame::{id_of, not_found},
     state::AppState,
     store::links::RecordedBy,
@@ -97,10 +93,7 @@ pub async fn add_address(req: &Request, state: Data<&AppState>, path: Path<(Stri
         Err(answer) => return answer,
     };
     let mut refusals = Refusals::default();
-    let address = match posted.choice::<Channel>("channel", &mut refusals) {
-        Some(channel) => posted.parsed("address", |typed| ContactAddress::parse(channel, typed), &mut refusals),
-        None => None,
-    };
+    let address = posted.address(&mut refusals);
     let done = match address {
         Some(address) => workflow::add_contact_point(&state, &party, address).await,
         None => Err(WorkflowError::Refused(refusals)),

@@ -13,7 +13,7 @@ use super::{access_failed, poster, read_form, refusal, Posted};
 use crate::{
     access,
     domain::{
-        channels::{parse_digest_at, Channel, ContactAddress, EmailPreference, Preferences, SmsPreference},
+        channels::{parse_digest_at, EmailPreference, Preferences, SmsPreference},
         Refusals,
     },
     pages::{
@@ -91,10 +91,7 @@ pub async fn add_own_address(req: &Request, state: Data<&AppState>, body: Body) 
         Err(answer) => return answer,
     };
     let mut refusals = Refusals::default();
-    let address = match posted.choice::<Channel>("channel", &mut refusals) {
-        Some(channel) => posted.parsed("address", |typed| ContactAddress::parse(channel, typed), &mut refusals),
-        None => None,
-    };
+    let address = posted.address(&mut refusals);
     let done = match address {
         Some(address) => workflow::add_contact_point(&state, &party, address).await,
         None => Err(WorkflowError::Refused(refusals)),

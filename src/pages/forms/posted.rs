@@ -8,7 +8,11 @@ use chrono::NaiveDate;
 use minijinja::{context, Value};
 
 use crate::{
-    domain::{calendar, Invalid, Language, Refusals, Why},
+    domain::{
+        calendar,
+        channels::{Channel, ContactAddress},
+        Invalid, Language, Refusals, Why,
+    },
     pages::refusals,
 };
 
@@ -93,6 +97,12 @@ impl Posted {
         refusals: &mut Refusals,
     ) -> Option<T> {
         refusals.check(name, parse(self.text(name)))
+    }
+
+    /// An address of the kind chosen in `channel`, typed in `address`.
+    pub fn address(&self, refusals: &mut Refusals) -> Option<ContactAddress> {
+        let channel = self.choice::<Channel>("channel", refusals)?;
+        self.parsed("address", |typed| ContactAddress::parse(channel, typed), refusals)
     }
 
     /// The version of the record as the page showed it. Required: a form sent twice, or from
