@@ -44,10 +44,11 @@ pub async fn resident_page(req: &Request, state: Data<&AppState>, id: Path<Strin
     };
     let Some(person_id) = id_of(&id.0) else { return not_found(req, viewer.language) };
     let notice = done.0.done.as_deref().and_then(|done| notice(done, viewer.language));
-    render(req, &state, &viewer, person_id, StatusCode::OK, Shown::default(), notice).await
+    resident(req, &state, &viewer, person_id, StatusCode::OK, Shown { notice, ..Shown::default() }).await
 }
 
-/// A resident's page with a refused form to show again, and its status.
+/// A resident's page, with what the last form stored or a refused form to show again, and its
+/// status.
 pub async fn resident(
     req: &Request,
     state: &AppState,
@@ -55,18 +56,6 @@ pub async fn resident(
     person_id: Uuid,
     status: StatusCode,
     shown: Shown,
-) -> Response {
-    render(req, state, viewer, person_id, status, shown, None).await
-}
-
-async fn render(
-    req: &Request,
-    state: &AppState,
-    viewer: &Viewer,
-    person_id: Uuid,
-    status: StatusCode,
-    shown: Shown,
-    notice: Option<String>,
 ) -> Response {
     if !matches!(viewer.role(), PartyRole::Staff | PartyRole::Admin) {
         return not_found(req, viewer.language);
@@ -82,7 +71,7 @@ async fn render(
     match gather(state, viewer, &access).await {
         Ok(context) => {
             let frame = viewer_frame(req, viewer, &access.person.display_name);
-            let shown = context! { problem => shown.problem, posted => shown.posted, notice => notice };
+            let shown = context! { problem => shown.problem, posted => shown.posted, notice => shown.notice };
             html(status, "resident.html", context! { ..frame, ..shown, ..context })
         }
         Err(err) => failed(err),

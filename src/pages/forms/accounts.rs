@@ -9,7 +9,7 @@ use poem::{
 };
 
 use super::{
-    access_failed, poster, read_form,
+    access_failed, add_typed_address, poster, read_form,
     residents::{back_to_resident, resident_form},
 };
 use crate::{
@@ -92,12 +92,7 @@ pub async fn add_address(req: &Request, state: Data<&AppState>, path: Path<(Stri
         Ok(posted) => posted,
         Err(answer) => return answer,
     };
-    let mut refusals = Refusals::default();
-    let address = posted.address(&mut refusals);
-    let done = match address {
-        Some(address) => workflow::add_contact_point(&state, &party, address).await,
-        None => Err(WorkflowError::Refused(refusals)),
-    };
+    let done = add_typed_address(&state, &party, &posted).await;
     let form_name = format!("address-{party_id}");
     back_to_resident(req, &state, &viewer, person_id, (&form_name, &posted), done, "address").await
 }

@@ -9,7 +9,7 @@ use poem::{
     Body, Request, Response,
 };
 
-use super::{access_failed, poster, read_form, refusal, Posted};
+use super::{access_failed, add_typed_address, poster, read_form, refusal, Posted};
 use crate::{
     access,
     domain::{
@@ -90,12 +90,7 @@ pub async fn add_own_address(req: &Request, state: Data<&AppState>, body: Body) 
         Ok(form) => form,
         Err(answer) => return answer,
     };
-    let mut refusals = Refusals::default();
-    let address = posted.address(&mut refusals);
-    let done = match address {
-        Some(address) => workflow::add_contact_point(&state, &party, address).await,
-        None => Err(WorkflowError::Refused(refusals)),
-    };
+    let done = add_typed_address(&state, &party, &posted).await;
     answer(req, &state, &viewer, ("address", &posted), done, "added").await
 }
 

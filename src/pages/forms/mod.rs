@@ -85,6 +85,19 @@ fn refusal(err: &WorkflowError, language: Language) -> Option<(StatusCode, Strin
     }
 }
 
+/// Adds the address typed in the form (`channel`, `address`) to `party`, or says why not.
+async fn add_typed_address(
+    state: &AppState,
+    party: &entity::party::Model,
+    posted: &Posted,
+) -> Result<entity::contact_point::Model, WorkflowError> {
+    let mut refusals = crate::domain::Refusals::default();
+    match posted.address(&mut refusals) {
+        Some(address) => crate::workflow::add_contact_point(state, party, address).await,
+        None => Err(WorkflowError::Refused(refusals)),
+    }
+}
+
 fn access_failed(req: &Request, viewer: &Viewer, err: AccessError) -> Response {
     match err {
         AccessError::NotFound | AccessError::Forbidden(_) => not_found(req, viewer.language),
