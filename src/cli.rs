@@ -1,4 +1,4 @@
-//! The `tsunagu` command line: serve, migrate, openapi, token.
+//! The `tsunagu` command line: serve, migrate, openapi, token, invite.
 
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use crate::{
     database::{self, DatabaseError},
     domain::PartyRole,
     startup::{shutdown_signal, Application, StartupError},
-    store,
+    store, workflow,
 };
 
 #[derive(Debug, Parser)]
@@ -34,6 +34,8 @@ pub enum Command {
     Openapi,
     /// Mint a signed bearer token and print only the token.
     Token(TokenArgs),
+    /// Print a one-time set-up link for a new admin (valid 24 hours), e.g. for a lost admin.
+    Invite(InviteArgs),
     /// Write a verified copy of the database (SQLite) to PATH while the service runs.
     Backup {
         path: std::path::PathBuf,
@@ -60,6 +62,24 @@ pub struct TokenArgs {
     /// How long the token stays valid, in hours.
     #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
     pub hours: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    /// The role of the account the link sets up: `admin` (everyone else is invited from the
+    /// admin pages or by staff).
+    #[arg(long, value_parser = parse_admin_role)]
+    pub role: PartyRole,
+    /// The admin's name, filled in on the set-up page.
+    #[arg(long)]
+    pub name: String,
+}
+
+fn parse_admin_role(raw: &str) -> Result<PartyRole, String> {
+    match parse_role(raw)? {
+        PartyRole::Admin => Ok(PartyRole::Admin),
+        _ => Err("only admins are invited from the command line; an admin invites everyone else from the pages".into()),
+    }
 }
 
 fn parse_role(raw: &str) -> Result<PartyRole, String> {
@@ -90,6 +110,10 @@ pub enum CliError {
     Serve(std::io::Error),
     #[error(transparent)]
     Backup(#[from] crate::backup::BackupError),
+    #[error("the name: {0}")]
+    Name(crate::domain::Invalid),
+    #[error("cannot make the set-up link: {0}")]
+    Setup(crate::workflow::WorkflowError),
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
@@ -103,6 +127,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             // While serving, the application holds the database's lock, so that a restore
             // cannot replace it.
             let app = Application::build(&config, Arc::new(SystemClock)).await?;
+            let base = base_url(&config, app.addr());
+            if let Some(url) = workflow::sign_in::first_start_link(app.state(), &base).await.map_err(CliError::Setup)? {
+                // Printed, never logged: the one place the link is shown.
+                println!("Set up the first admin: {url} (valid {} hours)", workflow::sign_in::SETUP_VALID_HOURS);
+            }
             app.run_until_stopped(shutdown_signal()).await.map_err(CliError::Serve)
         }
         Command::Migrate => {
@@ -124,12 +153,40 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("restored from {}", path.display());
             Ok(())
         }
+        Command::Invite(args) => {
+            let config = Config::from_env()?;
+            let name = crate::domain::DisplayName::parse(&args.name).map_err(CliError::Name)?;
+            let db = database::connect(&config.database_url).await?;
+            database::migrate(&db).await?;
+            let base = base_url(&config, config.addr);
+            let url =
+                workflow::sign_in::admin_link(&db, SystemClock.now(), &base, name).await.map_err(CliError::Setup)?;
+            println!(
+                "Set up the {} admin account: {url} (valid {} hours)",
+                args.role.as_str(),
+                workflow::sign_in::SETUP_VALID_HOURS
+            );
+            Ok(())
+        }
         Command::Token(args) => {
             let config = Config::from_env()?;
             println!("{}", mint_token(&config, args, &SystemClock).await?);
             Ok(())
         }
     }
+}
+
+/// Where the service is reached: `TSUNAGU_PUBLIC_URL`, else the address it listens on (a
+/// wildcard address read as this machine).
+fn base_url(config: &Config, addr: std::net::SocketAddr) -> String {
+    if let Some(url) = &config.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let ip = match addr.ip() {
+        ip if ip.is_unspecified() => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", std::net::SocketAddr::new(ip, addr.port()))
 }
 
 async fn mint_token(config: &Config, args: TokenArgs, clock: &dyn Clock) -> Result<String, CliError> {

@@ -7,9 +7,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_filter = match cli.command {
         Command::Serve | Command::Migrate => "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn",
-        Command::Openapi | Command::Token(_) | Command::Backup { .. } | Command::Restore { .. } => {
-            "warn,sqlx=warn,sea_orm_migration=warn"
-        }
+        Command::Openapi
+        | Command::Token(_)
+        | Command::Invite(_)
+        | Command::Backup { .. }
+        | Command::Restore { .. } => "warn,sqlx=warn,sea_orm_migration=warn",
     };
     tsunagu::telemetry::init(default_filter);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

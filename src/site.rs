@@ -65,6 +65,7 @@ pub fn routes() -> Vec<SiteRoute> {
         "/app/residents/:id/custody" => post(pages::record_custody),
         "/app/residents/:id/invitations/:party" => post(pages::invite),
         "/invite/:code" => get(sign_in::invite_page),
+        "/setup/:token" => get(pages::setup_page).post(pages::set_up),
         "/auth/invitation" => post(sign_in::redeem_invitation),
         "/auth/code" => post(sign_in::request_code),
         "/auth/code/verify" => post(sign_in::verify_code),

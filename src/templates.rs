@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 21] = [
+const TEMPLATES: [(&str, &str); 22] = [
     ("letter.html", include_str!("../templates/letter.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("page.html", include_str!("../templates/page.html")),
@@ -27,6 +27,7 @@ const TEMPLATES: [(&str, &str); 21] = [
     ("confirm_event.html", include_str!("../templates/confirm_event.html")),
     ("new_resident.html", include_str!("../templates/new_resident.html")),
     ("outcomes.html", include_str!("../templates/outcomes.html")),
+    ("setup.html", include_str!("../templates/setup.html")),
 ];
 
 /// `t("日本語", "English")`: the words in the page's language (its `lang`), so that a

@@ -164,6 +164,7 @@ pub async fn seed(
             ends_at: None,
             created_at: now,
             updated_at: now,
+            external_id: None,
         }
         .into_active_model()
         .reset_all()

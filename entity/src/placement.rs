@@ -16,6 +16,9 @@ pub struct Model {
     pub ends_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The facility's own id of the resident (from an imported spreadsheet): one placement
+    /// per id and organisation, so a file imported again creates no one twice.
+    pub external_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

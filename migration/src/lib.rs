@@ -19,6 +19,7 @@ mod m0016_audit_lists;
 mod m0017_safeguards_two;
 mod m0018_delivery;
 mod m0019_session_counts;
+mod m0020_first_start_and_imports;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_safeguards_two::Migration),
             Box::new(m0018_delivery::Migration),
             Box::new(m0019_session_counts::Migration),
+            Box::new(m0020_first_start_and_imports::Migration),
         ]
     }
 }

@@ -329,3 +329,24 @@ pub async fn party_to_invite(
 ) -> Result<party::Model, AccessError> {
     party_decision(state, principal, party_id, false, audit_action).await
 }
+
+/// Whether `principal` may fill an organisation's roll from a spreadsheet: admins, and staff
+/// of that organisation. Audited; 404 otherwise, as for an organisation that does not exist.
+pub async fn organization_roll(
+    state: &AppState,
+    principal: &Principal,
+    organization_id: Uuid,
+    audit_action: AuditAction,
+) -> Result<entity::organization::Model, AccessError> {
+    let organization = store::organizations::find(&state.db, organization_id).await?;
+    let allowed = organization.is_some()
+        && match principal.role {
+            PartyRole::Admin => true,
+            PartyRole::Staff => principal.organization_id == Some(organization_id),
+            _ => false,
+        };
+    let outcome = if allowed { Outcome::Allowed } else { Outcome::Denied };
+    let entry = audit_entry(principal, audit_action, None, Some(organization_id), outcome);
+    state.audit.record(vec![entry], state.clock.now()).await?;
+    organization.filter(|_| allowed).ok_or(AccessError::NotFound)
+}

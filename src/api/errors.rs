@@ -99,6 +99,9 @@ fn conflict(clash: &Clash) -> String {
         Clash::LinkAlreadyActive => "This party already holds an active link to the person.".to_owned(),
         Clash::LinkRevoked => "This link is revoked; create a new link instead.".to_owned(),
         Clash::PartyDisabled => "This party is disabled; enable it first.".to_owned(),
+        Clash::ImportHasRefusedRows { rows } => format!(
+            "{rows} cell(s) of this file were refused; correct the file and import it again. Nothing was stored."
+        ),
         Clash::CredentialsForSystemsOnly => {
             "Client credentials are for systems; a family member or the person signs in with an invitation or a code."
                 .to_owned()

@@ -1,7 +1,7 @@
 //! A person's rights over their data: everything held about them (APPI Art. 33), erasure
 //! (Art. 35); and the retention review of those idle for years.
 
-use chrono::{DateTime, Months, Utc};
+use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
 use uuid::Uuid;
@@ -36,8 +36,9 @@ pub struct Erased {
 pub struct IdlePerson {
     pub person_id: Uuid,
     pub display_name: String,
-    /// The last time anything about them was recorded.
-    pub last_activity_at: DateTime<Utc>,
+    /// The latest day of their record: a placement's end, a milestone's dates, a lapse, the
+    /// end of custody (or the day they were entered, for a record with no date).
+    pub last_activity_on: chrono::NaiveDate,
 }
 
 #[derive(Debug, Object)]
@@ -122,20 +123,16 @@ impl LifecycleApi {
     #[oai(path = "/retention-review", method = "get", operation_id = "getRetentionReview")]
     async fn retention(&self, auth: Authenticated, state: Data<&AppState>) -> Result<Json<RetentionReview>, ApiError> {
         let principal = auth.require_admin()?;
-        let now = state.clock.now();
-        let since = now.checked_sub_months(Months::new(12 * state.retention_years)).unwrap_or(now);
-        let idle = store::lifecycle::idle_since(&state.reads, since, now).await?;
-        let ids: Vec<Uuid> = idle.iter().map(|(id, _)| *id).collect();
-        let names: std::collections::HashMap<Uuid, String> =
-            store::persons::find_many(&state.reads, &ids).await?.into_iter().map(|p| (p.id, p.display_name)).collect();
-        let entries = access::list_entries(principal, "retention.review", ids.iter().copied());
-        state.audit.record(entries, now).await?;
+        let idle = workflow::retention_review(&state, |ids| {
+            access::list_entries(principal, "retention.review", ids.iter().copied())
+        })
+        .await?;
         let items = idle
             .into_iter()
-            .map(|(person_id, last_activity_at)| IdlePerson {
-                person_id,
-                display_name: names.get(&person_id).cloned().unwrap_or_default(),
-                last_activity_at,
+            .map(|idle| IdlePerson {
+                person_id: idle.person_id,
+                display_name: idle.display_name,
+                last_activity_on: idle.last_on,
             })
             .collect();
         Ok(Json(RetentionReview { years: state.retention_years, items }))

@@ -9,6 +9,7 @@ mod dead_letters;
 mod deliveries;
 mod errors;
 mod feeds;
+mod imports;
 mod integrations;
 mod invitations;
 mod lapses;
@@ -82,7 +83,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
             (provisions::ProvisionsApi, audit::AuditApi, planning::PlanningApi, me::MeApi, feeds::FeedsApi),
             (reach::ReachApi, channels::ChannelsApi, deliveries::DeliveriesApi, dead_letters::DeadLettersApi),
             (invitations::InvitationsApi, credentials::CredentialsApi, sessions::SessionsApi, outcomes::OutcomesApi),
-            lifecycle::LifecycleApi,
+            (lifecycle::LifecycleApi, imports::ImportsApi),
         ),
         "Tsunagu",
         env!("CARGO_PKG_VERSION"),

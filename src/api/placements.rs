@@ -93,6 +93,7 @@ impl PlacementsApi {
             organization_id: body.organization_id,
             start_on: body.start_on,
             end_on: body.end_on,
+            external_id: None,
         };
         let row = workflow::add_placement(&state, new, access.zone()?).await?;
         let now = state.clock.now();

@@ -2,6 +2,7 @@
 
 mod allow;
 mod connections;
+mod csv_body;
 mod json_body;
 mod limits;
 mod no_store;
@@ -12,6 +13,7 @@ mod strict;
 
 pub use allow::{add_allow, AllowedMethods};
 pub use connections::{Bounded, HeadDeadline};
+pub use csv_body::CsvBody;
 pub use json_body::JsonBody;
 pub use limits::{limit_body, BodyPolicy, Precheck, MAX_BODY_BYTES};
 pub use no_store::no_store;

@@ -21,8 +21,8 @@ fn request_id(req: &Request) -> String {
 }
 
 /// Paths whose rest is a secret: a calendar feed, an invitation, an address's confirmation
-/// and its stop link.
-const SECRET_PATHS: [&str; 4] = ["/feeds", "/invite", "/contacts/confirm", "/unsubscribe"];
+/// and its stop link, an admin's set-up link.
+const SECRET_PATHS: [&str; 5] = ["/feeds", "/invite", "/contacts/confirm", "/unsubscribe", "/setup"];
 
 /// The path as it may be logged: a path that carries a secret is cut at the secret.
 fn loggable_path(path: &str) -> String {
@@ -110,6 +110,7 @@ mod tests {
         assert_eq!(loggable_path("//Invite/ABCDE-FGHJK"), "/invite/[redacted]");
         assert_eq!(loggable_path("/contacts/confirm/abc"), "/contacts/confirm/[redacted]");
         assert_eq!(loggable_path("/unsubscribe/abc"), "/unsubscribe/[redacted]");
+        assert_eq!(loggable_path("/setup/abc"), "/setup/[redacted]");
         assert_eq!(loggable_path("/auth/invitation"), "/auth/invitation");
     }
 

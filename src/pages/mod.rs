@@ -26,7 +26,8 @@ pub use forms::{
     acknowledge, add_address, add_milestone, add_own_address, add_resident, calendar, choose_alerts,
     confirm_event_page, dead_letters_page, discard_dead_letter, end_placement, invite, log_contact, move_date,
     narrow_sharing, new_resident_page, open_account, record_custody, record_event, record_lapse, record_session,
-    remove_own_address, resend_confirmation, retry_dead_letter, snooze, stop_sharing, stop_sharing_page, wake,
+    remove_own_address, resend_confirmation, retry_dead_letter, set_up, setup_page, snooze, stop_sharing,
+    stop_sharing_page, wake,
 };
 pub use frame::{stylesheet, switch_language};
 pub use messages::{confirm, confirm_page, unsubscribe, unsubscribe_page};

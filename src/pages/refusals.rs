@@ -248,6 +248,12 @@ pub fn clash(clash: &Clash, language: Language) -> String {
             pick(language, "この人はすでに本人とつながっています。", "This account is already linked to the person.")
                 .to_owned()
         }
+        (Clash::ImportHasRefusedRows { rows }, Language::Ja) => {
+            format!("{rows}か所の入力が受け付けられませんでした。ファイルを直して、もう一度読み込んでください。何も登録していません。")
+        }
+        (Clash::ImportHasRefusedRows { rows }, Language::En) => {
+            format!("{rows} cell(s) were refused: correct the file and import it again. Nothing was stored.")
+        }
         (Clash::PartyDisabled, _) => {
             pick(language, "このアカウントは停止されています。", "This account is disabled.").to_owned()
         }

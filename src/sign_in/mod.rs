@@ -80,6 +80,11 @@ fn signed_in(state: &AppState, replies: Replies, signed_in: SignedIn) -> Respons
     no_store(with_header(response, header::SET_COOKIE, &cookie))
 }
 
+/// A browser signed in from one of our pages' forms: the cookie, and on to the signed-in page.
+pub(crate) fn signed_in_page(state: &AppState, session: SignedIn) -> Response {
+    signed_in(state, Replies::Page(Language::Ja), session)
+}
+
 /// What a refused sign-in answers: one reason for every failure, so a guesser learns nothing.
 fn refused(replies: Replies, err: SignInError, page: pages::Form) -> Response {
     let (status, detail, retry_after) = match err {

@@ -1,7 +1,7 @@
 //! A person's data as a whole: everything held about them (for an export), removing it (for
 //! an erasure), and who has been idle long enough for the retention review.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     alert, alert_contact, audit_event, calendar_feed, consent_record, contact_point, custody_period, erasure,
     idempotency_key, invitation, lapse, link, milestone, milestone_event, outbox_attempt, outbox_message, party,
@@ -188,27 +188,52 @@ pub async fn delete_provisions_before(db: &impl ConnectionTrait, before: DateTim
         .rows_affected)
 }
 
-/// The persons with no placement running now and no activity since `since`: no placement
-/// ending, milestone step, lapse, custody or link change after it. Their last activity, where
-/// any is recorded.
+/// The dated columns of a person's record: what happened, or is planned, on which day.
+const RECORD_DATES: [(&str, &str); 20] = [
+    ("placements", "start_on"),
+    ("placements", "end_on"),
+    ("milestones", "state_since"),
+    ("milestones", "requested_on"),
+    ("milestones", "granted_on"),
+    ("milestones", "released_on"),
+    ("milestones", "ended_on"),
+    ("milestones", "hearing_on"),
+    ("milestones", "judgment_on"),
+    ("milestones", "scheduled_on"),
+    ("milestones", "supervision_ends_on"),
+    ("milestones", "opens_on"),
+    ("milestones", "closes_on"),
+    ("milestones", "used_on"),
+    ("milestones", "referred_on"),
+    ("milestones", "enrolled_on"),
+    ("milestones", "started_on"),
+    ("milestone_events", "effective_on"),
+    ("lapses", "on"),
+    ("custody_periods", "ended_on"),
+];
+
+/// The persons with no placement running now, no custody ongoing, and nothing in their record
+/// dated on or after `since`: the latest day *of* the record (a placement's end, a milestone's
+/// dates, a lapse, custody), not when a row was written, so that a history imported today
+/// of someone who left years ago is listed. With that day, or `None` for a record holding no
+/// date at all (the caller judges such a one by when the person was entered).
 pub async fn idle_since(
     db: &impl ConnectionTrait,
-    since: DateTime<Utc>,
+    since: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<Vec<(Uuid, DateTime<Utc>)>, DbErr> {
+) -> Result<Vec<(Uuid, Option<NaiveDate>)>, DbErr> {
     let backend = db.get_database_backend();
     let p = |n: usize| if backend == sea_orm::DatabaseBackend::Postgres { format!("${n}") } else { "?".to_owned() };
+    let dated: Vec<String> = RECORD_DATES
+        .iter()
+        .map(|(table, column)| format!("SELECT person_id AS id, \"{column}\" AS on_day FROM {table}"))
+        .collect();
     let sql = format!(
-        "SELECT x.id, MAX(x.at) AS last FROM ( \
-           SELECT id, updated_at AS at FROM persons \
-           UNION ALL SELECT person_id, updated_at FROM placements \
-           UNION ALL SELECT person_id, recorded_at FROM milestone_events \
-           UNION ALL SELECT person_id, recorded_at FROM lapses \
-           UNION ALL SELECT person_id, updated_at FROM custody_periods \
-           UNION ALL SELECT person_id, updated_at FROM links \
-         ) x \
+        "SELECT x.id, MAX(x.on_day) AS last FROM ( {} UNION ALL SELECT id, CAST(NULL AS DATE) FROM persons ) x \
          WHERE x.id NOT IN (SELECT person_id FROM placements WHERE starts_at <= {now} AND (ends_at IS NULL OR ends_at > {now2})) \
-         GROUP BY x.id HAVING MAX(x.at) < {since} ORDER BY last, x.id",
+         AND x.id NOT IN (SELECT person_id FROM custody_periods WHERE ended_on IS NULL) \
+         GROUP BY x.id HAVING MAX(x.on_day) IS NULL OR MAX(x.on_day) < {since} ORDER BY last, x.id",
+        dated.join(" UNION ALL "),
         now = p(1),
         now2 = p(2),
         since = p(3),
@@ -216,5 +241,5 @@ pub async fn idle_since(
     let rows = db
         .query_all(sea_orm::Statement::from_sql_and_values(backend, sql, [now.into(), now.into(), since.into()]))
         .await?;
-    rows.iter().map(|row| Ok((row.try_get::<Uuid>("", "id")?, row.try_get::<DateTime<Utc>>("", "last")?))).collect()
+    rows.iter().map(|row| Ok((row.try_get::<Uuid>("", "id")?, row.try_get::<Option<NaiveDate>>("", "last")?))).collect()
 }

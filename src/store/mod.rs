@@ -10,6 +10,7 @@ pub mod custody;
 pub mod dead_letters;
 pub mod digests;
 pub mod health;
+pub mod imports;
 pub mod inbox;
 pub mod lapses;
 pub mod lifecycle;

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use entity::party;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
@@ -181,4 +181,10 @@ pub async fn digest_readers(
         query = query.filter(party::Column::Id.gt(after));
     }
     query.order_by_asc(party::Column::Id).limit(limit).all(db).await
+}
+
+/// Whether any admin account exists (disabled or not): the first start's set-up link is for
+/// a service with none.
+pub async fn any_admin(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(party::Entity::find().filter(party::Column::Role.eq(PartyRole::Admin.as_str())).one(db).await?.is_some())
 }

@@ -14,6 +14,8 @@ pub struct NewPlacement {
     pub organization_id: Uuid,
     pub start_on: NaiveDate,
     pub end_on: Option<NaiveDate>,
+    /// The facility's own id of the resident, from an import.
+    pub external_id: Option<String>,
 }
 
 /// Placements in force at `now`.
@@ -49,6 +51,7 @@ pub async fn insert(
         ends_at: Set(new.end_on.map(|end| zone.end_of(end))),
         created_at: Set(now),
         updated_at: Set(now),
+        external_id: Set(new.external_id),
     }
     .insert(db)
     .await

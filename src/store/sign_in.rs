@@ -165,3 +165,63 @@ pub async fn spend_code(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>)
         .await?;
     Ok(spent.rows_affected == 1)
 }
+
+pub struct NewSetupLink {
+    pub id: Uuid,
+    pub code_hash: String,
+    pub name: Option<String>,
+    pub first_start: bool,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert_setup_link(
+    db: &impl ConnectionTrait,
+    new: NewSetupLink,
+    now: DateTime<Utc>,
+) -> Result<entity::setup_link::Model, DbErr> {
+    entity::setup_link::ActiveModel {
+        id: Set(new.id),
+        code_hash: Set(new.code_hash),
+        name: Set(new.name),
+        first_start: Set(new.first_start),
+        created_at: Set(now),
+        expires_at: Set(new.expires_at),
+        used_at: Set(None),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn setup_link_by_code(
+    db: &impl ConnectionTrait,
+    code_hash: &str,
+) -> Result<Option<entity::setup_link::Model>, DbErr> {
+    use entity::setup_link::{Column, Entity};
+    Entity::find().filter(Column::CodeHash.eq(code_hash)).one(db).await
+}
+
+/// Spends an unused, unexpired set-up link; false when another request spent it first or it ran out.
+pub async fn spend_setup_link(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    use entity::setup_link::{Column, Entity};
+    let spent = Entity::update_many()
+        .col_expr(Column::UsedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::UsedAt.is_null())
+        .filter(Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(spent.rows_affected == 1)
+}
+
+/// Ends the first start's links not yet used: a new start prints a new one.
+pub async fn end_first_start_links(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), DbErr> {
+    use entity::setup_link::{Column, Entity};
+    Entity::update_many()
+        .col_expr(Column::ExpiresAt, Expr::value(now))
+        .filter(Column::FirstStart.eq(true))
+        .filter(Column::UsedAt.is_null())
+        .filter(Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(())
+}

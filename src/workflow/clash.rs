@@ -37,6 +37,10 @@ pub enum Clash {
     PartyDisabled,
     /// Client credentials are for systems, not for family or the person.
     CredentialsForSystemsOnly,
+    /// A spreadsheet with refused cells is not stored until they are corrected.
+    ImportHasRefusedRows {
+        rows: usize,
+    },
 }
 
 /// Why the change was based on a version no longer current.

@@ -10,6 +10,7 @@ mod custody;
 pub mod dead_letters;
 mod delivery;
 mod directory;
+mod imports;
 mod lapses;
 mod lifecycle;
 mod links;
@@ -35,8 +36,11 @@ pub use delivery::{acknowledge_alert, delete_webhook, log_contact, snooze_alert,
 pub use directory::{
     create_organization, create_party, update_organization, update_party, update_person, LinkWithParty,
 };
+pub use imports::{
+    check_import, confirm_import, find_import, preview, Confirmed, Preview, IMPORT_VALID_HOURS, MOST_IMPORT_BYTES,
+};
 pub use lapses::record_lapse;
-pub use lifecycle::{erase_person, expire_provisions, PROVISION_KEEP_YEARS};
+pub use lifecycle::{erase_person, expire_provisions, retention_review, IdlePerson, PROVISION_KEEP_YEARS};
 pub use links::{change_link, create_link, revoke_link, LinkChange, NewLink};
 pub use milestones::{create_milestone, record_event, update_milestone, EventRequest};
 pub use persons::create_person;

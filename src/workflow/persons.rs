@@ -24,7 +24,8 @@ pub async fn create_person(
     let txn = state.db.begin().await?;
     let row = store::persons::insert(&txn, new, now).await?;
     if let Some(organization_id) = placement_at {
-        let placement = NewPlacement { person_id: row.id, organization_id, start_on: today, end_on: None };
+        let placement =
+            NewPlacement { person_id: row.id, organization_id, start_on: today, end_on: None, external_id: None };
         store::placements::insert(&txn, placement, zone, now).await?;
     }
     audit.person_id = Some(row.id);

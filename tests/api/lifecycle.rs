@@ -23,6 +23,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     a_backup_cut_short_leaves_nothing_under_its_name_and_a_restore_waits_for_the_server,
     the_person_gets_everything_held_and_an_erasure_leaves_no_trace,
     the_retention_review_lists_only_the_idle_and_old_provision_records_go,
+    the_retention_review_counts_from_the_dates_of_the_record_not_when_it_was_written,
 ];
 
 fn is_postgres(app: &TestApp) -> bool {
@@ -266,4 +267,44 @@ async fn the_retention_review_lists_only_the_idle_and_old_provision_records_go(a
     // Three years on, the provision records of 2019 are deleted by the scheduler.
     tick(&app.state).await.unwrap();
     assert_eq!(app.count("provision_records").await, 0);
+}
+
+async fn the_retention_review_counts_from_the_dates_of_the_record_not_when_it_was_written(app: TestApp) {
+    let admin = app.admin();
+    let org = app.create_organization("rehab_facility").await;
+    // Imported today: one who left eight years ago, one who left last year, one still here.
+    let left_long_ago = app.today() - chrono::Duration::days(8 * 365);
+    let left_last_year = app.today() - chrono::Duration::days(365);
+    let text = format!(
+        "display_name,placement_start_on,placement_end_on,bail_requested_on\n\
+         Long Gone,{start},{left_long_ago},{start}\n\
+         Last Year,{start},{left_last_year},\n\
+         Still Here,{start},,\n",
+        start = left_long_ago - chrono::Duration::days(300),
+    );
+    let checked: Value = app
+        .client
+        .post(app.url(&format!("/organizations/{org}/imports")))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(text)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(checked["refused"], json!([]), "{checked}");
+    let id = checked["id"].as_str().unwrap();
+    let stored = app.client.post(app.url(&format!("/imports/{id}/confirm"))).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(stored.status(), StatusCode::CREATED);
+
+    let review: Value = app.get("/retention-review", &admin).await.json().await.unwrap();
+    let listed: Vec<(&str, &str)> = review["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| (item["display_name"].as_str().unwrap(), item["last_activity_on"].as_str().unwrap()))
+        .collect();
+    assert_eq!(listed, [("Long Gone", left_long_ago.to_string().as_str())]);
 }

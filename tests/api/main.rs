@@ -19,6 +19,7 @@ mod disk_full;
 mod doors;
 mod feeds;
 mod health;
+mod imports;
 mod integrations;
 mod lifecycle;
 mod links;
@@ -40,6 +41,7 @@ mod reach_case;
 mod reach_support;
 mod safeguards;
 mod scale_out;
+mod setup;
 mod side_doors;
 mod sign_in;
 mod sign_in_codes;
@@ -69,11 +71,13 @@ fn main() {
         auth::TESTS,
         cache::TESTS,
         cli::TESTS,
+        setup::TESTS,
         doors::TESTS,
         contract::TESTS,
         delivery::TESTS,
         feeds::TESTS,
         health::TESTS,
+        imports::TESTS,
         integrations::TESTS,
         lifecycle::TESTS,
         links::TESTS,

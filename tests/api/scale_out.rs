@@ -130,6 +130,7 @@ async fn seed(db: &DatabaseConnection, hook: &str) -> HashSet<Uuid> {
             ends_at: None,
             created_at: now,
             updated_at: now,
+            external_id: None,
         };
         let held = link::Model {
             id: Uuid::now_v7(),

@@ -9,6 +9,8 @@ text_enum! {
         /// An invitation a staff member made: what is done in such a session is marked so.
         StaffInvitation = "staff_invitation",
         Code = "code",
+        /// A one-time set-up link of an admin (the first start, or `tsunagu invite`).
+        Setup = "setup",
     }
 }
 

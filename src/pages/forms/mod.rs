@@ -9,6 +9,7 @@ mod dead_letters;
 mod posted;
 mod records;
 mod residents;
+mod setup;
 mod sharing;
 
 use poem::{http::StatusCode, Body, Request, Response};
@@ -21,6 +22,7 @@ pub use alerts::{acknowledge, calendar, log_contact, snooze, wake};
 pub use dead_letters::{dead_letters_page, discard_dead_letter, retry_dead_letter};
 pub use records::{add_milestone, add_resident, end_placement, move_date, new_resident_page};
 pub use residents::{confirm_event_page, invite, record_custody, record_event, record_lapse, record_session};
+pub use setup::{set_up, setup_page};
 pub use sharing::{narrow_sharing, stop_sharing, stop_sharing_page};
 
 use super::frame::{bad_request, failed, from_our_pages, not_found, signed_in, Viewer};

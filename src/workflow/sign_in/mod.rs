@@ -5,6 +5,7 @@ mod codes;
 mod credentials;
 mod invitations;
 mod sessions;
+mod setup;
 
 use std::net::IpAddr;
 
@@ -17,6 +18,9 @@ pub use codes::{request_code, send_requested_codes, verify_code, CodeRequests};
 pub use credentials::{create_credential, issue_client_token, revoke_credential, ClientToken, IssuedCredential};
 pub use invitations::{invitation_url, invite, redeem_invitation, IssuedInvitation};
 pub use sessions::{end_other_sessions, end_session, session_principal, sign_out};
+pub use setup::{
+    admin_link, first_start_link, set_up_admin, setup_url, usable_setup_link, NewAdmin, SETUP_VALID_HOURS,
+};
 
 use super::WorkflowError;
 use crate::{

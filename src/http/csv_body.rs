@@ -1,0 +1,69 @@
+//! A spreadsheet sent as `text/csv`: its bytes as sent, in whatever encoding Excel wrote
+//! (the import reads UTF-8 and Shift_JIS), so that nothing is decoded before it is checked.
+
+use poem::{FromRequest, Request, RequestBody};
+use poem_openapi::{
+    payload::{ParsePayload, Payload},
+    registry::{MetaMediaType, MetaRequest, MetaSchema, MetaSchemaRef, Registry},
+    ApiExtractor, ApiExtractorType, ExtractParamOptions,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvBody(pub Vec<u8>);
+
+impl Payload for CsvBody {
+    const CONTENT_TYPE: &'static str = "text/csv";
+
+    fn check_content_type(content_type: &str) -> bool {
+        matches!(content_type.parse::<mime::Mime>(), Ok(mime) if mime.type_() == "text" && mime.subtype() == "csv")
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema { format: Some("binary"), ..MetaSchema::new("string") }))
+    }
+}
+
+impl ParsePayload for CsvBody {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let data = <Vec<u8> as FromRequest>::from_request(request, body).await?;
+        if data.is_empty() {
+            return Err(poem::Error::from_string("The request needs a CSV body.", poem::http::StatusCode::BAD_REQUEST));
+        }
+        Ok(Self(data))
+    }
+}
+
+impl<'a> ApiExtractor<'a> for CsvBody {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(_registry: &mut Registry) {}
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: None,
+            content: vec![MetaMediaType { content_type: Self::CONTENT_TYPE, schema: Self::schema_ref() }],
+            required: true,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        match request.content_type() {
+            Some(content_type) if Self::check_content_type(content_type) => {
+                <Self as ParsePayload>::from_request(request, body).await
+            }
+            _ => Err(poem::Error::from_string(
+                "Send the spreadsheet as text/csv (UTF-8 or Shift_JIS).",
+                poem::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            )),
+        }
+    }
+}
