@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 22] = [
+const TEMPLATES: [(&str, &str); 35] = [
     ("letter.html", include_str!("../templates/letter.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("page.html", include_str!("../templates/page.html")),
@@ -28,6 +28,19 @@ const TEMPLATES: [(&str, &str); 22] = [
     ("new_resident.html", include_str!("../templates/new_resident.html")),
     ("outcomes.html", include_str!("../templates/outcomes.html")),
     ("setup.html", include_str!("../templates/setup.html")),
+    ("admin_nav.html", include_str!("../templates/admin_nav.html")),
+    ("admin_org_fields.html", include_str!("../templates/admin_org_fields.html")),
+    ("admin_organizations.html", include_str!("../templates/admin_organizations.html")),
+    ("admin_organization.html", include_str!("../templates/admin_organization.html")),
+    ("admin_accounts.html", include_str!("../templates/admin_accounts.html")),
+    ("admin_account.html", include_str!("../templates/admin_account.html")),
+    ("admin_partners.html", include_str!("../templates/admin_partners.html")),
+    ("admin_secret.html", include_str!("../templates/admin_secret.html")),
+    ("admin_log.html", include_str!("../templates/admin_log.html")),
+    ("admin_person.html", include_str!("../templates/admin_person.html")),
+    ("admin_retention.html", include_str!("../templates/admin_retention.html")),
+    ("imports.html", include_str!("../templates/imports.html")),
+    ("import_preview.html", include_str!("../templates/import_preview.html")),
 ];
 
 /// `t("日本語", "English")`: the words in the page's language (its `lang`), so that a

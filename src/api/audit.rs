@@ -78,7 +78,7 @@ impl AuditApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
     ) -> Result<Json<AuditPage>, ApiError> {
         auth.require_admin()?;
-        let filter = AuditFilter { person_id: person_id.0, actor: actor.0, from: from.0, to: to.0 };
+        let filter = AuditFilter { person_id: person_id.0, actor: actor.0, action: None, from: from.0, to: to.0 };
         let page = store::audit::list(&state.db, filter, page_request(cursor, limit)).await?;
         Ok(Json(AuditPage {
             items: page.items.into_iter().map(view).collect::<Result<_, _>>()?,

@@ -1,19 +1,13 @@
-use std::net::IpAddr;
-
 use chrono::{DateTime, Utc};
 use entity::webhook_subscription;
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
-use rand::RngCore;
 use uuid::Uuid;
 
 use super::{ApiTags, Authenticated};
 use crate::{
     auth::Principal,
-    domain::{
-        webhooks::{is_public, secret_from_bytes},
-        Invalid, PartyRole, Refusals,
-    },
+    domain::{Invalid, PartyRole, Refusals},
     http::{ApiError, JsonBody},
     outbox::webhook::{ALERT_DELIVERED, EVENT_TYPES},
     state::AppState,
@@ -104,23 +98,6 @@ async fn visible(state: &AppState, principal: &Principal, id: Uuid) -> Result<we
         .ok_or(ApiError::NotFound)
 }
 
-fn check_url(errors: &mut Refusals, raw: &str, allow_private: bool) {
-    let Ok(url) = reqwest::Url::parse(raw) else {
-        return errors.push("url", Invalid::new("not a URL"));
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_private => {}
-        _ => return errors.push("url", Invalid::new("an https URL")),
-    }
-    let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
-    let literal_private =
-        host.parse::<IpAddr>().is_ok_and(|ip| !is_public(ip)) || host.eq_ignore_ascii_case("localhost");
-    if host.is_empty() || (literal_private && !allow_private) {
-        errors.push("url", Invalid::new("private, loopback and link-local targets are refused"));
-    }
-}
-
 #[derive(ApiResponse)]
 pub enum CreateWebhookResponse {
     #[oai(status = 201)]
@@ -168,17 +145,14 @@ impl WebhooksApi {
                 None
             }
         };
-        check_url(&mut errors, &body.url, state.webhook_allow_private);
+        errors.check("url", crate::domain::webhooks::check_url(&body.url, state.webhook_allow_private));
         let events = body.events.unwrap_or_else(|| vec![ALERT_DELIVERED.to_owned()]);
         if events.is_empty() || events.iter().any(|event| !EVENT_TYPES.contains(&event.as_str())) {
             errors.push("events", Invalid::new(format!("known events: {}", EVENT_TYPES.join(", "))));
         }
         let Some(organization_id) = organization_id else { return Err(errors.into()) };
         errors.into_result()?;
-        let mut key = [0u8; 24];
-        rand::rng().fill_bytes(&mut key);
-        let secret = secret_from_bytes(&key);
-        let row = workflow::subscribe_webhook(&state, organization_id, &body.url, &events, &secret).await?;
+        let (row, secret) = workflow::subscribe_webhook(&state, organization_id, &body.url, &events).await?;
         Ok(CreateWebhookResponse::Created(Json(WebhookCreated { webhook: view(row), secret })))
     }
 

@@ -54,7 +54,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, Invalid> {
     }
     let (text, had_errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes);
     if had_errors {
-        return Err(Why::Said("the file is neither UTF-8 nor Shift_JIS text".into()).into());
+        return Err(Why::NotText.into());
     }
     Ok(text.into_owned())
 }
@@ -138,12 +138,12 @@ pub fn read(text: &str, today: NaiveDate) -> Sheet {
     for (index, record) in records.enumerate() {
         let row = index + 2;
         if row > MOST_ROWS + 1 {
-            let why = Why::Said(format!("a file holds at most {MOST_ROWS} rows"));
+            let why = Why::TooManyRows { most: MOST_ROWS };
             sheet.refused.push(CellRefusal { row, column: String::new(), why });
             break;
         }
         let Ok(record) = record else {
-            let why = Why::Said("this line cannot be read as CSV".into());
+            let why = Why::NotCsv;
             sheet.refused.push(CellRefusal { row, column: String::new(), why });
             continue;
         };
@@ -170,7 +170,7 @@ pub fn read(text: &str, today: NaiveDate) -> Sheet {
 }
 
 fn repeated(what: &'static str) -> Why {
-    Why::Said(format!("this {what} appears more than once in the file"))
+    Why::Repeated { what }
 }
 
 /// A row's cells by column key.

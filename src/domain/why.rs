@@ -94,6 +94,18 @@ pub enum Why {
     NotASignInCode,
     /// The page's version of the record is missing: the page is too old to act on.
     PageOutdated,
+    /// A spreadsheet that is neither UTF-8 nor Shift_JIS text.
+    NotText,
+    /// A line of a spreadsheet that is not CSV.
+    NotCsv,
+    /// The same column or id twice in one file.
+    Repeated {
+        what: &'static str,
+    },
+    /// More rows than one file may hold.
+    TooManyRows {
+        most: usize,
+    },
     /// Anything else, said in English (API-only checks).
     Said(String),
 }
@@ -139,6 +151,10 @@ impl std::fmt::Display for Why {
             Why::PageOutdated => write!(f, "is missing: load the page again"),
             Why::NotAnInvitationCode => write!(f, "an invitation code has ten letters and digits, such as ABCDE-12345"),
             Why::NotASignInCode => write!(f, "a sign-in code is six digits"),
+            Why::NotText => write!(f, "the file is neither UTF-8 nor Shift_JIS text"),
+            Why::NotCsv => write!(f, "this line cannot be read as CSV"),
+            Why::Repeated { what } => write!(f, "this {what} appears more than once in the file"),
+            Why::TooManyRows { most } => write!(f, "a file holds at most {most} rows"),
             Why::Said(text) => f.write_str(text),
         }
     }

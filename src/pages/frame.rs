@@ -105,6 +105,10 @@ fn here(req: &Request) -> String {
         (Some("app"), Some("residents"), Some(id)) if id_of(id).is_some() => format!("/app/residents/{id}"),
         (Some("app"), Some("residents"), None) => "/app/residents/new".to_owned(),
         (Some("app"), Some("addresses"), _) => "/app/addresses".to_owned(),
+        (Some("app"), Some("imports"), Some(id)) if id_of(id).is_some() => format!("/app/imports/{id}"),
+        (Some("app"), Some("imports"), _) => "/app/imports".to_owned(),
+        (Some("admin"), Some(section), Some(id)) if id_of(id).is_some() => format!("/admin/{section}/{id}"),
+        (Some("admin"), Some(section), _) => format!("/admin/{section}"),
         (Some("app"), _, _) => "/app".to_owned(),
         _ => "/".to_owned(),
     }

@@ -7,10 +7,12 @@
 #![allow(clippy::result_large_err)]
 
 mod addresses;
+mod admin;
 mod charts;
 mod family;
 mod forms;
 pub(crate) mod frame;
+mod imports;
 mod messages;
 mod outcomes;
 mod person;
@@ -22,6 +24,12 @@ mod words;
 use poem::{handler, web::Data, Request, Response};
 
 pub use addresses::addresses_page;
+pub use admin::{
+    account_page, accounts_page, add_account_address, audit_page, create_account, create_credential,
+    create_organization, create_webhook, delete_webhook, disable_account, enable_account, end_account_session,
+    erase_person, export_person, invite_account, organization_page, organizations_page, partners_page, person_page,
+    provisions_page, remove_account_address, retention_page, revoke_credential, update_organization,
+};
 pub use forms::{
     acknowledge, add_address, add_milestone, add_own_address, add_resident, calendar, choose_alerts,
     confirm_event_page, dead_letters_page, discard_dead_letter, end_placement, invite, log_contact, move_date,
@@ -30,6 +38,7 @@ pub use forms::{
     stop_sharing_page, wake,
 };
 pub use frame::{stylesheet, switch_language};
+pub use imports::{check_import, confirm_import, import_page, import_template, imports_page};
 pub use messages::{confirm, confirm_page, unsubscribe, unsubscribe_page};
 pub use outcomes::facility_page as outcomes_page;
 pub use resident::resident_page;

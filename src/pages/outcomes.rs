@@ -102,7 +102,8 @@ pub async fn admin_page(req: &Request, state: &AppState, viewer: &Viewer) -> Res
                 Language::En => "The prefecture's outcomes",
             };
             let frame = viewer_frame(req, viewer, page_title);
-            html(StatusCode::OK, "admin.html", context! { ..frame, ..context })
+            let admin = context! { admin_name => viewer.party.display_name.clone() };
+            html(StatusCode::OK, "admin.html", context! { ..frame, ..admin, ..context })
         }
         Err(err) => failed(err),
     }

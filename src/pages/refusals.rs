@@ -175,6 +175,20 @@ pub fn why(why: &Why, language: Language) -> String {
         (Why::NotASignInCode, _) => {
             pick(language, "サインインコードは6桁の数字です。", "A sign-in code is six digits.").to_owned()
         }
+        (Why::NotText, _) => pick(
+            language,
+            "ファイルを読めません。CSV（UTF-8 または Shift_JIS）で保存してください。",
+            "The file cannot be read: save it as CSV (UTF-8 or Shift_JIS).",
+        )
+        .to_owned(),
+        (Why::NotCsv, _) => {
+            pick(language, "この行はCSVとして読めません。", "This line cannot be read as CSV.").to_owned()
+        }
+        (Why::Repeated { .. }, _) => {
+            pick(language, "ファイルの中で2回以上出てきます。", "It appears more than once in the file.").to_owned()
+        }
+        (Why::TooManyRows { most }, Language::Ja) => format!("1つのファイルは{most}行までです。"),
+        (Why::TooManyRows { most }, Language::En) => format!("A file holds at most {most} rows."),
         (Why::Said(text), Language::En) => text.clone(),
         (Why::Said(_), Language::Ja) => pick(language, "この値は使えません。", "").to_owned(),
     }

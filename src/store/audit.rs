@@ -75,6 +75,8 @@ pub async fn record_at(db: &impl ConnectionTrait, entries: Vec<(AuditEntry, Date
 pub struct AuditFilter {
     pub person_id: Option<Uuid>,
     pub actor: Option<String>,
+    /// One action, such as `person.read`.
+    pub action: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
 }
@@ -106,6 +108,9 @@ pub async fn list(
     }
     if let Some(actor) = filter.actor {
         query = query.filter(audit_event::Column::Actor.eq(actor));
+    }
+    if let Some(action) = filter.action {
+        query = query.filter(audit_event::Column::Action.eq(action));
     }
     if let Some(from) = filter.from {
         query = query.filter(audit_event::Column::At.gte(from));

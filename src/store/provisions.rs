@@ -90,6 +90,37 @@ pub async fn list_for_person(
     page(db, query, provision_record::Column::Id, request, |row| row.id).await
 }
 
+/// What the provision records' list is narrowed to.
+#[derive(Default)]
+pub struct ProvisionFilter {
+    pub person_id: Option<Uuid>,
+    /// The party the data went to.
+    pub recipient_party_id: Option<Uuid>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: ProvisionFilter,
+    request: PageRequest,
+) -> Result<Page<provision_record::Model>, DbErr> {
+    let mut query = provision_record::Entity::find();
+    if let Some(person_id) = filter.person_id {
+        query = query.filter(provision_record::Column::PersonId.eq(person_id));
+    }
+    if let Some(party_id) = filter.recipient_party_id {
+        query = query.filter(provision_record::Column::RecipientPartyId.eq(party_id));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(provision_record::Column::ProvidedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(provision_record::Column::ProvidedAt.lt(to));
+    }
+    page(db, query, provision_record::Column::Id, request, |row| row.id).await
+}
+
 pub async fn all_for_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<provision_record::Model>, DbErr> {
     provision_record::Entity::find()
         .filter(provision_record::Column::PersonId.eq(person_id))

@@ -63,15 +63,20 @@ pub async fn log_contact(
     Ok(contact)
 }
 
+/// Subscribes an endpoint with a new signing secret: the secret is answered once (and kept,
+/// to sign with).
 pub async fn subscribe_webhook(
     state: &AppState,
     organization_id: Uuid,
     url: &str,
     events: &[String],
-    secret: &str,
-) -> Result<webhook_subscription::Model, WorkflowError> {
+) -> Result<(webhook_subscription::Model, String), WorkflowError> {
     let now = state.clock.now();
-    Ok(store::webhooks::insert_subscription(&state.db, organization_id, url, events, secret, now).await?)
+    let mut key = [0u8; 24];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+    let secret = crate::domain::webhooks::secret_from_bytes(&key);
+    let row = store::webhooks::insert_subscription(&state.db, organization_id, url, events, &secret, now).await?;
+    Ok((row, secret))
 }
 
 /// Removes an endpoint with its pending messages and their attempts, together.

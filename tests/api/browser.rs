@@ -23,10 +23,15 @@ pub const TESTS: &[crate::helpers::Case] = cases![
 /// Checks the page in front of the browser as every page is checked, and photographs it at
 /// phone and desktop size.
 pub async fn check_page(browser: &Browser, app: &TestApp, name: &str) {
+    check_page_at(browser, &app.address, name).await;
+}
+
+/// [`check_page`] for a page of the service served at `origin`.
+pub async fn check_page_at(browser: &Browser, origin: &str, name: &str) {
     browser.resize(PHONE).await;
     browser.assert_no_horizontal_overflow().await;
     browser.assert_tap_targets().await;
-    browser.assert_same_origin_only(&app.address).await;
+    browser.assert_same_origin_only(origin).await;
     browser.assert_accessible().await;
     browser.screenshot(&format!("{name}-phone")).await;
     browser.resize(DESKTOP).await;

@@ -4,11 +4,13 @@
 mod helpers;
 
 mod access;
+mod admin_pages;
 mod alerts;
 mod audit;
 mod auth;
 mod browser;
 mod browser_first_day;
+mod browser_first_start;
 mod browser_support;
 mod cache;
 mod callbacks;
@@ -66,6 +68,7 @@ fn main() {
     }
     let suites: &[&[Case]] = &[
         access::TESTS,
+        admin_pages::TESTS,
         alerts::TESTS,
         audit::TESTS,
         auth::TESTS,
@@ -135,7 +138,7 @@ fn main() {
     if let (Some(why), false) = (&no_browser, required) {
         println!("note: the browser half of this suite is skipped (listed as ignored): {why}. `.ci/run` installs it.");
     }
-    for case in browser::TESTS.iter().chain(browser_first_day::TESTS) {
+    for case in browser::TESTS.iter().chain(browser_first_day::TESTS).chain(browser_first_start::TESTS) {
         let missing = no_browser.clone();
         trials.push(
             Trial::test(format!("sqlite::{}", case.name()), move || match missing {

@@ -6,7 +6,7 @@ mod accounts;
 mod addresses;
 mod alerts;
 mod dead_letters;
-mod posted;
+pub(super) mod posted;
 mod records;
 mod residents;
 mod setup;
@@ -21,6 +21,7 @@ pub use addresses::{add_own_address, choose_alerts, remove_own_address, resend_c
 pub use alerts::{acknowledge, calendar, log_contact, snooze, wake};
 pub use dead_letters::{dead_letters_page, discard_dead_letter, retry_dead_letter};
 pub use records::{add_milestone, add_resident, end_placement, move_date, new_resident_page};
+pub(crate) use residents::invitation_sheet;
 pub use residents::{confirm_event_page, invite, record_custody, record_event, record_lapse, record_session};
 pub use setup::{set_up, setup_page};
 pub use sharing::{narrow_sharing, stop_sharing, stop_sharing_page};
@@ -44,7 +45,7 @@ async fn poster(req: &Request, state: &AppState) -> Result<Viewer, Response> {
 
 /// Why a change was refused, in words for the page, when it is not about one field; `None`
 /// for a fault on our side.
-fn refusal(err: &WorkflowError, language: Language) -> Option<(StatusCode, String)> {
+pub(super) fn refusal(err: &WorkflowError, language: Language) -> Option<(StatusCode, String)> {
     match err {
         WorkflowError::Refused(_) => Some((
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -88,7 +89,7 @@ fn refusal(err: &WorkflowError, language: Language) -> Option<(StatusCode, Strin
 }
 
 /// Adds the address typed in the form (`channel`, `address`) to `party`, or says why not.
-async fn add_typed_address(
+pub(crate) async fn add_typed_address(
     state: &AppState,
     party: &entity::party::Model,
     posted: &Posted,

@@ -320,6 +320,18 @@ pub async fn invite(req: &Request, state: Data<&AppState>, path: Path<(String, S
             return back_to_resident(req, &state, &viewer, person_id, ("invite", &posted), Err::<(), _>(err), "").await;
         }
     };
+    invitation_sheet(req, &viewer, &party, &issued, &format!("/app/residents/{person_id}"))
+}
+
+/// The printable invitation just made for `party`: its QR code, its code, until when; `back`
+/// is the page it was made from.
+pub(crate) fn invitation_sheet(
+    req: &Request,
+    viewer: &Viewer,
+    party: &entity::party::Model,
+    issued: &workflow::sign_in::IssuedInvitation,
+    back: &str,
+) -> Response {
     let qr = match qr_svg(&issued.url) {
         Ok(qr) => qr,
         Err(err) => return failed(err),
@@ -332,7 +344,7 @@ pub async fn invite(req: &Request, state: Data<&AppState>, path: Path<(String, S
     };
     let context = context! {
         name => party.display_name, code => issued.code.display(), url => url_value(&issued.url), qr => qr, qr_label => qr_label,
-        expires => date(expires, viewer.language, 0), person_id => person_id, ..viewer_frame(req, &viewer, title)
+        expires => date(expires, viewer.language, 0), back => url_value(back), ..viewer_frame(req, viewer, title)
     };
     html(StatusCode::CREATED, "invitation.html", context)
 }

@@ -50,6 +50,8 @@ fn page(req: &Request, state: &AppState, token: &str, status: StatusCode, shown:
     let context = context! {
         usable => shown.usable, name => shown.name, problem => shown.problem, posted => shown.posted,
         channels => channels, hint => hint, action => crate::templates::url_value(&format!("/setup/{token}")),
+        // The language switch comes back here, not to the front door.
+        here => format!("/setup/{token}"),
         ..plain_frame(language, title)
     };
     let mut response = html(status, "setup.html", context);
