@@ -161,6 +161,8 @@ fn preview_page(
     let context = context! {
         id => preview.import.id, rows => rows, refused => refused, creating => creating,
         confirmed => preview.import.confirmed_at.is_some(), problem => problem,
+        // The language switch comes back to this file's page, whichever form showed it.
+        here => format!("/app/imports/{}", preview.import.id),
         ..viewer_frame(req, viewer, title(language))
     };
     html(status, "import_preview.html", context)

@@ -271,6 +271,8 @@ async fn staff_import_their_spreadsheet_in_the_pages(app: TestApp) {
     let org = app.create_organization("rehab_facility").await;
     let staff = app.create_party(json!({"role": "staff", "display_name": "Sato", "organization_id": org})).await;
     let cookie = signed_in(&app, &staff).await;
+    let home = page(&app, &cookie, "/app").await.text().await.unwrap();
+    assert!(home.contains("href=\"/app/imports\""), "the staff's page links to the import");
     let form = page(&app, &cookie, "/app/imports").await.text().await.unwrap();
     assert!(form.contains("enctype=\"multipart/form-data\""));
     let template = page(&app, &cookie, "/app/imports/template.csv").await.bytes().await.unwrap();

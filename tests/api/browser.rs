@@ -161,5 +161,11 @@ async fn staff_record_an_event_from_the_residents_page(app: TestApp) {
     sign_in(&browser, &app, &admin).await;
     assert!(browser.text().await.contains("県全体の成果"));
     check_page(&browser, &app, "prefecture").await;
+    // At 390 px the table by facility keeps each facility's name readable (it used to break
+    // one character a line): the table scrolls sideways in its own box instead.
+    browser.resize(PHONE).await;
+    let width = "const th = document.querySelector('#main table th[scope=row]'); return th ? th.getBoundingClientRect().width : 0;";
+    let width = browser.client.execute(width, vec![]).await.expect("measure").as_f64().unwrap_or(0.0);
+    assert!(width >= 100.0, "the facility's name has {width} px");
     browser.close().await;
 }

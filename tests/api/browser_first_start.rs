@@ -1,19 +1,17 @@
 //! A prefecture's first start, in a real browser on a phone: `tsunagu serve` on an empty
 //! database prints the set-up link; the IT officer opens it, becomes the first admin, adds a
 //! facility with its phone and hours, opens its first staff account and prints the
-//! invitation; the staff member signs in with it. No API call, no `tsunagu token`. Every admin
-//! page on the way is checked by axe-core at 390 px, in Japanese and in English.
-
-use std::{process::Stdio, time::Duration};
+//! invitation, and fills the roll from the facility's Shift_JIS spreadsheet; the staff member
+//! signs in with the invitation and finds the residents there. No API call, no `tsunagu
+//! token`. Every page on the way is checked by axe-core at 390 px, in Japanese and English.
 
 use fantoccini::Locator;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::{
     browser::check_page_at,
     browser_support::{Browser, PHONE},
     cases,
-    helpers::{child_command, until_serving, TestApp},
+    helpers::TestApp,
 };
 
 pub const TESTS: &[crate::helpers::Case] = cases![a_new_deployment_is_set_up_and_staffed_from_the_browser];
@@ -43,20 +41,10 @@ async fn href(browser: &Browser, css: &str) -> String {
 }
 
 async fn a_new_deployment_is_set_up_and_staffed_from_the_browser(app: TestApp) {
-    let mut child = child_command(env!("CARGO_BIN_EXE_tsunagu"), &app.database_url)
-        .env("TSUNAGU_ADDR", "127.0.0.1:0")
-        .env("TSUNAGU_LOG_FORMAT", "json")
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve starts");
-    let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
-    let (addr, _) = until_serving(&mut log).await;
+    let crate::setup::FirstStart { mut child, addr, mut log, announced, .. } =
+        crate::setup::first_start(&app.database_url).await;
     // Keep reading the log, so that the child never waits on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = log.next_line().await {} });
-    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-    let announced = tokio::time::timeout(Duration::from_secs(10), stdout.next_line()).await.unwrap().unwrap().unwrap();
     let setup =
         announced.split_whitespace().find(|word| word.starts_with("http://")).expect("the set-up link").to_owned();
     let origin = format!("http://{addr}");
@@ -115,12 +103,31 @@ async fn a_new_deployment_is_set_up_and_staffed_from_the_browser(app: TestApp) {
         check_in_both_languages(&browser, &origin, name).await;
     }
 
+    // The facility's spreadsheet, as Japanese Excel saves it: checked, shown, stored.
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = dir.path().join("名簿.csv");
+    let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(
+        "施設での番号,氏名,生年月日,入所日,出所予定日,出所の種類\r\nA-1,山田 太郎,1980/04/01,2026/04/01,2027/03/01,full_term\r\nA-2,鈴木 花子,1985/07/07,2026/05/10,,\r\n",
+    );
+    std::fs::write(&sheet, &bytes).unwrap();
+    browser.select("#import-organization", &org).await;
+    let file = browser.client.find(Locator::Css("#import-file")).await.expect("the file field");
+    file.send_keys(sheet.to_str().unwrap()).await.expect("choose the file");
+    browser.click("form[action='/app/imports'] button[type='submit']").await;
+    browser.client.wait().for_element(Locator::Css("form[action$='/confirm']")).await.expect("the checked file");
+    assert!(browser.text().await.contains("鈴木 花子"));
+    check_in_both_languages(&browser, &origin, "import-preview").await;
+    browser.click("form[action$='/confirm'] button").await;
+    let stored = Locator::XPath("//p[@role='status' and contains(., '登録しました')]");
+    browser.client.wait().for_element(stored).await.expect("stored");
+
     // The admin signs out; the staff member signs in with the printed code.
     browser.click_to("form[action='/auth/sign-out'] button", &format!("{origin}/")).await;
     browser.fill("#invitation-code", &code).await;
     browser.click_to("form[action='/auth/invitation'] button", &format!("{origin}/app")).await;
     let home = browser.text().await;
     assert!(home.contains("利用者"), "the staff member's page: {home}");
+    assert!(home.contains("山田 太郎") && home.contains("鈴木 花子"), "the imported residents are on the roll");
     assert!(!home.contains("加藤 IT"));
     browser.open(&format!("{origin}/admin/accounts")).await;
     assert!(browser.text().await.contains("このページはありません"), "staff meet no admin page");

@@ -23,6 +23,35 @@ pub const TESTS: &[crate::helpers::Case] = cases![
 
 const BINARY: &str = env!("CARGO_BIN_EXE_tsunagu");
 
+/// `tsunagu serve` on a database with no admin: the child, the address it serves on, its log
+/// so far (and the rest to read), its output after the line that announced the set-up link,
+/// and that line.
+pub struct FirstStart {
+    pub child: tokio::process::Child,
+    pub addr: String,
+    pub log: crate::helpers::ServeLog,
+    pub logged: Vec<String>,
+    pub stdout: BufReader<tokio::process::ChildStdout>,
+    pub announced: String,
+}
+
+pub async fn first_start(database_url: &str) -> FirstStart {
+    let mut child = child_command(BINARY, database_url)
+        .env("TSUNAGU_ADDR", "127.0.0.1:0")
+        .env("TSUNAGU_LOG_FORMAT", "json")
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (addr, logged) = until_serving(&mut log).await;
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut announced = String::new();
+    tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut announced)).await.unwrap().unwrap();
+    FirstStart { child, addr, log, logged, stdout, announced }
+}
+
 async fn open(url: &str) -> reqwest::Response {
     browser().get(url).send().await.unwrap()
 }
@@ -33,19 +62,8 @@ async fn set_up(url: &str, origin: &str, form: &[(&str, &str)]) -> reqwest::Resp
 }
 
 async fn serve_prints_a_setup_link_that_works_once_and_never_reaches_the_log(app: TestApp) {
-    let mut child = child_command(BINARY, &app.database_url)
-        .env("TSUNAGU_ADDR", "127.0.0.1:0")
-        .env("TSUNAGU_LOG_FORMAT", "json")
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve starts");
-    let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
-    let (addr, mut logged) = until_serving(&mut log).await;
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut announced = String::new();
-    tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut announced)).await.unwrap().unwrap();
+    let FirstStart { mut child, addr, mut log, mut logged, mut stdout, announced } =
+        first_start(&app.database_url).await;
     let prefix = format!("Set up the first admin: http://{addr}/setup/");
     assert!(announced.starts_with(&prefix) && announced.trim_end().ends_with("(valid 24 hours)"), "{announced:?}");
     let url = announced.trim_end().trim_end_matches(" (valid 24 hours)").rsplit(' ').next().unwrap().to_owned();

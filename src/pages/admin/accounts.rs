@@ -11,7 +11,7 @@ use poem::{
 };
 use uuid::Uuid;
 
-use super::{admin, admin_form, answer, option, page, when, Back, Shown};
+use super::{admin_form, answer, list_page, option, page, record_page, when, Back, Shown};
 use crate::{
     access::audit_entry,
     domain::{channels::Channel, DisplayName, Language, OrganizationKind, PartyRole, Refusals, Why, Zone},
@@ -164,12 +164,7 @@ pub(super) async fn render_one(
 /// `GET /admin/accounts` (`?organization=` narrows the list to one organisation's).
 #[handler]
 pub async fn accounts_page(req: &Request, state: Data<&AppState>, listing: Query<Listing>) -> Response {
-    let viewer = match admin(req, &state).await {
-        Ok(viewer) => viewer,
-        Err(answer) => return answer,
-    };
-    let shown = Shown::after(listing.0.done.as_deref(), viewer.language);
-    render_list(req, &state, &viewer, StatusCode::OK, shown).await
+    list_page(req, &state, listing.0.done.as_deref(), Back::Accounts).await
 }
 
 /// `POST /admin/accounts`: `role`, `display_name`, `language`, and `organization_id` where the
@@ -241,13 +236,7 @@ pub async fn account_page(
     id: Path<String>,
     done: Query<super::Done>,
 ) -> Response {
-    let viewer = match admin(req, &state).await {
-        Ok(viewer) => viewer,
-        Err(answer) => return answer,
-    };
-    let Some(id) = id_of(&id.0) else { return not_found(req, viewer.language) };
-    let shown = Shown::after(done.0.done.as_deref(), viewer.language);
-    render_one(req, &state, &viewer, id, StatusCode::OK, shown).await
+    record_page(req, &state, &id.0, done.0.done.as_deref(), Back::Account).await
 }
 
 /// The account a form names, or the answer for one that is not there.

@@ -29,7 +29,7 @@ use super::{
     words,
 };
 use crate::{
-    domain::{Language, PartyRole, Refusals, Zone},
+    domain::{Language, PartyRole, Zone},
     state::AppState,
     workflow::WorkflowError,
 };
@@ -107,6 +107,34 @@ impl Back {
     }
 }
 
+/// A page of one record (`GET /admin/{section}/{id}`), with the notice of what its last form
+/// stored: the admin looking, the id, and the page; 404 for anyone else or any other id.
+async fn record_page(
+    req: &Request,
+    state: &AppState,
+    id: &str,
+    done: Option<&str>,
+    back: fn(Uuid) -> Back,
+) -> Response {
+    let viewer = match admin(req, state).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    let Some(id) = super::frame::id_of(id) else { return not_found(req, viewer.language) };
+    let shown = Shown::after(done, viewer.language);
+    render(req, state, &viewer, back(id), StatusCode::OK, shown).await
+}
+
+/// A list page (`GET /admin/{section}`), with the notice of what its last form stored.
+async fn list_page(req: &Request, state: &AppState, done: Option<&str>, back: Back) -> Response {
+    let viewer = match admin(req, state).await {
+        Ok(viewer) => viewer,
+        Err(answer) => return answer,
+    };
+    let shown = Shown::after(done, viewer.language);
+    render(req, state, &viewer, back, StatusCode::OK, shown).await
+}
+
 /// The page `back` names, with what `shown` says.
 async fn render(
     req: &Request,
@@ -141,18 +169,9 @@ async fn answer<T>(
     match done {
         Ok(_) => see_other(&format!("{}?done={notice}", back.path())),
         Err(WorkflowError::NotFound) => not_found(req, language),
-        Err(err) => match super::forms::refusal(&err, language) {
-            Some((status, problem)) => {
-                let refused = match &err {
-                    WorkflowError::Refused(refusals) => refusals.clone(),
-                    _ => Refusals::default(),
-                };
-                let problem = posted.hidden_refusal(&refused, language).unwrap_or(problem);
-                let shown = Shown {
-                    problem: Some(problem),
-                    posted: Some(posted.refused(form, &refused, language)),
-                    notice: None,
-                };
+        Err(err) => match super::forms::refused_form(&err, posted, form, language) {
+            Some((status, problem, posted)) => {
+                let shown = Shown { problem: Some(problem), posted: Some(posted), notice: None };
                 render(req, state, viewer, back, status, shown).await
             }
             None => failed(err),

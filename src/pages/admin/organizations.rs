@@ -10,7 +10,7 @@ use poem::{
 };
 use uuid::Uuid;
 
-use super::{admin, admin_form, answer, option, page, Back, Done, Shown};
+use super::{admin_form, answer, list_page, option, page, record_page, Back, Done, Shown};
 use crate::{
     domain::{
         organization::{parse_phone, Reach, AREA_CHARS, HELPS_WITH_CHARS, HOURS_CHARS},
@@ -98,12 +98,7 @@ pub(super) async fn render_one(
 /// `GET /admin/organizations`.
 #[handler]
 pub async fn organizations_page(req: &Request, state: Data<&AppState>, done: Query<Done>) -> Response {
-    let viewer = match admin(req, &state).await {
-        Ok(viewer) => viewer,
-        Err(answer) => return answer,
-    };
-    let shown = Shown::after(done.0.done.as_deref(), viewer.language);
-    render_list(req, &state, &viewer, StatusCode::OK, shown).await
+    list_page(req, &state, done.0.done.as_deref(), Back::Organizations).await
 }
 
 /// `POST /admin/organizations`: `kind` and the fields.
@@ -128,13 +123,7 @@ pub async fn create_organization(req: &Request, state: Data<&AppState>, body: Bo
 /// `GET /admin/organizations/{id}`.
 #[handler]
 pub async fn organization_page(req: &Request, state: Data<&AppState>, id: Path<String>, done: Query<Done>) -> Response {
-    let viewer = match admin(req, &state).await {
-        Ok(viewer) => viewer,
-        Err(answer) => return answer,
-    };
-    let Some(id) = id_of(&id.0) else { return not_found(req, viewer.language) };
-    let shown = Shown::after(done.0.done.as_deref(), viewer.language);
-    render_one(req, &state, &viewer, id, StatusCode::OK, shown).await
+    record_page(req, &state, &id.0, done.0.done.as_deref(), Back::Organization).await
 }
 
 /// `POST /admin/organizations/{id}`: every field as it should be (an empty one is cleared).

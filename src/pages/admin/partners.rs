@@ -11,7 +11,7 @@ use poem::{
 };
 use uuid::Uuid;
 
-use super::{admin, admin_form, answer, option, page, when, Back, Done, Shown};
+use super::{admin_form, answer, list_page, option, page, when, Back, Done, Shown};
 use crate::{
     domain::{Language, PartyRole, Refusals, Why},
     outbox::webhook::EVENT_TYPES,
@@ -121,12 +121,7 @@ fn secret_page(
 /// `GET /admin/partners`.
 #[handler]
 pub async fn partners_page(req: &Request, state: Data<&AppState>, done: Query<Done>) -> Response {
-    let viewer = match admin(req, &state).await {
-        Ok(viewer) => viewer,
-        Err(answer) => return answer,
-    };
-    let shown = Shown::after(done.0.done.as_deref(), viewer.language);
-    render(req, &state, &viewer, StatusCode::OK, shown).await
+    list_page(req, &state, done.0.done.as_deref(), Back::Partners).await
 }
 
 /// `POST /admin/partners/credentials`: `party_id`, a system's account. The secret is shown once.

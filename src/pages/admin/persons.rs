@@ -11,7 +11,7 @@ use poem::{
 };
 use uuid::Uuid;
 
-use super::{admin, admin_form, answer, page, Back, Done, Shown};
+use super::{admin, admin_form, answer, page, record_page, Back, Done, Shown};
 use crate::{
     access::{self, audit_entry, Target},
     domain::{access::Action, words::date, Language, Refusals, Why},
@@ -44,13 +44,7 @@ pub(super) async fn render(
 /// `GET /admin/persons/{id}`.
 #[handler]
 pub async fn person_page(req: &Request, state: Data<&AppState>, id: Path<String>, done: Query<Done>) -> Response {
-    let viewer = match admin(req, &state).await {
-        Ok(viewer) => viewer,
-        Err(answer) => return answer,
-    };
-    let Some(id) = id_of(&id.0) else { return not_found(req, viewer.language) };
-    let shown = Shown::after(done.0.done.as_deref(), viewer.language);
-    render(req, &state, &viewer, id, StatusCode::OK, shown).await
+    record_page(req, &state, &id.0, done.0.done.as_deref(), Back::Person).await
 }
 
 /// `GET /admin/persons/{id}/export`: everything held about the person, as a JSON download.

@@ -88,6 +88,24 @@ pub(super) fn refusal(err: &WorkflowError, language: Language) -> Option<(Status
     }
 }
 
+/// A refused form shown again: the status to answer with, the page's problem, and the form as
+/// typed with why beside each field. `None` for a fault on our side.
+pub(super) fn refused_form(
+    err: &WorkflowError,
+    posted: &Posted,
+    form: &str,
+    language: Language,
+) -> Option<(StatusCode, String, minijinja::Value)> {
+    let (status, problem) = refusal(err, language)?;
+    let refused = match err {
+        WorkflowError::Refused(refusals) => refusals.clone(),
+        _ => crate::domain::Refusals::default(),
+    };
+    // A hidden field has no place to show its reason beside: it is the page's problem.
+    let problem = posted.hidden_refusal(&refused, language).unwrap_or(problem);
+    Some((status, problem, posted.refused(form, &refused, language)))
+}
+
 /// Adds the address typed in the form (`channel`, `address`) to `party`, or says why not.
 pub(crate) async fn add_typed_address(
     state: &AppState,

@@ -11,7 +11,7 @@ use poem::{
 };
 use uuid::Uuid;
 
-use super::{access_failed, bad_request, poster, qr_svg, read_form, refusal, signed_in, Posted};
+use super::{access_failed, bad_request, poster, qr_svg, read_form, signed_in, Posted};
 use crate::{
     access::{self, PersonAccess, Target},
     domain::{
@@ -49,16 +49,9 @@ pub(super) async fn back_to_resident<T>(
     match done {
         Ok(_) => see_other(&format!("/app/residents/{person_id}?done={notice}")),
         Err(WorkflowError::NotFound) => not_found(req, language),
-        Err(err) => match refusal(&err, language) {
-            Some((status, problem)) => {
-                let refused = match &err {
-                    WorkflowError::Refused(refusals) => refusals.clone(),
-                    _ => Refusals::default(),
-                };
-                // A hidden field has no place to show its reason beside: it is the page's problem.
-                let problem = posted.hidden_refusal(&refused, language).unwrap_or(problem);
-                let posted = Some(posted.refused(form, &refused, language));
-                let shown = Shown { problem: Some(problem), posted, notice: None };
+        Err(err) => match super::refused_form(&err, posted, form, language) {
+            Some((status, problem, posted)) => {
+                let shown = Shown { problem: Some(problem), posted: Some(posted), notice: None };
                 resident(req, state, viewer, person_id, status, shown).await
             }
             None => failed(err),
