@@ -27,11 +27,8 @@ impl ParsePayload for CsvBody {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let data = <Vec<u8> as FromRequest>::from_request(request, body).await?;
-        if data.is_empty() {
-            return Err(poem::Error::from_string("The request needs a CSV body.", poem::http::StatusCode::BAD_REQUEST));
-        }
-        Ok(Self(data))
+        // An empty file is read, and refused as such where files are checked.
+        Ok(Self(<Vec<u8> as FromRequest>::from_request(request, body).await?))
     }
 }
 

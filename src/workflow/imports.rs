@@ -55,6 +55,9 @@ pub async fn check_import(
     bytes: &[u8],
     created_by: String,
 ) -> Result<Preview, WorkflowError> {
+    if bytes.is_empty() {
+        return Err(Refusals::one("file", crate::domain::Why::Required.into()).into());
+    }
     if bytes.len() > MOST_IMPORT_BYTES {
         let why = crate::domain::Why::Said(format!("a file is at most {MOST_IMPORT_BYTES} bytes"));
         return Err(Refusals::one("file", why.into()).into());

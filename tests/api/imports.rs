@@ -128,10 +128,12 @@ async fn a_file_with_three_bad_cells_shows_all_three_and_stores_nothing(app: Tes
     assert_eq!(app.count("persons").await, 0);
     assert_eq!(app.count("placements").await, 0);
 
-    // Not a spreadsheet at all: refused whole, nothing kept.
+    // An empty file, and one that is not a spreadsheet at all: refused whole, nothing kept.
+    assert_problem(check(&app, &admin, &org, Vec::new()).await, StatusCode::UNPROCESSABLE_ENTITY).await;
     let binary = check(&app, &admin, &org, vec![0xFF, 0xFE, 0x00, 0x81, 0xFF]).await;
     let problem = assert_problem(binary, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(problem.to_string().contains("Shift_JIS"), "{problem}");
+    assert_eq!(app.count("imports").await, 1, "only the first file is kept, for its confirmation");
 }
 
 async fn confirming_twice_or_importing_again_creates_each_resident_once(app: TestApp) {
