@@ -43,7 +43,7 @@ pub fn parse_phone(raw: &str) -> Result<Option<String>, Invalid> {
     if raw.is_empty() {
         return Ok(None);
     }
-    let refused = || Invalid::new(format!("{raw:?} is not a phone number such as 03-1234-5678"));
+    let refused = || Invalid(super::Why::NotAPhoneNumber { given: raw.to_owned() });
     if raw.len() > 32 {
         return Err(refused());
     }

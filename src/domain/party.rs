@@ -1,4 +1,4 @@
-use super::{text_enum, Invalid, OrganizationKind};
+use super::{text_enum, Invalid, OrganizationKind, Why};
 
 text_enum! {
     /// The role of an account that can sign in.
@@ -36,23 +36,15 @@ impl PartyRole {
     /// Checks a party's organisation (given by its kind, if any) against what the role allows.
     pub fn check_organization(self, organization: Option<OrganizationKind>) -> Result<(), Invalid> {
         match (self.organization_requirement(), organization) {
-            (OrganizationRequirement::Required(_), None) => {
-                Err(Invalid::new(format!("a {} party must belong to an organisation", self.as_str())))
-            }
+            (OrganizationRequirement::Required(_), None) => Err(Why::OrganizationNeeded { role: self.as_str() }.into()),
             (OrganizationRequirement::Required(Some(expected)), Some(kind))
             | (OrganizationRequirement::Optional(expected), Some(kind))
                 if kind != expected =>
             {
-                Err(Invalid::new(format!(
-                    "a {} party belongs to a {} organisation, not a {}",
-                    self.as_str(),
-                    expected.as_str(),
-                    kind.as_str()
-                )))
+                Err(Why::OrganizationOfKind { role: self.as_str(), expected: expected.as_str(), given: kind.as_str() }
+                    .into())
             }
-            (OrganizationRequirement::Forbidden, Some(_)) => {
-                Err(Invalid::new(format!("a {} party does not belong to an organisation", self.as_str())))
-            }
+            (OrganizationRequirement::Forbidden, Some(_)) => Err(Why::NoOrganization { role: self.as_str() }.into()),
             _ => Ok(()),
         }
     }

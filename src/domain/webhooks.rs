@@ -21,17 +21,17 @@ pub fn secret_from_bytes(key: &[u8]) -> String {
 /// Whether a webhook may call `raw`: https (http too where private targets are allowed, for
 /// tests and closed networks), and no private, loopback or link-local literal address.
 pub fn check_url(raw: &str, allow_private: bool) -> Result<(), Invalid> {
-    let Ok(url) = url::Url::parse(raw) else { return Err(Invalid::new("not a URL")) };
+    let Ok(url) = url::Url::parse(raw) else { return Err(super::Why::NotAUrl.into()) };
     match url.scheme() {
         "https" => {}
         "http" if allow_private => {}
-        _ => return Err(Invalid::new("an https URL")),
+        _ => return Err(super::Why::NotHttps.into()),
     }
     let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
     let literal_private =
         host.parse::<IpAddr>().is_ok_and(|ip| !is_public(ip)) || host.eq_ignore_ascii_case("localhost");
     if host.is_empty() || (literal_private && !allow_private) {
-        return Err(Invalid::new("private, loopback and link-local targets are refused"));
+        return Err(super::Why::PrivateTarget.into());
     }
     Ok(())
 }

@@ -94,6 +94,28 @@ pub enum Why {
     NotASignInCode,
     /// The page's version of the record is missing: the page is too old to act on.
     PageOutdated,
+    /// A webhook's address: not a URL, not https, or a private, loopback or link-local target.
+    NotAUrl,
+    NotHttps,
+    PrivateTarget,
+    /// Not a number anyone could call, such as 03-1234-5678.
+    NotAPhoneNumber {
+        given: String,
+    },
+    /// This kind of account belongs to an organisation.
+    OrganizationNeeded {
+        role: &'static str,
+    },
+    /// This kind of account belongs to an organisation of another kind.
+    OrganizationOfKind {
+        role: &'static str,
+        expected: &'static str,
+        given: &'static str,
+    },
+    /// This kind of account belongs to no organisation.
+    NoOrganization {
+        role: &'static str,
+    },
     /// A spreadsheet that is neither UTF-8 nor Shift_JIS text.
     NotText,
     /// A line of a spreadsheet that is not CSV.
@@ -151,6 +173,15 @@ impl std::fmt::Display for Why {
             Why::PageOutdated => write!(f, "is missing: load the page again"),
             Why::NotAnInvitationCode => write!(f, "an invitation code has ten letters and digits, such as ABCDE-12345"),
             Why::NotASignInCode => write!(f, "a sign-in code is six digits"),
+            Why::NotAUrl => write!(f, "not a URL"),
+            Why::NotHttps => write!(f, "an https URL"),
+            Why::PrivateTarget => write!(f, "private, loopback and link-local targets are refused"),
+            Why::NotAPhoneNumber { given } => write!(f, "{given:?} is not a phone number such as 03-1234-5678"),
+            Why::OrganizationNeeded { role } => write!(f, "a {role} party must belong to an organisation"),
+            Why::OrganizationOfKind { role, expected, given } => {
+                write!(f, "a {role} party belongs to a {expected} organisation, not a {given}")
+            }
+            Why::NoOrganization { role } => write!(f, "a {role} party does not belong to an organisation"),
             Why::NotText => write!(f, "the file is neither UTF-8 nor Shift_JIS text"),
             Why::NotCsv => write!(f, "this line cannot be read as CSV"),
             Why::Repeated { what } => write!(f, "this {what} appears more than once in the file"),

@@ -175,6 +175,39 @@ pub fn why(why: &Why, language: Language) -> String {
         (Why::NotASignInCode, _) => {
             pick(language, "サインインコードは6桁の数字です。", "A sign-in code is six digits.").to_owned()
         }
+        (Why::OrganizationNeeded { .. }, _) => pick(
+            language,
+            "この種類のアカウントには、所属する団体を選んでください。",
+            "Choose the organisation this account belongs to.",
+        )
+        .to_owned(),
+        (Why::OrganizationOfKind { expected, .. }, _) => {
+            let kind = expected.parse().map(|kind| super::words::organization_kind(kind, language)).unwrap_or(expected);
+            match language {
+                Language::Ja => format!("この種類のアカウントは「{kind}」の団体に所属します。"),
+                Language::En => format!("This kind of account belongs to an organisation of the kind {kind}."),
+            }
+        }
+        (Why::NoOrganization { .. }, _) => pick(
+            language,
+            "この種類のアカウントは団体に所属しません。「なし」を選んでください。",
+            "This kind of account belongs to no organisation: choose None.",
+        )
+        .to_owned(),
+        (Why::NotAUrl, _) => pick(language, "URLとして読めません。", "This is not a URL.").to_owned(),
+        (Why::NotHttps, _) => pick(language, "https で始まるURLにしてください。", "Use an https URL.").to_owned(),
+        (Why::PrivateTarget, _) => pick(
+            language,
+            "内部のネットワークのアドレスには送れません。",
+            "Addresses of private, loopback or link-local networks are refused.",
+        )
+        .to_owned(),
+        (Why::NotAPhoneNumber { .. }, _) => pick(
+            language,
+            "電話番号として読めません。例：03-1234-5678",
+            "This is not a phone number such as 03-1234-5678.",
+        )
+        .to_owned(),
         (Why::NotText, _) => pick(
             language,
             "ファイルを読めません。CSV（UTF-8 または Shift_JIS）で保存してください。",

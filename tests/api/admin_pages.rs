@@ -102,6 +102,7 @@ async fn an_admin_sets_up_a_facility_and_its_staff_in_the_pages(app: TestApp) {
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = refused.text().await.unwrap();
     assert!(body.contains("id=\"organization-phone-error\"") && body.contains("value=\"call us\""), "{body}");
+    assert!(body.contains("電話番号として読めません"), "the reason, in Japanese");
     assert!(body.contains("value=\"平日 9:00–17:00\""));
     assert_eq!(app.count("organizations").await, 0);
 
@@ -138,7 +139,11 @@ async fn an_admin_sets_up_a_facility_and_its_staff_in_the_pages(app: TestApp) {
     let staff_form = [("role", "staff"), ("display_name", "Sato"), ("language", "ja"), ("organization_id", "")];
     let refused = submit(&app, &admin, "/admin/accounts", &staff_form).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.text().await.unwrap().contains("id=\"account-organization_id-error\""));
+    let body = refused.text().await.unwrap();
+    assert!(
+        body.contains("id=\"account-organization_id-error\"") && body.contains("所属する団体を選んでください"),
+        "{body}"
+    );
     assert_eq!(app.count("parties").await, 1, "only the admin");
     let staff_form =
         [("role", "staff"), ("display_name", "Sato"), ("language", "ja"), ("organization_id", org.as_str())];
@@ -205,7 +210,8 @@ async fn an_admin_hands_a_partner_system_its_secrets_once_and_reads_the_logs(app
     )
     .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.text().await.unwrap().contains("id=\"webhook-url-error\""));
+    let body = refused.text().await.unwrap();
+    assert!(body.contains("id=\"webhook-url-error\"") && body.contains("https で始まるURL"), "{body}");
     let hook = submit(
         &app,
         &admin,
