@@ -155,7 +155,13 @@ pub async fn confirm_import(
             end_on: row.placement_end_on,
             external_id: row.external_id,
         };
-        store::placements::insert(&txn, placement, zone, now).await?;
+        // Another file confirmed meanwhile named the same resident: this one stores nothing.
+        store::placements::insert(&txn, placement, zone, now).await.map_err(|err| match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                WorkflowError::Stale(super::Staleness::ChangedMeanwhile)
+            }
+            _ => err.into(),
+        })?;
         for new in &row.milestones {
             let milestone = Milestone::create(new, today)?;
             insert_with_history(&txn, person.id, &milestone, None, actor, today, now).await?;
