@@ -10,8 +10,6 @@ pub struct Model {
     pub created_by: String,
     #[sea_orm(column_type = "Text")]
     pub content: String,
-    pub rows: i32,
-    pub refused: i32,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub confirmed_at: Option<DateTimeUtc>,

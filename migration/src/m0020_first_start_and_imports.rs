@@ -33,8 +33,6 @@ impl MigrationTrait for Migration {
                     .col(uuid(Imports::OrganizationId))
                     .col(string_len(Imports::CreatedBy, 100))
                     .col(text(Imports::Content))
-                    .col(integer(Imports::Rows))
-                    .col(integer(Imports::Refused))
                     .col(timestamp_with_time_zone(Imports::CreatedAt))
                     .col(timestamp_with_time_zone(Imports::ExpiresAt))
                     .col(timestamp_with_time_zone_null(Imports::ConfirmedAt))
@@ -88,8 +86,6 @@ enum Imports {
     OrganizationId,
     CreatedBy,
     Content,
-    Rows,
-    Refused,
     CreatedAt,
     ExpiresAt,
     ConfirmedAt,

@@ -239,7 +239,7 @@ fn read_row(values: &Values, cells: &mut Cells, today: NaiveDate) -> Option<Impo
         other => other.flatten(),
     };
     let placement_end_on = cells.check("placement_end_on", date(values.get("placement_end_on")));
-    if let (Some(Some(start)), Some(Some(end))) = (placement_start_on.map(Some), placement_end_on) {
+    if let (Some(start), Some(Some(end))) = (placement_start_on, placement_end_on) {
         if end < start {
             cells.refuse("placement_end_on", Why::EndsBeforeStart);
         }

@@ -4,7 +4,7 @@
 use poem::{FromRequest, Request, RequestBody};
 use poem_openapi::{
     payload::{ParsePayload, Payload},
-    registry::{MetaMediaType, MetaRequest, MetaSchema, MetaSchemaRef, Registry},
+    registry::{MetaRequest, MetaSchema, MetaSchemaRef, Registry},
     ApiExtractor, ApiExtractorType, ExtractParamOptions,
 };
 
@@ -41,11 +41,7 @@ impl<'a> ApiExtractor<'a> for CsvBody {
     fn register(_registry: &mut Registry) {}
 
     fn request_meta() -> Option<MetaRequest> {
-        Some(MetaRequest {
-            description: None,
-            content: vec![MetaMediaType { content_type: Self::CONTENT_TYPE, schema: Self::schema_ref() }],
-            required: true,
-        })
+        super::json_body::request_meta::<Self>()
     }
 
     async fn from_request(
@@ -53,14 +49,6 @@ impl<'a> ApiExtractor<'a> for CsvBody {
         body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        match request.content_type() {
-            Some(content_type) if Self::check_content_type(content_type) => {
-                <Self as ParsePayload>::from_request(request, body).await
-            }
-            _ => Err(poem::Error::from_string(
-                "Send the spreadsheet as text/csv (UTF-8 or Shift_JIS).",
-                poem::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            )),
-        }
+        super::json_body::extract(request, body, "Send the spreadsheet as text/csv (UTF-8 or Shift_JIS).").await
     }
 }

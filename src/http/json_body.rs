@@ -70,11 +70,7 @@ impl<'a, T: ParseFromJSON> ApiExtractor<'a> for JsonBody<T> {
     }
 
     fn request_meta() -> Option<MetaRequest> {
-        Some(MetaRequest {
-            description: None,
-            content: vec![MetaMediaType { content_type: Self::CONTENT_TYPE, schema: Self::schema_ref() }],
-            required: true,
-        })
+        request_meta::<Self>()
     }
 
     async fn from_request(
@@ -82,14 +78,27 @@ impl<'a, T: ParseFromJSON> ApiExtractor<'a> for JsonBody<T> {
         body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        match request.content_type() {
-            Some(content_type) if Self::check_content_type(content_type) => {
-                <Self as ParsePayload>::from_request(request, body).await
-            }
-            _ => Err(poem::Error::from_string(
-                "Send the body as application/json.",
-                poem::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            )),
-        }
+        extract(request, body, "Send the body as application/json.").await
+    }
+}
+
+/// A required request body of one media type, as the OpenAPI document describes it.
+pub(super) fn request_meta<P: Payload>() -> Option<MetaRequest> {
+    Some(MetaRequest {
+        description: None,
+        content: vec![MetaMediaType { content_type: P::CONTENT_TYPE, schema: P::schema_ref() }],
+        required: true,
+    })
+}
+
+/// The body read as `P` when it is sent as `P`'s media type; 415 saying `unsupported` otherwise.
+pub(super) async fn extract<P: Payload + ParsePayload>(
+    request: &Request,
+    body: &mut RequestBody,
+    unsupported: &'static str,
+) -> poem::Result<P> {
+    match request.content_type() {
+        Some(content_type) if P::check_content_type(content_type) => P::from_request(request, body).await,
+        _ => Err(poem::Error::from_string(unsupported, poem::http::StatusCode::UNSUPPORTED_MEDIA_TYPE)),
     }
 }

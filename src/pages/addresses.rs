@@ -67,10 +67,6 @@ fn notice(done: &str, language: Language) -> Option<String> {
     Some(words::stored(if language == Language::Ja { ja } else { en }, language))
 }
 
-fn option(value: &str, label: &str) -> Value {
-    context! { value => value, label => label }
-}
-
 async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
     let language = viewer.language;
     let pick = |ja: &'static str, en: &'static str| match language {
@@ -102,27 +98,29 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
         .iter()
         .filter(|channel| state.reach.offers(**channel))
         .map(|channel| match channel {
-            Channel::Email => option("email", pick("メール", "E-mail")),
-            Channel::Sms => option("sms", pick("SMS（携帯電話）", "Text message")),
+            Channel::Email => words::option("email", pick("メール", "E-mail")),
+            Channel::Sms => words::option("sms", pick("SMS（携帯電話）", "Text message")),
         })
         .collect();
     let preferences = store::parties::preferences_of(&viewer.party)?;
     let email_choices: Vec<Value> = EmailPreference::ALL
         .iter()
         .map(|choice| match choice {
-            EmailPreference::Immediate => option("immediate", pick("お知らせのたびに", "Each alert as it comes")),
-            EmailPreference::Digest => {
-                option("digest", pick("1日1回まとめて（緊急のものはすぐ）", "Once a day (urgent ones at once)"))
+            EmailPreference::Immediate => {
+                words::option("immediate", pick("お知らせのたびに", "Each alert as it comes"))
             }
-            EmailPreference::Off => option("off", pick("受け取らない", "None")),
+            EmailPreference::Digest => {
+                words::option("digest", pick("1日1回まとめて（緊急のものはすぐ）", "Once a day (urgent ones at once)"))
+            }
+            EmailPreference::Off => words::option("off", pick("受け取らない", "None")),
         })
         .collect();
     let sms_choices: Vec<Value> = SmsPreference::ALL
         .iter()
         .map(|choice| match choice {
-            SmsPreference::Critical => option("critical", pick("緊急のものだけ", "Urgent ones only")),
-            SmsPreference::All => option("all", pick("すべて", "All")),
-            SmsPreference::Off => option("off", pick("受け取らない", "None")),
+            SmsPreference::Critical => words::option("critical", pick("緊急のものだけ", "Urgent ones only")),
+            SmsPreference::All => words::option("all", pick("すべて", "All")),
+            SmsPreference::Off => words::option("off", pick("受け取らない", "None")),
         })
         .collect();
     Ok(context! {

@@ -12,7 +12,7 @@ use poem::{
 use uuid::Uuid;
 
 use super::{
-    forms::refusal,
+    forms::{access_failed, refusal},
     frame::{
         bad_request, failed, from_our_pages, html, id_of, not_found, protect, see_other, signed_in, viewer_frame,
         Viewer,
@@ -225,7 +225,7 @@ pub async fn check_import(req: &Request, state: Data<&AppState>, body: poem::Bod
     let organization = match access::organization_roll(&state, &viewer.principal, organization_id, "import.check").await
     {
         Ok(organization) => organization,
-        Err(_) => return not_found(req, language),
+        Err(err) => return access_failed(req, &viewer, err),
     };
     match workflow::check_import(&state, &organization, &file, viewer.principal.actor_id()).await {
         Ok(preview) => preview_page(req, &viewer, preview, StatusCode::OK, None),
@@ -261,7 +261,7 @@ async fn import_of(
     let Some(import) = import else { return Err(not_found(req, viewer.language)) };
     match access::organization_roll(state, &viewer.principal, import.organization_id, action).await {
         Ok(_) => Ok(import),
-        Err(_) => Err(not_found(req, viewer.language)),
+        Err(err) => Err(access_failed(req, viewer, err)),
     }
 }
 

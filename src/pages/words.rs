@@ -194,6 +194,11 @@ pub fn measure(measure: Measure, language: Language) -> &'static str {
     }
 }
 
+/// One choice of a `<select>` or a set of checkboxes: its value and what it is called.
+pub fn option(value: &str, label: &str) -> Value {
+    context! { value => value, label => label }
+}
+
 /// The notice after a form stored something: 「記録しました：…」 / "Stored: …".
 pub fn stored(what: &str, language: Language) -> String {
     match language {

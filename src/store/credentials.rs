@@ -46,6 +46,11 @@ pub async fn by_client_id(
     client_credential::Entity::find().filter(client_credential::Column::ClientId.eq(client_id)).one(db).await
 }
 
+/// Every credential, oldest first: the partner systems' page lists them all (there are few).
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<client_credential::Model>, DbErr> {
+    client_credential::Entity::find().order_by_asc(client_credential::Column::Id).all(db).await
+}
+
 pub async fn of_party(db: &impl ConnectionTrait, party_id: Uuid) -> Result<Vec<client_credential::Model>, DbErr> {
     client_credential::Entity::find()
         .filter(client_credential::Column::PartyId.eq(party_id))

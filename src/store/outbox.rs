@@ -300,6 +300,20 @@ pub async fn release(db: &impl ConnectionTrait, claims: &[(Uuid, DateTime<Utc>)]
     Ok(released)
 }
 
+/// The latest `most` attempts to reach a target, newest first.
+pub async fn latest_attempts_of(
+    db: &impl ConnectionTrait,
+    target_id: Uuid,
+    most: u64,
+) -> Result<Vec<outbox_attempt::Model>, DbErr> {
+    outbox_attempt::Entity::find()
+        .filter(outbox_attempt::Column::TargetId.eq(target_id))
+        .order_by_desc(outbox_attempt::Column::Id)
+        .limit(most)
+        .all(db)
+        .await
+}
+
 pub async fn attempts_of(
     db: &impl ConnectionTrait,
     target_id: Uuid,

@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
 use entity::party;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
@@ -96,6 +98,25 @@ pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<pa
 
 pub async fn list(db: &impl ConnectionTrait, request: PageRequest) -> Result<Page<party::Model>, DbErr> {
     page(db, party::Entity::find(), party::Column::Id, request, |row| row.id).await
+}
+
+/// The parties of one organisation, a page at a time.
+pub async fn of_organization(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    request: PageRequest,
+) -> Result<Page<party::Model>, DbErr> {
+    let query = party::Entity::find().filter(party::Column::OrganizationId.eq(organization_id));
+    page(db, query, party::Column::Id, request, |row| row.id).await
+}
+
+/// Every party of these roles, oldest first.
+pub async fn of_roles(db: &impl ConnectionTrait, roles: &[PartyRole]) -> Result<Vec<party::Model>, DbErr> {
+    party::Entity::find()
+        .filter(party::Column::Role.is_in(roles.iter().map(|role| role.as_str())))
+        .order_by_asc(party::Column::Id)
+        .all(db)
+        .await
 }
 
 pub async fn update(

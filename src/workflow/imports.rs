@@ -3,10 +3,11 @@
 //! facility id, or with no id the same name and date of birth) is shown as such and never
 //! created twice.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use entity::{import, organization};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::{milestones::insert_with_history, Clash, WorkflowError};
@@ -26,9 +27,6 @@ use crate::{
 /// How long a checked file waits for its confirmation.
 pub const IMPORT_VALID_HOURS: i64 = 24;
 
-/// The most bytes of one file.
-pub const MOST_IMPORT_BYTES: usize = crate::http::MAX_BODY_BYTES;
-
 /// A file as checked: what will be created, what is there already, what was refused.
 pub struct Preview {
     pub import: import::Model,
@@ -47,8 +45,20 @@ fn zone_of(organization: &organization::Model) -> Result<Zone, WorkflowError> {
     Ok(store::parse_stored::<Zone>("timezone", organization.id, &organization.timezone)?)
 }
 
+/// The file read against the organisation's roll as it stands in `db`.
+async fn read(
+    db: &impl ConnectionTrait,
+    organization: &organization::Model,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<(Sheet, HashSet<usize>), WorkflowError> {
+    let sheet = sheet::read(text, zone_of(organization)?.date_at(now));
+    let existing = already_there(db, organization.id, &sheet.rows).await?;
+    Ok((sheet, existing))
+}
+
 /// Reads `bytes`, checks every row and keeps the file for its confirmation; nothing else is
-/// stored. A file that is not text is refused as a whole (`file`).
+/// stored. A file that is empty or not text is refused as a whole (`file`).
 pub async fn check_import(
     state: &AppState,
     organization: &organization::Model,
@@ -58,33 +68,25 @@ pub async fn check_import(
     if bytes.is_empty() {
         return Err(Refusals::one("file", crate::domain::Why::Required.into()).into());
     }
-    if bytes.len() > MOST_IMPORT_BYTES {
-        let why = crate::domain::Why::Said(format!("a file is at most {MOST_IMPORT_BYTES} bytes"));
-        return Err(Refusals::one("file", why.into()).into());
-    }
     let text = sheet::decode(bytes).map_err(|why| Refusals::one("file", why))?;
     let now = state.clock.now();
-    let sheet = sheet::read(&text, zone_of(organization)?.date_at(now));
-    let existing = already_there(state, organization.id, &sheet.rows).await?;
+    let (sheet, existing) = read(&state.db, organization, &text, now).await?;
     let new = NewImport {
         id: new_id(),
         organization_id: organization.id,
         created_by,
         content: text,
-        rows: i32::try_from(sheet.rows.len()).unwrap_or(i32::MAX),
-        refused: i32::try_from(sheet.refused.len()).unwrap_or(i32::MAX),
         expires_at: now + Duration::hours(IMPORT_VALID_HOURS),
     };
     let import = store::imports::insert(&state.db, new, now).await?;
     Ok(Preview { import, sheet, existing })
 }
 
-/// A kept file, read again for its page; `None` once it is gone (expired).
+/// A kept file, read again for its page.
 pub async fn preview(state: &AppState, import: import::Model) -> Result<Preview, WorkflowError> {
     let organization =
         store::organizations::find(&state.db, import.organization_id).await?.ok_or(WorkflowError::NotFound)?;
-    let sheet = sheet::read(&import.content, zone_of(&organization)?.date_at(state.clock.now()));
-    let existing = already_there(state, organization.id, &sheet.rows).await?;
+    let (sheet, existing) = read(&state.db, &organization, &import.content, state.clock.now()).await?;
     Ok(Preview { import, sheet, existing })
 }
 
@@ -94,17 +96,17 @@ pub async fn find_import(state: &AppState, id: Uuid) -> Result<Option<import::Mo
     Ok(store::imports::find(&state.db, id).await?.filter(|import| import.expires_at > now))
 }
 
-/// Which rows' residents are at the facility already.
+/// Which rows' residents are at the facility already: by the facility's id where the row has
+/// one, else by name and date of birth.
 async fn already_there(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     organization_id: Uuid,
     rows: &[ImportRow],
 ) -> Result<HashSet<usize>, WorkflowError> {
-    let db = &state.db;
-    let ids: HashMap<String, Uuid> = store::imports::external_ids(db, organization_id).await?.into_iter().collect();
-    let placed: Vec<Uuid> =
-        store::placements::of_organization(db, organization_id).await?.iter().map(|row| row.person_id).collect();
-    let people: HashSet<(String, Option<chrono::NaiveDate>)> = store::persons::find_many(db, &placed)
+    let placed = store::placements::of_organization(db, organization_id).await?;
+    let ids: HashSet<&str> = placed.iter().filter_map(|row| row.external_id.as_deref()).collect();
+    let persons: Vec<Uuid> = placed.iter().map(|row| row.person_id).collect();
+    let people: HashSet<(String, Option<chrono::NaiveDate>)> = store::persons::find_many(db, &persons)
         .await?
         .into_iter()
         .map(|person| (person.display_name, person.birth_date))
@@ -112,7 +114,7 @@ async fn already_there(
     Ok(rows
         .iter()
         .filter(|row| match &row.external_id {
-            Some(id) => ids.contains_key(id),
+            Some(id) => ids.contains(id.as_str()),
             None => people.contains(&(row.display_name.as_str().to_owned(), row.birth_date)),
         })
         .map(|row| row.row)
@@ -120,8 +122,9 @@ async fn already_there(
 }
 
 /// Stores every new row of a checked file in one transaction: the resident, their placement
-/// from its day with the facility's id, and their milestones; each audited. A file with a
-/// refused cell is not stored at all.
+/// from its day with the facility's id, and their milestones; each audited. The roll is read
+/// inside the transaction, so a row is created only if its resident is not there by then; a
+/// file with a refused cell is not stored at all.
 pub async fn confirm_import(
     state: &AppState,
     import: import::Model,
@@ -132,19 +135,19 @@ pub async fn confirm_import(
         let created = serde_json::from_str(created).map_err(|err| WorkflowError::Internal(err.to_string()))?;
         return Ok(Confirmed { created, already: true });
     }
-    let preview = preview(state, import).await?;
-    if !preview.sheet.refused.is_empty() {
-        return Err(WorkflowError::Conflict(Clash::ImportHasRefusedRows { rows: preview.sheet.refused.len() }));
-    }
     let organization =
-        store::organizations::find(&state.db, preview.import.organization_id).await?.ok_or(WorkflowError::NotFound)?;
+        store::organizations::find(&state.db, import.organization_id).await?.ok_or(WorkflowError::NotFound)?;
     let zone = zone_of(&organization)?;
     let now = state.clock.now();
     let today = zone.date_at(now);
     let txn = state.db.begin().await?;
+    let (sheet, existing) = read(&txn, &organization, &import.content, now).await?;
+    if !sheet.refused.is_empty() {
+        return Err(WorkflowError::Conflict(Clash::ImportHasRefusedRows { rows: sheet.refused.len() }));
+    }
     let mut created = Vec::new();
     let mut entries = Vec::new();
-    for row in preview.sheet.rows.into_iter().filter(|row| !preview.existing.contains(&row.row)) {
+    for row in sheet.rows.into_iter().filter(|row| !existing.contains(&row.row)) {
         let new =
             NewPerson { display_name: row.display_name, birth_date: row.birth_date, language: Language::Ja, zone };
         let person = store::persons::insert(&txn, new, now).await?;
@@ -173,7 +176,7 @@ pub async fn confirm_import(
     store::audit::record(&txn, entries, now).await?;
     let listed = serde_json::to_string(&created).map_err(|err| WorkflowError::Internal(err.to_string()))?;
     // Two confirmations at once: one stores, the other is refused and stores nothing.
-    if !store::imports::confirm(&txn, preview.import.id, listed, now).await? {
+    if !store::imports::confirm(&txn, import.id, listed, now).await? {
         return Err(WorkflowError::Stale(super::Staleness::ChangedMeanwhile));
     }
     txn.commit().await?;

@@ -36,9 +36,7 @@ pub use delivery::{acknowledge_alert, delete_webhook, log_contact, snooze_alert,
 pub use directory::{
     create_organization, create_party, update_organization, update_party, update_person, LinkWithParty,
 };
-pub use imports::{
-    check_import, confirm_import, find_import, preview, Confirmed, Preview, IMPORT_VALID_HOURS, MOST_IMPORT_BYTES,
-};
+pub use imports::{check_import, confirm_import, find_import, preview, Confirmed, Preview};
 pub use lapses::record_lapse;
 pub use lifecycle::{erase_person, expire_provisions, retention_review, IdlePerson, PROVISION_KEEP_YEARS};
 pub use links::{change_link, create_link, revoke_link, LinkChange, NewLink};

@@ -151,6 +151,9 @@ async fn an_admin_sets_up_a_facility_and_its_staff_in_the_pages(app: TestApp) {
     let staff_id = made.trim_start_matches("/admin/accounts/").split('?').next().unwrap().to_owned();
     let account = page(&app, &admin, &format!("/admin/accounts/{staff_id}")).await.text().await.unwrap();
     assert!(account.contains("Sato") && account.contains("ひまわり寮"));
+    // The organisation's accounts: its staff, not the admin.
+    let theirs = page(&app, &admin, &format!("/admin/accounts?organization={org}")).await.text().await.unwrap();
+    assert!(theirs.contains(&format!("/admin/accounts/{staff_id}")) && !theirs.contains(">Kato</a>"), "{theirs}");
 
     // A printable invitation: the staff member signs in with it.
     let invitation = submit(&app, &admin, &format!("/admin/accounts/{staff_id}/invitations"), &[]).await;

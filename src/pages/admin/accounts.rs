@@ -11,7 +11,7 @@ use poem::{
 };
 use uuid::Uuid;
 
-use super::{admin_form, answer, list_page, option, page, record_page, when, Back, Shown};
+use super::{admin_form, answer, list_page, named_organization, page, record_page, when, Back, Shown};
 use crate::{
     access::audit_entry,
     domain::{channels::Channel, DisplayName, Language, OrganizationKind, PartyRole, Refusals, Why, Zone},
@@ -53,7 +53,11 @@ pub(super) async fn render_list(
         .query()
         .and_then(|query| serde_urlencoded::from_str::<Listing>(query).ok()?.organization.and_then(|id| id_of(&id)));
     let gathered = async {
-        let parties = store::parties::list(&state.db, PageRequest { after: None, limit: 200 }).await?;
+        let first = PageRequest { after: None, limit: 200 };
+        let parties = match organization {
+            Some(organization_id) => store::parties::of_organization(&state.db, organization_id, first).await?,
+            None => store::parties::list(&state.db, first).await?,
+        };
         let organizations = store::organizations::list(&state.db, PageRequest { after: None, limit: 200 }).await?;
         Ok::<_, sea_orm::DbErr>((parties, organizations))
     };
@@ -67,7 +71,6 @@ pub(super) async fn render_list(
     let accounts: Vec<Value> = parties
         .items
         .iter()
-        .filter(|row| organization.is_none() || row.organization_id == organization)
         .map(|row| {
             context! {
                 id => row.id, name => row.display_name, role => role_of(row, language),
@@ -77,17 +80,17 @@ pub(super) async fn render_list(
         })
         .collect();
     let roles: Vec<Value> =
-        OPENED_HERE.iter().map(|role| option(role.as_str(), words::account_role(*role, language))).collect();
+        OPENED_HERE.iter().map(|role| words::option(role.as_str(), words::account_role(*role, language))).collect();
     let organizations: Vec<Value> = organizations
         .items
         .iter()
         .map(|org| {
             let kind = org.kind.parse::<OrganizationKind>().map(|kind| words::organization_kind(kind, language));
-            option(&org.id.to_string(), &format!("{}（{}）", org.name, kind.unwrap_or("")))
+            words::option(&org.id.to_string(), &format!("{}（{}）", org.name, kind.unwrap_or("")))
         })
         .collect();
     let languages: Vec<Value> =
-        Language::ALL.iter().map(|lang| option(lang.as_str(), words::language(*lang))).collect();
+        Language::ALL.iter().map(|lang| words::option(lang.as_str(), words::language(*lang))).collect();
     let title = if language == Language::Ja { "アカウント" } else { "Accounts" };
     let context = context! {
         accounts => accounts, roles => roles, organizations => organizations, languages => languages,
@@ -146,8 +149,8 @@ pub(super) async fn render_one(
         .iter()
         .filter(|channel| state.reach.offers(**channel))
         .map(|channel| match channel {
-            Channel::Email => option("email", pick("メール", "E-mail")),
-            Channel::Sms => option("sms", pick("SMS（携帯電話）", "Text message")),
+            Channel::Email => words::option("email", pick("メール", "E-mail")),
+            Channel::Sms => words::option("sms", pick("SMS（携帯電話）", "Text message")),
         })
         .collect();
     let context = context! {
@@ -185,22 +188,9 @@ pub async fn create_account(req: &Request, state: Data<&AppState>, body: Body) -
     });
     let display_name = posted.parsed("display_name", DisplayName::parse, &mut refusals);
     let language = posted.choice::<Language>("language", &mut refusals);
-    let organization = match posted.text("organization_id") {
-        "" => None,
-        typed => match typed.parse::<Uuid>().ok() {
-            Some(id) => match store::organizations::find(&state.db, id).await {
-                Ok(Some(org)) => Some(org),
-                Ok(None) => {
-                    refusals.push("organization_id", Why::NoSuch { what: "organisation" }.into());
-                    None
-                }
-                Err(err) => return failed(err),
-            },
-            None => {
-                refusals.push("organization_id", Why::NoSuch { what: "organisation" }.into());
-                None
-            }
-        },
+    let organization = match named_organization(&state, &posted, &mut refusals).await {
+        Ok(organization) => organization,
+        Err(err) => return failed(err),
     };
     if let Some(role) = role {
         let kind = organization.as_ref().and_then(|org| org.kind.parse::<OrganizationKind>().ok());
@@ -234,7 +224,7 @@ pub async fn account_page(
     req: &Request,
     state: Data<&AppState>,
     id: Path<String>,
-    done: Query<super::Done>,
+    done: Query<crate::pages::resident::Done>,
 ) -> Response {
     record_page(req, &state, &id.0, done.0.done.as_deref(), Back::Account).await
 }

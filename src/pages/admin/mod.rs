@@ -195,14 +195,25 @@ fn page(
     html(status, template, context)
 }
 
-/// `{value, label}` choices for a select.
-fn option(value: &str, label: &str) -> Value {
-    context! { value => value, label => label }
-}
-
-#[derive(serde::Deserialize)]
-pub struct Done {
-    pub done: Option<String>,
+/// The organisation a form names in `organization_id`: `None` when left empty; an id of no
+/// organisation is refused beside the field.
+async fn named_organization(
+    state: &AppState,
+    posted: &Posted,
+    refusals: &mut crate::domain::Refusals,
+) -> Result<Option<entity::organization::Model>, sea_orm::DbErr> {
+    let typed = posted.text("organization_id");
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    let found = match super::frame::id_of(typed) {
+        Some(id) => crate::store::organizations::find(&state.db, id).await?,
+        None => None,
+    };
+    if found.is_none() {
+        refusals.push("organization_id", crate::domain::Why::NoSuch { what: "organisation" }.into());
+    }
+    Ok(found)
 }
 
 /// An instant as the admin reads it: the local time in Japan, to the minute.

@@ -10,7 +10,7 @@ use poem::{
 };
 use uuid::Uuid;
 
-use super::{admin_form, answer, list_page, option, page, record_page, Back, Done, Shown};
+use super::{admin_form, answer, list_page, page, record_page, Back, Shown};
 use crate::{
     domain::{
         organization::{parse_phone, Reach, AREA_CHARS, HELPS_WITH_CHARS, HOURS_CHARS},
@@ -34,7 +34,10 @@ use crate::{
 const PER_PAGE: u64 = 200;
 
 fn kinds(language: Language) -> Vec<Value> {
-    OrganizationKind::ALL.iter().map(|kind| option(kind.as_str(), words::organization_kind(*kind, language))).collect()
+    OrganizationKind::ALL
+        .iter()
+        .map(|kind| words::option(kind.as_str(), words::organization_kind(*kind, language)))
+        .collect()
 }
 
 /// The fields both forms hold: name, zone, and how the organisation is reached.
@@ -97,7 +100,11 @@ pub(super) async fn render_one(
 
 /// `GET /admin/organizations`.
 #[handler]
-pub async fn organizations_page(req: &Request, state: Data<&AppState>, done: Query<Done>) -> Response {
+pub async fn organizations_page(
+    req: &Request,
+    state: Data<&AppState>,
+    done: Query<crate::pages::resident::Done>,
+) -> Response {
     list_page(req, &state, done.0.done.as_deref(), Back::Organizations).await
 }
 
@@ -122,7 +129,12 @@ pub async fn create_organization(req: &Request, state: Data<&AppState>, body: Bo
 
 /// `GET /admin/organizations/{id}`.
 #[handler]
-pub async fn organization_page(req: &Request, state: Data<&AppState>, id: Path<String>, done: Query<Done>) -> Response {
+pub async fn organization_page(
+    req: &Request,
+    state: Data<&AppState>,
+    id: Path<String>,
+    done: Query<crate::pages::resident::Done>,
+) -> Response {
     record_page(req, &state, &id.0, done.0.done.as_deref(), Back::Organization).await
 }
 

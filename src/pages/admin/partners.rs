@@ -11,11 +11,14 @@ use poem::{
 };
 use uuid::Uuid;
 
-use super::{admin_form, answer, list_page, option, page, when, Back, Done, Shown};
+use super::{admin_form, answer, list_page, named_organization, page, when, Back, Shown};
 use crate::{
     domain::{Language, PartyRole, Refusals, Why},
     outbox::webhook::EVENT_TYPES,
-    pages::frame::{failed, id_of, not_found, Viewer},
+    pages::{
+        frame::{failed, id_of, not_found, Viewer},
+        words,
+    },
     state::AppState,
     store::{self, PageRequest},
     workflow::{self, WorkflowError},
@@ -25,7 +28,7 @@ use crate::{
 const SYSTEMS: [PartyRole; 2] = [PartyRole::Probation, PartyRole::Staff];
 
 /// How many of a webhook's latest attempts are shown.
-const RECENT_ATTEMPTS: usize = 5;
+const RECENT_ATTEMPTS: u64 = 5;
 
 pub(super) async fn render(
     req: &Request,
@@ -35,32 +38,31 @@ pub(super) async fn render(
     shown: Shown,
 ) -> Response {
     let gathered = async {
-        let parties = store::parties::list(&state.db, PageRequest { after: None, limit: 200 }).await?.items;
+        let systems = store::parties::of_roles(&state.db, &SYSTEMS).await?;
         let organizations = store::organizations::list(&state.db, PageRequest { after: None, limit: 200 }).await?.items;
-        let mut credentials = Vec::new();
-        for party in parties.iter().filter(|party| SYSTEMS.iter().any(|role| role.as_str() == party.role)) {
-            for credential in store::credentials::of_party(&state.db, party.id).await? {
-                credentials.push((party.clone(), credential));
-            }
-        }
+        let credentials = store::credentials::all(&state.db).await?;
+        let holders: Vec<Uuid> = credentials.iter().map(|credential| credential.party_id).collect();
+        let owners = store::parties::find_many(&state.db, &holders).await?;
         let mut webhooks = Vec::new();
         for subscription in store::webhooks::subscriptions(&state.db, None).await? {
-            let attempts = store::outbox::attempts_of(&state.db, subscription.id, 1000).await?;
+            let attempts = store::outbox::latest_attempts_of(&state.db, subscription.id, RECENT_ATTEMPTS).await?;
             webhooks.push((subscription, attempts));
         }
-        Ok::<_, sea_orm::DbErr>((parties, organizations, credentials, webhooks))
+        Ok::<_, sea_orm::DbErr>((systems, organizations, credentials, owners, webhooks))
     };
-    let (parties, organizations, credentials, webhooks) = match gathered.await {
+    let (systems, organizations, credentials, owners, webhooks) = match gathered.await {
         Ok(gathered) => gathered,
         Err(err) => return failed(err),
     };
+    let owners: std::collections::HashMap<Uuid, &str> =
+        owners.iter().map(|party| (party.id, party.display_name.as_str())).collect();
     let names: std::collections::HashMap<Uuid, String> =
         organizations.iter().map(|org| (org.id, org.name.clone())).collect();
     let credentials: Vec<Value> = credentials
         .iter()
-        .map(|(party, credential)| {
+        .map(|credential| {
             context! {
-                id => credential.id, party_id => party.id, party => party.display_name, client_id => credential.client_id,
+                id => credential.id, party => owners.get(&credential.party_id).copied(), client_id => credential.client_id,
                 created => when(credential.created_at), last_used => credential.last_used_at.map(when),
                 revoked => credential.revoked_at.map(when),
             }
@@ -71,9 +73,7 @@ pub(super) async fn render(
         .map(|(subscription, attempts)| {
             let recent: Vec<Value> = attempts
                 .iter()
-                .rev()
-                .take(RECENT_ATTEMPTS)
-                .map(|(attempt, _)| {
+                .map(|attempt| {
                     context! {
                         at => when(attempt.attempted_at), status => attempt.status_code, error => attempt.error,
                         attempt => attempt.attempt,
@@ -88,13 +88,14 @@ pub(super) async fn render(
             }
         })
         .collect();
-    let systems: Vec<Value> = parties
+    let systems: Vec<Value> = systems
         .iter()
-        .filter(|party| party.disabled_at.is_none() && SYSTEMS.iter().any(|role| role.as_str() == party.role))
-        .map(|party| option(&party.id.to_string(), &party.display_name))
+        .filter(|party| party.disabled_at.is_none())
+        .map(|party| words::option(&party.id.to_string(), &party.display_name))
         .collect();
-    let organizations: Vec<Value> = organizations.iter().map(|org| option(&org.id.to_string(), &org.name)).collect();
-    let events: Vec<Value> = EVENT_TYPES.iter().map(|event| option(event, event)).collect();
+    let organizations: Vec<Value> =
+        organizations.iter().map(|org| words::option(&org.id.to_string(), &org.name)).collect();
+    let events: Vec<Value> = EVENT_TYPES.iter().map(|event| words::option(event, event)).collect();
     let title = if viewer.language == Language::Ja { "連携システム" } else { "Partner systems" };
     let context = context! {
         credentials => credentials, webhooks => webhooks, systems => systems, organizations => organizations,
@@ -120,7 +121,11 @@ fn secret_page(
 
 /// `GET /admin/partners`.
 #[handler]
-pub async fn partners_page(req: &Request, state: Data<&AppState>, done: Query<Done>) -> Response {
+pub async fn partners_page(
+    req: &Request,
+    state: Data<&AppState>,
+    done: Query<crate::pages::resident::Done>,
+) -> Response {
     list_page(req, &state, done.0.done.as_deref(), Back::Partners).await
 }
 
@@ -195,15 +200,12 @@ pub async fn create_webhook(req: &Request, state: Data<&AppState>, body: Body) -
         Err(answer) => return answer,
     };
     let mut refusals = Refusals::default();
-    let organization = match id_of(posted.text("organization_id")) {
-        Some(id) => match store::organizations::find(&state.db, id).await {
-            Ok(found) => found,
-            Err(err) => return failed(err),
-        },
-        None => None,
+    let organization = match named_organization(&state, &posted, &mut refusals).await {
+        Ok(organization) => organization,
+        Err(err) => return failed(err),
     };
-    if organization.is_none() {
-        refusals.push("organization_id", Why::NoSuch { what: "organisation" }.into());
+    if posted.text("organization_id").is_empty() {
+        refusals.push("organization_id", Why::Required.into());
     }
     let url = posted.text("url").to_owned();
     refusals.check("url", crate::domain::webhooks::check_url(&url, state.webhook_allow_private));

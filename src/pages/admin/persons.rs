@@ -11,10 +11,11 @@ use poem::{
 };
 use uuid::Uuid;
 
-use super::{admin, admin_form, answer, page, record_page, Back, Done, Shown};
+use super::{admin, admin_form, answer, page, record_page, Back, Shown};
 use crate::{
     access::{self, audit_entry, Target},
     domain::{access::Action, words::date, Language, Refusals, Why},
+    pages::forms::access_failed,
     pages::frame::{failed, id_of, not_found, protect, see_other, Viewer},
     state::AppState,
     store::{self, audit::Outcome},
@@ -32,10 +33,7 @@ pub(super) async fn render(
     let person =
         match access::person(state, &viewer.principal, id, Action::ReadPerson, "person.read", Target::Person).await {
             Ok(access) => access.person,
-            Err(access::AccessError::NotFound | access::AccessError::Forbidden(_)) => {
-                return not_found(req, viewer.language)
-            }
-            Err(err) => return failed(err),
+            Err(err) => return access_failed(req, viewer, err),
         };
     let context = context! { person => context! { id => person.id, name => person.display_name } };
     page(req, viewer, "admin_person.html", &person.display_name, status, shown, context)
@@ -43,7 +41,12 @@ pub(super) async fn render(
 
 /// `GET /admin/persons/{id}`.
 #[handler]
-pub async fn person_page(req: &Request, state: Data<&AppState>, id: Path<String>, done: Query<Done>) -> Response {
+pub async fn person_page(
+    req: &Request,
+    state: Data<&AppState>,
+    id: Path<String>,
+    done: Query<crate::pages::resident::Done>,
+) -> Response {
     record_page(req, &state, &id.0, done.0.done.as_deref(), Back::Person).await
 }
 
@@ -66,10 +69,7 @@ pub async fn export_person(req: &Request, state: Data<&AppState>, id: Path<Strin
     .await
     {
         Ok(access) => access.person,
-        Err(access::AccessError::NotFound | access::AccessError::Forbidden(_)) => {
-            return not_found(req, viewer.language)
-        }
-        Err(err) => return failed(err),
+        Err(err) => return access_failed(req, &viewer, err),
     };
     match store::lifecycle::export(&state.reads, person.id).await {
         Ok(document) => protect(
@@ -125,7 +125,11 @@ pub async fn erase_person(req: &Request, state: Data<&AppState>, id: Path<String
 /// `GET /admin/retention`: who has had no placement and nothing in their record for the
 /// retention period, oldest first, each linked to their page.
 #[handler]
-pub async fn retention_page(req: &Request, state: Data<&AppState>, done: Query<Done>) -> Response {
+pub async fn retention_page(
+    req: &Request,
+    state: Data<&AppState>,
+    done: Query<crate::pages::resident::Done>,
+) -> Response {
     let viewer = match admin(req, &state).await {
         Ok(viewer) => viewer,
         Err(answer) => return answer,

@@ -119,7 +119,8 @@ pub(crate) async fn add_typed_address(
     }
 }
 
-fn access_failed(req: &Request, viewer: &Viewer, err: AccessError) -> Response {
+/// A decision of the access policy that was no: 404 as for what does not exist; or a fault.
+pub(in crate::pages) fn access_failed(req: &Request, viewer: &Viewer, err: AccessError) -> Response {
     match err {
         AccessError::NotFound | AccessError::Forbidden(_) => not_found(req, viewer.language),
         err => failed(err),

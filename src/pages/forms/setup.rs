@@ -12,7 +12,7 @@ use poem::{
 use super::posted::Posted;
 use crate::{
     domain::{channels::Channel, DisplayName, Language, Refusals},
-    pages::frame::{bad_request, failed, from_our_pages, html, language_for, plain_frame, protect},
+    pages::frame::{bad_request, failed, from_our_pages, html, language_for, plain_frame},
     sign_in::client_of,
     state::AppState,
     workflow::{
@@ -112,7 +112,7 @@ pub async fn set_up(req: &Request, state: Data<&AppState>, token: Path<String>, 
                 Language::En => "Too many attempts; please wait a while and try again.",
             };
             let shown = Shown { usable: true, name: None, problem: Some(problem.to_owned()), posted: None };
-            protect(page(req, &state, &token.0, StatusCode::TOO_MANY_REQUESTS, shown))
+            page(req, &state, &token.0, StatusCode::TOO_MANY_REQUESTS, shown)
         }
         Err(SignInError::Failed(err)) => failed(err),
     }
