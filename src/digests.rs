@@ -10,6 +10,7 @@ use crate::{
     domain::{
         channels::{Channel, ContactStatus},
         risk::wording,
+        wording::{Reader, Wording},
         Language, Relationship, Zone,
     },
     outbox::{
@@ -110,27 +111,34 @@ async fn digest_for(
             if period.projected || !ahead || !rule.audience.contains(&relationship) {
                 continue;
             }
-            listed.push((person.display_name.clone(), link.id, person.id, rule, period));
+            listed.push((
+                person.display_name.clone(),
+                link.id,
+                person.id,
+                rule,
+                period,
+                Reader::of_relationship(relationship),
+            ));
         }
     }
     listed.sort_by(|a, b| (a.4.starts_on, &a.0).cmp(&(b.4.starts_on, &b.0)));
+    let words: Vec<Wording> =
+        listed.iter().map(|(_, _, _, rule, _, reader)| wording(rule, *reader, language)).collect();
     let periods: Vec<Period<'_>> = listed
         .iter()
-        .map(|(name, _, _, rule, period)| {
-            let (title, why) = wording(rule, language);
-            Period {
-                person_name: name,
-                title,
-                why,
-                severity: period.severity,
-                starts_on: period.starts_on,
-                ends_on: period.ends_on,
-            }
+        .zip(&words)
+        .map(|((name, _, _, _, period, _), words)| Period {
+            person_name: name,
+            title: &words.title,
+            why: &words.why,
+            severity: period.severity,
+            starts_on: period.starts_on,
+            ends_on: period.ends_on,
         })
         .collect();
     let provides: Vec<Provided> = listed
         .iter()
-        .map(|(_, link_id, person_id, rule, period)| Provided {
+        .map(|(_, link_id, person_id, rule, period, _)| Provided {
             person_id: *person_id,
             link_id: Some(*link_id),
             items: format!(

@@ -8,30 +8,50 @@ use uuid::Uuid;
 
 use crate::{
     auth::{capability_hash, new_capability_token},
-    domain::words::{date_label, projected_mark},
-    domain::{ical, Language},
+    domain::{
+        ical,
+        risk::wording,
+        wording::{calendar_name, date_label, discreet_title, projected_mark, Reader},
+        words::about,
+        Language, PartyRole,
+    },
     state::AppState,
     store::{self, links::scope_of, parse_stored},
     workflow::{self, WorkflowError},
 };
 
-/// A new secret for the party's feed (256 bits); any earlier URL stops working.
-pub async fn create_or_rotate(state: &AppState, party_id: Uuid) -> Result<String, DbErr> {
+/// A feed just made: its secret, and whether it replaced one (whose URL no longer works).
+pub struct NewFeed {
+    pub token: String,
+    pub replaced: bool,
+}
+
+/// A new secret for the party's feed (256 bits); any earlier URL stops working. Event titles
+/// name what is coming only when `detailed_titles`; otherwise they say 「つなぐ：大切な日」.
+pub async fn create_or_rotate(state: &AppState, party_id: Uuid, detailed_titles: bool) -> Result<NewFeed, DbErr> {
     let token = new_capability_token();
+    let txn = state.db.begin().await?;
+    let replaced = calendar_feed::Entity::find_by_id(party_id).one(&txn).await?.is_some();
     let row = calendar_feed::ActiveModel {
         party_id: Set(party_id),
         token_hash: Set(capability_hash(&token)),
         created_at: Set(state.clock.now()),
+        detailed_titles: Set(detailed_titles),
     };
     calendar_feed::Entity::insert(row)
         .on_conflict(
             OnConflict::column(calendar_feed::Column::PartyId)
-                .update_columns([calendar_feed::Column::TokenHash, calendar_feed::Column::CreatedAt])
+                .update_columns([
+                    calendar_feed::Column::TokenHash,
+                    calendar_feed::Column::CreatedAt,
+                    calendar_feed::Column::DetailedTitles,
+                ])
                 .to_owned(),
         )
-        .exec_without_returning(&state.db)
+        .exec_without_returning(&txn)
         .await?;
-    Ok(token)
+    txn.commit().await?;
+    Ok(NewFeed { token, replaced })
 }
 
 pub async fn revoke(state: &AppState, party_id: Uuid) -> Result<bool, DbErr> {
@@ -75,6 +95,9 @@ pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, Wor
     };
     let Some(party) = store::parties::find(&state.reads, feed.party_id).await? else { return Ok(None) };
     let language: Language = parse_stored("language", party.id, &party.language)?;
+    let reader = Reader::of_role(parse_stored::<PartyRole>("role", party.id, &party.role)?);
+    // What a lock screen shows: the detail only for an owner who chose it.
+    let titled = |detail: &str| if feed.detailed_titles { detail.to_owned() } else { discreet_title(language) };
     let now = state.clock.now();
     let mut events = Vec::new();
     for link in store::links::links_of_party(&state.reads, party.id, now).await? {
@@ -90,17 +113,21 @@ pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, Wor
                 continue;
             }
             let Some(rule) = state.rules.iter().find(|rule| rule.id == period.rule_id) else { continue };
-            let (title, why) = crate::domain::risk::wording(rule, language);
+            let words = wording(rule, reader, language);
             provided.push(format!("period {} {} … {}", period.rule_id, period.starts_on, period.ends_on));
-            let (kind, mark) =
-                if period.projected { ("projected-period", projected_mark(language)) } else { ("period", "") };
+            let (kind, mark) = if period.projected {
+                ("projected-period", projected_mark(reader, language))
+            } else {
+                ("period", String::new())
+            };
+            let detail = about(&person.display_name, &format!("{}{mark}", words.title), language);
             events.push(Event {
                 uid: uid(&[kind, &party.id.to_string(), &period.rule_id, &period.source_id.to_string()]),
                 sequence: version_of(period.source_id),
                 first: period.starts_on,
                 last: period.ends_on,
-                summary: format!("{}: {title}{mark}", person.display_name),
-                description: Some(why.to_owned()),
+                summary: titled(&detail),
+                description: Some(format!("{detail}\n{}", words.why)),
                 alarms: rule.lead_days.clone(),
             });
         }
@@ -111,14 +138,17 @@ pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, Wor
                 continue;
             }
             provided.push(format!("{label} {on}"));
-            let (kind, mark) = if projected { ("projected-date", projected_mark(language)) } else { ("date", "") };
+            let (kind, mark) =
+                if projected { ("projected-date", projected_mark(reader, language)) } else { ("date", String::new()) };
+            let detail =
+                about(&person.display_name, &format!("{}{mark}", date_label(label, reader, language)), language);
             events.push(Event {
                 uid: uid(&[kind, &party.id.to_string(), &source_id.to_string(), label]),
                 sequence,
                 first: on,
                 last: on,
-                summary: format!("{}: {}{mark}", person.display_name, date_label(label, language)),
-                description: None,
+                summary: titled(&detail),
+                description: Some(detail),
                 alarms: vec![1],
             });
         }
@@ -145,7 +175,7 @@ pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, Wor
     ] {
         ical::line(&mut out, fixed);
     }
-    ical::line(&mut out, "X-WR-CALNAME:Tsunagu");
+    ical::line(&mut out, &format!("X-WR-CALNAME:{}", ical::text(&calendar_name(language))));
     let stamp = ical::instant(now);
     for event in events {
         ical::line(&mut out, "BEGIN:VEVENT");

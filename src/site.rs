@@ -47,7 +47,7 @@ pub fn routes() -> Vec<SiteRoute> {
         "/app/dead-letters" => get(pages::dead_letters_page),
         "/app/dead-letters/:id/retry" => post(pages::retry_dead_letter),
         "/app/dead-letters/:id/discard" => post(pages::discard_dead_letter),
-        "/app/sharing/:id" => post(pages::narrow_sharing),
+        "/app/sharing/:id" => post(pages::choose_sharing),
         "/app/sharing/:id/stop" => get(pages::stop_sharing_page).post(pages::stop_sharing),
         "/app/outcomes" => get(pages::outcomes_page),
         "/app/residents/new" => get(pages::new_resident_page),

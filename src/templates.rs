@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 35] = [
+const TEMPLATES: [(&str, &str); 36] = [
     ("letter.html", include_str!("../templates/letter.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("page.html", include_str!("../templates/page.html")),
@@ -24,6 +24,7 @@ const TEMPLATES: [(&str, &str); 35] = [
     ("admin.html", include_str!("../templates/admin.html")),
     ("dead_letters.html", include_str!("../templates/dead_letters.html")),
     ("fields.html", include_str!("../templates/fields.html")),
+    ("places.html", include_str!("../templates/places.html")),
     ("confirm_event.html", include_str!("../templates/confirm_event.html")),
     ("new_resident.html", include_str!("../templates/new_resident.html")),
     ("outcomes.html", include_str!("../templates/outcomes.html")),
@@ -52,11 +53,45 @@ fn in_language(state: &minijinja::State, ja: String, en: String) -> String {
     }
 }
 
+fn english(state: &minijinja::State) -> bool {
+    state.lookup("lang").as_ref().and_then(minijinja::Value::as_str) == Some("en")
+}
+
+/// `paren(x)`: 「（x）」 on a Japanese page, " (x)" on an English one.
+fn paren(state: &minijinja::State, inner: minijinja::Value) -> String {
+    if english(state) {
+        format!(" ({inner})")
+    } else {
+        format!("（{inner}）")
+    }
+}
+
+/// `colon()`: 「：」 on a Japanese page, ": " on an English one.
+fn colon(state: &minijinja::State) -> &'static str {
+    if english(state) {
+        ": "
+    } else {
+        "："
+    }
+}
+
+/// `sep()`: 「・」 between two things on a Japanese page, ", " on an English one.
+fn sep(state: &minijinja::State) -> &'static str {
+    if english(state) {
+        ", "
+    } else {
+        "・"
+    }
+}
+
 fn environment() -> &'static Environment<'static> {
     static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
     ENVIRONMENT.get_or_init(|| {
         let mut environment = Environment::new();
         environment.add_function("t", in_language);
+        environment.add_function("paren", paren);
+        environment.add_function("colon", colon);
+        environment.add_function("sep", sep);
         for (name, source) in TEMPLATES {
             // A template that does not parse fails every render of it, which the tests see.
             if let Err(err) = environment.add_template(name, source) {

@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub token_hash: String,
     pub created_at: DateTimeUtc,
+    /// Whether event titles name what is coming; by default they say only 「つなぐ：大切な日」.
+    pub detailed_titles: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,7 @@ mod m0017_safeguards_two;
 mod m0018_delivery;
 mod m0019_session_counts;
 mod m0020_first_start_and_imports;
+mod m0021_discreet_calendars;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_delivery::Migration),
             Box::new(m0019_session_counts::Migration),
             Box::new(m0020_first_start_and_imports::Migration),
+            Box::new(m0021_discreet_calendars::Migration),
         ]
     }
 }

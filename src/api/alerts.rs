@@ -14,7 +14,11 @@ use super::{pagination::DEFAULT_PAGE_SIZE, pagination::MAX_PAGE_SIZE, ApiTags, A
 use crate::{
     access::{self, audit_entry},
     auth::Principal,
-    domain::{risk::wording, Language},
+    domain::{
+        risk::wording_of,
+        wording::{Reader, Wording},
+        Language,
+    },
     http::ApiError,
     state::AppState,
     store::{self, audit::Outcome},
@@ -92,13 +96,14 @@ pub struct AlertPage {
 }
 
 /// One alert as its reader sees it, with its contact log and its person's name.
-pub(super) async fn view(state: &AppState, row: alert::Model, language: Language) -> Result<AlertView, ApiError> {
-    views(state, vec![row], language).await?.pop().ok_or(ApiError::NotFound)
+pub(super) async fn view(state: &AppState, row: alert::Model, reader: &Principal) -> Result<AlertView, ApiError> {
+    views(state, vec![row], reader).await?.pop().ok_or(ApiError::NotFound)
 }
 
 /// Alerts as their reader sees them: the contact logs and the persons' names of the lot come in
 /// two queries, however many alerts there are.
-async fn views(state: &AppState, rows: Vec<alert::Model>, language: Language) -> Result<Vec<AlertView>, ApiError> {
+async fn views(state: &AppState, rows: Vec<alert::Model>, reader: &Principal) -> Result<Vec<AlertView>, ApiError> {
+    let (language, reader) = (reader.language, Reader::of_role(reader.role));
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
     let mut contacts: HashMap<Uuid, Vec<ContactView>> = HashMap::new();
     for contact in store::contacts::of_alerts(&state.reads, &ids).await? {
@@ -115,7 +120,7 @@ async fn views(state: &AppState, rows: Vec<alert::Model>, language: Language) ->
         .map(|row| {
             let contacts = contacts.remove(&row.id).unwrap_or_default();
             let name = names.get(&row.person_id).cloned().unwrap_or_default();
-            view_of(&state.rules, row, contacts, name, language)
+            view_of(&state.rules, row, contacts, name, reader, language)
         })
         .collect())
 }
@@ -126,11 +131,11 @@ fn view_of(
     row: alert::Model,
     contacts: Vec<ContactView>,
     person_display_name: String,
+    reader: Reader,
     language: Language,
 ) -> AlertView {
-    let rule = rules.iter().find(|rule| rule.id == row.rule);
-    let (title, why) = rule.map(|rule| wording(rule, language)).unwrap_or((row.rule.as_str(), ""));
-    let title = crate::domain::words::alert_title(&row, title, language);
+    let Wording { title, why } = wording_of(rules, &row.rule, reader, language);
+    let title = crate::domain::words::alert_title(&row, &title, language);
     AlertView {
         contacts,
         acknowledged_by: row.acknowledged_by,
@@ -167,7 +172,7 @@ pub(super) async fn page(
 ) -> Result<AlertPage, ApiError> {
     let entries = access::list_entries(principal, action, rows.iter().map(|row| row.person_id));
     state.audit.record(entries, state.clock.now()).await?;
-    Ok(AlertPage { items: views(state, rows, principal.language).await?, next_cursor })
+    Ok(AlertPage { items: views(state, rows, principal).await?, next_cursor })
 }
 
 pub struct AlertsApi;
@@ -217,6 +222,6 @@ impl AlertsApi {
         state.audit.record(vec![entry], state.clock.now()).await?;
         let row = mine.ok_or(ApiError::NotFound)?;
         let row = workflow::acknowledge_alert(&state, row.id, auth.0.party_id).await?;
-        Ok(Json(view(&state, row, auth.0.language).await?))
+        Ok(Json(view(&state, row, &auth.0).await?))
     }
 }

@@ -1,5 +1,5 @@
 use poem::{web::Data, Request};
-use poem_openapi::{payload::Json, ApiResponse, Object, OpenApi};
+use poem_openapi::{param::Query, payload::Json, ApiResponse, Object, OpenApi};
 
 use super::{ApiTags, Authenticated};
 use crate::{feeds, http::ApiError, state::AppState};
@@ -9,6 +9,12 @@ use crate::{feeds, http::ApiError, state::AppState};
 #[derive(Debug, Object)]
 pub struct CalendarFeed {
     pub url: String,
+    /// Whether event titles name the person and what is coming. When false (the default), a
+    /// title says only 「つなぐ：大切な日」 / "Tsunagu: important day", since calendars show titles
+    /// on lock screens; the detail is in each event's description.
+    pub detailed_titles: bool,
+    /// Whether this replaced an earlier feed, whose URL no longer works.
+    pub replaced: bool,
 }
 
 #[derive(ApiResponse)]
@@ -33,18 +39,25 @@ impl FeedsApi {
     /// Create or rotate my calendar feed
     ///
     /// An iCalendar URL (no bearer token needed) with the upcoming dates and high-risk periods
-    /// of the persons the caller is linked to, within consent.
+    /// of the persons the caller is linked to, within consent. Event titles are discreet unless
+    /// `detailed_titles=true`.
     #[oai(path = "/me/calendar-feed", method = "post", operation_id = "createCalendarFeed")]
     async fn create(
         &self,
         auth: Authenticated,
         state: Data<&AppState>,
         req: &Request,
+        /// Event titles that name the person and what is coming (they show on lock screens).
+        #[oai(name = "detailed_titles")]
+        detailed_titles: Query<Option<bool>>,
     ) -> Result<FeedCreated, ApiError> {
         let party = auth.0.party_id.ok_or(ApiError::Forbidden("A calendar feed belongs to a party."))?;
-        let token = feeds::create_or_rotate(&state, party).await?;
+        let detailed_titles = detailed_titles.0.unwrap_or(false);
+        let feed = feeds::create_or_rotate(&state, party, detailed_titles).await?;
         Ok(FeedCreated::Created(Json(CalendarFeed {
-            url: format!("{}/feeds/{token}.ics", crate::http::base_url(req, state.public_url.as_deref())),
+            url: format!("{}/feeds/{}.ics", crate::http::base_url(req, state.public_url.as_deref()), feed.token),
+            detailed_titles,
+            replaced: feed.replaced,
         })))
     }
 

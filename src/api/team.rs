@@ -131,7 +131,7 @@ impl TeamApi {
         let today = zone.date_at(state.clock.now());
         let snooze = Snooze::parse(body.0.until, &body.0.reason, today, state.snooze_max_days)?;
         let row = workflow::snooze_alert(&state, row.id, snooze).await?;
-        Ok(Json(view(&state, row, auth.0.language).await?))
+        Ok(Json(view(&state, row, &auth.0).await?))
     }
 
     /// Bring a snoozed alert back
@@ -147,7 +147,7 @@ impl TeamApi {
     ) -> Result<Json<AlertView>, ApiError> {
         let row = team_alert(&state, &auth.0, id.0, "alert.wake").await?;
         let row = workflow::wake_alert(&state, row.id).await?;
-        Ok(Json(view(&state, row, auth.0.language).await?))
+        Ok(Json(view(&state, row, &auth.0).await?))
     }
 
     /// Log a contact

@@ -49,6 +49,21 @@ impl Scope {
         self.0.iter().copied()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether some kind of dated milestone is left out, so that a reader may not see all that
+    /// is coming. Lapses are records, not dates: leaving them out hides nothing ahead.
+    pub fn hides_dates(&self) -> bool {
+        ScopeKind::ALL.iter().any(|kind| *kind != ScopeKind::Lapse && !self.contains(*kind))
+    }
+
+    /// Every kind in either.
+    pub fn union(&self, other: &Scope) -> Scope {
+        Self(self.0.union(&other.0).copied().collect())
+    }
+
     /// The stored form: kinds in a fixed order, comma-separated (`bail,release`).
     pub fn to_text(&self) -> String {
         self.kinds().map(ScopeKind::as_str).collect::<Vec<_>>().join(",")
@@ -116,6 +131,29 @@ impl ConsentBasis {
 /// the person revoked one) and the one recording it is not the person.
 pub fn needs_basis(recorded_by_person: bool, person_acted_before: bool, widens: bool) -> bool {
     !recorded_by_person && person_acted_before && widens
+}
+
+/// What the person's choice of kinds on a link comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SharingChoice {
+    /// The party sees these kinds from now on.
+    Share(Scope),
+    /// Nothing ticked: a link that shows nothing is no link. The person is asked whether to stop
+    /// sharing instead, and nothing changes until they say so.
+    StopInstead,
+}
+
+/// The person chooses what a party sees, within what staff once offered on that link: they may
+/// narrow it and widen it again, never beyond it (that needs staff and, after the person
+/// narrowed, the basis of their new consent).
+pub fn choose_sharing(kept: Scope, offered: &Scope) -> Result<SharingChoice, Invalid> {
+    if kept.is_empty() {
+        return Ok(SharingChoice::StopInstead);
+    }
+    if !kept.is_within(offered) {
+        return Err(super::Why::NotOffered.into());
+    }
+    Ok(SharingChoice::Share(kept))
 }
 
 /// A change to a link's consent: a new scope, a new (or no, `Some(None)`) expiry.
@@ -212,6 +250,14 @@ mod tests {
     }
 
     #[test]
+    fn a_family_told_every_date_hides_none_though_lapses_stay_private() {
+        assert!(!Relationship::Family.default_scope().hides_dates());
+        assert!(Relationship::Lawyer.default_scope().hides_dates());
+        assert!(Scope::new([ScopeKind::Release]).hides_dates());
+        assert!(Scope::default().hides_dates());
+    }
+
+    #[test]
     fn relationships_fit_roles() {
         assert!(Relationship::Lawyer.check_role(PartyRole::Lawyer).is_ok());
         assert!(Relationship::Lawyer.check_role(PartyRole::Family).is_err());
@@ -222,6 +268,17 @@ mod tests {
             assert!(relationship.check_role(PartyRole::Admin).is_err());
             assert!(relationship.check_role(PartyRole::Person).is_err());
         }
+    }
+
+    #[test]
+    fn the_person_narrows_and_widens_again_within_what_was_offered() {
+        use ScopeKind::*;
+        let offered = Scope::new([Bail, Release, Lapse]);
+        assert_eq!(choose_sharing(Scope::new([Bail]), &offered), Ok(SharingChoice::Share(Scope::new([Bail]))));
+        assert_eq!(choose_sharing(offered.clone(), &offered), Ok(SharingChoice::Share(offered.clone())));
+        assert!(choose_sharing(Scope::new([Bail, ProgramEnrollment]), &offered).is_err());
+        // Nothing ticked never leaves a link that shows nothing.
+        assert_eq!(choose_sharing(Scope::default(), &offered), Ok(SharingChoice::StopInstead));
     }
 
     #[test]

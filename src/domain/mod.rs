@@ -24,13 +24,15 @@ pub mod team;
 mod text_enum;
 pub mod webhooks;
 mod why;
+pub mod wording;
 pub mod words;
 mod zone;
 
 use text_enum::text_enum;
 
 pub use consent::{
-    link_in_force, needs_basis, BasisKind, Consent, ConsentBasis, ConsentPatch, Relationship, Scope, ScopeKind,
+    choose_sharing, link_in_force, needs_basis, BasisKind, Consent, ConsentBasis, ConsentPatch, Relationship, Scope,
+    ScopeKind, SharingChoice,
 };
 pub use language::Language;
 pub use name::DisplayName;

@@ -38,6 +38,8 @@ pub enum Why {
     UnusableCharacters,
     /// Only spaces or invisible characters.
     NothingVisible,
+    /// A kind of record the link was never offered for: widening it is staff's, with consent.
+    NotOffered,
     NotAnEmail,
     NotAPhone,
     UnknownZone,
@@ -150,6 +152,7 @@ impl std::fmt::Display for Why {
             Why::TooLong { max } => write!(f, "at most {max} characters"),
             Why::UnusableCharacters => write!(f, "must not contain control or bidirectional override characters"),
             Why::NothingVisible => write!(f, "must contain a visible character"),
+            Why::NotOffered => write!(f, "was never offered on this link; ask the facility to share it"),
             Why::NotAnEmail => write!(f, "is not an e-mail address such as name@example.org"),
             Why::NotAPhone => write!(f, "is not a phone number that can receive texts"),
             Why::UnknownZone => write!(f, "unknown time zone (expected an IANA name such as Asia/Tokyo)"),

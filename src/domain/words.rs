@@ -4,32 +4,27 @@ use chrono::{Datelike, NaiveDate, Weekday};
 
 use super::Language;
 
-/// How a projected date or period is marked: it follows the scheduled release day.
-pub fn projected_mark(language: Language) -> &'static str {
+/// A person's name as a page or a message addresses them: 「さちこさん」 / "Sachiko".
+pub fn honorific(name: &str, language: Language) -> String {
     match language {
-        Language::Ja => "（見込み）",
-        Language::En => " (projected)",
+        Language::Ja => format!("{name}さん"),
+        Language::En => name.to_owned(),
     }
 }
 
-pub fn date_label(label: &str, language: Language) -> &'static str {
-    match (label, language) {
-        ("hearing_on", Language::Ja) => "公判期日",
-        ("hearing_on", Language::En) => "Court hearing",
-        ("judgment_on", Language::Ja) => "判決期日",
-        ("judgment_on", Language::En) => "Judgment",
-        ("scheduled_on", Language::Ja) => "出所予定日",
-        ("scheduled_on", Language::En) => "Release date",
-        ("supervision_ends_on", Language::Ja) => "保護観察の終了日",
-        ("supervision_ends_on", Language::En) => "Parole supervision ends",
-        ("opens_on", Language::Ja) => "就労支援期間の開始",
-        ("opens_on", Language::En) => "Employment support opens",
-        ("closes_on", Language::Ja) => "就労支援期間の最終日",
-        ("closes_on", Language::En) => "Employment support ends",
-        ("interview", Language::Ja) => "保護観察の面接",
-        ("interview", Language::En) => "Probation interview",
-        (_, Language::Ja) => "予定",
-        (_, Language::En) => "Date",
+/// An aside after a name: 「（施設）」 on a Japanese page, " (facility)" on an English one.
+pub fn aside(inner: &str, language: Language) -> String {
+    match language {
+        Language::Ja => format!("（{inner}）"),
+        Language::En => format!(" ({inner})"),
+    }
+}
+
+/// Something about a person: 「さちこさん：判決の日」 / "Sachiko: Judgment day".
+pub fn about(name: &str, what: &str, language: Language) -> String {
+    match language {
+        Language::Ja => format!("{}：{what}", honorific(name, language)),
+        Language::En => format!("{name}: {what}"),
     }
 }
 

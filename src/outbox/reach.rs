@@ -16,8 +16,9 @@ use super::{
 use crate::{
     domain::{
         channels::{Channel, ContactStatus},
-        risk::{wording, RiskRule, Severity},
-        Language,
+        risk::{wording_of, RiskRule, Severity},
+        wording::Reader,
+        Language, PartyRole,
     },
     state::AppState,
     store::{
@@ -144,19 +145,19 @@ pub async fn enqueue_for_parties(
             continue;
         };
         // Corrupt (logged where found): sent on no channel rather than on a guess.
-        let (Ok(preferences), Ok(severity), Ok(language)) = (
+        let (Ok(preferences), Ok(severity), Ok(language), Ok(role)) = (
             store::parties::preferences_of(party),
             parse_stored::<Severity>("severity", alert.id, &alert.severity),
             parse_stored::<Language>("language", party.id, &party.language),
+            parse_stored::<PartyRole>("role", party.id, &party.role),
         ) else {
             continue;
         };
-        let rule = rules.iter().find(|rule| rule.id == alert.rule);
-        let (title, why) = rule.map(|rule| wording(rule, language)).unwrap_or((alert.rule.as_str(), ""));
+        let words = wording_of(rules, &alert.rule, Reader::of_role(role), language);
         let period = Period {
             person_name: names.get(&alert.person_id).map_or("", String::as_str),
-            title,
-            why,
+            title: &words.title,
+            why: &words.why,
             severity,
             starts_on: alert.starts_on,
             ends_on: alert.ends_on,

@@ -1,20 +1,29 @@
-//! A family member's or lawyer's page: for each person they are linked to, what is coming and
-//! why, who to call (the facility, and the places to turn to near it), their alerts with
-//! Acknowledge, and a calendar link.
+//! A family member's or lawyer's page: for each person they are linked to, one list of what is
+//! coming and why, with the alerts about it beside each item (Acknowledge), alerts whose period
+//! has gone marked as such, whom to call (the facility and the places to turn to near it), and a
+//! calendar link. When the person shares less than everything, the page says so, never that
+//! nothing is coming.
 
 use std::collections::{BTreeSet, HashMap};
 
+use chrono::NaiveDate;
 use minijinja::{context, Value};
 use poem::{Request, Response};
 use uuid::Uuid;
 
 use super::{
     frame::{own_page, Failure, Viewer},
-    words::{self, Ahead},
+    words::{self, Ahead, Coming, PeriodKey},
 };
 use crate::{
-    access::{self, AccessError, Target},
-    domain::{access::Action, risk::wording, words::alert_title, Language},
+    access::{self, AccessError, PersonAccess, Target},
+    domain::{
+        access::Action,
+        risk::wording_of,
+        wording::Reader,
+        words::{alert_title, span},
+        Language,
+    },
     state::AppState,
     store,
 };
@@ -25,10 +34,10 @@ pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response 
 
 async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
     let now = state.clock.now();
-    let language = viewer.language;
-    let mut persons = Vec::new();
+    let mut alerts = alerts_by_person(state, viewer).await?;
     let links = store::links::links_of_party(&state.reads, viewer.party.id, now).await?;
     let person_ids: BTreeSet<Uuid> = links.iter().map(|link| link.person_id).collect();
+    let mut persons = Vec::new();
     for person_id in person_ids {
         let access = match access::person(
             state,
@@ -44,53 +53,93 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
             Err(AccessError::NotFound | AccessError::Forbidden(_)) => continue,
             Err(err) => return Err(err.into()),
         };
-        let coming = Ahead::of(state, &access).await?.coming(&state.rules, language);
-        let facility = match store::placements::current_organizations(&state.reads, person_id, now).await?.first() {
-            Some(id) => store::organizations::find(&state.reads, *id).await?,
-            None => None,
-        };
-        let area = facility.as_ref().and_then(|facility| facility.area.clone());
-        let places: Vec<Value> = store::organizations::places_to_turn(&state.reads, area.as_deref())
-            .await?
-            .iter()
-            .map(|row| words::organization(row, language))
-            .collect();
-        persons.push(context! {
-            name => access.person.display_name, coming => coming, places => places,
-            facility => facility.as_ref().map(|row| words::organization(row, language)),
-        });
+        let alerts = alerts.remove(&person_id).unwrap_or_default();
+        persons.push(person(state, viewer, &access, alerts).await?);
     }
-    let alerts = alerts(state, viewer).await?;
-    Ok(context! { persons => persons, alerts => alerts })
+    Ok(context! { persons => persons })
 }
 
-/// The viewer's own alerts whose consent still holds, newest first, each read audited.
-async fn alerts(state: &AppState, viewer: &Viewer) -> Result<Vec<Value>, Failure> {
-    let (rows, _) = store::inbox::inbox(&state.reads, viewer.party.id, false, None, 20).await?;
+/// One person's section: what is coming with its alerts, alerts gone by, and whom to call.
+async fn person(
+    state: &AppState,
+    viewer: &Viewer,
+    access: &PersonAccess,
+    alerts: Vec<entity::alert::Model>,
+) -> Result<Value, Failure> {
+    let language = viewer.language;
+    let reader = Reader::of_role(viewer.principal.role);
+    let ahead = Ahead::of(state, access).await?;
+    let coming = ahead.coming(&state.rules, reader, language);
+    let (items, gone) = with_alerts(state, coming, alerts, ahead.today, reader, language);
+    let places = words::places_to_call(state, access.person.id, language).await?;
+    Ok(context! {
+        name => access.person.display_name, items => items, gone => gone,
+        narrowed => access.standing.scope().hides_dates(), ..places,
+    })
+}
+
+/// Each alert beside the item it is about; an alert whose period is no longer coming (a bail
+/// ended, a date moved away, a period over) is listed apart, saying so.
+fn with_alerts(
+    state: &AppState,
+    coming: Vec<Coming>,
+    alerts: Vec<entity::alert::Model>,
+    today: NaiveDate,
+    reader: Reader,
+    language: Language,
+) -> (Vec<Value>, Vec<Value>) {
+    let mut by_period: HashMap<PeriodKey, Vec<&entity::alert::Model>> = HashMap::new();
+    for alert in alerts.iter().filter(|alert| alert.notice.is_none()) {
+        by_period.entry((alert.rule.clone(), alert.starts_on, alert.ends_on)).or_default().push(alert);
+    }
+    let items = coming
+        .into_iter()
+        .map(|item| {
+            let theirs = item.key.as_ref().and_then(|key| by_period.remove(key)).unwrap_or_default();
+            let alert = theirs.iter().find(|alert| alert.acknowledged_at.is_none()).or(theirs.first());
+            let alert = alert.map(|alert| context! { id => alert.id, acknowledged => alert.acknowledged_at.is_some() });
+            context! { alert => alert, ..item.value }
+        })
+        .collect();
+    // What is left: periods no longer coming, and the notices that said they moved or went.
+    let year = chrono::Datelike::year(&today);
+    let gone = alerts
+        .iter()
+        .filter(|alert| {
+            alert.notice.is_some() || by_period.contains_key(&(alert.rule.clone(), alert.starts_on, alert.ends_on))
+        })
+        .map(|alert| {
+            let words = wording_of(&state.rules, &alert.rule, reader, language);
+            let status = match (alert.notice.is_some(), alert.ends_on < today, language) {
+                (true, _, _) => None,
+                (false, true, Language::Ja) => Some("この時期は終わりました。"),
+                (false, true, Language::En) => Some("This period is over."),
+                (false, false, Language::Ja) => Some("予定が変わり、この時期はなくなりました。"),
+                (false, false, Language::En) => Some("Plans changed: this period is no longer coming."),
+            };
+            context! {
+                id => alert.id, title => alert_title(alert, &words.title, language), status => status,
+                when => span(alert.starts_on, alert.ends_on, language, year),
+                acknowledged => alert.acknowledged_at.is_some(),
+            }
+        })
+        .collect();
+    (items, gone)
+}
+
+/// The viewer's own alerts whose consent still holds, by person, newest first, each read audited.
+async fn alerts_by_person(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<HashMap<Uuid, Vec<entity::alert::Model>>, Failure> {
+    let (rows, _) = store::inbox::inbox(&state.reads, viewer.party.id, false, None, 50).await?;
     let rows = access::alerts::still_visible(state, rows).await?;
     let person_ids: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
     let entries = access::list_entries(&viewer.principal, "alert.list", person_ids.iter().copied());
     state.audit.record(entries, state.clock.now()).await?;
-    let ids: Vec<Uuid> = person_ids.into_iter().collect();
-    let names: HashMap<Uuid, String> = store::persons::find_many(&state.reads, &ids)
-        .await?
-        .into_iter()
-        .map(|person| (person.id, person.display_name))
-        .collect();
-    Ok(rows.iter().map(|row| alert(state, row, &names, viewer.language)).collect())
-}
-
-/// An alert as a page lists it.
-pub fn alert(state: &AppState, row: &entity::alert::Model, names: &HashMap<Uuid, String>, language: Language) -> Value {
-    let rule = state.rules.iter().find(|rule| rule.id == row.rule);
-    let (title, why) = rule.map(|rule| wording(rule, language)).unwrap_or((row.rule.as_str(), ""));
-    let severity = row.severity.parse().ok();
-    let year = chrono::Datelike::year(&row.starts_on);
-    context! {
-        id => row.id, person_id => row.person_id, person => names.get(&row.person_id),
-        title => alert_title(row, title, language), why => why,
-        when => crate::domain::words::span(row.starts_on, row.ends_on, language, year),
-        severity => row.severity, severity_label => severity.map(|severity| words::severity(severity, language)),
-        acknowledged => row.acknowledged_at.is_some(),
+    let mut by_person: HashMap<Uuid, Vec<entity::alert::Model>> = HashMap::new();
+    for row in rows {
+        by_person.entry(row.person_id).or_default().push(row);
     }
+    Ok(by_person)
 }

@@ -21,6 +21,7 @@ use super::{
 };
 use crate::{
     access::{self, audit_entry},
+    domain::words::aside,
     domain::{
         import::{template, COLUMNS},
         milestones::{NewMilestone, Program, ReleaseType},
@@ -71,11 +72,11 @@ async fn upload_form(
         .collect();
     let release_types: Vec<String> = ReleaseType::ALL
         .iter()
-        .map(|kind| format!("{}（{}）", kind.as_str(), words::release_type(*kind, language)))
+        .map(|kind| format!("{}{}", kind.as_str(), aside(words::release_type(*kind, language), language)))
         .collect();
     let programs: Vec<String> = Program::ALL
         .iter()
-        .map(|program| format!("{}（{}）", program.as_str(), words::program(*program, language)))
+        .map(|program| format!("{}{}", program.as_str(), aside(words::program(*program, language), language)))
         .collect();
     let context = context! {
         organizations => organizations, admin => viewer.role() == PartyRole::Admin, problem => problem,

@@ -1,5 +1,6 @@
-//! The person's own page (本人): what is coming for them, and in plain words who sees what of
-//! theirs, with a way to share less or stop sharing (after a confirmation step).
+//! The person's own page (本人): what is coming for them, whom to call, and in plain words who
+//! sees what of theirs — their facility's team and every linked party — with a way to choose
+//! what each party sees (within what staff offered) or to stop sharing (after a confirmation).
 
 use minijinja::{context, Value};
 use poem::{Request, Response};
@@ -11,16 +12,17 @@ use super::{
 };
 use crate::{
     access::{self, Target},
-    domain::{access::Action, link_in_force, Language, Relationship},
+    domain::{access::Action, link_in_force, wording, wording::Reader, Language, Relationship, Scope},
     state::AppState,
     store::{self, links::scope_of},
+    workflow,
 };
 
 pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response {
     own_page(req, viewer, "person.html", gather(state, viewer).await)
 }
 
-/// The links in force on the viewer's own record, as the page lists them.
+/// What is coming, whom to call, and everyone who sees the viewer's own record.
 async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
     let Some(person_id) = viewer.principal.person_id else {
         return Ok(context! { coming => Vec::<Value>::new(), links => Vec::<Value>::new() });
@@ -29,28 +31,48 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
         access::person(state, &viewer.principal, person_id, Action::ReadPerson, "page.person", Target::Person).await?;
     let now = state.clock.now();
     let language = viewer.language;
-    let coming = Ahead::of(state, &access).await?.coming(&state.rules, language);
+    let coming: Vec<Value> = Ahead::of(state, &access)
+        .await?
+        .coming(&state.rules, Reader::Person, language)
+        .into_iter()
+        .map(|item| item.value)
+        .collect();
+    let places = words::places_to_call(state, person_id, language).await?;
+    let mut teams = Vec::new();
+    for organization_id in store::placements::current_organizations(&state.reads, person_id, now).await? {
+        if let Some(organization) = store::organizations::find(&state.reads, organization_id).await? {
+            teams.push(organization.name);
+        }
+    }
     let mut links = Vec::new();
     for link in store::links::list_for_person(&state.reads, person_id).await? {
         if !link_in_force(link.revoked_at, link.expires_at, now) {
             continue;
         }
         let Some(party) = store::parties::find(&state.reads, link.party_id).await? else { continue };
-        links.push(sharing(&link, &party.display_name, language)?);
+        let offered = workflow::offered_scope(&state.reads, &link).await?;
+        links.push(sharing(&link, &party.display_name, &offered, language)?);
     }
-    Ok(context! { coming => coming, links => links })
+    Ok(context! { coming => coming, teams => teams, links => links, ..places })
 }
 
-fn sharing(link: &entity::link::Model, name: &str, language: Language) -> Result<Value, Failure> {
+/// One party's link: what they see now, and the kinds the person may tick (what staff offered).
+fn sharing(link: &entity::link::Model, name: &str, offered: &Scope, language: Language) -> Result<Value, Failure> {
     let scope = scope_of(link)?;
     let relationship =
         link.relationship.parse::<Relationship>().map(|r| words::relationship(r, language)).unwrap_or("");
-    let kinds: Vec<&str> = scope.kinds().map(|kind| words::scope_kind(kind, language)).collect();
-    let choices: Vec<Value> = scope
+    let kind = |kind| wording::scope_kind(kind, Reader::Person, language);
+    let kinds: Vec<String> = scope.kinds().map(kind).collect();
+    let choices: Vec<Value> = offered
         .kinds()
-        .map(|kind| context! { value => kind.as_str(), label => words::scope_kind(kind, language) })
+        .map(|offered| {
+            context! { value => offered.as_str(), label => kind(offered), checked => scope.contains(offered) }
+        })
         .collect();
-    Ok(context! { id => link.id, name => name, relationship => relationship, kinds => kinds, choices => choices })
+    Ok(context! {
+        id => link.id, name => name, relationship => relationship, kinds => kinds, choices => choices,
+        narrowed => scope != *offered,
+    })
 }
 
 /// A link on the viewer's own record, while it is in force; `None` answers 404.

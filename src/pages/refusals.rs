@@ -92,6 +92,12 @@ pub fn why(why: &Why, language: Language) -> String {
         (Why::UnusableCharacters, _) => {
             pick(language, "使えない文字が含まれています。", "This contains characters that cannot be used.").to_owned()
         }
+        (Why::NotOffered, _) => pick(
+            language,
+            "これは施設がこの相手との共有を用意していないものです。見せたいときは施設に相談してください。",
+            "This was never set up for sharing with them. Ask the facility if you want to share it.",
+        )
+        .to_owned(),
         (Why::NothingVisible, _) => {
             pick(language, "文字を入力してください。", "Please type something visible.").to_owned()
         }

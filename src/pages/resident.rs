@@ -21,6 +21,7 @@ use crate::{
     domain::{
         access::Action,
         milestones::{Event, MilestoneKind, Program, ReleaseType, State},
+        wording::Reader,
         words::date,
         Language, PartyRole, Relationship, ScopeKind,
     },
@@ -115,7 +116,8 @@ async fn gather(state: &AppState, viewer: &Viewer, access: &PersonAccess) -> Res
     let person = &access.person;
     let scope = access.standing.scope();
     let ahead = Ahead::of(state, access).await?;
-    let coming = ahead.coming(&state.rules, language);
+    let coming: Vec<Value> =
+        ahead.coming(&state.rules, Reader::Staff, language).into_iter().map(|item| item.value).collect();
     let (today, schedule) = (ahead.today, ahead.schedule);
     let year = chrono::Datelike::year(&today);
     let milestones: Vec<Value> = schedule

@@ -9,7 +9,6 @@ use poem::{http::StatusCode, Request, Response};
 use uuid::Uuid;
 
 use super::{
-    family::alert,
     frame::{failed, html, viewer_frame, Failure, Viewer},
     words::{self, Ahead},
 };
@@ -18,9 +17,10 @@ use crate::{
     domain::{
         access::{list_visibility, Action},
         calendar::add_days,
-        risk::Severity,
+        risk::{wording_of, Severity},
         team::ContactOutcome,
-        words::date,
+        wording::Reader,
+        words::{alert_title, date, honorific, span},
         Language, Zone,
     },
     state::AppState,
@@ -115,7 +115,7 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
             severity => shown.map(|period| period.severity.as_str()),
             when => shown.map(|period| crate::domain::words::span(period.starts_on, period.ends_on, language, year)),
             period => shown.and_then(|period| state.rules.iter().find(|rule| rule.id == period.rule_id))
-                .map(|rule| crate::domain::risk::wording(rule, language).0),
+                .map(|rule| crate::domain::risk::wording(rule, Reader::Staff, language).title),
         };
         residents.push((urgency, row));
     }
@@ -237,4 +237,19 @@ async fn team_zone(state: &AppState, organization_id: Uuid) -> Result<Option<Zon
 /// Today in the zone of a team's organisation; `None` when it is gone.
 pub async fn team_today(state: &AppState, organization_id: Uuid) -> Result<Option<chrono::NaiveDate>, Failure> {
     Ok(team_zone(state, organization_id).await?.map(|zone| zone.date_at(state.clock.now())))
+}
+
+/// An alert as the team inbox lists it, in the staff's words.
+fn alert(state: &AppState, row: &entity::alert::Model, names: &HashMap<Uuid, String>, language: Language) -> Value {
+    let words = wording_of(&state.rules, &row.rule, Reader::Staff, language);
+    let severity = row.severity.parse().ok();
+    let year = chrono::Datelike::year(&row.starts_on);
+    context! {
+        id => row.id, person_id => row.person_id,
+        person => names.get(&row.person_id).map(|name| honorific(name, language)),
+        title => alert_title(row, &words.title, language), why => words.why,
+        when => span(row.starts_on, row.ends_on, language, year),
+        severity => row.severity, severity_label => severity.map(|severity| words::severity(severity, language)),
+        acknowledged => row.acknowledged_at.is_some(),
+    }
 }

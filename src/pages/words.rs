@@ -14,10 +14,12 @@ use crate::{
         outcomes::Measure,
         risk::{wording, RiskRule, Severity},
         team::ContactOutcome,
-        words::{date, date_label, span},
+        wording::{date_label, projected_mark, Reader},
+        words::{date, span},
         Language, OrganizationKind, PartyRole, Relationship, ScopeKind,
     },
     state::AppState,
+    store,
     workflow::{self, Schedule},
 };
 
@@ -216,13 +218,43 @@ pub fn contact_outcome(outcome: ContactOutcome, language: Language) -> &'static 
     }
 }
 
-/// An organisation as a card: name, kind, what it helps with, phone (to call) and hours.
-pub fn organization(row: &entity::organization::Model, language: Language) -> Value {
-    let kind = row.kind.parse::<OrganizationKind>().map(|kind| organization_kind(kind, language)).unwrap_or("");
+/// What a place to turn to helps with, in plain words, when it has not said so itself.
+pub fn place_kind(kind: OrganizationKind, language: Language) -> &'static str {
+    match kind {
+        OrganizationKind::ConsultationWindow => pick(language, "薬物のことを相談できるところ", "Advice about drug use"),
+        OrganizationKind::LawOffice => pick(language, "法律の相談", "Legal advice"),
+        OrganizationKind::Medical => pick(language, "病院・診療所", "Medical care"),
+        OrganizationKind::RehabFacility => pick(language, "回復を支える施設", "A recovery facility"),
+        OrganizationKind::ProbationOffice => pick(language, "保護観察所", "The probation office"),
+        OrganizationKind::Other => pick(language, "相談先", "Somewhere to ask for help"),
+    }
+}
+
+/// A place to call, as the family's and the person's pages show it: its name, what it helps
+/// with, its number to call and its hours.
+fn place(row: &entity::organization::Model, language: Language) -> Value {
+    let kind = row.kind.parse::<OrganizationKind>().map(|kind| place_kind(kind, language)).unwrap_or("");
+    let helps_with = row.helps_with.as_deref().filter(|text| !text.trim().is_empty()).unwrap_or(kind);
     context! {
-        name => row.name, kind => kind, helps_with => row.helps_with, hours => row.hours,
+        name => row.name, helps_with => helps_with, hours => row.hours,
         phone => row.phone.as_deref().map(phone_for_people), phone_e164 => row.phone,
     }
+}
+
+/// Whom to call about a person: their facility, and the places to turn to in its area.
+pub async fn places_to_call(state: &AppState, person_id: uuid::Uuid, language: Language) -> Result<Value, Failure> {
+    let now = state.clock.now();
+    let facility = match store::placements::current_organizations(&state.reads, person_id, now).await?.first() {
+        Some(id) => store::organizations::find(&state.reads, *id).await?,
+        None => None,
+    };
+    let area = facility.as_ref().and_then(|facility| facility.area.clone());
+    let places: Vec<Value> = store::organizations::places_to_turn(&state.reads, area.as_deref())
+        .await?
+        .iter()
+        .map(|row| place(row, language))
+        .collect();
+    Ok(context! { facility => facility.as_ref().map(|row| place(row, language)), places => places })
 }
 
 /// How far ahead the pages look.
@@ -245,28 +277,35 @@ impl Ahead {
         Ok(Self { today, until, schedule })
     }
 
-    /// What is coming, in words.
-    pub fn coming(&self, rules: &[RiskRule], language: Language) -> Vec<Value> {
-        coming(&self.schedule, rules, self.today, self.until, language).into_iter().map(|item| item.value).collect()
+    /// What is coming, in words for `reader`.
+    pub fn coming(&self, rules: &[RiskRule], reader: Reader, language: Language) -> Vec<Coming> {
+        coming(&self.schedule, rules, self.today, self.until, Said { reader, language })
     }
 }
 
+/// Who the words are for, and in which language.
+#[derive(Clone, Copy)]
+struct Said {
+    reader: Reader,
+    language: Language,
+}
+
+/// A period as an alert names it: its rule and its days.
+pub type PeriodKey = (String, NaiveDate, NaiveDate);
+
 /// One item of what is coming, as a page lists it.
-struct Coming {
+pub struct Coming {
     starts_on: NaiveDate,
     /// On one day, a date comes before the periods that begin with it.
     is_period: bool,
-    value: Value,
+    /// The period's key, so that its alert is shown with it.
+    pub key: Option<PeriodKey>,
+    pub value: Value,
 }
 
 /// The schedule's dates and periods from `today` through `until`, in date order, in words.
-fn coming(
-    schedule: &Schedule,
-    rules: &[RiskRule],
-    today: NaiveDate,
-    until: NaiveDate,
-    language: Language,
-) -> Vec<Coming> {
+fn coming(schedule: &Schedule, rules: &[RiskRule], today: NaiveDate, until: NaiveDate, said: Said) -> Vec<Coming> {
+    let Said { reader, language } = said;
     let year = today.year();
     let mut items = Vec::new();
     for period in &schedule.periods {
@@ -274,14 +313,16 @@ fn coming(
             continue;
         }
         let Some(rule) = rules.iter().find(|rule| rule.id == period.rule_id) else { continue };
-        let (title, why) = wording(rule, language);
+        let words = wording(rule, reader, language);
         items.push(Coming {
             starts_on: period.starts_on,
             is_period: true,
+            key: Some((period.rule_id.clone(), period.starts_on, period.ends_on)),
             value: context! {
-                when => span(period.starts_on, period.ends_on, language, year), title => title, why => why,
+                when => span(period.starts_on, period.ends_on, language, year), title => words.title, why => words.why,
                 severity => period.severity.as_str(), severity_label => severity(period.severity, language),
-                current => period.is_current(today), projected => period.projected,
+                current => period.is_current(today),
+                projected => period.projected.then(|| projected_mark(reader, language)),
             },
         });
     }
@@ -292,9 +333,11 @@ fn coming(
         items.push(Coming {
             starts_on: scheduled.on,
             is_period: false,
+            key: None,
             value: context! {
-                when => date(scheduled.on, language, year), title => date_label(scheduled.label, language),
-                current => scheduled.on == today, projected => scheduled.projected,
+                when => date(scheduled.on, language, year), title => date_label(scheduled.label, reader, language),
+                current => scheduled.on == today,
+                projected => scheduled.projected.then(|| projected_mark(reader, language)),
             },
         });
     }

@@ -220,7 +220,7 @@ pub async fn request_code(req: &Request, state: Data<&AppState>, body: Body) -> 
             ),
             Replies::Page(language) => no_store(pages::code_sent(language, &form.address)),
         },
-        Err(err) => refused(replies, err, pages::Form::Address),
+        Err(err) => refused(replies, err, pages::Form::Address(form.address)),
     }
 }
 

@@ -12,8 +12,11 @@ use crate::{
 
 /// Which form a page shows again after a refusal, with what was typed.
 pub enum Form {
+    /// The invitation code as typed.
     Invitation(String),
-    Address,
+    /// The address or number as typed, kept in the field when it is refused.
+    Address(String),
+    /// The address a code was sent to.
     Code(String),
 }
 
@@ -26,14 +29,17 @@ fn title(language: Language) -> &'static str {
 
 /// The sign-in page, showing `form` (with what was typed) and a problem or notice.
 pub fn sign_in_form(language: Language, status: StatusCode, form: Form, problem: Option<String>) -> Response {
-    let (invitation_code, verify_address) = match form {
-        Form::Invitation(code) => (code, None),
-        Form::Address => (String::new(), None),
-        Form::Code(address) => (String::new(), Some(address)),
+    // The problem is shown beside the field it is about.
+    let (invitation_code, typed_address, verify_address, field) = match form {
+        Form::Invitation(code) => (code, String::new(), None, "invitation"),
+        Form::Address(typed) => (String::new(), typed, None, "address"),
+        Form::Code(address) => (String::new(), String::new(), Some(address), "code"),
     };
     let frame = plain_frame(language, title(language));
-    let context =
-        context! { problem => problem, invitation_code => invitation_code, verify_address => verify_address, ..frame };
+    let context = context! {
+        problem => problem, problem_at => field, invitation_code => invitation_code,
+        typed_address => typed_address, verify_address => verify_address, ..frame
+    };
     html(status, "sign_in.html", context)
 }
 
@@ -51,7 +57,7 @@ pub fn code_sent(language: Language, address: &str) -> Response {
 /// `GET /`: the front door.
 #[handler]
 pub async fn home_page(req: &Request) -> Response {
-    sign_in_form(language_of(req), StatusCode::OK, Form::Address, None)
+    sign_in_form(language_of(req), StatusCode::OK, Form::Address(String::new()), None)
 }
 
 /// `GET /invite/{code}`: the code filled in, one button to continue. Shows the code whatever

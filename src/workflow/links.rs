@@ -3,11 +3,14 @@
 
 use chrono::NaiveDate;
 use entity::link;
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::WorkflowError;
 use crate::{
-    domain::{needs_basis, Consent, ConsentPatch, PartyRole, Refusals, Relationship, Scope, Why, Zone},
+    domain::{
+        self, needs_basis, Consent, ConsentPatch, PartyRole, Refusals, Relationship, Scope, SharingChoice, Why, Zone,
+    },
     state::AppState,
     store::{
         self,
@@ -98,6 +101,47 @@ pub async fn change_link(
     store::planning::request(&txn, person_id, now).await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// What staff once offered on a link: every kind any consent on it recorded by someone other
+/// than the person ever covered, and what it covers now.
+pub async fn offered_scope(db: &impl ConnectionTrait, row: &link::Model) -> Result<Scope, WorkflowError> {
+    let mut offered = consent_of(row)?.scope;
+    for record in store::links::consent_history(db, row.id).await? {
+        if record.recorded_by_role != PartyRole::Person.as_str() {
+            offered = offered.union(&store::links::parse_scope(record.id, &record.scope)?);
+        }
+    }
+    Ok(offered)
+}
+
+/// The person's choice of what a party sees on their link (`kept`), within what staff once
+/// offered. Nothing ticked stores nothing and answers [`SharingChoice::StopInstead`]: the
+/// person is asked whether to stop sharing.
+pub async fn choose_sharing(
+    state: &AppState,
+    link_id: Uuid,
+    zone: Zone,
+    kept: Scope,
+    by: &RecordedBy,
+) -> Result<SharingChoice, WorkflowError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let row = store::links::find(&txn, link_id).await?.ok_or(WorkflowError::NotFound)?;
+    if row.revoked_at.is_some() {
+        return Err(WorkflowError::Conflict(super::Clash::LinkRevoked));
+    }
+    let offered = offered_scope(&txn, &row).await?;
+    let choice = domain::choose_sharing(kept, &offered).map_err(|why| Refusals::one("kind", why))?;
+    if let SharingChoice::Share(scope) = &choice {
+        let current = consent_of(&row)?;
+        let consent = Consent { scope: scope.clone(), expires_on: current.expires_on };
+        let person_id = row.person_id;
+        store::links::record_consent(&txn, row, ConsentChange::Changed, consent, zone, by, now).await?;
+        store::planning::request(&txn, person_id, now).await?;
+    }
+    txn.commit().await?;
+    Ok(choice)
 }
 
 /// Giving more than the person left in place needs the basis of their new consent.

@@ -39,7 +39,7 @@ pub use directory::{
 pub use imports::{check_import, confirm_import, find_import, preview, Confirmed, Preview};
 pub use lapses::record_lapse;
 pub use lifecycle::{erase_person, expire_provisions, retention_review, IdlePerson, PROVISION_KEEP_YEARS};
-pub use links::{change_link, create_link, revoke_link, LinkChange, NewLink};
+pub use links::{change_link, choose_sharing, create_link, offered_scope, revoke_link, LinkChange, NewLink};
 pub use milestones::{create_milestone, record_event, update_milestone, EventRequest};
 pub use persons::create_person;
 pub use placements::{add_placement, change_placement};

@@ -161,10 +161,10 @@ async fn a_simulated_year_sends_exactly_the_alerts_a_case_worker_would(app: Test
     let mut staff = family.clone();
     staff.insert(1, "2026-02-01 after_lapse lead 1".to_owned());
     assert_eq!(received["staff"], staff);
-    // Nobody else was told anything, and every alert named the person and said why (in the family's English).
+    // Nobody else was told anything, and every alert named the person and said why (in the family's plain English).
     let family_alerts = inbox(&app, &p.family, false).await;
     assert!(family_alerts.iter().all(|a| a["person_display_name"] == "Taro" && a["why"].as_str().unwrap().len() > 20));
-    assert!(family_alerts.iter().any(|a| a["why"].as_str().unwrap().contains("first two weeks after prison")));
+    assert!(family_alerts.iter().any(|a| a["why"].as_str().unwrap().contains("Keep in touch every day")));
 }
 
 async fn revoking_consent_cancels_pending_alerts(app: TestApp) {

@@ -56,7 +56,7 @@ pub async fn sign_in(browser: &Browser, app: &TestApp, party: &str) {
 /// Presses Acknowledge on the first alert and waits for the page to come back showing it so.
 async fn acknowledge(browser: &Browser) {
     browser.click("form[action^='/app/alerts/'] button").await;
-    let shown = fantoccini::Locator::XPath("//section[@aria-labelledby='alerts']//li[contains(., '確認済み')]");
+    let shown = fantoccini::Locator::XPath("//li[contains(., 'お知らせを確認済み')]");
     browser.client.wait().for_element(shown).await.expect("the alert shown acknowledged");
 }
 
@@ -75,7 +75,7 @@ async fn a_family_member_on_a_phone_signs_in_with_an_invitation_and_acknowledges
     check_page(&browser, &app, "invitation-link").await;
     browser.click_to("form[action='/auth/invitation'] button", &format!("{}/app", app.address)).await;
     let text = browser.text().await;
-    for shown in ["Taro", "出所予定日", "出所直後の二週間", "連絡を絶やさないでください", "Tokyo Drug Consultation"]
+    for shown in ["Taro", "出所の予定日", "出所してすぐの二週間", "できれば毎日連絡をとり", "Tokyo Drug Consultation"]
     {
         assert!(text.contains(shown), "the family page shows {shown}");
     }
@@ -92,7 +92,7 @@ async fn the_same_sign_in_and_acknowledgement_work_with_javascript_off(app: Test
     let s = scene(&app).await;
     let browser = Browser::start(PHONE, false).await;
     sign_in(&browser, &app, &s.family).await;
-    assert!(browser.text().await.contains("出所直後の二週間"));
+    assert!(browser.text().await.contains("出所してすぐの二週間"));
     acknowledge(&browser).await;
     assert!(acknowledged(&app, &s).await, "acknowledged without a line of script");
     browser.close().await;

@@ -31,7 +31,7 @@ async fn send(browser: &Browser, form: &str) {
 }
 
 /// The same page in English, checked, and back to Japanese.
-async fn check_in_both_languages(browser: &Browser, app: &TestApp, name: &str) {
+pub async fn check_in_both_languages(browser: &Browser, app: &TestApp, name: &str) {
     check_page(browser, app, &format!("{name}-ja")).await;
     browser.click("a[hreflang='en']").await;
     browser.client.wait().for_element(fantoccini::Locator::Css("html[lang='en']")).await.expect("English");

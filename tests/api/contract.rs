@@ -197,7 +197,7 @@ async fn a_scheduled_full_term_release_shows_its_projected_window(app: TestApp) 
     let path = feed["url"].as_str().unwrap().split_once("/feeds/").map(|(_, file)| format!("/feeds/{file}")).unwrap();
     let calendar = app.client.get(format!("{}{path}", app.address)).send().await.unwrap().text().await.unwrap();
     let unfolded = calendar.replace("\r\n ", "");
-    assert!(unfolded.contains("就労支援期間の最終日（見込み）"), "{unfolded}");
+    assert!(unfolded.contains("仕事探しの支援を受けられる最後の日（おおよその日付）"), "{unfolded}");
     assert!(unfolded.contains("DTSTART;VALUE=DATE:20260915"), "{unfolded}");
 
     // A projection is shown, not alerted.

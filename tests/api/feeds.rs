@@ -7,8 +7,12 @@ use crate::{
     helpers::{assert_problem, id_of, TestApp},
 };
 
-pub const TESTS: &[crate::helpers::Case] =
-    cases![a_family_subscribes_and_sees_what_is_coming, feed_urls_rotate_and_revoke, a_moved_date_raises_the_sequence];
+pub const TESTS: &[crate::helpers::Case] = cases![
+    a_family_subscribes_and_sees_what_is_coming,
+    titles_are_discreet_unless_the_subscriber_chooses_detail,
+    feed_urls_rotate_and_revoke,
+    a_moved_date_raises_the_sequence
+];
 
 struct Family {
     person: String,
@@ -39,9 +43,18 @@ async fn family(app: &TestApp) -> Family {
 }
 
 async fn subscribe(app: &TestApp, token: &str) -> String {
-    let response = app.post("/me/calendar-feed", token, &json!({})).await;
+    feed_path(&subscribe_with(app, token, "").await)
+}
+
+/// Creates (or replaces) the caller's feed with the given query and answers the created feed.
+async fn subscribe_with(app: &TestApp, token: &str, query: &str) -> Value {
+    let response = app.post(&format!("/me/calendar-feed{query}"), token, &json!({})).await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    let url = response.json::<Value>().await.unwrap()["url"].as_str().unwrap().to_owned();
+    response.json().await.unwrap()
+}
+
+fn feed_path(feed: &Value) -> String {
+    let url = feed["url"].as_str().unwrap();
     url.split_once("/feeds/").map(|(_, file)| format!("/feeds/{file}")).unwrap()
 }
 
@@ -76,27 +89,47 @@ async fn a_family_subscribes_and_sees_what_is_coming(app: TestApp) {
     assert!(!text.replace("\r\n", "").contains('\n'), "no bare line feeds");
     let calendar = parse(&text);
     let summaries: Vec<&str> = calendar.events.iter().filter_map(|e| property(e, "SUMMARY")).collect();
-    assert!(summaries.iter().any(|s| s.contains("Judgment")), "{summaries:?}");
-    assert!(summaries.iter().any(|s| s.contains("The week before judgment")), "{summaries:?}");
-    assert!(!text.contains("lapse") && !summaries.iter().any(|s| s.contains("lapse")), "no lapse without consent");
+    // Titles show on a lock screen: by default they say nothing about what, or whom, the day is for.
+    assert!(summaries.len() >= 2 && summaries.iter().all(|s| *s == "Tsunagu: important day"), "{summaries:?}");
+    let descriptions: Vec<&str> = calendar.events.iter().filter_map(|e| property(e, "DESCRIPTION")).collect();
+    assert!(descriptions.iter().any(|s| s.contains("Judgment day")), "{descriptions:?}");
+    assert!(descriptions.iter().any(|s| s.contains("The week before the judgment")), "{descriptions:?}");
+    assert!(!text.contains("lapse") && !text.contains("relapse"), "no lapse without consent");
+    assert_eq!(
+        calendar.properties.iter().find(|p| p.name == "X-WR-CALNAME").and_then(|p| p.value.as_deref()),
+        Some("Tsunagu")
+    );
 
-    let judgment_week =
-        calendar.events.iter().find(|e| property(e, "SUMMARY").unwrap().contains("week before judgment")).unwrap();
+    let judgment_week = calendar
+        .events
+        .iter()
+        .find(|e| property(e, "DESCRIPTION").unwrap().contains("week before the judgment"))
+        .unwrap();
     assert_eq!(property(judgment_week, "DTSTART"), Some("20260313"));
     assert_eq!(property(judgment_week, "DTEND"), Some("20260321"), "a multi-day all-day event, end exclusive");
-    let triggers: Vec<&str> = judgment_week
+    let alarms: Vec<(Option<&str>, Option<&str>)> = judgment_week
         .alarms
         .iter()
-        .filter_map(|alarm| alarm.properties.iter().find(|p| p.name == "TRIGGER").and_then(|p| p.value.as_deref()))
+        .map(|alarm| {
+            let value = |name: &str| alarm.properties.iter().find(|p| p.name == name).and_then(|p| p.value.as_deref());
+            (value("TRIGGER"), value("DESCRIPTION"))
+        })
         .collect();
-    assert_eq!(triggers, ["-P6DT15H", "-PT15H"], "09:00, 7 days and 1 day before");
+    assert_eq!(
+        alarms,
+        [(Some("-P6DT15H"), Some("Tsunagu: important day")), (Some("-PT15H"), Some("Tsunagu: important day"))],
+        "09:00, 7 days and 1 day before, and the reminder is as discreet as the title"
+    );
     for event in &calendar.events {
         let uid = property(event, "UID").unwrap();
         assert!(uid.ends_with("@tsunagu") && !uid.contains(&f.person) && !uid.contains("Taro"), "{uid}");
         assert!(property(event, "DTSTAMP").is_some() && property(event, "SEQUENCE").is_some());
     }
     // The name is escaped as TEXT: semicolons and commas, not quotes.
-    assert!(summaries.iter().all(|s| s.starts_with("Taro\\; the \"eldest\"\\, from Osaka — 長男: ")), "{summaries:?}");
+    assert!(
+        descriptions.iter().all(|s| s.starts_with("Taro\\; the \"eldest\"\\, from Osaka — 長男: ")),
+        "{descriptions:?}"
+    );
 
     // Each fetch is a provision of the person's data, on record.
     let records: Value =
@@ -128,8 +161,11 @@ async fn a_moved_date_raises_the_sequence(app: TestApp) {
     let path = subscribe(&app, &f.family).await;
     let judgment = |text: String| {
         let calendar = parse(&text);
-        let event =
-            calendar.events.into_iter().find(|e| property(e, "SUMMARY").unwrap().ends_with("Judgment")).unwrap();
+        let event = calendar
+            .events
+            .into_iter()
+            .find(|e| property(e, "DESCRIPTION").unwrap().ends_with("Judgment day"))
+            .unwrap();
         (
             property(&event, "UID").unwrap().to_owned(),
             property(&event, "SEQUENCE").unwrap().parse::<i64>().unwrap(),
@@ -142,4 +178,35 @@ async fn a_moved_date_raises_the_sequence(app: TestApp) {
     assert_eq!(before.0, after.0, "a stable UID");
     assert!(after.1 > before.1, "the SEQUENCE rises");
     assert_eq!(after.2, "20260310");
+}
+
+async fn titles_are_discreet_unless_the_subscriber_chooses_detail(app: TestApp) {
+    let f = family(&app).await;
+    let first = subscribe_with(&app, &f.family, "").await;
+    assert_eq!((first["detailed_titles"].as_bool(), first["replaced"].as_bool()), (Some(false), Some(false)));
+    let detailed = subscribe_with(&app, &f.family, "?detailed_titles=true").await;
+    assert_eq!((detailed["detailed_titles"].as_bool(), detailed["replaced"].as_bool()), (Some(true), Some(true)));
+    let calendar = parse(&fetch(&app, &feed_path(&detailed)).await.text().await.unwrap());
+    let summaries: Vec<&str> = calendar.events.iter().filter_map(|e| property(e, "SUMMARY")).collect();
+    assert!(summaries.iter().any(|s| s.ends_with(": Judgment day")), "{summaries:?}");
+    assert!(summaries.iter().all(|s| s.starts_with("Taro")), "{summaries:?}");
+    assert_problem(
+        app.post("/me/calendar-feed?detailed_titles=maybe", &f.family, &json!({})).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+
+    // A Japanese reader's calendar is called つなぐ and its titles say only that a day matters.
+    let mother = app.create_party(json!({"role": "family", "display_name": "花子", "language": "ja"})).await;
+    let link = json!({"party_id": mother, "relationship": "family"});
+    app.post(&format!("/persons/{}/links", f.person), &f.staff, &link).await;
+    let mother = app.token("family", &mother);
+    let text = fetch(&app, &subscribe(&app, &mother).await).await.text().await.unwrap();
+    let calendar = parse(&text);
+    assert_eq!(
+        calendar.properties.iter().find(|p| p.name == "X-WR-CALNAME").and_then(|p| p.value.as_deref()),
+        Some("つなぐ")
+    );
+    assert!(calendar.events.iter().all(|e| property(e, "SUMMARY") == Some("つなぐ：大切な日")));
+    assert!(calendar.events.iter().any(|e| property(e, "DESCRIPTION").unwrap().contains("判決の日")), "{text}");
 }

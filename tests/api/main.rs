@@ -11,6 +11,7 @@ mod auth;
 mod browser;
 mod browser_first_day;
 mod browser_first_start;
+mod browser_plain_words;
 mod browser_support;
 mod cache;
 mod callbacks;
@@ -37,6 +38,7 @@ mod parties;
 mod peers;
 mod persons;
 mod placements;
+mod plain_words;
 mod problems;
 mod reach;
 mod reach_case;
@@ -92,6 +94,7 @@ fn main() {
         outcomes::TESTS,
         own_pages::TESTS,
         pages::TESTS,
+        plain_words::TESTS,
         parties::TESTS,
         persons::TESTS,
         placements::TESTS,
@@ -138,7 +141,12 @@ fn main() {
     if let (Some(why), false) = (&no_browser, required) {
         println!("note: the browser half of this suite is skipped (listed as ignored): {why}. `.ci/run` installs it.");
     }
-    for case in browser::TESTS.iter().chain(browser_first_day::TESTS).chain(browser_first_start::TESTS) {
+    for case in browser::TESTS
+        .iter()
+        .chain(browser_first_day::TESTS)
+        .chain(browser_first_start::TESTS)
+        .chain(browser_plain_words::TESTS)
+    {
         let missing = no_browser.clone();
         trials.push(
             Trial::test(format!("sqlite::{}", case.name()), move || match missing {

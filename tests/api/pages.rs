@@ -108,7 +108,7 @@ async fn a_family_member_sees_what_is_coming_with_why_and_where_to_turn_and_ackn
     let html = response.text().await.unwrap();
     assert!(html.contains("<html lang=\"ja\">"));
     for shown in
-        ["Taro", "出所予定日", "出所直後の二週間", "連絡を絶やさないでください", "Hikari House", "03-1234-5678"]
+        ["Taro", "出所の予定日", "出所してすぐの二週間", "できれば毎日連絡をとり", "Hikari House", "03-1234-5678"]
     {
         assert!(html.contains(shown), "the family page shows {shown}");
     }
@@ -138,7 +138,10 @@ async fn a_family_member_sees_what_is_coming_with_why_and_where_to_turn_and_ackn
     assert_eq!(switched.status(), StatusCode::SEE_OTHER);
     let language = switched.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
     let english = page(&app, &format!("{cookie}; {language}"), "/app").await.text().await.unwrap();
-    assert!(english.contains("<html lang=\"en\">") && english.contains("The first two weeks after release"));
+    assert!(
+        english.contains("<html lang=\"en\">")
+            && english.contains("The first two weeks after release (the time that matters most)")
+    );
     let release = app.today() + Duration::days(5);
     assert!(english.contains(&release.format("%a %-d %b").to_string()), "{release}");
 

@@ -1,6 +1,7 @@
 use std::str::FromStr;
 
 use phonenumber::{country, Mode};
+use unicode_normalization::UnicodeNormalization;
 
 use super::{Channel, Invalid};
 
@@ -15,7 +16,10 @@ pub struct ContactAddress {
 const DEFAULT_REGION: country::Id = country::Id::JP;
 
 impl ContactAddress {
+    /// An address as typed: full-width letters and digits (０９０, ＠) read as their plain
+    /// forms, as a Japanese keyboard often types them.
     pub fn parse(channel: Channel, raw: &str) -> Result<Self, Invalid> {
+        let raw: String = raw.nfkc().collect();
         let raw = raw.trim();
         let address = match channel {
             Channel::Email => parse_email(raw)?,
@@ -24,9 +28,9 @@ impl ContactAddress {
         Ok(Self { channel, address })
     }
 
-    /// An address typed where either kind is welcome: with an `@` it is e-mail, else a number.
+    /// An address typed where either kind is welcome: with an `@` (or `＠`) it is e-mail, else a number.
     pub fn parse_any(raw: &str) -> Result<Self, Invalid> {
-        let channel = if raw.contains('@') { Channel::Email } else { Channel::Sms };
+        let channel = if raw.contains(['@', '＠']) { Channel::Email } else { Channel::Sms };
         Self::parse(channel, raw)
     }
 
@@ -69,7 +73,12 @@ fn parse_phone(raw: &str) -> Result<String, Invalid> {
     if raw.len() > 32 {
         return Err(refused());
     }
-    let number = phonenumber::parse(Some(DEFAULT_REGION), raw).map_err(|_| refused())?;
+    // The dashes people type between groups of digits: 090ー1234ー5678, 090−1234−5678.
+    let raw: String = raw
+        .chars()
+        .map(|c| if matches!(c, 'ー' | '−' | '‐' | '‑' | '‒' | '–' | '—' | '―' | '﹣') { '-' } else { c })
+        .collect();
+    let number = phonenumber::parse(Some(DEFAULT_REGION), &raw).map_err(|_| refused())?;
     if !phonenumber::is_valid(&number) {
         return Err(refused());
     }
@@ -82,7 +91,17 @@ mod tests {
 
     #[test]
     fn japanese_mobile_numbers_are_stored_in_e164() {
-        for raw in ["090-1234-5678", "09012345678", "+81 90 1234 5678", " +819012345678 "] {
+        for raw in [
+            "090-1234-5678",
+            "09012345678",
+            "+81 90 1234 5678",
+            " +819012345678 ",
+            "０９０－１２３４－５６７８",
+            "０９０ー１２３４ー５６７８",
+            "090−1234−5678",
+            "（090）1234-5678",
+            "＋８１　９０　１２３４　５６７８",
+        ] {
             assert_eq!(ContactAddress::parse(Channel::Sms, raw).unwrap().as_str(), "+819012345678", "{raw}");
         }
         assert_eq!(ContactAddress::parse(Channel::Sms, "+1 415 555 2671").unwrap().as_str(), "+14155552671");
@@ -98,6 +117,10 @@ mod tests {
     #[test]
     fn e_mail_addresses_are_checked_and_their_domain_lowercased() {
         assert_eq!(ContactAddress::parse(Channel::Email, "Hanako@Example.ORG").unwrap().as_str(), "Hanako@example.org");
+        assert_eq!(
+            ContactAddress::parse_any("ｈａｎａｋｏ＠ｅｘａｍｐｌｅ.org").unwrap().as_str(),
+            "hanako@example.org"
+        );
         for raw in ["", "no-at-sign", "a@", "@b.org", "a b@c.org", &format!("{}@x.org", "a".repeat(260))] {
             assert!(ContactAddress::parse(Channel::Email, raw).is_err(), "{raw:?}");
         }

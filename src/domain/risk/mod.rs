@@ -11,6 +11,7 @@ pub use rules::{default_rules, Anchor, RiskRule, Severity};
 use super::{
     calendar,
     milestones::{Milestone, MilestoneKind, ReleaseType, State},
+    wording::{period_or_generic, Reader, Wording},
     Invalid, Language, QuietHours, Relationship, Scope, ScopeKind, Zone,
 };
 
@@ -269,11 +270,25 @@ pub fn escalation_due(
     severity == Severity::Critical && !acknowledged && now - delivered_at >= after
 }
 
-/// An alert's words for its recipient.
-pub fn wording(rule: &RiskRule, language: Language) -> (&str, &str) {
-    match language {
+/// A period's words for `reader`: staff read the rule's own (configuration may change its
+/// explanation), everyone else the plain words of `locales/`.
+pub fn wording(rule: &RiskRule, reader: Reader, language: Language) -> Wording {
+    let (title, why) = match language {
         Language::Ja => (&rule.title_ja, &rule.why_ja),
         Language::En => (&rule.title_en, &rule.why_en),
+    };
+    match reader {
+        Reader::Staff => Wording { title: title.clone(), why: why.clone() },
+        Reader::Family | Reader::Person => period_or_generic(&rule.id, reader, language),
+    }
+}
+
+/// The words for the rule named `rule_id` (an alert's, say), or for a rule no longer configured,
+/// a heading that says only that it is a time to take care.
+pub fn wording_of(rules: &[RiskRule], rule_id: &str, reader: Reader, language: Language) -> Wording {
+    match rules.iter().find(|rule| rule.id == rule_id) {
+        Some(rule) => wording(rule, reader, language),
+        None => period_or_generic(rule_id, reader, language),
     }
 }
 

@@ -1,7 +1,11 @@
 //! The high-risk periods, as data: which date they hang on, how long they last, who hears of
 //! them, how early, and why.
 
-use super::super::{text_enum, Relationship, ScopeKind};
+use super::super::{
+    text_enum,
+    wording::{period_or_generic, Reader},
+    Language, Relationship, ScopeKind,
+};
 
 text_enum! {
     /// How serious a period is. Critical alerts cross quiet hours and escalate when unread.
@@ -65,17 +69,16 @@ pub struct RiskRule {
     pub title_en: String,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn rule(
     id: &str,
     anchor: Anchor,
     (from_day, to_day): (i32, i32),
     severity: Severity,
     audience: &[Relationship],
-    (title_ja, title_en): (&str, &str),
-    why_ja: &str,
-    why_en: &str,
 ) -> RiskRule {
+    // The staff words are the rule's own; family and person words are looked up per reader.
+    let ja = period_or_generic(id, Reader::Staff, Language::Ja);
+    let en = period_or_generic(id, Reader::Staff, Language::En);
     RiskRule {
         id: id.to_owned(),
         anchor,
@@ -84,10 +87,10 @@ fn rule(
         severity,
         audience: audience.to_vec(),
         lead_days: vec![7, 1],
-        why_ja: why_ja.to_owned(),
-        why_en: why_en.to_owned(),
-        title_ja: title_ja.to_owned(),
-        title_en: title_en.to_owned(),
+        why_ja: ja.why,
+        why_en: en.why,
+        title_ja: ja.title,
+        title_en: en.title,
     }
 }
 
@@ -95,45 +98,15 @@ fn rule(
 pub fn default_rules() -> Vec<RiskRule> {
     use Relationship::*;
     vec![
-        rule(
-            "bail_craving",
-            Anchor::BailRelease,
-            (0, 90),
-            Severity::High,
-            &[FacilityStaff, Family, Lawyer, Supporter],
-            ("保釈後の渇望が強まる時期", "Craving after release on bail"),
-            "薬物をやめてから数週間、渇望は強まり（1〜3か月頃が山）、保釈の時期がちょうど重なります。そばにいることが支えになります。",
-            "Craving grows for weeks after use stops, peaking around one to three months, and bail falls right there. Being close by helps.",
-        ),
-        rule(
-            "before_judgment",
-            Anchor::Judgment,
-            (-7, 0),
-            Severity::High,
-            &[FacilityStaff, Family, Lawyer],
-            ("判決前の一週間", "The week before judgment"),
-            "判決を前にした緊張は大きく、実刑になれば保釈は終わります。話を聞ける人がいることが大切です。",
-            "The days before a judgment are stressful, and a custodial sentence ends bail. Having someone to talk to matters.",
-        ),
-        rule(
-            "hearing",
-            Anchor::Hearing,
-            (0, 0),
-            Severity::Notice,
-            &[FacilityStaff, Family, Lawyer],
-            ("公判期日", "Court hearing"),
-            "公判の日です。同行や送り迎えの段取りを確認しておきましょう。",
-            "A court hearing is coming. Check who goes along and how the person gets there.",
-        ),
+        rule("bail_craving", Anchor::BailRelease, (0, 90), Severity::High, &[FacilityStaff, Family, Lawyer, Supporter]),
+        rule("before_judgment", Anchor::Judgment, (-7, 0), Severity::High, &[FacilityStaff, Family, Lawyer]),
+        rule("hearing", Anchor::Hearing, (0, 0), Severity::Notice, &[FacilityStaff, Family, Lawyer]),
         rule(
             "after_release_critical",
             Anchor::Release,
             (0, 14),
             Severity::Critical,
             &[FacilityStaff, Family, ProbationOfficer, Supporter],
-            ("出所直後の二週間", "The first two weeks after release"),
-            "出所後最初の二週間は、薬物による死亡が何倍にも高くなる時期です（NEJM 2007;356:157、Addiction 2010;105:1545）。連絡を絶やさないでください。",
-            "Deaths from drugs are many times higher in the first two weeks after prison (NEJM 2007;356:157; Addiction 2010;105:1545). Stay in touch.",
         ),
         rule(
             "after_release_high",
@@ -141,9 +114,6 @@ pub fn default_rules() -> Vec<RiskRule> {
             (15, 28),
             Severity::High,
             &[FacilityStaff, Family, ProbationOfficer, Supporter],
-            ("出所後三〜四週目", "Weeks three and four after release"),
-            "出所後一か月の間は危険が高いままです。生活が落ち着くまで見守りを続けましょう。",
-            "The risk stays high through the first month after release. Keep checking in until daily life settles.",
         ),
         rule(
             "window_closing",
@@ -151,39 +121,15 @@ pub fn default_rules() -> Vec<RiskRule> {
             (-30, 0),
             Severity::High,
             &[FacilityStaff, Family, ProbationOfficer, Supporter],
-            ("就労支援期間の終わりが近い", "Employment support ends soon"),
-            "満期釈放後六か月の就労支援は、使わないまま期限を迎えると受けられなくなります。",
-            "The six months of employment support after a full-term release are lost if they run out unused.",
         ),
-        rule(
-            "after_programme",
-            Anchor::ProgrammeEnd,
-            (0, 28),
-            Severity::High,
-            &[FacilityStaff, Family, Supporter],
-            ("プログラム終了後の四週間", "Four weeks after a programme"),
-            "プログラムは「その後」を見ないまま終わりがちです。次のつながり先を一緒に確かめましょう。",
-            "Programmes tend to end without seeing what comes after. Check together where the person connects next.",
-        ),
+        rule("after_programme", Anchor::ProgrammeEnd, (0, 28), Severity::High, &[FacilityStaff, Family, Supporter]),
         rule(
             "supervision_ends",
             Anchor::SupervisionEnd,
             (0, 28),
             Severity::High,
             &[FacilityStaff, Family, ProbationOfficer, Supporter],
-            ("保護観察の終了後", "After parole supervision ends"),
-            "保護観察が終わると、生活の枠組みが一度に外れます。",
-            "When parole supervision ends, the structure of daily life falls away at once.",
         ),
-        rule(
-            "after_lapse",
-            Anchor::Lapse,
-            (0, 14),
-            Severity::High,
-            &[FacilityStaff, Family, Supporter],
-            ("再使用の後の二週間", "Two weeks after a lapse"),
-            "再使用は回復の途中で起こりうることです。責めずに、つながり直すことがいちばん大切な時期です。",
-            "A lapse can be part of recovery. Right now re-engaging, without blame, matters most.",
-        ),
+        rule("after_lapse", Anchor::Lapse, (0, 14), Severity::High, &[FacilityStaff, Family, Supporter]),
     ]
 }

@@ -86,7 +86,10 @@ pub(super) async fn render_list(
         .iter()
         .map(|org| {
             let kind = org.kind.parse::<OrganizationKind>().map(|kind| words::organization_kind(kind, language));
-            words::option(&org.id.to_string(), &format!("{}（{}）", org.name, kind.unwrap_or("")))
+            words::option(
+                &org.id.to_string(),
+                &format!("{}{}", org.name, crate::domain::words::aside(kind.unwrap_or(""), language)),
+            )
         })
         .collect();
     let languages: Vec<Value> =

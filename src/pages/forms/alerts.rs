@@ -164,19 +164,29 @@ async fn refused_at_home(
     home(req, state, viewer, StatusCode::UNPROCESSABLE_ENTITY, shown).await
 }
 
-/// `POST /app/calendar`: a new calendar link (any earlier one stops working), as a `webcal:`
-/// link and a QR code.
+/// `POST /app/calendar`: a new calendar link (any earlier one stops working), as one button
+/// that opens the calendar app, an address to copy, and, on a wide screen, a QR code. Event
+/// titles are discreet unless `detailed=yes` was ticked.
 #[handler]
-pub async fn calendar(req: &Request, state: Data<&AppState>) -> Response {
+pub async fn calendar(req: &Request, state: Data<&AppState>, body: Body) -> Response {
     let viewer = match poster(req, &state).await {
         Ok(viewer) => viewer,
         Err(answer) => return answer,
     };
-    let token = match crate::feeds::create_or_rotate(&state, viewer.party.id).await {
-        Ok(token) => token,
+    let posted = match read_form(req, &viewer, body).await {
+        Ok(posted) => posted,
+        Err(answer) => return answer,
+    };
+    let detailed = match posted.all("detailed").as_slice() {
+        [] => false,
+        ["yes"] => true,
+        _ => return crate::pages::frame::bad_request(req, viewer.language),
+    };
+    let feed = match crate::feeds::create_or_rotate(&state, viewer.party.id, detailed).await {
+        Ok(feed) => feed,
         Err(err) => return failed(err),
     };
-    let https = format!("{}/feeds/{token}.ics", base_url(req, state.public_url.as_deref()));
+    let https = format!("{}/feeds/{}.ics", base_url(req, state.public_url.as_deref()), feed.token);
     let webcal = https.replacen("https://", "webcal://", 1).replacen("http://", "webcal://", 1);
     let qr = match qr_svg(&webcal) {
         Ok(qr) => qr,
@@ -186,6 +196,12 @@ pub async fn calendar(req: &Request, state: Data<&AppState>) -> Response {
         Language::Ja => ("カレンダーに追加", "カレンダー用リンクのQRコード"),
         Language::En => ("Add to my calendar", "QR code of the calendar link"),
     };
-    let context = context! { webcal => url_value(&webcal), https => url_value(&https), qr => qr, qr_label => qr_label, ..viewer_frame(req, &viewer, title) };
+    let context = context! {
+        webcal => url_value(&webcal), https => https, qr => qr, qr_label => qr_label,
+        replaced => feed.replaced, detailed => detailed,
+        calendar_name => crate::domain::wording::calendar_name(viewer.language),
+        discreet_title => crate::domain::wording::discreet_title(viewer.language),
+        ..viewer_frame(req, &viewer, title)
+    };
     html(StatusCode::OK, "calendar.html", context)
 }

@@ -24,7 +24,7 @@ pub use records::{add_milestone, add_resident, end_placement, move_date, new_res
 pub(crate) use residents::invitation_sheet;
 pub use residents::{confirm_event_page, invite, record_custody, record_event, record_lapse, record_session};
 pub use setup::{set_up, setup_page};
-pub use sharing::{narrow_sharing, stop_sharing, stop_sharing_page};
+pub use sharing::{choose_sharing, stop_sharing, stop_sharing_page};
 
 use super::frame::{bad_request, failed, from_our_pages, not_found, signed_in, Viewer};
 use crate::{access::AccessError, domain::Language, state::AppState, workflow::WorkflowError};

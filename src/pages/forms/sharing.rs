@@ -1,4 +1,5 @@
-//! The person's forms: share less, and stop sharing after a confirmation step.
+//! The person's forms: choose what a party sees (within what staff offered), and stop sharing
+//! after a confirmation step.
 
 use minijinja::context;
 use poem::{
@@ -11,7 +12,7 @@ use poem::{
 use super::{access_failed, poster, read_form};
 use crate::{
     access,
-    domain::{access::Action, ConsentPatch, Language, Scope, ScopeKind},
+    domain::{access::Action, Language, Scope, ScopeKind, SharingChoice, Why, Zone},
     pages::{
         frame::{failed, html, id_of, not_found, see_other, signed_in, viewer_frame, Viewer},
         person::own_link,
@@ -19,7 +20,7 @@ use crate::{
     state::AppState,
     store::{self, links::RecordedBy},
     templates::url_value,
-    workflow,
+    workflow::{self, WorkflowError},
 };
 
 /// The person's own link they act on, with the decision audited; or the 404 page.
@@ -50,10 +51,25 @@ fn recorded_by(viewer: &Viewer) -> RecordedBy {
     }
 }
 
-/// `POST /app/sharing/{link}`: the kinds ticked are what the party goes on seeing; only
-/// narrowing is the person's to do here.
+/// The person's time zone, for the day a consent change is recorded on.
+async fn zone_of(
+    req: &Request,
+    state: &AppState,
+    viewer: &Viewer,
+    link: &entity::link::Model,
+) -> Result<Zone, Response> {
+    match store::persons::find(&state.reads, link.person_id).await {
+        Ok(Some(person)) => store::parse_stored("time zone", person.id, &person.timezone).map_err(failed),
+        Ok(None) => Err(not_found(req, viewer.language)),
+        Err(err) => Err(failed(err)),
+    }
+}
+
+/// `POST /app/sharing/{link}`: the kinds ticked are what the party sees from now on, within
+/// what staff offered on the link. Nothing ticked stores nothing and asks whether to stop
+/// sharing instead.
 #[handler]
-pub async fn narrow_sharing(req: &Request, state: Data<&AppState>, id: Path<String>, body: Body) -> Response {
+pub async fn choose_sharing(req: &Request, state: Data<&AppState>, id: Path<String>, body: Body) -> Response {
     let viewer = match poster(req, &state).await {
         Ok(viewer) => viewer,
         Err(answer) => return answer,
@@ -69,22 +85,26 @@ pub async fn narrow_sharing(req: &Request, state: Data<&AppState>, id: Path<Stri
     // An unknown kind is never dropped silently: what was ticked is what is kept, or nothing is.
     let kept: Result<Vec<ScopeKind>, _> = posted.all("kind").into_iter().map(str::parse).collect();
     let Ok(kept) = kept else { return super::super::frame::bad_request(req, viewer.language) };
-    let current = match store::links::scope_of(&link) {
-        Ok(scope) => scope,
-        Err(err) => return failed(err),
+    let zone = match zone_of(req, &state, &viewer, &link).await {
+        Ok(zone) => zone,
+        Err(answer) => return answer,
     };
-    let scope = Scope::new(kept.into_iter().filter(|kind| current.contains(*kind)));
-    let zone = match store::persons::find(&state.reads, link.person_id).await {
-        Ok(Some(person)) => match store::parse_stored("time zone", person.id, &person.timezone) {
-            Ok(zone) => zone,
-            Err(err) => return failed(err),
-        },
-        Ok(None) => return not_found(req, viewer.language),
-        Err(err) => return failed(err),
-    };
-    let change = ConsentPatch { scope: Some(scope), expires_on: None };
-    match workflow::change_link(&state, link.id, zone, &change, &recorded_by(&viewer)).await {
-        Ok(_) => see_other("/app"),
+    match workflow::choose_sharing(&state, link.id, zone, Scope::new(kept), &recorded_by(&viewer)).await {
+        Ok(SharingChoice::Share(_)) => see_other("/app"),
+        Ok(SharingChoice::StopInstead) => stop_confirmation(req, &state, &viewer, &link, true).await,
+        Err(WorkflowError::Refused(refusals)) => {
+            let why = refusals.0.first().map(|refusal| refusal.why.0.clone()).unwrap_or(Why::Required);
+            let text = crate::pages::refusals::why(&why, viewer.language);
+            let title = match viewer.language {
+                Language::Ja => "保存できませんでした",
+                Language::En => "Nothing was saved",
+            };
+            html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "page.html",
+                context! { text => text, ..viewer_frame(req, &viewer, title) },
+            )
+        }
         Err(err) => failed(err),
     }
 }
@@ -104,24 +124,48 @@ pub async fn stop_sharing_page(req: &Request, state: Data<&AppState>, id: Path<S
         None => None,
     };
     let Some(link) = link else { return not_found(req, viewer.language) };
+    stop_confirmation(req, &state, &viewer, &link, false).await
+}
+
+/// Whether to stop sharing with a party: 「共有をやめる」 or 「共有を続ける」. When the person
+/// ticked nothing, it says that showing nothing is stopping.
+async fn stop_confirmation(
+    req: &Request,
+    state: &AppState,
+    viewer: &Viewer,
+    link: &entity::link::Model,
+    nothing_ticked: bool,
+) -> Response {
     let name = match store::parties::find(&state.reads, link.party_id).await {
         Ok(party) => party.map(|party| party.display_name).unwrap_or_default(),
         Err(err) => return failed(err),
     };
-    let (title, text, button) = match viewer.language {
+    let (title, mut text, button, keep) = match viewer.language {
         Language::Ja => (
             format!("{name}さんとの共有をやめますか"),
             format!("{name}さんは、あなたの予定やお知らせを見られなくなります。あとで施設に頼めば、また共有できます。"),
             "共有をやめる",
+            "共有を続ける",
         ),
         Language::En => (
             format!("Stop sharing with {name}?"),
             format!("{name} will no longer see your dates or get alerts about you. Your facility can set sharing up again if you ask."),
             "Stop sharing",
+            "Keep sharing",
         ),
     };
+    if nothing_ticked {
+        let first = match viewer.language {
+            Language::Ja => "何も選ばないと、見せるものがなくなります。それは共有をやめることと同じです。何も変えていません。",
+            Language::En => "With nothing ticked there is nothing left to show, which is the same as stopping. Nothing has changed yet.",
+        };
+        text = format!("{first} {text}");
+    }
     let action = format!("/app/sharing/{}/stop", link.id);
-    let context = context! { text => text, action => url_value(&action), button => button, back => "/app", ..viewer_frame(req, &viewer, &title) };
+    let context = context! {
+        text => text, action => url_value(&action), button => button, back => "/app", keep => keep,
+        ..viewer_frame(req, viewer, &title)
+    };
     html(StatusCode::OK, "confirm.html", context)
 }
 
@@ -136,13 +180,9 @@ pub async fn stop_sharing(req: &Request, state: Data<&AppState>, id: Path<String
         Ok(link) => link,
         Err(answer) => return answer,
     };
-    let zone = match store::persons::find(&state.reads, link.person_id).await {
-        Ok(Some(person)) => match store::parse_stored("time zone", person.id, &person.timezone) {
-            Ok(zone) => zone,
-            Err(err) => return failed(err),
-        },
-        Ok(None) => return not_found(req, viewer.language),
-        Err(err) => return failed(err),
+    let zone = match zone_of(req, &state, &viewer, &link).await {
+        Ok(zone) => zone,
+        Err(answer) => return answer,
     };
     match workflow::revoke_link(&state, link.id, zone, &recorded_by(&viewer)).await {
         Ok(()) => see_other("/app"),
