@@ -70,7 +70,7 @@ impl Application {
             Bounded::new(TcpListener::bind(config.addr).into_acceptor().await.map_err(bind_error)?, config.connections);
         let addr =
             acceptor.local_addr().first().and_then(|local| local.as_socket_addr().copied()).unwrap_or(config.addr);
-        let (cache, lock) = read_cache(config, &db)?;
+        let (cache, lock) = read_cache(config, &db, clock.clone())?;
         let scheduler = Arc::new(SchedulerHealth::new(config.tick, clock.now()));
         let reach = Arc::new(reach(config, &keys)?);
         let state = AppState {
@@ -166,8 +166,9 @@ impl Application {
 fn read_cache(
     config: &Config,
     db: &DatabaseConnection,
+    clock: Arc<dyn Clock>,
 ) -> Result<(Arc<ReadCache>, Option<std::fs::File>), StartupError> {
-    let cache = Arc::new(ReadCache::new());
+    let cache = Arc::new(ReadCache::new(clock));
     if db.get_database_backend() != DatabaseBackend::Sqlite {
         return Ok((cache, None));
     }

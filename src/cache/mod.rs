@@ -10,6 +10,10 @@
 //! by PostgreSQL `NOTIFY`, sent inside the write's transaction ([`listen`]); while an instance
 //! cannot hear them (not yet connected, or the connection lost) its cache is off. On SQLite the
 //! cache is on only for the server holding the database's lock, the one process that writes.
+//!
+//! Every entry also has a short lifetime ([`LIFETIME`], by the clock the service is given): a
+//! safety net for what no notification tells of — a change made to the database from outside
+//! the service, or a `NOTIFY` that could not be sent after a write that committed.
 
 mod listen;
 mod writes;
@@ -30,13 +34,18 @@ use uuid::Uuid;
 pub use listen::follow_changes;
 pub use writes::{Begin, WriteTxn, Writer};
 
-use crate::domain::milestones::Milestone;
+use crate::{clock::Clock, domain::milestones::Milestone};
 
 /// The tables the cache reads from: a write to any of them empties it.
 pub const SOURCES: &[&str] = &["parties", "persons", "links", "placements", "milestones", "lapses", "schedule_entries"];
 
 /// The PostgreSQL channel on which instances tell each other that [`SOURCES`] changed.
 pub const CHANNEL: &str = "tsunagu_changes";
+
+/// How long an entry is served at most: past it, the next request reads afresh. Short enough
+/// that a revocation made around the service (an operator's SQL, a restored backup) is obeyed
+/// within half a minute, long enough that a page's burst of requests shares one read.
+pub const LIFETIME: chrono::Duration = chrono::Duration::seconds(30);
 
 /// Entries a memo holds before it is emptied: bounds memory whatever the traffic.
 const MAX_ENTRIES: usize = 50_000;
@@ -64,8 +73,9 @@ pub struct Members<R> {
 }
 
 /// The cache of one instance.
-#[derive(Debug)]
 pub struct ReadCache {
+    /// Which entries have outlived [`LIFETIME`].
+    clock: Arc<dyn Clock>,
     generation: AtomicU64,
     /// Whether this instance hears every write to [`SOURCES`]: when not, nothing is kept.
     live: AtomicBool,
@@ -77,9 +87,18 @@ pub struct ReadCache {
     linked_to: Memo<Uuid, Arc<Members<link::Model>>>,
 }
 
-impl Default for ReadCache {
-    fn default() -> Self {
+impl std::fmt::Debug for ReadCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadCache").field("generation", &self.generation()).field("live", &self.is_live()).finish()
+    }
+}
+
+impl ReadCache {
+    /// A cache that keeps nothing until [`ReadCache::set_live`], and nothing past [`LIFETIME`]
+    /// by `clock`.
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
         Self {
+            clock,
             generation: AtomicU64::new(0),
             live: AtomicBool::new(false),
             changed: tokio::sync::Notify::new(),
@@ -97,11 +116,6 @@ impl Default for ReadCache {
 struct Stamp(u64);
 
 impl ReadCache {
-    /// A cache that keeps nothing until [`ReadCache::set_live`].
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
@@ -205,7 +219,8 @@ impl ReadCache {
         Fut: Future<Output = Result<V, E>>,
     {
         let stamp = self.stamp();
-        if let Some(kept) = stamp.and_then(|Stamp(generation)| memo.get(&key, generation)) {
+        let fresh_since = self.clock.now() - LIFETIME;
+        if let Some(kept) = stamp.and_then(|Stamp(generation)| memo.get(&key, generation, fresh_since)) {
             return Ok(kept);
         }
         let value = load().await?;
@@ -219,7 +234,7 @@ impl ReadCache {
 
     fn keep<K: Eq + Hash, V>(&self, memo: &Memo<K, V>, key: K, stamp: Option<Stamp>, value: V) {
         if let Some(Stamp(generation)) = stamp {
-            memo.put(key, generation, value, || self.generation());
+            memo.put(key, generation, self.clock.now(), value, || self.generation());
         }
     }
 }
@@ -227,8 +242,16 @@ impl ReadCache {
 /// One kind of entry, each stamped with the generation it was loaded in.
 #[derive(Debug)]
 struct Memo<K, V> {
-    entries: Mutex<HashMap<K, (u64, V)>>,
+    entries: Mutex<HashMap<K, Entry<V>>>,
     capacity: usize,
+}
+
+/// What is kept: the value, the generation it was loaded in and when it was kept.
+#[derive(Debug)]
+struct Entry<V> {
+    generation: u64,
+    kept_at: chrono::DateTime<chrono::Utc>,
+    value: V,
 }
 
 impl<K, V> Memo<K, V> {
@@ -238,16 +261,27 @@ impl<K, V> Memo<K, V> {
 }
 
 impl<K: Eq + Hash, V: Clone> Memo<K, V> {
-    fn get(&self, key: &K, generation: u64) -> Option<V> {
+    /// What is kept for `key`, if it was loaded in `generation` and kept after `fresh_since`.
+    fn get(&self, key: &K, generation: u64, fresh_since: chrono::DateTime<chrono::Utc>) -> Option<V> {
         let entries = self.entries.lock().ok()?;
-        entries.get(key).filter(|(stamped, _)| *stamped == generation).map(|(_, value)| value.clone())
+        entries
+            .get(key)
+            .filter(|entry| entry.generation == generation && entry.kept_at > fresh_since)
+            .map(|entry| entry.value.clone())
     }
 }
 
 impl<K: Eq + Hash, V> Memo<K, V> {
     /// Keeps `value` if no write has committed since `generation` was read; the check and the
     /// insert happen under the lock `clear` takes, so an emptying cannot fall between them.
-    fn put(&self, key: K, generation: u64, value: V, current: impl Fn() -> u64) {
+    fn put(
+        &self,
+        key: K,
+        generation: u64,
+        kept_at: chrono::DateTime<chrono::Utc>,
+        value: V,
+        current: impl Fn() -> u64,
+    ) {
         let Ok(mut entries) = self.entries.lock() else { return };
         if current() != generation {
             return;
@@ -255,7 +289,7 @@ impl<K: Eq + Hash, V> Memo<K, V> {
         if entries.len() >= self.capacity {
             entries.clear();
         }
-        entries.insert(key, (generation, value));
+        entries.insert(key, Entry { generation, kept_at, value });
     }
 
     fn clear(&self) {
@@ -268,38 +302,60 @@ impl<K: Eq + Hash, V> Memo<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::ManualClock;
+
+    fn cache() -> (ReadCache, ManualClock) {
+        let clock = ManualClock::new(chrono::Utc::now());
+        (ReadCache::new(Arc::new(clock.clone())), clock)
+    }
+
+    fn kept(cache: &ReadCache) -> bool {
+        cache.schedules.get(&Uuid::nil(), cache.generation(), cache.clock.now() - LIFETIME).is_some()
+    }
 
     #[test]
     fn nothing_is_kept_until_the_cache_hears_every_write() {
-        let cache = ReadCache::new();
+        let (cache, _) = cache();
         let stamp = cache.stamp();
         cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
-        assert!(cache.schedules.get(&Uuid::nil(), cache.generation()).is_none());
+        assert!(!kept(&cache));
         cache.set_live(true);
         let stamp = cache.stamp();
         cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
-        assert!(cache.schedules.get(&Uuid::nil(), cache.generation()).is_some());
+        assert!(kept(&cache));
     }
 
     #[test]
     fn rows_loaded_before_a_write_committed_are_not_kept_after_it() {
-        let cache = ReadCache::new();
+        let (cache, _) = cache();
         cache.set_live(true);
         let stamp = cache.stamp();
         // The rows are read here; a write commits before they are kept.
         cache.changed_now();
         cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
-        assert!(cache.schedules.get(&Uuid::nil(), cache.generation()).is_none());
+        assert!(!kept(&cache));
     }
 
     #[test]
     fn a_write_empties_what_was_kept() {
-        let cache = ReadCache::new();
+        let (cache, _) = cache();
         cache.set_live(true);
         let stamp = cache.stamp();
         cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
         cache.changed_now();
         assert!(cache.schedules.entries.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_entry_is_served_for_its_lifetime_and_not_after() {
+        let (cache, clock) = cache();
+        cache.set_live(true);
+        let stamp = cache.stamp();
+        cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
+        clock.advance(LIFETIME - chrono::Duration::seconds(1));
+        assert!(kept(&cache), "served within its lifetime");
+        clock.advance(chrono::Duration::seconds(1));
+        assert!(!kept(&cache), "read afresh once its lifetime is over");
     }
 
     fn rows() -> ScheduleRows {

@@ -85,15 +85,19 @@ impl Writer {
     }
 
     /// A statement outside a transaction commits by itself: once one that touched what the
-    /// cache keeps has run, tell the other instances, then this one.
-    async fn after(&self, touched: bool) -> Result<(), DbErr> {
-        if touched {
-            if self.connection.get_database_backend() == DatabaseBackend::Postgres {
-                self.connection.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
-            }
-            self.cache.changed_now();
+    /// cache keeps has run, this instance forgets what it kept, then tells the others. The
+    /// write has committed whatever the `NOTIFY` does, so a failed one neither fails the write
+    /// nor leaves this instance stale; the others then follow within [`super::LIFETIME`].
+    async fn after(&self, touched: bool) {
+        if !touched {
+            return;
         }
-        Ok(())
+        self.cache.changed_now();
+        if self.connection.get_database_backend() == DatabaseBackend::Postgres {
+            if let Err(err) = self.connection.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await {
+                tracing::warn!(error = %err, "a committed write could not be told to other instances; they follow within the cache's lifetime");
+            }
+        }
     }
 }
 
@@ -106,27 +110,27 @@ impl ConnectionTrait for Writer {
     async fn execute(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         let touched = touches_sources(&stmt.sql);
         let result = self.storage.written(self.connection.execute(stmt).await);
-        self.after(touched && result.is_ok()).await?;
+        self.after(touched && result.is_ok()).await;
         result
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         let result = self.storage.written(self.connection.execute_unprepared(sql).await);
-        self.after(touches_sources(sql) && result.is_ok()).await?;
+        self.after(touches_sources(sql) && result.is_ok()).await;
         result
     }
 
     async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         let touched = touches_sources(&stmt.sql);
         let result = self.storage.noted(self.connection.query_one(stmt).await);
-        self.after(touched && result.is_ok()).await?;
+        self.after(touched && result.is_ok()).await;
         result
     }
 
     async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let touched = touches_sources(&stmt.sql);
         let result = self.storage.noted(self.connection.query_all(stmt).await);
-        self.after(touched && result.is_ok()).await?;
+        self.after(touched && result.is_ok()).await;
         result
     }
 }

@@ -17,6 +17,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     a_reader_sees_each_write_from_the_next_request_on,
     a_link_that_expires_stops_showing_without_a_write,
     what_is_kept_is_served_from_memory_until_a_write_through_the_writer,
+    a_change_made_outside_the_service_shows_once_the_cache_lifetime_is_over,
     another_instance_hears_a_write,
     a_facility_list_follows_placements_and_the_clock,
 ];
@@ -129,6 +130,27 @@ async fn what_is_kept_is_served_from_memory_until_a_write_through_the_writer(app
     // ...until a write through it to what the cache keeps, even one that changes no row.
     app.state.db.execute_unprepared("UPDATE persons SET display_name = display_name WHERE 1 = 0").await.unwrap();
     assert_eq!(hearing_seen(&app, &f).await, Ok(elsewhere.to_string()));
+}
+
+async fn a_change_made_outside_the_service_shows_once_the_cache_lifetime_is_over(app: TestApp) {
+    until_live(&app).await;
+    let f = family(&app, json!({})).await;
+    let first = (app.today() + Duration::days(10)).to_string();
+    assert_eq!(hearing_seen(&app, &f).await, Ok(first.clone()));
+    // An operator's SQL, which no notification tells of.
+    let elsewhere = app.today() + Duration::days(20);
+    let bail: uuid::Uuid = f.bail.parse().unwrap();
+    milestone::Entity::update_many()
+        .col_expr(milestone::Column::HearingOn, Expr::value(elsewhere))
+        .filter(milestone::Column::Id.eq(bail))
+        .exec(app.state.db.connection())
+        .await
+        .unwrap();
+    let lifetime = tsunagu::cache::LIFETIME;
+    app.clock.advance(lifetime - Duration::seconds(1));
+    assert_eq!(hearing_seen(&app, &f).await, Ok(first), "still answered from memory within the lifetime");
+    app.clock.advance(Duration::seconds(1));
+    assert_eq!(hearing_seen(&app, &f).await, Ok(elsewhere.to_string()), "read afresh once the lifetime is over");
 }
 
 async fn another_instance_hears_a_write(app: TestApp) {
