@@ -114,18 +114,27 @@ async fn a_link_that_expires_stops_showing_without_a_write(app: TestApp) {
     assert_eq!(hearing_seen(&app, &f).await, Err(StatusCode::NOT_FOUND));
 }
 
+/// Moves the bail hearing ten days later by SQL that bypasses the service's writer, as an
+/// operator would; returns the new date.
+async fn move_hearing_around_the_writer(app: &TestApp, f: &Family) -> chrono::NaiveDate {
+    let elsewhere = app.today() + Duration::days(20);
+    let bail: uuid::Uuid = f.bail.parse().unwrap();
+    milestone::Entity::update_many()
+        .col_expr(milestone::Column::HearingOn, Expr::value(elsewhere))
+        .filter(milestone::Column::Id.eq(bail))
+        .exec(app.state.db.connection())
+        .await
+        .unwrap();
+    elsewhere
+}
+
 async fn what_is_kept_is_served_from_memory_until_a_write_through_the_writer(app: TestApp) {
     until_live(&app).await;
     let f = family(&app, json!({})).await;
     let first = (app.today() + Duration::days(10)).to_string();
     assert_eq!(hearing_seen(&app, &f).await, Ok(first.clone()));
     // A change made around the writer (as no code of the service does) is not heard...
-    let elsewhere = app.today() + Duration::days(20);
-    let bail: uuid::Uuid = f.bail.parse().unwrap();
-    let around = milestone::Entity::update_many()
-        .col_expr(milestone::Column::HearingOn, Expr::value(elsewhere))
-        .filter(milestone::Column::Id.eq(bail));
-    around.exec(app.state.db.connection()).await.unwrap();
+    let elsewhere = move_hearing_around_the_writer(&app, &f).await;
     assert_eq!(hearing_seen(&app, &f).await, Ok(first), "answered from memory");
     // ...until a write through it to what the cache keeps, even one that changes no row.
     app.state.db.execute_unprepared("UPDATE persons SET display_name = display_name WHERE 1 = 0").await.unwrap();
@@ -138,14 +147,7 @@ async fn a_change_made_outside_the_service_shows_once_the_cache_lifetime_is_over
     let first = (app.today() + Duration::days(10)).to_string();
     assert_eq!(hearing_seen(&app, &f).await, Ok(first.clone()));
     // An operator's SQL, which no notification tells of.
-    let elsewhere = app.today() + Duration::days(20);
-    let bail: uuid::Uuid = f.bail.parse().unwrap();
-    milestone::Entity::update_many()
-        .col_expr(milestone::Column::HearingOn, Expr::value(elsewhere))
-        .filter(milestone::Column::Id.eq(bail))
-        .exec(app.state.db.connection())
-        .await
-        .unwrap();
+    let elsewhere = move_hearing_around_the_writer(&app, &f).await;
     let lifetime = tsunagu::cache::LIFETIME;
     app.clock.advance(lifetime - Duration::seconds(1));
     assert_eq!(hearing_seen(&app, &f).await, Ok(first), "still answered from memory within the lifetime");
