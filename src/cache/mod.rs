@@ -111,9 +111,13 @@ impl ReadCache {
     }
 }
 
-/// A generation read before loading, to stamp what was loaded with.
+/// The generation and the instant read before loading, to stamp what was loaded with: its
+/// lifetime counts from when its rows were read.
 #[derive(Debug, Clone, Copy)]
-struct Stamp(u64);
+struct Stamp {
+    generation: u64,
+    at: chrono::DateTime<chrono::Utc>,
+}
 
 impl ReadCache {
     pub fn generation(&self) -> u64 {
@@ -219,8 +223,7 @@ impl ReadCache {
         Fut: Future<Output = Result<V, E>>,
     {
         let stamp = self.stamp();
-        let fresh_since = self.clock.now() - LIFETIME;
-        if let Some(kept) = stamp.and_then(|Stamp(generation)| memo.get(&key, generation, fresh_since)) {
+        if let Some(kept) = stamp.and_then(|Stamp { generation, at }| memo.get(&key, generation, at - LIFETIME)) {
             return Ok(kept);
         }
         let value = load().await?;
@@ -229,12 +232,12 @@ impl ReadCache {
     }
 
     fn stamp(&self) -> Option<Stamp> {
-        self.is_live().then(|| Stamp(self.generation()))
+        self.is_live().then(|| Stamp { generation: self.generation(), at: self.clock.now() })
     }
 
     fn keep<K: Eq + Hash, V>(&self, memo: &Memo<K, V>, key: K, stamp: Option<Stamp>, value: V) {
-        if let Some(Stamp(generation)) = stamp {
-            memo.put(key, generation, self.clock.now(), value, || self.generation());
+        if let Some(Stamp { generation, at }) = stamp {
+            memo.put(key, generation, at, value, || self.generation());
         }
     }
 }
