@@ -9,16 +9,16 @@ use futures::FutureExt;
 
 use chrono::{DateTime, Utc};
 use entity::{alert, party};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr};
+use sea_orm::{DatabaseBackend, DbErr};
 use uuid::Uuid;
 
 use crate::{
-    cache::Begin,
     domain::{
         risk::{self, Delivery, Recipient, Severity},
         QuietHours, Relationship, Scope, ScopeKind, Zone,
     },
     state::AppState,
+    store::Begin,
     store::{
         self,
         alerts::{series_key, SeriesKey},
@@ -209,7 +209,11 @@ struct BatchFacts {
     placed: HashSet<(Uuid, Uuid)>,
 }
 
-async fn batch_facts(db: &impl ConnectionTrait, due: &[alert::Model], now: DateTime<Utc>) -> Result<BatchFacts, DbErr> {
+async fn batch_facts(
+    db: &impl crate::store::Write,
+    due: &[alert::Model],
+    now: DateTime<Utc>,
+) -> Result<BatchFacts, DbErr> {
     let link_ids: Vec<Uuid> = due.iter().filter_map(|alert| alert.link_id).collect();
     let links = store::links::find_many(db, &link_ids).await?.into_iter().map(|link| (link.id, link)).collect();
     let closest_due_lead = store::alerts::closest_due_leads(db, due, now).await?;
@@ -234,7 +238,7 @@ pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, DbErr> {
     let now = state.clock.now();
     let mut report = DeliveryReport::default();
     loop {
-        let (claimed, progressed) = if state.db.get_database_backend() == DatabaseBackend::Postgres {
+        let (claimed, progressed) = if state.db.backend() == DatabaseBackend::Postgres {
             let txn = state.db.begin().await?;
             let outcome = deliver_batch(state, &txn, now, &mut report).await?;
             txn.commit().await?;

@@ -6,10 +6,10 @@
 //! nothing is answered unaudited, and 32 concurrent readers cost one insert, not 32.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::DbErr;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::{self, audit::AuditEntry};
+use crate::store::{self, audit::AuditEntry, Writer};
 
 /// How many requests' entries one insert may carry.
 const GROUP: usize = 256;
@@ -28,7 +28,7 @@ pub struct AuditLog {
 
 impl AuditLog {
     /// Starts the writer on the current runtime.
-    pub fn start(db: DatabaseConnection) -> Self {
+    pub fn start(db: Writer) -> Self {
         let (queue, incoming) = mpsc::channel(GROUP * 4);
         tokio::spawn(write_groups(db, incoming));
         Self { queue }
@@ -46,7 +46,7 @@ impl AuditLog {
     }
 }
 
-async fn write_groups(db: DatabaseConnection, mut incoming: mpsc::Receiver<Pending>) {
+async fn write_groups(db: Writer, mut incoming: mpsc::Receiver<Pending>) {
     let mut group = Vec::with_capacity(GROUP);
     while incoming.recv_many(&mut group, GROUP).await > 0 {
         let rows: Vec<(AuditEntry, DateTime<Utc>)> =
@@ -66,7 +66,7 @@ async fn write_groups(db: DatabaseConnection, mut incoming: mpsc::Receiver<Pendi
 /// fits one statement is written without a transaction of its own: one statement is all or
 /// nothing by itself, and it saves two round trips to the database (on SQLite, two hand-offs to
 /// its writer thread) on every group.
-async fn write_group(db: &DatabaseConnection, rows: Vec<(AuditEntry, DateTime<Utc>)>) -> Result<(), DbErr> {
+async fn write_group(db: &Writer, rows: Vec<(AuditEntry, DateTime<Utc>)>) -> Result<(), DbErr> {
     if rows.len() <= store::audit::ROWS_A_STATEMENT {
         return store::audit::record_at(db, rows).await;
     }

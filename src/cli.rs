@@ -156,8 +156,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Invite(args) => {
             let config = Config::from_env()?;
             let name = crate::domain::DisplayName::parse(&args.name).map_err(CliError::Name)?;
-            let db = database::connect(&config.database_url).await?;
-            database::migrate(&db).await?;
+            let db = writer(&config).await?;
             let base = base_url(&config, config.addr);
             let url =
                 workflow::sign_in::admin_link(&db, SystemClock.now(), &base, name).await.map_err(CliError::Setup)?;
@@ -189,9 +188,18 @@ fn base_url(config: &Config, addr: std::net::SocketAddr) -> String {
     format!("http://{}", std::net::SocketAddr::new(ip, addr.port()))
 }
 
-async fn mint_token(config: &Config, args: TokenArgs, clock: &dyn Clock) -> Result<String, CliError> {
+/// The database, migrated, behind the store's writer: a command writes as the server does, and
+/// on PostgreSQL running servers hear what it changed.
+async fn writer(config: &Config) -> Result<crate::store::Writer, CliError> {
     let db = database::connect(&config.database_url).await?;
     database::migrate(&db).await?;
+    // This process serves no reads: its cache is never on.
+    let cache = Arc::new(crate::cache::ReadCache::new(Arc::new(SystemClock)));
+    Ok(crate::store::Writer::new(db, cache))
+}
+
+async fn mint_token(config: &Config, args: TokenArgs, clock: &dyn Clock) -> Result<String, CliError> {
+    let db = writer(config).await?;
     let now = clock.now();
     let keys = KeyRing::load(&db, config.jwt_secret.as_ref(), now).await?;
     let (sub, role, org) = match (args.party, args.role, args.subject) {

@@ -1,8 +1,7 @@
 //! Calendar feeds: a capability URL per party serving what that party may see as iCalendar.
 
 use chrono::NaiveDate;
-use entity::calendar_feed;
-use sea_orm::{sea_query::OnConflict, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::DbErr;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -31,32 +30,14 @@ pub struct NewFeed {
 pub async fn create_or_rotate(state: &AppState, party_id: Uuid, detailed_titles: bool) -> Result<NewFeed, DbErr> {
     let token = new_capability_token();
     let txn = state.db.begin().await?;
-    let replaced = calendar_feed::Entity::find_by_id(party_id).one(&txn).await?.is_some();
-    let row = calendar_feed::ActiveModel {
-        party_id: Set(party_id),
-        token_hash: Set(capability_hash(&token)),
-        created_at: Set(state.clock.now()),
-        detailed_titles: Set(detailed_titles),
-    };
-    calendar_feed::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(calendar_feed::Column::PartyId)
-                .update_columns([
-                    calendar_feed::Column::TokenHash,
-                    calendar_feed::Column::CreatedAt,
-                    calendar_feed::Column::DetailedTitles,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await?;
+    let replaced =
+        store::feeds::replace(&txn, party_id, capability_hash(&token), detailed_titles, state.clock.now()).await?;
     txn.commit().await?;
     Ok(NewFeed { token, replaced })
 }
 
 pub async fn revoke(state: &AppState, party_id: Uuid) -> Result<bool, DbErr> {
-    let deleted = calendar_feed::Entity::delete_by_id(party_id).exec(&state.db).await?;
-    Ok(deleted.rows_affected > 0)
+    store::feeds::delete(&state.db, party_id).await
 }
 
 fn uid(parts: &[&str]) -> String {
@@ -86,11 +67,7 @@ struct Event {
 
 /// The feed behind `token`, or `None` for a token that names no feed (revoked or never made).
 pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, WorkflowError> {
-    let Some(feed) = calendar_feed::Entity::find()
-        .filter(calendar_feed::Column::TokenHash.eq(capability_hash(token)))
-        .one(&state.reads)
-        .await?
-    else {
+    let Some(feed) = store::feeds::with_hash(&state.reads, &capability_hash(token)).await? else {
         return Ok(None);
     };
     let Some(party) = store::parties::find(&state.reads, feed.party_id).await? else { return Ok(None) };

@@ -18,7 +18,7 @@ const DELIVERY_STUCK_AFTER: chrono::Duration = chrono::Duration::seconds(60);
 
 #[handler]
 pub async fn healthz(state: Data<&AppState>) -> Response {
-    if let Err(err) = state.db.connection().ping().await {
+    if let Err(err) = state.db.ping().await {
         tracing::error!(error = %err, "health check: database unreachable");
         return unavailable("The database cannot be reached.".to_owned());
     }

@@ -18,7 +18,7 @@ use crate::{
     audit::AuditLog,
     auth::{KeyRing, KeyRingError},
     backup::{self, BackupError},
-    cache::{self, ReadCache, Writer},
+    cache::ReadCache,
     clock::Clock,
     config::Config,
     database::{self, DatabaseError},
@@ -28,6 +28,7 @@ use crate::{
     },
     scheduler,
     state::{AppState, SchedulerHealth},
+    store::{Reads, Writer},
     workflow,
 };
 use futures::{future::ready, FutureExt};
@@ -63,20 +64,21 @@ impl Application {
     pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
         let db = database::connect(&config.database_url).await?;
         database::migrate(&db).await?;
-        let reads = database::connect_reads(&config.database_url, &db).await?;
+        let reads = Reads::new(database::connect_reads(&config.database_url, &db).await?);
+        let (cache, lock) = read_cache(config, &db, clock.clone())?;
+        let db = Writer::new(db, cache.clone());
         let keys = KeyRing::load(&db, config.jwt_secret.as_ref(), clock.now()).await?;
         let bind_error = |source| StartupError::Bind { addr: config.addr, source };
         let acceptor =
             Bounded::new(TcpListener::bind(config.addr).into_acceptor().await.map_err(bind_error)?, config.connections);
         let addr =
             acceptor.local_addr().first().and_then(|local| local.as_socket_addr().copied()).unwrap_or(config.addr);
-        let (cache, lock) = read_cache(config, &db, clock.clone())?;
         let scheduler = Arc::new(SchedulerHealth::new(config.tick, clock.now()));
         let reach = Arc::new(reach(config, &keys)?);
         let state = AppState {
             reach,
             audit: AuditLog::start(db.clone()),
-            db: Writer::new(db, cache.clone()),
+            db,
             cache,
             reads,
             keys,
@@ -127,10 +129,7 @@ impl Application {
             let stop = stop.clone();
             tokio::spawn(crate::outbox::run(self.state.clone(), async move { stop.notified().await }))
         });
-        let changes = (self.state.db.get_database_backend() == DatabaseBackend::Postgres).then(|| {
-            let pool = self.state.db.connection().get_postgres_connection_pool().clone();
-            tokio::spawn(cache::follow_changes(self.state.cache.clone(), pool))
-        });
+        let changes = self.state.db.follow_changes().map(tokio::spawn);
         let stopping = {
             let stop = stop.clone();
             async move {

@@ -1,13 +1,12 @@
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
-
 use crate::{
     audit::AuditLog,
     auth::KeyRing,
-    cache::{ReadCache, Writer},
+    cache::ReadCache,
     clock::Clock,
     domain::{milestones::WindowPolicy, risk::RiskRule},
+    store::{Reads, Writer},
 };
 
 /// What every request handler may use. Cheap to clone.
@@ -16,7 +15,7 @@ pub struct AppState {
     /// Every write, and reads that must see them at once.
     pub db: Writer,
     /// The hot read paths: on SQLite a pool of read-only connections beside the one writer.
-    pub reads: DatabaseConnection,
+    pub reads: Reads,
     /// What the hot read paths keep between writes.
     pub cache: Arc<ReadCache>,
     pub audit: AuditLog,

@@ -25,7 +25,9 @@ use uuid::Uuid;
 /// is idle while the floors are driven); returns their base URL.
 pub async fn serve(url: &str, db: &DatabaseConnection) -> String {
     let reads = database::connect_reads(&DatabaseUrl::parse(url).unwrap(), db).await.expect("read pool");
-    let audit = AuditLog::start(db.clone());
+    // The audit floor writes its lines through the store's writer, as the service does.
+    let cache = std::sync::Arc::new(tsunagu::cache::ReadCache::new(std::sync::Arc::new(tsunagu::clock::SystemClock)));
+    let audit = AuditLog::start(tsunagu::store::Writer::new(db.clone(), cache));
     let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
     let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
     tokio::spawn(

@@ -181,7 +181,10 @@ async fn main() {
         population.milestones,
         seeding.elapsed().as_secs_f64()
     );
-    let keys = KeyRing::load(&db, Some(&JwtSecret::parse(SECRET).unwrap()), now).await.unwrap();
+    // A configured secret: the key ring reads nothing from the database.
+    let cache = std::sync::Arc::new(tsunagu::cache::ReadCache::new(std::sync::Arc::new(tsunagu::clock::SystemClock)));
+    let writer = tsunagu::store::Writer::new(db.clone(), cache);
+    let keys = KeyRing::load(&writer, Some(&JwtSecret::parse(SECRET).unwrap()), now).await.unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_tsunagu"))
         .arg("serve")

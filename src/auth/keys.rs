@@ -3,10 +3,10 @@ use chrono::{DateTime, Utc};
 use entity::signing_key;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::DbErr;
 use sha2::{Digest, Sha256};
 
-use crate::config::JwtSecret;
+use crate::{config::JwtSecret, store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyRingError {
@@ -50,30 +50,24 @@ impl KeyRing {
     /// The configured secret if there is one; otherwise the key kept in the database,
     /// generated on first use.
     pub async fn load(
-        db: &DatabaseConnection,
+        db: &impl crate::store::Write,
         configured: Option<&JwtSecret>,
         now: DateTime<Utc>,
     ) -> Result<Self, KeyRingError> {
         if let Some(secret) = configured {
             return Ok(Self::from_secret(configured_kid(secret), secret.bytes()));
         }
-        if let Some(stored) = oldest_active_key(db).await? {
+        if let Some(stored) = store::signing_keys::oldest_active(db).await? {
             return Self::from_stored(stored);
         }
         let mut secret = vec![0u8; GENERATED_KEY_BYTES];
         rand::rng().fill_bytes(&mut secret);
-        signing_key::ActiveModel {
-            kid: Set(uuid::Uuid::new_v4().simple().to_string()),
-            algorithm: Set("HS256".to_owned()),
-            secret: Set(STANDARD.encode(&secret)),
-            created_at: Set(now),
-            retired_at: Set(None),
-        }
-        .insert(db)
-        .await?;
+        store::signing_keys::insert(db, uuid::Uuid::new_v4().simple().to_string(), STANDARD.encode(&secret), now)
+            .await?;
         // Two processes starting on a fresh database may both generate a key; reading the
         // oldest back makes them agree on one.
-        let stored = oldest_active_key(db).await?.ok_or(DbErr::RecordNotFound("signing key".into()))?;
+        let stored =
+            store::signing_keys::oldest_active(db).await?.ok_or(DbErr::RecordNotFound("signing key".into()))?;
         Self::from_stored(stored)
     }
 
@@ -105,15 +99,6 @@ fn configured_kid(secret: &JwtSecret) -> String {
     let digest = Sha256::digest(secret.bytes());
     let short: String = digest.iter().take(6).map(|byte| format!("{byte:02x}")).collect();
     format!("env-{short}")
-}
-
-async fn oldest_active_key(db: &DatabaseConnection) -> Result<Option<signing_key::Model>, DbErr> {
-    signing_key::Entity::find()
-        .filter(signing_key::Column::RetiredAt.is_null())
-        .order_by_asc(signing_key::Column::CreatedAt)
-        .order_by_asc(signing_key::Column::Kid)
-        .one(db)
-        .await
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! Hearing other instances' writes: each instance listens on [`CHANNEL`], where every
-//! transaction that changed what the cache keeps sends a `NOTIFY` as it commits.
+//! transaction that changed what the cache keeps sends a `NOTIFY` as it commits, naming what.
 
 use std::{sync::Arc, time::Duration};
 
 use sqlx::postgres::PgListener;
 
-use super::{ReadCache, CHANNEL};
+use super::{Changes, ReadCache, CHANNEL};
 
 /// How long to wait before connecting again after the connection was refused.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
@@ -19,10 +19,10 @@ pub async fn follow_changes(cache: Arc<ReadCache>, pool: sqlx::PgPool) {
                 cache.set_live(true);
                 loop {
                     match listener.try_recv().await {
-                        Ok(Some(_)) => cache.changed_now(),
+                        Ok(Some(told)) => cache.forget(&Changes::from_payload(told.payload())),
                         // The connection dropped and was made again: what was said meanwhile
                         // is lost, so forget everything.
-                        Ok(None) => cache.changed_now(),
+                        Ok(None) => cache.forget(&Changes::everything()),
                         Err(err) => {
                             tracing::warn!(error = %err, "lost the change feed; the read cache is off until it is back");
                             break;

@@ -2,21 +2,22 @@
 //! writes that change it: a caller's party, a person with the caller's links to them, a
 //! person's schedule rows.
 //!
-//! Correctness rests on one counter, the generation. Every write that touches a table the cache
-//! reads from ([`SOURCES`]) goes through [`Writer`] and, once committed, moves the generation on
-//! and empties the cache, before the write's own response is sent: the next request reads
-//! afresh. An entry is stamped with the generation read *before* its rows were loaded, so rows
-//! loaded while a write committed are never served after it. Other instances hear of a write
-//! by PostgreSQL `NOTIFY`, sent inside the write's transaction ([`listen`]); while an instance
-//! cannot hear them (not yet connected, or the connection lost) its cache is off. On SQLite the
-//! cache is on only for the server holding the database's lock, the one process that writes.
+//! Every store function that writes a row the cache reads from says what it changed — a
+//! [`Changed`] person, party or organisation — on the write's transaction; once the write has
+//! committed, before its own response is sent, the cache forgets exactly the entries built from
+//! those keys ([`ReadCache::forget`]) and keeps everyone else's. Each forgetting also moves a
+//! counter on, the generation: a load is kept only if no write committed while it read, so rows
+//! read before a write are never served after it. Other instances hear the keys by PostgreSQL
+//! `NOTIFY`, sent inside the write's transaction ([`listen`]), and forget everything when their
+//! connection to it was lost; while an instance cannot hear them its cache is off. On SQLite
+//! the cache is on only for the server holding the database's lock, the one process that writes.
 //!
 //! Every entry also has a short lifetime ([`LIFETIME`], by the clock the service is given): a
 //! safety net for what no notification tells of — a change made to the database from outside
 //! the service, or a `NOTIFY` that could not be sent after a write that committed.
 
+mod changes;
 mod listen;
-mod writes;
 
 use std::{
     collections::HashMap,
@@ -31,15 +32,12 @@ use std::{
 use entity::{link, party, person, placement};
 use uuid::Uuid;
 
+pub use changes::{Changed, Changes};
 pub use listen::follow_changes;
-pub use writes::{Begin, WriteTxn, Writer};
 
 use crate::{clock::Clock, domain::milestones::Milestone};
 
-/// The tables the cache reads from: a write to any of them empties it.
-pub const SOURCES: &[&str] = &["parties", "persons", "links", "placements", "milestones", "lapses", "schedule_entries"];
-
-/// The PostgreSQL channel on which instances tell each other that [`SOURCES`] changed.
+/// The PostgreSQL channel on which instances tell each other what changed.
 pub const CHANNEL: &str = "tsunagu_changes";
 
 /// How long an entry is served at most: past it, the next request reads afresh. Short enough
@@ -77,7 +75,11 @@ pub struct ReadCache {
     /// Which entries have outlived [`LIFETIME`].
     clock: Arc<dyn Clock>,
     generation: AtomicU64,
-    /// Whether this instance hears every write to [`SOURCES`]: when not, nothing is kept.
+    /// Requests answered from memory, and requests that read the database: for tests and
+    /// operators, never for decisions.
+    hits: AtomicU64,
+    misses: AtomicU64,
+    /// Whether this instance hears every write to what it keeps: when not, nothing is kept.
     live: AtomicBool,
     changed: tokio::sync::Notify,
     parties: Memo<Uuid, Option<party::Model>>,
@@ -100,6 +102,8 @@ impl ReadCache {
         Self {
             clock,
             generation: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
             live: AtomicBool::new(false),
             changed: tokio::sync::Notify::new(),
             parties: Memo::bounded(MAX_ENTRIES),
@@ -128,21 +132,46 @@ impl ReadCache {
         self.live.load(Ordering::Acquire)
     }
 
+    /// How many requests were answered from memory.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Acquire)
+    }
+
+    /// How many requests read the database (nothing kept, or kept too long).
+    pub fn misses(&self) -> u64 {
+        self.misses.load(Ordering::Acquire)
+    }
+
     /// Whether this instance hears every write (see the module's comment).
     pub fn set_live(&self, live: bool) {
         self.live.store(live, Ordering::Release);
         // Whatever was kept may have missed a write; and a waiter learns of the change.
-        self.changed_now();
+        self.forget(&Changes::everything());
     }
 
-    /// A write to [`SOURCES`] committed, here or in another instance: empties the cache.
-    pub fn changed_now(&self) {
+    /// A write committed, here or in another instance: forgets what was built from what it
+    /// changed, and keeps no load that was reading meanwhile.
+    pub fn forget(&self, changes: &Changes) {
+        if changes.is_empty() {
+            return;
+        }
         self.generation.fetch_add(1, Ordering::AcqRel);
-        self.parties.clear();
-        self.persons.clear();
-        self.schedules.clear();
-        self.placed_at.clear();
-        self.linked_to.clear();
+        if changes.is_everything() {
+            self.parties.clear();
+            self.persons.clear();
+            self.schedules.clear();
+            self.placed_at.clear();
+            self.linked_to.clear();
+        } else {
+            let person = |id: &Uuid| changes.contains(Changed::Person(*id));
+            let party = |id: &Uuid| changes.contains(Changed::Party(*id));
+            let organisation = |id: &Uuid| changes.contains(Changed::Organisation(*id));
+            self.parties.forget(|id, _| party(id));
+            self.persons.forget(|(person_id, holder), _| person(person_id) || holder.as_ref().is_some_and(party));
+            self.schedules.forget(|person_id, _| person(person_id));
+            self.placed_at.forget(|org, members| organisation(org) || members.persons.keys().any(person));
+            self.linked_to.forget(|holder, members| party(holder) || members.persons.keys().any(person));
+        }
         self.changed.notify_waiters();
     }
 
@@ -223,9 +252,11 @@ impl ReadCache {
         Fut: Future<Output = Result<V, E>>,
     {
         let stamp = self.stamp();
-        if let Some(kept) = stamp.and_then(|Stamp { generation, at }| memo.get(&key, generation, at - LIFETIME)) {
+        if let Some(kept) = stamp.and_then(|Stamp { at, .. }| memo.get(&key, at - LIFETIME)) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(kept);
         }
+        self.misses.fetch_add(1, Ordering::Relaxed);
         let value = load().await?;
         self.keep(memo, key, stamp, value.clone());
         Ok(value)
@@ -242,17 +273,16 @@ impl ReadCache {
     }
 }
 
-/// One kind of entry, each stamped with the generation it was loaded in.
+/// One kind of entry.
 #[derive(Debug)]
 struct Memo<K, V> {
     entries: Mutex<HashMap<K, Entry<V>>>,
     capacity: usize,
 }
 
-/// What is kept: the value, the generation it was loaded in and when it was kept.
+/// What is kept: the value, and when its rows were read.
 #[derive(Debug)]
 struct Entry<V> {
-    generation: u64,
     kept_at: chrono::DateTime<chrono::Utc>,
     value: V,
 }
@@ -264,13 +294,10 @@ impl<K, V> Memo<K, V> {
 }
 
 impl<K: Eq + Hash, V: Clone> Memo<K, V> {
-    /// What is kept for `key`, if it was loaded in `generation` and kept after `fresh_since`.
-    fn get(&self, key: &K, generation: u64, fresh_since: chrono::DateTime<chrono::Utc>) -> Option<V> {
+    /// What is kept for `key`, if its rows were read after `fresh_since`.
+    fn get(&self, key: &K, fresh_since: chrono::DateTime<chrono::Utc>) -> Option<V> {
         let entries = self.entries.lock().ok()?;
-        entries
-            .get(key)
-            .filter(|entry| entry.generation == generation && entry.kept_at > fresh_since)
-            .map(|entry| entry.value.clone())
+        entries.get(key).filter(|entry| entry.kept_at > fresh_since).map(|entry| entry.value.clone())
     }
 }
 
@@ -292,12 +319,19 @@ impl<K: Eq + Hash, V> Memo<K, V> {
         if entries.len() >= self.capacity {
             entries.clear();
         }
-        entries.insert(key, Entry { generation, kept_at, value });
+        entries.insert(key, Entry { kept_at, value });
     }
 
     fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.clear();
+        }
+    }
+
+    /// Drops the entries `stale` picks; the lock is the one `put` takes.
+    fn forget(&self, stale: impl Fn(&K, &V) -> bool) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|key, entry| !stale(key, &entry.value));
         }
     }
 }
@@ -313,7 +347,11 @@ mod tests {
     }
 
     fn kept(cache: &ReadCache) -> bool {
-        cache.schedules.get(&Uuid::nil(), cache.generation(), cache.clock.now() - LIFETIME).is_some()
+        kept_for(cache, Uuid::nil())
+    }
+
+    fn kept_for(cache: &ReadCache, person: Uuid) -> bool {
+        cache.schedules.get(&person, cache.clock.now() - LIFETIME).is_some()
     }
 
     #[test]
@@ -333,20 +371,53 @@ mod tests {
         let (cache, _) = cache();
         cache.set_live(true);
         let stamp = cache.stamp();
-        // The rows are read here; a write commits before they are kept.
-        cache.changed_now();
+        // The rows are read here; a write to someone else commits before they are kept.
+        cache.forget(&[Changed::Person(Uuid::now_v7())].into_iter().collect());
         cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
         assert!(!kept(&cache));
     }
 
     #[test]
-    fn a_write_empties_what_was_kept() {
+    fn a_write_forgets_what_it_changed_and_keeps_the_rest() {
         let (cache, _) = cache();
         cache.set_live(true);
+        let (changed, other) = (Uuid::now_v7(), Uuid::now_v7());
+        for person in [changed, other] {
+            let stamp = cache.stamp();
+            cache.keep(&cache.schedules, person, stamp, Arc::new(rows()));
+        }
+        cache.forget(&[Changed::Person(changed)].into_iter().collect());
+        assert!(!kept_for(&cache, changed));
+        assert!(kept_for(&cache, other));
+        cache.forget(&Changes::everything());
+        assert!(!kept_for(&cache, other));
+    }
+
+    #[test]
+    fn a_facility_list_is_forgotten_when_a_person_on_it_changes() {
+        let (cache, _) = cache();
+        cache.set_live(true);
+        let (facility, resident) = (Uuid::now_v7(), Uuid::now_v7());
+        let members = Members { rows: Vec::new(), persons: HashMap::from([(resident, person(resident))]) };
         let stamp = cache.stamp();
-        cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
-        cache.changed_now();
-        assert!(cache.schedules.entries.lock().unwrap().is_empty());
+        cache.keep(&cache.placed_at, facility, stamp, Arc::new(members));
+        cache.forget(&[Changed::Person(Uuid::now_v7())].into_iter().collect());
+        assert!(cache.placed_at.get(&facility, cache.clock.now() - LIFETIME).is_some());
+        cache.forget(&[Changed::Person(resident)].into_iter().collect());
+        assert!(cache.placed_at.get(&facility, cache.clock.now() - LIFETIME).is_none());
+    }
+
+    fn person(id: Uuid) -> person::Model {
+        let now = chrono::Utc::now();
+        person::Model {
+            id,
+            display_name: "A".to_owned(),
+            birth_date: None,
+            language: "ja".to_owned(),
+            timezone: "Asia/Tokyo".to_owned(),
+            created_at: now,
+            updated_at: now,
+        }
     }
 
     #[test]

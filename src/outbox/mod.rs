@@ -251,7 +251,7 @@ async fn hand_over(state: &AppState, mut in_flight: FuturesUnordered<Sending>) {
         }
         while in_flight.next().await.is_some() {}
     }
-    let released = match store::outbox::release(state.db.connection(), &unsent).await {
+    let released = match store::outbox::release(&state.db, &unsent).await {
         Ok(released) => released,
         Err(err) => {
             tracing::error!(error = %err, "giving back the outbox's claims failed: they lapse in a minute");
@@ -365,7 +365,7 @@ async fn send_once(
 
 /// What a delivered message gave its receiver about each person, for the provision records.
 async fn provisions_of(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &impl crate::store::Write,
     message: &outbox_message::Model,
 ) -> Result<Vec<store::provisions::Provision>, DbErr> {
     if message.channel == WEBHOOK {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{alert, contact_point, outbox_message, party};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::DbErr;
 use uuid::Uuid;
 
 use super::{
@@ -113,7 +113,7 @@ pub fn confirmation(reach: &Reach, party: &party::Model, contact: &contact_point
 /// that can take it (all opted out, unsubscribed or bouncing) goes to the facility team at
 /// once. Call it in the transaction that delivers the alerts.
 pub async fn enqueue_for_parties(
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     reach: &Reach,
     rules: &[RiskRule],
     delivered: &[&alert::Model],
@@ -289,7 +289,11 @@ pub(super) fn provisions(message: &outbox_message::Model) -> Vec<store::provisio
 
 /// A critical alert all of whose e-mails and texts failed (dead, undelivered, or refused as
 /// opted out) reached its recipient on no channel: the facility team hears of it now.
-pub async fn escalate_if_unreached(db: &impl ConnectionTrait, alert_id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn escalate_if_unreached(
+    db: &impl crate::store::Write,
+    alert_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let Some(alert) = store::alerts::find(db, alert_id).await? else { return Ok(()) };
     let critical =
         parse_stored::<Severity>("severity", alert.id, &alert.severity).is_ok_and(|s| s == Severity::Critical);

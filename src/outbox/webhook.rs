@@ -4,7 +4,7 @@
 use std::{collections::HashMap, net::SocketAddr, time::Duration as StdDuration};
 
 use entity::{alert, outbox_message, webhook_subscription};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::DbErr;
 
 use super::Sent;
 use crate::{
@@ -45,7 +45,7 @@ pub fn alert_payload(alert: &alert::Model, now: chrono::DateTime<chrono::Utc>) -
 /// persons placed there now. A member's personal link to someone placed elsewhere (a staff
 /// member of facility B linked to a resident of facility A) never reaches B's systems.
 pub async fn enqueue_for(
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     delivered: &[&alert::Model],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DbErr> {

@@ -10,6 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::new_id;
+use super::{Connected, Read, Write};
 use crate::domain::risk::{PlannedAlert, Severity};
 
 pub const PENDING: &str = "pending";
@@ -19,7 +20,7 @@ pub const CANCELLED: &str = "cancelled";
 /// Inserts the planned alerts that do not exist yet; existing ones are left as they are, so
 /// planning again, or on two instances at once, changes nothing.
 pub async fn insert_planned(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     person_id: Uuid,
     planned: &[PlannedAlert],
     existing: &[alert::Model],
@@ -121,11 +122,7 @@ pub struct Notice<'a> {
 
 /// Writes change notices, once each (their key names the alert told and the new date), to be
 /// delivered like any alert, on the consent of the alert told.
-pub async fn insert_notices(
-    db: &impl ConnectionTrait,
-    notices: &[Notice<'_>],
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+pub async fn insert_notices(db: &impl Write, notices: &[Notice<'_>], now: DateTime<Utc>) -> Result<(), DbErr> {
     let rows = notices
         .iter()
         .map(|notice| {
@@ -148,20 +145,20 @@ pub async fn insert_notices(
 }
 
 /// Inserts alerts whose dedupe key is not taken yet, a bounded number a statement.
-async fn insert_new(db: &impl ConnectionTrait, rows: Vec<alert::ActiveModel>) -> Result<(), DbErr> {
+async fn insert_new(db: &impl Write, rows: Vec<alert::ActiveModel>) -> Result<(), DbErr> {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<alert::ActiveModel> = rows.by_ref().take(super::ROWS_PER_STATEMENT).collect();
         alert::Entity::insert_many(chunk)
             .on_conflict(OnConflict::column(alert::Column::DedupeKey).do_nothing().to_owned())
-            .exec_without_returning(db)
+            .exec_without_returning(db.conn())
             .await?;
     }
     Ok(())
 }
 
-pub async fn of_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<alert::Model>, DbErr> {
-    alert::Entity::find().filter(alert::Column::PersonId.eq(person_id)).all(db).await
+pub async fn of_person(db: &impl Read, person_id: Uuid) -> Result<Vec<alert::Model>, DbErr> {
+    alert::Entity::find().filter(alert::Column::PersonId.eq(person_id)).all(db.conn()).await
 }
 
 /// The compare in compare-and-set. SQLite keeps no statistics unless asked, so it would judge
@@ -179,7 +176,7 @@ fn still_pending(backend: DatabaseBackend) -> SimpleExpr {
 /// statement. Only those still pending, so two instances never both deliver one; returns the
 /// ids this call settled.
 pub async fn settle_many(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     ids: &[Uuid],
     status: &str,
     cancel_reason: Option<&str>,
@@ -189,7 +186,7 @@ pub async fn settle_many(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let backend = db.get_database_backend();
+    let backend = db.backend();
     let mut update = alert::Entity::update_many()
         .col_expr(alert::Column::Status, status.into())
         .col_expr(alert::Column::UpdatedAt, now.into())
@@ -207,7 +204,8 @@ pub async fn settle_many(
     // RETURNING (SQLite ≥ 3.35, PostgreSQL) says which rows this statement won.
     let mut statement = update.into_query();
     statement.returning_col(alert::Column::Id);
-    db.query_all(backend.build(&statement))
+    db.conn()
+        .query_all(backend.build(&statement))
         .await?
         .iter()
         .map(|row| row.try_get::<Uuid>("", alert::Column::Id.as_str()))
@@ -215,7 +213,7 @@ pub async fn settle_many(
 }
 
 pub async fn cancel_pending_except(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     person_id: Uuid,
     keep: &[String],
     now: DateTime<Utc>,
@@ -233,7 +231,7 @@ pub async fn cancel_pending_except(
         // A change notice is no planned alert: it stands until delivered.
         .filter(alert::Column::Notice.is_null())
         .into_tuple()
-        .all(db)
+        .all(db.conn())
         .await?;
     let stale: Vec<Uuid> =
         pending.into_iter().filter(|(_, key)| !keep.contains(key.as_str())).map(|(id, _)| id).collect();
@@ -245,7 +243,7 @@ pub async fn cancel_pending_except(
             .col_expr(alert::Column::UpdatedAt, now.into())
             .filter(alert::Column::Id.is_in(chunk.iter().copied()))
             .filter(alert::Column::Status.eq(PENDING))
-            .exec(db)
+            .exec(db.conn())
             .await?
             .rows_affected;
     }
@@ -254,18 +252,18 @@ pub async fn cancel_pending_except(
 
 /// Due pending alerts. On PostgreSQL the rows are locked and others' locked rows skipped, so
 /// several instances share the work without waiting on each other; call it in a transaction.
-pub async fn claim_due(db: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64) -> Result<Vec<alert::Model>, DbErr> {
+pub async fn claim_due(db: &impl Read, now: DateTime<Utc>, limit: u64) -> Result<Vec<alert::Model>, DbErr> {
     let query = alert::Entity::find()
         .filter(alert::Column::Status.eq(PENDING))
         .filter(alert::Column::DueAt.lte(now))
         .order_by_asc(alert::Column::DueAt)
         .order_by_asc(alert::Column::Id)
         .limit(limit);
-    let query = match db.get_database_backend() {
+    let query = match db.backend() {
         DatabaseBackend::Postgres => query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked),
         _ => query,
     };
-    query.all(db).await
+    query.all(db.conn()).await
 }
 
 /// A period and recipient, whatever the lead time: (person, recipient, rule, source, start).
@@ -280,7 +278,7 @@ pub fn series_key(alert: &alert::Model) -> SeriesKey {
 /// Looked up by source milestone and recipient (an index), grouped in the database: a batch
 /// reads the few lead times of its own periods, not every alert of its persons.
 pub async fn closest_due_leads(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     alerts: &[alert::Model],
     now: DateTime<Utc>,
 ) -> Result<HashMap<SeriesKey, i32>, DbErr> {
@@ -315,7 +313,7 @@ pub async fn closest_due_leads(
         .group_by(alert::Column::SourceId)
         .group_by(alert::Column::StartsOn)
         .into_tuple()
-        .all(db)
+        .all(db.conn())
         .await?;
     Ok(rows
         .into_iter()
@@ -327,7 +325,7 @@ pub async fn closest_due_leads(
 
 /// Delivered critical alerts nobody acknowledged, delivered before `before`, not yet escalated.
 pub async fn unacknowledged_critical(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     before: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<alert::Model>, DbErr> {
@@ -340,13 +338,13 @@ pub async fn unacknowledged_critical(
         .filter(alert::Column::EscalationOf.is_null())
         .order_by_asc(alert::Column::DeliveredAt)
         .limit(limit)
-        .all(db)
+        .all(db.conn())
         .await
 }
 
 /// Records the escalation of `original` to each of `staff`, due now; marks the original.
 pub async fn escalate(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     original: &alert::Model,
     teams: &[Uuid],
     now: DateTime<Utc>,
@@ -355,7 +353,7 @@ pub async fn escalate(
         .col_expr(alert::Column::EscalatedAt, now.into())
         .filter(alert::Column::Id.eq(original.id))
         .filter(alert::Column::EscalatedAt.is_null())
-        .exec(db)
+        .exec(db.conn())
         .await?;
     if marked.rows_affected != 1 || teams.is_empty() {
         return Ok(false);
@@ -373,6 +371,6 @@ pub async fn escalate(
     Ok(true)
 }
 
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<alert::Model>, DbErr> {
-    alert::Entity::find_by_id(id).one(db).await
+pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<alert::Model>, DbErr> {
+    alert::Entity::find_by_id(id).one(db.conn()).await
 }

@@ -1,9 +1,10 @@
 use chrono::{DateTime, Utc};
 use entity::audit_event;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
+use super::{Connected, Read, Write};
 use crate::domain::PartyRole;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +39,7 @@ pub struct AuditEntry {
     pub outcome: Outcome,
 }
 
-pub async fn record(db: &impl ConnectionTrait, entries: Vec<AuditEntry>, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn record(db: &impl Write, entries: Vec<AuditEntry>, now: DateTime<Utc>) -> Result<(), DbErr> {
     record_at(db, entries.into_iter().map(|entry| (entry, now)).collect()).await
 }
 
@@ -47,7 +48,7 @@ pub async fn record(db: &impl ConnectionTrait, entries: Vec<AuditEntry>, now: Da
 /// however many requests' entries a group commit gathers.
 pub const ROWS_A_STATEMENT: usize = 1_000;
 
-pub async fn record_at(db: &impl ConnectionTrait, entries: Vec<(AuditEntry, DateTime<Utc>)>) -> Result<(), DbErr> {
+pub async fn record_at(db: &impl Write, entries: Vec<(AuditEntry, DateTime<Utc>)>) -> Result<(), DbErr> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -67,7 +68,7 @@ pub async fn record_at(db: &impl ConnectionTrait, entries: Vec<(AuditEntry, Date
         if chunk.is_empty() {
             return Ok(());
         }
-        audit_event::Entity::insert_many(chunk).exec_without_returning(db).await?;
+        audit_event::Entity::insert_many(chunk).exec_without_returning(db.conn()).await?;
     }
 }
 
@@ -98,7 +99,7 @@ pub fn about(person_id: Uuid) -> Condition {
 }
 
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     filter: AuditFilter,
     request: PageRequest,
 ) -> Result<Page<audit_event::Model>, DbErr> {
@@ -118,5 +119,5 @@ pub async fn list(
     if let Some(to) = filter.to {
         query = query.filter(audit_event::Column::At.lt(to));
     }
-    page(db, query, audit_event::Column::Id, request, |row| row.id).await
+    page(db.conn(), query, audit_event::Column::Id, request, |row| row.id).await
 }

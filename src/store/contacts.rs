@@ -2,13 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use entity::alert_contact;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use super::new_id;
+use super::{Connected, Read, Write};
 
 pub async fn insert(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     alert: &entity::alert::Model,
     outcome: &str,
     note: Option<String>,
@@ -24,12 +25,12 @@ pub async fn insert(
         recorded_by: Set(recorded_by),
         recorded_at: Set(now),
     }
-    .insert(db)
+    .insert(db.conn())
     .await
 }
 
 /// The contacts logged for these alerts, oldest first, a thousand alerts a statement.
-pub async fn of_alerts(db: &impl ConnectionTrait, alert_ids: &[Uuid]) -> Result<Vec<alert_contact::Model>, DbErr> {
+pub async fn of_alerts(db: &impl Read, alert_ids: &[Uuid]) -> Result<Vec<alert_contact::Model>, DbErr> {
     let mut found = Vec::new();
     for chunk in alert_ids.chunks(super::IDS_PER_STATEMENT) {
         found.extend(
@@ -37,7 +38,7 @@ pub async fn of_alerts(db: &impl ConnectionTrait, alert_ids: &[Uuid]) -> Result<
                 .filter(alert_contact::Column::AlertId.is_in(chunk.iter().copied()))
                 .order_by_asc(alert_contact::Column::RecordedAt)
                 .order_by_asc(alert_contact::Column::Id)
-                .all(db)
+                .all(db.conn())
                 .await?,
         );
     }

@@ -2,12 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use entity::client_credential;
-use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{sea_query::Expr, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use super::new_id;
+use super::{Connected, Read, Write};
 
 pub struct NewCredential {
     pub party_id: Uuid,
@@ -17,7 +16,7 @@ pub struct NewCredential {
 }
 
 pub async fn insert(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     new: NewCredential,
     now: DateTime<Utc>,
 ) -> Result<client_credential::Model, DbErr> {
@@ -31,50 +30,42 @@ pub async fn insert(
         last_used_at: Set(None),
         revoked_at: Set(None),
     }
-    .insert(db)
+    .insert(db.conn())
     .await
 }
 
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<client_credential::Model>, DbErr> {
-    client_credential::Entity::find_by_id(id).one(db).await
+pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<client_credential::Model>, DbErr> {
+    client_credential::Entity::find_by_id(id).one(db.conn()).await
 }
 
-pub async fn by_client_id(
-    db: &impl ConnectionTrait,
-    client_id: &str,
-) -> Result<Option<client_credential::Model>, DbErr> {
-    client_credential::Entity::find().filter(client_credential::Column::ClientId.eq(client_id)).one(db).await
+pub async fn by_client_id(db: &impl Read, client_id: &str) -> Result<Option<client_credential::Model>, DbErr> {
+    client_credential::Entity::find().filter(client_credential::Column::ClientId.eq(client_id)).one(db.conn()).await
 }
 
 /// Every credential, oldest first: the partner systems' page lists them all (there are few).
-pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<client_credential::Model>, DbErr> {
-    client_credential::Entity::find().order_by_asc(client_credential::Column::Id).all(db).await
+pub async fn all(db: &impl Read) -> Result<Vec<client_credential::Model>, DbErr> {
+    client_credential::Entity::find().order_by_asc(client_credential::Column::Id).all(db.conn()).await
 }
 
-pub async fn of_party(db: &impl ConnectionTrait, party_id: Uuid) -> Result<Vec<client_credential::Model>, DbErr> {
+pub async fn of_party(db: &impl Read, party_id: Uuid) -> Result<Vec<client_credential::Model>, DbErr> {
     client_credential::Entity::find()
         .filter(client_credential::Column::PartyId.eq(party_id))
         .order_by_asc(client_credential::Column::Id)
-        .all(db)
+        .all(db.conn())
         .await
 }
 
-pub async fn used(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn used(db: &impl Write, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
     client_credential::Entity::update_many()
         .col_expr(client_credential::Column::LastUsedAt, Expr::value(now))
         .filter(client_credential::Column::Id.eq(id))
-        .exec(db)
+        .exec(db.conn())
         .await?;
     Ok(())
 }
 
 /// Revokes one credential, or (with `None`) every credential of the party; returns how many.
-pub async fn revoke(
-    db: &impl ConnectionTrait,
-    party_id: Uuid,
-    id: Option<Uuid>,
-    now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
+pub async fn revoke(db: &impl Write, party_id: Uuid, id: Option<Uuid>, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let mut update = client_credential::Entity::update_many()
         .col_expr(client_credential::Column::RevokedAt, Expr::value(now))
         .filter(client_credential::Column::PartyId.eq(party_id))
@@ -82,5 +73,5 @@ pub async fn revoke(
     if let Some(id) = id {
         update = update.filter(client_credential::Column::Id.eq(id));
     }
-    Ok(update.exec(db).await?.rows_affected)
+    Ok(update.exec(db.conn()).await?.rows_affected)
 }

@@ -1,11 +1,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::custody_period;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use super::new_id;
+use super::{Connected, Read, Write};
 
 pub struct NewCustody {
     pub person_id: Uuid,
@@ -16,19 +15,15 @@ pub struct NewCustody {
     pub recorded_by: String,
 }
 
-pub async fn current(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Option<custody_period::Model>, DbErr> {
+pub async fn current(db: &impl Read, person_id: Uuid) -> Result<Option<custody_period::Model>, DbErr> {
     custody_period::Entity::find()
         .filter(custody_period::Column::PersonId.eq(person_id))
         .filter(custody_period::Column::EndedOn.is_null())
-        .one(db)
+        .one(db.conn())
         .await
 }
 
-pub async fn insert(
-    db: &impl ConnectionTrait,
-    new: NewCustody,
-    now: DateTime<Utc>,
-) -> Result<custody_period::Model, DbErr> {
+pub async fn insert(db: &impl Write, new: NewCustody, now: DateTime<Utc>) -> Result<custody_period::Model, DbErr> {
     custody_period::ActiveModel {
         id: Set(new_id()),
         person_id: Set(new.person_id),
@@ -41,12 +36,12 @@ pub async fn insert(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(db)
+    .insert(db.conn())
     .await
 }
 
 pub async fn end(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     period: custody_period::Model,
     ended_on: NaiveDate,
     now: DateTime<Utc>,
@@ -54,13 +49,13 @@ pub async fn end(
     let mut row = period.into_active_model();
     row.ended_on = Set(Some(ended_on));
     row.updated_at = Set(now);
-    row.update(db).await
+    row.update(db.conn()).await
 }
 
-pub async fn list_for_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<custody_period::Model>, DbErr> {
+pub async fn list_for_person(db: &impl Read, person_id: Uuid) -> Result<Vec<custody_period::Model>, DbErr> {
     custody_period::Entity::find()
         .filter(custody_period::Column::PersonId.eq(person_id))
         .order_by_asc(custody_period::Column::StartedOn)
-        .all(db)
+        .all(db.conn())
         .await
 }

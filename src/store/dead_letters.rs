@@ -5,10 +5,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{outbox_attempt, outbox_message};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, UpdateMany};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, UpdateMany};
 use uuid::Uuid;
 
 use super::outbox::{DEAD, DISCARDED, PENDING, UNCERTAIN};
+use super::{Connected, Read, Write};
 
 /// A dead letter and the last thing tried with it.
 pub struct DeadLetter {
@@ -25,7 +26,7 @@ pub struct Filter<'a> {
 }
 
 /// The dead letters, the most recently given up first.
-pub async fn list(db: &impl ConnectionTrait, filter: Filter<'_>) -> Result<Vec<DeadLetter>, DbErr> {
+pub async fn list(db: &impl Read, filter: Filter<'_>) -> Result<Vec<DeadLetter>, DbErr> {
     let mut query = outbox_message::Entity::find().filter(outbox_message::Column::Status.is_in([DEAD, UNCERTAIN]));
     if let Some(channel) = filter.channel {
         query = query.filter(outbox_message::Column::Channel.eq(channel));
@@ -37,13 +38,13 @@ pub async fn list(db: &impl ConnectionTrait, filter: Filter<'_>) -> Result<Vec<D
         .order_by_desc(outbox_message::Column::UpdatedAt)
         .order_by_desc(outbox_message::Column::Id)
         .limit(filter.limit)
-        .all(db)
+        .all(db.conn())
         .await?;
     let mut last: HashMap<Uuid, outbox_attempt::Model> = HashMap::new();
     let ids: Vec<Uuid> = messages.iter().map(|message| message.id).collect();
     if !ids.is_empty() {
         for attempt in
-            outbox_attempt::Entity::find().filter(outbox_attempt::Column::MessageId.is_in(ids)).all(db).await?
+            outbox_attempt::Entity::find().filter(outbox_attempt::Column::MessageId.is_in(ids)).all(db.conn()).await?
         {
             match last.get(&attempt.message_id) {
                 Some(kept) if kept.attempt >= attempt.attempt => {}
@@ -62,8 +63,8 @@ pub async fn list(db: &impl ConnectionTrait, filter: Filter<'_>) -> Result<Vec<D
         .collect())
 }
 
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<outbox_message::Model>, DbErr> {
-    outbox_message::Entity::find_by_id(id).one(db).await
+pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<outbox_message::Model>, DbErr> {
+    outbox_message::Entity::find_by_id(id).one(db.conn()).await
 }
 
 /// A change to message `id` that applies only while it is a dead letter.
@@ -77,18 +78,18 @@ fn while_dead(id: Uuid, status: &str, now: DateTime<Utc>) -> UpdateMany<outbox_m
 
 /// Puts a dead letter back in the outbox, due now, with a fresh count of tries. False if it
 /// was not (or no longer) a dead letter.
-pub async fn requeue(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn requeue(db: &impl Write, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
     let updated = while_dead(id, PENDING, now)
         .col_expr(outbox_message::Column::Attempts, 0.into())
         .col_expr(outbox_message::Column::NextAttemptAt, now.into())
         .col_expr(outbox_message::Column::ClaimedUntil, Option::<DateTime<Utc>>::None.into())
         .col_expr(outbox_message::Column::HandingOverSince, Option::<DateTime<Utc>>::None.into())
-        .exec(db)
+        .exec(db.conn())
         .await?;
     Ok(updated.rows_affected == 1)
 }
 
 /// Marks a dead letter as not to be sent. False if it was not (or no longer) a dead letter.
-pub async fn discard(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
-    Ok(while_dead(id, DISCARDED, now).exec(db).await?.rows_affected == 1)
+pub async fn discard(db: &impl Write, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    Ok(while_dead(id, DISCARDED, now).exec(db.conn()).await?.rows_affected == 1)
 }

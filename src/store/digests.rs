@@ -2,15 +2,16 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::digest;
-use sea_orm::{sea_query::OnConflict, ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::{sea_query::OnConflict, DbErr, EntityTrait, Set};
 use uuid::Uuid;
 
 use super::new_id;
+use super::{Connected, Read, Write};
 
 /// Claims the party's digest for `local_date`: the id when this call wrote it, `None` when
 /// another instance (or an earlier tick) already did.
 pub async fn claim(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     party_id: Uuid,
     local_date: NaiveDate,
     items: usize,
@@ -26,14 +27,14 @@ pub async fn claim(
     };
     let inserted = digest::Entity::insert(row)
         .on_conflict(OnConflict::columns([digest::Column::PartyId, digest::Column::LocalDate]).do_nothing().to_owned())
-        .exec_without_returning(db)
+        .exec_without_returning(db.conn())
         .await?;
     Ok((inserted == 1).then_some(id))
 }
 
 /// Which of these (party, local date) digests are already written.
 pub async fn written(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     asked: &[(Uuid, NaiveDate)],
 ) -> Result<std::collections::HashSet<(Uuid, NaiveDate)>, DbErr> {
     use sea_orm::{ColumnTrait, QueryFilter};
@@ -44,7 +45,7 @@ pub async fn written(
         let rows = digest::Entity::find()
             .filter(digest::Column::PartyId.is_in(parties))
             .filter(digest::Column::LocalDate.is_in(dates))
-            .all(db)
+            .all(db.conn())
             .await?;
         found.extend(rows.into_iter().map(|row| (row.party_id, row.local_date)));
     }

@@ -2,15 +2,17 @@
 
 use chrono::{DateTime, Utc};
 use entity::health_probe;
-use sea_orm::{sea_query::OnConflict, ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::{sea_query::OnConflict, DbErr, EntityTrait, Set};
+
+use super::{Connected, Write};
 
 /// Writes (or rewrites) the probe row.
-pub async fn probe(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn probe(db: &impl Write, now: DateTime<Utc>) -> Result<(), DbErr> {
     health_probe::Entity::insert(health_probe::ActiveModel { id: Set("probe".to_owned()), written_at: Set(now) })
         .on_conflict(
             OnConflict::column(health_probe::Column::Id).update_column(health_probe::Column::WrittenAt).to_owned(),
         )
-        .exec_without_returning(db)
+        .exec_without_returning(db.conn())
         .await?;
     Ok(())
 }

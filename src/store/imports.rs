@@ -2,8 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::import;
-use sea_orm::{sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{sea_query::Expr, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
+
+use super::{Connected, Read, Write};
 
 pub struct NewImport {
     pub id: Uuid,
@@ -13,7 +15,7 @@ pub struct NewImport {
     pub expires_at: DateTime<Utc>,
 }
 
-pub async fn insert(db: &impl ConnectionTrait, new: NewImport, now: DateTime<Utc>) -> Result<import::Model, DbErr> {
+pub async fn insert(db: &impl Write, new: NewImport, now: DateTime<Utc>) -> Result<import::Model, DbErr> {
     import::ActiveModel {
         id: Set(new.id),
         organization_id: Set(new.organization_id),
@@ -24,27 +26,27 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewImport, now: DateTime<Utc
         confirmed_at: Set(None),
         created: Set(None),
     }
-    .insert(db)
+    .insert(db.conn())
     .await
 }
 
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<import::Model>, DbErr> {
-    import::Entity::find_by_id(id).one(db).await
+pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<import::Model>, DbErr> {
+    import::Entity::find_by_id(id).one(db.conn()).await
 }
 
 /// Marks an import confirmed with the ids it created; false when another request did first.
-pub async fn confirm(db: &impl ConnectionTrait, id: Uuid, created: String, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn confirm(db: &impl Write, id: Uuid, created: String, now: DateTime<Utc>) -> Result<bool, DbErr> {
     let done = import::Entity::update_many()
         .col_expr(import::Column::ConfirmedAt, Expr::value(now))
         .col_expr(import::Column::Created, Expr::value(created))
         .filter(import::Column::Id.eq(id))
         .filter(import::Column::ConfirmedAt.is_null())
-        .exec(db)
+        .exec(db.conn())
         .await?;
     Ok(done.rows_affected == 1)
 }
 
 /// Imports past their time, confirmed or not, are deleted: the file holds residents' data.
-pub async fn delete_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
-    Ok(import::Entity::delete_many().filter(import::Column::ExpiresAt.lte(now)).exec(db).await?.rows_affected)
+pub async fn delete_expired(db: &impl Write, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(import::Entity::delete_many().filter(import::Column::ExpiresAt.lte(now)).exec(db.conn()).await?.rows_affected)
 }

@@ -4,16 +4,16 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::alert;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
 use super::alerts::DELIVERED;
+use super::{Connected, Read, Write};
 
 /// A recipient's delivered alerts, newest first; `before` pages on.
 pub async fn inbox(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     party_id: Uuid,
     unread_only: bool,
     before: Option<Uuid>,
@@ -30,7 +30,7 @@ pub async fn inbox(
 
 /// Acknowledges once: the first acknowledgement (and who gave it) stands for everyone.
 pub async fn acknowledge(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     row: alert::Model,
     by: Option<Uuid>,
     now: DateTime<Utc>,
@@ -42,11 +42,11 @@ pub async fn acknowledge(
     active.acknowledged_at = Set(Some(now));
     active.acknowledged_by = Set(by);
     active.updated_at = Set(now);
-    active.update(db).await
+    active.update(db.conn()).await
 }
 
 pub async fn snooze(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     row: alert::Model,
     until: NaiveDate,
     reason: String,
@@ -56,16 +56,16 @@ pub async fn snooze(
     active.snoozed_until = Set(Some(until));
     active.snooze_reason = Set(Some(reason));
     active.updated_at = Set(now);
-    active.update(db).await
+    active.update(db.conn()).await
 }
 
 /// The alert back in the team inbox now: its snooze and why are cleared.
-pub async fn wake(db: &impl ConnectionTrait, row: alert::Model, now: DateTime<Utc>) -> Result<alert::Model, DbErr> {
+pub async fn wake(db: &impl Write, row: alert::Model, now: DateTime<Utc>) -> Result<alert::Model, DbErr> {
     let mut active: alert::ActiveModel = row.into();
     active.snoozed_until = Set(None);
     active.snooze_reason = Set(None);
     active.updated_at = Set(now);
-    active.update(db).await
+    active.update(db.conn()).await
 }
 
 /// What a team inbox is filtered by; `today` is the team's local date, for snoozes.
@@ -82,7 +82,7 @@ pub struct TeamFilter {
 
 /// A team's delivered alerts, newest first; `before` pages on.
 pub async fn team_inbox(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     organization_id: Uuid,
     filter: &TeamFilter,
     before: Option<Uuid>,
@@ -115,7 +115,7 @@ pub async fn team_inbox(
 
 /// A page of alerts, newest first, from before the cursor; the next cursor when more remain.
 async fn newest_first(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     query: sea_orm::Select<alert::Entity>,
     before: Option<Uuid>,
     limit: u64,
@@ -124,7 +124,7 @@ async fn newest_first(
         Some(before) => query.filter(alert::Column::Id.lt(before)),
         None => query,
     };
-    let mut rows = query.order_by_desc(alert::Column::Id).limit(limit + 1).all(db).await?;
+    let mut rows = query.order_by_desc(alert::Column::Id).limit(limit + 1).all(db.conn()).await?;
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|row| row.id)

@@ -15,29 +15,31 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::new_id;
+use super::{Connected, Declares, Read, Write};
+use crate::cache::Changed;
 
 /// The ids of a person's links and alerts, from which consent records and contacts hang.
-async fn hanging(db: &impl ConnectionTrait, person_id: Uuid) -> Result<(Vec<Uuid>, Vec<Uuid>), DbErr> {
-    let links = link::Entity::find().filter(link::Column::PersonId.eq(person_id)).all(db).await?;
-    let alerts = alert::Entity::find().filter(alert::Column::PersonId.eq(person_id)).all(db).await?;
+async fn hanging(db: &impl Read, person_id: Uuid) -> Result<(Vec<Uuid>, Vec<Uuid>), DbErr> {
+    let links = link::Entity::find().filter(link::Column::PersonId.eq(person_id)).all(db.conn()).await?;
+    let alerts = alert::Entity::find().filter(alert::Column::PersonId.eq(person_id)).all(db.conn()).await?;
     Ok((links.iter().map(|row| row.id).collect(), alerts.iter().map(|row| row.id).collect()))
 }
 
 /// Everything held about a person, each kind of record as it is stored.
-pub async fn export(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Value, DbErr> {
+pub async fn export(db: &impl Read, person_id: Uuid) -> Result<Value, DbErr> {
     let (links, alerts) = hanging(db, person_id).await?;
     Ok(json!({
-        "person": person::Entity::find_by_id(person_id).into_json().one(db).await?,
-        "placements": placement::Entity::find().filter(placement::Column::PersonId.eq(person_id)).into_json().all(db).await?,
-        "links": link::Entity::find().filter(link::Column::PersonId.eq(person_id)).into_json().all(db).await?,
-        "consent_records": consent_record::Entity::find().filter(consent_record::Column::LinkId.is_in(links)).into_json().all(db).await?,
-        "milestones": milestone::Entity::find().filter(milestone::Column::PersonId.eq(person_id)).into_json().all(db).await?,
-        "milestone_events": milestone_event::Entity::find().filter(milestone_event::Column::PersonId.eq(person_id)).into_json().all(db).await?,
-        "custody_periods": custody_period::Entity::find().filter(custody_period::Column::PersonId.eq(person_id)).into_json().all(db).await?,
-        "lapses": lapse::Entity::find().filter(lapse::Column::PersonId.eq(person_id)).into_json().all(db).await?,
-        "scheduled_dates": schedule_entry::Entity::find().filter(schedule_entry::Column::PersonId.eq(person_id)).into_json().all(db).await?,
-        "alerts": alert::Entity::find().filter(alert::Column::PersonId.eq(person_id)).into_json().all(db).await?,
-        "alert_contacts": alert_contact::Entity::find().filter(alert_contact::Column::AlertId.is_in(alerts)).into_json().all(db).await?,
+        "person": person::Entity::find_by_id(person_id).into_json().one(db.conn()).await?,
+        "placements": placement::Entity::find().filter(placement::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
+        "links": link::Entity::find().filter(link::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
+        "consent_records": consent_record::Entity::find().filter(consent_record::Column::LinkId.is_in(links)).into_json().all(db.conn()).await?,
+        "milestones": milestone::Entity::find().filter(milestone::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
+        "milestone_events": milestone_event::Entity::find().filter(milestone_event::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
+        "custody_periods": custody_period::Entity::find().filter(custody_period::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
+        "lapses": lapse::Entity::find().filter(lapse::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
+        "scheduled_dates": schedule_entry::Entity::find().filter(schedule_entry::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
+        "alerts": alert::Entity::find().filter(alert::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
+        "alert_contacts": alert_contact::Entity::find().filter(alert_contact::Column::AlertId.is_in(alerts)).into_json().all(db.conn()).await?,
         "deliveries": outbox_message::Entity::find()
             .select_only()
             .columns([
@@ -48,17 +50,18 @@ pub async fn export(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Value,
             ])
             .filter(outbox_message::Column::PersonId.eq(person_id))
             .into_json()
-            .all(db)
+            .all(db.conn())
             .await?,
-        "provision_records": provision_record::Entity::find().filter(provision_record::Column::PersonId.eq(person_id)).into_json().all(db).await?,
+        "provision_records": provision_record::Entity::find().filter(provision_record::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
         "audit_events": own_audit_events(db, person_id).await?,
     }))
 }
 
 /// The audit lines about a person. A line about a list page names every person it showed;
 /// here it names this person only, so no one's export tells of anyone else.
-async fn own_audit_events(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<Value>, DbErr> {
-    let mut events = audit_event::Entity::find().filter(super::audit::about(person_id)).into_json().all(db).await?;
+async fn own_audit_events(db: &impl Read, person_id: Uuid) -> Result<Vec<Value>, DbErr> {
+    let mut events =
+        audit_event::Entity::find().filter(super::audit::about(person_id)).into_json().all(db.conn()).await?;
     for event in &mut events {
         if let Some(listed) = event.get_mut("person_ids").filter(|listed| !listed.is_null()) {
             *listed = Value::String(person_id.to_string());
@@ -68,8 +71,8 @@ async fn own_audit_events(db: &impl ConnectionTrait, person_id: Uuid) -> Result<
 }
 
 /// Deletes the rows of `E` that `condition` picks; how many.
-async fn delete<E: EntityTrait>(db: &impl ConnectionTrait, condition: impl IntoCondition) -> Result<u64, DbErr> {
-    Ok(E::delete_many().filter(condition).exec(db).await?.rows_affected)
+async fn delete<E: EntityTrait>(db: &impl Write, condition: impl IntoCondition) -> Result<u64, DbErr> {
+    Ok(E::delete_many().filter(condition).exec(db.conn()).await?.rows_affected)
 }
 
 /// What an erasure removed, by kind.
@@ -81,12 +84,12 @@ pub struct Erased {
 /// Removes everything about a person but the provision records and the audit trail (which
 /// name no one), and any message still waiting or kept that names them. `name` is their
 /// display name, to find messages and stored answers that carry it.
-pub async fn erase(db: &impl ConnectionTrait, person_id: Uuid, name: &str) -> Result<Erased, DbErr> {
+pub async fn erase(db: &impl Write, person_id: Uuid, name: &str) -> Result<Erased, DbErr> {
     let mut erased = Erased::default();
     let (links, alerts) = hanging(db, person_id).await?;
     let milestones: Vec<Uuid> = milestone::Entity::find()
         .filter(milestone::Column::PersonId.eq(person_id))
-        .all(db)
+        .all(db.conn())
         .await?
         .iter()
         .map(|m| m.id)
@@ -103,7 +106,7 @@ pub async fn erase(db: &impl ConnectionTrait, person_id: Uuid, name: &str) -> Re
                         .like(sea_orm::sea_query::LikeExpr::new(&naming).escape('\\')),
                 ),
         )
-        .all(db)
+        .all(db.conn())
         .await?
         .iter()
         .map(|m| m.id)
@@ -140,11 +143,12 @@ pub async fn erase(db: &impl ConnectionTrait, person_id: Uuid, name: &str) -> Re
     // The person's own account goes with them: its addresses, sessions and sign-in doors.
     let own: Vec<Uuid> = party::Entity::find()
         .filter(party::Column::PersonId.eq(person_id))
-        .all(db)
+        .all(db.conn())
         .await?
         .iter()
         .map(|p| p.id)
         .collect();
+    db.declare(std::iter::once(Changed::Person(person_id)).chain(own.iter().copied().map(Changed::Party))).await;
     if !own.is_empty() {
         erased.records +=
             delete::<contact_point::Entity>(db, contact_point::Column::PartyId.is_in(own.clone())).await?;
@@ -155,13 +159,13 @@ pub async fn erase(db: &impl ConnectionTrait, person_id: Uuid, name: &str) -> Re
             delete::<calendar_feed::Entity>(db, calendar_feed::Column::PartyId.is_in(own.clone())).await?;
         erased.records += delete::<party::Entity>(db, party::Column::Id.is_in(own)).await?;
     }
-    erased.records += person::Entity::delete_by_id(person_id).exec(db).await?.rows_affected;
+    erased.records += person::Entity::delete_by_id(person_id).exec(db.conn()).await?.rows_affected;
     Ok(erased)
 }
 
 /// Records that a person was erased: when, by whom and why.
 pub async fn record_erasure(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     person_id: Uuid,
     erased_by: String,
     reason: String,
@@ -174,16 +178,16 @@ pub async fn record_erasure(
         reason: Set(reason),
         erased_at: Set(now),
     }
-    .insert(db)
+    .insert(db.conn())
     .await?;
     Ok(())
 }
 
 /// Provision records past their keeping period are deleted.
-pub async fn delete_provisions_before(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn delete_provisions_before(db: &impl Write, before: DateTime<Utc>) -> Result<u64, DbErr> {
     Ok(provision_record::Entity::delete_many()
         .filter(provision_record::Column::ProvidedAt.lt(before))
-        .exec(db)
+        .exec(db.conn())
         .await?
         .rows_affected)
 }
@@ -218,11 +222,11 @@ const RECORD_DATES: [(&str, &str); 20] = [
 /// of someone who left years ago is listed. With that day, or `None` for a record holding no
 /// date at all (the caller judges such a one by when the person was entered).
 pub async fn idle_since(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     since: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Vec<(Uuid, Option<NaiveDate>)>, DbErr> {
-    let backend = db.get_database_backend();
+    let backend = db.backend();
     let p = |n: usize| if backend == sea_orm::DatabaseBackend::Postgres { format!("${n}") } else { "?".to_owned() };
     let dated: Vec<String> = RECORD_DATES
         .iter()
@@ -239,7 +243,22 @@ pub async fn idle_since(
         since = p(3),
     );
     let rows = db
+        .conn()
         .query_all(sea_orm::Statement::from_sql_and_values(backend, sql, [now.into(), now.into(), since.into()]))
         .await?;
     rows.iter().map(|row| Ok((row.try_get::<Uuid>("", "id")?, row.try_get::<Option<NaiveDate>>("", "last")?))).collect()
+}
+
+/// On SQLite, moves what the write-ahead log holds into the database file and empties the log,
+/// so that erased rows do not linger in it; nothing to do on PostgreSQL.
+pub async fn checkpoint(db: &impl Write) -> Result<(), DbErr> {
+    if db.backend() == sea_orm::DatabaseBackend::Sqlite {
+        db.conn()
+            .execute(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Sqlite,
+                "PRAGMA wal_checkpoint(TRUNCATE)",
+            ))
+            .await?;
+    }
+    Ok(())
 }

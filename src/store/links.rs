@@ -1,12 +1,14 @@
 use chrono::{DateTime, Utc};
 use entity::{consent_record, link};
 use sea_orm::{
-    sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set,
+    sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
 use super::{new_id, Corrupt};
+use super::{Connected, Declares, Read, Write};
+use crate::cache::Changed;
 use crate::domain::{Consent, ConsentBasis, PartyRole, Relationship, Scope, Zone};
 
 /// A stored consent scope, of a link or a consent record.
@@ -65,17 +67,17 @@ pub fn is_active(link: &link::Model, now: DateTime<Utc>) -> bool {
 }
 
 /// Every link a party holds, in force or not.
-pub async fn all_of_party(db: &impl ConnectionTrait, party_id: Uuid) -> Result<Vec<link::Model>, DbErr> {
-    link::Entity::find().filter(link::Column::PartyId.eq(party_id)).all(db).await
+pub async fn all_of_party(db: &impl Read, party_id: Uuid) -> Result<Vec<link::Model>, DbErr> {
+    link::Entity::find().filter(link::Column::PartyId.eq(party_id)).all(db.conn()).await
 }
 
 /// Every link one party holds to one person, in force or not, oldest id first.
-pub async fn between(db: &impl ConnectionTrait, person_id: Uuid, party_id: Uuid) -> Result<Vec<link::Model>, DbErr> {
+pub async fn between(db: &impl Read, person_id: Uuid, party_id: Uuid) -> Result<Vec<link::Model>, DbErr> {
     link::Entity::find()
         .filter(link::Column::PersonId.eq(person_id))
         .filter(link::Column::PartyId.eq(party_id))
         .order_by_asc(link::Column::Id)
-        .all(db)
+        .all(db.conn())
         .await
 }
 
@@ -105,7 +107,7 @@ fn consent_record(
 /// Creates a link and its first consent record; call it inside the change's transaction.
 #[allow(clippy::too_many_arguments)]
 pub async fn insert(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     person_id: Uuid,
     party_id: Uuid,
     relationship: Relationship,
@@ -126,16 +128,17 @@ pub async fn insert(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(db)
+    .insert(db.conn())
     .await?;
-    consent_record(row.id, ConsentChange::Granted, &consent, by, now).insert(db).await?;
+    consent_record(row.id, ConsentChange::Granted, &consent, by, now).insert(db.conn()).await?;
+    db.declare([Changed::Person(person_id), Changed::Party(party_id)]).await;
     Ok(row)
 }
 
 /// Records a new consent decision and makes it the link's current one: never an overwrite of
 /// the history. Call it inside the change's transaction.
 pub async fn record_consent(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     existing: link::Model,
     change: ConsentChange,
     consent: Consent,
@@ -143,7 +146,7 @@ pub async fn record_consent(
     by: &RecordedBy,
     now: DateTime<Utc>,
 ) -> Result<link::Model, DbErr> {
-    consent_record(existing.id, change, &consent, by, now).insert(db).await?;
+    consent_record(existing.id, change, &consent, by, now).insert(db.conn()).await?;
     let mut row = existing.into_active_model();
     row.scope = Set(consent.scope.to_text());
     row.expires_on = Set(consent.expires_on);
@@ -152,13 +155,15 @@ pub async fn record_consent(
         row.revoked_at = Set(Some(now));
     }
     row.updated_at = Set(now);
-    row.update(db).await
+    let row = row.update(db.conn()).await?;
+    db.declare([Changed::Person(row.person_id), Changed::Party(row.party_id)]).await;
+    Ok(row)
 }
 
 /// Whether the person themself ever decided on a link of this party to them (narrowed or
 /// revoked it): then only the person's new consent lets anyone else give more again.
 pub async fn person_decided(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     person_id: Uuid,
     party_id: Uuid,
     link_id: Option<Uuid>,
@@ -169,29 +174,33 @@ pub async fn person_decided(
         Some(id) => links.filter(link::Column::Id.eq(id)),
         None => links,
     };
-    let ids: Vec<Uuid> = links.all(db).await?.into_iter().map(|row| row.id).collect();
+    let ids: Vec<Uuid> = links.all(db.conn()).await?.into_iter().map(|row| row.id).collect();
     if ids.is_empty() {
         return Ok(false);
     }
     let decided = consent_record::Entity::find()
         .filter(consent_record::Column::LinkId.is_in(ids))
         .filter(consent_record::Column::RecordedByRole.eq(PartyRole::Person.as_str()))
-        .one(db)
+        .one(db.conn())
         .await?;
     Ok(decided.is_some())
 }
 
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<link::Model>, DbErr> {
-    link::Entity::find_by_id(id).one(db).await
+pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<link::Model>, DbErr> {
+    link::Entity::find_by_id(id).one(db.conn()).await
 }
 
-pub async fn list_for_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<link::Model>, DbErr> {
-    link::Entity::find().filter(link::Column::PersonId.eq(person_id)).order_by_asc(link::Column::Id).all(db).await
+pub async fn list_for_person(db: &impl Read, person_id: Uuid) -> Result<Vec<link::Model>, DbErr> {
+    link::Entity::find()
+        .filter(link::Column::PersonId.eq(person_id))
+        .order_by_asc(link::Column::Id)
+        .all(db.conn())
+        .await
 }
 
 /// The party's link to the person that is in force at `now`, if any.
 pub async fn active_link(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     person_id: Uuid,
     party_id: Uuid,
     now: DateTime<Utc>,
@@ -201,16 +210,16 @@ pub async fn active_link(
         .filter(link::Column::PartyId.eq(party_id))
         .filter(active(now))
         .order_by_asc(link::Column::Id)
-        .one(db)
+        .one(db.conn())
         .await
 }
 
-pub async fn consent_history(db: &impl ConnectionTrait, link_id: Uuid) -> Result<Vec<consent_record::Model>, DbErr> {
+pub async fn consent_history(db: &impl Read, link_id: Uuid) -> Result<Vec<consent_record::Model>, DbErr> {
     consent_record::Entity::find()
         .filter(consent_record::Column::LinkId.eq(link_id))
         .order_by_asc(consent_record::Column::RecordedAt)
         .order_by_asc(consent_record::Column::Id)
-        .all(db)
+        .all(db.conn())
         .await
 }
 
@@ -225,26 +234,22 @@ pub fn persons_linked_to(party_id: Uuid, now: DateTime<Utc>) -> sea_orm::sea_que
 }
 
 /// The party's links in force at `now`.
-pub async fn links_of_party(
-    db: &impl ConnectionTrait,
-    party_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<Vec<link::Model>, DbErr> {
+pub async fn links_of_party(db: &impl Read, party_id: Uuid, now: DateTime<Utc>) -> Result<Vec<link::Model>, DbErr> {
     link::Entity::find()
         .filter(link::Column::PartyId.eq(party_id))
         .filter(active(now))
         .order_by_asc(link::Column::Id)
-        .all(db)
+        .all(db.conn())
         .await
 }
 
-pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<link::Model>, DbErr> {
+pub async fn find_many(db: &impl Read, ids: &[Uuid]) -> Result<Vec<link::Model>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(super::IDS_PER_STATEMENT) {
-        found.extend(link::Entity::find().filter(link::Column::Id.is_in(chunk.iter().copied())).all(db).await?);
+        found.extend(link::Entity::find().filter(link::Column::Id.is_in(chunk.iter().copied())).all(db.conn()).await?);
     }
     Ok(found)
 }

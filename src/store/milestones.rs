@@ -1,11 +1,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{milestone, milestone_event};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use super::{new_id, parse_stored, Corrupt};
+use super::{Connected, Declares, Read, Write};
+use crate::cache::Changed;
 use crate::domain::milestones::{Machine, Milestone, MilestoneKind, State};
 
 /// Who took a step: a party id or an admin's name with its role, or Tsunagu itself.
@@ -154,19 +154,25 @@ pub fn new_row(
 }
 
 pub async fn insert(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     person_id: Uuid,
     milestone: &Milestone,
     source_milestone_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<milestone::Model, DbErr> {
-    new_row(person_id, milestone, source_milestone_id, now).into_active_model().reset_all().insert(db).await
+    let row = new_row(person_id, milestone, source_milestone_id, now)
+        .into_active_model()
+        .reset_all()
+        .insert(db.conn())
+        .await?;
+    db.declare([Changed::Person(person_id)]).await;
+    Ok(row)
 }
 
 /// Saves `next` over `row` only if nobody changed `row` meanwhile, and appends its steps,
 /// numbered from the row's version on.
 pub async fn save(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     row: &milestone::Model,
     next: &Milestone,
     steps: Vec<Step>,
@@ -178,11 +184,12 @@ pub async fn save(
         .set(changes)
         .filter(milestone::Column::Id.eq(row.id))
         .filter(milestone::Column::Version.eq(row.version))
-        .exec(db)
+        .exec(db.conn())
         .await?;
     if result.rows_affected != 1 {
         return Err(SaveError::Stale);
     }
+    db.declare([Changed::Person(row.person_id)]).await;
     let mut events = Vec::with_capacity(steps.len());
     for (version, step) in (row.version + 1..).zip(steps) {
         events.push(append_step(db, &updated, version, step, now).await?);
@@ -192,7 +199,7 @@ pub async fn save(
 
 /// Appends a step to a milestone's history.
 pub async fn append_step(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     row: &milestone::Model,
     version: i64,
     step: Step,
@@ -222,56 +229,56 @@ pub async fn append_step(
         version: Set(version),
         recorded_at: Set(now),
     }
-    .insert(db)
+    .insert(db.conn())
     .await
 }
 
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<milestone::Model>, DbErr> {
-    milestone::Entity::find_by_id(id).one(db).await
+pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<milestone::Model>, DbErr> {
+    milestone::Entity::find_by_id(id).one(db.conn()).await
 }
 
-pub async fn list_for_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<milestone::Model>, DbErr> {
+pub async fn list_for_person(db: &impl Read, person_id: Uuid) -> Result<Vec<milestone::Model>, DbErr> {
     milestone::Entity::find()
         .filter(milestone::Column::PersonId.eq(person_id))
         .order_by_asc(milestone::Column::Id)
-        .all(db)
+        .all(db.conn())
         .await
 }
 
-pub async fn active_programmes(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<milestone::Model>, DbErr> {
+pub async fn active_programmes(db: &impl Read, person_id: Uuid) -> Result<Vec<milestone::Model>, DbErr> {
     milestone::Entity::find()
         .filter(milestone::Column::PersonId.eq(person_id))
         .filter(milestone::Column::Kind.eq(MilestoneKind::ProgramEnrollment.as_str()))
         .filter(milestone::Column::State.eq(State::Active.as_str()))
         .order_by_asc(milestone::Column::Id)
-        .all(db)
+        .all(db.conn())
         .await
 }
 
-pub async fn events_of(db: &impl ConnectionTrait, milestone_id: Uuid) -> Result<Vec<milestone_event::Model>, DbErr> {
+pub async fn events_of(db: &impl Read, milestone_id: Uuid) -> Result<Vec<milestone_event::Model>, DbErr> {
     milestone_event::Entity::find()
         .filter(milestone_event::Column::MilestoneId.eq(milestone_id))
         .order_by_asc(milestone_event::Column::Version)
-        .all(db)
+        .all(db.conn())
         .await
 }
 
 pub async fn events_of_person(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     person_id: Uuid,
     kinds: &[&str],
 ) -> Result<Vec<milestone_event::Model>, DbErr> {
     milestone_event::Entity::find()
         .filter(milestone_event::Column::PersonId.eq(person_id))
         .filter(milestone_event::Column::Kind.is_in(kinds.iter().copied()))
-        .all(db)
+        .all(db.conn())
         .await
 }
 
 /// Windows whose state the passing days may have changed by `latest_today` (the latest local
 /// date anywhere): pending ones whose first day has come, running ones past their last day.
 pub async fn windows_due(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     person_id: Option<Uuid>,
     latest_today: NaiveDate,
 ) -> Result<Vec<milestone::Model>, DbErr> {
@@ -287,13 +294,13 @@ pub async fn windows_due(
     let mut due = window()
         .filter(milestone::Column::State.eq(State::Pending.as_str()))
         .filter(milestone::Column::OpensOn.lte(latest_today))
-        .all(db)
+        .all(db.conn())
         .await?;
     due.extend(
         window()
             .filter(milestone::Column::State.is_in([State::Open.as_str(), State::Extended.as_str()]))
             .filter(milestone::Column::ClosesOn.lt(latest_today))
-            .all(db)
+            .all(db.conn())
             .await?,
     );
     due.sort_by_key(|row| row.id);

@@ -9,6 +9,8 @@ pub mod credentials;
 pub mod custody;
 pub mod dead_letters;
 pub mod digests;
+pub mod feeds;
+pub mod handle;
 pub mod health;
 pub mod imports;
 pub mod inbox;
@@ -28,7 +30,9 @@ pub mod rate_limits;
 pub mod schedule;
 pub mod sessions;
 pub mod sign_in;
+pub mod signing_keys;
 pub mod webhooks;
+mod writer;
 
 use std::str::FromStr;
 
@@ -36,6 +40,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use uuid::Uuid;
 
 use crate::domain::Invalid;
+
+use handle::{Connected, Declares};
+pub use handle::{Read, Reads, StoreOnly, Write};
+pub use writer::{Begin, StorageHealth, WriteTxn, Writer};
 
 /// A stored value that does not parse: a bug or a hand edit, never a client's fault. It is
 /// logged once, where it is found, and is an error wherever it travels; it never quietly

@@ -1,11 +1,10 @@
 use chrono::{DateTime, Utc};
 use entity::organization;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
+use super::{Connected, Read, Write};
 use crate::domain::{organization::Reach, DisplayName, Note, OrganizationKind, Zone};
 
 pub struct NewOrganization {
@@ -30,11 +29,7 @@ fn text(note: Option<Note>) -> Option<String> {
     note.map(Note::into_inner)
 }
 
-pub async fn insert(
-    db: &impl ConnectionTrait,
-    new: NewOrganization,
-    now: DateTime<Utc>,
-) -> Result<organization::Model, DbErr> {
+pub async fn insert(db: &impl Write, new: NewOrganization, now: DateTime<Utc>) -> Result<organization::Model, DbErr> {
     organization::ActiveModel {
         id: Set(new_id()),
         kind: Set(new.kind.as_str().to_owned()),
@@ -47,30 +42,33 @@ pub async fn insert(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(db)
+    .insert(db.conn())
     .await
 }
 
-pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<organization::Model>, DbErr> {
+pub async fn find_many(db: &impl Read, ids: &[Uuid]) -> Result<Vec<organization::Model>, DbErr> {
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(super::IDS_PER_STATEMENT) {
         found.extend(
-            organization::Entity::find().filter(organization::Column::Id.is_in(chunk.iter().copied())).all(db).await?,
+            organization::Entity::find()
+                .filter(organization::Column::Id.is_in(chunk.iter().copied()))
+                .all(db.conn())
+                .await?,
         );
     }
     Ok(found)
 }
 
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<organization::Model>, DbErr> {
-    organization::Entity::find_by_id(id).one(db).await
+pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<organization::Model>, DbErr> {
+    organization::Entity::find_by_id(id).one(db.conn()).await
 }
 
-pub async fn list(db: &impl ConnectionTrait, request: PageRequest) -> Result<Page<organization::Model>, DbErr> {
-    page(db, organization::Entity::find(), organization::Column::Id, request, |row| row.id).await
+pub async fn list(db: &impl Read, request: PageRequest) -> Result<Page<organization::Model>, DbErr> {
+    page(db.conn(), organization::Entity::find(), organization::Column::Id, request, |row| row.id).await
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     existing: organization::Model,
     changes: OrganizationChanges,
     now: DateTime<Utc>,
@@ -95,12 +93,12 @@ pub async fn update(
         row.area = Set(text(area));
     }
     row.updated_at = Set(now);
-    row.update(db).await
+    row.update(db.conn()).await
 }
 
 /// The places to turn to (consultation windows, law offices, medical services) serving `area`,
 /// or every one when `area` is `None`; those that name no area serve everyone.
-pub async fn places_to_turn(db: &impl ConnectionTrait, area: Option<&str>) -> Result<Vec<organization::Model>, DbErr> {
+pub async fn places_to_turn(db: &impl Read, area: Option<&str>) -> Result<Vec<organization::Model>, DbErr> {
     use sea_orm::{Condition, QueryOrder};
     let kinds = [OrganizationKind::ConsultationWindow, OrganizationKind::LawOffice, OrganizationKind::Medical];
     let mut query =
@@ -110,5 +108,10 @@ pub async fn places_to_turn(db: &impl ConnectionTrait, area: Option<&str>) -> Re
             Condition::any().add(organization::Column::Area.eq(area)).add(organization::Column::Area.is_null()),
         );
     }
-    query.order_by_asc(organization::Column::Kind).order_by_asc(organization::Column::Name).limit(50).all(db).await
+    query
+        .order_by_asc(organization::Column::Kind)
+        .order_by_asc(organization::Column::Name)
+        .limit(50)
+        .all(db.conn())
+        .await
 }

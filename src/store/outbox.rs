@@ -13,6 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::new_id;
+use super::{Connected, Read, Write};
 
 pub const PENDING: &str = "pending";
 pub const DELIVERED: &str = "delivered";
@@ -53,7 +54,7 @@ pub enum Priority {
 }
 
 /// Writes messages in one insert a chunk; the same subject never twice to the same target.
-pub async fn enqueue(db: &impl ConnectionTrait, messages: Vec<NewMessage>, now: DateTime<Utc>) -> Result<usize, DbErr> {
+pub async fn enqueue(db: &impl Write, messages: Vec<NewMessage>, now: DateTime<Utc>) -> Result<usize, DbErr> {
     let rows: Vec<outbox_message::ActiveModel> = messages
         .into_iter()
         .map(|message| outbox_message::ActiveModel {
@@ -88,7 +89,7 @@ pub async fn enqueue(db: &impl ConnectionTrait, messages: Vec<NewMessage>, now: 
                     .do_nothing()
                     .to_owned(),
             )
-            .exec_without_returning(db)
+            .exec_without_returning(db.conn())
             .await?;
     }
     Ok(count)
@@ -120,7 +121,7 @@ pub struct Want<'a> {
 /// worker that dies lets its claims lapse; the messages go out again then, under the same
 /// `webhook-id`. Call it in a transaction: on PostgreSQL the row locks hold until it commits.
 pub async fn claim(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     now: DateTime<Utc>,
     lease: Duration,
     want: &Want<'_>,
@@ -130,7 +131,7 @@ pub async fn claim(
     }
     // Stored to the microsecond both databases keep, so `settle` can match it exactly.
     let claimed_until = (now + lease).trunc_subsecs(6);
-    let backend = db.get_database_backend();
+    let backend = db.backend();
     let full: Vec<Uuid> = want.room.iter().filter(|(_, room)| **room == 0).map(|(target, _)| *target).collect();
     let mut free = claimable(now).add(outbox_message::Column::Channel.eq(want.channel));
     if !full.is_empty() {
@@ -149,7 +150,7 @@ pub async fn claim(
     };
     let mut taken: HashMap<Uuid, usize> = HashMap::new();
     let candidates: Vec<outbox_message::Model> = query
-        .all(db)
+        .all(db.conn())
         .await?
         .into_iter()
         .filter(|message| {
@@ -175,6 +176,7 @@ pub async fn claim(
         .into_query();
     update.returning_col(outbox_message::Column::Id);
     let won: HashSet<Uuid> = db
+        .conn()
         .query_all(backend.build(&update))
         .await?
         .iter()
@@ -194,7 +196,7 @@ pub async fn claim(
 /// it in a transaction, so that a delivery's provision record commits with it. Returns false, changing nothing, if the claim
 /// lapsed and another instance took the message.
 pub async fn settle(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     message: &outbox_message::Model,
     attempt: Attempt,
     now: DateTime<Utc>,
@@ -221,7 +223,7 @@ pub async fn settle(
         Outcome::Dead => update.col_expr(outbox_message::Column::Status, DEAD.into()),
         Outcome::Uncertain => update.col_expr(outbox_message::Column::Status, UNCERTAIN.into()),
     };
-    if update.exec(db).await?.rows_affected == 0 {
+    if update.exec(db.conn()).await?.rows_affected == 0 {
         return Ok(false);
     }
     outbox_attempt::ActiveModel {
@@ -233,7 +235,7 @@ pub async fn settle(
         error: Set(error.map(|e| e.chars().take(500).collect())),
         attempted_at: Set(now),
     }
-    .insert(db)
+    .insert(db.conn())
     .await?;
     if let (Outcome::Delivered, Some(provision)) = (outcome, provision) {
         super::provisions::record(db, provision, now).await?;
@@ -267,7 +269,7 @@ pub enum Outcome {
 /// send: a claim that finds the mark later knows the send may have gone out. False if the
 /// claim has lapsed.
 pub async fn mark_handing_over(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     message: &outbox_message::Model,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
@@ -278,14 +280,14 @@ pub async fn mark_handing_over(
             Some(claim) => outbox_message::Column::ClaimedUntil.eq(claim),
             None => outbox_message::Column::ClaimedUntil.is_null(),
         })
-        .exec(db)
+        .exec(db.conn())
         .await?;
     Ok(updated.rows_affected == 1)
 }
 
 /// Gives claims back unsent (an instance shutting down): another instance may take them at
 /// once. Only claims still held as they were are released.
-pub async fn release(db: &impl ConnectionTrait, claims: &[(Uuid, DateTime<Utc>)]) -> Result<u64, DbErr> {
+pub async fn release(db: &impl Write, claims: &[(Uuid, DateTime<Utc>)]) -> Result<u64, DbErr> {
     let mut released = 0;
     for (id, claimed_until) in claims {
         released += outbox_message::Entity::update_many()
@@ -293,7 +295,7 @@ pub async fn release(db: &impl ConnectionTrait, claims: &[(Uuid, DateTime<Utc>)]
             .filter(outbox_message::Column::Id.eq(*id))
             .filter(outbox_message::Column::ClaimedUntil.eq(*claimed_until))
             .filter(outbox_message::Column::HandingOverSince.is_null())
-            .exec(db)
+            .exec(db.conn())
             .await?
             .rows_affected;
     }
@@ -302,7 +304,7 @@ pub async fn release(db: &impl ConnectionTrait, claims: &[(Uuid, DateTime<Utc>)]
 
 /// The latest `most` attempts to reach a target, newest first.
 pub async fn latest_attempts_of(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     target_id: Uuid,
     most: u64,
 ) -> Result<Vec<outbox_attempt::Model>, DbErr> {
@@ -310,12 +312,12 @@ pub async fn latest_attempts_of(
         .filter(outbox_attempt::Column::TargetId.eq(target_id))
         .order_by_desc(outbox_attempt::Column::Id)
         .limit(most)
-        .all(db)
+        .all(db.conn())
         .await
 }
 
 pub async fn attempts_of(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     target_id: Uuid,
     limit: u64,
 ) -> Result<Vec<(outbox_attempt::Model, Option<outbox_message::Model>)>, DbErr> {
@@ -324,35 +326,35 @@ pub async fn attempts_of(
         .order_by_asc(outbox_attempt::Column::Id)
         .limit(limit)
         .find_also_related(outbox_message::Entity)
-        .all(db)
+        .all(db.conn())
         .await
 }
 
 /// Every message about an alert (or digest), oldest first.
-pub async fn of_subject(db: &impl ConnectionTrait, alert_id: Uuid) -> Result<Vec<outbox_message::Model>, DbErr> {
+pub async fn of_subject(db: &impl Read, alert_id: Uuid) -> Result<Vec<outbox_message::Model>, DbErr> {
     outbox_message::Entity::find()
         .filter(outbox_message::Column::AlertId.eq(alert_id))
         .order_by_asc(outbox_message::Column::CreatedAt)
         .order_by_asc(outbox_message::Column::Id)
-        .all(db)
+        .all(db.conn())
         .await
 }
 
 pub async fn find_by_provider_id(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     channel: &str,
     provider_id: &str,
 ) -> Result<Option<outbox_message::Model>, DbErr> {
     outbox_message::Entity::find()
         .filter(outbox_message::Column::Channel.eq(channel))
         .filter(outbox_message::Column::ProviderId.eq(provider_id))
-        .one(db)
+        .one(db.conn())
         .await
 }
 
 /// Keeps what the provider said of a message since it was handed over.
 pub async fn set_receipt(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     id: Uuid,
     receipt: &str,
     error: Option<String>,
@@ -363,27 +365,27 @@ pub async fn set_receipt(
         .col_expr(outbox_message::Column::ReceiptError, error.into())
         .col_expr(outbox_message::Column::UpdatedAt, now.into())
         .filter(outbox_message::Column::Id.eq(id))
-        .exec(db)
+        .exec(db.conn())
         .await?;
     Ok(())
 }
 
 /// Removes a target's messages that have not gone out yet; what was sent stays on record.
-pub async fn drop_pending_of_target(db: &impl ConnectionTrait, target_id: Uuid) -> Result<(), DbErr> {
+pub async fn drop_pending_of_target(db: &impl Write, target_id: Uuid) -> Result<(), DbErr> {
     outbox_message::Entity::delete_many()
         .filter(outbox_message::Column::TargetId.eq(target_id))
         .filter(outbox_message::Column::Status.eq(PENDING))
-        .exec(db)
+        .exec(db.conn())
         .await?;
     Ok(())
 }
 
 /// Blanks a settled message's payload (a code or link that let someone in).
-pub async fn forget_payload(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+pub async fn forget_payload(db: &impl Write, id: Uuid) -> Result<(), DbErr> {
     outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::Payload, "{}".into())
         .filter(outbox_message::Column::Id.eq(id))
-        .exec(db)
+        .exec(db.conn())
         .await?;
     Ok(())
 }

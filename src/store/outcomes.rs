@@ -8,6 +8,8 @@ use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement, Value};
 use uuid::Uuid;
 
+use super::{Connected, Read};
+
 use crate::domain::outcomes::Measure;
 
 /// The few expressions SQLite and PostgreSQL write differently.
@@ -150,7 +152,7 @@ pub enum Over {
 }
 
 struct Query<'a> {
-    db: &'a dyn ConnectionTrait,
+    db: &'a dyn sea_orm::ConnectionTrait,
     d: Dialect,
     from: NaiveDate,
     to: NaiveDate,
@@ -249,13 +251,13 @@ impl Query<'_> {
 /// it, in all and over each bucket of each partition (each a set of disjoint spans inside
 /// the range).
 pub async fn figures(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     from: NaiveDate,
     to: NaiveDate,
     partitions: &[Vec<Bucket>],
     over: Over,
 ) -> Result<HashMap<Measure, Figures>, DbErr> {
-    let query = Query { db, d: Dialect(db.get_database_backend()), from, to, over };
+    let query = Query { db: db.conn(), d: Dialect(db.backend()), from, to, over };
     let mut all = HashMap::new();
     for &measure in Measure::ALL {
         if let Some(raw) = events(measure, &query.d) {
@@ -292,12 +294,12 @@ async fn supported(query: &Query<'_>, partitions: &[Vec<Bucket>]) -> Result<Figu
 /// cohort's persons whose period starts in the range, and the persons behind it; `None`
 /// when none was acknowledged. Two queries: how many, then the middle one or two in order.
 pub async fn median_hours(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     from: NaiveDate,
     to: NaiveDate,
     over: Over,
 ) -> Result<(Option<f64>, i64), DbErr> {
-    let d = Dialect(db.get_database_backend());
+    let d = Dialect(db.backend());
     let hours = d.hours_between("a.delivered_at", "a.acknowledged_at");
     let mut values: Vec<Value> = vec![to.into(), from.into(), from.into(), to.into()];
     let mut organization = String::new();
@@ -317,6 +319,7 @@ pub async fn median_hours(
         p4 = d.placeholder(4),
     );
     let counted = db
+        .conn()
         .query_one(Statement::from_sql_and_values(
             d.0,
             format!("SELECT COUNT(*) AS n, COUNT(DISTINCT person_id) AS persons FROM ({acknowledged}) x"),
@@ -331,7 +334,7 @@ pub async fn median_hours(
         return Ok((None, 0));
     }
     let middle = format!("SELECT h FROM ({acknowledged}) x ORDER BY h LIMIT {} OFFSET {}", 2 - n % 2, (n - 1) / 2);
-    let rows = db.query_all(Statement::from_sql_and_values(d.0, middle, values)).await?;
+    let rows = db.conn().query_all(Statement::from_sql_and_values(d.0, middle, values)).await?;
     let values = rows.iter().map(|row| row.try_get::<f64>("", "h")).collect::<Result<Vec<f64>, _>>()?;
     let median = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
     Ok((median, persons))

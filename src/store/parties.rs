@@ -1,11 +1,11 @@
 use chrono::{DateTime, Utc};
 use entity::party;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
+use super::{Connected, Declares, Read, Write};
+use crate::cache::Changed;
 use crate::domain::{
     channels::{parse_digest_at, Channel, ContactStatus, EmailPreference, Preferences, SmsPreference},
     format_clock_time, DisplayName, Language, PartyRole, QuietHours, Zone,
@@ -42,9 +42,9 @@ fn quiet_hours_columns(quiet: Option<QuietHours>) -> (Option<String>, Option<Str
     }
 }
 
-pub async fn insert(db: &impl ConnectionTrait, new: NewParty, now: DateTime<Utc>) -> Result<party::Model, DbErr> {
+pub async fn insert(db: &impl Write, new: NewParty, now: DateTime<Utc>) -> Result<party::Model, DbErr> {
     let (quiet_start, quiet_end) = quiet_hours_columns(new.quiet_hours);
-    party::ActiveModel {
+    let row = party::ActiveModel {
         id: Set(new_id()),
         role: Set(new.role.as_str().to_owned()),
         display_name: Set(new.display_name.into_inner()),
@@ -64,63 +64,67 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewParty, now: DateTime<Utc>
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(db)
-    .await
+    .insert(db.conn())
+    .await?;
+    db.declare([Changed::Party(row.id)]).await;
+    Ok(row)
 }
 
 /// Notes a party's first sign-in; later ones leave the first as it was.
-pub async fn signed_in(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn signed_in(db: &impl Write, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
     use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter};
     party::Entity::update_many()
         .col_expr(party::Column::FirstSignedInAt, Expr::value(now))
         .filter(party::Column::Id.eq(id))
         .filter(party::Column::FirstSignedInAt.is_null())
-        .exec(db)
+        .exec(db.conn())
         .await?;
+    db.declare([Changed::Party(id)]).await;
     Ok(())
 }
 
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<party::Model>, DbErr> {
-    party::Entity::find_by_id(id).one(db).await
+pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<party::Model>, DbErr> {
+    party::Entity::find_by_id(id).one(db.conn()).await
 }
 
-pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<party::Model>, DbErr> {
+pub async fn find_many(db: &impl Read, ids: &[Uuid]) -> Result<Vec<party::Model>, DbErr> {
     use sea_orm::{ColumnTrait, QueryFilter};
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(super::IDS_PER_STATEMENT) {
-        found.extend(party::Entity::find().filter(party::Column::Id.is_in(chunk.iter().copied())).all(db).await?);
+        found
+            .extend(party::Entity::find().filter(party::Column::Id.is_in(chunk.iter().copied())).all(db.conn()).await?);
     }
     Ok(found)
 }
 
-pub async fn list(db: &impl ConnectionTrait, request: PageRequest) -> Result<Page<party::Model>, DbErr> {
-    page(db, party::Entity::find(), party::Column::Id, request, |row| row.id).await
+pub async fn list(db: &impl Read, request: PageRequest) -> Result<Page<party::Model>, DbErr> {
+    page(db.conn(), party::Entity::find(), party::Column::Id, request, |row| row.id).await
 }
 
 /// The parties of one organisation, a page at a time.
 pub async fn of_organization(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     organization_id: Uuid,
     request: PageRequest,
 ) -> Result<Page<party::Model>, DbErr> {
     let query = party::Entity::find().filter(party::Column::OrganizationId.eq(organization_id));
-    page(db, query, party::Column::Id, request, |row| row.id).await
+    page(db.conn(), query, party::Column::Id, request, |row| row.id).await
 }
 
 /// Every party of these roles, oldest first.
-pub async fn of_roles(db: &impl ConnectionTrait, roles: &[PartyRole]) -> Result<Vec<party::Model>, DbErr> {
+pub async fn of_roles(db: &impl Read, roles: &[PartyRole]) -> Result<Vec<party::Model>, DbErr> {
     party::Entity::find()
         .filter(party::Column::Role.is_in(roles.iter().map(|role| role.as_str())))
         .order_by_asc(party::Column::Id)
-        .all(db)
+        .all(db.conn())
         .await
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     existing: party::Model,
     changes: PartyChanges,
     now: DateTime<Utc>,
@@ -144,13 +148,15 @@ pub async fn update(
         row.disabled_at = Set(disabled.then_some(now));
     }
     row.updated_at = Set(now);
-    row.update(db).await
+    let row = row.update(db.conn()).await?;
+    db.declare([Changed::Party(row.id)]).await;
+    Ok(row)
 }
 
 /// The party that is this person, if one exists.
-pub async fn find_for_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Option<party::Model>, DbErr> {
+pub async fn find_for_person(db: &impl Read, person_id: Uuid) -> Result<Option<party::Model>, DbErr> {
     use sea_orm::{ColumnTrait, QueryFilter};
-    party::Entity::find().filter(party::Column::PersonId.eq(person_id)).one(db).await
+    party::Entity::find().filter(party::Column::PersonId.eq(person_id)).one(db.conn()).await
 }
 
 /// A party's channel preferences as stored; corrupt values are reported, not guessed.
@@ -165,7 +171,7 @@ pub fn preferences_of(party: &party::Model) -> Result<Preferences, super::Corrup
 }
 
 pub async fn set_preferences(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     existing: party::Model,
     preferences: Preferences,
     now: DateTime<Utc>,
@@ -176,16 +182,14 @@ pub async fn set_preferences(
     row.digest_at = Set(format_clock_time(preferences.digest_at));
     row.email_detail = Set(preferences.email_detail);
     row.updated_at = Set(now);
-    row.update(db).await
+    let row = row.update(db.conn()).await?;
+    db.declare([Changed::Party(row.id)]).await;
+    Ok(row)
 }
 
 /// Parties who take a daily digest and have a confirmed e-mail address to take it at, a page
 /// at a time by id.
-pub async fn digest_readers(
-    db: &impl ConnectionTrait,
-    after: Option<Uuid>,
-    limit: u64,
-) -> Result<Vec<party::Model>, DbErr> {
+pub async fn digest_readers(db: &impl Read, after: Option<Uuid>, limit: u64) -> Result<Vec<party::Model>, DbErr> {
     use entity::contact_point;
     use sea_orm::{sea_query::Query, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
     let reachable = Query::select()
@@ -201,11 +205,11 @@ pub async fn digest_readers(
     if let Some(after) = after {
         query = query.filter(party::Column::Id.gt(after));
     }
-    query.order_by_asc(party::Column::Id).limit(limit).all(db).await
+    query.order_by_asc(party::Column::Id).limit(limit).all(db.conn()).await
 }
 
 /// Whether any admin account exists (disabled or not): the first start's set-up link is for
 /// a service with none.
-pub async fn any_admin(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
-    Ok(party::Entity::find().filter(party::Column::Role.eq(PartyRole::Admin.as_str())).one(db).await?.is_some())
+pub async fn any_admin(db: &impl Read) -> Result<bool, DbErr> {
+    Ok(party::Entity::find().filter(party::Column::Role.eq(PartyRole::Admin.as_str())).one(db.conn()).await?.is_some())
 }

@@ -1,11 +1,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::person;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{links, new_id, page, placements, Page, PageRequest};
+use super::{Connected, Declares, Read, Write};
+use crate::cache::Changed;
 use crate::domain::{access::ListVisibility, DisplayName, Language, Zone};
 
 pub struct NewPerson {
@@ -24,8 +24,8 @@ pub struct PersonChanges {
     pub zone: Option<Zone>,
 }
 
-pub async fn insert(db: &impl ConnectionTrait, new: NewPerson, now: DateTime<Utc>) -> Result<person::Model, DbErr> {
-    person::ActiveModel {
+pub async fn insert(db: &impl Write, new: NewPerson, now: DateTime<Utc>) -> Result<person::Model, DbErr> {
+    let row = person::ActiveModel {
         id: Set(new_id()),
         display_name: Set(new.display_name.into_inner()),
         birth_date: Set(new.birth_date),
@@ -34,27 +34,31 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewPerson, now: DateTime<Utc
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(db)
-    .await
+    .insert(db.conn())
+    .await?;
+    db.declare([Changed::Person(row.id)]).await;
+    Ok(row)
 }
 
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<person::Model>, DbErr> {
-    person::Entity::find_by_id(id).one(db).await
+pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<person::Model>, DbErr> {
+    person::Entity::find_by_id(id).one(db.conn()).await
 }
 
 /// Persons by id, a thousand ids a query (SQLite allows 32 766 parameters a statement).
-pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<person::Model>, DbErr> {
+pub async fn find_many(db: &impl Read, ids: &[Uuid]) -> Result<Vec<person::Model>, DbErr> {
     let ids: Vec<Uuid> = ids.iter().copied().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(1_000) {
-        found.extend(person::Entity::find().filter(person::Column::Id.is_in(chunk.iter().copied())).all(db).await?);
+        found.extend(
+            person::Entity::find().filter(person::Column::Id.is_in(chunk.iter().copied())).all(db.conn()).await?,
+        );
     }
     Ok(found)
 }
 
 /// The persons a caller may see, a page at a time.
 pub async fn list_visible(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     visibility: ListVisibility,
     now: DateTime<Utc>,
     request: PageRequest,
@@ -67,11 +71,11 @@ pub async fn list_visible(
             .add_option(linked_to.map(|party| person::Column::Id.in_subquery(links::persons_linked_to(party, now))))
             .add_option(themself.map(|id| person::Column::Id.eq(id))),
     };
-    page(db, person::Entity::find().filter(condition), person::Column::Id, request, |row| row.id).await
+    page(db.conn(), person::Entity::find().filter(condition), person::Column::Id, request, |row| row.id).await
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     existing: person::Model,
     changes: PersonChanges,
     now: DateTime<Utc>,
@@ -90,5 +94,7 @@ pub async fn update(
         row.timezone = Set(zone.name().to_owned());
     }
     row.updated_at = Set(now);
-    row.update(db).await
+    let row = row.update(db.conn()).await?;
+    db.declare([Changed::Person(row.id)]).await;
+    Ok(row)
 }

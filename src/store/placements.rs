@@ -1,12 +1,14 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::placement;
 use sea_orm::{
-    sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
 use super::new_id;
+use super::{Connected, Declares, Read, Write};
+use crate::cache::Changed;
 use crate::domain::Zone;
 
 pub struct NewPlacement {
@@ -31,17 +33,17 @@ pub fn is_current(row: &placement::Model, now: DateTime<Utc>) -> bool {
 }
 
 /// Every placement ever made at an organisation, past, present and to come.
-pub async fn of_organization(db: &impl ConnectionTrait, organization_id: Uuid) -> Result<Vec<placement::Model>, DbErr> {
-    placement::Entity::find().filter(placement::Column::OrganizationId.eq(organization_id)).all(db).await
+pub async fn of_organization(db: &impl Read, organization_id: Uuid) -> Result<Vec<placement::Model>, DbErr> {
+    placement::Entity::find().filter(placement::Column::OrganizationId.eq(organization_id)).all(db.conn()).await
 }
 
 pub async fn insert(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     new: NewPlacement,
     zone: Zone,
     now: DateTime<Utc>,
 ) -> Result<placement::Model, DbErr> {
-    placement::ActiveModel {
+    let row = placement::ActiveModel {
         id: Set(new_id()),
         person_id: Set(new.person_id),
         organization_id: Set(new.organization_id),
@@ -53,25 +55,27 @@ pub async fn insert(
         updated_at: Set(now),
         external_id: Set(new.external_id),
     }
-    .insert(db)
-    .await
+    .insert(db.conn())
+    .await?;
+    db.declare([Changed::Person(row.person_id), Changed::Organisation(row.organization_id)]).await;
+    Ok(row)
 }
 
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<placement::Model>, DbErr> {
-    placement::Entity::find_by_id(id).one(db).await
+pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<placement::Model>, DbErr> {
+    placement::Entity::find_by_id(id).one(db.conn()).await
 }
 
-pub async fn list_for_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<placement::Model>, DbErr> {
+pub async fn list_for_person(db: &impl Read, person_id: Uuid) -> Result<Vec<placement::Model>, DbErr> {
     placement::Entity::find()
         .filter(placement::Column::PersonId.eq(person_id))
         .order_by_asc(placement::Column::StartOn)
         .order_by_asc(placement::Column::Id)
-        .all(db)
+        .all(db.conn())
         .await
 }
 
 pub async fn set_end(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     existing: placement::Model,
     end_on: Option<NaiveDate>,
     zone: Zone,
@@ -81,29 +85,27 @@ pub async fn set_end(
     row.end_on = Set(end_on);
     row.ends_at = Set(end_on.map(|end| zone.end_of(end)));
     row.updated_at = Set(now);
-    row.update(db).await
+    let row = row.update(db.conn()).await?;
+    db.declare([Changed::Person(row.person_id), Changed::Organisation(row.organization_id)]).await;
+    Ok(row)
 }
 
 /// The organisations a person is placed at, at `now`.
-pub async fn current_organizations(
-    db: &impl ConnectionTrait,
-    person_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<Vec<Uuid>, DbErr> {
+pub async fn current_organizations(db: &impl Read, person_id: Uuid, now: DateTime<Utc>) -> Result<Vec<Uuid>, DbErr> {
     placement::Entity::find()
         .select_only()
         .column(placement::Column::OrganizationId)
         .filter(placement::Column::PersonId.eq(person_id))
         .filter(current(now))
         .into_tuple()
-        .all(db)
+        .all(db.conn())
         .await
 }
 
 /// (person, organisation) for every current placement of these persons, a thousand persons a
 /// statement.
 pub async fn current_of_persons(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     person_ids: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
@@ -117,7 +119,7 @@ pub async fn current_of_persons(
                 .filter(placement::Column::PersonId.is_in(chunk.iter().copied()))
                 .filter(current(now))
                 .into_tuple::<(Uuid, Uuid)>()
-                .all(db)
+                .all(db.conn())
                 .await?,
         );
     }

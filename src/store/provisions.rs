@@ -2,10 +2,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{consent_record, provision_record};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
+use super::{Connected, Read, Write};
 
 #[derive(Debug, Clone)]
 pub struct Provision {
@@ -19,7 +20,7 @@ pub struct Provision {
 }
 
 /// Records a provision, with the consent decision in force on its link at this moment.
-pub async fn record(db: &impl ConnectionTrait, provision: Provision, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn record(db: &impl Write, provision: Provision, now: DateTime<Utc>) -> Result<(), DbErr> {
     let consent = match provision.link_id {
         Some(link_id) => latest_consents(db, &[link_id]).await?.get(&link_id).copied(),
         None => None,
@@ -28,7 +29,7 @@ pub async fn record(db: &impl ConnectionTrait, provision: Provision, now: DateTi
 }
 
 /// The consent decision now in force on each link: its latest consent record.
-pub async fn latest_consents(db: &impl ConnectionTrait, links: &[Uuid]) -> Result<HashMap<Uuid, Uuid>, DbErr> {
+pub async fn latest_consents(db: &impl Read, links: &[Uuid]) -> Result<HashMap<Uuid, Uuid>, DbErr> {
     if links.is_empty() {
         return Ok(HashMap::new());
     }
@@ -38,7 +39,7 @@ pub async fn latest_consents(db: &impl ConnectionTrait, links: &[Uuid]) -> Resul
             .filter(consent_record::Column::LinkId.is_in(chunk.iter().copied()))
             .order_by_asc(consent_record::Column::RecordedAt)
             .order_by_asc(consent_record::Column::Id)
-            .all(db)
+            .all(db.conn())
             .await?;
         for record in records {
             latest.insert(record.link_id, record.id);
@@ -49,7 +50,7 @@ pub async fn latest_consents(db: &impl ConnectionTrait, links: &[Uuid]) -> Resul
 
 /// Records provisions, each relying on a consent record already looked up, in one insert.
 pub async fn record_many(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     provisions: Vec<(Provision, Option<Uuid>)>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -76,18 +77,18 @@ pub async fn record_many(
         })
         .collect();
     for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
-        provision_record::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+        provision_record::Entity::insert_many(chunk.to_vec()).exec_without_returning(db.conn()).await?;
     }
     Ok(())
 }
 
 pub async fn list_for_person(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     person_id: Uuid,
     request: PageRequest,
 ) -> Result<Page<provision_record::Model>, DbErr> {
     let query = provision_record::Entity::find().filter(provision_record::Column::PersonId.eq(person_id));
-    page(db, query, provision_record::Column::Id, request, |row| row.id).await
+    page(db.conn(), query, provision_record::Column::Id, request, |row| row.id).await
 }
 
 /// What the provision records' list is narrowed to.
@@ -101,7 +102,7 @@ pub struct ProvisionFilter {
 }
 
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     filter: ProvisionFilter,
     request: PageRequest,
 ) -> Result<Page<provision_record::Model>, DbErr> {
@@ -118,13 +119,13 @@ pub async fn list(
     if let Some(to) = filter.to {
         query = query.filter(provision_record::Column::ProvidedAt.lt(to));
     }
-    page(db, query, provision_record::Column::Id, request, |row| row.id).await
+    page(db.conn(), query, provision_record::Column::Id, request, |row| row.id).await
 }
 
-pub async fn all_for_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<provision_record::Model>, DbErr> {
+pub async fn all_for_person(db: &impl Read, person_id: Uuid) -> Result<Vec<provision_record::Model>, DbErr> {
     provision_record::Entity::find()
         .filter(provision_record::Column::PersonId.eq(person_id))
         .order_by_asc(provision_record::Column::Id)
-        .all(db)
+        .all(db.conn())
         .await
 }

@@ -6,6 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use entity::rate_limit;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, Statement};
 
+use super::{Connected, Read, Write};
+
 /// A bucket's window after a knock: how many knocks it holds (this one included) and when it began.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counted {
@@ -18,13 +20,8 @@ fn placeholders(backend: DatabaseBackend, n: usize) -> Vec<String> {
 }
 
 /// Counts one knock on `bucket`: a window older than `window` starts afresh at `now`.
-pub async fn knock(
-    db: &impl ConnectionTrait,
-    bucket: &str,
-    window: Duration,
-    now: DateTime<Utc>,
-) -> Result<Counted, DbErr> {
-    let backend = db.get_database_backend();
+pub async fn knock(db: &impl Write, bucket: &str, window: Duration, now: DateTime<Utc>) -> Result<Counted, DbErr> {
+    let backend = db.backend();
     let since = now - window;
     let p = placeholders(backend, 5);
     let sql = format!(
@@ -37,6 +34,7 @@ pub async fn knock(
     );
     let values = [bucket.into(), now.into(), since.into(), since.into(), now.into()];
     let row = db
+        .conn()
         .query_one(Statement::from_sql_and_values(backend, sql, values))
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("the counted knock".into()))?;
@@ -46,7 +44,7 @@ pub async fn knock(
 
 /// The knocks on `bucket` in a window still running at `now`, without counting one.
 pub async fn count(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     bucket: &str,
     window: Duration,
     now: DateTime<Utc>,
@@ -54,16 +52,16 @@ pub async fn count(
     Ok(rate_limit::Entity::find()
         .filter(rate_limit::Column::Bucket.eq(bucket))
         .filter(rate_limit::Column::WindowStart.gt(now - window))
-        .one(db)
+        .one(db.conn())
         .await?
         .map(|row| Counted { count: i64::from(row.count), window_start: row.window_start }))
 }
 
 /// Forgets windows that ended before `before`, so the table stays as small as one window's traffic.
-pub async fn forget_before(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn forget_before(db: &impl Write, before: DateTime<Utc>) -> Result<u64, DbErr> {
     Ok(rate_limit::Entity::delete_many()
         .filter(rate_limit::Column::WindowStart.lt(before))
-        .exec(db)
+        .exec(db.conn())
         .await?
         .rows_affected)
 }

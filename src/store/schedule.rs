@@ -1,22 +1,20 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{idempotency_key, milestone, schedule_entry};
 use sea_orm::{
-    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set,
+    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    Set,
 };
 use uuid::Uuid;
 
 use super::new_id;
+use super::{Connected, Declares, Read, Write};
+use crate::cache::Changed;
 
-pub async fn find(
-    db: &impl ConnectionTrait,
-    owner: Uuid,
-    external_id: &str,
-) -> Result<Option<schedule_entry::Model>, DbErr> {
+pub async fn find(db: &impl Read, owner: Uuid, external_id: &str) -> Result<Option<schedule_entry::Model>, DbErr> {
     schedule_entry::Entity::find()
         .filter(schedule_entry::Column::OwnerPartyId.eq(owner))
         .filter(schedule_entry::Column::ExternalId.eq(external_id))
-        .one(db)
+        .one(db.conn())
         .await
 }
 
@@ -29,14 +27,15 @@ pub struct EntryValues {
 }
 
 pub async fn save(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     owner: Uuid,
     external_id: &str,
     existing: Option<schedule_entry::Model>,
     values: EntryValues,
     now: DateTime<Utc>,
 ) -> Result<schedule_entry::Model, DbErr> {
-    match existing {
+    let before = existing.as_ref().map(|row| row.person_id);
+    let row = match existing {
         Some(row) => {
             let mut row = row.into_active_model();
             row.on = Set(values.on);
@@ -44,7 +43,7 @@ pub async fn save(
             row.release_type = Set(values.release_type);
             row.milestone_id = Set(values.milestone_id);
             row.updated_at = Set(now);
-            row.update(db).await
+            row.update(db.conn()).await
         }
         None => {
             schedule_entry::ActiveModel {
@@ -59,15 +58,17 @@ pub async fn save(
                 created_at: Set(now),
                 updated_at: Set(now),
             }
-            .insert(db)
+            .insert(db.conn())
             .await
         }
-    }
+    }?;
+    db.declare([Some(row.person_id), before].into_iter().flatten().map(Changed::Person)).await;
+    Ok(row)
 }
 
 /// The person's most recent milestone of `kind` whose state is one of `states`.
 pub async fn latest_milestone(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     person_id: Uuid,
     kind: &str,
     states: &[&str],
@@ -77,15 +78,15 @@ pub async fn latest_milestone(
         .filter(milestone::Column::Kind.eq(kind))
         .filter(milestone::Column::State.is_in(states.iter().copied()))
         .order_by_desc(milestone::Column::Id)
-        .one(db)
+        .one(db.conn())
         .await
 }
 
-pub async fn interviews_of(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<schedule_entry::Model>, DbErr> {
+pub async fn interviews_of(db: &impl Read, person_id: Uuid) -> Result<Vec<schedule_entry::Model>, DbErr> {
     schedule_entry::Entity::find()
         .filter(schedule_entry::Column::PersonId.eq(person_id))
         .filter(schedule_entry::Column::Kind.eq("interview"))
-        .all(db)
+        .all(db.conn())
         .await
 }
 
@@ -103,7 +104,7 @@ pub enum KeyClaim {
 const IN_FLIGHT_LEASE: Duration = Duration::minutes(5);
 
 pub async fn claim_key(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     owner: Uuid,
     key: &str,
     request_hash: &str,
@@ -124,12 +125,12 @@ pub async fn claim_key(
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(db)
+        .exec_without_returning(db.conn())
         .await?;
     if inserted == 1 {
         return Ok(KeyClaim::Taken);
     }
-    let Some(existing) = idempotency_key::Entity::find_by_id((owner, key.to_owned())).one(db).await? else {
+    let Some(existing) = idempotency_key::Entity::find_by_id((owner, key.to_owned())).one(db.conn()).await? else {
         return Ok(KeyClaim::Taken);
     };
     match (existing.state.as_str(), existing.response_body) {
@@ -141,7 +142,7 @@ pub async fn claim_key(
                 .filter(idempotency_key::Column::OwnerPartyId.eq(owner))
                 .filter(idempotency_key::Column::Key.eq(key))
                 .filter(idempotency_key::Column::UpdatedAt.eq(existing.updated_at))
-                .exec(db)
+                .exec(db.conn())
                 .await?;
             if retaken.rows_affected == 1 {
                 Ok(KeyClaim::Taken)
@@ -154,7 +155,7 @@ pub async fn claim_key(
 }
 
 pub async fn finish_key(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     owner: Uuid,
     key: &str,
     response: String,
@@ -166,7 +167,7 @@ pub async fn finish_key(
         .col_expr(idempotency_key::Column::UpdatedAt, now.into())
         .filter(idempotency_key::Column::OwnerPartyId.eq(owner))
         .filter(idempotency_key::Column::Key.eq(key))
-        .exec(db)
+        .exec(db.conn())
         .await?;
     Ok(())
 }

@@ -3,12 +3,13 @@
 use chrono::{DateTime, Utc};
 use entity::{party, session};
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use uuid::Uuid;
 
 use super::new_id;
+use super::{Connected, Read, Write};
 use crate::domain::sign_in::{SessionEnd, SignInMethod};
 
 pub struct NewSession {
@@ -20,7 +21,7 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
 }
 
-pub async fn insert(db: &impl ConnectionTrait, new: NewSession, now: DateTime<Utc>) -> Result<session::Model, DbErr> {
+pub async fn insert(db: &impl Write, new: NewSession, now: DateTime<Utc>) -> Result<session::Model, DbErr> {
     session::ActiveModel {
         id: Set(new_id()),
         token_hash: Set(new.token_hash),
@@ -34,13 +35,13 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewSession, now: DateTime<Ut
         ended_at: Set(None),
         end_reason: Set(None),
     }
-    .insert(db)
+    .insert(db.conn())
     .await
 }
 
 /// A session that has not ended or run out.
 pub async fn live_by_token(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<session::Model>, DbErr> {
@@ -49,13 +50,13 @@ pub async fn live_by_token(
         .filter(session::Column::EndedAt.is_null())
         .filter(session::Column::IdleExpiresAt.gt(now))
         .filter(session::Column::ExpiresAt.gt(now))
-        .one(db)
+        .one(db.conn())
         .await
 }
 
 /// A live session and its enabled party, in one query: a signed-in page asks this first.
 pub async fn live_with_party(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(session::Model, party::Model)>, DbErr> {
@@ -69,47 +70,38 @@ pub async fn live_with_party(
         .filter(session::Column::IdleExpiresAt.gt(now))
         .filter(session::Column::ExpiresAt.gt(now))
         .filter(party::Column::DisabledAt.is_null())
-        .one(db)
+        .one(db.conn())
         .await?;
     Ok(found.and_then(|(session, party)| Some((session, party?))))
 }
 
 /// A party's sessions that have not ended or run out, newest first.
-pub async fn live_of_party(
-    db: &impl ConnectionTrait,
-    party_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<Vec<session::Model>, DbErr> {
+pub async fn live_of_party(db: &impl Read, party_id: Uuid, now: DateTime<Utc>) -> Result<Vec<session::Model>, DbErr> {
     session::Entity::find()
         .filter(session::Column::PartyId.eq(party_id))
         .filter(session::Column::EndedAt.is_null())
         .filter(session::Column::IdleExpiresAt.gt(now))
         .filter(session::Column::ExpiresAt.gt(now))
         .order_by_desc(session::Column::Id)
-        .all(db)
+        .all(db.conn())
         .await
 }
 
 /// Records use: the idle expiry moves on.
-pub async fn touch(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    idle_expires_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+pub async fn touch(db: &impl Write, id: Uuid, idle_expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), DbErr> {
     session::Entity::update_many()
         .col_expr(session::Column::LastSeenAt, Expr::value(now))
         .col_expr(session::Column::IdleExpiresAt, Expr::value(idle_expires_at))
         .filter(session::Column::Id.eq(id))
         .filter(session::Column::EndedAt.is_null())
-        .exec(db)
+        .exec(db.conn())
         .await?;
     Ok(())
 }
 
 /// Ends the named sessions of a party that are still going; returns how many ended.
 pub async fn end(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     party_id: Uuid,
     ids: &[Uuid],
     reason: SessionEnd,
@@ -124,24 +116,19 @@ pub async fn end(
         .filter(session::Column::PartyId.eq(party_id))
         .filter(session::Column::Id.is_in(ids.iter().copied()))
         .filter(session::Column::EndedAt.is_null())
-        .exec(db)
+        .exec(db.conn())
         .await?;
     Ok(ended.rows_affected)
 }
 
 /// Ends every session of a party still going.
-pub async fn end_all_of(
-    db: &impl ConnectionTrait,
-    party_id: Uuid,
-    reason: SessionEnd,
-    now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
+pub async fn end_all_of(db: &impl Write, party_id: Uuid, reason: SessionEnd, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let ended = session::Entity::update_many()
         .col_expr(session::Column::EndedAt, Expr::value(now))
         .col_expr(session::Column::EndReason, Expr::value(reason.as_str()))
         .filter(session::Column::PartyId.eq(party_id))
         .filter(session::Column::EndedAt.is_null())
-        .exec(db)
+        .exec(db.conn())
         .await?;
     Ok(ended.rows_affected)
 }

@@ -1,12 +1,13 @@
 use chrono::{DateTime, Utc};
 use entity::{outbox_attempt, outbox_message, webhook_subscription};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use super::{new_id, outbox::NewMessage};
+use super::{Connected, Read, Write};
 
 pub async fn insert_subscription(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     organization_id: Uuid,
     url: &str,
     events: &[String],
@@ -23,42 +24,39 @@ pub async fn insert_subscription(
         disabled_reason: Set(None),
         created_at: Set(now),
     }
-    .insert(db)
+    .insert(db.conn())
     .await
 }
 
 pub async fn subscriptions(
-    db: &impl ConnectionTrait,
+    db: &impl Read,
     organization_id: Option<Uuid>,
 ) -> Result<Vec<webhook_subscription::Model>, DbErr> {
     let mut query = webhook_subscription::Entity::find();
     if let Some(org) = organization_id {
         query = query.filter(webhook_subscription::Column::OrganizationId.eq(org));
     }
-    query.order_by_asc(webhook_subscription::Column::Id).all(db).await
+    query.order_by_asc(webhook_subscription::Column::Id).all(db.conn()).await
 }
 
-pub async fn find_subscription(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<Option<webhook_subscription::Model>, DbErr> {
-    webhook_subscription::Entity::find_by_id(id).one(db).await
+pub async fn find_subscription(db: &impl Read, id: Uuid) -> Result<Option<webhook_subscription::Model>, DbErr> {
+    webhook_subscription::Entity::find_by_id(id).one(db.conn()).await
 }
 
 /// Removes a subscription with its messages and attempts; call it inside a transaction.
-pub async fn delete_subscription(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
-    outbox_attempt::Entity::delete_many().filter(outbox_attempt::Column::TargetId.eq(id)).exec(db).await?;
-    outbox_message::Entity::delete_many().filter(outbox_message::Column::TargetId.eq(id)).exec(db).await?;
-    webhook_subscription::Entity::delete_by_id(id).exec(db).await?;
+pub async fn delete_subscription(db: &impl Write, id: Uuid) -> Result<(), DbErr> {
+    outbox_attempt::Entity::delete_many().filter(outbox_attempt::Column::TargetId.eq(id)).exec(db.conn()).await?;
+    outbox_message::Entity::delete_many().filter(outbox_message::Column::TargetId.eq(id)).exec(db.conn()).await?;
+    webhook_subscription::Entity::delete_by_id(id).exec(db.conn()).await?;
     Ok(())
 }
 
-pub async fn disable(db: &impl ConnectionTrait, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn disable(db: &impl Write, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
     webhook_subscription::Entity::update_many()
         .col_expr(webhook_subscription::Column::DisabledAt, Some(now).into())
         .col_expr(webhook_subscription::Column::DisabledReason, Some(reason.to_owned()).into())
         .filter(webhook_subscription::Column::Id.eq(id))
-        .exec(db)
+        .exec(db.conn())
         .await?;
     Ok(())
 }
@@ -75,7 +73,7 @@ pub struct Outgoing {
 /// Writes one outbox message per active subscription that wants `event_type` of each event's
 /// organisation; the same alert never twice to the same subscription.
 pub async fn enqueue(
-    db: &impl ConnectionTrait,
+    db: &impl Write,
     event_type: &'static str,
     events: Vec<Outgoing>,
     now: DateTime<Utc>,
@@ -87,7 +85,7 @@ pub async fn enqueue(
     let targets: Vec<webhook_subscription::Model> = webhook_subscription::Entity::find()
         .filter(webhook_subscription::Column::OrganizationId.is_in(organizations))
         .filter(webhook_subscription::Column::DisabledAt.is_null())
-        .all(db)
+        .all(db.conn())
         .await?
         .into_iter()
         .filter(|subscription| subscription.events.split(',').any(|event| event == event_type))

@@ -99,7 +99,7 @@ pub async fn resend_confirmation(
 /// address it confirmed (but `except`, the new one). Written in the change's transaction.
 pub(crate) async fn door_notices(
     state: &AppState,
-    txn: &impl sea_orm::ConnectionTrait,
+    txn: &impl crate::store::Write,
     party: &party::Model,
     except: Option<Uuid>,
     subject_id: Uuid,

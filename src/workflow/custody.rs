@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::custody_period;
-use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::WorkflowError;
@@ -23,7 +22,7 @@ use crate::{
 
 /// Opens a custody period and interrupts the person's active programmes, on `db`.
 pub(super) async fn begin_custody(
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     new: NewCustody,
     actor: &Actor,
     today: NaiveDate,

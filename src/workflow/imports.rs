@@ -7,7 +7,6 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{import, organization};
-use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::{milestones::insert_with_history, Clash, WorkflowError};
@@ -47,7 +46,7 @@ fn zone_of(organization: &organization::Model) -> Result<Zone, WorkflowError> {
 
 /// The file read against the organisation's roll as it stands in `db`.
 async fn read(
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     organization: &organization::Model,
     text: &str,
     now: DateTime<Utc>,
@@ -99,7 +98,7 @@ pub async fn find_import(state: &AppState, id: Uuid) -> Result<Option<import::Mo
 /// Which rows' residents are at the facility already: by the facility's id where the row has
 /// one, else by name and date of birth.
 async fn already_there(
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     organization_id: Uuid,
     rows: &[ImportRow],
 ) -> Result<HashSet<usize>, WorkflowError> {

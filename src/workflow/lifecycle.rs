@@ -2,7 +2,6 @@
 //! that have been kept as long as the law asks.
 
 use chrono::{DateTime, Months, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use uuid::Uuid;
 
 use super::WorkflowError;
@@ -35,9 +34,7 @@ pub async fn erase_person(
     store::lifecycle::record_erasure(&txn, person_id, audit.actor.clone(), reason.into_inner(), now).await?;
     store::audit::record(&txn, vec![audit], now).await?;
     txn.commit().await?;
-    if state.db.get_database_backend() == DatabaseBackend::Sqlite {
-        state.db.execute(Statement::from_string(DatabaseBackend::Sqlite, "PRAGMA wal_checkpoint(TRUNCATE)")).await?;
-    }
+    store::lifecycle::checkpoint(&state.db).await?;
     Ok(erased.records)
 }
 

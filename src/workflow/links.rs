@@ -3,7 +3,6 @@
 
 use chrono::NaiveDate;
 use entity::link;
-use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::WorkflowError;
@@ -45,7 +44,7 @@ pub async fn create_link(
 
 /// A new link and its first consent record, with the re-plan request, in the caller's transaction.
 pub(super) async fn insert_link(
-    txn: &impl sea_orm::ConnectionTrait,
+    txn: &impl crate::store::Write,
     now: chrono::DateTime<chrono::Utc>,
     person_id: Uuid,
     zone: Zone,
@@ -105,7 +104,7 @@ pub async fn change_link(
 
 /// What staff once offered on a link: every kind any consent on it recorded by someone other
 /// than the person ever covered, and what it covers now.
-pub async fn offered_scope(db: &impl ConnectionTrait, row: &link::Model) -> Result<Scope, WorkflowError> {
+pub async fn offered_scope(db: &impl crate::store::Read, row: &link::Model) -> Result<Scope, WorkflowError> {
     let mut offered = consent_of(row)?.scope;
     for record in store::links::consent_history(db, row.id).await? {
         if record.recorded_by_role != PartyRole::Person.as_str() {

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{milestone, milestone_event};
-use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::{custody::begin_custody, schedule::catch_up_person, Precondition, WorkflowError};
@@ -38,7 +37,7 @@ fn created_on(milestone: &Milestone, today: NaiveDate) -> NaiveDate {
 
 /// Inserts a milestone the domain accepted, with the first step of its history.
 pub(super) async fn insert_with_history(
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     person_id: Uuid,
     milestone: &Milestone,
     source: Option<Uuid>,
@@ -82,7 +81,7 @@ pub async fn create_milestone(
 
 /// Reads a milestone inside the change's transaction, checked against what the caller saw.
 async fn load(
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     milestone_id: Uuid,
     precondition: &Precondition,
 ) -> Result<(milestone::Model, Milestone), WorkflowError> {

@@ -5,7 +5,6 @@ use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::milestone;
-use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::WorkflowError;
@@ -143,7 +142,7 @@ pub async fn current_schedule(
 /// Takes the steps the passing days bring to one window (it opens on its first day, expires
 /// after its last), with the request to plan alerts again, on `db`. Returns how many.
 async fn catch_up_window(
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     mut row: milestone::Model,
     today: NaiveDate,
     policy: &WindowPolicy,
@@ -177,7 +176,7 @@ async fn catch_up_window(
 
 /// Brings one person's windows up to date inside a change's own transaction.
 pub(super) async fn catch_up_person(
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     person_id: Uuid,
     today: NaiveDate,
     policy: &WindowPolicy,

@@ -3,7 +3,6 @@
 
 use chrono::NaiveDate;
 use entity::schedule_entry;
-use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::{milestones::insert_with_history, WorkflowError};
@@ -46,7 +45,7 @@ fn nothing_to_attach_to(what: &'static str) -> WorkflowError {
 /// Sets the item's date on the milestone it belongs to (creating a release that is not yet
 /// known), on `db`. Returns the milestone's id and whether the date came earlier.
 async fn set_date(
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     item: &ScheduleItem,
     known: Option<Uuid>,
     zone: Zone,

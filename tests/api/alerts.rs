@@ -175,7 +175,7 @@ async fn revoking_consent_cancels_pending_alerts(app: TestApp) {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         entity::alert::Entity::find()
             .filter(entity::alert::Column::LinkId.eq(uuid::Uuid::parse_str(&p.family_link).unwrap()))
-            .all(&app.state.db)
+            .all(&app.outside)
             .await
             .unwrap()
     };
@@ -259,7 +259,7 @@ async fn placement_org(app: &TestApp, p: &People) -> String {
 async fn alert_statuses(app: &TestApp) -> BTreeMap<String, usize> {
     use sea_orm::EntityTrait;
     let mut counts = BTreeMap::new();
-    for alert in entity::alert::Entity::find().all(&app.state.db).await.unwrap() {
+    for alert in entity::alert::Entity::find().all(&app.outside).await.unwrap() {
         *counts.entry(alert.status).or_insert(0) += 1;
     }
     counts

@@ -78,9 +78,9 @@ async fn the_audit_log_cannot_be_changed(app: TestApp) {
         assert_problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
     }
     // Not even with direct database access.
-    let update = app.state.db.execute_unprepared("UPDATE audit_events SET outcome = 'denied'").await;
+    let update = app.outside.execute_unprepared("UPDATE audit_events SET outcome = 'denied'").await;
     assert!(update.is_err(), "the database refused nothing");
-    let delete = app.state.db.execute_unprepared("DELETE FROM audit_events").await;
+    let delete = app.outside.execute_unprepared("DELETE FROM audit_events").await;
     assert!(delete.is_err());
     assert_eq!(audit(&app, &format!("?person_id={person}")).await.len(), 1);
 }

@@ -29,7 +29,7 @@ async fn server_key(app: &TestApp) -> (String, Vec<u8>) {
     use sea_orm::{EntityTrait, QueryOrder};
     let key = entity::signing_key::Entity::find()
         .order_by_asc(entity::signing_key::Column::CreatedAt)
-        .one(&app.state.db)
+        .one(&app.outside)
         .await
         .unwrap()
         .expect("a generated signing key");

@@ -1,11 +1,13 @@
 //! The read cache: what a caller is shown follows every write from the next request on, in
-//! this instance and (once told, by PostgreSQL `NOTIFY`) in another; a link's expiry needs no
-//! write; and what is kept really is served from memory.
+//! this instance and (once told, by PostgreSQL `NOTIFY`) in another; a write forgets only what
+//! it changed; a refused `NOTIFY` leaves nothing stale; a link's expiry needs no write; a change
+//! made around the service shows within the cache's lifetime; and what is kept really is served
+//! from memory.
 
 use chrono::Duration;
 use entity::milestone;
 use reqwest::StatusCode;
-use sea_orm::{sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
 use crate::{
@@ -16,7 +18,8 @@ use crate::{
 pub const TESTS: &[crate::helpers::Case] = cases![
     a_reader_sees_each_write_from_the_next_request_on,
     a_link_that_expires_stops_showing_without_a_write,
-    what_is_kept_is_served_from_memory_until_a_write_through_the_writer,
+    a_write_to_one_person_leaves_what_is_kept_of_another,
+    a_refused_notify_leaves_nothing_stale,
     a_change_made_outside_the_service_shows_once_the_cache_lifetime_is_over,
     another_instance_hears_a_write,
     a_facility_list_follows_placements_and_the_clock,
@@ -122,23 +125,68 @@ async fn move_hearing_around_the_writer(app: &TestApp, f: &Family) -> chrono::Na
     milestone::Entity::update_many()
         .col_expr(milestone::Column::HearingOn, Expr::value(elsewhere))
         .filter(milestone::Column::Id.eq(bail))
-        .exec(app.state.db.connection())
+        .exec(&app.outside)
         .await
         .unwrap();
     elsewhere
 }
 
-async fn what_is_kept_is_served_from_memory_until_a_write_through_the_writer(app: TestApp) {
+/// Answers `read` and says whether it came from memory, by the cache's own counters.
+async fn from_memory<T>(app: &TestApp, read: impl std::future::Future<Output = T>) -> (T, bool) {
+    let (hits, misses) = (app.state.cache.hits(), app.state.cache.misses());
+    let answer = read.await;
+    let from_memory = app.state.cache.hits() > hits && app.state.cache.misses() == misses;
+    (answer, from_memory)
+}
+
+async fn a_write_to_one_person_leaves_what_is_kept_of_another(app: TestApp) {
+    until_live(&app).await;
+    let (one, other) = (family(&app, json!({})).await, family(&app, json!({})).await);
+    let first = (app.today() + Duration::days(10)).to_string();
+    for f in [&one, &other] {
+        assert_eq!(hearing_seen(&app, f).await, Ok(first.clone()));
+    }
+    // Changes made around the writer, which no notification tells of, show what is kept.
+    let one_moved = move_hearing_around_the_writer(&app, &one).await;
+    move_hearing_around_the_writer(&app, &other).await;
+    assert_eq!(from_memory(&app, hearing_seen(&app, &one)).await, (Ok(first.clone()), true));
+
+    // A write through the service to the one person...
+    let renamed = app.patch(&format!("/persons/{}", one.person), &one.staff, &json!({"display_name": "Ichiro"})).await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    // ...is read afresh for them, and leaves the other person's entry in memory.
+    assert_eq!(from_memory(&app, hearing_seen(&app, &one)).await, (Ok(one_moved.to_string()), false));
+    assert_eq!(from_memory(&app, hearing_seen(&app, &other)).await, (Ok(first), true));
+}
+
+async fn a_refused_notify_leaves_nothing_stale(app: TestApp) {
     until_live(&app).await;
     let f = family(&app, json!({})).await;
     let first = (app.today() + Duration::days(10)).to_string();
     assert_eq!(hearing_seen(&app, &f).await, Ok(first.clone()));
-    // A change made around the writer (as no code of the service does) is not heard...
-    let elsewhere = move_hearing_around_the_writer(&app, &f).await;
-    assert_eq!(hearing_seen(&app, &f).await, Ok(first), "answered from memory");
-    // ...until a write through it to what the cache keeps, even one that changes no row.
-    app.state.db.execute_unprepared("UPDATE persons SET display_name = display_name WHERE 1 = 0").await.unwrap();
-    assert_eq!(hearing_seen(&app, &f).await, Ok(elsewhere.to_string()));
+    assert_eq!(hearing_seen(&app, &f).await, Ok(first.clone()));
+    // From now on PostgreSQL refuses every NOTIFY this instance sends (SQLite sends none).
+    app.state.db.refuse_notifications();
+
+    // A write in a transaction: the NOTIFY is part of it, so a refused one undoes the write.
+    let moved = (app.today() + Duration::days(12)).to_string();
+    let patch = app.patch(&format!("/milestones/{}", f.bail), &f.staff, &json!({"hearing_on": moved})).await;
+    let stored = stored_hearing(&app, &f).await.to_string();
+    assert_eq!(patch.status().is_success(), stored == moved, "answered as it was stored");
+    assert_eq!(hearing_seen(&app, &f).await, Ok(stored), "shown as it is stored");
+
+    // A write that commits by itself is stored and answered whatever the NOTIFY does.
+    let patch = app.patch("/me/preferences", &f.family, &json!({"digest_at": "07:30"})).await;
+    assert_eq!(patch.status(), StatusCode::OK);
+    let shown: Value = app.get("/me/preferences", &f.family).await.json().await.unwrap();
+    assert_eq!(shown["digest_at"], "07:30");
+}
+
+/// The bail hearing as the database holds it.
+async fn stored_hearing(app: &TestApp, f: &Family) -> chrono::NaiveDate {
+    let bail: uuid::Uuid = f.bail.parse().unwrap();
+    let row = milestone::Entity::find_by_id(bail).one(&app.outside).await.unwrap().unwrap();
+    row.hearing_on.unwrap()
 }
 
 async fn a_change_made_outside_the_service_shows_once_the_cache_lifetime_is_over(app: TestApp) {

@@ -52,7 +52,7 @@ async fn outbox_of(app: &TestApp, target: &str) -> Vec<(String, i32)> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     entity::outbox_message::Entity::find()
         .filter(entity::outbox_message::Column::TargetId.eq(uuid::Uuid::parse_str(target).unwrap()))
-        .all(app.state.db.connection())
+        .all(&app.outside)
         .await
         .unwrap()
         .into_iter()

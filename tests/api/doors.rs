@@ -181,7 +181,7 @@ async fn parallel_guesses_compare_a_code_at_most_five_times(app: TestApp) {
         ended_at: Set(None),
         end_reason: Set(None),
     }
-    .insert(app.state.db.connection())
+    .insert(&app.outside)
     .await
     .unwrap();
     let verify = format!("{}/auth/code/verify", app.address);

@@ -123,6 +123,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: ManualClock,
     pub state: AppState,
+    /// The database as an operator's own connection sees it, around the service: for setting
+    /// rows up and checking them. What is written here, the service's cache is not told of.
+    pub outside: sea_orm::DatabaseConnection,
 }
 
 pub async fn spawn_app(database_url: &str) -> TestApp {
@@ -165,7 +168,7 @@ pub async fn spawn_app_configured(database_url: &str, configure: impl FnOnce(&mu
     let state = app.state().clone();
     let address = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    test_app(address, database_url, clock, state)
+    test_app(address, database_url, clock, state).await
 }
 
 /// An instance serving as in production, its scheduler and delivery loop running, until the
@@ -186,11 +189,15 @@ pub async fn spawn_serving(
     let serving = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
-    (test_app(address, database_url, clock, state), stop, serving)
+    (test_app(address, database_url, clock, state).await, stop, serving)
 }
 
-fn test_app(address: String, database_url: &str, clock: ManualClock, state: AppState) -> TestApp {
+async fn test_app(address: String, database_url: &str, clock: ManualClock, state: AppState) -> TestApp {
+    let mut options = sea_orm::ConnectOptions::new(database_url.to_owned());
+    options.max_connections(2).sqlx_logging(false);
+    let outside = sea_orm::Database::connect(options).await.expect("a connection of the test's own");
     TestApp {
+        outside,
         address,
         database_url: database_url.to_owned(),
         client: reqwest::Client::builder().build().expect("an HTTP client"),
@@ -285,10 +292,9 @@ impl TestApp {
     }
 
     pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
-        let backend = self.state.db.get_database_backend();
+        let backend = self.outside.get_database_backend();
         let row = self
-            .state
-            .db
+            .outside
             .query_one(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table} WHERE {condition}")))
             .await
             .expect("count rows")
@@ -364,7 +370,7 @@ pub async fn until_serving(lines: &mut ServeLog) -> (String, Vec<String>) {
 
 /// Claims up to `limit` due messages of any channel, as a worker that is about to die would.
 pub async fn claim_any(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &impl tsunagu::store::Write,
     now: DateTime<Utc>,
     lease: chrono::Duration,
     limit: usize,

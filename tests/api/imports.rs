@@ -60,12 +60,12 @@ async fn residents_of(app: &TestApp, org: &str) -> Vec<(String, Option<chrono::N
     let org: uuid::Uuid = org.parse().unwrap();
     let placed = entity::placement::Entity::find()
         .filter(entity::placement::Column::OrganizationId.eq(org))
-        .all(&app.state.db)
+        .all(&app.outside)
         .await
         .unwrap();
     let mut residents = Vec::new();
     for placement in placed {
-        let person = entity::person::Entity::find_by_id(placement.person_id).one(&app.state.db).await.unwrap().unwrap();
+        let person = entity::person::Entity::find_by_id(placement.person_id).one(&app.outside).await.unwrap().unwrap();
         residents.push((person.display_name, person.birth_date, placement.start_on));
     }
     residents.sort();

@@ -187,7 +187,7 @@ async fn a_batch_honours_its_idempotency_key(app: TestApp) {
     // A request still in flight under a key: the same body, while the first is processed.
     {
         use sea_orm::{ActiveModelTrait, EntityTrait, Set};
-        let done = entity::idempotency_key::Entity::find().all(&app.state.db).await.unwrap();
+        let done = entity::idempotency_key::Entity::find().all(&app.outside).await.unwrap();
         let first_key = done.iter().find(|row| row.key == "batch-0001" && row.state == "done").unwrap().clone();
         entity::idempotency_key::ActiveModel {
             owner_party_id: Set(first_key.owner_party_id),
@@ -198,7 +198,7 @@ async fn a_batch_honours_its_idempotency_key(app: TestApp) {
             created_at: Set(app.now()),
             updated_at: Set(app.now()),
         }
-        .insert(&app.state.db)
+        .insert(&app.outside)
         .await
         .unwrap();
     }

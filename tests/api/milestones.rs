@@ -315,7 +315,7 @@ async fn the_window_opens_and_expires_with_no_request(app: TestApp) {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         entity::milestone::Entity::find()
             .filter(entity::milestone::Column::Kind.eq("employment_support_window"))
-            .one(&app.state.db)
+            .one(&app.outside)
             .await
             .unwrap()
             .unwrap()

@@ -124,11 +124,11 @@ async fn a_small_chunked_body_is_accepted(app: TestApp) {
 }
 
 async fn a_server_error_carries_no_internals(app: TestApp) {
-    let drop = match app.state.db.get_database_backend() {
+    let drop = match app.outside.get_database_backend() {
         sea_orm::DatabaseBackend::Postgres => "DROP TABLE persons CASCADE",
         _ => "DROP TABLE persons",
     };
-    app.state.db.execute_unprepared(drop).await.unwrap();
+    app.outside.execute_unprepared(drop).await.unwrap();
     app.create("/organizations", json!({"kind": "other", "name": "Still works"})).await;
     let response = app.get("/persons", &app.admin()).await;
     let problem = assert_problem(response, StatusCode::INTERNAL_SERVER_ERROR).await;

@@ -273,7 +273,7 @@ async fn each_e_mail_goes_once_across_three_instances_though_one_dies(plain: Tes
             created_at: Set(app.now()),
             updated_at: Set(app.now()),
         }
-        .insert(&app.state.db)
+        .insert(&app.outside)
         .await
         .unwrap();
     }

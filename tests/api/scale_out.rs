@@ -63,7 +63,7 @@ async fn receiver() -> (String, Receipts) {
 
 /// A facility whose staff each look after one resident, with a webhook subscription, and
 /// `ALERTS` alerts due now spread over them, each for its own period. Returns the alert ids.
-async fn seed(db: &DatabaseConnection, hook: &str) -> HashSet<Uuid> {
+async fn seed(db: &DatabaseConnection, writer: &tsunagu::store::Writer, hook: &str) -> HashSet<Uuid> {
     let now = Utc::now();
     let facility = organization::Model {
         id: Uuid::now_v7(),
@@ -79,7 +79,7 @@ async fn seed(db: &DatabaseConnection, hook: &str) -> HashSet<Uuid> {
     };
     facility.clone().into_active_model().reset_all().insert(db).await.unwrap();
     tsunagu::store::webhooks::insert_subscription(
-        db,
+        writer,
         facility.id,
         hook,
         &[ALERT_DELIVERED.into()],
@@ -250,9 +250,9 @@ async fn wait_for<F: std::future::Future<Output = bool>>(
 }
 
 async fn three_instances_deliver_ten_thousand_alerts_once_though_one_is_killed(app: TestApp) {
-    let db = app.state.db.connection().clone();
+    let db = app.outside.clone();
     let (hook, receipts) = receiver().await;
-    let alerts = seed(&db, &hook).await;
+    let alerts = seed(&db, &app.state.db, &hook).await;
     let mut instances: Vec<Child> = (0..3).map(|_| instance(&app.database_url)).collect();
 
     // Mid-run: some webhooks are out, most are not.

@@ -99,7 +99,7 @@ async fn three_staff_and_no_links_hear_as_one_team(app: TestApp) {
     }
 
     // The facility's webhook carries each team alert once.
-    let messages = entity::outbox_message::Entity::find().all(&app.state.db).await.unwrap();
+    let messages = entity::outbox_message::Entity::find().all(&app.outside).await.unwrap();
     let mut per_alert: HashMap<uuid::Uuid, usize> = HashMap::new();
     for message in &messages {
         *per_alert.entry(message.alert_id).or_default() += 1;

@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{party, session};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::DbErr;
 use uuid::Uuid;
 
 pub use codes::{request_code, send_requested_codes, verify_code, CodeRequests};
@@ -104,7 +104,7 @@ fn audit_anonymous(action: &'static str, resource_id: Option<Uuid>) -> AuditEntr
 /// and the key (an address, a client's network, a party), so no address is stored.
 pub(crate) async fn knock(
     state: &AppState,
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     door: Door,
     key: &str,
     now: DateTime<Utc>,
@@ -120,7 +120,7 @@ pub(crate) async fn knock(
 /// Counts one use of a limited door inside a change's transaction, as a workflow error.
 pub(crate) async fn limit(
     state: &AppState,
-    txn: &impl ConnectionTrait,
+    txn: &impl crate::store::Write,
     door: Door,
     key: &str,
     now: DateTime<Utc>,
@@ -138,7 +138,7 @@ pub(crate) async fn limit(
 /// Counts a knock without deciding on it: a mark that a door's check reads later.
 pub(crate) async fn mark(
     state: &AppState,
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     door: Door,
     key: &str,
     now: DateTime<Utc>,
@@ -150,7 +150,7 @@ pub(crate) async fn mark(
 /// Whether a door would still let one more knock in, without counting one.
 pub(crate) async fn door_open(
     state: &AppState,
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     door: Door,
     key: &str,
     now: DateTime<Utc>,
@@ -168,7 +168,7 @@ fn bucket(state: &AppState, door: Door, key: &str) -> String {
 /// by its /64.
 pub(crate) async fn knock_client(
     state: &AppState,
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     door: Door,
     client: &Client,
     now: DateTime<Utc>,
@@ -184,7 +184,7 @@ pub const MOST_SESSIONS: usize = 10;
 
 /// Starts a session for a party that may sign in; call it in the sign-in's transaction.
 async fn start_session(
-    db: &impl ConnectionTrait,
+    db: &impl crate::store::Write,
     party: &party::Model,
     method: SignInMethod,
     client: &Client,

@@ -43,19 +43,19 @@ pub async fn first_start_link(state: &AppState, base_url: &str) -> Result<Option
 /// A set-up link for another admin, with `name` filled in on its page. It needs only the
 /// database, so that the command line can make one while the service runs.
 pub async fn admin_link(
-    db: &sea_orm::DatabaseConnection,
+    db: &crate::store::Writer,
     now: chrono::DateTime<chrono::Utc>,
     base_url: &str,
     name: DisplayName,
 ) -> Result<String, WorkflowError> {
-    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    let txn = db.begin().await?;
     let url = issue(&txn, base_url, Some(name.into_inner()), false, now).await?;
     txn.commit().await?;
     Ok(url)
 }
 
 async fn issue(
-    txn: &impl sea_orm::ConnectionTrait,
+    txn: &impl crate::store::Write,
     base_url: &str,
     name: Option<String>,
     first_start: bool,
