@@ -42,14 +42,14 @@ pub async fn healthz(state: Data<&AppState>) -> Response {
             last_tick_at.map_or("never".to_owned(), |at| at.to_rfc3339()),
         ));
     }
-    let last_round_at = state.delivery.last_round();
+    let last_round_at = state.outbox.delivery.last_round();
     if let Some(at) = last_round_at.filter(|at| now.signed_duration_since(*at) > DELIVERY_STUCK_AFTER) {
         return unavailable(format!(
             "The outbox's delivery loop has not gone round since {}; messages are not going out.",
             at.to_rfc3339()
         ));
     }
-    let troubles = state.delivery.troubles();
+    let troubles = state.outbox.delivery.troubles();
     poem::web::Json(json!({
         "status": if troubles.is_empty() { "ok" } else { "degraded" },
         "scheduler": { "last_tick_at": last_tick_at, "interval_seconds": state.scheduler.interval.as_secs() },

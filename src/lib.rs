@@ -2,7 +2,6 @@
 //! are on bail or coming out of prison.
 
 pub mod access;
-pub mod alerts;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -12,13 +11,10 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod database;
-pub mod digests;
 pub mod domain;
-pub mod feeds;
 pub mod health;
 pub mod http;
 pub mod outbox;
-pub mod outcomes;
 pub mod pages;
 pub mod scheduler;
 pub mod sign_in;

@@ -5,7 +5,11 @@ use std::{panic::AssertUnwindSafe, time::Duration};
 
 use futures::FutureExt;
 
-use crate::{alerts, digests, outbox, state::AppState, workflow};
+use crate::{
+    outbox,
+    state::AppState,
+    workflow::{self, alerts, digests},
+};
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +39,7 @@ pub struct TickReport {
 /// its interval ([`plan`]) and sends beside it ([`outbox::run`]).
 pub async fn tick(state: &AppState) -> Result<TickReport, workflow::WorkflowError> {
     let planned = plan(state).await?;
-    let messages = outbox::deliver(state).await?;
+    let messages = outbox::deliver(&state.outbox).await?;
     Ok(TickReport {
         messages_delivered: messages.delivered,
         messages_retried: messages.retried,
@@ -60,7 +64,7 @@ pub async fn plan(state: &AppState) -> Result<TickReport, workflow::WorkflowErro
     workflow::forget_old_receipts(state).await?;
     state.scheduler.succeeded(state.clock.now());
     // What planning wrote to the outbox goes now, not at the delivery loop's next look.
-    state.send_now.notify_one();
+    state.outbox.send_now.notify_one();
     Ok(TickReport {
         provisions_expired,
         digests,
@@ -77,7 +81,7 @@ pub async fn plan(state: &AppState) -> Result<TickReport, workflow::WorkflowErro
 /// What someone is waiting for: the codes asked for, written and sent at once.
 pub async fn send_waiting(state: &AppState) -> Result<(), workflow::WorkflowError> {
     workflow::sign_in::send_requested_codes(state).await?;
-    outbox::deliver(state).await?;
+    outbox::deliver(&state.outbox).await?;
     Ok(())
 }
 
@@ -92,16 +96,7 @@ pub async fn run(state: AppState, every: Duration) {
             Ok(Ok(report)) if report != TickReport::default() => tracing::info!(?report, "scheduler tick"),
             Ok(Ok(_)) => {}
             Ok(Err(err)) => tracing::error!(error = %err, "scheduler tick failed"),
-            Err(panic) => tracing::error!(panic = panic_message(&panic), "scheduler tick panicked"),
+            Err(panic) => tracing::error!(panic = crate::telemetry::panic_message(&panic), "scheduler tick panicked"),
         }
     }
-}
-
-/// What a caught panic said, for a log line or a failure record.
-pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a panic without a message")
 }

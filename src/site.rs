@@ -90,7 +90,7 @@ pub fn routes() -> Vec<SiteRoute> {
         "/admin/persons/:id/erasure" => post(pages::erase_person),
         "/admin/retention" => get(pages::retention_page),
         "/invite/:code" => get(sign_in::invite_page),
-        "/setup/:token" => get(pages::setup_page).post(pages::set_up),
+        "/setup/:token" => get(sign_in::setup::setup_page).post(sign_in::setup::set_up),
         "/auth/invitation" => post(sign_in::redeem_invitation),
         "/auth/code" => post(sign_in::request_code),
         "/auth/code/verify" => post(sign_in::verify_code),
@@ -105,7 +105,7 @@ async fn calendar_feed(state: Data<&AppState>, file: poem::web::Path<String>) ->
     let Some(token) = file.0.strip_suffix(".ics") else {
         return Problem::new(StatusCode::NOT_FOUND, Some("No such resource.".into())).into_response();
     };
-    match crate::feeds::render(&state, token).await {
+    match crate::workflow::feeds::render(&state, token).await {
         Ok(Some(calendar)) => Response::builder()
             .content_type("text/calendar; charset=utf-8")
             .header("cache-control", "private, max-age=300")

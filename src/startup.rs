@@ -75,8 +75,18 @@ impl Application {
             acceptor.local_addr().first().and_then(|local| local.as_socket_addr().copied()).unwrap_or(config.addr);
         let scheduler = Arc::new(SchedulerHealth::new(config.tick, clock.now()));
         let reach = Arc::new(reach(config, &keys)?);
-        let state = AppState {
+        let outbox = crate::outbox::Outbox {
+            db: db.clone(),
+            reads: reads.clone(),
+            clock: clock.clone(),
             reach,
+            webhook_clients: Arc::new(crate::outbox::webhook::Clients::new(config.delivery.webhook_timeout)),
+            webhook_allow_private: config.webhook_allow_private,
+            delivery: Arc::new(crate::outbox::Dispatcher::new(config.delivery)),
+            send_now: Arc::new(tokio::sync::Notify::new()),
+        };
+        let state = AppState {
+            outbox,
             audit: AuditLog::start(db.clone()),
             db,
             cache,
@@ -87,13 +97,9 @@ impl Application {
             rules: Arc::new(config.rules.clone()),
             escalate_after: config.escalate_after,
             public_url: config.public_url.clone(),
-            webhook_allow_private: config.webhook_allow_private,
             scheduler,
-            send_now: Arc::new(tokio::sync::Notify::new()),
             code_requests: Arc::default(),
             hashing: Arc::new(crate::auth::HashingPool::start(crate::auth::CONCURRENT_HASHES)),
-            webhook_clients: Arc::new(crate::outbox::webhook::Clients::new(config.delivery.webhook_timeout)),
-            delivery: Arc::new(crate::outbox::Dispatcher::new(config.delivery)),
             token_max_lifetime: config.token_max_lifetime,
             read_timeout: config.read_timeout,
             snooze_max_days: config.snooze_max_days,
@@ -127,7 +133,18 @@ impl Application {
         let stop = Arc::new(tokio::sync::Notify::new());
         let delivery = self.tick.is_some().then(|| {
             let stop = stop.clone();
-            tokio::spawn(crate::outbox::run(self.state.clone(), async move { stop.notified().await }))
+            let state = self.state.clone();
+            let codes_asked_for = move || {
+                let state = state.clone();
+                async move {
+                    if let Err(err) = crate::workflow::sign_in::send_requested_codes(&state).await {
+                        tracing::error!(error = %err, "writing the sign-in codes asked for failed");
+                    }
+                }
+            };
+            tokio::spawn(crate::outbox::run(self.state.outbox.clone(), codes_asked_for, async move {
+                stop.notified().await
+            }))
         });
         let changes = self.state.db.follow_changes().map(tokio::spawn);
         let stopping = {

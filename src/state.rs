@@ -26,8 +26,6 @@ pub struct AppState {
     pub escalate_after: chrono::Duration,
     /// The service's address as the outside sees it, for URLs it hands out.
     pub public_url: Option<String>,
-    /// `TSUNAGU_WEBHOOK_ALLOW_PRIVATE`: let webhooks call private and loopback addresses.
-    pub webhook_allow_private: bool,
     /// The longest a team alert may be snoozed, in days.
     pub snooze_max_days: u32,
     /// How long a person may be idle before the retention review lists them, in years.
@@ -36,19 +34,13 @@ pub struct AppState {
     pub read_timeout: std::time::Duration,
     /// The longest a bearer token may be valid.
     pub token_max_lifetime: chrono::Duration,
-    /// E-mail and SMS, where configured.
-    pub reach: Arc<crate::outbox::Reach>,
-    /// One HTTP client per webhook endpoint, kept between messages.
-    pub webhook_clients: Arc<crate::outbox::webhook::Clients>,
-    /// The outbox's sending slots, its claims in flight and how each peer is doing.
-    pub delivery: Arc<crate::outbox::Dispatcher>,
     /// When the scheduler last finished a tick, for `/healthz`.
     pub scheduler: Arc<SchedulerHealth>,
-    /// Rung when a message someone is waiting for (a sign-in code) is written: the scheduler
-    /// sends the outbox at once instead of at its next tick.
-    pub send_now: Arc<tokio::sync::Notify>,
+    /// What the outbox sends with: e-mail, SMS and webhook clients, its slots and claims, and
+    /// the bell rung when a message someone waits for (a sign-in code) is written.
+    pub outbox: crate::outbox::Outbox,
     /// Addresses a sign-in code was asked for, answered off the request path.
-    pub code_requests: Arc<crate::workflow::sign_in::CodeRequests>,
+    pub code_requests: Arc<crate::outbox::CodeRequests>,
     /// The Argon2 workers: a fixed few, each hashing in its own memory kept for good.
     pub hashing: Arc<crate::auth::HashingPool>,
 }

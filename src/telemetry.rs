@@ -14,3 +14,12 @@ pub fn init(default_filter: &str) {
     // A second init (as in tests) keeps the first subscriber.
     let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
+
+/// What a caught panic said, for a log line or a failure record.
+pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message")
+}

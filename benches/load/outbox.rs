@@ -69,7 +69,7 @@ pub async fn webhook_receiver() -> (String, Arc<AtomicUsize>) {
 pub async fn time_sending(state: &AppState, received: &AtomicUsize) -> (usize, f64) {
     let before = received.load(Ordering::Relaxed);
     let began = Instant::now();
-    let report = tsunagu::outbox::deliver(state).await.expect("send the outbox");
+    let report = tsunagu::outbox::deliver(&state.outbox).await.expect("send the outbox");
     let seconds = began.elapsed().as_secs_f64();
     let arrived = received.load(Ordering::Relaxed) - before;
     assert_eq!(report.delivered, arrived, "every message settled as delivered arrived");
@@ -87,7 +87,7 @@ pub async fn deliver_alerts(
 ) {
     let label = if team { "team" } else { "family" };
     crate::seed::due_alerts(db, population, due, now, label, team).await.expect("due alerts");
-    let delivery = tsunagu::alerts::deliver_due(state).await.expect("deliver the alerts");
+    let delivery = tsunagu::workflow::alerts::deliver_due(state).await.expect("deliver the alerts");
     assert_eq!(delivery.delivered, due, "every due alert delivered");
 }
 

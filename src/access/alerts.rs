@@ -39,5 +39,5 @@ pub async fn still_visible(state: &AppState, rows: Vec<alert::Model>) -> Result<
     let links =
         store::links::find_many(&state.reads, &link_ids).await?.into_iter().map(|link| (link.id, link)).collect();
     let now = state.clock.now();
-    Ok(rows.into_iter().filter(|row| crate::alerts::still_consented(&links, row, now)).collect())
+    Ok(rows.into_iter().filter(|row| crate::workflow::alerts::still_consented(&links, row, now)).collect())
 }

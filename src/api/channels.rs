@@ -108,8 +108,8 @@ fn verified<'a>(
     signature: Option<&str>,
 ) -> Result<HashMap<&'a str, &'a str>, ApiError> {
     let refused = || ApiError::Forbidden("The request's signature does not verify.");
-    let (Some(gateway), Some(signature)) = (&state.reach.sms, signature) else { return Err(refused()) };
-    let base = state.reach.public_url.as_deref().unwrap_or("").trim_end_matches('/');
+    let (Some(gateway), Some(signature)) = (&state.outbox.reach.sms, signature) else { return Err(refused()) };
+    let base = state.outbox.reach.public_url.as_deref().unwrap_or("").trim_end_matches('/');
     let uri = req.original_uri();
     let path = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
     if twilio::verify(gateway.settings().auth_token(), &format!("{base}{path}"), &form.0, signature) {

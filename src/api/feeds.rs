@@ -2,7 +2,7 @@ use poem::{web::Data, Request};
 use poem_openapi::{param::Query, payload::Json, ApiResponse, Object, OpenApi};
 
 use super::{ApiTags, Authenticated};
-use crate::{feeds, http::ApiError, state::AppState};
+use crate::{http::ApiError, state::AppState, workflow::feeds};
 
 /// A calendar subscription URL. It is the key: anyone holding it reads the feed, so share it
 /// only with the calendar app; rotate it to shut out an old copy.

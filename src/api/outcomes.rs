@@ -23,9 +23,9 @@ use crate::{
         PartyRole,
     },
     http::ApiError,
-    outcomes::{self, Report},
     state::AppState,
     store::{self, audit::Outcome},
+    workflow::outcomes::{self, Report},
 };
 
 /// One figure: `null` and `suppressed` when one to four persons are behind it, or when it

@@ -145,7 +145,7 @@ impl WebhooksApi {
                 None
             }
         };
-        errors.check("url", crate::domain::webhooks::check_url(&body.url, state.webhook_allow_private));
+        errors.check("url", crate::domain::webhooks::check_url(&body.url, state.outbox.webhook_allow_private));
         let events = body.events.unwrap_or_else(|| vec![ALERT_DELIVERED.to_owned()]);
         if events.is_empty() || events.iter().any(|event| !EVENT_TYPES.contains(&event.as_str())) {
             errors.push("events", Invalid::new(format!("known events: {}", EVENT_TYPES.join(", "))));

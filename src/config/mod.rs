@@ -4,6 +4,7 @@ use std::{fmt, net::SocketAddr, time::Duration};
 
 use std::collections::BTreeMap;
 
+pub mod channels;
 mod limits;
 
 pub use limits::{ConnectionLimits, DeliverySettings};
@@ -57,7 +58,7 @@ fn rules_from_file(path: &str) -> Result<Vec<RiskRule>, ConfigError> {
 }
 
 fn missing(name: &'static str, because: &str) -> ConfigError {
-    ConfigError::Channel(crate::outbox::SettingError { name, reason: format!("needed, since {because}") })
+    ConfigError::Channel(channels::SettingError { name, reason: format!("needed, since {because}") })
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tsunagu.db?mode=rwc";
@@ -91,7 +92,7 @@ pub enum ConfigError {
     #[error("TSUNAGU_RISK_RULES={path:?}: {reason}")]
     Rules { path: String, reason: String },
     #[error(transparent)]
-    Channel(#[from] crate::outbox::SettingError),
+    Channel(#[from] channels::SettingError),
     #[error("{needed} is set, so TSUNAGU_PUBLIC_URL must be too: messages link to it, and gateway signatures are computed over it")]
     PublicUrlNeeded { needed: &'static str },
     #[error("{name} is not valid UTF-8")]
@@ -199,9 +200,9 @@ pub struct Config {
     /// a request body not complete by then is answered 408.
     pub read_timeout: Duration,
     /// `TSUNAGU_SMTP_URL` and `TSUNAGU_MAIL_FROM`: e-mail, if both are set.
-    pub email: Option<crate::outbox::EmailSettings>,
+    pub email: Option<channels::EmailSettings>,
     /// `TSUNAGU_SMS_*`: texts, if all four are set.
-    pub sms: Option<crate::outbox::SmsSettings>,
+    pub sms: Option<channels::SmsSettings>,
     /// How long each channel's peer may take, and how long a stopping instance finishes sends.
     pub delivery: DeliverySettings,
     /// How many connections are held, and how long a request's head may take.
@@ -301,7 +302,7 @@ impl Config {
         };
         let email = match (lookup("TSUNAGU_SMTP_URL")?, lookup("TSUNAGU_MAIL_FROM")?) {
             (None, None) => None,
-            (Some(url), Some(from)) => Some(crate::outbox::EmailSettings::parse(&url, &from)?),
+            (Some(url), Some(from)) => Some(channels::EmailSettings::parse(&url, &from)?),
             (Some(_), None) => return Err(missing("TSUNAGU_MAIL_FROM", "TSUNAGU_SMTP_URL is set")),
             (None, Some(_)) => return Err(missing("TSUNAGU_SMTP_URL", "TSUNAGU_MAIL_FROM is set")),
         };
@@ -314,7 +315,7 @@ impl Config {
         let sms = match sms_parts {
             [None, None, None, None] => None,
             [Some(url), Some(sid), Some(token), Some(from)] => {
-                Some(crate::outbox::SmsSettings::parse(&url, &sid, &token, &from)?)
+                Some(channels::SmsSettings::parse(&url, &sid, &token, &from)?)
             }
             _ => {
                 return Err(missing(

@@ -11,7 +11,7 @@ use lettre::{
 };
 use uuid::Uuid;
 
-use super::{compose::EmailPayload, settings::EmailSettings, Sent};
+use super::{compose::EmailPayload, EmailSettings, Sent};
 use crate::domain::channels::ContactStatus;
 
 /// The SMTP server and the From address; one pooled transport for the whole service.

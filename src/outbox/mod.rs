@@ -8,7 +8,7 @@ pub mod compose;
 mod dispatch;
 mod email;
 mod reach;
-mod settings;
+
 mod sign_in;
 mod sms;
 pub mod webhook;
@@ -24,20 +24,42 @@ use tokio::task::JoinHandle;
 
 pub use dispatch::{Dispatcher, Peer, Trouble, EMAIL_SLOTS, SMS_SLOTS, WEBHOOK_SLOTS, WEBHOOK_SLOTS_PER_ENDPOINT};
 
+pub use crate::config::channels::{EmailSettings, SettingError, SmsSettings};
 pub use email::Mailer;
 pub use reach::{confirmation, enqueue_for_parties, escalate_if_unreached, Reach, DIGEST};
-pub use settings::{EmailSettings, SettingError, SmsSettings};
-pub use sign_in::{door_added, invitation, sign_in_code, DOOR_ADDED, INVITATION, SIGN_IN_CODE};
+pub use sign_in::{door_added, invitation, sign_in_code, CodeRequests, DOOR_ADDED, INVITATION, SIGN_IN_CODE};
 pub use sms::{receipt_of, SmsGateway, OPTED_OUT as GATEWAY_OPTED_OUT};
 
+use std::sync::Arc;
+
 use crate::{
+    clock::Clock,
     domain::{channels::ContactStatus, webhooks::next_attempt},
-    state::AppState,
     store::{
         self,
         outbox::{Attempt, Outcome, Want, EMAIL, SMS, WEBHOOK},
+        Reads, Writer,
     },
 };
+
+/// What the outbox sends with, and no more of the service: its steps are tested with this
+/// alone, a fake peer on the other end.
+#[derive(Clone)]
+pub struct Outbox {
+    pub db: Writer,
+    pub reads: Reads,
+    pub clock: Arc<dyn Clock>,
+    /// E-mail and SMS, where configured.
+    pub reach: Arc<Reach>,
+    /// One HTTP client per webhook endpoint, kept between messages.
+    pub webhook_clients: Arc<webhook::Clients>,
+    /// `TSUNAGU_WEBHOOK_ALLOW_PRIVATE`: let webhooks call private and loopback addresses.
+    pub webhook_allow_private: bool,
+    /// The sending slots, the claims in flight and how each peer is doing.
+    pub delivery: Arc<Dispatcher>,
+    /// Rung when something someone waits for was written: the loop sends at once.
+    pub send_now: Arc<tokio::sync::Notify>,
+}
 
 const LEASE: Duration = Duration::seconds(60);
 /// Messages in flight at once on one instance, across every channel: at most this many can be
@@ -108,14 +130,14 @@ type Sending = JoinHandle<Result<Option<Outcome>, DbErr>>;
 
 /// Claims what is due into the free slots of each channel and starts sending it; returns at
 /// once with the sends under way. Nothing is claimed once the instance is stopping.
-async fn launch(state: &AppState) -> Result<Vec<Sending>, DbErr> {
-    let dispatcher = &state.delivery;
+async fn launch(outbox: &Outbox) -> Result<Vec<Sending>, DbErr> {
+    let dispatcher = &outbox.delivery;
     let _claiming = dispatcher.claiming.lock().await;
     if dispatcher.is_stopping() {
         return Ok(Vec::new());
     }
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let now = outbox.clock.now();
+    let txn = outbox.db.begin().await?;
     let mut claimed = Vec::new();
     for (channel, slots) in dispatch::CHANNELS {
         let (free, room) = dispatcher.free(channel, slots);
@@ -128,12 +150,12 @@ async fn launch(state: &AppState) -> Result<Vec<Sending>, DbErr> {
         .into_iter()
         .map(|message| {
             let slot = dispatcher.take(&message);
-            let state = state.clone();
+            let outbox = outbox.clone();
             // Each send is a task of its own: it goes on (and may hold the one SQLite writer to
             // settle) while more are claimed; its slot is free again when it ends, however. Its
             // caller waits on the task, and claims again when it ends.
             tokio::spawn(async move {
-                let outcome = deliver_one(&state, &message, now).await;
+                let outcome = deliver_one(&outbox, &message, now).await;
                 drop(slot);
                 outcome
             })
@@ -144,7 +166,7 @@ async fn launch(state: &AppState) -> Result<Vec<Sending>, DbErr> {
 /// Sends what is due until none is left and waits for every send: for `tick`, the bench and
 /// tests. A message keeps its id (the `webhook-id`, the `Message-ID`) across retries and
 /// redeliveries.
-pub async fn deliver(state: &AppState) -> Result<OutboxReport, DbErr> {
+pub async fn deliver(outbox: &Outbox) -> Result<OutboxReport, DbErr> {
     let mut report = OutboxReport::default();
     let mut in_flight: FuturesUnordered<Sending> = FuturesUnordered::new();
     // Claiming stops once a send met a database error; what is in flight still finishes and
@@ -152,7 +174,7 @@ pub async fn deliver(state: &AppState) -> Result<OutboxReport, DbErr> {
     let mut failed = None;
     loop {
         if failed.is_none() {
-            match launch(state).await {
+            match launch(outbox).await {
                 Ok(started) => in_flight.extend(started),
                 Err(err) => failed = Some(err),
             }
@@ -183,26 +205,29 @@ pub async fn deliver(state: &AppState) -> Result<OutboxReport, DbErr> {
 /// free up, at once when woken (a sign-in code was asked for, an alert was delivered), and
 /// looks again every second for retries that have come due. When `stop` completes it claims
 /// nothing more, lets what is in flight finish within the grace period, and gives back every
-/// claim still unsent so another instance takes it at once.
-pub async fn run(state: AppState, stop: impl Future<Output = ()>) {
+/// claim still unsent so another instance takes it at once. `before_each_round` writes what
+/// was asked for off the request path (the sign-in codes), for this round to send.
+pub async fn run<F, Fut>(outbox: Outbox, before_each_round: F, stop: impl Future<Output = ()>)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
     let mut in_flight: FuturesUnordered<Sending> = FuturesUnordered::new();
     let mut look_again = tokio::time::interval(LOOK_AGAIN);
     look_again.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut stop = std::pin::pin!(stop);
     let mut report = OutboxReport::default();
     loop {
-        if let Err(err) = crate::workflow::sign_in::send_requested_codes(&state).await {
-            tracing::error!(error = %err, "writing the sign-in codes asked for failed");
-        }
-        match launch(&state).await {
+        before_each_round().await;
+        match launch(&outbox).await {
             Ok(started) => in_flight.extend(started),
             Err(err) => tracing::error!(error = %err, "claiming the outbox failed"),
         }
-        state.delivery.went_round(state.clock.now());
+        outbox.delivery.went_round(outbox.clock.now());
         tokio::select! {
             () = &mut stop => break,
             _ = look_again.tick() => {}
-            () = state.send_now.notified() => {}
+            () = outbox.send_now.notified() => {}
             Some(done) = in_flight.next(), if !in_flight.is_empty() => {
                 settled(&mut report, done);
                 while let Some(Some(done)) = in_flight.next().now_or_never() {
@@ -215,7 +240,7 @@ pub async fn run(state: AppState, stop: impl Future<Output = ()>) {
             report = OutboxReport::default();
         }
     }
-    hand_over(&state, in_flight).await;
+    hand_over(&outbox, in_flight).await;
 }
 
 fn settled(report: &mut OutboxReport, done: Result<Result<Option<Outcome>, DbErr>, tokio::task::JoinError>) {
@@ -230,8 +255,8 @@ fn settled(report: &mut OutboxReport, done: Result<Result<Option<Outcome>, DbErr
 /// Stopping: nothing more is claimed; sends in flight have the grace period to finish; the
 /// claims of those that did not are given back (a text already on its way to the gateway keeps
 /// its mark, so it is never sent twice).
-async fn hand_over(state: &AppState, mut in_flight: FuturesUnordered<Sending>) {
-    let dispatcher = &state.delivery;
+async fn hand_over(outbox: &Outbox, mut in_flight: FuturesUnordered<Sending>) {
+    let dispatcher = &outbox.delivery;
     dispatcher.stop_claiming();
     // A claim in progress finishes before the claims are counted.
     drop(dispatcher.claiming.lock().await);
@@ -251,7 +276,7 @@ async fn hand_over(state: &AppState, mut in_flight: FuturesUnordered<Sending>) {
         }
         while in_flight.next().await.is_some() {}
     }
-    let released = match store::outbox::release(&state.db, &unsent).await {
+    let released = match store::outbox::release(&outbox.db, &unsent).await {
         Ok(released) => released,
         Err(err) => {
             tracing::error!(error = %err, "giving back the outbox's claims failed: they lapse in a minute");
@@ -264,12 +289,12 @@ async fn hand_over(state: &AppState, mut in_flight: FuturesUnordered<Sending>) {
 /// Sends one claimed message and settles it; `None` when there was nothing to settle (its
 /// target is gone, or the claim lapsed and another instance has the message).
 async fn deliver_one(
-    state: &AppState,
+    outbox: &Outbox,
     message: &outbox_message::Model,
     now: DateTime<Utc>,
 ) -> Result<Option<Outcome>, DbErr> {
-    let Some(sent) = send_once(state, message, now).await? else { return Ok(None) };
-    state.delivery.heard(Peer::of(message), sent.peer_failure(), now);
+    let Some(sent) = send_once(outbox, message, now).await? else { return Ok(None) };
+    outbox.delivery.heard(Peer::of(message), sent.peer_failure(), now);
     let attempts = message.attempts as usize + 1;
     let jitter = rand::rng().random::<f64>();
     let mut address_becomes = None;
@@ -304,7 +329,7 @@ async fn deliver_one(
     let outcome = attempt.outcome;
     // The attempt, the message's new state, its provision records and what it means for the
     // address and the alert commit together, or not at all when the claim was lost.
-    let txn = state.db.begin().await?;
+    let txn = outbox.db.begin().await?;
     let provisions = match outcome {
         Outcome::Delivered => provisions_of(&txn, message).await?,
         _ => Vec::new(),
@@ -333,7 +358,7 @@ async fn deliver_one(
 /// handed over (committed) before it goes, and a text found so marked is not sent again: the
 /// instance that marked it died mid-send, and the gateway may have it.
 async fn send_once(
-    state: &AppState,
+    outbox: &Outbox,
     message: &outbox_message::Model,
     now: DateTime<Utc>,
 ) -> Result<Option<Sent>, DbErr> {
@@ -343,15 +368,15 @@ async fn send_once(
                 error: "an earlier send was cut off; the gateway may have the text".to_owned(),
             }));
         }
-        if !store::outbox::mark_handing_over(&state.db, message, now).await? {
+        if !store::outbox::mark_handing_over(&outbox.db, message, now).await? {
             return Ok(None);
         }
     }
-    let timeout = state.delivery.timeout(&message.channel) + std::time::Duration::from_secs(2);
+    let timeout = outbox.delivery.timeout(&message.channel) + std::time::Duration::from_secs(2);
     let sending = async {
         match message.channel.as_str() {
-            WEBHOOK => webhook::send(state, message).await,
-            EMAIL | SMS => Ok(Some(reach::send(state, message).await?)),
+            WEBHOOK => webhook::send(outbox, message).await,
+            EMAIL | SMS => Ok(Some(reach::send(outbox, message).await?)),
             other => Ok(Some(Sent::refused(None, format!("no such channel {other:?}")))),
         }
     };

@@ -20,7 +20,6 @@ use crate::{
         wording::Reader,
         Language, PartyRole,
     },
-    state::AppState,
     store::{
         self,
         outbox::{NewMessage, Priority, EMAIL, SMS},
@@ -228,9 +227,9 @@ pub async fn enqueue_for_parties(
 }
 
 /// Sends one e-mail or text to its contact point, if the address still takes it.
-pub(super) async fn send(state: &AppState, message: &outbox_message::Model) -> Result<Sent, DbErr> {
-    let reach = &state.reach;
-    let Some(contact) = store::contact_points::find(&state.reads, message.target_id).await? else {
+pub(super) async fn send(outbox: &super::Outbox, message: &outbox_message::Model) -> Result<Sent, DbErr> {
+    let reach = &outbox.reach;
+    let Some(contact) = store::contact_points::find(&outbox.reads, message.target_id).await? else {
         return Ok(Sent::refused(None, "the address was removed"));
     };
     let status = parse_stored::<ContactStatus>("contact status", contact.id, &contact.status);
@@ -252,7 +251,7 @@ pub(super) async fn send(state: &AppState, message: &outbox_message::Model) -> R
             Err(_) => Sent::refused(None, "the stored message does not parse"),
         },
         (SMS, _, Some(gateway)) => match serde_json::from_str::<SmsPayload>(&message.payload) {
-            Ok(payload) => gateway.send(&contact.address, &payload, &reach.sms_status_url(), state.clock.now()).await,
+            Ok(payload) => gateway.send(&contact.address, &payload, &reach.sms_status_url(), outbox.clock.now()).await,
             Err(_) => Sent::refused(None, "the stored message does not parse"),
         },
         _ => Sent::refused(None, "this channel is not configured on this service"),

@@ -159,3 +159,31 @@ pub fn door_added(reach: &Reach, party: &party::Model, contact: &contact_point::
     };
     message(contact, party, subject_id, DOOR_ADDED, email, text)
 }
+
+/// Addresses someone asked a code for, waiting for `workflow::sign_in::send_requested_codes`. Kept in memory
+/// only: a typed address that is nobody's is never written anywhere, and a request lost with
+/// the process is asked again by the person waiting for it.
+#[derive(Debug, Default)]
+pub struct CodeRequests {
+    waiting: std::sync::Mutex<std::collections::VecDeque<crate::domain::channels::ContactAddress>>,
+}
+
+impl CodeRequests {
+    /// More than this waiting is a flood; the excess is dropped (the door's limits stop any
+    /// one address or network long before).
+    const MOST_WAITING: usize = 10_000;
+
+    pub fn push(&self, address: crate::domain::channels::ContactAddress) {
+        if let Ok(mut waiting) = self.waiting.lock() {
+            if waiting.len() < Self::MOST_WAITING {
+                waiting.push_back(address);
+            } else {
+                tracing::warn!("too many sign-in codes waiting; one request dropped");
+            }
+        }
+    }
+
+    pub fn take_all(&self) -> Vec<crate::domain::channels::ContactAddress> {
+        self.waiting.lock().map(|mut waiting| waiting.drain(..).collect()).unwrap_or_default()
+    }
+}

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{compose::SmsPayload, settings::SmsSettings, Sent};
+use super::{compose::SmsPayload, Sent, SmsSettings};
 use crate::domain::{channels::ContactStatus, webhooks::retry_after};
 
 /// The gateway's code for a recipient who has replied STOP to the sending number, as answered

@@ -9,7 +9,6 @@ use sea_orm::DbErr;
 use super::Sent;
 use crate::{
     domain::webhooks::{is_public, retry_after, sign},
-    state::AppState,
     store,
 };
 
@@ -138,33 +137,37 @@ async fn resolve(url: &reqwest::Url, allow_private: bool) -> Result<(String, Soc
 }
 
 /// Sends one message to its subscription; `None` when the subscription is gone.
-pub(super) async fn send(state: &AppState, message: &outbox_message::Model) -> Result<Option<Sent>, DbErr> {
-    let Some(subscription) = store::webhooks::find_subscription(&state.reads, message.target_id).await? else {
+pub(super) async fn send(outbox: &super::Outbox, message: &outbox_message::Model) -> Result<Option<Sent>, DbErr> {
+    let Some(subscription) = store::webhooks::find_subscription(&outbox.reads, message.target_id).await? else {
         return Ok(None);
     };
     if subscription.disabled_at.is_some() {
         return Ok(Some(Sent::refused(None, "the endpoint is disabled")));
     }
-    let sent = post(state, &subscription, message).await;
+    let sent = post(outbox, &subscription, message).await;
     if matches!(sent, Sent::Refused { status_code: Some(410), .. }) {
-        store::webhooks::disable(&state.db, subscription.id, "the endpoint answered 410 Gone", state.clock.now())
+        store::webhooks::disable(&outbox.db, subscription.id, "the endpoint answered 410 Gone", outbox.clock.now())
             .await?;
     }
     Ok(Some(sent))
 }
 
-async fn post(state: &AppState, subscription: &webhook_subscription::Model, message: &outbox_message::Model) -> Sent {
+async fn post(
+    outbox: &super::Outbox,
+    subscription: &webhook_subscription::Model,
+    message: &outbox_message::Model,
+) -> Sent {
     let Ok(url) = reqwest::Url::parse(&subscription.url) else { return Sent::retry(None, "not a URL") };
-    let (host, addr) = match resolve(&url, state.webhook_allow_private).await {
+    let (host, addr) = match resolve(&url, outbox.webhook_allow_private).await {
         Ok(target) => target,
         Err(reason) => return Sent::retry(None, reason),
     };
-    let client = match state.webhook_clients.for_target(&host, addr) {
+    let client = match outbox.webhook_clients.for_target(&host, addr) {
         Ok(client) => client,
         Err(err) => return Sent::retry(None, format!("cannot build a client: {err}")),
     };
     let id = format!("msg_{}", message.id.simple());
-    let now = state.clock.now();
+    let now = outbox.clock.now();
     let timestamp = now.timestamp();
     let Ok(signature) = sign(&subscription.secret, &id, timestamp, &message.payload) else {
         return Sent::retry(None, "the subscription's secret is unusable");

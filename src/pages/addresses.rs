@@ -96,7 +96,7 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
         .collect();
     let channels: Vec<Value> = Channel::ALL
         .iter()
-        .filter(|channel| state.reach.offers(**channel))
+        .filter(|channel| state.outbox.reach.offers(**channel))
         .map(|channel| match channel {
             Channel::Email => words::option("email", pick("メール", "E-mail")),
             Channel::Sms => words::option("sms", pick("SMS（携帯電話）", "Text message")),

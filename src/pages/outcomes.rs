@@ -16,9 +16,9 @@ use crate::{
         outcomes::{Cell, FiscalYear, Period, Span},
         Language, PartyRole,
     },
-    outcomes::{self, Report},
     state::AppState,
     store::audit::Outcome,
+    workflow::outcomes::{self, Report},
 };
 
 /// The fiscal year `today` falls in: figures are given for fixed periods only.

@@ -6,6 +6,7 @@
 mod body;
 mod oauth;
 mod pages;
+pub mod setup;
 
 use poem::{
     handler,

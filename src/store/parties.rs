@@ -159,6 +159,16 @@ pub async fn find_for_person(db: &impl Read, person_id: Uuid) -> Result<Option<p
     party::Entity::find().filter(party::Column::PersonId.eq(person_id)).one(db.conn()).await
 }
 
+/// A party's quiet hours as stored; corrupt values are reported, not guessed.
+pub fn quiet_hours_of(party: &party::Model) -> Result<Option<QuietHours>, super::Corrupt> {
+    match (&party.quiet_hours_start, &party.quiet_hours_end) {
+        (Some(start), Some(end)) => {
+            QuietHours::parse(start, end).map(Some).map_err(|why| super::Corrupt::new("quiet hours", party.id, why))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// A party's channel preferences as stored; corrupt values are reported, not guessed.
 pub fn preferences_of(party: &party::Model) -> Result<Preferences, super::Corrupt> {
     Ok(Preferences {

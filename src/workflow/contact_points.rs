@@ -26,7 +26,7 @@ pub async fn add_contact_point(
     party: &party::Model,
     address: ContactAddress,
 ) -> Result<contact_point::Model, WorkflowError> {
-    if !state.reach.offers(address.channel()) {
+    if !state.outbox.reach.offers(address.channel()) {
         let channel = address.channel().as_str();
         return Err(WorkflowError::Conflict(super::Clash::ChannelNotOffered { channel }));
     }
@@ -61,7 +61,7 @@ pub async fn add_contact_point(
             store::contact_points::insert(&txn, new, now).await?
         }
     };
-    let mut messages = vec![crate::outbox::confirmation(&state.reach, party, &row, &token)];
+    let mut messages = vec![crate::outbox::confirmation(&state.outbox.reach, party, &row, &token)];
     messages.extend(door_notices(state, &txn, party, Some(row.id), row.id).await?);
     store::outbox::enqueue(&txn, messages, now).await?;
     txn.commit().await?;
@@ -81,7 +81,7 @@ pub async fn resend_confirmation(
         return Err(WorkflowError::Conflict(super::Clash::AddressNotWaiting));
     }
     let channel = contact.channel.parse().map_err(|_| WorkflowError::NotFound)?;
-    if !state.reach.offers(channel) {
+    if !state.outbox.reach.offers(channel) {
         return Err(WorkflowError::Conflict(super::Clash::ChannelNotOffered { channel: channel.as_str() }));
     }
     let now = state.clock.now();
@@ -89,7 +89,7 @@ pub async fn resend_confirmation(
     limit(state, &txn, Door::ConfirmationToAddress, &contact.address.to_lowercase(), now).await?;
     let token = new_capability_token();
     store::contact_points::renew_confirmation(&txn, contact.id, capability_hash(&token), now).await?;
-    let message = crate::outbox::confirmation(&state.reach, party, contact, &token);
+    let message = crate::outbox::confirmation(&state.outbox.reach, party, contact, &token);
     store::outbox::enqueue(&txn, vec![message], now).await?;
     txn.commit().await?;
     Ok(())
@@ -112,8 +112,8 @@ pub(crate) async fn door_notices(
         .into_iter()
         .filter(|contact| Some(contact.id) != except)
         .filter(|contact| ContactStatus::is_sign_in_door(&contact.status))
-        .filter(|contact| contact.channel.parse().is_ok_and(|channel| state.reach.offers(channel)))
-        .map(|contact| crate::outbox::door_added(&state.reach, party, &contact, subject_id))
+        .filter(|contact| contact.channel.parse().is_ok_and(|channel| state.outbox.reach.offers(channel)))
+        .map(|contact| crate::outbox::door_added(&state.outbox.reach, party, &contact, subject_id))
         .collect())
 }
 

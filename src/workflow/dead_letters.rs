@@ -71,7 +71,7 @@ pub async fn decide(state: &AppState, id: Uuid, decision: Decision) -> Result<Op
     }
     txn.commit().await?;
     if decision == Decision::Retry {
-        state.send_now.notify_one();
+        state.outbox.send_now.notify_one();
     }
     Ok(Some(message.person_id).filter(|person| !person.is_nil()))
 }

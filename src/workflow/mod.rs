@@ -3,18 +3,22 @@
 //! transaction. Handlers call exactly one of these; nothing here knows about HTTP.
 
 mod accounts;
+pub mod alerts;
 mod callbacks;
 mod clash;
 mod contact_points;
 mod custody;
 pub mod dead_letters;
 mod delivery;
+pub mod digests;
 mod directory;
+pub mod feeds;
 mod imports;
 mod lapses;
 mod lifecycle;
 mod links;
 mod milestones;
+pub mod outcomes;
 mod persons;
 mod placements;
 mod roster;

@@ -271,15 +271,15 @@ async fn planning_again_or_restarting_sends_nothing_twice(app: TestApp) {
     tick(&app.state).await.unwrap();
     let before = alert_statuses(&app).await;
     let person = uuid::Uuid::parse_str(&p.person).unwrap();
-    tsunagu::alerts::replan(&app.state, person).await.unwrap();
-    tsunagu::alerts::replan(&app.state, person).await.unwrap();
+    tsunagu::workflow::alerts::replan(&app.state, person).await.unwrap();
+    tsunagu::workflow::alerts::replan(&app.state, person).await.unwrap();
     assert_eq!(alert_statuses(&app).await, before);
 
     // A second process on the same database, as after a restart.
     let restarted = crate::helpers::spawn_app(&app.database_url).await;
     restarted.clock.set(app.now() + Duration::days(10));
     app.clock.set(app.now() + Duration::days(10));
-    tsunagu::alerts::replan(&restarted.state, person).await.unwrap();
+    tsunagu::workflow::alerts::replan(&restarted.state, person).await.unwrap();
     let first = tick(&restarted.state).await.unwrap();
     let second = tick(&app.state).await.unwrap();
     assert!(first.delivered > 0);

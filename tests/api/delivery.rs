@@ -245,7 +245,7 @@ async fn a_text_cut_off_by_a_crash_is_not_sent_again_but_shown_as_uncertain(plai
     // The first instance hands the text to the gateway and dies before the answer.
     let crashed = {
         let state = app.state.clone();
-        tokio::spawn(async move { tsunagu::outbox::deliver(&state).await })
+        tokio::spawn(async move { tsunagu::outbox::deliver(&state.outbox).await })
     };
     eventually("the text reached the gateway", StdDuration::from_secs(5), || async {
         gateway.sent_to("+819012345678").len() == 2
@@ -256,7 +256,7 @@ async fn a_text_cut_off_by_a_crash_is_not_sent_again_but_shown_as_uncertain(plai
     // Another instance, after the claim has lapsed, does not send it again.
     let other = reaching(&plain, &mail, &gateway).await;
     other.clock.set(app.now() + Duration::seconds(61));
-    let report = tsunagu::outbox::deliver(&other.state).await.unwrap();
+    let report = tsunagu::outbox::deliver(&other.state.outbox).await.unwrap();
     assert_eq!((report.uncertain, report.delivered), (1, 0), "{report:?}");
     assert_eq!(gateway.sent_to("+819012345678").len(), 2, "the lawyer gets the text once");
 

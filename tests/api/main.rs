@@ -31,6 +31,7 @@ mod migrations;
 mod milestones;
 mod openapi;
 mod organizations;
+mod outbox_step;
 mod outcomes;
 mod own_pages;
 mod pages;
@@ -89,6 +90,7 @@ fn main() {
         me::TESTS,
         milestones::TESTS,
         migrations::TESTS,
+        outbox_step::TESTS,
         openapi::TESTS,
         organizations::TESTS,
         outcomes::TESTS,

@@ -287,8 +287,8 @@ async fn each_e_mail_goes_once_across_three_instances_though_one_dies(plain: Tes
     }
     // The first instance plans and delivers the alerts, writing the outbox; then it claims a
     // batch of messages and dies before sending any.
-    tsunagu::alerts::replan_requested(&app.state).await.unwrap();
-    tsunagu::alerts::deliver_due(&app.state).await.unwrap();
+    tsunagu::workflow::alerts::replan_requested(&app.state).await.unwrap();
+    tsunagu::workflow::alerts::deliver_due(&app.state).await.unwrap();
     let txn = app.state.db.begin().await.unwrap();
     let lost = crate::helpers::claim_any(&txn, app.now(), chrono::Duration::seconds(60), 16).await;
     txn.commit().await.unwrap();

@@ -33,7 +33,7 @@ async fn confirmed_address(app: &TestApp, party: &str, address: &str, mail: &Mai
     let body = json!({"channel": "email", "address": address});
     let added = app.post(&format!("/parties/{party}/contacts"), &app.admin(), &body).await;
     assert_eq!(added.status(), StatusCode::CREATED);
-    deliver(&app.state).await.unwrap();
+    deliver(&app.state.outbox).await.unwrap();
     let letter = mail.to(address).pop().expect("the confirmation");
     let text = letter.body_text(0).unwrap().to_string();
     let start = text.find(&format!("{PUBLIC_URL}/contacts/confirm/")).unwrap();
@@ -109,7 +109,7 @@ async fn a_one_time_code_comes_by_mail_and_signs_in(plain: TestApp) {
     assert_eq!(sent.status(), StatusCode::CREATED);
     let sent: Value = sent.json().await.unwrap();
     assert_eq!(sent["sent_to"], send_to.as_str());
-    deliver(&app.state).await.unwrap();
+    deliver(&app.state.outbox).await.unwrap();
     let letters = mail.to("hanako@example.org");
     let told = letters.iter().any(|letter| letter.subject() == Some("【つなぐ】サインイン方法が追加されました"));
     assert!(told, "a party that signed in before hears of a new door");

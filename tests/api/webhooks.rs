@@ -260,8 +260,8 @@ async fn a_crash_between_claim_and_send_redelivers_the_same_id(app: TestApp) {
     subscribe(&app, &f, &url).await;
     release_today(&app, &f).await;
     // Deliver the alerts (writing the outbox) without sending, then claim as a worker that dies.
-    tsunagu::alerts::replan_requested(&app.state).await.unwrap();
-    tsunagu::alerts::deliver_due(&app.state).await.unwrap();
+    tsunagu::workflow::alerts::replan_requested(&app.state).await.unwrap();
+    tsunagu::workflow::alerts::deliver_due(&app.state).await.unwrap();
     let claimed = crate::helpers::claim_any(&app.state.db, app.now(), Duration::seconds(60), 100).await;
     assert!(!claimed.is_empty());
     tick(&app.state).await.unwrap();
@@ -279,8 +279,8 @@ async fn a_worker_whose_claim_lapsed_cannot_settle_over_the_one_that_took_over(a
     let (url, inbox) = receiver().await;
     let (subscription, _) = subscribe(&app, &f, &url).await;
     release_today(&app, &f).await;
-    tsunagu::alerts::replan_requested(&app.state).await.unwrap();
-    tsunagu::alerts::deliver_due(&app.state).await.unwrap();
+    tsunagu::workflow::alerts::replan_requested(&app.state).await.unwrap();
+    tsunagu::workflow::alerts::deliver_due(&app.state).await.unwrap();
     // A slow worker claims, stalls past its lease; the scheduler takes over and delivers.
     let stalled = crate::helpers::claim_any(&app.state.db, app.now(), Duration::seconds(30), 100).await;
     assert!(!stalled.is_empty());

@@ -150,7 +150,7 @@ pub(super) async fn render_one(
         .collect();
     let channels: Vec<Value> = Channel::ALL
         .iter()
-        .filter(|channel| state.reach.offers(**channel))
+        .filter(|channel| state.outbox.reach.offers(**channel))
         .map(|channel| match channel {
             Channel::Email => words::option("email", pick("メール", "E-mail")),
             Channel::Sms => words::option("sms", pick("SMS（携帯電話）", "Text message")),

@@ -208,7 +208,7 @@ pub async fn create_webhook(req: &Request, state: Data<&AppState>, body: Body) -
         refusals.push("organization_id", Why::Required.into());
     }
     let url = posted.text("url").to_owned();
-    refusals.check("url", crate::domain::webhooks::check_url(&url, state.webhook_allow_private));
+    refusals.check("url", crate::domain::webhooks::check_url(&url, state.outbox.webhook_allow_private));
     let events: Vec<String> = posted.all("events").into_iter().map(str::to_owned).collect();
     if events.is_empty() {
         refusals.push("events", Why::Required.into());

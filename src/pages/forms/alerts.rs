@@ -182,7 +182,7 @@ pub async fn calendar(req: &Request, state: Data<&AppState>, body: Body) -> Resp
         ["yes"] => true,
         _ => return crate::pages::frame::bad_request(req, viewer.language),
     };
-    let feed = match crate::feeds::create_or_rotate(&state, viewer.party.id, detailed).await {
+    let feed = match crate::workflow::feeds::create_or_rotate(&state, viewer.party.id, detailed).await {
         Ok(feed) => feed,
         Err(err) => return failed(err),
     };

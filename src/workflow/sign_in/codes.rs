@@ -22,34 +22,6 @@ fn address_hash(state: &AppState, address: &ContactAddress) -> String {
     state.keys.keyed_hash(Purpose::Address, &[address.channel().as_str().as_bytes(), folded.as_bytes()])
 }
 
-/// Addresses someone asked a code for, waiting for [`send_requested_codes`]. Kept in memory
-/// only: a typed address that is nobody's is never written anywhere, and a request lost with
-/// the process is asked again by the person waiting for it.
-#[derive(Debug, Default)]
-pub struct CodeRequests {
-    waiting: std::sync::Mutex<std::collections::VecDeque<ContactAddress>>,
-}
-
-impl CodeRequests {
-    /// More than this waiting is a flood; the excess is dropped (the door's limits stop any
-    /// one address or network long before).
-    const MOST_WAITING: usize = 10_000;
-
-    fn push(&self, address: ContactAddress) {
-        if let Ok(mut waiting) = self.waiting.lock() {
-            if waiting.len() < Self::MOST_WAITING {
-                waiting.push_back(address);
-            } else {
-                tracing::warn!("too many sign-in codes waiting; one request dropped");
-            }
-        }
-    }
-
-    fn take_all(&self) -> Vec<ContactAddress> {
-        self.waiting.lock().map(|mut waiting| waiting.drain(..).collect()).unwrap_or_default()
-    }
-}
-
 /// Takes a request for a code. Whether or not the address is anyone's, the request does the
 /// same work (the limits, then a place in the queue) and answers alike; the look-up and the
 /// sending happen after the answer. Only a malformed address is refused.
@@ -61,7 +33,7 @@ pub async fn request_code(state: &AppState, typed_address: &str, client: &Client
     knock(state, &state.db, Door::CodeForAddress, &address.as_str().to_lowercase(), now).await?;
     state.code_requests.push(address);
     // A person is waiting for it: the scheduler sends it now rather than at its next tick.
-    state.send_now.notify_one();
+    state.outbox.send_now.notify_one();
     Ok(())
 }
 
@@ -83,7 +55,7 @@ async fn send_code(state: &AppState, address: &ContactAddress) -> Result<usize, 
         .into_iter()
         .filter(|contact| ContactStatus::is_sign_in_door(&contact.status))
         .collect();
-    if contacts.is_empty() || !state.reach.offers(address.channel()) {
+    if contacts.is_empty() || !state.outbox.reach.offers(address.channel()) {
         return Ok(0);
     }
     let txn = state.db.begin().await?;
@@ -105,7 +77,7 @@ async fn send_code(state: &AppState, address: &ContactAddress) -> Result<usize, 
             expires_at: now + Duration::minutes(ONE_TIME_CODE_VALID_MINUTES),
         };
         store::sign_in::insert_code(&txn, new, now).await?;
-        messages.push(crate::outbox::sign_in_code(&state.reach, &party, &contact, id, &code));
+        messages.push(crate::outbox::sign_in_code(&state.outbox.reach, &party, &contact, id, &code));
         entries.push(audit_of(&party, "sign_in.code.send", Some(id), Outcome::Allowed));
     }
     let written = messages.len();

@@ -14,7 +14,7 @@ use entity::{party, session};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
-pub use codes::{request_code, send_requested_codes, verify_code, CodeRequests};
+pub use codes::{request_code, send_requested_codes, verify_code};
 pub use credentials::{create_credential, issue_client_token, revoke_credential, ClientToken, IssuedCredential};
 pub use invitations::{invitation_url, invite, redeem_invitation, IssuedInvitation};
 pub use sessions::{end_other_sessions, end_session, session_principal, sign_out};

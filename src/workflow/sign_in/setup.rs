@@ -140,8 +140,8 @@ pub async fn set_up_admin(
         unsubscribe_token_hash: capability_hash(&state.keys.unsubscribe_token(id)),
     };
     let contact = store::contact_points::insert(&txn, contact, now).await?;
-    if state.reach.offers(admin.address.channel()) {
-        let message = crate::outbox::confirmation(&state.reach, &party, &contact, &token);
+    if state.outbox.reach.offers(admin.address.channel()) {
+        let message = crate::outbox::confirmation(&state.outbox.reach, &party, &contact, &token);
         store::outbox::enqueue(&txn, vec![message], now).await?;
     }
     store::audit::record(&txn, vec![audit_of(&party, "setup.redeem", Some(link.id), Outcome::Allowed)], now).await?;

@@ -1,4 +1,4 @@
-//! The page a one-time set-up link opens: the admin's name and address, and they are signed
+//! The door a one-time set-up link opens: the admin's name and address, and they are signed
 //! in. A link that cannot be used says so, and how to get a new one, without telling why.
 
 use minijinja::{context, Value};
@@ -9,11 +9,13 @@ use poem::{
     Body, Request, Response,
 };
 
-use super::posted::Posted;
+use super::{client_of, signed_in_page};
 use crate::{
     domain::{channels::Channel, DisplayName, Language, Refusals},
-    pages::frame::{bad_request, failed, from_our_pages, html, language_for, plain_frame},
-    sign_in::client_of,
+    pages::{
+        forms::posted::Posted,
+        frame::{bad_request, failed, from_our_pages, html, language_for, plain_frame},
+    },
     state::AppState,
     workflow::{
         self,
@@ -39,7 +41,7 @@ fn page(req: &Request, state: &AppState, token: &str, status: StatusCode, shown:
             Channel::Sms => context! { value => "sms", label => pick("SMS（携帯電話）", "Text message") },
         })
         .collect();
-    let hint = if Channel::ALL.iter().any(|channel| state.reach.offers(*channel)) {
+    let hint = if Channel::ALL.iter().any(|channel| state.outbox.reach.offers(*channel)) {
         pick("確認のリンクを送ります。", "A confirmation link is sent to it.")
     } else {
         pick(
@@ -104,7 +106,7 @@ pub async fn set_up(req: &Request, state: Data<&AppState>, token: Path<String>, 
     };
     let admin = NewAdmin { display_name, language, address };
     match workflow::sign_in::set_up_admin(&state, &token.0, admin, &client_of(req)).await {
-        Ok(signed_in) => crate::sign_in::signed_in_page(&state, signed_in),
+        Ok(signed_in) => signed_in_page(&state, signed_in),
         Err(SignInError::Refused) => unusable(req, &state, &token.0),
         Err(SignInError::TooMany { .. }) => {
             let problem = match language {

@@ -21,7 +21,7 @@ fn refused(name: &'static str, reason: impl Into<String>) -> SettingError {
 #[derive(Clone)]
 pub struct EmailSettings {
     /// `smtp://…?tls=required`, `smtp://…` (no TLS: loopback or `tls=none` only) or `smtps://…`.
-    pub(super) transport_url: String,
+    pub(crate) transport_url: String,
     pub from: lettre::message::Mailbox,
 }
 
@@ -77,7 +77,7 @@ impl EmailSettings {
 pub struct SmsSettings {
     pub base_url: String,
     pub account_sid: String,
-    pub(super) auth_token: String,
+    pub(crate) auth_token: String,
     /// The sending number, E.164.
     pub from: String,
 }

@@ -36,7 +36,7 @@ const PAGE: u64 = 200;
 /// One reader whose records cannot be read is logged and skipped; only a database that cannot
 /// be reached stops the step.
 pub async fn write_due(state: &AppState) -> Result<usize, WorkflowError> {
-    if state.reach.mailer.is_none() {
+    if state.outbox.reach.mailer.is_none() {
         return Ok(0);
     }
     let now = state.clock.now();
@@ -75,7 +75,7 @@ fn due_today(party: &party::Model, now: DateTime<Utc>) -> Result<Option<NaiveDat
     let preferences = store::parties::preferences_of(party)?;
     let zone: Zone = parse_stored("time zone", party.id, &party.timezone)?;
     let local = now.with_timezone(&zone.tz());
-    let quiet = crate::alerts::quiet_hours_of(party)?;
+    let quiet = store::parties::quiet_hours_of(party)?;
     let held = local.time() < preferences.digest_at || quiet.is_some_and(|quiet| quiet.contains(local.time()));
     Ok((!held).then(|| local.date_naive()))
 }
@@ -158,7 +158,16 @@ async fn digest_for(
         let messages = addresses
             .iter()
             .map(|contact| {
-                digest_message(&state.reach, party, contact, digest_id, &periods, today, language, provides.clone())
+                digest_message(
+                    &state.outbox.reach,
+                    party,
+                    contact,
+                    digest_id,
+                    &periods,
+                    today,
+                    language,
+                    provides.clone(),
+                )
             })
             .collect();
         store::outbox::enqueue(&txn, messages, now).await?;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::{
     domain::{
         risk::{self, Delivery, Recipient, Severity},
-        QuietHours, Relationship, Scope, ScopeKind, Zone,
+        Relationship, Scope, ScopeKind, Zone,
     },
     state::AppState,
     store::Begin,
@@ -32,15 +32,6 @@ const BATCH: u64 = 500;
 
 fn zone_of(party: &party::Model) -> Result<Zone, Corrupt> {
     parse_stored("time zone", party.id, &party.timezone)
-}
-
-pub fn quiet_hours_of(party: &party::Model) -> Result<Option<QuietHours>, Corrupt> {
-    match (&party.quiet_hours_start, &party.quiet_hours_end) {
-        (Some(start), Some(end)) => {
-            QuietHours::parse(start, end).map(Some).map_err(|why| Corrupt::new("quiet hours", party.id, why))
-        }
-        _ => Ok(None),
-    }
 }
 
 /// Plans a person's alerts again: adds those that should exist, cancels pending ones that no
@@ -160,7 +151,7 @@ pub async fn replan_requested(state: &AppState) -> Result<usize, WorkflowError> 
             Ok(Ok(_)) => None,
             Ok(Err(WorkflowError::Database(err))) => return Err(WorkflowError::Database(err)),
             Ok(Err(err)) => Some(err.to_string()),
-            Err(panic) => Some(format!("panicked: {}", crate::scheduler::panic_message(&panic))),
+            Err(panic) => Some(format!("panicked: {}", crate::telemetry::panic_message(&panic))),
         };
         match failure {
             None => store::planning::done(&state.db, request).await?,
@@ -282,7 +273,9 @@ async fn deliver_batch(
         let settings = match alert.team_organization_id.and_then(|team| facts.teams.get(&team)) {
             // A team keeps no quiet hours: someone is on shift.
             Some(team) => parse_stored::<Zone>("time zone", team.id, &team.timezone).map(|zone| Some((zone, None))),
-            None => party.map(|party| Ok::<_, Corrupt>((zone_of(party)?, quiet_hours_of(party)?))).transpose(),
+            None => party
+                .map(|party| Ok::<_, Corrupt>((zone_of(party)?, store::parties::quiet_hours_of(party)?)))
+                .transpose(),
         };
         let (Ok(severity), Ok(settings)) = (severity, settings) else {
             // Corrupt (and logged where found): delivered to no one at a guessed hour.
@@ -308,7 +301,8 @@ async fn deliver_batch(
         .collect();
     store::provisions::record_many(&txn, provisions, now).await?;
     crate::outbox::webhook::enqueue_for(&txn, &delivered, now).await?;
-    crate::outbox::enqueue_for_parties(&txn, &state.reach, &state.rules, &delivered, &facts.recipients, now).await?;
+    crate::outbox::enqueue_for_parties(&txn, &state.outbox.reach, &state.rules, &delivered, &facts.recipients, now)
+        .await?;
     let mut held = 0;
     for (until, ids) in &holds {
         held += store::alerts::settle_many(&txn, ids, store::alerts::PENDING, None, Some(*until), now).await?.len();
