@@ -16,6 +16,7 @@ pub mod outcomes;
 mod party;
 pub mod period;
 pub mod placement;
+pub mod provision;
 mod quiet_hours;
 pub mod risk;
 pub mod schedule;

@@ -13,6 +13,7 @@ use super::{
     compose::{self, EmailPayload, Period, Provided, SmsPayload},
     Mailer, Sent, SmsGateway,
 };
+use crate::domain::provision::{self, Provision, ProvisionChannel, Recipient};
 use crate::{
     domain::{
         channels::{Channel, ContactStatus},
@@ -180,12 +181,10 @@ pub async fn enqueue_for_parties(
                 person_id: alert.person_id,
                 link_id: alert.link_id,
                 items: match (channel, party.email_detail) {
-                    (Channel::Email, true) => format!(
-                        "alert {} ({}), {} … {}, with the person's display name",
-                        alert.rule, alert.severity, alert.starts_on, alert.ends_on
-                    ),
-                    _ => format!("a notice of alert {} without its detail", alert.id),
-                },
+                    (Channel::Email, true) => provision::Provided::Alert(period_named(alert)),
+                    _ => provision::Provided::Notice { alert_id: alert.id },
+                }
+                .items(),
             };
             let (channel_name, payload) = match channel {
                 Channel::Email => (
@@ -264,22 +263,32 @@ pub(super) fn carries_a_secret(message: &outbox_message::Model) -> bool {
     matches!(message.event_type.as_str(), CONFIRM | super::SIGN_IN_CODE | super::INVITATION)
 }
 
+/// An alert's period, as a provision record names it.
+pub fn period_named(alert: &entity::alert::Model) -> provision::PeriodNamed {
+    provision::PeriodNamed {
+        rule: alert.rule.clone(),
+        severity: alert.severity.clone(),
+        starts_on: alert.starts_on,
+        ends_on: alert.ends_on,
+    }
+}
+
 /// What a delivered e-mail or text gave its reader, as written in its payload.
 pub(super) fn provisions(message: &outbox_message::Model) -> Vec<store::provisions::Provision> {
     let provides = match message.channel.as_str() {
         EMAIL => serde_json::from_str::<EmailPayload>(&message.payload).map(|payload| payload.provides),
         _ => serde_json::from_str::<SmsPayload>(&message.payload).map(|payload| payload.provides),
     };
-    let channel = if message.channel == EMAIL { "email" } else { "sms" };
+    let channel = if message.channel == EMAIL { ProvisionChannel::Email } else { ProvisionChannel::Sms };
+    let recipient = Recipient::Address { contact_point_id: message.target_id, party_id: message.party_id };
     provides
         .unwrap_or_default()
         .into_iter()
-        .map(|provided| store::provisions::Provision {
+        .map(|provided| Provision {
             person_id: provided.person_id,
             channel,
-            recipient: format!("contact:{}", message.target_id),
-            recipient_party_id: message.party_id,
-            items: provided.items,
+            recipient,
+            provided: provision::Provided::Composed(provided.items),
             link_id: provided.link_id,
             source_id: Some(message.id),
         })

@@ -7,6 +7,7 @@ use entity::{alert, outbox_message, webhook_subscription};
 use sea_orm::DbErr;
 
 use super::Sent;
+use crate::domain::provision::{Provided, Provision, ProvisionChannel, Recipient};
 use crate::{
     domain::webhooks::{is_public, retry_after, sign},
     store,
@@ -203,16 +204,12 @@ async fn post(
 }
 
 /// What a delivered webhook gave its receiver, for the provision record.
-pub(super) fn provision(alert: &alert::Model, message: &outbox_message::Model) -> store::provisions::Provision {
-    store::provisions::Provision {
+pub(super) fn provision(alert: &alert::Model, message: &outbox_message::Model) -> Provision {
+    Provision {
         person_id: message.person_id,
-        channel: "webhook",
-        recipient: format!("webhook:{}", message.target_id),
-        recipient_party_id: None,
-        items: format!(
-            "{} {} ({}), {} … {}; ids only",
-            ALERT_DELIVERED, alert.rule, alert.severity, alert.starts_on, alert.ends_on
-        ),
+        channel: ProvisionChannel::Webhook,
+        recipient: Recipient::Webhook { subscription_id: message.target_id },
+        provided: Provided::WebhookAlert { event: ALERT_DELIVERED, period: super::reach::period_named(alert) },
         link_id: alert.link_id,
         source_id: Some(message.id),
     }

@@ -8,16 +8,7 @@ use uuid::Uuid;
 use super::{new_id, page, Page, PageRequest};
 use super::{Connected, Read, Write};
 
-#[derive(Debug, Clone)]
-pub struct Provision {
-    pub person_id: Uuid,
-    pub channel: &'static str,
-    pub recipient: String,
-    pub recipient_party_id: Option<Uuid>,
-    pub items: String,
-    pub link_id: Option<Uuid>,
-    pub source_id: Option<Uuid>,
-}
+pub use crate::domain::provision::Provision;
 
 /// Records a provision, with the consent decision in force on its link at this moment.
 pub async fn record(db: &impl Write, provision: Provision, now: DateTime<Utc>) -> Result<(), DbErr> {
@@ -59,21 +50,18 @@ pub async fn record_many(
     }
     let rows: Vec<provision_record::ActiveModel> = provisions
         .into_iter()
-        .map(|(provision, consent)| {
-            let basis = if provision.link_id.is_some() { "link_consent" } else { "facility_care" };
-            provision_record::ActiveModel {
-                id: Set(new_id()),
-                person_id: Set(provision.person_id),
-                channel: Set(provision.channel.to_owned()),
-                recipient: Set(provision.recipient),
-                recipient_party_id: Set(provision.recipient_party_id),
-                items: Set(provision.items),
-                basis: Set(basis.to_owned()),
-                link_id: Set(provision.link_id),
-                consent_record_id: Set(consent),
-                source_id: Set(provision.source_id),
-                provided_at: Set(now),
-            }
+        .map(|(provision, consent)| provision_record::ActiveModel {
+            id: Set(new_id()),
+            person_id: Set(provision.person_id),
+            channel: Set(provision.channel.as_str().to_owned()),
+            recipient: Set(provision.recipient.name()),
+            recipient_party_id: Set(provision.recipient.party_id()),
+            items: Set(provision.provided.items()),
+            basis: Set(provision.basis().to_owned()),
+            link_id: Set(provision.link_id),
+            consent_record_id: Set(consent),
+            source_id: Set(provision.source_id),
+            provided_at: Set(now),
         })
         .collect();
     for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {

@@ -12,6 +12,7 @@ use entity::{alert, party};
 use sea_orm::{DatabaseBackend, DbErr};
 use uuid::Uuid;
 
+use crate::domain::provision::{Provided, Provision, ProvisionChannel, Recipient as ProvisionRecipient};
 use crate::{
     domain::{
         risk::{self, Delivery, Recipient, Severity},
@@ -320,20 +321,16 @@ async fn deliver_batch(
 }
 
 /// What an alert in the inbox provides about the person, for the provision record.
-fn provision_of(alert: &alert::Model) -> store::provisions::Provision {
-    let (recipient, recipient_party_id) = match alert.team_organization_id {
-        Some(team) => (format!("organization:{team}"), None),
-        None => (alert.recipient_party_id.to_string(), Some(alert.recipient_party_id)),
+fn provision_of(alert: &alert::Model) -> Provision {
+    let recipient = match alert.team_organization_id {
+        Some(organization_id) => ProvisionRecipient::Team { organization_id },
+        None => ProvisionRecipient::Party(alert.recipient_party_id),
     };
-    store::provisions::Provision {
+    Provision {
         person_id: alert.person_id,
-        channel: "inbox",
+        channel: ProvisionChannel::Inbox,
         recipient,
-        recipient_party_id,
-        items: format!(
-            "alert {} ({}), {} … {}, with the person's display name",
-            alert.rule, alert.severity, alert.starts_on, alert.ends_on
-        ),
+        provided: Provided::Alert(crate::outbox::period_named(alert)),
         link_id: alert.link_id,
         source_id: Some(alert.id),
     }

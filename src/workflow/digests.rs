@@ -6,6 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::party;
 
+use crate::domain::provision;
 use crate::{
     domain::{
         channels::{Channel, ContactStatus},
@@ -141,13 +142,13 @@ async fn digest_for(
         .map(|(_, link_id, person_id, rule, period, _)| Provided {
             person_id: *person_id,
             link_id: Some(*link_id),
-            items: format!(
-                "digest: {} ({}), {} … {}, with the person's display name",
-                rule.id,
-                period.severity.as_str(),
-                period.starts_on,
-                period.ends_on
-            ),
+            items: provision::Provided::DigestLine(provision::PeriodNamed {
+                rule: rule.id.clone(),
+                severity: period.severity.as_str().to_owned(),
+                starts_on: period.starts_on,
+                ends_on: period.ends_on,
+            })
+            .items(),
         })
         .collect();
     let txn = state.db.begin().await?;

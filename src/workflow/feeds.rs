@@ -5,6 +5,7 @@ use sea_orm::DbErr;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::domain::provision::{Provided, Provision, ProvisionChannel, Recipient};
 use crate::{
     auth::{capability_hash, new_capability_token},
     domain::{
@@ -130,12 +131,11 @@ pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, Wor
             });
         }
         if !provided.is_empty() {
-            let provision = store::provisions::Provision {
+            let provision = Provision {
                 person_id: person.id,
-                channel: "calendar_feed",
-                recipient: party.id.to_string(),
-                recipient_party_id: Some(party.id),
-                items: format!("calendar: {}, with the person's display name", provided.join("; ")),
+                channel: ProvisionChannel::CalendarFeed,
+                recipient: Recipient::Party(party.id),
+                provided: Provided::Calendar { dates: provided },
                 link_id: Some(link.id),
                 source_id: None,
             };
