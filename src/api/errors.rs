@@ -96,6 +96,7 @@ fn conflict(clash: &Clash) -> String {
             format!("Your external id {external_id} already names another {kind} date.")
         }
         Clash::PersonHasAccount => "This person already has an account.".to_owned(),
+        Clash::RequestInFlight => "A request with this Idempotency-Key is still being processed.".to_owned(),
         Clash::LinkAlreadyActive => "This party already holds an active link to the person.".to_owned(),
         Clash::LinkRevoked => "This link is revoked; create a new link instead.".to_owned(),
         Clash::PartyDisabled => "This party is disabled; enable it first.".to_owned(),

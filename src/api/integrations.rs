@@ -16,14 +16,14 @@ use crate::{
     auth::Principal,
     domain::{
         access::Action,
+        idempotency::IdempotencyKey,
         milestones::ReleaseType,
         schedule::{ExternalId, ScheduleKind},
         Refusals,
     },
     http::{ApiError, JsonBody, Problem},
     state::AppState,
-    store::{self, schedule::KeyClaim},
-    workflow::{self, ScheduleItem, Upserted},
+    workflow::{self, Keyed, ScheduleItem, Upserted},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -204,36 +204,16 @@ impl IntegrationsApi {
         body: JsonBody<ScheduleBatch>,
     ) -> Result<Json<ScheduleBatchResponse>, ApiError> {
         let owner = auth.0.party_id.ok_or(ApiError::Forbidden("Schedules are pushed by a probation party."))?;
-        let key = match idempotency_key.0 {
-            Some(key) if key.is_empty() || key.len() > 200 => {
-                return Err(ApiError::invalid_field(
-                    "Idempotency-Key",
-                    crate::domain::Invalid::new("1 to 200 characters"),
-                ))
-            }
-            key => key,
+        let key = match idempotency_key.0.as_deref().map(IdempotencyKey::parse).transpose() {
+            Ok(key) => key,
+            Err(why) => return Err(ApiError::invalid_field("Idempotency-Key", why)),
         };
-        let hash = hash_of(&body.0);
         if let Some(key) = &key {
-            match store::schedule::claim_key(&state.db, owner, key, &hash, state.clock.now()).await? {
-                KeyClaim::Taken => {}
-                KeyClaim::Done { request_hash, .. } | KeyClaim::InFlight { request_hash } if request_hash != hash => {
-                    return Err(ApiError::invalid_field(
-                        "Idempotency-Key",
-                        crate::domain::Invalid::new("this key was used with another request"),
-                    ))
-                }
-                KeyClaim::Done { response, .. } => {
-                    let value = serde_json::from_str(&response).map_err(|err| ApiError::Internal(err.to_string()))?;
-                    let stored = ScheduleBatchResponse::parse_from_json(Some(value))
-                        .map_err(|err| ApiError::Internal(err.into_message()))?;
-                    return Ok(Json(stored));
-                }
-                KeyClaim::InFlight { .. } => {
-                    return Err(ApiError::Conflict(
-                        "A request with this Idempotency-Key is still being processed.".into(),
-                    ))
-                }
+            if let Keyed::Answer(stored) = workflow::begin_keyed(&state, owner, key, &hash_of(&body.0)).await? {
+                let value = serde_json::from_str(&stored).map_err(|err| ApiError::Internal(err.to_string()))?;
+                let stored = ScheduleBatchResponse::parse_from_json(Some(value))
+                    .map_err(|err| ApiError::Internal(err.into_message()))?;
+                return Ok(Json(stored));
             }
         }
         let mut results = Vec::with_capacity(body.0.items.len());
@@ -265,7 +245,7 @@ impl IntegrationsApi {
         }
         let response = ScheduleBatchResponse { results };
         if let Some(key) = &key {
-            store::schedule::finish_key(&state.db, owner, key, response.to_json_string(), state.clock.now()).await?;
+            workflow::finish_keyed(&state, owner, key, response.to_json_string()).await?;
         }
         Ok(Json(response))
     }

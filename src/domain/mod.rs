@@ -6,6 +6,7 @@ pub mod channels;
 mod consent;
 pub mod custody;
 pub mod ical;
+pub mod idempotency;
 pub mod import;
 mod language;
 pub mod milestones;

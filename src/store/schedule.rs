@@ -1,4 +1,4 @@
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{idempotency_key, milestone, schedule_entry};
 use sea_orm::{
     sea_query::OnConflict, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::new_id;
 use super::{Connected, Declares, Read, Write};
-use crate::cache::Changed;
+use crate::{cache::Changed, domain::idempotency::HeldKey};
 
 pub async fn find(db: &impl Read, owner: Uuid, external_id: &str) -> Result<Option<schedule_entry::Model>, DbErr> {
     schedule_entry::Entity::find()
@@ -90,26 +90,14 @@ pub async fn interviews_of(db: &impl Read, person_id: Uuid) -> Result<Vec<schedu
         .await
 }
 
-/// What became of an attempt to take an idempotency key.
-pub enum KeyClaim {
-    /// Ours: process the request, then `finish`.
-    Taken,
-    /// Done before: here is the answer it got.
-    Done { request_hash: String, response: String },
-    /// Another request with this key is being processed now.
-    InFlight { request_hash: String },
-}
-
-/// A request left in flight this long is taken to have died, and may be retried.
-const IN_FLIGHT_LEASE: Duration = Duration::minutes(5);
-
-pub async fn claim_key(
+/// Takes `key` for a request if no one holds it; `false` when it is held.
+pub async fn take_key(
     db: &impl Write,
     owner: Uuid,
     key: &str,
     request_hash: &str,
     now: DateTime<Utc>,
-) -> Result<KeyClaim, DbErr> {
+) -> Result<bool, DbErr> {
     let row = idempotency_key::ActiveModel {
         owner_party_id: Set(owner),
         key: Set(key.to_owned()),
@@ -127,31 +115,34 @@ pub async fn claim_key(
         )
         .exec_without_returning(db.conn())
         .await?;
-    if inserted == 1 {
-        return Ok(KeyClaim::Taken);
-    }
-    let Some(existing) = idempotency_key::Entity::find_by_id((owner, key.to_owned())).one(db.conn()).await? else {
-        return Ok(KeyClaim::Taken);
-    };
-    match (existing.state.as_str(), existing.response_body) {
-        ("done", Some(response)) => Ok(KeyClaim::Done { request_hash: existing.request_hash, response }),
-        _ if existing.updated_at + IN_FLIGHT_LEASE < now && existing.request_hash == request_hash => {
-            // The earlier attempt died: take the key over, once.
-            let retaken = idempotency_key::Entity::update_many()
-                .col_expr(idempotency_key::Column::UpdatedAt, now.into())
-                .filter(idempotency_key::Column::OwnerPartyId.eq(owner))
-                .filter(idempotency_key::Column::Key.eq(key))
-                .filter(idempotency_key::Column::UpdatedAt.eq(existing.updated_at))
-                .exec(db.conn())
-                .await?;
-            if retaken.rows_affected == 1 {
-                Ok(KeyClaim::Taken)
-            } else {
-                Ok(KeyClaim::InFlight { request_hash: existing.request_hash })
-            }
-        }
-        _ => Ok(KeyClaim::InFlight { request_hash: existing.request_hash }),
-    }
+    Ok(inserted == 1)
+}
+
+/// The key as held, if it is.
+pub async fn held_key(db: &impl Read, owner: Uuid, key: &str) -> Result<Option<HeldKey>, DbErr> {
+    Ok(idempotency_key::Entity::find_by_id((owner, key.to_owned())).one(db.conn()).await?.map(|row| HeldKey {
+        request_hash: row.request_hash,
+        response: row.response_body.filter(|_| row.state == "done"),
+        updated_at: row.updated_at,
+    }))
+}
+
+/// Takes a held key over if it was last touched at `seen`; `false` when someone else did.
+pub async fn take_key_over(
+    db: &impl Write,
+    owner: Uuid,
+    key: &str,
+    seen: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let retaken = idempotency_key::Entity::update_many()
+        .col_expr(idempotency_key::Column::UpdatedAt, now.into())
+        .filter(idempotency_key::Column::OwnerPartyId.eq(owner))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .filter(idempotency_key::Column::UpdatedAt.eq(seen))
+        .exec(db.conn())
+        .await?;
+    Ok(retaken.rows_affected == 1)
 }
 
 pub async fn finish_key(

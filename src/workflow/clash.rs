@@ -37,6 +37,8 @@ pub enum Clash {
     PartyDisabled,
     /// Client credentials are for systems, not for family or the person.
     CredentialsForSystemsOnly,
+    /// A request under the same `Idempotency-Key` is still being done.
+    RequestInFlight,
     /// A spreadsheet with refused cells is not stored until they are corrected.
     ImportHasRefusedRows {
         rows: usize,

@@ -14,6 +14,7 @@ pub mod digests;
 mod directory;
 pub mod feeds;
 mod imports;
+mod keyed;
 mod lapses;
 mod lifecycle;
 mod links;
@@ -41,6 +42,7 @@ pub use directory::{
     create_organization, create_party, update_organization, update_party, update_person, LinkWithParty,
 };
 pub use imports::{check_import, confirm_import, find_import, preview, Confirmed, Preview};
+pub use keyed::{begin_keyed, finish_keyed, Keyed};
 pub use lapses::record_lapse;
 pub use lifecycle::{erase_person, expire_provisions, retention_review, IdlePerson, PROVISION_KEEP_YEARS};
 pub use links::{change_link, choose_sharing, create_link, offered_scope, revoke_link, LinkChange, NewLink};
