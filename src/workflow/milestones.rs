@@ -215,3 +215,32 @@ pub async fn record_event(
     txn.commit().await?;
     Ok((row, recorded))
 }
+
+/// A person's milestones as they stand today. The one write a read makes is the documented
+/// catch-up: windows whose dates have come are opened or expired first
+/// ([`super::catch_up_windows`]), so what is read is true today even when the scheduler has
+/// not yet run.
+pub async fn milestones_of(state: &AppState, person_id: Uuid) -> Result<Vec<milestone::Model>, WorkflowError> {
+    super::catch_up_windows(state, Some(person_id)).await?;
+    Ok(store::milestones::list_for_person(&state.db, person_id).await?)
+}
+
+/// One milestone as it stands today (caught up as [`milestones_of`] says).
+pub async fn milestone_of(
+    state: &AppState,
+    person_id: Uuid,
+    milestone_id: Uuid,
+) -> Result<milestone::Model, WorkflowError> {
+    super::catch_up_windows(state, Some(person_id)).await?;
+    store::milestones::find(&state.db, milestone_id).await?.ok_or(WorkflowError::NotFound)
+}
+
+/// A milestone's history as it stands today (caught up as [`milestones_of`] says).
+pub async fn history_of(
+    state: &AppState,
+    person_id: Uuid,
+    milestone_id: Uuid,
+) -> Result<Vec<milestone_event::Model>, WorkflowError> {
+    super::catch_up_windows(state, Some(person_id)).await?;
+    Ok(store::milestones::events_of(&state.db, milestone_id).await?)
+}

@@ -46,7 +46,9 @@ pub use keyed::{begin_keyed, finish_keyed, Keyed};
 pub use lapses::record_lapse;
 pub use lifecycle::{erase_person, expire_provisions, retention_review, IdlePerson, PROVISION_KEEP_YEARS};
 pub use links::{change_link, choose_sharing, create_link, offered_scope, revoke_link, LinkChange, NewLink};
-pub use milestones::{create_milestone, record_event, update_milestone, EventRequest};
+pub use milestones::{
+    create_milestone, history_of, milestone_of, milestones_of, record_event, update_milestone, EventRequest,
+};
 pub use persons::create_person;
 pub use placements::{add_placement, change_placement};
 pub use roster::visible_persons;

@@ -25,7 +25,6 @@ use crate::{
     },
     http::{ApiError, JsonBody},
     state::AppState,
-    store,
     workflow::{self, actor, EventRequest, Precondition},
 };
 
@@ -85,12 +84,6 @@ pub enum RecordEventResponse {
     Created(Json<EventRecorded>, #[oai(header = "ETag")] String),
 }
 
-/// Brings windows up to date for the days that have passed before a person's milestones are read.
-async fn current(state: &AppState, person_id: Uuid) -> Result<(), ApiError> {
-    workflow::catch_up_windows(state, Some(person_id)).await?;
-    Ok(())
-}
-
 pub struct MilestonesApi;
 
 #[OpenApi(tag = "ApiTags::Milestones")]
@@ -129,9 +122,8 @@ impl MilestonesApi {
     ) -> Result<Json<MilestoneList>, ApiError> {
         let access =
             access::person(&state, &auth.0, id.0, Action::ReadPerson, "milestone.list", Target::Person).await?;
-        current(&state, access.person.id).await?;
         let scope = access.standing.scope();
-        let rows = store::milestones::list_for_person(&state.db, access.person.id).await?;
+        let rows = workflow::milestones_of(&state, access.person.id).await?;
         let items = rows
             .into_iter()
             .filter(|row| row.kind.parse::<MilestoneKind>().is_ok_and(|kind| scope.contains(kind.scope_kind())))
@@ -151,8 +143,7 @@ impl MilestonesApi {
         id: Path<Uuid>,
     ) -> Result<MilestoneResponse, ApiError> {
         let (access, _) = access::milestone(&state, &auth.0, id.0, Action::ReadPerson, "milestone.read").await?;
-        current(&state, access.person.id).await?;
-        let row = store::milestones::find(&state.db, id.0).await?.ok_or(ApiError::NotFound)?;
+        let row = workflow::milestone_of(&state, access.person.id, id.0).await?;
         let tag = etag(row.version);
         Ok(MilestoneResponse::Ok(Json(view(row)?), tag))
     }
@@ -234,8 +225,7 @@ impl MilestonesApi {
         id: Path<Uuid>,
     ) -> Result<Json<MilestoneHistory>, ApiError> {
         let (access, row) = access::milestone(&state, &auth.0, id.0, Action::ReadPerson, "milestone.history").await?;
-        current(&state, access.person.id).await?;
-        let events = store::milestones::events_of(&state.db, row.id).await?;
+        let events = workflow::history_of(&state, access.person.id, row.id).await?;
         let scope = access.standing.scope();
         let items = events.into_iter().map(|event| event_view(event, &scope)).collect::<Result<_, _>>()?;
         Ok(Json(MilestoneHistory { items }))
