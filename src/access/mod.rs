@@ -13,7 +13,7 @@ pub use crate::domain::access::Target;
 use crate::{
     auth::Principal,
     domain::{
-        access::{decide, Action, Decision, HeldLink, PersonFacts, Standing},
+        access::{decide, doors, Action, Decision, HeldLink, PersonFacts, Standing},
         milestones::MilestoneKind,
         PartyRole, Zone,
     },
@@ -226,21 +226,18 @@ async fn facts(
     Ok(PersonFacts { person_id: person.id, current_placements, held_link })
 }
 
-/// Whether staff of `organization_id` may open `party`'s doors (invite it, add or see its
-/// sign-in addresses, its preferences and sessions): only a family member, lawyer or person
-/// account their own organisation created, that has never signed in, and every person of which
-/// (its links in force, or the person it is) is placed at their organisation now. Once the
-/// party has signed in, or holds a link elsewhere, only the party itself or an admin may: else
-/// staff could make themselves a way in as someone who sees more than they do.
+/// Gathers what the staff rule of `domain::access::doors` needs, and asks it.
 async fn staff_may_open_doors(
     state: &AppState,
     organization_id: Uuid,
     party: &party::Model,
 ) -> Result<bool, AccessError> {
-    let openable_role =
-        matches!(party.role.parse::<PartyRole>(), Ok(PartyRole::Family | PartyRole::Lawyer | PartyRole::Person));
-    if !openable_role || party.opened_by_organization_id != Some(organization_id) || party.first_signed_in_at.is_some()
-    {
+    let account = doors::AccountFacts {
+        role: party.role.parse::<PartyRole>().ok(),
+        opened_by_organization_id: party.opened_by_organization_id,
+        has_signed_in: party.first_signed_in_at.is_some(),
+    };
+    if !doors::staff_may_open_account(organization_id, &account) {
         return Ok(false);
     }
     let now = state.clock.now();
@@ -252,9 +249,6 @@ async fn staff_may_open_doors(
     persons.extend(party.person_id);
     persons.sort_unstable();
     persons.dedup();
-    if persons.is_empty() {
-        return Ok(false);
-    }
     let placed_here: std::collections::HashSet<Uuid> =
         store::placements::current_of_persons(&state.reads, &persons, now)
             .await?
@@ -262,7 +256,7 @@ async fn staff_may_open_doors(
             .filter(|(_, organization)| *organization == organization_id)
             .map(|(person, _)| person)
             .collect();
-    Ok(persons.iter().all(|person| placed_here.contains(person)))
+    Ok(doors::staff_may_open_doors(&persons, &placed_here))
 }
 
 /// Audits a decision about a party and answers it: the party, or 404 as for one that does not exist.
@@ -295,14 +289,15 @@ async fn party_decision(
     audit_action: AuditAction,
 ) -> Result<party::Model, AccessError> {
     let party = store::parties::find(&state.reads, party_id).await?;
-    let allowed = match (&party, principal.role, principal.organization_id) {
-        (None, _, _) => false,
-        (Some(_), PartyRole::Admin, _) => true,
-        (Some(_), _, _) if principal.party_id == Some(party_id) => own_allowed,
-        (Some(party), PartyRole::Staff, Some(organization_id)) => {
-            staff_may_open_doors(state, organization_id, party).await?
-        }
-        _ => false,
+    let allowed = match &party {
+        None => false,
+        Some(party) => match doors::door_reach(&principal.caller(), party_id, own_allowed) {
+            doors::DoorReach::Allowed => true,
+            doors::DoorReach::Denied => false,
+            doors::DoorReach::IfStaffMayOpen { organization_id } => {
+                staff_may_open_doors(state, organization_id, party).await?
+            }
+        },
     };
     decided(state, principal, party, party_id, allowed, audit_action).await
 }

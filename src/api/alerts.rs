@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{pagination::DEFAULT_PAGE_SIZE, pagination::MAX_PAGE_SIZE, ApiTags, Authenticated};
 use crate::{
-    access::{self, audit_entry},
+    access::{self},
     auth::Principal,
     domain::{
         risk::wording_of,
@@ -21,7 +21,7 @@ use crate::{
     },
     http::ApiError,
     state::AppState,
-    store::{self, audit::Outcome},
+    store::{self},
     workflow,
 };
 
@@ -215,12 +215,7 @@ impl AlertsApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<AlertView>, ApiError> {
-        let mine = access::alerts::actionable(&state, &auth.0, id.0).await?;
-        let outcome = if mine.is_some() { Outcome::Allowed } else { Outcome::Denied };
-        let person = mine.as_ref().map(|row| row.person_id);
-        let entry = audit_entry(&auth.0, "alert.ack", person, Some(id.0), outcome);
-        state.audit.record(vec![entry], state.clock.now()).await?;
-        let row = mine.ok_or(ApiError::NotFound)?;
+        let row = access::alerts::actionable(&state, &auth.0, id.0, "alert.ack").await?.ok_or(ApiError::NotFound)?;
         let row = workflow::acknowledge_alert(&state, row.id, auth.0.party_id).await?;
         Ok(Json(view(&state, row, &auth.0).await?))
     }

@@ -1,22 +1,17 @@
 //! What reached whom: every message of an alert, with its channel and status.
 
 use chrono::{DateTime, Utc};
-use entity::{alert, outbox_message};
+use entity::outbox_message;
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, Object, OpenApi};
 use uuid::Uuid;
 
 use super::{ApiTags, Authenticated};
 use crate::{
-    access::audit_entry,
-    auth::Principal,
-    domain::{
-        channels::{Channel, ContactAddress},
-        PartyRole,
-    },
+    domain::channels::{Channel, ContactAddress},
     http::ApiError,
     state::AppState,
-    store::{self, audit::Outcome, outbox},
+    store::{self, outbox},
 };
 
 #[derive(Debug, Object)]
@@ -57,24 +52,6 @@ fn status_of(message: &outbox_message::Model) -> &str {
     }
 }
 
-/// Staff see what reached whom about their residents; a recipient sees their own alert's.
-async fn visible(state: &AppState, principal: &Principal, id: Uuid) -> Result<Option<alert::Model>, ApiError> {
-    let Some(row) = store::alerts::find(&state.reads, id).await?.filter(|row| row.status == store::alerts::DELIVERED)
-    else {
-        return Ok(None);
-    };
-    if principal.is_admin() {
-        return Ok(Some(row));
-    }
-    if let (PartyRole::Staff, Some(organization)) = (principal.role, principal.organization_id) {
-        let placed = store::placements::current_organizations(&state.reads, row.person_id, state.clock.now()).await?;
-        if placed.contains(&organization) {
-            return Ok(Some(row));
-        }
-    }
-    Ok(crate::access::alerts::actionable(state, principal, id).await?)
-}
-
 pub struct DeliveriesApi;
 
 #[OpenApi(tag = "ApiTags::Alerts")]
@@ -91,12 +68,9 @@ impl DeliveriesApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<DeliveryList>, ApiError> {
-        let row = visible(&state, &auth.0, id.0).await?;
-        let outcome = if row.is_some() { Outcome::Allowed } else { Outcome::Denied };
-        let entry =
-            audit_entry(&auth.0, "alert.deliveries", row.as_ref().map(|row| row.person_id), Some(id.0), outcome);
-        state.audit.record(vec![entry], state.clock.now()).await?;
-        let row = row.ok_or(ApiError::NotFound)?;
+        let row = crate::access::alerts::deliveries_of(&state, &auth.0, id.0, "alert.deliveries")
+            .await?
+            .ok_or(ApiError::NotFound)?;
         let messages = outbox::of_subject(&state.reads, row.id).await?;
         let mut items = Vec::with_capacity(messages.len());
         for message in messages {

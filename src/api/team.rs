@@ -15,14 +15,13 @@ use super::{
     ApiTags, Authenticated,
 };
 use crate::{
-    access::audit_entry,
     domain::{
         team::{ContactOutcome, Snooze},
         Note, Refusals, Zone,
     },
     http::{ApiError, JsonBody},
     state::AppState,
-    store::{self, audit::Outcome, inbox::TeamFilter, parse_stored},
+    store::{self, inbox::TeamFilter, parse_stored},
     workflow,
 };
 
@@ -60,12 +59,7 @@ async fn team_alert(
     id: Uuid,
     action: &'static str,
 ) -> Result<entity::alert::Model, ApiError> {
-    let row =
-        crate::access::alerts::actionable(state, principal, id).await?.filter(|row| row.team_organization_id.is_some());
-    let outcome = if row.is_some() { Outcome::Allowed } else { Outcome::Denied };
-    let entry = audit_entry(principal, action, row.as_ref().map(|r| r.person_id), Some(id), outcome);
-    state.audit.record(vec![entry], state.clock.now()).await?;
-    row.ok_or(ApiError::NotFound)
+    crate::access::alerts::team_alert(state, principal, id, action).await?.ok_or(ApiError::NotFound)
 }
 
 pub struct TeamApi;
@@ -92,12 +86,8 @@ impl TeamApi {
         cursor: Query<Option<Uuid>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
     ) -> Result<Json<AlertPage>, ApiError> {
-        let organization = store::organizations::find(&state.reads, id.0).await?;
-        let Some(organization) = organization.filter(|_| crate::access::alerts::on_team(&auth.0, id.0)) else {
-            let entry = audit_entry(&auth.0, "team.alerts", None, Some(id.0), Outcome::Denied);
-            state.audit.record(vec![entry], state.clock.now()).await?;
-            return Err(ApiError::NotFound);
-        };
+        let organization =
+            crate::access::alerts::team_inbox(&state, &auth.0, id.0, "team.alerts").await?.ok_or(ApiError::NotFound)?;
         let zone: Zone = parse_stored("time zone", organization.id, &organization.timezone)?;
         let filter = TeamFilter {
             person_id: person_id.0,
@@ -162,11 +152,9 @@ impl TeamApi {
         id: Path<Uuid>,
         body: JsonBody<ContactBody>,
     ) -> Result<LogContactResponse, ApiError> {
-        let row = crate::access::alerts::actionable(&state, &auth.0, id.0).await?;
-        let outcome = if row.is_some() { Outcome::Allowed } else { Outcome::Denied };
-        let entry = audit_entry(&auth.0, "alert.contact", row.as_ref().map(|r| r.person_id), Some(id.0), outcome);
-        state.audit.record(vec![entry], state.clock.now()).await?;
-        let row = row.ok_or(ApiError::NotFound)?;
+        let row = crate::access::alerts::actionable(&state, &auth.0, id.0, "alert.contact")
+            .await?
+            .ok_or(ApiError::NotFound)?;
         let mut refusals = Refusals::default();
         let outcome = refusals.check("outcome", body.0.outcome.parse::<ContactOutcome>());
         let note = refusals.check("note", body.0.note.as_deref().map(Note::parse).transpose());

@@ -4,7 +4,6 @@
 
 use minijinja::{context, Value};
 use poem::{Request, Response};
-use uuid::Uuid;
 
 use super::{
     frame::{own_page, Failure, Viewer},
@@ -73,17 +72,4 @@ fn sharing(link: &entity::link::Model, name: &str, offered: &Scope, language: La
         id => link.id, name => name, relationship => relationship, kinds => kinds, choices => choices,
         narrowed => scope != *offered,
     })
-}
-
-/// A link on the viewer's own record, while it is in force; `None` answers 404.
-pub async fn own_link(
-    state: &AppState,
-    viewer: &Viewer,
-    link_id: Uuid,
-) -> Result<Option<entity::link::Model>, Failure> {
-    let Some(person_id) = viewer.principal.person_id else { return Ok(None) };
-    let link = store::links::find(&state.reads, link_id).await?;
-    Ok(link.filter(|link| {
-        link.person_id == person_id && link_in_force(link.revoked_at, link.expires_at, state.clock.now())
-    }))
 }

@@ -374,3 +374,21 @@ pub async fn escalate(
 pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<alert::Model>, DbErr> {
     alert::Entity::find_by_id(id).one(db.conn()).await
 }
+
+/// What an alert relies on, read from its row and its link's (from `links`, by id): facts for
+/// [`crate::domain::access::alerts::still_consented`]. A value that does not parse is logged
+/// where found and counts as unknown.
+pub fn reliance(
+    links: &std::collections::HashMap<Uuid, entity::link::Model>,
+    alert: &alert::Model,
+    now: DateTime<Utc>,
+) -> crate::domain::access::alerts::Reliance {
+    use crate::domain::access::alerts::Reliance;
+    let Some(link_id) = alert.link_id else { return Reliance::FacilityCare };
+    let Some(link) = links.get(&link_id) else { return Reliance::Link { in_force: false, scope: None, kind: None } };
+    Reliance::Link {
+        in_force: crate::domain::link_in_force(link.revoked_at, link.expires_at, now),
+        scope: super::links::scope_of(link).ok(),
+        kind: super::parse_stored::<crate::domain::ScopeKind>("scope kind", alert.id, &alert.scope_kind).ok(),
+    }
+}

@@ -175,18 +175,7 @@ pub struct DeliveryReport {
 /// Whether the link an alert relies on still holds and still covers its kind: what decides
 /// delivery, and whether the recipient may still see the alert in their inbox.
 pub fn still_consented(links: &HashMap<Uuid, entity::link::Model>, alert: &alert::Model, now: DateTime<Utc>) -> bool {
-    let Some(link_id) = alert.link_id else {
-        // An escalation goes to the person's facility, whose staff see everything.
-        return true;
-    };
-    let Some(link) = links.get(&link_id) else { return false };
-    let active = crate::domain::link_in_force(link.revoked_at, link.expires_at, now);
-    let kind = parse_stored::<ScopeKind>("scope kind", alert.id, &alert.scope_kind).ok();
-    let covered = match (scope_of(link), kind) {
-        (Ok(scope), Some(kind)) => scope.contains(kind),
-        _ => false,
-    };
-    active && covered
+    crate::domain::access::alerts::still_consented(&store::alerts::reliance(links, alert, now))
 }
 
 /// What a batch of due alerts needs to know, read in a few queries rather than per alert.

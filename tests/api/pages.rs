@@ -174,9 +174,12 @@ async fn the_person_shares_less_then_stops_sharing_after_confirming(app: TestApp
     assert!(!page(&app, &family, "/app").await.text().await.unwrap().contains("Taro"), "the family sees him no more");
     let link: Value = app.get(&format!("/links/{}", s.link), &app.admin()).await.json().await.unwrap();
     assert_eq!(link["active"], false);
-    // The family member cannot stop anyone's sharing.
+    // The family member cannot stop anyone's sharing, and the refusal is audited, once.
+    let refused = "action = 'link.revoke' AND outcome = 'denied'";
+    let before = app.count_where("audit_events", refused).await;
     let not_theirs = submit(&app, &family, &format!("/app/sharing/{}/stop", s.link), &[]).await;
     assert_eq!(not_theirs.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.count_where("audit_events", refused).await - before, 1);
 }
 
 async fn staff_see_residents_by_urgency_and_record_what_happened_from_the_resident_page(app: TestApp) {

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{access_failed, poster, qr_svg, read_form};
 use crate::{
-    access::{self, audit_entry, AccessError},
+    access::{self, AccessError},
     domain::{
         team::{ContactOutcome, Snooze},
         Language, Note, Refusals,
@@ -22,7 +22,6 @@ use crate::{
         staff::{home, team_today, Shown},
     },
     state::AppState,
-    store::audit::Outcome,
     templates::url_value,
     workflow,
 };
@@ -34,11 +33,7 @@ async fn actionable_alert(
     id: Uuid,
     action: &'static str,
 ) -> Result<Option<entity::alert::Model>, AccessError> {
-    let row = access::alerts::actionable(state, &viewer.principal, id).await?;
-    let outcome = if row.is_some() { Outcome::Allowed } else { Outcome::Denied };
-    let entry = audit_entry(&viewer.principal, action, row.as_ref().map(|row| row.person_id), Some(id), outcome);
-    state.audit.record(vec![entry], state.clock.now()).await?;
-    Ok(row)
+    access::alerts::actionable(state, &viewer.principal, id, action).await
 }
 
 /// `POST /app/alerts/{id}/ack`: acknowledged, for the viewer (or for the whole team).

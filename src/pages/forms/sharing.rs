@@ -12,11 +12,8 @@ use poem::{
 use super::{access_failed, poster, read_form};
 use crate::{
     access,
-    domain::{access::Action, Language, Scope, ScopeKind, SharingChoice, Why, Zone},
-    pages::{
-        frame::{failed, html, id_of, not_found, see_other, signed_in, viewer_frame, Viewer},
-        person::own_link,
-    },
+    domain::{Language, Scope, ScopeKind, SharingChoice, Why, Zone},
+    pages::frame::{failed, html, id_of, not_found, see_other, signed_in, viewer_frame, Viewer},
     state::AppState,
     store::{self, links::RecordedBy},
     templates::url_value,
@@ -31,15 +28,12 @@ async fn own(
     raw: &str,
     action: &'static str,
 ) -> Result<entity::link::Model, Response> {
-    let link = match id_of(raw) {
-        Some(id) => own_link(state, viewer, id).await.map_err(failed)?,
-        None => None,
-    };
-    let Some(link) = link else { return Err(not_found(req, viewer.language)) };
-    access::link(state, &viewer.principal, link.id, action, |_| Action::NarrowConsent)
-        .await
-        .map(|(_, link)| link)
-        .map_err(|err| access_failed(req, viewer, err))
+    let Some(id) = id_of(raw) else { return Err(not_found(req, viewer.language)) };
+    match access::alerts::own_link(state, &viewer.principal, id, action).await {
+        Ok(Some(link)) => Ok(link),
+        Ok(None) => Err(not_found(req, viewer.language)),
+        Err(err) => Err(access_failed(req, viewer, err)),
+    }
 }
 
 fn recorded_by(viewer: &Viewer) -> RecordedBy {
@@ -116,14 +110,10 @@ pub async fn stop_sharing_page(req: &Request, state: Data<&AppState>, id: Path<S
         Ok(viewer) => viewer,
         Err(answer) => return answer,
     };
-    let link = match id_of(&id.0) {
-        Some(link_id) => match own_link(&state, &viewer, link_id).await {
-            Ok(link) => link,
-            Err(err) => return failed(err),
-        },
-        None => None,
+    let link = match own(req, &state, &viewer, &id.0, "page.sharing_stop").await {
+        Ok(link) => link,
+        Err(answer) => return answer,
     };
-    let Some(link) = link else { return not_found(req, viewer.language) };
     stop_confirmation(req, &state, &viewer, &link, false).await
 }
 

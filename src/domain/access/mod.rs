@@ -1,6 +1,9 @@
 //! Who may see and do what with a person's record. One decision function, called by every
 //! endpoint that touches a person; the handlers gather the facts, this decides.
 
+pub mod alerts;
+pub mod doors;
+
 use uuid::Uuid;
 
 use super::{PartyRole, Scope, ScopeKind};
