@@ -28,8 +28,7 @@ pub async fn actionable(
     id: Uuid,
     audit_action: AuditAction,
 ) -> Result<Option<alert::Model>, AccessError> {
-    let row = delivered(state, id).await?;
-    decided(state, principal, row, id, audit_action, |caller, facts| may_act_on_alert(caller, &facts.alert)).await
+    acting_on(state, principal, delivered(state, id).await?, id, audit_action).await
 }
 
 /// A delivered alert whose deliveries the caller may see (what reached whom), as
@@ -41,7 +40,7 @@ pub async fn deliveries_of(
     audit_action: AuditAction,
 ) -> Result<Option<alert::Model>, AccessError> {
     let row = delivered(state, id).await?;
-    decided(state, principal, row, id, audit_action, |caller, facts| {
+    decided(state, principal, row, id, audit_action, true, |caller, facts| {
         may_see_deliveries(caller, &facts.placed_at, &facts.alert)
     })
     .await
@@ -55,7 +54,19 @@ pub async fn team_alert(
     audit_action: AuditAction,
 ) -> Result<Option<alert::Model>, AccessError> {
     let row = delivered(state, id).await?.filter(|row| row.team_organization_id.is_some());
-    decided(state, principal, row, id, audit_action, |caller, facts| may_act_on_alert(caller, &facts.alert)).await
+    acting_on(state, principal, row, id, audit_action).await
+}
+
+/// Decides (and audits) whether the caller may act on `row`.
+async fn acting_on(
+    state: &AppState,
+    principal: &Principal,
+    row: Option<alert::Model>,
+    id: Uuid,
+    audit_action: AuditAction,
+) -> Result<Option<alert::Model>, AccessError> {
+    decided(state, principal, row, id, audit_action, false, |caller, facts| may_act_on_alert(caller, &facts.alert))
+        .await
 }
 
 /// A facility whose team inbox the caller may read (its staff, admins). A refusal is audited
@@ -115,20 +126,32 @@ async fn delivered(state: &AppState, id: Uuid) -> Result<Option<alert::Model>, A
 
 /// What bears on who may see or act on a delivered alert.
 struct Gathered {
-    /// Where the person is placed today.
+    /// Where the person is placed today (read for a team alert, or when `placements` asks).
     placed_at: Vec<Uuid>,
     alert: AlertFacts,
 }
 
-async fn gather(state: &AppState, row: &alert::Model) -> Result<Gathered, AccessError> {
-    let placed_at = store::placements::current_organizations(&state.reads, row.person_id, state.clock.now()).await?;
+/// Reads only what can bear on `caller`: an own alert's consent only for its recipient (no one
+/// else may act on it), the person's placements only for a team alert or when `placements`.
+async fn gather(
+    state: &AppState,
+    caller: &Caller,
+    row: &alert::Model,
+    placements: bool,
+) -> Result<Gathered, AccessError> {
+    let placed_at = if placements || row.team_organization_id.is_some() {
+        store::placements::current_organizations(&state.reads, row.person_id, state.clock.now()).await?
+    } else {
+        Vec::new()
+    };
     let alert = match row.team_organization_id {
         Some(organization_id) => {
             AlertFacts::Team { organization_id, placed_there: placed_at.contains(&organization_id) }
         }
         None => AlertFacts::Own {
             recipient_party_id: row.recipient_party_id,
-            consented: !still_visible(state, vec![row.clone()]).await?.is_empty(),
+            consented: caller.party_id == Some(row.recipient_party_id)
+                && !still_visible(state, vec![row.clone()]).await?.is_empty(),
         },
     };
     Ok(Gathered { placed_at, alert })
@@ -142,10 +165,12 @@ async fn decided(
     row: Option<alert::Model>,
     id: Uuid,
     audit_action: AuditAction,
+    placements: bool,
     rule: impl FnOnce(&Caller, &Gathered) -> bool,
 ) -> Result<Option<alert::Model>, AccessError> {
+    let caller = principal.caller();
     let allowed = match &row {
-        Some(row) => rule(&principal.caller(), &gather(state, row).await?),
+        Some(row) => rule(&caller, &gather(state, &caller, row, placements).await?),
         None => false,
     };
     let outcome = if allowed { Outcome::Allowed } else { Outcome::Denied };

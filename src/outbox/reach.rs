@@ -181,7 +181,7 @@ pub async fn enqueue_for_parties(
                 person_id: alert.person_id,
                 link_id: alert.link_id,
                 items: match (channel, party.email_detail) {
-                    (Channel::Email, true) => provision::Provided::Alert(period_named(alert)),
+                    (Channel::Email, true) => provision::Provided::Alert(store::alerts::period_named(alert)),
                     _ => provision::Provided::Notice { alert_id: alert.id },
                 }
                 .items(),
@@ -261,16 +261,6 @@ pub(super) async fn send(outbox: &super::Outbox, message: &outbox_message::Model
 /// A confirmation link, a sign-in code or an invitation: what must not outlive its sending.
 pub(super) fn carries_a_secret(message: &outbox_message::Model) -> bool {
     matches!(message.event_type.as_str(), CONFIRM | super::SIGN_IN_CODE | super::INVITATION)
-}
-
-/// An alert's period, as a provision record names it.
-pub fn period_named(alert: &entity::alert::Model) -> provision::PeriodNamed {
-    provision::PeriodNamed {
-        rule: alert.rule.clone(),
-        severity: alert.severity.clone(),
-        starts_on: alert.starts_on,
-        ends_on: alert.ends_on,
-    }
 }
 
 /// What a delivered e-mail or text gave its reader, as written in its payload.

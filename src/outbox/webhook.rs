@@ -209,7 +209,7 @@ pub(super) fn provision(alert: &alert::Model, message: &outbox_message::Model) -
         person_id: message.person_id,
         channel: ProvisionChannel::Webhook,
         recipient: Recipient::Webhook { subscription_id: message.target_id },
-        provided: Provided::WebhookAlert { event: ALERT_DELIVERED, period: super::reach::period_named(alert) },
+        provided: Provided::WebhookAlert { event: ALERT_DELIVERED, period: store::alerts::period_named(alert) },
         link_id: alert.link_id,
         source_id: Some(message.id),
     }

@@ -392,3 +392,13 @@ pub fn reliance(
         kind: super::parse_stored::<crate::domain::ScopeKind>("scope kind", alert.id, &alert.scope_kind).ok(),
     }
 }
+
+/// An alert's period, as a provision record names it.
+pub fn period_named(alert: &alert::Model) -> crate::domain::provision::PeriodNamed {
+    crate::domain::provision::PeriodNamed {
+        rule: alert.rule.clone(),
+        severity: alert.severity.clone(),
+        starts_on: alert.starts_on,
+        ends_on: alert.ends_on,
+    }
+}

@@ -319,7 +319,7 @@ fn provision_of(alert: &alert::Model) -> Provision {
         person_id: alert.person_id,
         channel: ProvisionChannel::Inbox,
         recipient,
-        provided: Provided::Alert(crate::outbox::period_named(alert)),
+        provided: Provided::Alert(store::alerts::period_named(alert)),
         link_id: alert.link_id,
         source_id: Some(alert.id),
     }

@@ -47,7 +47,7 @@ pub struct AccountFacts {
 /// lawyer's or person's account their own organisation made, never yet signed in, and every
 /// person of which (its links in force, or the person it is: `persons`) is placed at their
 /// organisation now (`placed_here`). Else staff could make themselves a way in as someone who
-/// sees more than they do. `persons` is only read when the account itself qualifies.
+/// sees more than they do. This is the account's half; [`staff_may_open_doors`] the persons'.
 pub fn staff_may_open_account(organization_id: Uuid, account: &AccountFacts) -> bool {
     matches!(account.role, Some(PartyRole::Family | PartyRole::Lawyer | PartyRole::Person))
         && account.opened_by_organization_id == Some(organization_id)
