@@ -206,10 +206,10 @@ async fn mint_token(config: &Config, args: TokenArgs, clock: &dyn Clock) -> Resu
         (Some(id), _, _) => {
             let party =
                 store::parties::find(&db, id).await.map_err(CliError::Lookup)?.ok_or(CliError::NoSuchParty(id))?;
-            let role = party.role.clone();
+            let role = party.role;
             (party.id.to_string(), role, party.organization_id)
         }
-        (None, Some(role), Some(subject)) => (subject, role.as_str().to_owned(), None),
+        (None, Some(role), Some(subject)) => (subject, role, None),
         // clap's argument group rules this out; say so plainly if it ever does not.
         _ => return Err(CliError::TokenSubject),
     };
@@ -218,7 +218,7 @@ async fn mint_token(config: &Config, args: TokenArgs, clock: &dyn Clock) -> Resu
     }
     let claims = Claims {
         sub,
-        role,
+        role: role.as_str().to_owned(),
         org,
         exp: (now + Duration::hours(i64::from(args.hours))).timestamp(),
         nbf: None,

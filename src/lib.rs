@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod database;
 pub mod domain;
+pub mod entity;
 pub mod health;
 pub mod http;
 pub mod outbox;

@@ -69,13 +69,13 @@ async fn audit_floor(Path(person): Path<Uuid>, log: Data<&AuditLog>) -> Json<Val
 /// The database floor: the same person's milestones as JSON, straight from one query.
 #[handler]
 async fn floor(Path(person): Path<Uuid>, db: Data<&DatabaseConnection>) -> Json<Value> {
-    let rows = entity::milestone::Entity::find()
-        .filter(entity::milestone::Column::PersonId.eq(person))
+    let rows = tsunagu::entity::milestone::Entity::find()
+        .filter(tsunagu::entity::milestone::Column::PersonId.eq(person))
         .all(*db)
         .await
         .unwrap_or_default();
     Json(json!({"items": rows.iter().map(|m| json!({
-        "id": m.id, "kind": m.kind, "state": m.state, "hearing_on": m.hearing_on, "judgment_on": m.judgment_on,
+        "id": m.id, "kind": m.kind.as_str(), "state": m.state.as_str(), "hearing_on": m.hearing_on, "judgment_on": m.judgment_on,
         "scheduled_on": m.scheduled_on, "opens_on": m.opens_on, "closes_on": m.closes_on,
     })).collect::<Vec<_>>()}))
 }

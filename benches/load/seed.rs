@@ -1,8 +1,10 @@
 //! A realistic population, written straight into the database in large batches.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{alert, contact_point, link, organization, party, person, placement, session, webhook_subscription};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, TransactionTrait};
+use tsunagu::entity::{
+    alert, contact_point, link, organization, party, person, placement, session, webhook_subscription,
+};
 use tsunagu::{
     domain::{
         milestones::{EventInput, Milestone, Program, ReleaseType, WindowPolicy},
@@ -101,9 +103,9 @@ pub async fn seed(
             .map(|(n, id)| {
                 organization::Model {
                     id: *id,
-                    kind: "rehab_facility".into(),
+                    kind: "rehab_facility".parse().expect("a value the service stores"),
                     name: format!("Facility {n}"),
-                    timezone: "Asia/Tokyo".into(),
+                    timezone: "Asia/Tokyo".parse().expect("a value the service stores"),
                     phone: None,
                     hours: None,
                     helps_with: None,
@@ -119,17 +121,17 @@ pub async fn seed(
     .await?;
     let party = |role: &str, org: Option<Uuid>, n: usize| party::Model {
         id: Uuid::now_v7(),
-        role: role.into(),
+        role: role.parse().expect("a value the service stores"),
         display_name: format!("{role} {n}"),
         organization_id: org,
-        language: "ja".into(),
-        timezone: "Asia/Tokyo".into(),
+        language: "ja".parse().expect("a value the service stores"),
+        timezone: "Asia/Tokyo".parse().expect("a value the service stores"),
         quiet_hours_start: None,
         quiet_hours_end: None,
         person_id: None,
         disabled_at: None,
-        email_preference: "immediate".into(),
-        sms_preference: "critical".into(),
+        email_preference: "immediate".parse().expect("a value the service stores"),
+        sms_preference: "critical".parse().expect("a value the service stores"),
         digest_at: "08:00".into(),
         email_detail: false,
         opened_by_organization_id: None,
@@ -145,8 +147,8 @@ pub async fn seed(
             id: Uuid::now_v7(),
             display_name: format!("Person {n}"),
             birth_date: None,
-            language: "ja".into(),
-            timezone: "Asia/Tokyo".into(),
+            language: "ja".parse().expect("a value the service stores"),
+            timezone: "Asia/Tokyo".parse().expect("a value the service stores"),
             created_at: now,
             updated_at: now,
         })
@@ -177,7 +179,7 @@ pub async fn seed(
             id: Uuid::now_v7(),
             person_id: p.id,
             party_id: family.id,
-            relationship: "family".into(),
+            relationship: "family".parse().expect("a value the service stores"),
             scope: Relationship::Family.default_scope().to_text(),
             expires_on: None,
             expires_at: None,
@@ -218,7 +220,7 @@ pub async fn seed(
             row.ends_on = today + Duration::days(30);
             row.lead_days = 7;
             if k < 3 {
-                row.status = "delivered".into();
+                row.status = tsunagu::store::alerts::DELIVERED;
                 row.due_at = now - Duration::days(1);
                 row.delivered_at = Some(row.due_at);
             } else {
@@ -236,7 +238,7 @@ pub async fn seed(
             row.team_organization_id = Some(facility);
             row.dedupe_key = format!("team|{}|{k}", p.id);
             row.series = row.dedupe_key.clone();
-            row.status = "delivered".into();
+            row.status = tsunagu::store::alerts::DELIVERED;
             row.delivered_at = Some(now - Duration::hours(k + 1));
             row.acknowledged_at = (k == 1).then_some(now);
             row.into_active_model().reset_all()
@@ -329,14 +331,14 @@ fn alert_row(
         recipient_party_id: recipient,
         link_id,
         rule: rule.into(),
-        severity: "high".into(),
-        scope_kind: scope_kind.into(),
+        severity: "high".parse().expect("a value the service stores"),
+        scope_kind: scope_kind.parse().expect("a value the service stores"),
         source_id: Uuid::now_v7(),
         starts_on: today + Duration::days(1),
         ends_on: today + Duration::days(14),
         lead_days: 1,
         due_at: now - Duration::minutes(1),
-        status: "pending".into(),
+        status: tsunagu::store::alerts::PENDING,
         cancel_reason: None,
         moved_earlier: false,
         escalation_of: None,
@@ -363,9 +365,9 @@ pub async fn reach(db: &DatabaseConnection, population: &Population, webhook_url
         contact_point::Model {
             id: Uuid::now_v7(),
             party_id: *family,
-            channel: "email".into(),
+            channel: "email".parse().expect("a value the service stores"),
             address: format!("family{n}@example.org"),
-            status: "confirmed".into(),
+            status: "confirmed".parse().expect("a value the service stores"),
             confirm_token_hash: None,
             unsubscribe_token: tsunagu::auth::new_capability_token(),
             confirmed_at: Some(now),

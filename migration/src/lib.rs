@@ -21,6 +21,7 @@ mod m0018_delivery;
 mod m0019_session_counts;
 mod m0020_first_start_and_imports;
 mod m0021_discreet_calendars;
+mod m0022_message_subjects;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_session_counts::Migration),
             Box::new(m0020_first_start_and_imports::Migration),
             Box::new(m0021_discreet_calendars::Migration),
+            Box::new(m0022_message_subjects::Migration),
         ]
     }
 }

@@ -2,7 +2,7 @@
 //! choose for: the facts gathered here, the rules in `domain::access::alerts`, each decision
 //! audited once, here.
 
-use entity::{alert, link, organization};
+use crate::entity::{alert, link, organization};
 use uuid::Uuid;
 
 use super::{audit_entry, AccessError, AuditAction};

@@ -4,7 +4,7 @@
 
 pub mod alerts;
 
-use entity::{link, milestone, party, person};
+use crate::entity::{link, milestone, party, person};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
@@ -22,7 +22,7 @@ use crate::{
         self,
         audit::{AuditEntry, Outcome},
         links::scope_of,
-        parse_stored, Corrupt,
+        Corrupt,
     },
 };
 
@@ -53,7 +53,7 @@ pub struct PersonAccess {
 
 impl PersonAccess {
     pub fn zone(&self) -> Result<Zone, Corrupt> {
-        parse_stored("time zone", self.person.id, &self.person.timezone)
+        Ok(self.person.timezone)
     }
 }
 
@@ -181,7 +181,7 @@ pub async fn milestone(
     let Some(row) = store::milestones::find(&state.reads, milestone_id).await? else {
         return Err(missing(state, principal, audit_action, milestone_id).await);
     };
-    let kind: MilestoneKind = parse_stored("milestone kind", row.id, &row.kind)?;
+    let kind: MilestoneKind = row.kind;
     let target = Target::Kind(kind.scope_kind());
     let access = person_as(state, principal, row.person_id, action, audit_action, target, Some(milestone_id)).await?;
     Ok((access, row))
@@ -233,7 +233,7 @@ async fn staff_may_open_doors(
     party: &party::Model,
 ) -> Result<bool, AccessError> {
     let account = doors::AccountFacts {
-        role: party.role.parse::<PartyRole>().ok(),
+        role: Some(party.role),
         opened_by_organization_id: party.opened_by_organization_id,
         has_signed_in: party.first_signed_in_at.is_some(),
     };
@@ -332,7 +332,7 @@ pub async fn organization_roll(
     principal: &Principal,
     organization_id: Uuid,
     audit_action: AuditAction,
-) -> Result<entity::organization::Model, AccessError> {
+) -> Result<crate::entity::organization::Model, AccessError> {
     let organization = store::organizations::find(&state.db, organization_id).await?;
     let allowed = organization.is_some()
         && match principal.role {

@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
+use crate::entity::alert;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::alert;
 use poem::web::Data;
 use poem_openapi::{
     param::{Path, Query},
@@ -76,11 +76,11 @@ pub struct ContactView {
     pub recorded_at: DateTime<Utc>,
 }
 
-impl From<entity::alert_contact::Model> for ContactView {
-    fn from(row: entity::alert_contact::Model) -> Self {
+impl From<crate::entity::alert_contact::Model> for ContactView {
+    fn from(row: crate::entity::alert_contact::Model) -> Self {
         Self {
             id: row.id,
-            outcome: row.outcome,
+            outcome: row.outcome.to_string(),
             note: row.note,
             recorded_by: row.recorded_by,
             recorded_at: row.recorded_at,
@@ -152,7 +152,7 @@ fn view_of(
         why: why.to_owned(),
         escalation: row.escalation_of.is_some(),
         rule: row.rule,
-        severity: row.severity,
+        severity: row.severity.to_string(),
         starts_on: row.starts_on,
         ends_on: row.ends_on,
         lead_days: row.lead_days,

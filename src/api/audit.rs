@@ -1,15 +1,11 @@
+use crate::entity::audit_event;
 use chrono::{DateTime, Utc};
-use entity::audit_event;
 use poem::web::Data;
 use poem_openapi::{param::Query, payload::Json, Object, OpenApi};
 use uuid::Uuid;
 
-use super::{
-    pagination::page_request,
-    types::{stored, ApiPartyRole},
-    ApiTags, Authenticated,
-};
-use crate::{domain::PartyRole, http::ApiError, state::AppState, store, store::audit::AuditFilter};
+use super::{pagination::page_request, types::ApiPartyRole, ApiTags, Authenticated};
+use crate::{http::ApiError, state::AppState, store, store::audit::AuditFilter};
 
 /// One read or write of a person's data, allowed or denied.
 #[derive(Debug, Object)]
@@ -41,10 +37,7 @@ pub struct AuditPage {
 
 fn view(row: audit_event::Model) -> Result<AuditEvent, ApiError> {
     Ok(AuditEvent {
-        actor_role: match row.actor_role.as_str() {
-            store::audit::ANONYMOUS => None,
-            role => Some(stored::<PartyRole>("actor role", row.id, role)?.into()),
-        },
+        actor_role: store::audit::actor_role_of(&row)?.map(Into::into),
         person_ids: store::audit::listed(&row),
         id: row.id,
         at: row.at,

@@ -21,7 +21,7 @@ use crate::{
     http::ApiError,
     outbox::compose::stop_footer,
     state::AppState,
-    store::{self, parse_stored},
+    store::{self},
     workflow,
 };
 
@@ -121,7 +121,10 @@ fn verified<'a>(
 }
 
 /// The names of the facilities where the texter's persons are placed, for HELP.
-async fn facilities_of(state: &AppState, contacts: &[entity::contact_point::Model]) -> Result<Vec<String>, ApiError> {
+async fn facilities_of(
+    state: &AppState,
+    contacts: &[crate::entity::contact_point::Model],
+) -> Result<Vec<String>, ApiError> {
     let now = state.clock.now();
     let mut persons = Vec::new();
     for contact in contacts {
@@ -172,7 +175,7 @@ impl ChannelsApi {
         };
         let language = match contacts.first() {
             Some(contact) => match store::parties::find(&state.reads, contact.party_id).await? {
-                Some(party) => parse_stored("language", party.id, &party.language).unwrap_or_default(),
+                Some(party) => party.language,
                 None => Default::default(),
             },
             None => Default::default(),

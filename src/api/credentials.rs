@@ -1,8 +1,8 @@
 //! Client credentials for systems (admins only): a client id and a secret, shown once, for the
 //! OAuth 2.0 client-credentials grant at `/oauth/token`.
 
+use crate::entity::client_credential;
 use chrono::{DateTime, Utc};
-use entity::client_credential;
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
 use uuid::Uuid;
@@ -68,7 +68,7 @@ async fn party(
     auth: &Authenticated,
     id: Uuid,
     action: &'static str,
-) -> Result<entity::party::Model, ApiError> {
+) -> Result<crate::entity::party::Model, ApiError> {
     auth.require_admin()?;
     Ok(crate::access::party_reach(state, &auth.0, id, action).await?)
 }

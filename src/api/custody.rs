@@ -1,5 +1,5 @@
+use crate::entity::custody_period;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::custody_period;
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;

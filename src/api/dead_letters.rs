@@ -33,7 +33,7 @@ pub enum DeadLetterChannel {
 }
 
 impl DeadLetterChannel {
-    fn as_str(self) -> &'static str {
+    fn as_stored(self) -> crate::store::outbox::MessageChannel {
         match self {
             Self::Webhook => WEBHOOK,
             Self::Email => EMAIL,
@@ -54,8 +54,8 @@ pub struct DeadLetterView {
     pub status: String,
     /// What it was: `alert.delivered`, `digest`, `contact.confirm`, `auth.code`, ….
     pub event_type: String,
-    /// The alert, digest or address it was about.
-    pub subject_id: Uuid,
+    /// The alert, digest, sign-in code, invitation or address it was about.
+    pub subject_id: Option<Uuid>,
     /// The person it was about, if any.
     pub person_id: Option<Uuid>,
     /// The party it was for (e-mail and SMS), or the webhook subscription.
@@ -82,13 +82,14 @@ pub struct DeadLetterList {
 fn view(letter: DeadLetter) -> DeadLetterView {
     let DeadLetter { message, last_attempt } = letter;
     let webhook = message.channel == WEBHOOK;
+    let subject_id = crate::store::outbox::Subject::of(&message).map(crate::store::outbox::Subject::id);
     DeadLetterView {
         id: message.id,
         can_retry: dead_letters::can_retry(&message),
-        status: message.status,
+        status: message.status.to_string(),
         event_type: message.event_type,
-        subject_id: message.alert_id,
-        person_id: Some(message.person_id).filter(|person| !person.is_nil()),
+        subject_id,
+        person_id: message.person_id,
         party_id: message.party_id,
         subscription_id: webhook.then_some(message.target_id),
         attempts: message.attempts,
@@ -96,7 +97,7 @@ fn view(letter: DeadLetter) -> DeadLetterView {
         last_error: last_attempt.and_then(|attempt| attempt.error),
         created_at: message.created_at,
         given_up_at: message.updated_at,
-        channel: message.channel,
+        channel: message.channel.to_string(),
     }
 }
 
@@ -120,7 +121,7 @@ impl DeadLettersApi {
     ) -> Result<Json<DeadLetterList>, ApiError> {
         auth.require_admin()?;
         let limit = limit.0.unwrap_or(50);
-        let filter = Filter { channel: channel.0.map(DeadLetterChannel::as_str), before: before.0, limit };
+        let filter = Filter { channel: channel.0.map(DeadLetterChannel::as_stored), before: before.0, limit };
         let items: Vec<DeadLetterView> = dead_letters::list(&state, filter).await?.into_iter().map(view).collect();
         let next_before = (items.len() as u64 == limit).then(|| items.last().map(|item| item.given_up_at)).flatten();
         Ok(Json(DeadLetterList { items, next_before }))
@@ -174,5 +175,5 @@ async fn decide(
     let person = dead_letters::decide(state, id, decision).await?;
     let entry = audit_entry(principal, decision.audit_action(), person, Some(id), Outcome::Allowed);
     state.audit.record(vec![entry], state.clock.now()).await?;
-    Ok(Json(Decided { id, status: decision.status().to_owned() }))
+    Ok(Json(Decided { id, status: decision.status().to_string() }))
 }

@@ -1,7 +1,7 @@
 //! What reached whom: every message of an alert, with its channel and status.
 
+use crate::entity::outbox_message;
 use chrono::{DateTime, Utc};
-use entity::outbox_message;
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, Object, OpenApi};
 use uuid::Uuid;
@@ -41,12 +41,14 @@ pub struct DeliveryList {
 }
 
 fn status_of(message: &outbox_message::Model) -> &str {
-    match message.status.as_str() {
+    match message.status {
         outbox::DEAD | outbox::DISCARDED => "failed",
         outbox::UNCERTAIN => "uncertain",
         outbox::DELIVERED if message.channel == outbox::WEBHOOK => "delivered",
         outbox::DELIVERED => {
-            message.receipt.as_deref().map_or("sent", |receipt| if receipt == "queued" { "sent" } else { receipt })
+            message
+                .receipt
+                .map_or("sent", |receipt| if receipt == outbox::Receipt::Queued { "sent" } else { receipt.as_str() })
         }
         _ => "queued",
     }
@@ -74,7 +76,12 @@ impl DeliveriesApi {
         let messages = outbox::of_subject(&state.reads, row.id).await?;
         let mut items = Vec::with_capacity(messages.len());
         for message in messages {
-            let to = match message.channel.parse::<Channel>() {
+            let contact_channel = match message.channel {
+                outbox::MessageChannel::Email => Some(Channel::Email),
+                outbox::MessageChannel::Sms => Some(Channel::Sms),
+                outbox::MessageChannel::Webhook => None,
+            };
+            let to = match contact_channel.ok_or(()) {
                 Ok(channel) => match store::contact_points::find(&state.reads, message.target_id).await? {
                     Some(contact) => ContactAddress::masked(channel, &contact.address),
                     None => "(removed)".to_owned(),
@@ -91,7 +98,7 @@ impl DeliveriesApi {
             items.push(DeliveryView {
                 id: message.id,
                 status: status_of(&message).to_owned(),
-                channel: message.channel,
+                channel: message.channel.to_string(),
                 party_id: message.party_id,
                 to,
                 attempts: message.attempts,

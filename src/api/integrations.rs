@@ -1,5 +1,5 @@
+use crate::entity::schedule_entry;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::schedule_entry;
 use poem::web::Data;
 use poem_openapi::{
     param::{Header, Path},

@@ -57,7 +57,7 @@ async fn invitable(
     principal: &Principal,
     id: Uuid,
     action: &'static str,
-) -> Result<entity::party::Model, ApiError> {
+) -> Result<crate::entity::party::Model, ApiError> {
     Ok(crate::access::party_to_invite(state, principal, id, action).await?)
 }
 

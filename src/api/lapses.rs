@@ -1,5 +1,5 @@
+use crate::entity::lapse;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::lapse;
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
 use uuid::Uuid;

@@ -1,21 +1,17 @@
+use crate::entity::{consent_record, link};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{consent_record, link};
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, types::MaybeUndefined, ApiResponse, Object, OpenApi, Union};
 use uuid::Uuid;
 
 use super::{
-    types::{
-        scope_from_api, scope_to_api, stored, ApiBasisKind, ApiLanguage, ApiPartyRole, ApiRelationship, ApiScopeKind,
-    },
+    types::{scope_from_api, scope_to_api, ApiBasisKind, ApiLanguage, ApiPartyRole, ApiRelationship, ApiScopeKind},
     ApiTags, Authenticated,
 };
 use crate::{
     access::{self, Target},
     auth::Principal,
-    domain::{
-        access::Action, BasisKind, ConsentBasis, DisplayName, Invalid, Language, PartyRole, Refusals, Relationship,
-    },
+    domain::{access::Action, ConsentBasis, DisplayName, Invalid, Language, PartyRole, Refusals, Relationship},
     http::{ApiError, JsonBody},
     state::AppState,
     store::{
@@ -139,7 +135,7 @@ fn view(row: link::Model, now: DateTime<Utc>) -> Result<Link, ApiError> {
     Ok(Link {
         active: crate::domain::link_in_force(row.revoked_at, row.expires_at, now),
         scope: scope_to_api(&scope_of(&row)?),
-        relationship: stored::<Relationship>("relationship", row.id, &row.relationship)?.into(),
+        relationship: row.relationship.into(),
         id: row.id,
         person_id: row.person_id,
         party_id: row.party_id,
@@ -153,17 +149,12 @@ fn view(row: link::Model, now: DateTime<Utc>) -> Result<Link, ApiError> {
 fn record_view(row: consent_record::Model) -> Result<ConsentRecord, ApiError> {
     Ok(ConsentRecord {
         scope: scope_to_api(&parse_scope(row.id, &row.scope)?),
-        recorded_by_role: stored::<PartyRole>("recorder role", row.id, &row.recorded_by_role)?.into(),
+        recorded_by_role: row.recorded_by_role.into(),
         id: row.id,
         change: row.change,
         expires_on: row.expires_on,
         recorded_at: row.recorded_at,
-        basis: row
-            .basis
-            .as_deref()
-            .map(|kind| stored::<BasisKind>("consent basis", row.id, kind))
-            .transpose()?
-            .map(Into::into),
+        basis: row.basis.map(Into::into),
         basis_reference: row.basis_reference,
         basis_on: row.basis_on,
         recorded_by: row.recorded_by,

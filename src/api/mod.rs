@@ -39,7 +39,6 @@ mod webhooks;
 use poem_openapi::{OpenApi, OpenApiService, Tags};
 
 pub use security::Authenticated;
-pub use types::stored_zone;
 
 pub const BASE_PATH: &str = "/api/v1";
 

@@ -1,5 +1,5 @@
+use crate::entity::organization;
 use chrono::{DateTime, Utc};
-use entity::organization;
 use poem::web::Data;
 use poem_openapi::{
     param::{Path, Query},
@@ -8,15 +8,11 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{
-    pagination::page_request,
-    types::{stored, stored_zone, ApiOrganizationKind},
-    ApiTags, Authenticated,
-};
+use super::{pagination::page_request, types::ApiOrganizationKind, ApiTags, Authenticated};
 use crate::{
     domain::{
         organization::{parse_phone, Reach, AREA_CHARS, HELPS_WITH_CHARS, HOURS_CHARS},
-        DisplayName, Note, OrganizationKind, Refusals, Zone,
+        DisplayName, Note, Refusals, Zone,
     },
     http::{ApiError, JsonBody},
     state::AppState,
@@ -87,12 +83,11 @@ impl TryFrom<organization::Model> for Organization {
     type Error = ApiError;
 
     fn try_from(row: organization::Model) -> Result<Self, ApiError> {
-        stored_zone(row.id, &row.timezone)?;
         Ok(Self {
             id: row.id,
-            kind: stored::<OrganizationKind>("organisation kind", row.id, &row.kind)?.into(),
+            kind: row.kind.into(),
             name: row.name,
-            timezone: row.timezone,
+            timezone: row.timezone.to_string(),
             phone: row.phone,
             hours: row.hours,
             helps_with: row.helps_with,

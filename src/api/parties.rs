@@ -1,5 +1,5 @@
+use crate::entity::party;
 use chrono::{DateTime, Utc};
-use entity::party;
 use poem::web::Data;
 use poem_openapi::{
     param::{Path, Query},
@@ -11,16 +11,13 @@ use uuid::Uuid;
 
 use super::{
     pagination::page_request,
-    types::{scope_from_api, stored, stored_zone, ApiLanguage, ApiPartyRole, ApiRelationship, ApiScopeKind},
+    types::{scope_from_api, ApiLanguage, ApiPartyRole, ApiRelationship, ApiScopeKind},
     ApiTags, Authenticated,
 };
 use crate::{
     access::{self, audit_entry, Target},
     auth::Principal,
-    domain::{
-        access::Action, DisplayName, Invalid, Language, OrganizationKind, PartyRole, QuietHours, Refusals,
-        Relationship, Zone,
-    },
+    domain::{access::Action, DisplayName, Invalid, Language, PartyRole, QuietHours, Refusals, Relationship, Zone},
     http::{ApiError, JsonBody},
     state::AppState,
     store::{
@@ -122,18 +119,17 @@ impl TryFrom<party::Model> for Party {
     type Error = ApiError;
 
     fn try_from(row: party::Model) -> Result<Self, ApiError> {
-        stored_zone(row.id, &row.timezone)?;
         let quiet_hours = match (row.quiet_hours_start, row.quiet_hours_end) {
             (Some(start), Some(end)) => Some(QuietHoursBody { start, end }),
             _ => None,
         };
         Ok(Self {
             id: row.id,
-            role: stored::<PartyRole>("party role", row.id, &row.role)?.into(),
+            role: row.role.into(),
             display_name: row.display_name,
             organization_id: row.organization_id,
-            language: stored::<Language>("language", row.id, &row.language)?.into(),
-            timezone: row.timezone,
+            language: row.language.into(),
+            timezone: row.timezone.to_string(),
             quiet_hours,
             person_id: row.person_id,
             disabled_at: row.disabled_at,
@@ -196,9 +192,7 @@ impl PartiesApi {
         let quiet_hours = errors.check("quiet_hours", body.quiet_hours.as_ref().map(QuietHoursBody::parse).transpose());
         let organization_kind = match body.organization_id {
             Some(id) => match store::organizations::find(&state.db, id).await? {
-                Some(organization) => {
-                    Some(stored::<OrganizationKind>("organisation kind", organization.id, &organization.kind)?)
-                }
+                Some(organization) => Some(organization.kind),
                 None => {
                     errors.push("organization_id", Invalid::new("no such organisation"));
                     None

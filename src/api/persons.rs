@@ -1,5 +1,5 @@
+use crate::entity::person;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::person;
 use poem::web::Data;
 use poem_openapi::{
     param::{Path, Query},
@@ -9,11 +9,7 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{
-    pagination::page_request,
-    types::{stored, stored_zone, ApiLanguage},
-    ApiTags, Authenticated,
-};
+use super::{pagination::page_request, types::ApiLanguage, ApiTags, Authenticated};
 use crate::{
     access::{self, audit_entry, Target},
     domain::{
@@ -78,13 +74,12 @@ impl TryFrom<person::Model> for Person {
     type Error = ApiError;
 
     fn try_from(row: person::Model) -> Result<Self, ApiError> {
-        stored_zone(row.id, &row.timezone)?;
         Ok(Self {
             id: row.id,
             display_name: row.display_name,
             birth_date: row.birth_date,
-            language: stored::<Language>("language", row.id, &row.language)?.into(),
-            timezone: row.timezone,
+            language: row.language.into(),
+            timezone: row.timezone.to_string(),
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -208,7 +203,7 @@ impl PersonsApi {
             errors.check("display_name", body.display_name.as_deref().map(DisplayName::parse).transpose());
         let zone = errors.check("timezone", body.timezone.as_deref().map(str::parse::<Zone>).transpose());
         let (Some(display_name), Some(zone)) = (display_name, zone) else { return Err(errors.into()) };
-        let today = state.today_in(zone.unwrap_or(stored_zone(existing.id, &existing.timezone)?));
+        let today = state.today_in(zone.unwrap_or(existing.timezone));
         let birth_date = match body.birth_date {
             MaybeUndefined::Undefined => Ok(None),
             MaybeUndefined::Null => Ok(Some(None)),

@@ -1,5 +1,5 @@
+use crate::entity::placement;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::placement;
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, types::MaybeUndefined, ApiResponse, Object, OpenApi};
 use uuid::Uuid;

@@ -1,5 +1,5 @@
+use crate::entity::provision_record;
 use chrono::{DateTime, Utc};
-use entity::provision_record;
 use poem::web::Data;
 use poem_openapi::{
     param::Query,

@@ -1,8 +1,8 @@
 //! A party's addresses (e-mail, phone) and channel preferences: admins, the party itself at
 //! `/me/…`, and staff of a facility where someone the party is linked to is placed now.
 
+use crate::entity::{contact_point, party};
 use chrono::{DateTime, Utc};
-use entity::{contact_point, party};
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
 use uuid::Uuid;
@@ -51,9 +51,9 @@ impl From<contact_point::Model> for ContactPointView {
         Self {
             id: row.id,
             party_id: row.party_id,
-            channel: row.channel,
+            channel: row.channel.to_string(),
             address: row.address,
-            status: row.status,
+            status: row.status.to_string(),
             confirmed_at: row.confirmed_at,
             created_at: row.created_at,
         }

@@ -102,7 +102,7 @@ async fn from_session(req: &Request, cookie: ApiKey) -> poem::Result<Principal> 
     {
         return Err(ApiError::cross_site().into());
     }
-    let role: PartyRole = store::parse_stored("role", party.id, &party.role).map_err(ApiError::from)?;
+    let role: PartyRole = party.role;
     let from_staff_invitation = session.signed_in_by == SignInMethod::StaffInvitation.as_str();
     Ok(Principal { from_staff_invitation, ..Principal::of_party(&party, role, Via::Session(session.id)) })
 }
@@ -136,7 +136,7 @@ async fn resolve(state: &AppState, claims: Claims) -> Result<Principal, ApiError
             Err(ApiError::Unauthorized)
         }
         Some(party) => {
-            if party.role != role.as_str() || claims.org.is_some_and(|org| Some(org) != party.organization_id) {
+            if party.role != role || claims.org.is_some_and(|org| Some(org) != party.organization_id) {
                 tracing::debug!("bearer token disagrees with its stored party");
                 return Err(ApiError::Unauthorized);
             }

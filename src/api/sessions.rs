@@ -57,7 +57,7 @@ async fn my_party(
     state: &AppState,
     principal: &Principal,
     action: &'static str,
-) -> Result<entity::party::Model, ApiError> {
+) -> Result<crate::entity::party::Model, ApiError> {
     let id = principal.party_id.ok_or_else(ApiError::no_own_account)?;
     Ok(crate::access::party_reach(state, principal, id, action).await?)
 }

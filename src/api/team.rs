@@ -21,7 +21,7 @@ use crate::{
     },
     http::{ApiError, JsonBody},
     state::AppState,
-    store::{self, inbox::TeamFilter, parse_stored},
+    store::{self, inbox::TeamFilter},
     workflow,
 };
 
@@ -58,7 +58,7 @@ async fn team_alert(
     principal: &crate::auth::Principal,
     id: Uuid,
     action: &'static str,
-) -> Result<entity::alert::Model, ApiError> {
+) -> Result<crate::entity::alert::Model, ApiError> {
     crate::access::alerts::team_alert(state, principal, id, action).await?.ok_or(ApiError::NotFound)
 }
 
@@ -88,7 +88,7 @@ impl TeamApi {
     ) -> Result<Json<AlertPage>, ApiError> {
         let organization =
             crate::access::alerts::team_inbox(&state, &auth.0, id.0, "team.alerts").await?.ok_or(ApiError::NotFound)?;
-        let zone: Zone = parse_stored("time zone", organization.id, &organization.timezone)?;
+        let zone: Zone = organization.timezone;
         let filter = TeamFilter {
             person_id: person_id.0,
             severity: severity.0,
@@ -117,7 +117,7 @@ impl TeamApi {
         let row = team_alert(&state, &auth.0, id.0, "alert.snooze").await?;
         let team = row.team_organization_id.ok_or(ApiError::NotFound)?;
         let organization = store::organizations::find(&state.reads, team).await?.ok_or(ApiError::NotFound)?;
-        let zone: Zone = parse_stored("time zone", organization.id, &organization.timezone)?;
+        let zone: Zone = organization.timezone;
         let today = zone.date_at(state.clock.now());
         let snooze = Snooze::parse(body.0.until, &body.0.reason, today, state.snooze_max_days)?;
         let row = workflow::snooze_alert(&state, row.id, snooze).await?;

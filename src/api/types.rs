@@ -1,17 +1,10 @@
 //! API enums mirroring the domain's, so the spec lists their values and the domain stays framework-free.
 
-use std::str::FromStr;
-
-use crate::{
-    domain::{
-        channels::{Channel, EmailPreference, SmsPreference},
-        milestones::{MilestoneKind, Program, ReleaseType},
-        BasisKind, Invalid, Language, OrganizationKind, PartyRole, Relationship, Scope, ScopeKind, Zone,
-    },
-    http::ApiError,
-    store::parse_stored,
+use crate::domain::{
+    channels::{Channel, EmailPreference, SmsPreference},
+    milestones::{MilestoneKind, Program, ReleaseType},
+    BasisKind, Language, OrganizationKind, PartyRole, Relationship, Scope, ScopeKind,
 };
-use uuid::Uuid;
 
 macro_rules! api_enum {
     ($(#[$meta:meta])* $api:ident <=> $domain:ident as $name:literal { $($variant:ident),+ $(,)? }) => {
@@ -102,16 +95,6 @@ api_enum! {
 api_enum! {
     /// The language Tsunagu speaks to a person or party.
     ApiLanguage <=> Language as "Language" { Ja, En }
-}
-
-/// Reads back a value the service itself stored; a failure means the row is corrupt.
-/// A stored column read for a response: corrupt is one error, logged where found.
-pub fn stored<T: FromStr<Err = Invalid>>(what: &'static str, row: Uuid, value: &str) -> Result<T, ApiError> {
-    Ok(parse_stored(what, row, value)?)
-}
-
-pub fn stored_zone(row: Uuid, value: &str) -> Result<Zone, ApiError> {
-    stored("time zone", row, value)
 }
 
 pub fn scope_from_api(kinds: &[ApiScopeKind]) -> Scope {

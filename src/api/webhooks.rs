@@ -1,5 +1,5 @@
+use crate::entity::webhook_subscription;
 use chrono::{DateTime, Utc};
-use entity::webhook_subscription;
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
 use uuid::Uuid;
@@ -199,7 +199,7 @@ impl WebhooksApi {
                 status_code: attempt.status_code,
                 error: attempt.error,
                 attempted_at: attempt.attempted_at,
-                message_status: message.map(|m| m.status).unwrap_or_default(),
+                message_status: message.map(|m| m.status.to_string()).unwrap_or_default(),
             })
             .collect();
         Ok(Json(DeliveryLog { items }))

@@ -1,6 +1,6 @@
+use crate::entity::signing_key;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use chrono::{DateTime, Utc};
-use entity::signing_key;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use rand::RngCore;
 use sea_orm::DbErr;

@@ -35,7 +35,7 @@ pub struct Principal {
 
 impl Principal {
     /// A stored party, as the role it holds.
-    pub fn of_party(party: &entity::party::Model, role: PartyRole, via: Via) -> Self {
+    pub fn of_party(party: &crate::entity::party::Model, role: PartyRole, via: Via) -> Self {
         Self {
             subject: party.id.to_string(),
             role,
@@ -45,7 +45,7 @@ impl Principal {
             via,
             // A stored language that does not parse is read as the default, not refused: the
             // caller is still who they are.
-            language: party.language.parse().unwrap_or_default(),
+            language: party.language,
             from_staff_invitation: false,
         }
     }

@@ -29,7 +29,7 @@ use std::{
     },
 };
 
-use entity::{link, party, person, placement};
+use crate::entity::{link, party, person, placement};
 use uuid::Uuid;
 
 pub use changes::{Changed, Changes};
@@ -413,8 +413,8 @@ mod tests {
             id,
             display_name: "A".to_owned(),
             birth_date: None,
-            language: "ja".to_owned(),
-            timezone: "Asia/Tokyo".to_owned(),
+            language: crate::domain::Language::Ja,
+            timezone: crate::domain::Zone::default(),
             created_at: now,
             updated_at: now,
         }

@@ -30,7 +30,7 @@ pub mod wording;
 pub mod words;
 mod zone;
 
-use text_enum::text_enum;
+pub(crate) use text_enum::text_enum;
 
 pub use consent::{
     choose_sharing, link_in_force, needs_basis, BasisKind, Consent, ConsentBasis, ConsentPatch, Relationship, Scope,

@@ -66,7 +66,7 @@ impl Recipient {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeriodNamed {
     pub rule: String,
-    pub severity: String,
+    pub severity: crate::domain::risk::Severity,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
 }
@@ -141,7 +141,7 @@ mod tests {
     fn period() -> PeriodNamed {
         PeriodNamed {
             rule: "after_release_critical".to_owned(),
-            severity: "critical".to_owned(),
+            severity: crate::domain::risk::Severity::Critical,
             starts_on: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
             ends_on: NaiveDate::from_ymd_opt(2026, 4, 14).unwrap(),
         }

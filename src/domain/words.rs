@@ -29,7 +29,7 @@ pub fn about(name: &str, what: &str, language: Language) -> String {
 }
 
 /// An alert's title, saying so when it tells of a date moved later or no longer coming.
-pub fn alert_title(row: &entity::alert::Model, title: &str, language: Language) -> String {
+pub fn alert_title(row: &crate::entity::alert::Model, title: &str, language: Language) -> String {
     let old = row.notice_old_on.map(|on| on.to_string()).unwrap_or_default();
     match (row.notice.as_deref(), row.notice_new_on, language) {
         (Some("moved_later"), Some(new), Language::Ja) => format!("日付が変わりました：{title}（{old} → {new}）"),

@@ -2,6 +2,7 @@
 //! which claims this instance holds, and how each peer is doing. One hanging endpoint holds
 //! only its own slots; the rest of the outbox goes on around it.
 
+use crate::store::outbox::MessageChannel;
 use std::{
     collections::HashMap,
     sync::{
@@ -10,8 +11,8 @@ use std::{
     },
 };
 
+use crate::entity::outbox_message;
 use chrono::{DateTime, Utc};
-use entity::outbox_message;
 use uuid::Uuid;
 
 use crate::{
@@ -29,7 +30,8 @@ pub const EMAIL_SLOTS: usize = 8;
 pub const SMS_SLOTS: usize = 8;
 
 /// Each channel with its slots, texts and e-mails (where people wait) claimed first.
-pub(super) const CHANNELS: [(&str, usize); 3] = [(SMS, SMS_SLOTS), (EMAIL, EMAIL_SLOTS), (WEBHOOK, WEBHOOK_SLOTS)];
+pub(super) const CHANNELS: [(MessageChannel, usize); 3] =
+    [(SMS, SMS_SLOTS), (EMAIL, EMAIL_SLOTS), (WEBHOOK, WEBHOOK_SLOTS)];
 
 /// Who answers a message: each webhook endpoint, the SMTP server, the SMS gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,10 +43,10 @@ pub enum Peer {
 
 impl Peer {
     pub fn of(message: &outbox_message::Model) -> Self {
-        match message.channel.as_str() {
-            SMS => Self::SmsGateway,
-            EMAIL => Self::Smtp,
-            _ => Self::Webhook(message.target_id),
+        match message.channel {
+            MessageChannel::Sms => Self::SmsGateway,
+            MessageChannel::Email => Self::Smtp,
+            MessageChannel::Webhook => Self::Webhook(message.target_id),
         }
     }
 }
@@ -61,7 +63,7 @@ pub struct Trouble {
 
 #[derive(Debug, Default)]
 struct InFlight {
-    by_channel: HashMap<&'static str, usize>,
+    by_channel: HashMap<MessageChannel, usize>,
     by_target: HashMap<Uuid, usize>,
     /// The claims held, by message id, as stored: given back as they are if this instance stops.
     claims: HashMap<Uuid, DateTime<Utc>>,
@@ -92,18 +94,18 @@ impl Dispatcher {
     }
 
     /// How long one send on `channel` may take.
-    pub fn timeout(&self, channel: &str) -> std::time::Duration {
+    pub fn timeout(&self, channel: MessageChannel) -> std::time::Duration {
         match channel {
-            SMS => self.settings.sms_timeout,
-            EMAIL => self.settings.email_timeout,
-            _ => self.settings.webhook_timeout,
+            MessageChannel::Sms => self.settings.sms_timeout,
+            MessageChannel::Email => self.settings.email_timeout,
+            MessageChannel::Webhook => self.settings.webhook_timeout,
         }
     }
 
     /// Free slots on `channel`, and for webhooks how many more each busy endpoint may take.
-    pub(super) fn free(&self, channel: &str, slots: usize) -> (usize, HashMap<Uuid, usize>) {
+    pub(super) fn free(&self, channel: MessageChannel, slots: usize) -> (usize, HashMap<Uuid, usize>) {
         let Ok(in_flight) = self.in_flight.lock() else { return (0, HashMap::new()) };
-        let free = slots.saturating_sub(in_flight.by_channel.get(channel).copied().unwrap_or(0));
+        let free = slots.saturating_sub(in_flight.by_channel.get(&channel).copied().unwrap_or(0));
         let per_endpoint = if channel == WEBHOOK {
             in_flight
                 .by_target
@@ -119,7 +121,7 @@ impl Dispatcher {
     /// Takes a slot for a claimed message; the slot is free again when the guard drops (the
     /// send settled, failed or was aborted).
     pub(super) fn take(self: &Arc<Self>, message: &outbox_message::Model) -> Slot {
-        let channel = channel_name(&message.channel);
+        let channel = message.channel;
         if let Ok(mut in_flight) = self.in_flight.lock() {
             *in_flight.by_channel.entry(channel).or_default() += 1;
             if channel == WEBHOOK {
@@ -185,18 +187,10 @@ impl Dispatcher {
     }
 }
 
-fn channel_name(channel: &str) -> &'static str {
-    match channel {
-        SMS => SMS,
-        EMAIL => EMAIL,
-        _ => WEBHOOK,
-    }
-}
-
 /// One message's place among those in flight.
 pub(super) struct Slot {
     dispatcher: Arc<Dispatcher>,
-    channel: &'static str,
+    channel: MessageChannel,
     target: Uuid,
     id: Uuid,
 }
@@ -204,7 +198,7 @@ pub(super) struct Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         if let Ok(mut in_flight) = self.dispatcher.in_flight.lock() {
-            if let Some(used) = in_flight.by_channel.get_mut(self.channel) {
+            if let Some(used) = in_flight.by_channel.get_mut(&self.channel) {
                 *used = used.saturating_sub(1);
             }
             if self.channel == WEBHOOK {

@@ -65,7 +65,7 @@ impl Mailer {
             Ok(response) => Sent::Accepted {
                 status_code: Some(u16::from(response.code())),
                 provider_id: Some(message_id),
-                receipt: Some("sent"),
+                receipt: Some(crate::store::outbox::Receipt::Sent),
             },
             Err(err) if err.is_permanent() => Sent::Refused {
                 status_code: err.status().map(u16::from),

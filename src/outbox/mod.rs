@@ -15,8 +15,8 @@ pub mod webhook;
 
 use std::future::Future;
 
+use crate::entity::outbox_message;
 use chrono::{DateTime, Duration, Utc};
-use entity::outbox_message;
 use futures::{stream::FuturesUnordered, FutureExt, StreamExt};
 use rand::Rng;
 use sea_orm::DbErr;
@@ -93,7 +93,7 @@ impl OutboxReport {
 #[derive(Debug)]
 pub(crate) enum Sent {
     /// Handed over: the receiver answered 2xx, the SMTP server or the gateway accepted it.
-    Accepted { status_code: Option<u16>, provider_id: Option<String>, receipt: Option<&'static str> },
+    Accepted { status_code: Option<u16>, provider_id: Option<String>, receipt: Option<store::outbox::Receipt> },
     /// Worth trying again later (at `retry_after` if the receiver asked).
     Retry { status_code: Option<u16>, error: Option<String>, retry_after: Option<Duration> },
     /// Never going to work: dead at once; the address may have to change state.
@@ -372,12 +372,11 @@ async fn send_once(
             return Ok(None);
         }
     }
-    let timeout = outbox.delivery.timeout(&message.channel) + std::time::Duration::from_secs(2);
+    let timeout = outbox.delivery.timeout(message.channel) + std::time::Duration::from_secs(2);
     let sending = async {
-        match message.channel.as_str() {
+        match message.channel {
             WEBHOOK => webhook::send(outbox, message).await,
             EMAIL | SMS => Ok(Some(reach::send(outbox, message).await?)),
-            other => Ok(Some(Sent::refused(None, format!("no such channel {other:?}")))),
         }
     };
     // The clients' own timeouts come first; this bounds what they do not cover (a lookup).
@@ -394,7 +393,8 @@ async fn provisions_of(
     message: &outbox_message::Model,
 ) -> Result<Vec<store::provisions::Provision>, DbErr> {
     if message.channel == WEBHOOK {
-        return Ok(store::alerts::find(db, message.alert_id)
+        let Some(alert_id) = message.alert_id else { return Ok(Vec::new()) };
+        return Ok(store::alerts::find(db, alert_id)
             .await?
             .map(|alert| webhook::provision(&alert, message))
             .into_iter()

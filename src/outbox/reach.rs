@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::entity::{alert, contact_point, outbox_message, party};
 use chrono::{DateTime, Utc};
-use entity::{alert, contact_point, outbox_message, party};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
@@ -19,12 +19,11 @@ use crate::{
         channels::{Channel, ContactStatus},
         risk::{wording_of, RiskRule, Severity},
         wording::Reader,
-        Language, PartyRole,
     },
+    store::outbox::Subject,
     store::{
         self,
         outbox::{NewMessage, Priority, EMAIL, SMS},
-        parse_stored,
     },
 };
 
@@ -86,9 +85,9 @@ impl Reach {
 /// The message asking the owner of a new address to confirm it. Call it in the transaction
 /// that adds the address.
 pub fn confirmation(reach: &Reach, party: &party::Model, contact: &contact_point::Model, token: &str) -> NewMessage {
-    let language = parse_stored::<Language>("language", party.id, &party.language).unwrap_or_default();
+    let language = party.language;
     let url = reach.confirm_url(token);
-    let (channel, payload) = if contact.channel == Channel::Sms.as_str() {
+    let (channel, payload) = if contact.channel == Channel::Sms {
         (SMS, serde_json::to_string(&compose::confirmation_sms(language, &url)))
     } else {
         (EMAIL, serde_json::to_string(&compose::confirmation_email(language, &url)))
@@ -98,8 +97,8 @@ pub fn confirmation(reach: &Reach, party: &party::Model, contact: &contact_point
         target_id: contact.id,
         // Each confirmation sent (on adding, again on asking, on adding again after an
         // unsubscribe) is a message of its own, with its own link.
-        alert_id: crate::store::new_id(),
-        person_id: Uuid::nil(),
+        about: Subject::ContactPoint(contact.id),
+        person_id: None,
         party_id: Some(party.id),
         event_type: CONFIRM,
         payload: payload.unwrap_or_default(),
@@ -145,14 +144,8 @@ pub async fn enqueue_for_parties(
             continue;
         };
         // Corrupt (logged where found): sent on no channel rather than on a guess.
-        let (Ok(preferences), Ok(severity), Ok(language), Ok(role)) = (
-            store::parties::preferences_of(party),
-            parse_stored::<Severity>("severity", alert.id, &alert.severity),
-            parse_stored::<Language>("language", party.id, &party.language),
-            parse_stored::<PartyRole>("role", party.id, &party.role),
-        ) else {
-            continue;
-        };
+        let Ok(preferences) = store::parties::preferences_of(party) else { continue };
+        let (severity, language, role) = (alert.severity, party.language, party.role);
         let words = wording_of(rules, &alert.rule, Reader::of_role(role), language);
         let period = Period {
             person_name: names.get(&alert.person_id).map_or("", String::as_str),
@@ -165,13 +158,11 @@ pub async fn enqueue_for_parties(
         let mut wanted = 0;
         let mut usable = 0;
         for contact in addresses {
-            let Ok(channel) = parse_stored::<Channel>("channel", contact.id, &contact.channel) else { continue };
+            let channel = contact.channel;
             if !reach.offers(channel) || !preferences.sends_at_once(channel, severity) {
                 continue;
             }
-            let Ok(status) = parse_stored::<ContactStatus>("contact status", contact.id, &contact.status) else {
-                continue;
-            };
+            let status = contact.status;
             wanted += 1;
             if !status.receives_alerts() {
                 continue;
@@ -205,8 +196,8 @@ pub async fn enqueue_for_parties(
             messages.push(NewMessage {
                 channel: channel_name,
                 target_id: contact.id,
-                alert_id: alert.id,
-                person_id: alert.person_id,
+                about: Subject::Alert(alert.id),
+                person_id: Some(alert.person_id),
                 party_id: Some(party.id),
                 event_type: ALERT,
                 payload: payload.unwrap_or_default(),
@@ -231,20 +222,17 @@ pub(super) async fn send(outbox: &super::Outbox, message: &outbox_message::Model
     let Some(contact) = store::contact_points::find(&outbox.reads, message.target_id).await? else {
         return Ok(Sent::refused(None, "the address was removed"));
     };
-    let status = parse_stored::<ContactStatus>("contact status", contact.id, &contact.status);
-    let allowed = match (message.event_type.as_str(), status) {
-        (CONFIRM, Ok(status)) => matches!(status, ContactStatus::Unconfirmed | ContactStatus::Unsubscribed),
+    let status = contact.status;
+    let allowed = match message.event_type.as_str() {
+        CONFIRM => matches!(status, ContactStatus::Unconfirmed | ContactStatus::Unsubscribed),
         // Unsubscribing stops alerts, not the messages that let the owner in.
-        (super::SIGN_IN_CODE | super::INVITATION | super::DOOR_ADDED, Ok(_)) => {
-            ContactStatus::is_sign_in_door(&contact.status)
-        }
-        (_, Ok(status)) => status.receives_alerts(),
-        (_, Err(_)) => false,
+        super::SIGN_IN_CODE | super::INVITATION | super::DOOR_ADDED => status.is_sign_in_door(),
+        _ => status.receives_alerts(),
     };
     if !allowed {
         return Ok(Sent::refused(None, "the address no longer takes these messages"));
     }
-    let sent = match (message.channel.as_str(), &reach.mailer, &reach.sms) {
+    let sent = match (message.channel, &reach.mailer, &reach.sms) {
         (EMAIL, Some(mailer), _) => match serde_json::from_str::<EmailPayload>(&message.payload) {
             Ok(payload) => mailer.send(message.id, &reach.host(), &contact.address, &payload).await,
             Err(_) => Sent::refused(None, "the stored message does not parse"),
@@ -265,7 +253,7 @@ pub(super) fn carries_a_secret(message: &outbox_message::Model) -> bool {
 
 /// What a delivered e-mail or text gave its reader, as written in its payload.
 pub(super) fn provisions(message: &outbox_message::Model) -> Vec<store::provisions::Provision> {
-    let provides = match message.channel.as_str() {
+    let provides = match message.channel {
         EMAIL => serde_json::from_str::<EmailPayload>(&message.payload).map(|payload| payload.provides),
         _ => serde_json::from_str::<SmsPayload>(&message.payload).map(|payload| payload.provides),
     };
@@ -286,15 +274,16 @@ pub(super) fn provisions(message: &outbox_message::Model) -> Vec<store::provisio
 }
 
 /// A critical alert all of whose e-mails and texts failed (dead, undelivered, or refused as
-/// opted out) reached its recipient on no channel: the facility team hears of it now.
+/// opted out) reached its recipient on no channel: the facility team hears of it now. A
+/// message about no alert (a code, a digest) escalates nothing.
 pub async fn escalate_if_unreached(
     db: &impl crate::store::Write,
-    alert_id: Uuid,
+    alert_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let Some(alert_id) = alert_id else { return Ok(()) };
     let Some(alert) = store::alerts::find(db, alert_id).await? else { return Ok(()) };
-    let critical =
-        parse_stored::<Severity>("severity", alert.id, &alert.severity).is_ok_and(|s| s == Severity::Critical);
+    let critical = alert.severity == Severity::Critical;
     if !critical || alert.team_organization_id.is_some() || alert.escalated_at.is_some() {
         return Ok(());
     }
@@ -304,7 +293,8 @@ pub async fn escalate_if_unreached(
         .filter(|message| message.channel == EMAIL || message.channel == SMS)
         .collect();
     let failed = |message: &outbox_message::Model| {
-        message.status == store::outbox::DEAD || matches!(message.receipt.as_deref(), Some("undelivered" | "failed"))
+        message.status == store::outbox::DEAD
+            || matches!(message.receipt, Some(store::outbox::Receipt::Undelivered | store::outbox::Receipt::Failed))
     };
     if messages.is_empty() || !messages.iter().all(failed) {
         return Ok(());

@@ -2,7 +2,7 @@
 //! confirmed address. They say nothing of any person, and their payload is forgotten once
 //! they are settled.
 
-use entity::{contact_point, party};
+use crate::entity::{contact_point, party};
 use uuid::Uuid;
 
 use super::{compose, reach::Reach};
@@ -12,10 +12,8 @@ use crate::{
         sign_in::{InvitationCode, OneTimeCode, ONE_TIME_CODE_VALID_MINUTES},
         Language,
     },
-    store::{
-        outbox::{NewMessage, Priority, EMAIL, SMS},
-        parse_stored,
-    },
+    store::outbox::Subject,
+    store::outbox::{NewMessage, Priority, EMAIL, SMS},
 };
 
 pub const SIGN_IN_CODE: &str = "auth.code";
@@ -24,12 +22,12 @@ pub const INVITATION: &str = "auth.invitation";
 fn message(
     contact: &contact_point::Model,
     party: &party::Model,
-    subject_id: Uuid,
+    about: Subject,
     event_type: &'static str,
     email: impl FnOnce() -> compose::EmailPayload,
     text: impl FnOnce() -> compose::SmsPayload,
 ) -> NewMessage {
-    let (channel, payload) = if contact.channel == Channel::Sms.as_str() {
+    let (channel, payload) = if contact.channel == Channel::Sms {
         (SMS, serde_json::to_string(&text()))
     } else {
         (EMAIL, serde_json::to_string(&email()))
@@ -37,8 +35,8 @@ fn message(
     NewMessage {
         channel,
         target_id: contact.id,
-        alert_id: subject_id,
-        person_id: Uuid::nil(),
+        about,
+        person_id: None,
         party_id: Some(party.id),
         event_type,
         payload: payload.unwrap_or_default(),
@@ -48,7 +46,7 @@ fn message(
 }
 
 fn language_of(party: &party::Model) -> Language {
-    parse_stored::<Language>("language", party.id, &party.language).unwrap_or_default()
+    party.language
 }
 
 /// A six-digit code to sign in with, valid for ten minutes.
@@ -87,7 +85,7 @@ pub fn sign_in_code(
         };
         compose::SmsPayload { body: sms::fit(&body, compose::stop_footer(language)), provides: Vec::new() }
     };
-    message(contact, party, code_id, SIGN_IN_CODE, email, text)
+    message(contact, party, Subject::SignInCode(code_id), SIGN_IN_CODE, email, text)
 }
 
 /// An invitation to sign in, with its link and its code.
@@ -122,7 +120,7 @@ pub fn invitation(
         };
         compose::SmsPayload { body: sms::fit(&body, compose::stop_footer(language)), provides: Vec::new() }
     };
-    message(contact, party, invitation_id, INVITATION, email, text)
+    message(contact, party, Subject::Invitation(invitation_id), INVITATION, email, text)
 }
 
 pub const DOOR_ADDED: &str = "auth.door_added";
@@ -130,7 +128,7 @@ pub const DOOR_ADDED: &str = "auth.door_added";
 /// Tells a party that has signed in before, on an address it already confirmed, that a new
 /// way in (an invitation, a sign-in address) was made for its account; it names neither the
 /// new address nor who made it.
-pub fn door_added(reach: &Reach, party: &party::Model, contact: &contact_point::Model, subject_id: Uuid) -> NewMessage {
+pub fn door_added(reach: &Reach, party: &party::Model, contact: &contact_point::Model, door: Subject) -> NewMessage {
     let language = language_of(party);
     let service = reach.service_url();
     let email = || {
@@ -157,7 +155,7 @@ pub fn door_added(reach: &Reach, party: &party::Model, contact: &contact_point::
         };
         compose::SmsPayload { body: sms::fit(&body, compose::stop_footer(language)), provides: Vec::new() }
     };
-    message(contact, party, subject_id, DOOR_ADDED, email, text)
+    message(contact, party, door, DOOR_ADDED, email, text)
 }
 
 /// Addresses someone asked a code for, waiting for `workflow::sign_in::send_requested_codes`. Kept in memory

@@ -1,5 +1,6 @@
 //! Texts through a gateway speaking Twilio's Messages API.
 
+use crate::store::outbox::Receipt;
 use serde::Deserialize;
 
 use super::{compose::SmsPayload, Sent, SmsSettings};
@@ -105,13 +106,14 @@ impl SmsGateway {
     }
 }
 
-/// A gateway message status as kept: `queued`, `sent`, `delivered`, `undelivered` or `failed`.
-pub fn receipt_of(status: &str) -> &'static str {
+/// A gateway message status as kept. The gateway's steps before sending (`accepted`,
+/// `scheduled`, `sending`, …) are all still queued.
+pub fn receipt_of(status: &str) -> Receipt {
     match status {
-        "sent" => "sent",
-        "delivered" | "read" => "delivered",
-        "undelivered" => "undelivered",
-        "failed" | "canceled" => "failed",
-        _ => "queued",
+        "sent" => Receipt::Sent,
+        "delivered" | "read" => Receipt::Delivered,
+        "undelivered" => Receipt::Undelivered,
+        "failed" | "canceled" => Receipt::Failed,
+        _ => Receipt::Queued,
     }
 }

@@ -3,7 +3,7 @@
 
 use std::{collections::HashMap, net::SocketAddr, time::Duration as StdDuration};
 
-use entity::{alert, outbox_message, webhook_subscription};
+use crate::entity::{alert, outbox_message, webhook_subscription};
 use sea_orm::DbErr;
 
 use super::Sent;
@@ -29,7 +29,7 @@ pub fn alert_payload(alert: &alert::Model, now: chrono::DateTime<chrono::Utc>) -
             "team_organization_id": alert.team_organization_id,
             "recipient_party_id": alert.team_organization_id.map_or(Some(alert.recipient_party_id), |_| None),
             "rule": alert.rule,
-            "severity": alert.severity,
+            "severity": alert.severity.as_str(),
             "starts_on": alert.starts_on,
             "ends_on": alert.ends_on,
             "links": { "risk_periods": format!("/api/v1/persons/{}/risk-periods", alert.person_id) },
@@ -68,7 +68,7 @@ pub async fn enqueue_for(
                 alert_id: alert.id,
                 person_id: alert.person_id,
                 payload: alert_payload(alert, now),
-                priority: if alert.severity == crate::domain::risk::Severity::Critical.as_str() {
+                priority: if alert.severity == crate::domain::risk::Severity::Critical {
                     store::outbox::Priority::Now
                 } else {
                     store::outbox::Priority::Normal
@@ -206,7 +206,7 @@ async fn post(
 /// What a delivered webhook gave its receiver, for the provision record.
 pub(super) fn provision(alert: &alert::Model, message: &outbox_message::Model) -> Provision {
     Provision {
-        person_id: message.person_id,
+        person_id: alert.person_id,
         channel: ProvisionChannel::Webhook,
         recipient: Recipient::Webhook { subscription_id: message.target_id },
         provided: Provided::WebhookAlert { event: ALERT_DELIVERED, period: store::alerts::period_named(alert) },

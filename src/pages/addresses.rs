@@ -77,7 +77,7 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
         .await?
         .into_iter()
         .map(|contact| {
-            let status = contact.status.parse::<ContactStatus>().ok();
+            let status = Some(contact.status);
             let waiting = matches!(status, Some(ContactStatus::Unconfirmed | ContactStatus::Unsubscribed));
             let status = status.map(|status| match status {
                 ContactStatus::Unconfirmed => pick("確認待ち（届いたリンクを開いてください）", "Waiting: open the link sent to it"),
@@ -86,7 +86,7 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
                 ContactStatus::OptedOut => pick("受け取りを止めています（STOP）", "You texted STOP"),
                 ContactStatus::Bouncing => pick("届かなくなっています", "Messages to it keep failing"),
             });
-            let channel = match contact.channel.parse::<Channel>() {
+            let channel = match Ok::<_, ()>(contact.channel) {
                 Ok(Channel::Email) => pick("メール", "E-mail"),
                 Ok(Channel::Sms) => pick("SMS（携帯電話）", "Text message"),
                 Err(_) => "",

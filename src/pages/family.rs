@@ -64,7 +64,7 @@ async fn person(
     state: &AppState,
     viewer: &Viewer,
     access: &PersonAccess,
-    alerts: Vec<entity::alert::Model>,
+    alerts: Vec<crate::entity::alert::Model>,
 ) -> Result<Value, Failure> {
     let language = viewer.language;
     let reader = Reader::of_role(viewer.principal.role);
@@ -83,12 +83,12 @@ async fn person(
 fn with_alerts(
     state: &AppState,
     coming: Vec<Coming>,
-    alerts: Vec<entity::alert::Model>,
+    alerts: Vec<crate::entity::alert::Model>,
     today: NaiveDate,
     reader: Reader,
     language: Language,
 ) -> (Vec<Value>, Vec<Value>) {
-    let mut by_period: HashMap<PeriodKey, Vec<&entity::alert::Model>> = HashMap::new();
+    let mut by_period: HashMap<PeriodKey, Vec<&crate::entity::alert::Model>> = HashMap::new();
     for alert in alerts.iter().filter(|alert| alert.notice.is_none()) {
         by_period.entry((alert.rule.clone(), alert.starts_on, alert.ends_on)).or_default().push(alert);
     }
@@ -131,13 +131,13 @@ fn with_alerts(
 async fn alerts_by_person(
     state: &AppState,
     viewer: &Viewer,
-) -> Result<HashMap<Uuid, Vec<entity::alert::Model>>, Failure> {
+) -> Result<HashMap<Uuid, Vec<crate::entity::alert::Model>>, Failure> {
     let (rows, _) = store::inbox::inbox(&state.reads, viewer.party.id, false, None, 50).await?;
     let rows = access::alerts::still_visible(state, rows).await?;
     let person_ids: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
     let entries = access::list_entries(&viewer.principal, "alert.list", person_ids.iter().copied());
     state.audit.record(entries, state.clock.now()).await?;
-    let mut by_person: HashMap<Uuid, Vec<entity::alert::Model>> = HashMap::new();
+    let mut by_person: HashMap<Uuid, Vec<crate::entity::alert::Model>> = HashMap::new();
     for row in rows {
         by_person.entry(row.person_id).or_default().push(row);
     }

@@ -16,7 +16,6 @@ use crate::{
     domain::{Language, PartyRole},
     http::{same_origin, session_cookie},
     state::AppState,
-    store::parse_stored,
     workflow::{self, WorkflowError},
 };
 
@@ -33,7 +32,7 @@ pub type Failure = Box<dyn std::error::Error + Send + Sync>;
 /// The signed-in party looking at a page.
 pub struct Viewer {
     pub principal: Principal,
-    pub party: entity::party::Model,
+    pub party: crate::entity::party::Model,
     pub language: Language,
 }
 
@@ -55,12 +54,12 @@ fn chosen_language(req: &Request) -> Option<Language> {
 
 /// A page's language: the switch's choice, else the party's own, else the browser's first
 /// choice if it is English, else Japanese.
-pub fn language_for(req: &Request, party: Option<&entity::party::Model>) -> Language {
+pub fn language_for(req: &Request, party: Option<&crate::entity::party::Model>) -> Language {
     if let Some(chosen) = chosen_language(req) {
         return chosen;
     }
     if let Some(party) = party {
-        return parse_stored("language", party.id, &party.language).unwrap_or_default();
+        return party.language;
     }
     let wanted = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()).unwrap_or("");
     if wanted.trim_start().to_ascii_lowercase().starts_with("en") {
@@ -74,7 +73,7 @@ pub fn language_for(req: &Request, party: Option<&entity::party::Model>) -> Lang
 pub async fn viewer(req: &Request, state: &AppState) -> Result<Option<Viewer>, WorkflowError> {
     let Some(cookie) = session_cookie(req) else { return Ok(None) };
     let Some((session, party)) = workflow::sign_in::session_principal(state, &cookie).await? else { return Ok(None) };
-    let role: PartyRole = parse_stored("role", party.id, &party.role)?;
+    let role: PartyRole = party.role;
     let from_staff_invitation = session.signed_in_by == crate::domain::sign_in::SignInMethod::StaffInvitation.as_str();
     let principal = Principal { from_staff_invitation, ..Principal::of_party(&party, role, Via::Session(session.id)) };
     let language = language_for(req, Some(&party));

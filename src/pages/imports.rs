@@ -254,7 +254,7 @@ async fn import_of(
     viewer: &Viewer,
     id: &str,
     action: &'static str,
-) -> Result<entity::import::Model, Response> {
+) -> Result<crate::entity::import::Model, Response> {
     let import = match id_of(id) {
         Some(id) => workflow::find_import(state, id).await.map_err(failed)?,
         None => None,

@@ -26,7 +26,7 @@ fn render(status: StatusCode, page: Page<'_>) -> Response {
 async fn language_of(state: &AppState, party_id: uuid::Uuid) -> Language {
     match store::parties::find(&state.reads, party_id).await {
         // A corrupt language is logged where found; the page is then shown in the default one.
-        Ok(Some(party)) => store::parse_stored("language", party.id, &party.language).unwrap_or_default(),
+        Ok(Some(party)) => party.language,
         _ => Language::default(),
     }
 }

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     access::{self, Target},
-    domain::{access::Action, link_in_force, wording, wording::Reader, Language, Relationship, Scope},
+    domain::{access::Action, link_in_force, wording, wording::Reader, Language, Scope},
     state::AppState,
     store::{self, links::scope_of},
     workflow,
@@ -56,10 +56,14 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
 }
 
 /// One party's link: what they see now, and the kinds the person may tick (what staff offered).
-fn sharing(link: &entity::link::Model, name: &str, offered: &Scope, language: Language) -> Result<Value, Failure> {
+fn sharing(
+    link: &crate::entity::link::Model,
+    name: &str,
+    offered: &Scope,
+    language: Language,
+) -> Result<Value, Failure> {
     let scope = scope_of(link)?;
-    let relationship =
-        link.relationship.parse::<Relationship>().map(|r| words::relationship(r, language)).unwrap_or("");
+    let relationship = words::relationship(link.relationship, language);
     let kind = |kind| wording::scope_kind(kind, Reader::Person, language);
     let kinds: Vec<String> = scope.kinds().map(kind).collect();
     let choices: Vec<Value> = offered

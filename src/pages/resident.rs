@@ -23,7 +23,7 @@ use crate::{
         milestones::{Event, MilestoneKind, Program, ReleaseType, State},
         wording::Reader,
         words::date,
-        Language, PartyRole, Relationship, ScopeKind,
+        Language, PartyRole, ScopeKind,
     },
     state::AppState,
     store,
@@ -158,9 +158,8 @@ async fn gather(state: &AppState, viewer: &Viewer, access: &PersonAccess) -> Res
             continue;
         }
         let Some(party) = store::parties::find(&state.reads, link.party_id).await? else { continue };
-        if matches!(party.role.parse(), Ok(PartyRole::Family | PartyRole::Lawyer)) && party.disabled_at.is_none() {
-            let relationship =
-                link.relationship.parse::<Relationship>().map(|r| words::relationship(r, language)).unwrap_or("");
+        if matches!(party.role, PartyRole::Family | PartyRole::Lawyer) && party.disabled_at.is_none() {
+            let relationship = words::relationship(link.relationship, language);
             accounts.push(context! { id => party.id, name => party.display_name, relationship => relationship });
         }
     }

@@ -183,7 +183,7 @@ pub async fn team_alerts(state: &AppState, viewer: &Viewer, which: Which) -> Res
 /// came of it, who logged it and their note.
 async fn contacts_of(
     state: &AppState,
-    rows: &[entity::alert::Model],
+    rows: &[crate::entity::alert::Model],
     zone: Zone,
     language: Language,
 ) -> Result<HashMap<Uuid, Vec<Value>>, Failure> {
@@ -195,8 +195,7 @@ async fn contacts_of(
     let mut found: HashMap<Uuid, Vec<Value>> = HashMap::new();
     for contact in logged {
         let on = zone.date_at(contact.recorded_at);
-        let outcome =
-            contact.outcome.parse::<ContactOutcome>().ok().map(|outcome| words::contact_outcome(outcome, language));
+        let outcome = Some(words::contact_outcome(contact.outcome, language));
         let who = contact.recorded_by.parse::<Uuid>().ok().and_then(|id| by.get(&id).cloned());
         found.entry(contact.alert_id).or_default().push(context! {
             on => date(on, language, chrono::Datelike::year(&on)), outcome => outcome, by => who, note => contact.note,
@@ -231,7 +230,7 @@ pub async fn snoozed_page(req: &Request, state: poem::web::Data<&AppState>) -> R
 /// The zone of a team's organisation; `None` when it is gone.
 async fn team_zone(state: &AppState, organization_id: Uuid) -> Result<Option<Zone>, Failure> {
     let Some(organization) = store::organizations::find(&state.reads, organization_id).await? else { return Ok(None) };
-    Ok(Some(store::parse_stored("time zone", organization.id, &organization.timezone)?))
+    Ok(Some(organization.timezone))
 }
 
 /// Today in the zone of a team's organisation; `None` when it is gone.
@@ -240,16 +239,21 @@ pub async fn team_today(state: &AppState, organization_id: Uuid) -> Result<Optio
 }
 
 /// An alert as the team inbox lists it, in the staff's words.
-fn alert(state: &AppState, row: &entity::alert::Model, names: &HashMap<Uuid, String>, language: Language) -> Value {
+fn alert(
+    state: &AppState,
+    row: &crate::entity::alert::Model,
+    names: &HashMap<Uuid, String>,
+    language: Language,
+) -> Value {
     let words = wording_of(&state.rules, &row.rule, Reader::Staff, language);
-    let severity = row.severity.parse().ok();
+    let severity = Some(row.severity);
     let year = chrono::Datelike::year(&row.starts_on);
     context! {
         id => row.id, person_id => row.person_id,
         person => names.get(&row.person_id).map(|name| honorific(name, language)),
         title => alert_title(row, &words.title, language), why => words.why,
         when => span(row.starts_on, row.ends_on, language, year),
-        severity => row.severity, severity_label => severity.map(|severity| words::severity(severity, language)),
+        severity => row.severity.as_str(), severity_label => severity.map(|severity| words::severity(severity, language)),
         acknowledged => row.acknowledged_at.is_some(),
     }
 }

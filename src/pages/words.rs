@@ -232,8 +232,8 @@ pub fn place_kind(kind: OrganizationKind, language: Language) -> &'static str {
 
 /// A place to call, as the family's and the person's pages show it: its name, what it helps
 /// with, its number to call and its hours.
-fn place(row: &entity::organization::Model, language: Language) -> Value {
-    let kind = row.kind.parse::<OrganizationKind>().map(|kind| place_kind(kind, language)).unwrap_or("");
+fn place(row: &crate::entity::organization::Model, language: Language) -> Value {
+    let kind = place_kind(row.kind, language);
     let helps_with = row.helps_with.as_deref().filter(|text| !text.trim().is_empty()).unwrap_or(kind);
     context! {
         name => row.name, helps_with => helps_with, hours => row.hours,

@@ -71,7 +71,7 @@ fn signed_in(state: &AppState, replies: Replies, signed_in: SignedIn) -> Respons
     let response = match replies {
         Replies::Json => poem::web::Json(serde_json::json!({
             "party_id": signed_in.party.id,
-            "role": signed_in.party.role,
+            "role": signed_in.party.role.as_str(),
             "session_id": signed_in.session.id,
             "expires_at": signed_in.session.expires_at,
         }))

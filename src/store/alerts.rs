@@ -1,7 +1,7 @@
 use std::collections::{BTreeSet, HashMap};
 
+use crate::entity::alert;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::alert;
 use sea_orm::{
     sea_query::{Expr, LockBehavior, LockType, OnConflict, SimpleExpr},
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, QueryFilter, QueryOrder,
@@ -13,9 +13,11 @@ use super::new_id;
 use super::{Connected, Read, Write};
 use crate::domain::risk::{PlannedAlert, Severity};
 
-pub const PENDING: &str = "pending";
-pub const DELIVERED: &str = "delivered";
-pub const CANCELLED: &str = "cancelled";
+pub use crate::entity::states::AlertStatus;
+
+pub const PENDING: AlertStatus = AlertStatus::Pending;
+pub const DELIVERED: AlertStatus = AlertStatus::Delivered;
+pub const CANCELLED: AlertStatus = AlertStatus::Cancelled;
 
 /// Inserts the planned alerts that do not exist yet; existing ones are left as they are, so
 /// planning again, or on two instances at once, changes nothing.
@@ -43,8 +45,8 @@ pub async fn insert_planned(
                 recipient_party_id: Set(plan.party_id),
                 link_id: Set(plan.link_id),
                 rule: Set(plan.period.rule_id.clone()),
-                severity: Set(plan.period.severity.as_str().to_owned()),
-                scope_kind: Set(plan.period.kind.as_str().to_owned()),
+                severity: Set(plan.period.severity),
+                scope_kind: Set(plan.period.kind),
                 source_id: Set(plan.period.source_id),
                 starts_on: Set(plan.period.starts_on),
                 ends_on: Set(plan.period.ends_on),
@@ -76,8 +78,8 @@ fn follow_up(
         recipient_party_id: Set(recipient),
         link_id: Set(None),
         rule: Set(original.rule.clone()),
-        severity: Set(original.severity.clone()),
-        scope_kind: Set(original.scope_kind.clone()),
+        severity: Set(original.severity),
+        scope_kind: Set(original.scope_kind),
         source_id: Set(original.source_id),
         starts_on: Set(original.starts_on),
         ends_on: Set(original.ends_on),
@@ -178,7 +180,7 @@ fn still_pending(backend: DatabaseBackend) -> SimpleExpr {
 pub async fn settle_many(
     db: &impl Write,
     ids: &[Uuid],
-    status: &str,
+    status: AlertStatus,
     cancel_reason: Option<&str>,
     due_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -379,7 +381,7 @@ pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<alert::Model>, DbEr
 /// [`crate::domain::access::alerts::still_consented`]. A value that does not parse is logged
 /// where found and counts as unknown.
 pub fn reliance(
-    links: &std::collections::HashMap<Uuid, entity::link::Model>,
+    links: &std::collections::HashMap<Uuid, crate::entity::link::Model>,
     alert: &alert::Model,
     now: DateTime<Utc>,
 ) -> crate::domain::access::alerts::Reliance {
@@ -389,7 +391,7 @@ pub fn reliance(
     Reliance::Link {
         in_force: crate::domain::link_in_force(link.revoked_at, link.expires_at, now),
         scope: super::links::scope_of(link).ok(),
-        kind: super::parse_stored::<crate::domain::ScopeKind>("scope kind", alert.id, &alert.scope_kind).ok(),
+        kind: Some(alert.scope_kind),
     }
 }
 
@@ -397,7 +399,7 @@ pub fn reliance(
 pub fn period_named(alert: &alert::Model) -> crate::domain::provision::PeriodNamed {
     crate::domain::provision::PeriodNamed {
         rule: alert.rule.clone(),
-        severity: alert.severity.clone(),
+        severity: alert.severity,
         starts_on: alert.starts_on,
         ends_on: alert.ends_on,
     }

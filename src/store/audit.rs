@@ -1,11 +1,19 @@
+use crate::entity::audit_event;
 use chrono::{DateTime, Utc};
-use entity::audit_event;
 use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
 use super::{Connected, Read, Write};
 use crate::domain::PartyRole;
+
+/// The role a stored line names: none for a caller not signed in.
+pub fn actor_role_of(row: &audit_event::Model) -> Result<Option<PartyRole>, super::Corrupt> {
+    match row.actor_role.as_str() {
+        ANONYMOUS => Ok(None),
+        role => super::parse_stored("actor role", row.id, role).map(Some),
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

@@ -1,7 +1,7 @@
 //! A party's e-mail addresses and phone numbers.
 
+use crate::entity::contact_point;
 use chrono::{DateTime, Utc};
-use entity::contact_point;
 use sea_orm::{
     sea_query::{Expr, Func},
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -29,9 +29,9 @@ pub async fn insert(
     contact_point::ActiveModel {
         id: Set(new.id),
         party_id: Set(new.party_id),
-        channel: Set(new.address.channel().as_str().to_owned()),
+        channel: Set(new.address.channel()),
         address: Set(new.address.as_str().to_owned()),
-        status: Set(ContactStatus::Unconfirmed.as_str().to_owned()),
+        status: Set(ContactStatus::Unconfirmed),
         confirm_token_hash: Set(Some(new.confirm_token_hash)),
         unsubscribe_token: Set(new.unsubscribe_token_hash),
         confirmed_at: Set(None),

@@ -1,7 +1,8 @@
 //! The contact log: what staff did about an alert.
 
+use crate::domain::team::ContactOutcome;
+use crate::entity::alert_contact;
 use chrono::{DateTime, Utc};
-use entity::alert_contact;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
@@ -10,8 +11,8 @@ use super::{Connected, Read, Write};
 
 pub async fn insert(
     db: &impl Write,
-    alert: &entity::alert::Model,
-    outcome: &str,
+    alert: &crate::entity::alert::Model,
+    outcome: ContactOutcome,
     note: Option<String>,
     recorded_by: String,
     now: DateTime<Utc>,
@@ -20,7 +21,7 @@ pub async fn insert(
         id: Set(new_id()),
         alert_id: Set(alert.id),
         person_id: Set(alert.person_id),
-        outcome: Set(outcome.to_owned()),
+        outcome: Set(outcome),
         note: Set(note),
         recorded_by: Set(recorded_by),
         recorded_at: Set(now),

@@ -1,7 +1,7 @@
 //! OAuth clients of parties: a public client id and an Argon2id hash of the secret.
 
+use crate::entity::client_credential;
 use chrono::{DateTime, Utc};
-use entity::client_credential;
 use sea_orm::{sea_query::Expr, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 

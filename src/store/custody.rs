@@ -1,5 +1,5 @@
+use crate::entity::custody_period;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::custody_period;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 

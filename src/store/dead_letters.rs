@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::entity::{outbox_attempt, outbox_message};
 use chrono::{DateTime, Utc};
-use entity::{outbox_attempt, outbox_message};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, UpdateMany};
 use uuid::Uuid;
 
@@ -18,15 +18,15 @@ pub struct DeadLetter {
 }
 
 /// Which dead letters to list.
-pub struct Filter<'a> {
-    pub channel: Option<&'a str>,
+pub struct Filter {
+    pub channel: Option<super::outbox::MessageChannel>,
     /// Only those given up on before this instant (older ones first to page on).
     pub before: Option<DateTime<Utc>>,
     pub limit: u64,
 }
 
 /// The dead letters, the most recently given up first.
-pub async fn list(db: &impl Read, filter: Filter<'_>) -> Result<Vec<DeadLetter>, DbErr> {
+pub async fn list(db: &impl Read, filter: Filter) -> Result<Vec<DeadLetter>, DbErr> {
     let mut query = outbox_message::Entity::find().filter(outbox_message::Column::Status.is_in([DEAD, UNCERTAIN]));
     if let Some(channel) = filter.channel {
         query = query.filter(outbox_message::Column::Channel.eq(channel));
@@ -68,7 +68,11 @@ pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<outbox_message::Mod
 }
 
 /// A change to message `id` that applies only while it is a dead letter.
-fn while_dead(id: Uuid, status: &str, now: DateTime<Utc>) -> UpdateMany<outbox_message::Entity> {
+fn while_dead(
+    id: Uuid,
+    status: super::outbox::MessageStatus,
+    now: DateTime<Utc>,
+) -> UpdateMany<outbox_message::Entity> {
     outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::Status, status.into())
         .col_expr(outbox_message::Column::UpdatedAt, now.into())

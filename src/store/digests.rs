@@ -1,7 +1,7 @@
 //! One digest per party and local day.
 
+use crate::entity::digest;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::digest;
 use sea_orm::{sea_query::OnConflict, DbErr, EntityTrait, Set};
 use uuid::Uuid;
 

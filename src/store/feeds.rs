@@ -1,7 +1,7 @@
 //! Calendar feeds: one capability per party, stored as its hash.
 
+use crate::entity::calendar_feed;
 use chrono::{DateTime, Utc};
-use entity::calendar_feed;
 use sea_orm::{sea_query::OnConflict, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 

@@ -11,7 +11,7 @@
 //! # async fn bypass(state: tsunagu::state::AppState) {
 //! use sea_orm::EntityTrait;
 //! // The read pool is not a connection: this does not compile.
-//! entity::person::Entity::delete_many().exec(&state.reads).await;
+//! crate::entity::person::Entity::delete_many().exec(&state.reads).await;
 //! # }
 //! ```
 //!
@@ -20,7 +20,7 @@
 //! use sea_orm::EntityTrait;
 //! // Nor is the writer, nor a transaction: rows are written by store functions only.
 //! let txn = state.db.begin().await.unwrap();
-//! entity::person::Entity::delete_many().exec(&txn).await;
+//! crate::entity::person::Entity::delete_many().exec(&txn).await;
 //! # }
 //! ```
 //!

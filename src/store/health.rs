@@ -1,7 +1,7 @@
 //! The health check's own row: written only to learn whether the database takes writes.
 
+use crate::entity::health_probe;
 use chrono::{DateTime, Utc};
-use entity::health_probe;
 use sea_orm::{sea_query::OnConflict, DbErr, EntityTrait, Set};
 
 use super::{Connected, Write};

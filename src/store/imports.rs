@@ -1,7 +1,7 @@
 //! Imports waiting for confirmation: the file as read, and what its confirmation created.
 
+use crate::entity::import;
 use chrono::{DateTime, Utc};
-use entity::import;
 use sea_orm::{sea_query::Expr, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 

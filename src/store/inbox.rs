@@ -1,8 +1,8 @@
 //! What recipients read: a party's inbox and a team's, and what they do with an alert there
 //! (acknowledge, snooze).
 
+use crate::entity::alert;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::alert;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };

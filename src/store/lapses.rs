@@ -1,5 +1,5 @@
+use crate::entity::lapse;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::lapse;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 

@@ -1,12 +1,12 @@
 //! A person's data as a whole: everything held about them (for an export), removing it (for
 //! an erasure), and who has been idle long enough for the retention review.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use entity::{
+use crate::entity::{
     alert, alert_contact, audit_event, calendar_feed, consent_record, contact_point, custody_period, erasure,
     idempotency_key, invitation, lapse, link, milestone, milestone_event, outbox_attempt, outbox_message, party,
     person, placement, plan_request, provision_record, schedule_entry, session, sign_in_code,
 };
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     sea_query::{Expr, IntoCondition},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set,

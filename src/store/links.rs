@@ -1,5 +1,5 @@
+use crate::entity::{consent_record, link};
 use chrono::{DateTime, Utc};
-use entity::{consent_record, link};
 use sea_orm::{
     sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set,
@@ -96,8 +96,8 @@ fn consent_record(
         expires_on: Set(consent.expires_on),
         recorded_at: Set(now),
         recorded_by: Set(by.subject.clone()),
-        recorded_by_role: Set(by.role.as_str().to_owned()),
-        basis: Set(by.basis.as_ref().map(|basis| basis.kind.as_str().to_owned())),
+        recorded_by_role: Set(by.role),
+        basis: Set(by.basis.as_ref().map(|basis| basis.kind)),
         basis_reference: Set(by.basis.as_ref().map(|basis| basis.reference.clone())),
         basis_on: Set(by.basis.as_ref().map(|basis| basis.on)),
         via: Set(by.via.map(str::to_owned)),
@@ -120,7 +120,7 @@ pub async fn insert(
         id: Set(new_id()),
         person_id: Set(person_id),
         party_id: Set(party_id),
-        relationship: Set(relationship.as_str().to_owned()),
+        relationship: Set(relationship),
         scope: Set(consent.scope.to_text()),
         expires_on: Set(consent.expires_on),
         expires_at: Set(consent.expires_on.map(|date| zone.end_of(date))),

@@ -1,9 +1,9 @@
+use crate::entity::{milestone, milestone_event};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{milestone, milestone_event};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
-use super::{new_id, parse_stored, Corrupt};
+use super::{new_id, Corrupt};
 use super::{Connected, Declares, Read, Write};
 use crate::cache::Changed;
 use crate::domain::milestones::{Machine, Milestone, MilestoneKind, State};
@@ -49,8 +49,8 @@ pub enum SaveError {
 }
 
 pub fn to_domain(row: &milestone::Model) -> Result<Milestone, Corrupt> {
-    let kind: MilestoneKind = parse_stored("milestone kind", row.id, &row.kind)?;
-    let state: State = parse_stored("milestone state", row.id, &row.state)?;
+    let kind: MilestoneKind = row.kind;
+    let state: State = row.state;
     if !Machine::for_kind(kind).has_state(state) {
         return Err(Corrupt::new("milestone state", row.id, format!("{state} is no state of a {kind}")));
     }
@@ -75,8 +75,8 @@ pub fn to_domain(row: &milestone::Model) -> Result<Milestone, Corrupt> {
             enrolled_on: row.enrolled_on,
             started_on: row.started_on,
         },
-        release_type: row.release_type.as_deref().map(|text| parse_stored("release type", row.id, text)).transpose()?,
-        program: row.program.as_deref().map(|text| parse_stored("programme", row.id, text)).transpose()?,
+        release_type: row.release_type,
+        program: row.program,
         sessions_planned: row.sessions_planned,
         sessions_attended: row.sessions_attended,
         extensions: row.extensions,
@@ -86,8 +86,8 @@ pub fn to_domain(row: &milestone::Model) -> Result<Milestone, Corrupt> {
 /// The row `milestone` becomes, keeping the row's identity.
 fn with_domain(mut row: milestone::Model, milestone: &Milestone, now: DateTime<Utc>) -> milestone::Model {
     let dates = &milestone.dates;
-    row.kind = milestone.kind.as_str().to_owned();
-    row.state = milestone.state.as_str().to_owned();
+    row.kind = milestone.kind;
+    row.state = milestone.state;
     row.version = milestone.version;
     row.state_since = milestone.state_since;
     row.requested_on = dates.requested_on;
@@ -104,8 +104,8 @@ fn with_domain(mut row: milestone::Model, milestone: &Milestone, now: DateTime<U
     row.referred_on = dates.referred_on;
     row.enrolled_on = dates.enrolled_on;
     row.started_on = dates.started_on;
-    row.release_type = milestone.release_type.map(|value| value.as_str().to_owned());
-    row.program = milestone.program.map(|value| value.as_str().to_owned());
+    row.release_type = milestone.release_type;
+    row.program = milestone.program;
     row.sessions_planned = milestone.sessions_planned;
     row.sessions_attended = milestone.sessions_attended;
     row.extensions = milestone.extensions;
@@ -123,8 +123,8 @@ pub fn new_row(
     let blank = milestone::Model {
         id: new_id(),
         person_id,
-        kind: String::new(),
-        state: String::new(),
+        kind: milestone.kind,
+        state: milestone.state,
         version: 0,
         state_since: None,
         requested_on: None,
@@ -213,7 +213,7 @@ pub async fn append_step(
         id: Set(new_id()),
         milestone_id: Set(row.id),
         person_id: Set(row.person_id),
-        kind: Set(row.kind.clone()),
+        kind: Set(row.kind),
         from_state: Set(step.from.map_or("", State::as_str).to_owned()),
         event: Set(step.event),
         to_state: Set(step.to.as_str().to_owned()),

@@ -69,6 +69,40 @@ pub fn parse_stored<T: FromStr<Err = Invalid>>(what: &'static str, row: Uuid, te
     text.parse().map_err(|why: Invalid| Corrupt::new(what, row, why))
 }
 
+/// Whether an error is a stored row that could not be read into its types (a hand edit or a
+/// bug), rather than a database that failed: what is left out for one row, not stopped for all.
+pub fn unreadable_row(err: &DbErr) -> bool {
+    matches!(err, DbErr::Type(_))
+}
+
+/// Rows by id, a chunk a statement. A row that cannot be read into its types is left out and
+/// logged (by id, never its data) so that one hand-edited row never stops a read for everyone
+/// else; only a chunk that failed so is read again one row at a time.
+async fn readable_by_ids<E>(db: &impl Read, column: E::Column, ids: &[Uuid]) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+{
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        match E::find().filter(column.is_in(chunk.iter().copied())).all(db.conn()).await {
+            Ok(rows) => found.extend(rows),
+            Err(err) if unreadable_row(&err) => {
+                for &id in chunk {
+                    match E::find().filter(column.eq(id)).one(db.conn()).await {
+                        Ok(row) => found.extend(row),
+                        Err(err) if unreadable_row(&err) => {
+                            tracing::error!(table = E::default().table_name(), row = %id, "unreadable stored row left out");
+                        }
+                        Err(err) => return Err(err),
+                    }
+                }
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(found)
+}
+
 /// Rows one multi-row statement writes, and ids one `IN (…)` lists: SQLite binds at most
 /// 32 766 parameters a statement, and an alert row has 24 columns. One person with many links
 /// and dates must never make a statement that fails for everyone's tick.

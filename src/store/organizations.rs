@@ -1,5 +1,5 @@
+use crate::entity::organization;
 use chrono::{DateTime, Utc};
-use entity::organization;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
@@ -32,9 +32,9 @@ fn text(note: Option<Note>) -> Option<String> {
 pub async fn insert(db: &impl Write, new: NewOrganization, now: DateTime<Utc>) -> Result<organization::Model, DbErr> {
     organization::ActiveModel {
         id: Set(new_id()),
-        kind: Set(new.kind.as_str().to_owned()),
+        kind: Set(new.kind),
         name: Set(new.name.into_inner()),
-        timezone: Set(new.zone.name().to_owned()),
+        timezone: Set(new.zone),
         phone: Set(new.reach.phone),
         hours: Set(text(new.reach.hours)),
         helps_with: Set(text(new.reach.helps_with)),
@@ -47,16 +47,7 @@ pub async fn insert(db: &impl Write, new: NewOrganization, now: DateTime<Utc>) -
 }
 
 pub async fn find_many(db: &impl Read, ids: &[Uuid]) -> Result<Vec<organization::Model>, DbErr> {
-    let mut found = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(super::IDS_PER_STATEMENT) {
-        found.extend(
-            organization::Entity::find()
-                .filter(organization::Column::Id.is_in(chunk.iter().copied()))
-                .all(db.conn())
-                .await?,
-        );
-    }
-    Ok(found)
+    super::readable_by_ids::<organization::Entity>(db, organization::Column::Id, ids).await
 }
 
 pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<organization::Model>, DbErr> {
@@ -78,7 +69,7 @@ pub async fn update(
         row.name = Set(name.into_inner());
     }
     if let Some(zone) = changes.zone {
-        row.timezone = Set(zone.name().to_owned());
+        row.timezone = Set(zone);
     }
     if let Some(phone) = changes.phone {
         row.phone = Set(phone);

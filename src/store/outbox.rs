@@ -3,8 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::entity::{outbox_attempt, outbox_message};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
-use entity::{outbox_attempt, outbox_message};
 use sea_orm::{
     sea_query::{LockBehavior, LockType, OnConflict},
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic,
@@ -15,31 +15,90 @@ use uuid::Uuid;
 use super::new_id;
 use super::{Connected, Read, Write};
 
-pub const PENDING: &str = "pending";
-pub const DELIVERED: &str = "delivered";
-pub const DEAD: &str = "dead";
-/// A text that may have reached the gateway before the instance sending it died.
-pub const UNCERTAIN: &str = "uncertain";
-/// A dead letter staff chose not to send.
-pub const DISCARDED: &str = "discarded";
+pub use crate::entity::states::{MessageChannel, MessageStatus, Receipt};
 
-pub const WEBHOOK: &str = "webhook";
-pub const EMAIL: &str = "email";
-pub const SMS: &str = "sms";
+pub const PENDING: MessageStatus = MessageStatus::Pending;
+pub const DELIVERED: MessageStatus = MessageStatus::Delivered;
+pub const DEAD: MessageStatus = MessageStatus::Dead;
+pub const UNCERTAIN: MessageStatus = MessageStatus::Uncertain;
+pub const DISCARDED: MessageStatus = MessageStatus::Discarded;
+
+pub const WEBHOOK: MessageChannel = MessageChannel::Webhook;
+pub const EMAIL: MessageChannel = MessageChannel::Email;
+pub const SMS: MessageChannel = MessageChannel::Sms;
 
 /// A message to write.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
-    pub channel: &'static str,
+    pub channel: MessageChannel,
     /// The webhook subscription or contact point it goes to.
     pub target_id: Uuid,
-    /// What it is about: an alert, a digest, or (for a confirmation) the contact point.
-    pub alert_id: Uuid,
-    pub person_id: Uuid,
+    pub about: Subject,
+    /// The person it is about, if it is about one.
+    pub person_id: Option<Uuid>,
     pub party_id: Option<Uuid>,
     pub event_type: &'static str,
     pub payload: String,
     pub priority: Priority,
+}
+
+/// What a message is about. The same alert or digest never goes twice to the same target; a
+/// code, an invitation or a notice is written once, when it is made, and a confirmation may be
+/// sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Alert(Uuid),
+    Digest(Uuid),
+    SignInCode(Uuid),
+    Invitation(Uuid),
+    /// A confirmation of the address, or the address added as a new way in.
+    ContactPoint(Uuid),
+}
+
+impl Subject {
+    pub fn id(self) -> Uuid {
+        match self {
+            Subject::Alert(id)
+            | Subject::Digest(id)
+            | Subject::SignInCode(id)
+            | Subject::Invitation(id)
+            | Subject::ContactPoint(id) => id,
+        }
+    }
+
+    /// The subject a stored message names; every message the service writes names one.
+    pub fn of(message: &outbox_message::Model) -> Option<Subject> {
+        message
+            .alert_id
+            .map(Subject::Alert)
+            .or(message.digest_id.map(Subject::Digest))
+            .or(message.sign_in_code_id.map(Subject::SignInCode))
+            .or(message.invitation_id.map(Subject::Invitation))
+            .or(message.contact_point_id.map(Subject::ContactPoint))
+    }
+}
+
+/// A subject as the row's columns: the one that names it set, the others empty.
+#[derive(Default)]
+struct References {
+    alert: Option<Uuid>,
+    digest: Option<Uuid>,
+    sign_in_code: Option<Uuid>,
+    invitation: Option<Uuid>,
+    contact_point: Option<Uuid>,
+}
+
+impl From<Subject> for References {
+    fn from(about: Subject) -> Self {
+        let none = References::default();
+        match about {
+            Subject::Alert(id) => References { alert: Some(id), ..none },
+            Subject::Digest(id) => References { digest: Some(id), ..none },
+            Subject::SignInCode(id) => References { sign_in_code: Some(id), ..none },
+            Subject::Invitation(id) => References { invitation: Some(id), ..none },
+            Subject::ContactPoint(id) => References { contact_point: Some(id), ..none },
+        }
+    }
 }
 
 /// Which messages are claimed first when more are due than can go at once.
@@ -57,11 +116,16 @@ pub enum Priority {
 pub async fn enqueue(db: &impl Write, messages: Vec<NewMessage>, now: DateTime<Utc>) -> Result<usize, DbErr> {
     let rows: Vec<outbox_message::ActiveModel> = messages
         .into_iter()
-        .map(|message| outbox_message::ActiveModel {
+        .map(|message| (References::from(message.about), message))
+        .map(|(about, message)| outbox_message::ActiveModel {
             id: Set(new_id()),
-            channel: Set(message.channel.to_owned()),
+            channel: Set(message.channel),
             target_id: Set(message.target_id),
-            alert_id: Set(message.alert_id),
+            alert_id: Set(about.alert),
+            digest_id: Set(about.digest),
+            sign_in_code_id: Set(about.sign_in_code),
+            invitation_id: Set(about.invitation),
+            contact_point_id: Set(about.contact_point),
             person_id: Set(message.person_id),
             party_id: Set(message.party_id),
             event_type: Set(message.event_type.to_owned()),
@@ -84,11 +148,8 @@ pub async fn enqueue(db: &impl Write, messages: Vec<NewMessage>, now: DateTime<U
     // Twenty values a row: 1 000 rows a statement stays inside SQLite's 32 766 parameters.
     for chunk in rows.chunks(1_000) {
         outbox_message::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([outbox_message::Column::TargetId, outbox_message::Column::AlertId])
-                    .do_nothing()
-                    .to_owned(),
-            )
+            // Either once-per-target index: of an alert, of a digest.
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
             .exec_without_returning(db.conn())
             .await?;
     }
@@ -110,7 +171,7 @@ fn claimable(now: DateTime<Utc>) -> Condition {
 /// any one target, or fewer where `room` says (targets already holding slots).
 #[derive(Debug, Clone)]
 pub struct Want<'a> {
-    pub channel: &'static str,
+    pub channel: MessageChannel,
     pub limit: usize,
     pub per_target: usize,
     pub room: &'a HashMap<Uuid, usize>,
@@ -218,7 +279,7 @@ pub async fn settle(
             .col_expr(outbox_message::Column::Status, DELIVERED.into())
             .col_expr(outbox_message::Column::DeliveredAt, Some(now).into())
             .col_expr(outbox_message::Column::ProviderId, provider_id.into())
-            .col_expr(outbox_message::Column::Receipt, receipt.map(str::to_owned).into()),
+            .col_expr(outbox_message::Column::Receipt, receipt.into()),
         Outcome::RetryAt(at) => update.col_expr(outbox_message::Column::NextAttemptAt, at.into()),
         Outcome::Dead => update.col_expr(outbox_message::Column::Status, DEAD.into()),
         Outcome::Uncertain => update.col_expr(outbox_message::Column::Status, UNCERTAIN.into()),
@@ -252,7 +313,7 @@ pub struct Attempt {
     pub provision: Option<super::provisions::Provision>,
     /// The provider's id for a message it accepted, and what it first said of it.
     pub provider_id: Option<String>,
-    pub receipt: Option<&'static str>,
+    pub receipt: Option<Receipt>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,7 +403,7 @@ pub async fn of_subject(db: &impl Read, alert_id: Uuid) -> Result<Vec<outbox_mes
 
 pub async fn find_by_provider_id(
     db: &impl Read,
-    channel: &str,
+    channel: MessageChannel,
     provider_id: &str,
 ) -> Result<Option<outbox_message::Model>, DbErr> {
     outbox_message::Entity::find()
@@ -356,12 +417,12 @@ pub async fn find_by_provider_id(
 pub async fn set_receipt(
     db: &impl Write,
     id: Uuid,
-    receipt: &str,
+    receipt: Receipt,
     error: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::Receipt, Some(receipt.to_owned()).into())
+        .col_expr(outbox_message::Column::Receipt, Some(receipt).into())
         .col_expr(outbox_message::Column::ReceiptError, error.into())
         .col_expr(outbox_message::Column::UpdatedAt, now.into())
         .filter(outbox_message::Column::Id.eq(id))

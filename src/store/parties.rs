@@ -1,5 +1,5 @@
+use crate::entity::party;
 use chrono::{DateTime, Utc};
-use entity::party;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
@@ -46,17 +46,17 @@ pub async fn insert(db: &impl Write, new: NewParty, now: DateTime<Utc>) -> Resul
     let (quiet_start, quiet_end) = quiet_hours_columns(new.quiet_hours);
     let row = party::ActiveModel {
         id: Set(new_id()),
-        role: Set(new.role.as_str().to_owned()),
+        role: Set(new.role),
         display_name: Set(new.display_name.into_inner()),
         organization_id: Set(new.organization_id),
-        language: Set(new.language.as_str().to_owned()),
-        timezone: Set(new.zone.name().to_owned()),
+        language: Set(new.language),
+        timezone: Set(new.zone),
         quiet_hours_start: Set(quiet_start),
         quiet_hours_end: Set(quiet_end),
         person_id: Set(new.person_id),
         disabled_at: Set(None),
-        email_preference: Set(EmailPreference::default().as_str().to_owned()),
-        sms_preference: Set(SmsPreference::default().as_str().to_owned()),
+        email_preference: Set(EmailPreference::default()),
+        sms_preference: Set(SmsPreference::default()),
         digest_at: Set(format_clock_time(Preferences::default().digest_at)),
         email_detail: Set(false),
         opened_by_organization_id: Set(new.opened_by_organization_id),
@@ -88,16 +88,10 @@ pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<party::Model>, DbEr
 }
 
 pub async fn find_many(db: &impl Read, ids: &[Uuid]) -> Result<Vec<party::Model>, DbErr> {
-    use sea_orm::{ColumnTrait, QueryFilter};
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut found = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(super::IDS_PER_STATEMENT) {
-        found
-            .extend(party::Entity::find().filter(party::Column::Id.is_in(chunk.iter().copied())).all(db.conn()).await?);
-    }
-    Ok(found)
+    super::readable_by_ids::<party::Entity>(db, party::Column::Id, ids).await
 }
 
 pub async fn list(db: &impl Read, request: PageRequest) -> Result<Page<party::Model>, DbErr> {
@@ -134,10 +128,10 @@ pub async fn update(
         row.display_name = Set(name.into_inner());
     }
     if let Some(language) = changes.language {
-        row.language = Set(language.as_str().to_owned());
+        row.language = Set(language);
     }
     if let Some(zone) = changes.zone {
-        row.timezone = Set(zone.name().to_owned());
+        row.timezone = Set(zone);
     }
     if let Some(quiet) = changes.quiet_hours {
         let (start, end) = quiet_hours_columns(quiet);
@@ -172,8 +166,8 @@ pub fn quiet_hours_of(party: &party::Model) -> Result<Option<QuietHours>, super:
 /// A party's channel preferences as stored; corrupt values are reported, not guessed.
 pub fn preferences_of(party: &party::Model) -> Result<Preferences, super::Corrupt> {
     Ok(Preferences {
-        email: super::parse_stored("e-mail preference", party.id, &party.email_preference)?,
-        sms: super::parse_stored("SMS preference", party.id, &party.sms_preference)?,
+        email: party.email_preference,
+        sms: party.sms_preference,
         digest_at: parse_digest_at(&party.digest_at)
             .map_err(|why| super::Corrupt::new("digest time", party.id, why))?,
         email_detail: party.email_detail,
@@ -187,8 +181,8 @@ pub async fn set_preferences(
     now: DateTime<Utc>,
 ) -> Result<party::Model, DbErr> {
     let mut row = existing.into_active_model();
-    row.email_preference = Set(preferences.email.as_str().to_owned());
-    row.sms_preference = Set(preferences.sms.as_str().to_owned());
+    row.email_preference = Set(preferences.email);
+    row.sms_preference = Set(preferences.sms);
     row.digest_at = Set(format_clock_time(preferences.digest_at));
     row.email_detail = Set(preferences.email_detail);
     row.updated_at = Set(now);
@@ -200,7 +194,7 @@ pub async fn set_preferences(
 /// Parties who take a daily digest and have a confirmed e-mail address to take it at, a page
 /// at a time by id.
 pub async fn digest_readers(db: &impl Read, after: Option<Uuid>, limit: u64) -> Result<Vec<party::Model>, DbErr> {
-    use entity::contact_point;
+    use crate::entity::contact_point;
     use sea_orm::{sea_query::Query, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
     let reachable = Query::select()
         .column(contact_point::Column::PartyId)

@@ -1,5 +1,5 @@
+use crate::entity::person;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::person;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -29,8 +29,8 @@ pub async fn insert(db: &impl Write, new: NewPerson, now: DateTime<Utc>) -> Resu
         id: Set(new_id()),
         display_name: Set(new.display_name.into_inner()),
         birth_date: Set(new.birth_date),
-        language: Set(new.language.as_str().to_owned()),
-        timezone: Set(new.zone.name().to_owned()),
+        language: Set(new.language),
+        timezone: Set(new.zone),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -47,13 +47,7 @@ pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<person::Model>, DbE
 /// Persons by id, a thousand ids a query (SQLite allows 32 766 parameters a statement).
 pub async fn find_many(db: &impl Read, ids: &[Uuid]) -> Result<Vec<person::Model>, DbErr> {
     let ids: Vec<Uuid> = ids.iter().copied().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-    let mut found = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(1_000) {
-        found.extend(
-            person::Entity::find().filter(person::Column::Id.is_in(chunk.iter().copied())).all(db.conn()).await?,
-        );
-    }
-    Ok(found)
+    super::readable_by_ids::<person::Entity>(db, person::Column::Id, &ids).await
 }
 
 /// The persons a caller may see, a page at a time.
@@ -88,10 +82,10 @@ pub async fn update(
         row.birth_date = Set(birth_date);
     }
     if let Some(language) = changes.language {
-        row.language = Set(language.as_str().to_owned());
+        row.language = Set(language);
     }
     if let Some(zone) = changes.zone {
-        row.timezone = Set(zone.name().to_owned());
+        row.timezone = Set(zone);
     }
     row.updated_at = Set(now);
     let row = row.update(db.conn()).await?;

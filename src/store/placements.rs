@@ -1,5 +1,5 @@
+use crate::entity::placement;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::placement;
 use sea_orm::{
     sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect, Set,

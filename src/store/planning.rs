@@ -1,7 +1,7 @@
 //! The queue of persons whose alerts must be planned again.
 
+use crate::entity::plan_request;
 use chrono::{DateTime, Utc};
-use entity::plan_request;
 use sea_orm::{sea_query::OnConflict, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 

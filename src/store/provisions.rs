@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
+use crate::entity::{consent_record, provision_record};
 use chrono::{DateTime, Utc};
-use entity::{consent_record, provision_record};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 

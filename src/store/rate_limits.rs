@@ -2,8 +2,8 @@
 //! knock and answers the count, so parallel knocks on SQLite and PostgreSQL are each counted
 //! (an upsert takes the bucket's row lock); there is no read-then-write to race.
 
+use crate::entity::rate_limit;
 use chrono::{DateTime, Duration, Utc};
-use entity::rate_limit;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, Statement};
 
 use super::{Connected, Read, Write};

@@ -1,5 +1,5 @@
+use crate::entity::{idempotency_key, milestone, schedule_entry};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{idempotency_key, milestone, schedule_entry};
 use sea_orm::{
     sea_query::OnConflict, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
     Set,

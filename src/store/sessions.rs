@@ -1,7 +1,7 @@
 //! Browser sessions, found by the hash of the cookie's id.
 
+use crate::entity::{party, session};
 use chrono::{DateTime, Utc};
-use entity::{party, session};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
     Set,

@@ -1,7 +1,7 @@
 //! Invitations and one-time sign-in codes, kept as keyed hashes.
 
+use crate::entity::{invitation, sign_in_code};
 use chrono::{DateTime, Utc};
-use entity::{invitation, sign_in_code};
 use sea_orm::{sea_query::Expr, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
@@ -170,8 +170,8 @@ pub async fn insert_setup_link(
     db: &impl Write,
     new: NewSetupLink,
     now: DateTime<Utc>,
-) -> Result<entity::setup_link::Model, DbErr> {
-    entity::setup_link::ActiveModel {
+) -> Result<crate::entity::setup_link::Model, DbErr> {
+    crate::entity::setup_link::ActiveModel {
         id: Set(new.id),
         code_hash: Set(new.code_hash),
         name: Set(new.name),
@@ -184,14 +184,17 @@ pub async fn insert_setup_link(
     .await
 }
 
-pub async fn setup_link_by_code(db: &impl Read, code_hash: &str) -> Result<Option<entity::setup_link::Model>, DbErr> {
-    use entity::setup_link::{Column, Entity};
+pub async fn setup_link_by_code(
+    db: &impl Read,
+    code_hash: &str,
+) -> Result<Option<crate::entity::setup_link::Model>, DbErr> {
+    use crate::entity::setup_link::{Column, Entity};
     Entity::find().filter(Column::CodeHash.eq(code_hash)).one(db.conn()).await
 }
 
 /// Spends an unused, unexpired set-up link; false when another request spent it first or it ran out.
 pub async fn spend_setup_link(db: &impl Write, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
-    use entity::setup_link::{Column, Entity};
+    use crate::entity::setup_link::{Column, Entity};
     let spent = Entity::update_many()
         .col_expr(Column::UsedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
@@ -204,7 +207,7 @@ pub async fn spend_setup_link(db: &impl Write, id: Uuid, now: DateTime<Utc>) -> 
 
 /// Ends the first start's links not yet used: a new start prints a new one.
 pub async fn end_first_start_links(db: &impl Write, now: DateTime<Utc>) -> Result<(), DbErr> {
-    use entity::setup_link::{Column, Entity};
+    use crate::entity::setup_link::{Column, Entity};
     Entity::update_many()
         .col_expr(Column::ExpiresAt, Expr::value(now))
         .filter(Column::FirstStart.eq(true))

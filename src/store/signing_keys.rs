@@ -1,7 +1,7 @@
 //! The token-signing keys kept in the database when none is configured.
 
+use crate::entity::signing_key;
 use chrono::{DateTime, Utc};
-use entity::signing_key;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::{Connected, Read, Write};

@@ -1,5 +1,5 @@
+use crate::entity::{outbox_attempt, outbox_message, webhook_subscription};
 use chrono::{DateTime, Utc};
-use entity::{outbox_attempt, outbox_message, webhook_subscription};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
@@ -97,8 +97,8 @@ pub async fn enqueue(
                 NewMessage {
                     channel: super::outbox::WEBHOOK,
                     target_id: subscription.id,
-                    alert_id: event.alert_id,
-                    person_id: event.person_id,
+                    about: super::outbox::Subject::Alert(event.alert_id),
+                    person_id: Some(event.person_id),
                     party_id: None,
                     event_type,
                     payload: event.payload.clone(),

@@ -2,8 +2,8 @@
 //! with their link and the consent given, or the person's own. One transaction: an account
 //! staff open is never left without the resident it was opened for.
 
+use crate::entity::{link, party};
 use chrono::NaiveDate;
-use entity::{link, party};
 use uuid::Uuid;
 
 use super::{links::insert_link, NewLink, WorkflowError};

@@ -7,16 +7,16 @@ use std::{
 
 use futures::FutureExt;
 
+use crate::entity::{alert, party};
 use chrono::{DateTime, Utc};
-use entity::{alert, party};
 use sea_orm::{DatabaseBackend, DbErr};
 use uuid::Uuid;
 
 use crate::domain::provision::{Provided, Provision, ProvisionChannel, Recipient as ProvisionRecipient};
 use crate::{
     domain::{
-        risk::{self, Delivery, Recipient, Severity},
-        Relationship, Scope, ScopeKind, Zone,
+        risk::{self, Delivery, Recipient},
+        Relationship, Scope, Zone,
     },
     state::AppState,
     store::Begin,
@@ -24,7 +24,7 @@ use crate::{
         self,
         alerts::{series_key, SeriesKey},
         links::scope_of,
-        parse_stored, Corrupt,
+        Corrupt,
     },
     workflow::{self, WorkflowError},
 };
@@ -32,7 +32,7 @@ use crate::{
 const BATCH: u64 = 500;
 
 fn zone_of(party: &party::Model) -> Result<Zone, Corrupt> {
-    parse_stored("time zone", party.id, &party.timezone)
+    Ok(party.timezone)
 }
 
 /// Plans a person's alerts again: adds those that should exist, cancels pending ones that no
@@ -40,7 +40,7 @@ fn zone_of(party: &party::Model) -> Result<Zone, Corrupt> {
 pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), WorkflowError> {
     let now = state.clock.now();
     let Some(person) = store::persons::find(&state.db, person_id).await? else { return Ok((0, 0)) };
-    let zone = parse_stored("time zone", person.id, &person.timezone)?;
+    let zone = person.timezone;
     let mut periods = workflow::current_schedule(state, person_id, zone, &Scope::everything()).await?.periods;
     // A projected window is shown, not alerted: its dates are known once the release happens.
     periods.retain(|period| !period.projected);
@@ -56,8 +56,8 @@ pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), W
         };
         // A link or party whose stored values are corrupt (logged where found) is planned
         // for no one rather than with a guess.
-        let relationship = parse_stored::<Relationship>("relationship", link.id, &link.relationship);
-        let (Ok(relationship), Ok(scope), Ok(zone)) = (relationship, scope_of(&link), zone_of(&party)) else {
+        let relationship = link.relationship;
+        let (Ok(scope), Ok(zone)) = (scope_of(&link), zone_of(&party)) else {
             continue;
         };
         recipients.push(Recipient {
@@ -73,7 +73,7 @@ pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), W
     // everything facility staff are told; custody does not end a placement, so it keeps hearing.
     for organization_id in store::placements::current_organizations(&state.db, person_id, now).await? {
         let Some(organization) = store::organizations::find(&state.db, organization_id).await? else { continue };
-        let Ok(zone) = parse_stored::<Zone>("time zone", organization.id, &organization.timezone) else { continue };
+        let zone = organization.timezone;
         recipients.push(Recipient {
             party_id: organization.id,
             link_id: None,
@@ -122,8 +122,7 @@ fn change_notices<'a>(
         else {
             continue;
         };
-        let kind = told.scope_kind.parse::<ScopeKind>().ok();
-        if !kind.is_some_and(|kind| recipient.scope.contains(kind)) {
+        if !recipient.scope.contains(told.scope_kind) {
             continue;
         }
         let moved_to = planned.iter().find(|plan| plan.series == told.series).map(|plan| plan.period.starts_on);
@@ -150,7 +149,10 @@ pub async fn replan_requested(state: &AppState) -> Result<usize, WorkflowError> 
     for request in &requests {
         let failure = match AssertUnwindSafe(replan(state, request.person_id)).catch_unwind().await {
             Ok(Ok(_)) => None,
-            Ok(Err(WorkflowError::Database(err))) => return Err(WorkflowError::Database(err)),
+            // A row of this person's that cannot be read is theirs to set aside, not everyone's.
+            Ok(Err(WorkflowError::Database(err))) if !store::unreadable_row(&err) => {
+                return Err(WorkflowError::Database(err))
+            }
             Ok(Err(err)) => Some(err.to_string()),
             Err(panic) => Some(format!("panicked: {}", crate::telemetry::panic_message(&panic))),
         };
@@ -174,19 +176,23 @@ pub struct DeliveryReport {
 
 /// Whether the link an alert relies on still holds and still covers its kind: what decides
 /// delivery, and whether the recipient may still see the alert in their inbox.
-pub fn still_consented(links: &HashMap<Uuid, entity::link::Model>, alert: &alert::Model, now: DateTime<Utc>) -> bool {
+pub fn still_consented(
+    links: &HashMap<Uuid, crate::entity::link::Model>,
+    alert: &alert::Model,
+    now: DateTime<Utc>,
+) -> bool {
     crate::domain::access::alerts::still_consented(&store::alerts::reliance(links, alert, now))
 }
 
 /// What a batch of due alerts needs to know, read in a few queries rather than per alert.
 struct BatchFacts {
-    links: HashMap<Uuid, entity::link::Model>,
+    links: HashMap<Uuid, crate::entity::link::Model>,
     /// For each period and recipient, the closest lead time already due (and not cancelled).
     closest_due_lead: HashMap<SeriesKey, i32>,
     consents: HashMap<Uuid, Uuid>,
     recipients: HashMap<Uuid, party::Model>,
     /// Teams addressed in the batch, and which of the batch's persons are placed where now.
-    teams: HashMap<Uuid, entity::organization::Model>,
+    teams: HashMap<Uuid, crate::entity::organization::Model>,
     placed: HashSet<(Uuid, Uuid)>,
 }
 
@@ -258,16 +264,16 @@ async fn deliver_batch(
             None => party.is_some_and(|party| party.disabled_at.is_none()) && still_consented(&facts.links, alert, now),
         };
         let superseded = facts.closest_due_lead.get(&series_key(alert)).is_some_and(|lead| *lead < alert.lead_days);
-        let severity = parse_stored::<Severity>("severity", alert.id, &alert.severity);
+        let severity = alert.severity;
         // A recipient who is gone hears nothing (`consented` is false), so their zone is moot.
         let settings = match alert.team_organization_id.and_then(|team| facts.teams.get(&team)) {
             // A team keeps no quiet hours: someone is on shift.
-            Some(team) => parse_stored::<Zone>("time zone", team.id, &team.timezone).map(|zone| Some((zone, None))),
+            Some(team) => Ok(Some((team.timezone, None))),
             None => party
                 .map(|party| Ok::<_, Corrupt>((zone_of(party)?, store::parties::quiet_hours_of(party)?)))
                 .transpose(),
         };
-        let (Ok(severity), Ok(settings)) = (severity, settings) else {
+        let Ok(settings) = settings else {
             // Corrupt (and logged where found): delivered to no one at a guessed hour.
             cancels.entry("corrupt_record").or_default().push(alert.id);
             continue;
@@ -333,7 +339,7 @@ pub async fn escalate(state: &AppState) -> Result<usize, DbErr> {
     for alert in store::alerts::unacknowledged_critical(&state.db, now - state.escalate_after, BATCH).await? {
         let Some(delivered_at) = alert.delivered_at else { continue };
         // Corrupt (logged where found): not escalated on a guessed severity.
-        let Ok(severity) = parse_stored::<Severity>("severity", alert.id, &alert.severity) else { continue };
+        let severity = alert.severity;
         if !risk::escalation_due(severity, delivered_at, alert.acknowledged_at.is_some(), now, state.escalate_after) {
             continue;
         }

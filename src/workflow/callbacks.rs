@@ -3,8 +3,8 @@
 //! transaction as its change, so a replay of a captured one (a START after a STOP) or the
 //! gateway's own retry changes nothing.
 
+use crate::entity::contact_point;
 use chrono::Duration;
-use entity::contact_point;
 use uuid::Uuid;
 
 use super::WorkflowError;
@@ -65,7 +65,7 @@ pub async fn text_received(
             // Only what STOP stopped comes back: an unconfirmed number stays unconfirmed.
             let ids: Vec<Uuid> = contacts
                 .iter()
-                .filter(|contact| contact.status == ContactStatus::OptedOut.as_str() && contact.confirmed_at.is_some())
+                .filter(|contact| contact.status == ContactStatus::OptedOut && contact.confirmed_at.is_some())
                 .map(|contact| contact.id)
                 .collect();
             store::contact_points::set_status(&txn, &ids, ContactStatus::Confirmed, now).await?;
@@ -82,7 +82,7 @@ pub async fn text_received(
 pub async fn receipt_received(
     state: &AppState,
     provider_id: &str,
-    status: &'static str,
+    status: store::outbox::Receipt,
     error_code: Option<String>,
 ) -> Result<bool, WorkflowError> {
     let now = state.clock.now();
@@ -100,7 +100,7 @@ pub async fn receipt_received(
     if error_code.as_deref().and_then(|code| code.parse::<i64>().ok()) == Some(crate::outbox::GATEWAY_OPTED_OUT) {
         store::contact_points::set_status(&txn, &[message.target_id], ContactStatus::OptedOut, now).await?;
     }
-    if matches!(status, "undelivered" | "failed") {
+    if matches!(status, store::outbox::Receipt::Undelivered | store::outbox::Receipt::Failed) {
         crate::outbox::escalate_if_unreached(&txn, message.alert_id, now).await?;
     }
     txn.commit().await?;

@@ -1,7 +1,7 @@
 //! A party's addresses: adding one (with its confirmation, in one transaction), removing one,
 //! confirming, unsubscribing, and what texts sent back and the gateway's receipts change.
 
-use entity::{contact_point, party};
+use crate::entity::{contact_point, party};
 use uuid::Uuid;
 
 use super::sign_in::{door_open, limit};
@@ -13,6 +13,7 @@ use crate::{
         sign_in::Door,
     },
     state::AppState,
+    store::outbox::Subject,
     store::{self, contact_points::NewContactPoint},
 };
 
@@ -37,7 +38,7 @@ pub async fn add_contact_point(
     }
     let txn = state.db.begin().await?;
     let existing = store::contact_points::find_by_address(&txn, party.id, &address).await?;
-    let unsubscribed = existing.as_ref().filter(|row| row.status == ContactStatus::Unsubscribed.as_str());
+    let unsubscribed = existing.as_ref().filter(|row| row.status == ContactStatus::Unsubscribed);
     if existing.is_some() && unsubscribed.is_none() {
         return Err(WorkflowError::Conflict(super::Clash::AddressAlreadyHeld));
     }
@@ -62,7 +63,7 @@ pub async fn add_contact_point(
         }
     };
     let mut messages = vec![crate::outbox::confirmation(&state.outbox.reach, party, &row, &token)];
-    messages.extend(door_notices(state, &txn, party, Some(row.id), row.id).await?);
+    messages.extend(door_notices(state, &txn, party, Some(row.id), Subject::ContactPoint(row.id)).await?);
     store::outbox::enqueue(&txn, messages, now).await?;
     txn.commit().await?;
     Ok(row)
@@ -80,7 +81,7 @@ pub async fn resend_confirmation(
     if !waiting.contains(&contact.status.as_str()) {
         return Err(WorkflowError::Conflict(super::Clash::AddressNotWaiting));
     }
-    let channel = contact.channel.parse().map_err(|_| WorkflowError::NotFound)?;
+    let channel = contact.channel;
     if !state.outbox.reach.offers(channel) {
         return Err(WorkflowError::Conflict(super::Clash::ChannelNotOffered { channel: channel.as_str() }));
     }
@@ -102,7 +103,7 @@ pub(crate) async fn door_notices(
     txn: &impl crate::store::Write,
     party: &party::Model,
     except: Option<Uuid>,
-    subject_id: Uuid,
+    door: Subject,
 ) -> Result<Vec<store::outbox::NewMessage>, WorkflowError> {
     if party.first_signed_in_at.is_none() {
         return Ok(Vec::new());
@@ -111,9 +112,9 @@ pub(crate) async fn door_notices(
         .await?
         .into_iter()
         .filter(|contact| Some(contact.id) != except)
-        .filter(|contact| ContactStatus::is_sign_in_door(&contact.status))
-        .filter(|contact| contact.channel.parse().is_ok_and(|channel| state.outbox.reach.offers(channel)))
-        .map(|contact| crate::outbox::door_added(&state.outbox.reach, party, &contact, subject_id))
+        .filter(|contact| contact.status.is_sign_in_door())
+        .filter(|contact| state.outbox.reach.offers(contact.channel))
+        .map(|contact| crate::outbox::door_added(&state.outbox.reach, party, &contact, door))
         .collect())
 }
 
@@ -125,7 +126,7 @@ pub async fn remove_contact_point(state: &AppState, contact: &contact_point::Mod
     let txn = state.db.begin().await?;
     store::outbox::drop_pending_of_target(&txn, contact.id).await?;
     store::contact_points::delete(&txn, contact.id).await?;
-    if contact.status == ContactStatus::Unconfirmed.as_str() {
+    if contact.status == ContactStatus::Unconfirmed {
         let folded = contact.address.to_lowercase();
         super::sign_in::mark(state, &txn, Door::UnconfirmedRemoved, &folded, now).await?;
     }
@@ -139,7 +140,7 @@ pub async fn pending_confirmation(
     token: &str,
 ) -> Result<Option<contact_point::Model>, WorkflowError> {
     Ok(store::contact_points::find_by_confirm_token(&state.db, &capability_hash(token)).await?.filter(|contact| {
-        contact.status == ContactStatus::Unconfirmed.as_str() || contact.status == ContactStatus::Unsubscribed.as_str()
+        contact.status == ContactStatus::Unconfirmed || contact.status == ContactStatus::Unsubscribed
     }))
 }
 

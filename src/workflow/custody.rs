@@ -1,8 +1,8 @@
 //! Custody begins or ends: active programmes are interrupted, not ended; links are left as
 //! they are so that support continues.
 
+use crate::entity::custody_period;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::custody_period;
 use uuid::Uuid;
 
 use super::WorkflowError;

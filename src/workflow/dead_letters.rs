@@ -33,7 +33,7 @@ impl Decision {
     }
 
     /// The message's status once decided.
-    pub fn status(self) -> &'static str {
+    pub fn status(self) -> store::outbox::MessageStatus {
         match self {
             Decision::Retry => store::outbox::PENDING,
             Decision::Discard => store::outbox::DISCARDED,
@@ -41,12 +41,12 @@ impl Decision {
     }
 }
 
-pub async fn list(state: &AppState, filter: Filter<'_>) -> Result<Vec<DeadLetter>, WorkflowError> {
+pub async fn list(state: &AppState, filter: Filter) -> Result<Vec<DeadLetter>, WorkflowError> {
     Ok(store::dead_letters::list(&state.reads, filter).await?)
 }
 
 /// Whether a dead letter can still be sent: its content is kept.
-pub fn can_retry(letter: &entity::outbox_message::Model) -> bool {
+pub fn can_retry(letter: &crate::entity::outbox_message::Model) -> bool {
     letter.payload != "{}"
 }
 
@@ -56,7 +56,7 @@ pub async fn decide(state: &AppState, id: Uuid, decision: Decision) -> Result<Op
     let txn = state.db.begin().await?;
     let message = store::dead_letters::find(&txn, id).await?.ok_or(WorkflowError::NotFound)?;
     if message.status != DEAD && message.status != UNCERTAIN {
-        let status = message.status.clone();
+        let status = message.status.to_string();
         return Err(WorkflowError::Conflict(super::Clash::NotADeadLetter { status }));
     }
     let done = match decision {
@@ -73,5 +73,5 @@ pub async fn decide(state: &AppState, id: Uuid, decision: Decision) -> Result<Op
     if decision == Decision::Retry {
         state.outbox.send_now.notify_one();
     }
-    Ok(Some(message.person_id).filter(|person| !person.is_nil()))
+    Ok(message.person_id)
 }

@@ -1,7 +1,7 @@
 //! What recipients and partners do with delivery: acknowledging an alert, subscribing and
 //! removing webhook endpoints.
 
-use entity::{alert, alert_contact, webhook_subscription};
+use crate::entity::{alert, alert_contact, webhook_subscription};
 use uuid::Uuid;
 
 use super::WorkflowError;
@@ -58,7 +58,7 @@ pub async fn log_contact(
     let txn = state.db.begin().await?;
     let alert = store::alerts::find(&txn, alert_id).await?.ok_or(WorkflowError::NotFound)?;
     let note = note.map(Note::into_inner);
-    let contact = store::contacts::insert(&txn, &alert, outcome.as_str(), note, recorded_by, state.clock.now()).await?;
+    let contact = store::contacts::insert(&txn, &alert, outcome, note, recorded_by, state.clock.now()).await?;
     txn.commit().await?;
     Ok(contact)
 }

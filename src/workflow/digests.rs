@@ -3,8 +3,8 @@
 //! days within their consent. An empty digest is not sent; a day's digest is written once per
 //! party however many instances tick (a unique row per party and local date).
 
+use crate::entity::party;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::party;
 
 use crate::domain::provision;
 use crate::{
@@ -12,7 +12,7 @@ use crate::{
         channels::{Channel, ContactStatus},
         risk::wording,
         wording::{Reader, Wording},
-        Language, Relationship, Zone,
+        Language, Zone,
     },
     outbox::{
         compose::{self, Period, Provided},
@@ -23,7 +23,6 @@ use crate::{
         self,
         links::scope_of,
         outbox::{NewMessage, EMAIL},
-        parse_stored,
     },
     workflow::{self, WorkflowError},
 };
@@ -74,7 +73,7 @@ pub async fn write_due(state: &AppState) -> Result<usize, WorkflowError> {
 /// The reader's local date if their digest hour has come and quiet hours do not hold it.
 fn due_today(party: &party::Model, now: DateTime<Utc>) -> Result<Option<NaiveDate>, store::Corrupt> {
     let preferences = store::parties::preferences_of(party)?;
-    let zone: Zone = parse_stored("time zone", party.id, &party.timezone)?;
+    let zone: Zone = party.timezone;
     let local = now.with_timezone(&zone.tz());
     let quiet = store::parties::quiet_hours_of(party)?;
     let held = local.time() < preferences.digest_at || quiet.is_some_and(|quiet| quiet.contains(local.time()));
@@ -87,24 +86,22 @@ async fn digest_for(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<bool, WorkflowError> {
-    let addresses: Vec<entity::contact_point::Model> = store::contact_points::of_party(&state.db, party.id)
+    let addresses: Vec<crate::entity::contact_point::Model> = store::contact_points::of_party(&state.db, party.id)
         .await?
         .into_iter()
-        .filter(|contact| {
-            contact.channel == Channel::Email.as_str() && contact.status == ContactStatus::Confirmed.as_str()
-        })
+        .filter(|contact| contact.channel == Channel::Email && contact.status == ContactStatus::Confirmed)
         .collect();
     if addresses.is_empty() {
         return Ok(false);
     }
-    let language: Language = parse_stored("language", party.id, &party.language)?;
+    let language: Language = party.language;
     let until = crate::domain::calendar::add_days(today, DAYS_AHEAD).unwrap_or(today);
     let mut listed = Vec::new();
     for link in store::links::links_of_party(&state.db, party.id, now).await? {
-        let relationship = parse_stored::<Relationship>("relationship", link.id, &link.relationship)?;
+        let relationship = link.relationship;
         let scope = scope_of(&link)?;
         let Some(person) = store::persons::find(&state.db, link.person_id).await? else { continue };
-        let person_zone: Zone = parse_stored("time zone", person.id, &person.timezone)?;
+        let person_zone: Zone = person.timezone;
         let schedule = workflow::current_schedule(state, person.id, person_zone, &scope).await?;
         for period in schedule.periods {
             let Some(rule) = state.rules.iter().find(|rule| rule.id == period.rule_id) else { continue };
@@ -144,7 +141,7 @@ async fn digest_for(
             link_id: Some(*link_id),
             items: provision::Provided::DigestLine(provision::PeriodNamed {
                 rule: rule.id.clone(),
-                severity: period.severity.as_str().to_owned(),
+                severity: period.severity,
                 starts_on: period.starts_on,
                 ends_on: period.ends_on,
             })
@@ -181,7 +178,7 @@ async fn digest_for(
 fn digest_message(
     reach: &Reach,
     party: &party::Model,
-    contact: &entity::contact_point::Model,
+    contact: &crate::entity::contact_point::Model,
     digest_id: uuid::Uuid,
     periods: &[Period<'_>],
     today: NaiveDate,
@@ -200,8 +197,8 @@ fn digest_message(
     NewMessage {
         channel: EMAIL,
         target_id: contact.id,
-        alert_id: digest_id,
-        person_id: uuid::Uuid::nil(),
+        about: crate::store::outbox::Subject::Digest(digest_id),
+        person_id: None,
         party_id: Some(party.id),
         event_type: crate::outbox::DIGEST,
         payload: serde_json::to_string(&payload).unwrap_or_default(),

@@ -2,7 +2,7 @@
 //! when someone is alerted (a zone, quiet hours), the request to plan again in the same
 //! transaction.
 
-use entity::{organization, party, person};
+use crate::entity::{organization, party, person};
 use uuid::Uuid;
 
 use super::WorkflowError;

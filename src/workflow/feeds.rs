@@ -13,10 +13,10 @@ use crate::{
         risk::wording,
         wording::{calendar_name, date_label, discreet_title, projected_mark, Reader},
         words::about,
-        Language, PartyRole,
+        Language,
     },
     state::AppState,
-    store::{self, links::scope_of, parse_stored},
+    store::{self, links::scope_of},
     workflow::{self, WorkflowError},
 };
 
@@ -72,8 +72,8 @@ pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, Wor
         return Ok(None);
     };
     let Some(party) = store::parties::find(&state.reads, feed.party_id).await? else { return Ok(None) };
-    let language: Language = parse_stored("language", party.id, &party.language)?;
-    let reader = Reader::of_role(parse_stored::<PartyRole>("role", party.id, &party.role)?);
+    let language: Language = party.language;
+    let reader = Reader::of_role(party.role);
     // What a lock screen shows: the detail only for an owner who chose it.
     let titled = |detail: &str| if feed.detailed_titles { detail.to_owned() } else { discreet_title(language) };
     let now = state.clock.now();
@@ -81,7 +81,7 @@ pub async fn render(state: &AppState, token: &str) -> Result<Option<String>, Wor
     for link in store::links::links_of_party(&state.reads, party.id, now).await? {
         let scope = scope_of(&link)?;
         let Some(person) = store::persons::find(&state.reads, link.person_id).await? else { continue };
-        let zone: crate::domain::Zone = parse_stored("time zone", person.id, &person.timezone)?;
+        let zone: crate::domain::Zone = person.timezone;
         let today = zone.date_at(now);
         let mut provided = Vec::new();
         let schedule = workflow::current_schedule(state, person.id, zone, &scope).await?;

@@ -5,8 +5,8 @@
 
 use std::collections::HashSet;
 
+use crate::entity::{import, organization};
 use chrono::{DateTime, Duration, Utc};
-use entity::{import, organization};
 use uuid::Uuid;
 
 use super::{milestones::insert_with_history, Clash, WorkflowError};
@@ -41,7 +41,7 @@ pub struct Confirmed {
 }
 
 fn zone_of(organization: &organization::Model) -> Result<Zone, WorkflowError> {
-    Ok(store::parse_stored::<Zone>("timezone", organization.id, &organization.timezone)?)
+    Ok(organization.timezone)
 }
 
 /// The file read against the organisation's roll as it stands in `db`.

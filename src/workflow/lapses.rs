@@ -1,7 +1,7 @@
 //! A lapse (再使用) closes nothing and resets nothing: it is recorded, and the alerts of the
 //! re-engagement period after it are planned.
 
-use entity::lapse;
+use crate::entity::lapse;
 use uuid::Uuid;
 
 use super::WorkflowError;

@@ -67,7 +67,7 @@ pub async fn retention_review(
     let since = today.checked_sub_months(Months::new(12 * state.retention_years)).unwrap_or(chrono::NaiveDate::MIN);
     let idle = store::lifecycle::idle_since(&state.reads, since, now).await?;
     let ids: Vec<Uuid> = idle.iter().map(|(id, _)| *id).collect();
-    let persons: std::collections::HashMap<Uuid, entity::person::Model> =
+    let persons: std::collections::HashMap<Uuid, crate::entity::person::Model> =
         store::persons::find_many(&state.reads, &ids).await?.into_iter().map(|p| (p.id, p)).collect();
     let mut listed: Vec<IdlePerson> = idle
         .into_iter()

@@ -1,8 +1,8 @@
 //! Links and their consent: every grant, change and revocation is a new consent record,
 //! stored with the request to plan the person's alerts again.
 
+use crate::entity::link;
 use chrono::NaiveDate;
-use entity::link;
 use uuid::Uuid;
 
 use super::WorkflowError;
@@ -14,7 +14,6 @@ use crate::{
     store::{
         self,
         links::{consent_of, ConsentChange, RecordedBy},
-        parse_stored,
     },
 };
 
@@ -55,7 +54,7 @@ pub(super) async fn insert_link(
     match store::parties::find(txn, new.party_id).await? {
         None => refusals.push("party_id", Why::NoSuch { what: "party" }.into()),
         Some(party) => {
-            let role: PartyRole = parse_stored("party role", party.id, &party.role)?;
+            let role: PartyRole = party.role;
             refusals.check("relationship", new.relationship.check_role(role));
         }
     }
@@ -107,7 +106,7 @@ pub async fn change_link(
 pub async fn offered_scope(db: &impl crate::store::Read, row: &link::Model) -> Result<Scope, WorkflowError> {
     let mut offered = consent_of(row)?.scope;
     for record in store::links::consent_history(db, row.id).await? {
-        if record.recorded_by_role != PartyRole::Person.as_str() {
+        if record.recorded_by_role != PartyRole::Person {
             offered = offered.union(&store::links::parse_scope(record.id, &record.scope)?);
         }
     }

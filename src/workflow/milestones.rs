@@ -1,8 +1,8 @@
 //! Recording milestones: creating one, changing its dates or attendance, recording an event
 //! with everything it sets off.
 
+use crate::entity::{milestone, milestone_event};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{milestone, milestone_event};
 use uuid::Uuid;
 
 use super::{custody::begin_custody, schedule::catch_up_person, Precondition, WorkflowError};

@@ -1,7 +1,7 @@
 //! Recording a person: the profile, the placement at the recording staff's organisation, and
 //! the audit line of the creation, together.
 
-use entity::person;
+use crate::entity::person;
 use uuid::Uuid;
 
 use super::WorkflowError;

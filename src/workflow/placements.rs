@@ -1,7 +1,7 @@
 //! Placing a person at an organisation and ending the placement.
 
+use crate::entity::placement;
 use chrono::NaiveDate;
-use entity::placement;
 use uuid::Uuid;
 
 use super::WorkflowError;

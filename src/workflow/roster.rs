@@ -4,8 +4,8 @@
 
 use std::{collections::BTreeSet, ops::Bound, sync::Arc};
 
+use crate::entity::{link, person, placement};
 use chrono::{DateTime, Utc};
-use entity::{link, person, placement};
 use uuid::Uuid;
 
 use super::WorkflowError;

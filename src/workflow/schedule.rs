@@ -3,8 +3,8 @@
 
 use std::{collections::HashMap, sync::Arc};
 
+use crate::entity::milestone;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use entity::milestone;
 use uuid::Uuid;
 
 use super::WorkflowError;
@@ -19,7 +19,6 @@ use crate::{
     store::{
         self,
         milestones::{to_domain, Actor, Step},
-        parse_stored,
     },
 };
 
@@ -203,7 +202,7 @@ pub async fn catch_up_windows(state: &AppState, person_id: Option<Uuid>) -> Resu
     let zones: HashMap<Uuid, Zone> = store::persons::find_many(&state.db, &persons)
         .await?
         .into_iter()
-        .filter_map(|person| parse_stored("time zone", person.id, &person.timezone).ok().map(|zone| (person.id, zone)))
+        .map(|person| (person.id, person.timezone))
         .collect();
     let mut steps = 0;
     for row in due {

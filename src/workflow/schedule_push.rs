@@ -1,8 +1,8 @@
 //! A probation system pushes a scheduled date under its own external id: found or created
 //! milestone, the date moved through the domain's rules, the entry saved — one transaction.
 
+use crate::entity::schedule_entry;
 use chrono::NaiveDate;
-use entity::schedule_entry;
 use uuid::Uuid;
 
 use super::{milestones::insert_with_history, WorkflowError};

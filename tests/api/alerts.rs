@@ -173,18 +173,18 @@ async fn revoking_consent_cancels_pending_alerts(app: TestApp) {
     tick(&app.state).await.unwrap();
     let pending_for_family = || async {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        entity::alert::Entity::find()
-            .filter(entity::alert::Column::LinkId.eq(uuid::Uuid::parse_str(&p.family_link).unwrap()))
+        tsunagu::entity::alert::Entity::find()
+            .filter(tsunagu::entity::alert::Column::LinkId.eq(uuid::Uuid::parse_str(&p.family_link).unwrap()))
             .all(&app.outside)
             .await
             .unwrap()
     };
     let planned = pending_for_family().await;
     assert_eq!(planned.len(), 4, "two periods × two lead times");
-    assert!(planned.iter().all(|a| a.status == "pending"));
+    assert!(planned.iter().all(|a| a.status.as_str() == "pending"));
     assert_eq!(app.delete(&format!("/links/{}", p.family_link), &p.staff).await.status(), StatusCode::NO_CONTENT);
     tick(&app.state).await.unwrap();
-    assert!(pending_for_family().await.iter().all(|a| a.status == "cancelled"));
+    assert!(pending_for_family().await.iter().all(|a| a.status.as_str() == "cancelled"));
     app.clock.set(tokyo(2026, 3, 1, 9));
     tick(&app.state).await.unwrap();
     assert!(inbox(&app, &p.family, false).await.is_empty());
@@ -259,8 +259,8 @@ async fn placement_org(app: &TestApp, p: &People) -> String {
 async fn alert_statuses(app: &TestApp) -> BTreeMap<String, usize> {
     use sea_orm::EntityTrait;
     let mut counts = BTreeMap::new();
-    for alert in entity::alert::Entity::find().all(&app.outside).await.unwrap() {
-        *counts.entry(alert.status).or_insert(0) += 1;
+    for alert in tsunagu::entity::alert::Entity::find().all(&app.outside).await.unwrap() {
+        *counts.entry(alert.status.to_string()).or_insert(0) += 1;
     }
     counts
 }

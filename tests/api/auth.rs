@@ -27,8 +27,8 @@ pub const TESTS: &[crate::helpers::Case] = cases![
 /// The server's current signing key, read from its database as `tsunagu token` would.
 async fn server_key(app: &TestApp) -> (String, Vec<u8>) {
     use sea_orm::{EntityTrait, QueryOrder};
-    let key = entity::signing_key::Entity::find()
-        .order_by_asc(entity::signing_key::Column::CreatedAt)
+    let key = tsunagu::entity::signing_key::Entity::find()
+        .order_by_asc(tsunagu::entity::signing_key::Column::CreatedAt)
         .one(&app.outside)
         .await
         .unwrap()

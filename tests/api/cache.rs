@@ -5,10 +5,10 @@
 //! from memory.
 
 use chrono::Duration;
-use entity::milestone;
 use reqwest::StatusCode;
 use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
+use tsunagu::entity::milestone;
 
 use crate::{
     cases,

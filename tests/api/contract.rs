@@ -202,9 +202,9 @@ async fn a_scheduled_full_term_release_shows_its_projected_window(app: TestApp) 
 
     // A projection is shown, not alerted.
     tsunagu::scheduler::tick(&app.state).await.unwrap();
-    let planned: Vec<entity::alert::Model> = {
+    let planned: Vec<tsunagu::entity::alert::Model> = {
         use sea_orm::EntityTrait;
-        entity::alert::Entity::find().all(&app.outside).await.unwrap()
+        tsunagu::entity::alert::Entity::find().all(&app.outside).await.unwrap()
     };
     assert!(planned.iter().all(|alert| alert.rule != "window_closing"), "no alert for a projected window");
 

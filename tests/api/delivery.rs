@@ -50,13 +50,13 @@ async fn confirmed_email(app: &TestApp, mail: &MailServer, party: &str, address:
 /// Each message to `target`: its status and how many tries it has had.
 async fn outbox_of(app: &TestApp, target: &str) -> Vec<(String, i32)> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    entity::outbox_message::Entity::find()
-        .filter(entity::outbox_message::Column::TargetId.eq(uuid::Uuid::parse_str(target).unwrap()))
+    tsunagu::entity::outbox_message::Entity::find()
+        .filter(tsunagu::entity::outbox_message::Column::TargetId.eq(uuid::Uuid::parse_str(target).unwrap()))
         .all(&app.outside)
         .await
         .unwrap()
         .into_iter()
-        .map(|message| (message.status, message.attempts))
+        .map(|message| (message.status.to_string(), message.attempts))
         .collect()
 }
 
@@ -354,8 +354,8 @@ async fn someone_waiting_is_claimed_before_bulk(app: TestApp) {
     let message = |priority| NewMessage {
         channel: EMAIL,
         target_id: uuid::Uuid::new_v4(),
-        alert_id: uuid::Uuid::new_v4(),
-        person_id: uuid::Uuid::nil(),
+        about: tsunagu::store::outbox::Subject::Digest(uuid::Uuid::new_v4()),
+        person_id: None,
         party_id: None,
         event_type: "test",
         payload: "{}".to_owned(),

@@ -169,7 +169,7 @@ async fn parallel_guesses_compare_a_code_at_most_five_times(app: TestApp) {
     let code_id = uuid::Uuid::now_v7();
     let address = "hanako@example.org";
     let address_hash = app.state.keys.keyed_hash(tsunagu::auth::Purpose::Address, &[b"email", address.as_bytes()]);
-    entity::sign_in_code::ActiveModel {
+    tsunagu::entity::sign_in_code::ActiveModel {
         id: Set(code_id),
         party_id: Set(r.family.parse().unwrap()),
         contact_point_id: Set(uuid::Uuid::now_v7()),

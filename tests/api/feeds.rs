@@ -153,7 +153,7 @@ async fn feed_urls_rotate_and_revoke(app: TestApp) {
     assert_problem(fetch(&app, "/feeds/guess.ics").await, StatusCode::NOT_FOUND).await;
     assert_problem(app.post("/me/calendar-feed", &app.admin(), &json!({})).await, StatusCode::FORBIDDEN).await;
     use sea_orm::EntityTrait;
-    assert!(entity::calendar_feed::Entity::find().all(&app.outside).await.unwrap().is_empty());
+    assert!(tsunagu::entity::calendar_feed::Entity::find().all(&app.outside).await.unwrap().is_empty());
 }
 
 async fn a_moved_date_raises_the_sequence(app: TestApp) {

@@ -374,7 +374,7 @@ pub async fn claim_any(
     now: DateTime<Utc>,
     lease: chrono::Duration,
     limit: usize,
-) -> Vec<entity::outbox_message::Model> {
+) -> Vec<tsunagu::entity::outbox_message::Model> {
     use tsunagu::store::outbox::{claim, Want, EMAIL, SMS, WEBHOOK};
     let room = std::collections::HashMap::new();
     let mut claimed = Vec::new();

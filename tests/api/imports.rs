@@ -58,14 +58,15 @@ async fn confirm(app: &TestApp, token: &str, id: &str) -> reqwest::Response {
 async fn residents_of(app: &TestApp, org: &str) -> Vec<(String, Option<chrono::NaiveDate>, chrono::NaiveDate)> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let org: uuid::Uuid = org.parse().unwrap();
-    let placed = entity::placement::Entity::find()
-        .filter(entity::placement::Column::OrganizationId.eq(org))
+    let placed = tsunagu::entity::placement::Entity::find()
+        .filter(tsunagu::entity::placement::Column::OrganizationId.eq(org))
         .all(&app.outside)
         .await
         .unwrap();
     let mut residents = Vec::new();
     for placement in placed {
-        let person = entity::person::Entity::find_by_id(placement.person_id).one(&app.outside).await.unwrap().unwrap();
+        let person =
+            tsunagu::entity::person::Entity::find_by_id(placement.person_id).one(&app.outside).await.unwrap().unwrap();
         residents.push((person.display_name, person.birth_date, placement.start_on));
     }
     residents.sort();

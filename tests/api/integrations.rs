@@ -187,9 +187,9 @@ async fn a_batch_honours_its_idempotency_key(app: TestApp) {
     // A request still in flight under a key: the same body, while the first is processed.
     {
         use sea_orm::{ActiveModelTrait, EntityTrait, Set};
-        let done = entity::idempotency_key::Entity::find().all(&app.outside).await.unwrap();
+        let done = tsunagu::entity::idempotency_key::Entity::find().all(&app.outside).await.unwrap();
         let first_key = done.iter().find(|row| row.key == "batch-0001" && row.state == "done").unwrap().clone();
-        entity::idempotency_key::ActiveModel {
+        tsunagu::entity::idempotency_key::ActiveModel {
             owner_party_id: Set(first_key.owner_party_id),
             key: Set("batch-0002".into()),
             request_hash: Set(first_key.request_hash.clone()),

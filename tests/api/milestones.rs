@@ -313,8 +313,8 @@ async fn the_window_opens_and_expires_with_no_request(app: TestApp) {
     event(&app, &f, &release, json!({"event": "release", "on": "2026-01-05"})).await;
     let window_state = || async {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        entity::milestone::Entity::find()
-            .filter(entity::milestone::Column::Kind.eq("employment_support_window"))
+        tsunagu::entity::milestone::Entity::find()
+            .filter(tsunagu::entity::milestone::Column::Kind.eq("employment_support_window"))
             .one(&app.outside)
             .await
             .unwrap()
@@ -328,7 +328,7 @@ async fn the_window_opens_and_expires_with_no_request(app: TestApp) {
     assert_eq!(tsunagu::scheduler::tick(&app.state).await.unwrap().window_steps, 0);
     app.clock.set(tokyo_morning(2026, 1, 6));
     assert_eq!(tsunagu::scheduler::tick(&app.state).await.unwrap().window_steps, 1);
-    assert_eq!(window_state().await.state, "open");
+    assert_eq!(window_state().await.state.as_str(), "open");
     app.clock.set(tokyo_morning(2026, 7, 5));
     assert_eq!(tsunagu::scheduler::tick(&app.state).await.unwrap().window_steps, 0, "open on its last day");
     app.clock.set(tokyo_morning(2026, 7, 6));

@@ -82,8 +82,8 @@ async fn a_refused_webhook_is_tried_again_when_due_under_the_same_id(app: TestAp
     let message = NewMessage {
         channel: WEBHOOK,
         target_id: subscription.id,
-        alert_id: uuid::Uuid::now_v7(),
-        person_id: person,
+        about: tsunagu::store::outbox::Subject::Alert(uuid::Uuid::now_v7()),
+        person_id: Some(person),
         party_id: None,
         event_type: "alert.delivered",
         payload: r#"{"type":"alert.delivered"}"#.to_owned(),

@@ -261,12 +261,12 @@ async fn each_e_mail_goes_once_across_three_instances_though_one_dies(plain: Tes
             app.post(&format!("/persons/{}/links", c.person), &c.staff, &body).await.status(),
             StatusCode::CREATED
         );
-        entity::contact_point::ActiveModel {
+        tsunagu::entity::contact_point::ActiveModel {
             id: Set(uuid::Uuid::now_v7()),
             party_id: Set(party.parse().unwrap()),
-            channel: Set("email".into()),
+            channel: Set("email".parse().unwrap()),
             address: Set(format!("family{n}@example.org")),
-            status: Set("confirmed".into()),
+            status: Set("confirmed".parse().unwrap()),
             confirm_token_hash: Set(None),
             unsubscribe_token: Set(format!("token-{n}")),
             confirmed_at: Set(Some(app.now())),

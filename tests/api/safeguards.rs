@@ -83,9 +83,9 @@ async fn a_poison_date_or_a_corrupt_person_never_stops_anyone_elses_alerts(app: 
     store::milestones::insert(&app.state.db, person_id, &release, None, app.now()).await.unwrap();
     store::planning::request(&app.state.db, person_id, app.now()).await.unwrap();
     // A hand edit gone wrong: a zone that does not exist.
-    entity::person::Entity::update_many()
-        .col_expr(entity::person::Column::Timezone, sea_orm::sea_query::Expr::value("Mars/Olympus"))
-        .filter(entity::person::Column::Id.eq(corrupt.parse::<uuid::Uuid>().unwrap()))
+    tsunagu::entity::person::Entity::update_many()
+        .col_expr(tsunagu::entity::person::Column::Timezone, sea_orm::sea_query::Expr::value("Mars/Olympus"))
+        .filter(tsunagu::entity::person::Column::Id.eq(corrupt.parse::<uuid::Uuid>().unwrap()))
         .exec(&app.outside)
         .await
         .unwrap();
@@ -264,7 +264,7 @@ async fn a_disabled_party_is_refused_at_once_and_enabled_again(app: TestApp) {
     let enable = app.patch(&format!("/parties/{}", f.staff_party), &app.admin(), &json!({"disabled": false})).await;
     assert_eq!(enable.status(), StatusCode::OK);
     assert_eq!(app.get("/me", &f.staff).await.status(), StatusCode::OK);
-    let audit = entity::audit_event::Entity::find().all(&app.outside).await.unwrap();
+    let audit = tsunagu::entity::audit_event::Entity::find().all(&app.outside).await.unwrap();
     let actions: Vec<&str> = audit.iter().map(|entry| entry.action.as_str()).collect();
     assert!(actions.contains(&"party.disable") && actions.contains(&"party.enable"), "{actions:?}");
 }

@@ -10,7 +10,6 @@ use std::{
 };
 
 use chrono::Utc;
-use entity::{alert, link, organization, party, person, placement};
 use poem::{
     handler,
     listener::{Acceptor, Listener, TcpListener},
@@ -20,6 +19,7 @@ use poem::{
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Statement};
 use serde_json::Value;
 use tokio::process::{Child, Command};
+use tsunagu::entity::{alert, link, organization, party, person, placement};
 use tsunagu::{domain::Relationship, outbox::webhook::ALERT_DELIVERED};
 use uuid::Uuid;
 
@@ -67,9 +67,9 @@ async fn seed(db: &DatabaseConnection, writer: &tsunagu::store::Writer, hook: &s
     let now = Utc::now();
     let facility = organization::Model {
         id: Uuid::now_v7(),
-        kind: "rehab_facility".into(),
+        kind: "rehab_facility".parse().unwrap(),
         name: "Facility".into(),
-        timezone: "Asia/Tokyo".into(),
+        timezone: "Asia/Tokyo".parse().unwrap(),
         phone: None,
         hours: None,
         helps_with: None,
@@ -94,24 +94,24 @@ async fn seed(db: &DatabaseConnection, writer: &tsunagu::store::Writer, hook: &s
             id: Uuid::now_v7(),
             display_name: format!("Resident {n}"),
             birth_date: None,
-            language: "ja".into(),
-            timezone: "Asia/Tokyo".into(),
+            language: "ja".parse().unwrap(),
+            timezone: "Asia/Tokyo".parse().unwrap(),
             created_at: now,
             updated_at: now,
         };
         let staff = party::Model {
             id: Uuid::now_v7(),
-            role: "staff".into(),
+            role: "staff".parse().unwrap(),
             display_name: format!("Staff {n}"),
             organization_id: Some(facility.id),
-            language: "ja".into(),
-            timezone: "Asia/Tokyo".into(),
+            language: "ja".parse().unwrap(),
+            timezone: "Asia/Tokyo".parse().unwrap(),
             quiet_hours_start: None,
             quiet_hours_end: None,
             person_id: None,
             disabled_at: None,
-            email_preference: "immediate".into(),
-            sms_preference: "critical".into(),
+            email_preference: "immediate".parse().unwrap(),
+            sms_preference: "critical".parse().unwrap(),
             digest_at: "08:00".into(),
             email_detail: false,
             opened_by_organization_id: None,
@@ -136,7 +136,7 @@ async fn seed(db: &DatabaseConnection, writer: &tsunagu::store::Writer, hook: &s
             id: Uuid::now_v7(),
             person_id: resident.id,
             party_id: staff.id,
-            relationship: "facility_staff".into(),
+            relationship: "facility_staff".parse().unwrap(),
             scope: Relationship::FacilityStaff.default_scope().to_text(),
             expires_on: None,
             expires_at: None,
@@ -161,14 +161,14 @@ async fn seed(db: &DatabaseConnection, writer: &tsunagu::store::Writer, hook: &s
                 recipient_party_id: facility.id,
                 link_id: None,
                 rule: "after_release_high".into(),
-                severity: "high".into(),
-                scope_kind: "release".into(),
+                severity: "high".parse().unwrap(),
+                scope_kind: "release".parse().unwrap(),
                 source_id: Uuid::now_v7(),
                 starts_on: now.date_naive() + chrono::Duration::days(1),
                 ends_on: now.date_naive() + chrono::Duration::days(14),
                 lead_days: 1,
                 due_at: now - chrono::Duration::minutes(1),
-                status: "pending".into(),
+                status: "pending".parse().unwrap(),
                 cancel_reason: None,
                 moved_earlier: false,
                 escalation_of: None,

@@ -99,10 +99,10 @@ async fn three_staff_and_no_links_hear_as_one_team(app: TestApp) {
     }
 
     // The facility's webhook carries each team alert once.
-    let messages = entity::outbox_message::Entity::find().all(&app.outside).await.unwrap();
+    let messages = tsunagu::entity::outbox_message::Entity::find().all(&app.outside).await.unwrap();
     let mut per_alert: HashMap<uuid::Uuid, usize> = HashMap::new();
     for message in &messages {
-        *per_alert.entry(message.alert_id).or_default() += 1;
+        *per_alert.entry(message.alert_id.expect("a webhook message names its alert")).or_default() += 1;
     }
     assert_eq!(per_alert.len(), seen[0].len(), "one message per team alert");
     let payload: Value = serde_json::from_str(&messages[0].payload).unwrap();

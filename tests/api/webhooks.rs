@@ -208,9 +208,9 @@ async fn gone_disables_the_endpoint_and_endless_failures_end_as_dead_letters(app
     let per_message = received(&failing).iter().filter(|m| m.id == received(&failing)[0].id).count();
     assert_eq!(per_message, 8, "eight attempts, then a dead letter");
     use sea_orm::EntityTrait;
-    let messages = entity::outbox_message::Entity::find().all(&app.outside).await.unwrap();
+    let messages = tsunagu::entity::outbox_message::Entity::find().all(&app.outside).await.unwrap();
     assert!(
-        messages.iter().all(|m| m.status == "dead"),
+        messages.iter().all(|m| m.status.as_str() == "dead"),
         "{:?}",
         messages.iter().map(|m| &m.status).collect::<Vec<_>>()
     );

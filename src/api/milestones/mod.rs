@@ -20,7 +20,7 @@ use crate::{
     access::{self, Target},
     domain::{
         access::Action,
-        milestones::{Change, MilestoneKind, NewMilestone, Program, ReleaseType},
+        milestones::{Change, NewMilestone, Program, ReleaseType},
         Note, Refusals,
     },
     http::{ApiError, JsonBody},
@@ -124,11 +124,8 @@ impl MilestonesApi {
             access::person(&state, &auth.0, id.0, Action::ReadPerson, "milestone.list", Target::Person).await?;
         let scope = access.standing.scope();
         let rows = workflow::milestones_of(&state, access.person.id).await?;
-        let items = rows
-            .into_iter()
-            .filter(|row| row.kind.parse::<MilestoneKind>().is_ok_and(|kind| scope.contains(kind.scope_kind())))
-            .map(view)
-            .collect::<Result<_, _>>()?;
+        let items =
+            rows.into_iter().filter(|row| scope.contains(row.kind.scope_kind())).map(view).collect::<Result<_, _>>()?;
         Ok(Json(MilestoneList { items }))
     }
 

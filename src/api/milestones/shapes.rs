@@ -1,12 +1,12 @@
 //! What the milestone operations take and answer: request bodies and stored rows as views.
 
+use crate::entity::{milestone, milestone_event};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{milestone, milestone_event};
 use poem_openapi::{types::MaybeUndefined, Object, Union};
 use uuid::Uuid;
 
 use crate::{
-    api::types::{stored, ApiMilestoneKind, ApiProgram, ApiReleaseType},
+    api::types::{ApiMilestoneKind, ApiProgram, ApiReleaseType},
     domain::{milestones::MilestoneKind, Scope},
     http::ApiError,
     store,
@@ -211,7 +211,7 @@ pub fn view(row: milestone::Model) -> Result<Milestone, ApiError> {
         sessions_attended: is(MilestoneKind::ProgramEnrollment).then_some(row.sessions_attended),
         id: row.id,
         person_id: row.person_id,
-        state: row.state,
+        state: row.state.to_string(),
         version: row.version,
         state_since: row.state_since,
         requested_on: row.requested_on,
@@ -242,7 +242,7 @@ pub fn event_view(row: milestone_event::Model, scope: &Scope) -> Result<Mileston
         _ => row.note,
     };
     Ok(MilestoneEvent {
-        kind: stored::<MilestoneKind>("milestone kind", row.id, &row.kind)?.into(),
+        kind: row.kind.into(),
         moved_earlier: row
             .field
             .as_ref()

@@ -41,10 +41,9 @@ impl ContactStatus {
     }
 
     /// A confirmed address signs its party in, and still does after its owner unsubscribed
-    /// from alerts (one-click unsubscribe stops messages, not a way in). A stored status that
-    /// does not parse is no door.
-    pub fn is_sign_in_door(stored: &str) -> bool {
-        matches!(stored.parse(), Ok(Self::Confirmed | Self::Unsubscribed))
+    /// from alerts (one-click unsubscribe stops messages, not a way in); nothing else is.
+    pub fn is_sign_in_door(self) -> bool {
+        matches!(self, Self::Confirmed | Self::Unsubscribed)
     }
 }
 

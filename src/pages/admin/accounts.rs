@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{admin_form, answer, list_page, named_organization, page, record_page, when, Back, Shown};
 use crate::{
     access::audit_entry,
-    domain::{channels::Channel, DisplayName, Language, OrganizationKind, PartyRole, Refusals, Why, Zone},
+    domain::{channels::Channel, DisplayName, Language, PartyRole, Refusals, Why, Zone},
     http::base_url,
     pages::{
         forms::{invitation_sheet, posted::Posted},
@@ -37,8 +37,8 @@ pub struct Listing {
     pub organization: Option<String>,
 }
 
-fn role_of(row: &entity::party::Model, language: Language) -> &'static str {
-    row.role.parse::<PartyRole>().map(|role| words::account_role(role, language)).unwrap_or("")
+fn role_of(row: &crate::entity::party::Model, language: Language) -> &'static str {
+    words::account_role(row.role, language)
 }
 
 pub(super) async fn render_list(
@@ -85,11 +85,8 @@ pub(super) async fn render_list(
         .items
         .iter()
         .map(|org| {
-            let kind = org.kind.parse::<OrganizationKind>().map(|kind| words::organization_kind(kind, language));
-            words::option(
-                &org.id.to_string(),
-                &format!("{}{}", org.name, crate::domain::words::aside(kind.unwrap_or(""), language)),
-            )
+            let kind = words::organization_kind(org.kind, language);
+            words::option(&org.id.to_string(), &format!("{}{}", org.name, crate::domain::words::aside(kind, language)))
         })
         .collect();
     let languages: Vec<Value> =
@@ -136,7 +133,7 @@ pub(super) async fn render_one(
                 "unconfirmed" => pick("確認待ち", "waiting for confirmation"),
                 _ => pick("停止中", "stopped"),
             };
-            context! { id => contact.id, address => contact.address, channel => contact.channel, status => status }
+            context! { id => contact.id, address => contact.address, channel => contact.channel.as_str(), status => status }
         })
         .collect();
     let sessions: Vec<Value> = sessions
@@ -196,7 +193,7 @@ pub async fn create_account(req: &Request, state: Data<&AppState>, body: Body) -
         Err(err) => return failed(err),
     };
     if let Some(role) = role {
-        let kind = organization.as_ref().and_then(|org| org.kind.parse::<OrganizationKind>().ok());
+        let kind = organization.as_ref().map(|org| org.kind);
         refusals.check("organization_id", role.check_organization(kind));
     }
     let done = match (role, display_name, language) {
@@ -238,7 +235,7 @@ async fn account_form(
     state: &AppState,
     id: &str,
     body: Body,
-) -> Result<(Viewer, Posted, entity::party::Model), Response> {
+) -> Result<(Viewer, Posted, crate::entity::party::Model), Response> {
     let (viewer, posted) = admin_form(req, state, body).await?;
     let party = match id_of(id) {
         Some(id) => store::parties::find(&state.db, id).await.map_err(failed)?,

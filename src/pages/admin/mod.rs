@@ -201,7 +201,7 @@ async fn named_organization(
     state: &AppState,
     posted: &Posted,
     refusals: &mut crate::domain::Refusals,
-) -> Result<Option<entity::organization::Model>, sea_orm::DbErr> {
+) -> Result<Option<crate::entity::organization::Model>, sea_orm::DbErr> {
     let typed = posted.text("organization_id");
     if typed.is_empty() {
         return Ok(None);

@@ -54,10 +54,10 @@ fn fields(posted: &Posted, refusals: &mut Refusals) -> Option<(DisplayName, Zone
     Some((name?, zone?, Reach { phone: phone?, hours: hours?, helps_with: helps_with?, area: area? }))
 }
 
-fn view(row: &entity::organization::Model, language: Language) -> Value {
-    let kind = row.kind.parse::<OrganizationKind>().map(|kind| words::organization_kind(kind, language)).unwrap_or("");
+fn view(row: &crate::entity::organization::Model, language: Language) -> Value {
+    let kind = words::organization_kind(row.kind, language);
     context! {
-        id => row.id, name => row.name, kind => kind, timezone => row.timezone, phone => row.phone,
+        id => row.id, name => row.name, kind => kind, timezone => row.timezone.name(), phone => row.phone,
         hours => row.hours, helps_with => row.helps_with, area => row.area,
     }
 }

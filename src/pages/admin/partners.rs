@@ -138,7 +138,7 @@ pub async fn create_credential(req: &Request, state: Data<&AppState>, body: Body
     };
     let party = match id_of(posted.text("party_id")) {
         Some(id) => match store::parties::find(&state.db, id).await {
-            Ok(party) => party.filter(|party| SYSTEMS.iter().any(|role| role.as_str() == party.role)),
+            Ok(party) => party.filter(|party| SYSTEMS.contains(&party.role)),
             Err(err) => return failed(err),
         },
         None => None,

@@ -60,7 +60,7 @@ async fn own_form(
     state: &AppState,
     body: Body,
     action: &'static str,
-) -> Result<(Viewer, entity::party::Model, Posted), Response> {
+) -> Result<(Viewer, crate::entity::party::Model, Posted), Response> {
     let viewer = poster(req, state).await?;
     let party = access::party_reach(state, &viewer.principal, viewer.party.id, action)
         .await
@@ -75,7 +75,7 @@ async fn own_address(
     state: &AppState,
     viewer: &Viewer,
     raw: &str,
-) -> Result<entity::contact_point::Model, Response> {
+) -> Result<crate::entity::contact_point::Model, Response> {
     let found = match id_of(raw) {
         Some(id) => store::contact_points::find(&state.db, id).await.map_err(|err| failed(WorkflowError::from(err)))?,
         None => None,

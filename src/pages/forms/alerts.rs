@@ -32,7 +32,7 @@ async fn actionable_alert(
     viewer: &Viewer,
     id: Uuid,
     action: &'static str,
-) -> Result<Option<entity::alert::Model>, AccessError> {
+) -> Result<Option<crate::entity::alert::Model>, AccessError> {
     access::alerts::actionable(state, &viewer.principal, id, action).await
 }
 

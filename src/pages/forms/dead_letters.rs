@@ -1,6 +1,7 @@
 //! The admin's dead letters page: what the outbox gave up on, by channel, with a button to
 //! send each again or let it go. Anyone but an admin gets the page that is not there.
 
+use crate::store::outbox::{MessageChannel, MessageStatus};
 use minijinja::context;
 use poem::{
     handler,
@@ -32,20 +33,19 @@ pub struct Shown {
     channel: Option<String>,
 }
 
-fn channel_label(channel: &str, language: Language) -> &'static str {
+fn channel_label(channel: MessageChannel, language: Language) -> &'static str {
     match (channel, language) {
-        (WEBHOOK, _) => "Webhook",
-        (EMAIL, Language::Ja) => "メール",
-        (EMAIL, Language::En) => "E-mail",
-        (SMS, _) => "SMS",
-        _ => "?",
+        (MessageChannel::Webhook, _) => "Webhook",
+        (MessageChannel::Email, Language::Ja) => "メール",
+        (MessageChannel::Email, Language::En) => "E-mail",
+        (MessageChannel::Sms, _) => "SMS",
     }
 }
 
-fn status_label(status: &str, language: Language) -> &'static str {
+fn status_label(status: MessageStatus, language: Language) -> &'static str {
     match (status, language) {
-        ("uncertain", Language::Ja) => "送信されたか不明（自動では再送しません）",
-        ("uncertain", Language::En) => "may have been sent (never resent by itself)",
+        (MessageStatus::Uncertain, Language::Ja) => "送信されたか不明（自動では再送しません）",
+        (MessageStatus::Uncertain, Language::En) => "may have been sent (never resent by itself)",
         (_, Language::Ja) => "送信をあきらめました",
         (_, Language::En) => "given up",
     }
@@ -67,8 +67,10 @@ pub async fn dead_letters_page(req: &Request, state: Data<&AppState>, shown: Que
     }
     let channel = match shown.0.channel.as_deref() {
         None | Some("") => None,
-        Some(channel @ (WEBHOOK | EMAIL | SMS)) => Some(channel),
-        Some(_) => return not_found(req, viewer.language),
+        Some(channel) => match channel.parse::<MessageChannel>() {
+            Ok(channel) => Some(channel),
+            Err(_) => return not_found(req, viewer.language),
+        },
     };
     let language = viewer.language;
     let listed = dead_letters::list(&state, Filter { channel, before: None, limit: 200 }).await;
@@ -82,8 +84,8 @@ pub async fn dead_letters_page(req: &Request, state: Data<&AppState>, shown: Que
             let message = &letter.message;
             context! {
                 id => message.id.to_string(),
-                channel => channel_label(&message.channel, language),
-                status => status_label(&message.status, language),
+                channel => channel_label(message.channel, language),
+                status => status_label(message.status, language),
                 event_type => message.event_type,
                 given_up_at => message.updated_at.with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%d %H:%M").to_string(),
                 attempts => message.attempts,
@@ -99,7 +101,7 @@ pub async fn dead_letters_page(req: &Request, state: Data<&AppState>, shown: Que
     let frame = viewer_frame(req, &viewer, title);
     let filters: Vec<_> = [WEBHOOK, EMAIL, SMS]
         .iter()
-        .map(|option| context! { value => option, label => channel_label(option, language), chosen => channel == Some(*option) })
+        .map(|option| context! { value => option.as_str(), label => channel_label(*option, language), chosen => channel == Some(*option) })
         .collect();
     html(StatusCode::OK, "dead_letters.html", context! { ..frame, ..context! { letters => rows, filters => filters } })
 }

@@ -107,9 +107,9 @@ pub(super) fn refused_form(
 /// Adds the address typed in the form (`channel`, `address`) to `party`, or says why not.
 pub(crate) async fn add_typed_address(
     state: &AppState,
-    party: &entity::party::Model,
+    party: &crate::entity::party::Model,
     posted: &Posted,
-) -> Result<entity::contact_point::Model, WorkflowError> {
+) -> Result<crate::entity::contact_point::Model, WorkflowError> {
     let mut refusals = crate::domain::Refusals::default();
     match posted.address(&mut refusals) {
         Some(address) => crate::workflow::add_contact_point(state, party, address).await,

@@ -17,7 +17,7 @@ use crate::{
     domain::{
         access::Action,
         custody::CustodyChange,
-        milestones::{Change, Event, MilestoneKind},
+        milestones::{Change, Event},
         words::date,
         Language, Note, Refusals, Zone,
     },
@@ -29,7 +29,6 @@ use crate::{
         words,
     },
     state::AppState,
-    store,
     templates::url_value,
     workflow::{self, actor, EventRequest, Precondition, WorkflowError},
 };
@@ -89,7 +88,7 @@ pub(super) async fn resident_form(
 /// decision audited, and 404 unless it is that resident's), its zone and the form as typed.
 pub(super) struct MilestoneForm {
     pub viewer: Viewer,
-    pub row: entity::milestone::Model,
+    pub row: crate::entity::milestone::Model,
     pub zone: Zone,
     pub posted: Posted,
 }
@@ -134,10 +133,7 @@ pub async fn record_event(req: &Request, state: Data<&AppState>, path: Path<(Str
         let refused: Result<(), _> = Err(WorkflowError::Refused(refusals));
         return back_to_resident(req, &state, &form.viewer, person_id, (&form_name, &form.posted), refused, "").await;
     };
-    let kind = match store::parse_stored::<MilestoneKind>("milestone kind", form.row.id, &form.row.kind) {
-        Ok(kind) => kind,
-        Err(err) => return failed(err),
-    };
+    let kind = form.row.kind;
     if kind.needs_confirmation(event) && form.posted.text("confirmed") != "yes" {
         let query = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("event", event.as_str())
@@ -185,8 +181,8 @@ pub async fn confirm_event_page(req: &Request, state: Data<&AppState>, path: Pat
     let version = asked.version(&mut refusals);
     let event = asked.choice::<Event>("event", &mut refusals);
     let on = asked.date("on", &mut refusals);
-    let kind = store::parse_stored::<MilestoneKind>("milestone kind", row.id, &row.kind);
-    let (Some(version), Some(event), Some(on), Ok(kind)) = (version, event, on, kind) else {
+    let kind = row.kind;
+    let (Some(version), Some(event), Some(on)) = (version, event, on) else {
         let refused: Result<(), _> = Err(WorkflowError::Refused(refusals));
         let form = (format!("event-{}", row.id), asked);
         return back_to_resident(req, &state, &viewer, row.person_id, (&form.0, &form.1), refused, "").await;
@@ -321,7 +317,7 @@ pub async fn invite(req: &Request, state: Data<&AppState>, path: Path<(String, S
 pub(crate) fn invitation_sheet(
     req: &Request,
     viewer: &Viewer,
-    party: &entity::party::Model,
+    party: &crate::entity::party::Model,
     issued: &workflow::sign_in::IssuedInvitation,
     back: &str,
 ) -> Response {

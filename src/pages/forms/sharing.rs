@@ -27,7 +27,7 @@ async fn own(
     viewer: &Viewer,
     raw: &str,
     action: &'static str,
-) -> Result<entity::link::Model, Response> {
+) -> Result<crate::entity::link::Model, Response> {
     let Some(id) = id_of(raw) else { return Err(not_found(req, viewer.language)) };
     match access::alerts::own_link(state, &viewer.principal, id, action).await {
         Ok(Some(link)) => Ok(link),
@@ -50,10 +50,10 @@ async fn zone_of(
     req: &Request,
     state: &AppState,
     viewer: &Viewer,
-    link: &entity::link::Model,
+    link: &crate::entity::link::Model,
 ) -> Result<Zone, Response> {
     match store::persons::find(&state.reads, link.person_id).await {
-        Ok(Some(person)) => store::parse_stored("time zone", person.id, &person.timezone).map_err(failed),
+        Ok(Some(person)) => Ok(person.timezone),
         Ok(None) => Err(not_found(req, viewer.language)),
         Err(err) => Err(failed(err)),
     }
@@ -123,7 +123,7 @@ async fn stop_confirmation(
     req: &Request,
     state: &AppState,
     viewer: &Viewer,
-    link: &entity::link::Model,
+    link: &crate::entity::link::Model,
     nothing_ticked: bool,
 ) -> Response {
     let name = match store::parties::find(&state.reads, link.party_id).await {

@@ -71,7 +71,7 @@ fn sessions(name: &str, attended: Option<i32>, language: Language) -> String {
     }
 }
 
-fn moved(event: &entity::milestone_event::Model, language: Language, year: i32) -> String {
+fn moved(event: &crate::entity::milestone_event::Model, language: Language, year: i32) -> String {
     let what = refusals::field(event.field.as_deref().unwrap_or_default(), language);
     let day = |on: Option<chrono::NaiveDate>| on.map(|on| date(on, language, year));
     let text = match (day(event.old_date), day(event.new_date), language) {
@@ -100,7 +100,7 @@ pub async fn entries(
     let year = chrono::Datelike::year(&state.clock.now().date_naive());
     let kinds: Vec<&str> =
         MilestoneKind::ALL.iter().filter(|kind| scope.contains(kind.scope_kind())).map(|kind| kind.as_str()).collect();
-    let milestones: HashMap<Uuid, entity::milestone::Model> =
+    let milestones: HashMap<Uuid, crate::entity::milestone::Model> =
         store::milestones::list_for_person(&state.reads, person_id).await?.into_iter().map(|m| (m.id, m)).collect();
     let history = store::milestones::events_of_person(&state.reads, person_id, &kinds).await?;
     // The day a release was first scheduled for: the old day of its first move, else its day.
@@ -112,9 +112,9 @@ pub async fn entries(
     }
     let mut entries: Vec<(NaiveDate, String)> = Vec::new();
     for event in &history {
-        let Ok(kind) = event.kind.parse::<MilestoneKind>() else { continue };
+        let kind = event.kind;
         let milestone = milestones.get(&event.milestone_id);
-        let program = milestone.and_then(|m| m.program.as_deref()).and_then(|program| program.parse::<Program>().ok());
+        let program = milestone.and_then(|m| m.program);
         let text = match event.event.as_str() {
             "create" => {
                 let scheduled =

@@ -7,7 +7,7 @@ use super::{audit_anonymous, audit_of, knock, knock_client, start_session, Clien
 use crate::{
     auth::Purpose,
     domain::{
-        channels::{ContactAddress, ContactStatus},
+        channels::ContactAddress,
         sign_in::{Door, OneTimeCode, SignInMethod, MAX_WRONG_CODES, ONE_TIME_CODE_VALID_MINUTES},
         Refusals,
     },
@@ -53,7 +53,7 @@ async fn send_code(state: &AppState, address: &ContactAddress) -> Result<usize, 
     let contacts: Vec<_> = store::contact_points::with_address(&state.db, address)
         .await?
         .into_iter()
-        .filter(|contact| ContactStatus::is_sign_in_door(&contact.status))
+        .filter(|contact| contact.status.is_sign_in_door())
         .collect();
     if contacts.is_empty() || !state.outbox.reach.offers(address.channel()) {
         return Ok(0);

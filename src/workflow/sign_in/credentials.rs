@@ -1,7 +1,7 @@
 //! OAuth 2.0 clients of parties (a probation office's system) and the client-credentials grant.
 
+use crate::entity::{client_credential, party};
 use chrono::Duration;
-use entity::{client_credential, party};
 use uuid::Uuid;
 
 use super::{audit_anonymous, audit_of, knock_client, Client, SignInError};
@@ -9,7 +9,7 @@ use crate::{
     auth::{decoy_hash, new_client_id, new_client_secret, Claims},
     domain::{sign_in::Door, PartyRole},
     state::AppState,
-    store::{self, audit::Outcome, parse_stored},
+    store::{self, audit::Outcome},
     workflow::WorkflowError,
 };
 
@@ -54,7 +54,7 @@ pub async fn create_credential(
     party: &party::Model,
     created_by: String,
 ) -> Result<IssuedCredential, WorkflowError> {
-    let role: PartyRole = parse_stored("role", party.id, &party.role)?;
+    let role: PartyRole = party.role;
     if matches!(role, PartyRole::Family | PartyRole::Person) {
         return Err(WorkflowError::Conflict(crate::workflow::Clash::CredentialsForSystemsOnly));
     }
@@ -113,7 +113,7 @@ pub async fn issue_client_token(
     };
     let claims = Claims {
         sub: party.id.to_string(),
-        role: party.role.clone(),
+        role: party.role.as_str().to_owned(),
         org: party.organization_id,
         exp: (now + CLIENT_TOKEN_LIFETIME).timestamp(),
         nbf: None,

@@ -1,8 +1,8 @@
 //! Invitations: a code a facility hands over (printed, or sent to a confirmed address) that
 //! signs its party in once.
 
+use crate::entity::{invitation, party};
 use chrono::Duration;
-use entity::{invitation, party};
 use uuid::Uuid;
 
 use super::{audit_anonymous, audit_of, knock_client, limit, start_session, Client, SignInError, SignedIn};
@@ -13,6 +13,7 @@ use crate::{
         PartyRole, Refusals,
     },
     state::AppState,
+    store::outbox::Subject,
     store::{self, audit::Outcome, new_id},
     workflow::WorkflowError,
 };
@@ -51,7 +52,7 @@ pub async fn invite(
             let contact = store::contact_points::find(&txn, contact_id)
                 .await?
                 .filter(|contact| contact.party_id == party.id)
-                .filter(|contact| contact.status == ContactStatus::Confirmed.as_str());
+                .filter(|contact| contact.status == ContactStatus::Confirmed);
             match contact {
                 Some(contact) => Some(contact),
                 None => {
@@ -74,7 +75,9 @@ pub async fn invite(
         expires_at: now + Duration::days(INVITATION_VALID_DAYS),
     };
     let invitation = store::sign_in::insert_invitation(&txn, new, now).await?;
-    let mut messages = crate::workflow::contact_points::door_notices(state, &txn, party, None, new_id()).await?;
+    let mut messages =
+        crate::workflow::contact_points::door_notices(state, &txn, party, None, Subject::Invitation(invitation.id))
+            .await?;
     if let Some(contact) = &contact {
         messages.push(crate::outbox::invitation(party, contact, invitation.id, &url, &code));
     }
@@ -121,7 +124,7 @@ pub async fn redeem_invitation(state: &AppState, typed: &str, client: &Client) -
         None => None,
     };
     let method = match issuer.map(|issuer| issuer.role) {
-        Some(role) if role == PartyRole::Staff.as_str() => SignInMethod::StaffInvitation,
+        Some(PartyRole::Staff) => SignInMethod::StaffInvitation,
         _ => SignInMethod::Invitation,
     };
     let (session, cookie_value) = start_session(&txn, &party, method, client, now).await?;

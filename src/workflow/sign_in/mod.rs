@@ -9,8 +9,8 @@ mod setup;
 
 use std::net::IpAddr;
 
+use crate::entity::{party, session};
 use chrono::{DateTime, Duration, Utc};
-use entity::{party, session};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
@@ -33,7 +33,6 @@ use crate::{
     store::{
         self,
         audit::{AuditEntry, Outcome},
-        parse_stored,
     },
 };
 
@@ -78,7 +77,7 @@ pub struct SignedIn {
 fn audit_of(party: &party::Model, action: &'static str, resource_id: Option<Uuid>, outcome: Outcome) -> AuditEntry {
     AuditEntry {
         actor: party.id.to_string(),
-        actor_role: party.role.parse().ok(),
+        actor_role: Some(party.role),
         action,
         person_id: None,
         person_ids: Vec::new(),
@@ -190,7 +189,7 @@ async fn start_session(
     client: &Client,
     now: DateTime<Utc>,
 ) -> Result<(session::Model, String), SignInError> {
-    let role: PartyRole = parse_stored("role", party.id, &party.role).map_err(WorkflowError::from)?;
+    let role: PartyRole = party.role;
     let policy = SessionPolicy::for_role(role);
     let cookie_value = new_capability_token();
     let new = store::sessions::NewSession {

@@ -1,7 +1,7 @@
 //! A browser's session: found by its cookie, kept alive by use, ended by sign-out, by its owner
 //! from another session, or by disabling its party.
 
-use entity::{party, session};
+use crate::entity::{party, session};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
@@ -13,7 +13,7 @@ use crate::{
         PartyRole,
     },
     state::AppState,
-    store::{self, audit::Outcome, parse_stored},
+    store::{self, audit::Outcome},
     workflow::WorkflowError,
 };
 
@@ -29,7 +29,7 @@ pub async fn session_principal(
     else {
         return Ok(None);
     };
-    let role: PartyRole = parse_stored("role", party.id, &party.role)?;
+    let role: PartyRole = party.role;
     let policy = SessionPolicy::for_role(role);
     if now - session.last_seen_at >= policy.touch_every() {
         let idle_expires_at = policy.idle_expiry(session.created_at, now);

@@ -2,8 +2,8 @@
 //! no admin, and `tsunagu invite --role admin` prints one at any time (for a lost admin). The
 //! link's holder names the admin, gives an address and is signed in, all in one transaction.
 
+use crate::entity::setup_link;
 use chrono::Duration;
-use entity::setup_link;
 
 use super::{audit_anonymous, audit_of, knock_client, start_session, Client, SignInError, SignedIn};
 use crate::{

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Relationship;
+
 /// A person ↔ party relation, with its current consent. The history is in `consent_record`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "links")]
@@ -8,7 +10,7 @@ pub struct Model {
     pub id: Uuid,
     pub person_id: Uuid,
     pub party_id: Uuid,
-    pub relationship: String,
+    pub relationship: Relationship,
     /// Comma-separated scope kinds, e.g. `bail,release`.
     pub scope: String,
     pub expires_on: Option<Date>,

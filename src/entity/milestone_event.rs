@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::milestones::MilestoneKind;
+
 /// One step in a milestone's history: a transition, or a date that moved. Never updated.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "milestone_events")]
@@ -8,7 +10,7 @@ pub struct Model {
     pub id: Uuid,
     pub milestone_id: Uuid,
     pub person_id: Uuid,
-    pub kind: String,
+    pub kind: MilestoneKind,
     pub from_state: String,
     /// The event, or `date_moved`.
     pub event: String,

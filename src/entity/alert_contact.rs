@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::team::ContactOutcome;
+
 /// What staff did about an alert: reached the person, no answer, left a message, met in person.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "alert_contacts")]
@@ -8,7 +10,7 @@ pub struct Model {
     pub id: Uuid,
     pub alert_id: Uuid,
     pub person_id: Uuid,
-    pub outcome: String,
+    pub outcome: ContactOutcome,
     pub note: Option<String>,
     pub recorded_by: String,
     pub recorded_at: DateTimeUtc,

@@ -1,4 +1,9 @@
+use crate::domain::ScopeKind;
 use sea_orm::entity::prelude::*;
+
+use super::states::AlertStatus;
+
+use crate::domain::risk::Severity;
 
 /// An alert to one recipient about one coming period, at one lead time.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -15,15 +20,15 @@ pub struct Model {
     /// The link the alert relies on; none for an escalation to the facility.
     pub link_id: Option<Uuid>,
     pub rule: String,
-    pub severity: String,
-    pub scope_kind: String,
+    pub severity: Severity,
+    pub scope_kind: ScopeKind,
     pub source_id: Uuid,
     pub starts_on: Date,
     pub ends_on: Date,
     pub lead_days: i32,
     pub due_at: DateTimeUtc,
     /// `pending`, `delivered` or `cancelled`.
-    pub status: String,
+    pub status: AlertStatus,
     pub cancel_reason: Option<String>,
     pub moved_earlier: bool,
     pub escalation_of: Option<Uuid>,

@@ -1,5 +1,10 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::milestones::MilestoneKind;
+use crate::domain::milestones::Program;
+use crate::domain::milestones::ReleaseType;
+use crate::domain::milestones::State;
+
 /// A milestone of a person's reentry: one state machine, its state and its dates.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "milestones")]
@@ -7,8 +12,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub person_id: Uuid,
-    pub kind: String,
-    pub state: String,
+    pub kind: MilestoneKind,
+    pub state: State,
     pub version: i64,
     pub state_since: Option<Date>,
     pub requested_on: Option<Date>,
@@ -25,8 +30,8 @@ pub struct Model {
     pub referred_on: Option<Date>,
     pub enrolled_on: Option<Date>,
     pub started_on: Option<Date>,
-    pub release_type: Option<String>,
-    pub program: Option<String>,
+    pub release_type: Option<ReleaseType>,
+    pub program: Option<Program>,
     pub sessions_planned: Option<i32>,
     pub sessions_attended: i32,
     pub extensions: i32,

@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::BasisKind;
+use crate::domain::PartyRole;
+
 /// One consent decision on a link: granted, changed or revoked. Never updated.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "consent_records")]
@@ -12,10 +15,10 @@ pub struct Model {
     pub expires_on: Option<Date>,
     pub recorded_at: DateTimeUtc,
     pub recorded_by: String,
-    pub recorded_by_role: String,
+    pub recorded_by_role: PartyRole,
     /// When staff widened or re-created consent the person had narrowed or revoked: how the
     /// person consented again (`written` or `in_person`), a reference and the day.
-    pub basis: Option<String>,
+    pub basis: Option<BasisKind>,
     pub basis_reference: Option<String>,
     pub basis_on: Option<Date>,
     /// `staff_invitation` when made in a session that a staff member's invitation began.

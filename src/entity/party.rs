@@ -1,15 +1,21 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::channels::EmailPreference;
+use crate::domain::channels::SmsPreference;
+use crate::domain::Language;
+use crate::domain::PartyRole;
+use crate::domain::Zone;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "parties")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub role: String,
+    pub role: PartyRole,
     pub display_name: String,
     pub organization_id: Option<Uuid>,
-    pub language: String,
-    pub timezone: String,
+    pub language: Language,
+    pub timezone: Zone,
     /// Local time `HH:MM`; quiet hours are either both set or both absent.
     pub quiet_hours_start: Option<String>,
     pub quiet_hours_end: Option<String>,
@@ -18,9 +24,9 @@ pub struct Model {
     /// Set while the party is disabled: every token and session of theirs is refused.
     pub disabled_at: Option<DateTimeUtc>,
     /// `immediate`, `digest` or `off`.
-    pub email_preference: String,
+    pub email_preference: EmailPreference,
     /// `critical`, `all` or `off`.
-    pub sms_preference: String,
+    pub sms_preference: SmsPreference,
     /// Local time `HH:MM` of the daily digest.
     pub digest_at: String,
     /// Whether e-mail bodies may say what an alert is about (never a lapse without consent).

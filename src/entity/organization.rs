@@ -1,13 +1,16 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::OrganizationKind;
+use crate::domain::Zone;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organizations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub kind: String,
+    pub kind: OrganizationKind,
     pub name: String,
-    pub timezone: String,
+    pub timezone: Zone,
     /// E.164.
     pub phone: Option<String>,
     /// Opening hours, as the organisation writes them.

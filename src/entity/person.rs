@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Language;
+use crate::domain::Zone;
+
 /// The person whose reentry is tracked: as little as the job needs.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "persons")]
@@ -8,8 +11,8 @@ pub struct Model {
     pub id: Uuid,
     pub display_name: String,
     pub birth_date: Option<Date>,
-    pub language: String,
-    pub timezone: String,
+    pub language: Language,
+    pub timezone: Zone,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
