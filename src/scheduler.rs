@@ -20,6 +20,10 @@ pub struct TickReport {
     pub replanned: usize,
     /// Critical alerts escalated to the facility.
     pub escalated: usize,
+    /// Critical team alerts that took a step up their rota's ladder.
+    pub climbed: usize,
+    /// Hand-overs written at shift changes.
+    pub handovers: usize,
     pub delivered: usize,
     /// Alerts held back by quiet hours.
     pub held: usize,
@@ -57,6 +61,8 @@ pub async fn plan(state: &AppState) -> Result<TickReport, workflow::WorkflowErro
     let replanned = alerts::replan_requested(state).await?;
     let escalated = alerts::escalate(state).await?;
     let delivery = alerts::deliver_due(state).await?;
+    let climbed = workflow::on_duty::climb(state).await?;
+    let handovers = workflow::handover::write_due(state).await?;
     let digests = digests::write_due(state).await?;
     let provisions_expired = workflow::expire_provisions(state, state.clock.now()).await?;
     // Rate-limit windows last a day at most; older ones count nothing.
@@ -71,6 +77,8 @@ pub async fn plan(state: &AppState) -> Result<TickReport, workflow::WorkflowErro
         window_steps,
         replanned,
         escalated,
+        climbed,
+        handovers,
         delivered: delivery.delivered,
         held: delivery.held,
         cancelled: delivery.cancelled,

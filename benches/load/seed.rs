@@ -352,6 +352,8 @@ fn alert_row(
         notice: None,
         notice_old_on: None,
         notice_new_on: None,
+        ladder_next_at: None,
+        acknowledged_via: None,
         created_at: now,
         updated_at: now,
     }

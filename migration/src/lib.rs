@@ -22,6 +22,7 @@ mod m0019_session_counts;
 mod m0020_first_start_and_imports;
 mod m0021_discreet_calendars;
 mod m0022_message_subjects;
+mod m0023_rota;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0020_first_start_and_imports::Migration),
             Box::new(m0021_discreet_calendars::Migration),
             Box::new(m0022_message_subjects::Migration),
+            Box::new(m0023_rota::Migration),
         ]
     }
 }

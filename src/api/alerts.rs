@@ -16,6 +16,7 @@ use crate::{
     auth::Principal,
     domain::{
         risk::wording_of,
+        rota::AcknowledgedVia,
         wording::{Reader, Wording},
         Language,
     },
@@ -62,6 +63,37 @@ pub struct AlertView {
     pub notice_new_on: Option<NaiveDate>,
     /// What staff logged having done about it, oldest first.
     pub contacts: Vec<ContactView>,
+    /// For a team alert of an organisation with a rota: whom it reached for, oldest first —
+    /// the one on duty, then up the ladder while nobody acknowledged a critical one.
+    pub escalations: Vec<EscalationView>,
+    /// How it was acknowledged: `inbox` (the API), `page`, `sms`, `email` or `line`.
+    pub acknowledged_via: Option<String>,
+}
+
+/// One step of a team alert's ladder.
+#[derive(Debug, Object)]
+pub struct EscalationView {
+    /// Whom it reached for; none when no one was on duty.
+    pub party_id: Option<Uuid>,
+    /// `on_duty`, `escalation` (the next on the escalation list) or `manager`.
+    pub rung: String,
+    /// `email` or `sms`: the channel a message went on; none when the step was skipped.
+    pub channel: Option<String>,
+    /// Why it reached no one: `disabled`, `not_on_team`, `no_address` or `no_one_on_duty`.
+    pub skipped: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl From<crate::entity::alert_escalation::Model> for EscalationView {
+    fn from(row: crate::entity::alert_escalation::Model) -> Self {
+        Self {
+            party_id: row.party_id,
+            rung: row.rung.to_string(),
+            channel: row.channel.map(|channel| channel.to_string()),
+            skipped: row.skipped.map(|skipped| skipped.to_string()),
+            at: row.at,
+        }
+    }
 }
 
 /// One entry of an alert's contact log.
@@ -109,6 +141,10 @@ async fn views(state: &AppState, rows: Vec<alert::Model>, reader: &Principal) ->
     for contact in store::contacts::of_alerts(&state.reads, &ids).await? {
         contacts.entry(contact.alert_id).or_default().push(contact.into());
     }
+    let mut steps: HashMap<Uuid, Vec<EscalationView>> = HashMap::new();
+    for step in store::rota::steps_of(&state.reads, &ids).await? {
+        steps.entry(step.alert_id).or_default().push(step.into());
+    }
     let person_ids: Vec<Uuid> = rows.iter().map(|row| row.person_id).collect();
     let names: HashMap<Uuid, String> = store::persons::find_many(&state.reads, &person_ids)
         .await?
@@ -119,8 +155,9 @@ async fn views(state: &AppState, rows: Vec<alert::Model>, reader: &Principal) ->
         .into_iter()
         .map(|row| {
             let contacts = contacts.remove(&row.id).unwrap_or_default();
+            let escalations = steps.remove(&row.id).unwrap_or_default();
             let name = names.get(&row.person_id).cloned().unwrap_or_default();
-            view_of(&state.rules, row, contacts, name, reader, language)
+            AlertView { escalations, ..view_of(&state.rules, row, contacts, name, reader, language) }
         })
         .collect())
 }
@@ -138,6 +175,8 @@ fn view_of(
     let title = crate::domain::words::alert_title(&row, &title, language);
     AlertView {
         contacts,
+        escalations: Vec::new(),
+        acknowledged_via: row.acknowledged_via.map(|via| via.to_string()),
         acknowledged_by: row.acknowledged_by,
         team_organization_id: row.team_organization_id,
         snoozed_until: row.snoozed_until,
@@ -216,7 +255,7 @@ impl AlertsApi {
         id: Path<Uuid>,
     ) -> Result<Json<AlertView>, ApiError> {
         let row = access::alerts::actionable(&state, &auth.0, id.0, "alert.ack").await?.ok_or(ApiError::NotFound)?;
-        let row = workflow::acknowledge_alert(&state, row.id, auth.0.party_id).await?;
+        let row = workflow::acknowledge_alert(&state, row.id, auth.0.party_id, AcknowledgedVia::Inbox).await?;
         Ok(Json(view(&state, row, &auth.0).await?))
     }
 }

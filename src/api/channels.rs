@@ -152,7 +152,8 @@ impl ChannelsApi {
     ///
     /// The gateway's inbound webhook. STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT and 停止 opt
     /// the sending number out (that number only); START and UNSTOP resume it; HELP is answered
-    /// with the facility to contact. Signed with `X-Twilio-Signature`; 403 otherwise. A field
+    /// with the facility to contact; 了解 or OK acknowledges the open team alerts texted to
+    /// that number, for its owner while they are staff of the alert's organisation. Signed with `X-Twilio-Signature`; 403 otherwise. A field
     /// sent twice, or no `MessageSid`, is a 400; a text acted on before (same `MessageSid`) is
     /// answered with no reply and changes nothing.
     #[oai(path = "/channels/sms/inbound", method = "post", operation_id = "receiveSmsInbound")]
@@ -169,8 +170,8 @@ impl ChannelsApi {
         };
         let from = fields.get("From").copied().unwrap_or("");
         let keyword = sms::keyword(fields.get("Body").copied().unwrap_or(""));
-        let contacts = match workflow::text_received(&state, message_id, from, keyword).await? {
-            workflow::TextReceived::Acted(contacts) => contacts,
+        let (contacts, acknowledged) = match workflow::text_received(&state, message_id, from, keyword).await? {
+            workflow::TextReceived::Acted { contacts, acknowledged } => (contacts, acknowledged),
             workflow::TextReceived::Replayed => return Ok(twiml(None)),
         };
         let language = match contacts.first() {
@@ -194,6 +195,12 @@ impl ChannelsApi {
                     (false, None) => format!("Tsunagu: for help, contact your facility.{}", stop_footer(language)),
                 })
             }
+            sms::Keyword::Ack => Some(match (ja, acknowledged) {
+                (true, 0) => "つなぐ：確認待ちのお知らせはありません。".to_owned(),
+                (true, n) => format!("つなぐ：{n}件、確認済みにしました。"),
+                (false, 0) => "Tsunagu: nothing is waiting for you.".to_owned(),
+                (false, n) => format!("Tsunagu: {n} acknowledged."),
+            }),
             // The gateway confirms a STOP itself; nothing else is answered.
             sms::Keyword::Stop | sms::Keyword::Other => None,
         };

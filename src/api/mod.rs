@@ -28,6 +28,7 @@ mod planning;
 mod provisions;
 mod reach;
 mod risk;
+mod rota;
 mod security;
 mod sessions;
 mod spec;
@@ -82,7 +83,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
             (provisions::ProvisionsApi, audit::AuditApi, planning::PlanningApi, me::MeApi, feeds::FeedsApi),
             (reach::ReachApi, channels::ChannelsApi, deliveries::DeliveriesApi, dead_letters::DeadLettersApi),
             (invitations::InvitationsApi, credentials::CredentialsApi, sessions::SessionsApi, outcomes::OutcomesApi),
-            (lifecycle::LifecycleApi, imports::ImportsApi),
+            (lifecycle::LifecycleApi, imports::ImportsApi, rota::RotaApi),
         ),
         "Tsunagu",
         env!("CARGO_PKG_VERSION"),

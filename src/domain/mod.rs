@@ -20,6 +20,7 @@ pub mod placement;
 pub mod provision;
 mod quiet_hours;
 pub mod risk;
+pub mod rota;
 pub mod schedule;
 pub mod sign_in;
 pub mod team;
@@ -85,6 +86,17 @@ impl Refusals {
             Ok(value) => Some(value),
             Err(why) => {
                 self.push(field, why);
+                None
+            }
+        }
+    }
+
+    /// Keeps the value if it was accepted, or takes on every refusal of it.
+    pub fn check_all<T>(&mut self, parsed: Result<T, Refusals>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(refused) => {
+                self.0.extend(refused.0);
                 None
             }
         }

@@ -130,6 +130,12 @@ pub enum Why {
     TooManyRows {
         most: usize,
     },
+    /// Not an account on the staff of this organisation.
+    NotStaffHere,
+    /// A stretch longer than it may be.
+    LastsAtMostDays {
+        days: i64,
+    },
     /// Anything else, said in English (API-only checks).
     Said(String),
 }
@@ -172,6 +178,8 @@ impl std::fmt::Display for Why {
             Why::SayWhy => write!(f, "say why, for whoever comes next"),
             Why::ExpiryInPast => write!(f, "consent cannot expire in the past; revoke the link instead"),
             Why::RoleDoesNotFit => write!(f, "this kind of account cannot be opened or linked so"),
+            Why::NotStaffHere => write!(f, "not a staff member of this organisation"),
+            Why::LastsAtMostDays { days } => write!(f, "lasts at most {days} days"),
             Why::NoSuch { what } => write!(f, "no such {what}"),
             Why::PageOutdated => write!(f, "is missing: load the page again"),
             Why::NotAnInvitationCode => write!(f, "an invitation code has ten letters and digits, such as ABCDE-12345"),

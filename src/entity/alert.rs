@@ -46,6 +46,9 @@ pub struct Model {
     pub notice: Option<String>,
     pub notice_old_on: Option<Date>,
     pub notice_new_on: Option<Date>,
+    /// For a critical team alert: when its ladder takes the next step, unless acknowledged.
+    pub ladder_next_at: Option<DateTimeUtc>,
+    pub acknowledged_via: Option<crate::domain::rota::AcknowledgedVia>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

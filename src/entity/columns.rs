@@ -7,6 +7,7 @@ use crate::domain::{
     channels::{Channel, ContactStatus, EmailPreference, SmsPreference},
     milestones::{Event, MilestoneKind, Program, ReleaseType, State},
     risk::Severity,
+    rota::{AcknowledgedVia, Rung, Skipped},
     schedule::ScheduleKind,
     sign_in::{SessionEnd, SignInMethod},
     team::ContactOutcome,
@@ -84,4 +85,7 @@ stored_as_text! {
     SmsPreference => "SMS preference",
     State => "milestone state",
     Zone => "time zone",
+    Rung => "rung",
+    Skipped => "skipped step",
+    AcknowledgedVia => "acknowledgement channel",
 }

@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod alert_contact;
+pub mod alert_escalation;
 pub mod audit_event;
 pub mod calendar_feed;
 pub mod client_credential;
@@ -11,6 +12,7 @@ pub mod contact_point;
 pub mod custody_period;
 pub mod digest;
 pub mod erasure;
+pub mod handover;
 pub mod health_probe;
 pub mod idempotency_key;
 pub mod import;
@@ -29,6 +31,9 @@ pub mod plan_request;
 pub mod provision_record;
 pub mod rate_limit;
 pub mod received_callback;
+pub mod rota;
+pub mod rota_override;
+pub mod rota_shift;
 pub mod schedule_entry;
 pub mod session;
 pub mod setup_link;

@@ -21,6 +21,8 @@ pub struct Model {
     pub sign_in_code_id: Option<Uuid>,
     pub invitation_id: Option<Uuid>,
     pub contact_point_id: Option<Uuid>,
+    /// A hand-over at a shift change.
+    pub handover_id: Option<Uuid>,
     /// The person it is about; none for a message about no one person (a sign-in code, a
     /// confirmation, a digest).
     pub person_id: Option<Uuid>,

@@ -51,7 +51,7 @@ pub struct Period<'a> {
     pub ends_on: NaiveDate,
 }
 
-fn severity_label(severity: Severity, language: Language) -> &'static str {
+pub(super) fn severity_label(severity: Severity, language: Language) -> &'static str {
     match (severity, language) {
         (Severity::Critical, Language::Ja) => "緊急",
         (Severity::High, Language::Ja) => "高",
@@ -62,15 +62,15 @@ fn severity_label(severity: Severity, language: Language) -> &'static str {
     }
 }
 
-struct Item {
-    title: String,
-    person: String,
-    dates: String,
-    severity: &'static str,
-    why: String,
+pub(super) struct Item {
+    pub(super) title: String,
+    pub(super) person: String,
+    pub(super) dates: String,
+    pub(super) severity: &'static str,
+    pub(super) why: String,
 }
 
-fn item(period: &Period<'_>, language: Language) -> Item {
+pub(super) fn item(period: &Period<'_>, language: Language) -> Item {
     Item {
         title: period.title.to_owned(),
         person: match language {
@@ -86,18 +86,18 @@ fn item(period: &Period<'_>, language: Language) -> Item {
     }
 }
 
-struct Letter<'a> {
-    language: Language,
-    subject: String,
-    greeting: String,
-    intro: Option<String>,
-    items: Vec<Item>,
-    link: &'a str,
-    link_label: &'static str,
-    unsubscribe_url: Option<String>,
+pub(super) struct Letter<'a> {
+    pub(super) language: Language,
+    pub(super) subject: String,
+    pub(super) greeting: String,
+    pub(super) intro: Option<String>,
+    pub(super) items: Vec<Item>,
+    pub(super) link: &'a str,
+    pub(super) link_label: &'static str,
+    pub(super) unsubscribe_url: Option<String>,
 }
 
-fn render(letter: Letter<'_>, provides: Vec<Provided>) -> EmailPayload {
+pub(super) fn render(letter: Letter<'_>, provides: Vec<Provided>) -> EmailPayload {
     let (unsubscribe_label, closing) = match letter.language {
         Language::Ja => ("このアドレスへの配信を停止する", "このアドレスへの配信を停止する："),
         Language::En => ("Stop e-mail to this address", "Stop e-mail to this address: "),
@@ -140,7 +140,7 @@ fn render(letter: Letter<'_>, provides: Vec<Provided>) -> EmailPayload {
 }
 
 /// No name, not even the reader's own: the first line is what a lock screen shows.
-fn greeting(language: Language) -> String {
+pub(super) fn greeting(language: Language) -> String {
     match language {
         Language::Ja => "つなぐからのお知らせです。".to_owned(),
         Language::En => "A notice from Tsunagu.".to_owned(),
@@ -163,7 +163,7 @@ fn plain_intro(language: Language) -> String {
     }
 }
 
-fn link_label(language: Language) -> &'static str {
+pub(super) fn link_label(language: Language) -> &'static str {
     match language {
         Language::Ja => "つなぐで見る",
         Language::En => "Open in Tsunagu",

@@ -6,6 +6,7 @@
 
 pub mod compose;
 mod dispatch;
+pub mod duty;
 mod email;
 mod reach;
 
@@ -26,7 +27,7 @@ pub use dispatch::{Dispatcher, Peer, Trouble, EMAIL_SLOTS, SMS_SLOTS, WEBHOOK_SL
 
 pub use crate::config::channels::{EmailSettings, SettingError, SmsSettings};
 pub use email::Mailer;
-pub use reach::{confirmation, enqueue_for_parties, escalate_if_unreached, Reach, DIGEST};
+pub use reach::{confirmation, enqueue_for_parties, escalate_if_unreached, Reach, ALERT, DIGEST};
 pub use sign_in::{door_added, invitation, sign_in_code, CodeRequests, DOOR_ADDED, INVITATION, SIGN_IN_CODE};
 pub use sms::{receipt_of, SmsGateway, OPTED_OUT as GATEWAY_OPTED_OUT};
 

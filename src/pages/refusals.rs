@@ -165,6 +165,11 @@ pub fn why(why: &Why, language: Language) -> String {
             "This kind of account cannot be opened with this relationship.",
         )
         .to_owned(),
+        (Why::NotStaffHere, _) => {
+            pick(language, "この施設の職員ではありません。", "Not a staff member of this organisation.").to_owned()
+        }
+        (Why::LastsAtMostDays { days }, Language::Ja) => format!("{days}日以内にしてください。"),
+        (Why::LastsAtMostDays { days }, Language::En) => format!("This lasts at most {days} days."),
         (Why::NoSuch { .. }, _) => pick(language, "見つかりません。", "Not found.").to_owned(),
         (Why::PageOutdated, _) => pick(
             language,

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::alerts::DELIVERED;
 use super::{Connected, Read, Write};
+use crate::domain::rota::AcknowledgedVia;
 
 /// A recipient's delivered alerts, newest first; `before` pages on.
 pub async fn inbox(
@@ -28,11 +29,13 @@ pub async fn inbox(
     newest_first(db, query, before, limit).await
 }
 
-/// Acknowledges once: the first acknowledgement (and who gave it) stands for everyone.
+/// Acknowledges once: the first acknowledgement (who gave it, and how) stands for everyone,
+/// and stops the alert's ladder.
 pub async fn acknowledge(
     db: &impl Write,
     row: alert::Model,
     by: Option<Uuid>,
+    via: AcknowledgedVia,
     now: DateTime<Utc>,
 ) -> Result<alert::Model, DbErr> {
     if row.acknowledged_at.is_some() {
@@ -41,6 +44,8 @@ pub async fn acknowledge(
     let mut active: alert::ActiveModel = row.into();
     active.acknowledged_at = Set(Some(now));
     active.acknowledged_by = Set(by);
+    active.acknowledged_via = Set(Some(via));
+    active.ladder_next_at = Set(None);
     active.updated_at = Set(now);
     active.update(db.conn()).await
 }

@@ -2,9 +2,9 @@
 //! an erasure), and who has been idle long enough for the retention review.
 
 use crate::entity::{
-    alert, alert_contact, audit_event, calendar_feed, consent_record, contact_point, custody_period, erasure,
-    idempotency_key, invitation, lapse, link, milestone, milestone_event, outbox_attempt, outbox_message, party,
-    person, placement, plan_request, provision_record, schedule_entry, session, sign_in_code,
+    alert, alert_contact, alert_escalation, audit_event, calendar_feed, consent_record, contact_point, custody_period,
+    erasure, idempotency_key, invitation, lapse, link, milestone, milestone_event, outbox_attempt, outbox_message,
+    party, person, placement, plan_request, provision_record, schedule_entry, session, sign_in_code,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
@@ -39,7 +39,8 @@ pub async fn export(db: &impl Read, person_id: Uuid) -> Result<Value, DbErr> {
         "lapses": lapse::Entity::find().filter(lapse::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
         "scheduled_dates": schedule_entry::Entity::find().filter(schedule_entry::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
         "alerts": alert::Entity::find().filter(alert::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
-        "alert_contacts": alert_contact::Entity::find().filter(alert_contact::Column::AlertId.is_in(alerts)).into_json().all(db.conn()).await?,
+        "alert_contacts": alert_contact::Entity::find().filter(alert_contact::Column::AlertId.is_in(alerts.clone())).into_json().all(db.conn()).await?,
+        "alert_escalations": alert_escalation::Entity::find().filter(alert_escalation::Column::AlertId.is_in(alerts)).into_json().all(db.conn()).await?,
         "deliveries": outbox_message::Entity::find()
             .select_only()
             .columns([
@@ -129,6 +130,8 @@ pub async fn erase(db: &impl Write, person_id: Uuid, name: &str) -> Result<Erase
     )
     .await?;
     erased.records += delete::<alert_contact::Entity>(db, alert_contact::Column::AlertId.is_in(alerts.clone())).await?;
+    erased.records +=
+        delete::<alert_escalation::Entity>(db, alert_escalation::Column::AlertId.is_in(alerts.clone())).await?;
     erased.records += delete::<alert::Entity>(db, alert::Column::PersonId.eq(person_id)).await?;
     erased.records += delete::<consent_record::Entity>(db, consent_record::Column::LinkId.is_in(links)).await?;
     erased.records += delete::<link::Entity>(db, link::Column::PersonId.eq(person_id)).await?;

@@ -27,6 +27,7 @@ pub mod placements;
 pub mod planning;
 pub mod provisions;
 pub mod rate_limits;
+pub mod rota;
 pub mod schedule;
 pub mod sessions;
 pub mod sign_in;

@@ -53,6 +53,8 @@ pub enum Subject {
     Invitation(Uuid),
     /// A confirmation of the address, or the address added as a new way in.
     ContactPoint(Uuid),
+    /// A hand-over at a shift change.
+    Handover(Uuid),
 }
 
 impl Subject {
@@ -62,7 +64,8 @@ impl Subject {
             | Subject::Digest(id)
             | Subject::SignInCode(id)
             | Subject::Invitation(id)
-            | Subject::ContactPoint(id) => id,
+            | Subject::ContactPoint(id)
+            | Subject::Handover(id) => id,
         }
     }
 
@@ -75,6 +78,7 @@ impl Subject {
             .or(message.sign_in_code_id.map(Subject::SignInCode))
             .or(message.invitation_id.map(Subject::Invitation))
             .or(message.contact_point_id.map(Subject::ContactPoint))
+            .or(message.handover_id.map(Subject::Handover))
     }
 }
 
@@ -86,6 +90,7 @@ struct References {
     sign_in_code: Option<Uuid>,
     invitation: Option<Uuid>,
     contact_point: Option<Uuid>,
+    handover: Option<Uuid>,
 }
 
 impl From<Subject> for References {
@@ -97,6 +102,7 @@ impl From<Subject> for References {
             Subject::SignInCode(id) => References { sign_in_code: Some(id), ..none },
             Subject::Invitation(id) => References { invitation: Some(id), ..none },
             Subject::ContactPoint(id) => References { contact_point: Some(id), ..none },
+            Subject::Handover(id) => References { handover: Some(id), ..none },
         }
     }
 }
@@ -126,6 +132,7 @@ pub async fn enqueue(db: &impl Write, messages: Vec<NewMessage>, now: DateTime<U
             sign_in_code_id: Set(about.sign_in_code),
             invitation_id: Set(about.invitation),
             contact_point_id: Set(about.contact_point),
+            handover_id: Set(about.handover),
             person_id: Set(message.person_id),
             party_id: Set(message.party_id),
             event_type: Set(message.event_type.to_owned()),
@@ -145,10 +152,10 @@ pub async fn enqueue(db: &impl Write, messages: Vec<NewMessage>, now: DateTime<U
         })
         .collect();
     let count = rows.len();
-    // Twenty values a row: 1 000 rows a statement stays inside SQLite's 32 766 parameters.
+    // Twenty-one values a row: 1 000 rows a statement stays inside SQLite's 32 766 parameters.
     for chunk in rows.chunks(1_000) {
         outbox_message::Entity::insert_many(chunk.to_vec())
-            // Either once-per-target index: of an alert, of a digest.
+            // Any once-per-target index: of an alert, of a digest, of a hand-over.
             .on_conflict(OnConflict::new().do_nothing().to_owned())
             .exec_without_returning(db.conn())
             .await?;

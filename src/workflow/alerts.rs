@@ -299,6 +299,7 @@ async fn deliver_batch(
     crate::outbox::webhook::enqueue_for(&txn, &delivered, now).await?;
     crate::outbox::enqueue_for_parties(&txn, &state.outbox.reach, &state.rules, &delivered, &facts.recipients, now)
         .await?;
+    workflow::on_duty::reach_on_duty(&txn, &state.outbox.reach, &delivered, now).await?;
     let mut held = 0;
     for (until, ids) in &holds {
         held += store::alerts::settle_many(&txn, ids, store::alerts::PENDING, None, Some(*until), now).await?.len();
@@ -332,7 +333,8 @@ fn provision_of(alert: &alert::Model) -> Provision {
 }
 
 /// Critical alerts nobody acknowledged in time go to the team of the person's facility (and so
-/// to its webhooks), a snoozed one included: the team hears again, whoever was alerted first.
+/// to its webhooks and whoever is on duty), a snoozed one included. A team alert of an
+/// organisation that keeps a rota climbs its ladder instead ([`workflow::on_duty::climb`]).
 pub async fn escalate(state: &AppState) -> Result<usize, DbErr> {
     let now = state.clock.now();
     let mut escalated = 0;
@@ -342,6 +344,11 @@ pub async fn escalate(state: &AppState) -> Result<usize, DbErr> {
         let severity = alert.severity;
         if !risk::escalation_due(severity, delivered_at, alert.acknowledged_at.is_some(), now, state.escalate_after) {
             continue;
+        }
+        if let Some(organization_id) = alert.team_organization_id {
+            if store::rota::kept_by(&state.db, organization_id).await? {
+                continue;
+            }
         }
         let teams = store::placements::current_organizations(&state.db, alert.person_id, now).await?;
         let txn = state.db.begin().await?;

@@ -29,14 +29,16 @@ fn key(kind: &str, what: &str) -> String {
 
 /// What a text to our number did.
 pub enum TextReceived {
-    /// Acted on: the addresses it came from, for HELP's answer.
-    Acted(Vec<contact_point::Model>),
+    /// Acted on: the addresses it came from (for HELP's answer), and how many team alerts a
+    /// 「了解」 acknowledged.
+    Acted { contacts: Vec<contact_point::Model>, acknowledged: usize },
     /// This text was acted on before; nothing changed.
     Replayed,
 }
 
 /// What a text to our number asks: STOP opts that number out everywhere it is kept (and only
-/// that number), START brings back the addresses it stopped. `message_id` is the gateway's id
+/// that number), START brings back the addresses it stopped, 「了解」 or OK acknowledges the
+/// open team alerts texted to it. `message_id` is the gateway's id
 /// of the text; a text seen before changes nothing.
 pub async fn text_received(
     state: &AppState,
@@ -53,6 +55,7 @@ pub async fn text_received(
         Ok(number) => store::contact_points::with_number(&txn, number.as_str()).await?,
         Err(_) => Vec::new(),
     };
+    let mut acknowledged = 0;
     match keyword {
         Keyword::Stop => {
             let ids: Vec<Uuid> = contacts.iter().map(|contact| contact.id).collect();
@@ -70,10 +73,11 @@ pub async fn text_received(
                 .collect();
             store::contact_points::set_status(&txn, &ids, ContactStatus::Confirmed, now).await?;
         }
+        Keyword::Ack => acknowledged = super::on_duty::acknowledge_by_text(&txn, &contacts, now).await?,
         Keyword::Help | Keyword::Other => {}
     }
     txn.commit().await?;
-    Ok(TextReceived::Acted(contacts))
+    Ok(TextReceived::Acted { contacts, acknowledged })
 }
 
 /// Keeps the gateway's word on a text it accepted. An undelivered or failed critical alert

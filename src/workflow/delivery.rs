@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::WorkflowError;
 use crate::{
     domain::{
+        rota::AcknowledgedVia,
         team::{ContactOutcome, Snooze},
         Note,
     },
@@ -20,10 +21,11 @@ pub async fn acknowledge_alert(
     state: &AppState,
     alert_id: Uuid,
     by: Option<Uuid>,
+    via: AcknowledgedVia,
 ) -> Result<alert::Model, WorkflowError> {
     let txn = state.db.begin().await?;
     let row = store::alerts::find(&txn, alert_id).await?.ok_or(WorkflowError::NotFound)?;
-    let row = store::inbox::acknowledge(&txn, row, by, state.clock.now()).await?;
+    let row = store::inbox::acknowledge(&txn, row, by, via, state.clock.now()).await?;
     txn.commit().await?;
     Ok(row)
 }

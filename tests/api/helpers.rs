@@ -261,6 +261,10 @@ impl TestApp {
         self.client.patch(self.url(path)).bearer_auth(token).json(body).send().await.expect("PATCH")
     }
 
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client.put(self.url(path)).bearer_auth(token).json(body).send().await.expect("PUT")
+    }
+
     pub async fn delete(&self, path: &str, token: &str) -> Response {
         self.client.delete(self.url(path)).bearer_auth(token).send().await.expect("DELETE")
     }

@@ -44,6 +44,7 @@ mod problems;
 mod reach;
 mod reach_case;
 mod reach_support;
+mod rota;
 mod safeguards;
 mod scale_out;
 mod setup;
@@ -102,6 +103,7 @@ fn main() {
         placements::TESTS,
         problems::TESTS,
         reach::TESTS,
+        rota::TESTS,
         callbacks::TESTS,
         side_doors::TESTS,
         slow_clients::TESTS,

@@ -182,6 +182,8 @@ async fn seed(db: &DatabaseConnection, writer: &tsunagu::store::Writer, hook: &s
                 notice: None,
                 notice_old_on: None,
                 notice_new_on: None,
+                ladder_next_at: None,
+                acknowledged_via: None,
                 created_at: now,
                 updated_at: now,
             }

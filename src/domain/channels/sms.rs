@@ -69,6 +69,8 @@ pub enum Keyword {
     Stop,
     Start,
     Help,
+    /// 「了解」 or "OK": the sender has a team alert sent to this number in hand.
+    Ack,
     /// Anything else: not acted on.
     Other,
 }
@@ -80,6 +82,7 @@ pub fn keyword(body: &str) -> Keyword {
         "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" | "停止" | "ＳＴＯＰ" => Keyword::Stop,
         "START" | "UNSTOP" | "開始" => Keyword::Start,
         "HELP" | "INFO" | "ヘルプ" => Keyword::Help,
+        "了解" | "了解です" | "りょうかい" | "OK" | "ＯＫ" => Keyword::Ack,
         _ => Keyword::Other,
     }
 }
@@ -126,6 +129,10 @@ mod tests {
             assert_eq!(keyword(body), Keyword::Start, "{body:?}");
         }
         assert_eq!(keyword("help"), Keyword::Help);
+        for body in ["了解", " 了解。", "ok", "OK!", "ＯＫ"] {
+            assert_eq!(keyword(body), Keyword::Ack, "{body:?}");
+        }
+        assert_eq!(keyword("not ok"), Keyword::Other);
         assert_eq!(keyword("please stop by later"), Keyword::Other);
     }
 }

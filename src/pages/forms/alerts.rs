@@ -13,6 +13,7 @@ use super::{access_failed, poster, qr_svg, read_form};
 use crate::{
     access::{self, AccessError},
     domain::{
+        rota::AcknowledgedVia,
         team::{ContactOutcome, Snooze},
         Language, Note, Refusals,
     },
@@ -45,10 +46,12 @@ pub async fn acknowledge(req: &Request, state: Data<&AppState>, id: Path<String>
     };
     let Some(id) = id_of(&id.0) else { return not_found(req, viewer.language) };
     match actionable_alert(&state, &viewer, id, "alert.ack").await {
-        Ok(Some(row)) => match workflow::acknowledge_alert(&state, row.id, viewer.principal.party_id).await {
-            Ok(_) => see_other("/app?done=ack"),
-            Err(err) => failed(err),
-        },
+        Ok(Some(row)) => {
+            match workflow::acknowledge_alert(&state, row.id, viewer.principal.party_id, AcknowledgedVia::Page).await {
+                Ok(_) => see_other("/app?done=ack"),
+                Err(err) => failed(err),
+            }
+        }
         Ok(None) => not_found(req, viewer.language),
         Err(err) => access_failed(req, &viewer, err),
     }
