@@ -35,6 +35,7 @@ pub fn routes() -> Vec<SiteRoute> {
         "/static/tsunagu.css" => get(pages::stylesheet),
         "/lang/:language" => get(pages::switch_language),
         "/app/alerts/:id/ack" => post(pages::acknowledge),
+        "/r/:token" => get(pages::respond_page).post(pages::acknowledge_by_link),
         "/app/alerts/:id/snooze" => post(pages::snooze),
         "/app/alerts/:id/contacts" => post(pages::log_contact),
         "/app/alerts/:id/wake" => post(pages::wake),

@@ -32,6 +32,8 @@ pub enum Purpose {
     RateBucket,
     /// An address's one-click unsubscribe token.
     Unsubscribe,
+    /// The link in a team alert's message to one staff member on one channel.
+    Respond,
 }
 
 impl Purpose {
@@ -43,6 +45,7 @@ impl Purpose {
             Purpose::Address => b"tsunagu/address/v1",
             Purpose::RateBucket => b"tsunagu/rate-bucket/v1",
             Purpose::Unsubscribe => b"tsunagu/unsubscribe/v1",
+            Purpose::Respond => b"tsunagu/respond/v1",
         }
     }
 }
@@ -94,6 +97,26 @@ impl KeyRing {
         let equal =
             mac.len() == 32 && mac.bytes().zip(expected[..32].bytes()).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0;
         equal.then_some(id)
+    }
+
+    /// The token of a team alert's link sent to `party_id` on `channel`: the alert's id and a
+    /// keyed hash of it with whom and how it went, short enough for one text. Only the service
+    /// makes one; opening it still takes signing in as that party.
+    pub fn respond_token(&self, alert_id: Uuid, party_id: Uuid, channel: &str) -> String {
+        let mac = self.keyed_hash(Purpose::Respond, &[alert_id.as_bytes(), party_id.as_bytes(), channel.as_bytes()]);
+        format!("{}{}", alert_id.simple(), &mac[..16])
+    }
+
+    /// The alert a token names, if [`Self::respond_token`] made it for `party_id` and one of
+    /// `channels`, with that channel.
+    pub fn respond_token_of<'a>(&self, token: &str, party_id: Uuid, channels: &[&'a str]) -> Option<(Uuid, &'a str)> {
+        let alert_id = Uuid::try_parse(token.get(..32)?).ok()?;
+        channels.iter().find_map(|channel| {
+            let expected = self.respond_token(alert_id, party_id, channel);
+            let equal = expected.len() == token.len()
+                && expected.bytes().zip(token.bytes()).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0;
+            equal.then_some((alert_id, *channel))
+        })
     }
 
     /// What an invitation is found by.
@@ -152,6 +175,20 @@ mod tests {
 
     fn ring() -> KeyRing {
         KeyRing::from_secret("test".into(), b"0123456789abcdef0123456789abcdef")
+    }
+
+    #[test]
+    fn a_respond_link_opens_for_its_party_and_tells_its_channel() {
+        let ring = ring();
+        let (alert, party, other) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let token = ring.respond_token(alert, party, "sms");
+        assert_eq!(token.len(), 48, "short enough for one text");
+        assert_eq!(ring.respond_token_of(&token, party, &["sms", "email"]), Some((alert, "sms")));
+        assert_eq!(ring.respond_token_of(&token, other, &["sms", "email"]), None, "not another party's");
+        assert_eq!(ring.respond_token_of(&token, party, &["email"]), None);
+        let forged = format!("{}{}", Uuid::now_v7().simple(), &token[32..]);
+        assert_eq!(ring.respond_token_of(&forged, party, &["sms"]), None, "nor another alert's");
+        assert_eq!(ring.respond_token_of("short", party, &["sms"]), None);
     }
 
     #[test]

@@ -68,6 +68,12 @@ impl Reach {
         format!("{}/unsubscribe/{}", self.base(), self.keys.unsubscribe_token(contact_id))
     }
 
+    /// The link of a team alert sent to a staff member on a channel: it shows them the alert
+    /// and its Acknowledge button, once signed in.
+    pub fn respond_url(&self, alert_id: Uuid, party_id: Uuid, channel: Channel) -> String {
+        format!("{}/r/{}", self.base(), self.keys.respond_token(alert_id, party_id, channel.as_str()))
+    }
+
     /// Where the gateway posts receipts; also the URL their signatures are computed over.
     pub fn sms_status_url(&self) -> String {
         format!("{}/api/v1/channels/sms/status", self.base())

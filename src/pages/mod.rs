@@ -9,6 +9,7 @@
 mod addresses;
 mod admin;
 mod charts;
+mod duty;
 mod family;
 pub(crate) mod forms;
 pub(crate) mod frame;
@@ -31,10 +32,11 @@ pub use admin::{
     provisions_page, remove_account_address, retention_page, revoke_credential, update_organization,
 };
 pub use forms::{
-    acknowledge, add_address, add_milestone, add_own_address, add_resident, calendar, choose_alerts, choose_sharing,
-    confirm_event_page, dead_letters_page, discard_dead_letter, end_placement, invite, log_contact, move_date,
-    new_resident_page, open_account, record_custody, record_event, record_lapse, record_session, remove_own_address,
-    resend_confirmation, retry_dead_letter, snooze, stop_sharing, stop_sharing_page, wake,
+    acknowledge, acknowledge_by_link, add_address, add_milestone, add_own_address, add_resident, calendar,
+    choose_alerts, choose_sharing, confirm_event_page, dead_letters_page, discard_dead_letter, end_placement, invite,
+    log_contact, move_date, new_resident_page, open_account, record_custody, record_event, record_lapse,
+    record_session, remove_own_address, resend_confirmation, respond_page, retry_dead_letter, snooze, stop_sharing,
+    stop_sharing_page, wake,
 };
 pub use frame::{stylesheet, switch_language};
 pub use imports::{check_import, confirm_import, import_page, import_template, imports_page};

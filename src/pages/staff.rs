@@ -126,8 +126,10 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
         .iter()
         .map(|outcome| context! { value => outcome.as_str(), label => words::contact_outcome(*outcome, language) })
         .collect();
+    let duty = super::duty::duty(state, viewer).await?;
     let page = context! {
         residents => residents, alerts => alerts, contact_outcomes => contact_outcomes, tomorrow => tomorrow,
+        duty => duty,
     };
     Ok(page)
 }
@@ -239,7 +241,7 @@ pub async fn team_today(state: &AppState, organization_id: Uuid) -> Result<Optio
 }
 
 /// An alert as the team inbox lists it, in the staff's words.
-fn alert(
+pub(crate) fn alert(
     state: &AppState,
     row: &crate::entity::alert::Model,
     names: &HashMap<Uuid, String>,

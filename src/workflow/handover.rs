@@ -158,7 +158,7 @@ async fn messages(
                         starts_on: alert.starts_on,
                         ends_on: alert.ends_on,
                     }),
-                    url: url.clone(),
+                    url: reach.respond_url(alert.id, party.id, Channel::Email),
                 })
                 .collect();
             let provides = listed

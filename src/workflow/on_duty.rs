@@ -113,8 +113,7 @@ fn messages_to(
                 && contact.status == ContactStatus::Confirmed
         })
         .map(|contact| {
-            // The team inbox, where the alert is shown with its Acknowledge button.
-            let url = reach.service_url();
+            let url = reach.respond_url(alert.id, party.id, contact.channel);
             let (channel, payload) = match contact.channel {
                 Channel::Email => (
                     EMAIL,

@@ -154,3 +154,21 @@ pub async fn gaps_ahead(
     let now = state.clock.now();
     Ok(rota.rota.gaps(now, now + Duration::days(7)))
 }
+
+/// How many organisations keeping a rota have no one on duty now (a rota that cannot be read
+/// counts: no one can be found on it).
+pub async fn uncovered_now(state: &AppState) -> Result<usize, WorkflowError> {
+    let now = state.clock.now();
+    let mut uncovered = 0;
+    for organization_id in store::rota::organizations_with_rota(&state.reads).await? {
+        let Some(organization) = store::organizations::find(&state.reads, organization_id).await? else { continue };
+        let covered = match store::rota::of_organization(&state.reads, &organization).await? {
+            Ok(rota) => rota.rota.on_duty(now).party_id.is_some(),
+            Err(_) => false,
+        };
+        if !covered {
+            uncovered += 1;
+        }
+    }
+    Ok(uncovered)
+}

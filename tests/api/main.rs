@@ -129,7 +129,7 @@ fn main() {
             .with_ignored_flag(postgres_url.is_none()),
         );
     }
-    for case in scale_out::POSTGRES_ONLY.iter().chain(reach::POSTGRES_ONLY) {
+    for case in scale_out::POSTGRES_ONLY.iter().chain(reach::POSTGRES_ONLY).chain(rota::POSTGRES_ONLY) {
         let url = postgres_url.clone();
         trials.push(
             Trial::test(format!("postgres::{}", case.name()), move || {

@@ -96,7 +96,18 @@ async fn a_critical_period_at_two_on_sunday_night_reaches_the_night_staff_and_cl
     let text = &night[2].body;
     assert!(text.contains("入居者1名の重要なお知らせ"), "{text}");
     assert!(!text.contains("Taro") && !text.contains("釈放"), "no name, nothing of what: {text}");
-    assert!(text.contains(&format!("{PUBLIC_URL}/ ")), "{text}");
+    assert!(text.contains(&format!("{PUBLIC_URL}/r/")), "{text}");
+    // The link is the night staff member's: once signed in, it shows them the alert and its
+    // button; the day staff member, signed in, gets 404 for it, as for no page at all.
+    let link = crate::reach_case::link_in(text, &format!("{PUBLIC_URL}/r/")).replace(PUBLIC_URL, "");
+    let night_cookie = crate::sign_in::signed_in(&app, &team.night).await;
+    let opened = crate::pages::page(&app, &night_cookie, &link).await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    let opened = opened.text().await.unwrap();
+    assert!(opened.contains(&format!("<form method=\"post\" action=\"{link}\">")), "{opened}");
+    assert!(opened.contains("Taro"), "signed in, staff see whom it is about");
+    let day_cookie = crate::sign_in::signed_in(&app, &team.day).await;
+    assert_eq!(crate::pages::page(&app, &day_cookie, &link).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(gateway.sent_to(DAY).len(), 1, "the day staff member hears nothing at night");
     assert_eq!(gateway.sent_to(MANAGER).len(), 1, "nor the manager yet");
     let alert = team_alert(&app, &c).await;
@@ -153,6 +164,37 @@ async fn a_critical_period_at_two_on_sunday_night_reaches_the_night_staff_and_cl
     assert_eq!(handovers.len(), 1, "one hand-over: {day:?}");
     assert!(handovers[0].body.contains(&format!("未対応のお知らせ{open}件")), "{open}: {}", handovers[0].body);
     assert!(!handovers[0].body.contains("Taro"));
+
+    // An alert the day staff member was texted this morning: they open its link and press
+    // Acknowledge; the alert says by whom and that it was from the text.
+    let texted = day.iter().find(|text| text.body.contains("/r/")).expect("an alert texted in the day");
+    let link = crate::reach_case::link_in(&texted.body, &format!("{PUBLIC_URL}/r/")).replace(PUBLIC_URL, "");
+    // The form is posted from the page, whose origin is the service's public address.
+    let day_cookie = crate::sign_in::signed_in(&app, &team.day).await;
+    let pressed = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}{link}", app.address))
+        .header("cookie", &day_cookie)
+        .header("origin", PUBLIC_URL)
+        .form(&[("", "")][..0])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pressed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(pressed.headers()["location"], "/app?done=ack");
+    let alert_id = &link["/r/".len().."/r/".len() + 32];
+    let inbox: Value = app.get(&format!("/organizations/{}/alerts", c.org), &c.staff).await.json().await.unwrap();
+    let pressed = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|alert| alert["id"].as_str().unwrap().replace('-', "") == alert_id)
+        .expect("the alert in the inbox")
+        .clone();
+    assert_eq!(pressed["acknowledged_by"], json!(team.day));
+    assert_eq!(pressed["acknowledged_via"], "sms");
 }
 
 async fn a_gap_shows_an_override_beats_the_week_and_a_disabled_member_is_skipped(plain: TestApp) {
@@ -169,6 +211,11 @@ async fn a_gap_shows_an_override_beats_the_week_and_a_disabled_member_is_skipped
         json!({"starts_at": tokyo(2026, 3, 2, 18).to_rfc3339(), "ends_at": tokyo(2026, 3, 2, 22).to_rfc3339()})
     );
     assert_eq!(rota["timezone"], "Asia/Tokyo");
+    // The staff home shows who is on duty and the gap, in the reader's own words and zone.
+    let cookie = crate::sign_in::signed_in(&app, &team.night).await;
+    let home = crate::pages::page(&app, &cookie, "/app").await.text().await.unwrap();
+    assert!(home.contains("いまの当番：<strong>Day</strong>（3月2日 18:00まで）"), "{home}");
+    assert!(home.contains("<li>3月2日 18:00 – 3月2日 22:00</li>"), "{home}");
     assert_eq!(rota["shifts"][1]["ends_at"], "09:00");
 
     // The manager covers Monday's day shift: the override beats the weekly shift.
@@ -193,6 +240,13 @@ async fn a_gap_shows_an_override_beats_the_week_and_a_disabled_member_is_skipped
         alert["escalations"],
         json!([{"party_id": team.manager, "rung": "on_duty", "channel": null, "skipped": "disabled", "at": app.now().to_rfc3339()}])
     );
+
+    // At 18:30 no one is on duty: the status says so (a count, no name).
+    app.clock.set(tokyo(2026, 3, 2, 18) + Duration::minutes(30));
+    tick(&app.state).await.unwrap();
+    let health: Value = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["rota"]["organizations_with_no_one_on_duty"], 1, "{health}");
+    app.clock.set(tokyo(2026, 3, 2, 9));
 
     // The override goes; the day shift holds again.
     assert_eq!(app.delete(&format!("/rota-overrides/{override_id}"), &c.staff).await.status(), StatusCode::NO_CONTENT);
@@ -249,4 +303,39 @@ async fn the_rota_is_its_organisations_own(plain: TestApp) {
     let id = added["id"].as_str().unwrap();
     assert_eq!(app.delete(&format!("/rota-overrides/{id}"), &their_token).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.delete(&format!("/rota-overrides/{id}"), &c.staff).await.status(), StatusCode::NO_CONTENT);
+}
+
+/// PostgreSQL only: instances share the hand-over and the outbox.
+pub const POSTGRES_ONLY: &[crate::helpers::Case] = cases![a_hand_over_goes_once_across_two_instances_though_one_dies];
+
+async fn a_hand_over_goes_once_across_two_instances_though_one_dies(plain: TestApp) {
+    let (mail, gateway) = (MailServer::start(), Gateway::start().await);
+    let app = reaching(&plain, &mail, &gateway).await;
+    let c = resident(&app, json!({"role": "family", "display_name": "Hanako", "language": "ja"})).await;
+    let _team = team(&app, &gateway, &c).await;
+    let other = crate::helpers::spawn_app_configured(&app.database_url, |config| {
+        crate::reach_case::configure(config, &mail, &gateway)
+    })
+    .await;
+    // 22:00: the night staff member comes on. Both instances look at once; one writes the
+    // hand-over, claims its text and dies before sending it.
+    for instance in [&app, &other] {
+        instance.clock.set(tokyo(2026, 3, 2, 22));
+    }
+    let (a, b) = tokio::join!(tsunagu::scheduler::plan(&app.state), tsunagu::scheduler::plan(&other.state));
+    assert_eq!(a.unwrap().handovers + b.unwrap().handovers, 1);
+    assert_eq!(app.count("handovers").await, 1);
+    let txn = app.state.db.begin().await.unwrap();
+    let lost = crate::helpers::claim_any(&txn, app.now(), Duration::seconds(60), 16).await;
+    txn.commit().await.unwrap();
+    assert_eq!(lost.len(), 1, "the hand-over's text");
+    // The survivor sends it once its claim lapses, and never again.
+    tick(&other.state).await.unwrap();
+    assert_eq!(gateway.sent_to(NIGHT).len(), 1, "only the confirmation so far");
+    other.clock.advance(Duration::minutes(2));
+    tick(&other.state).await.unwrap();
+    tick(&other.state).await.unwrap();
+    let night = gateway.sent_to(NIGHT);
+    assert_eq!(night.len(), 2, "{night:?}");
+    assert!(night[1].body.contains("引き継ぎ"));
 }

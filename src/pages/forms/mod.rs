@@ -9,6 +9,7 @@ mod dead_letters;
 pub(crate) mod posted;
 mod records;
 mod residents;
+mod respond;
 mod sharing;
 
 use poem::{http::StatusCode, Body, Request, Response};
@@ -22,6 +23,7 @@ pub use dead_letters::{dead_letters_page, discard_dead_letter, retry_dead_letter
 pub use records::{add_milestone, add_resident, end_placement, move_date, new_resident_page};
 pub(crate) use residents::invitation_sheet;
 pub use residents::{confirm_event_page, invite, record_custody, record_event, record_lapse, record_session};
+pub use respond::{acknowledge_by_link, respond_page};
 pub use sharing::{choose_sharing, stop_sharing, stop_sharing_page};
 
 use super::frame::{bad_request, failed, from_our_pages, not_found, signed_in, Viewer};
