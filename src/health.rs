@@ -2,7 +2,7 @@
 //! or takes no writes, or the scheduler or the delivery loop has stopped going round; a peer
 //! that is failing (a webhook endpoint that hangs, the SMTP server refusing) is named with a
 //! 200, since the service itself is well and the rest of the outbox goes on; so is how many
-//! organisations keeping a rota have no one on duty now.
+//! organisations keeping a rota had no one on duty at the scheduler's last tick.
 
 use poem::{handler, http::StatusCode, web::Data, IntoResponse, Response};
 use serde_json::json;
@@ -52,13 +52,7 @@ pub async fn healthz(state: Data<&AppState>) -> Response {
     }
     let troubles = state.outbox.delivery.troubles();
     // A gap in a rota is planned as often as not (evenings, weekends): named, not a fault.
-    let uncovered = match crate::workflow::rota::uncovered_now(&state).await {
-        Ok(count) => Some(count),
-        Err(err) => {
-            tracing::error!(error = %err, "health check: rotas unreadable");
-            None
-        }
-    };
+    let uncovered = state.scheduler.uncovered();
     poem::web::Json(json!({
         "rota": { "organizations_with_no_one_on_duty": uncovered },
         "status": if troubles.is_empty() { "ok" } else { "degraded" },

@@ -63,6 +63,7 @@ pub async fn plan(state: &AppState) -> Result<TickReport, workflow::WorkflowErro
     let delivery = alerts::deliver_due(state).await?;
     let climbed = workflow::on_duty::climb(state).await?;
     let handovers = workflow::handover::write_due(state).await?;
+    state.scheduler.set_uncovered(workflow::rota::uncovered_now(state).await?);
     let digests = digests::write_due(state).await?;
     let provisions_expired = workflow::expire_provisions(state, state.clock.now()).await?;
     // Rate-limit windows last a day at most; older ones count nothing.

@@ -52,19 +52,38 @@ pub struct SchedulerHealth {
     pub interval: std::time::Duration,
     started_at: chrono::DateTime<chrono::Utc>,
     last_success: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+    /// How many organisations keeping a rota had no one on duty at the last tick: counted
+    /// there, once per tick, so that a probe of `/healthz` reads no rota.
+    uncovered: std::sync::Mutex<Option<usize>>,
 }
 
 impl SchedulerHealth {
     pub const STALE_AFTER_TICKS: u32 = 3;
 
     pub fn new(interval: std::time::Duration, now: chrono::DateTime<chrono::Utc>) -> Self {
-        Self { interval, started_at: now, last_success: std::sync::Mutex::new(None) }
+        Self {
+            interval,
+            started_at: now,
+            last_success: std::sync::Mutex::new(None),
+            uncovered: std::sync::Mutex::new(None),
+        }
     }
 
     pub fn succeeded(&self, at: chrono::DateTime<chrono::Utc>) {
         if let Ok(mut last) = self.last_success.lock() {
             *last = Some(at);
         }
+    }
+
+    pub fn set_uncovered(&self, count: usize) {
+        if let Ok(mut uncovered) = self.uncovered.lock() {
+            *uncovered = Some(count);
+        }
+    }
+
+    /// As of the last tick; `None` before the first.
+    pub fn uncovered(&self) -> Option<usize> {
+        self.uncovered.lock().ok().and_then(|uncovered| *uncovered)
     }
 
     pub fn last_success(&self) -> Option<chrono::DateTime<chrono::Utc>> {

@@ -203,8 +203,8 @@ impl RotaApi {
         id: Path<Uuid>,
     ) -> Result<GetRotaResponse, ApiError> {
         let organization = access::organization_roll(&state, &auth.0, id.0, "rota.read").await?;
-        let gaps = workflow::rota::gaps_ahead(&state, &organization).await?;
         let stored = workflow::rota::rota_of(&state, &organization).await?;
+        let gaps = workflow::rota::gaps_ahead(&stored, state.clock.now());
         Ok(GetRotaResponse::Rota(Json(view_of(stored, gaps))))
     }
 
@@ -239,7 +239,7 @@ impl RotaApi {
             escalation: body.escalation.unwrap_or_default(),
         };
         let stored = workflow::rota::set_rota(&state, &organization, asked).await?;
-        let gaps = workflow::rota::gaps_ahead(&state, &organization).await?;
+        let gaps = workflow::rota::gaps_ahead(&stored, state.clock.now());
         Ok(SetRotaResponse::Set(Json(view_of(stored, gaps))))
     }
 

@@ -7,7 +7,11 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use uuid::Uuid;
 
-use super::{quiet_hours::parse_clock_time, text_enum, Invalid, Refusals, Why, Zone};
+use super::{
+    access::{alerts::on_team, Caller},
+    quiet_hours::parse_clock_time,
+    text_enum, Invalid, PartyRole, Refusals, Why, Zone,
+};
 
 text_enum! {
     /// Whom a step of a team alert's ladder reached for.
@@ -58,6 +62,19 @@ const HORIZON_DAYS: i64 = 8;
 pub const DEFAULT_ESCALATE_AFTER_MINUTES: i64 = 30;
 /// Bounds of that wait.
 pub const ESCALATE_AFTER: (i64, i64) = (1, 24 * 60);
+
+/// Whether a party may be told of a team alert of `organization_id` on their own channels: a
+/// staff member on that team (an admin sees every team's alerts but keeps no shifts) whose
+/// account is open; otherwise why the step is skipped.
+pub fn may_be_told(caller: &Caller, disabled: bool, organization_id: Uuid) -> Result<(), Skipped> {
+    if caller.role != PartyRole::Staff || !on_team(caller, organization_id) {
+        return Err(Skipped::NotOnTeam);
+    }
+    if disabled {
+        return Err(Skipped::Disabled);
+    }
+    Ok(())
+}
 
 /// A weekly shift: on each of `weekdays` (ISO, Monday = 1) from `starts_at` to `ends_at`, local
 /// times of the organisation's zone; an end at or before the start is on the next day.
@@ -270,6 +287,20 @@ mod tests {
             ],
             overrides: Vec::new(),
         }
+    }
+
+    #[test]
+    fn only_open_staff_of_the_team_are_told() {
+        let team = Uuid::from_u128(1);
+        let caller =
+            |role, organization| Caller { role, party_id: None, organization_id: organization, person_id: None };
+        assert_eq!(may_be_told(&caller(PartyRole::Staff, Some(team)), false, team), Ok(()));
+        assert_eq!(may_be_told(&caller(PartyRole::Staff, Some(team)), true, team), Err(Skipped::Disabled));
+        let elsewhere = Some(Uuid::from_u128(2));
+        assert_eq!(may_be_told(&caller(PartyRole::Staff, elsewhere), false, team), Err(Skipped::NotOnTeam));
+        // An admin sees every team's alerts but keeps no shifts: never on a ladder.
+        assert_eq!(may_be_told(&caller(PartyRole::Admin, None), false, team), Err(Skipped::NotOnTeam));
+        assert_eq!(may_be_told(&caller(PartyRole::Family, Some(team)), false, team), Err(Skipped::NotOnTeam));
     }
 
     #[test]

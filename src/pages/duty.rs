@@ -24,8 +24,7 @@ pub async fn duty(state: &AppState, viewer: &Viewer) -> Result<Option<Value>, Fa
         Some(id) => store::parties::find(&state.reads, id).await?.map(|party| party.display_name),
         None => None,
     };
-    let gaps: Vec<String> = workflow::rota::gaps_ahead(state, &organization)
-        .await?
+    let gaps: Vec<String> = workflow::rota::gaps_ahead(&rota, state.clock.now())
         .into_iter()
         .map(|(from, to)| format!("{} – {}", local(from), local(to)))
         .collect();

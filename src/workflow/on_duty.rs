@@ -3,7 +3,7 @@
 //! list, then the managers, each step recorded on the alert. A 「了解」 or "OK" texted back from
 //! the number it went to acknowledges it, and stops the ladder.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::DbErr;
@@ -11,11 +11,11 @@ use uuid::Uuid;
 
 use crate::{
     domain::{
+        access::Caller,
         channels::{Channel, ContactStatus},
         provision,
         risk::Severity,
         rota::{AcknowledgedVia, Rung, Skipped},
-        PartyRole,
     },
     entity::{alert, contact_point, party},
     outbox::{compose::Provided, duty, Reach},
@@ -30,15 +30,11 @@ use crate::{
 
 const BATCH: u64 = 200;
 
-/// Whether `party` may be told of, and act on, the alerts of `organization_id`'s team.
+/// Whether `party` may be told of a team alert of `organization_id` on their own channels.
 pub fn on_team(party: &party::Model, organization_id: Uuid) -> Result<(), Skipped> {
-    if party.role != PartyRole::Staff || party.organization_id != Some(organization_id) {
-        return Err(Skipped::NotOnTeam);
-    }
-    if party.disabled_at.is_some() {
-        return Err(Skipped::Disabled);
-    }
-    Ok(())
+    let caller =
+        Caller { role: party.role, party_id: Some(party.id), organization_id: party.organization_id, person_id: None };
+    crate::domain::rota::may_be_told(&caller, party.disabled_at.is_some(), organization_id)
 }
 
 /// Tells each of `party_ids` of a team alert on their own channels, by their preferences, and
@@ -74,13 +70,10 @@ async fn tell(
             }
         };
         let written = messages_to(reach, alert, party, addresses.get(party_id).map_or(&[][..], Vec::as_slice));
-        let channels: Vec<Channel> =
-            written.iter().map(|(channel, _)| *channel).collect::<HashSet<_>>().into_iter().collect();
+        let channels: BTreeSet<Channel> = written.iter().map(|(channel, _)| *channel).collect();
         if channels.is_empty() {
             steps.push(step(None, Some(Skipped::NoAddress)));
         }
-        let mut channels = channels;
-        channels.sort();
         steps.extend(channels.into_iter().map(|channel| step(Some(channel), None)));
         messages.extend(written.into_iter().map(|(_, message)| message));
     }

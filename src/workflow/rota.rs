@@ -141,18 +141,13 @@ pub async fn on_duty(
     Ok(rota_of(state, organization).await?.rota.on_duty(at))
 }
 
-/// The stretches of the coming week where no one is on duty, for an organisation that keeps a
-/// rota (none for one that keeps none).
-pub async fn gaps_ahead(
-    state: &AppState,
-    organization: &organization::Model,
-) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, WorkflowError> {
-    let rota = rota_of(state, organization).await?;
+/// The stretches of the coming week from `now` where no one is on duty, for an organisation
+/// that keeps a rota (none for one that keeps none).
+pub fn gaps_ahead(rota: &Stored, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     if !rota.set {
-        return Ok(Vec::new());
+        return Vec::new();
     }
-    let now = state.clock.now();
-    Ok(rota.rota.gaps(now, now + Duration::days(7)))
+    rota.rota.gaps(now, now + Duration::days(7))
 }
 
 /// How many organisations keeping a rota have no one on duty now (a rota that cannot be read

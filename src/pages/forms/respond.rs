@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::{access_failed, poster};
 use crate::{
     access,
-    domain::{rota::AcknowledgedVia, Language},
+    domain::{channels::Channel, rota::AcknowledgedVia, Language},
     pages::{
         frame::{failed, html, not_found, see_other, signed_in, viewer_frame, Viewer},
         staff,
@@ -30,8 +30,15 @@ use crate::{
 /// The alert a link names for this viewer, and how the link was sent; `None` for a link that
 /// is not theirs (or not one at all).
 fn opened(state: &AppState, viewer: &Viewer, token: &str) -> Option<(Uuid, AcknowledgedVia)> {
-    let (alert_id, channel) = state.outbox.reach.keys.respond_token_of(token, viewer.party.id, &["sms", "email"])?;
-    let via = if channel == "sms" { AcknowledgedVia::Sms } else { AcknowledgedVia::Email };
+    let (alert_id, channel) = state.outbox.reach.keys.respond_token_of(
+        token,
+        viewer.party.id,
+        &[Channel::Sms.as_str(), Channel::Email.as_str()],
+    )?;
+    let via = match channel.parse::<Channel>().ok()? {
+        Channel::Sms => AcknowledgedVia::Sms,
+        Channel::Email => AcknowledgedVia::Email,
+    };
     Some((alert_id, via))
 }
 
