@@ -18,7 +18,8 @@ pub use json_body::JsonBody;
 pub use limits::{limit_body, BodyPolicy, Precheck, MAX_BODY_BYTES};
 pub use no_store::no_store;
 pub use origin::{
-    base_url, clear_session_cookie, not_cross_site, same_origin, session_cookie, set_session_cookie, SESSION_COOKIE,
+    base_url, clear_next_cookie, clear_session_cookie, next_cookie, not_cross_site, same_origin, session_cookie,
+    set_next_cookie, set_session_cookie, SESSION_COOKIE,
 };
 pub use problem::{render_error, ApiError, FieldProblem, Problem, PROBLEM_CONTENT_TYPE, STORAGE_RETRY_AFTER_SECONDS};
 pub use request_log::log_requests;

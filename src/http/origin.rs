@@ -60,14 +60,44 @@ pub fn not_cross_site(req: &Request, public_url: Option<&str>) -> bool {
     }
 }
 
-/// The session cookie's value on a request, if it has one.
-pub fn session_cookie(req: &Request) -> Option<String> {
+/// Where a visitor sent to sign in was going: a path of this site, gone back to once signed in.
+pub const NEXT_COOKIE: &str = "tsunagu_next";
+/// A path kept that long is forgotten: a sign-in code lasts ten minutes.
+const NEXT_MAX_AGE_SECONDS: i64 = 15 * 60;
+
+fn cookie(req: &Request, wanted: &str) -> Option<String> {
     req.headers().get_all(header::COOKIE).iter().filter_map(|value| value.to_str().ok()).find_map(|cookies| {
         cookies.split(';').find_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
-            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
+            (name == wanted && !value.is_empty()).then(|| value.to_owned())
         })
     })
+}
+
+/// The session cookie's value on a request, if it has one.
+pub fn session_cookie(req: &Request) -> Option<String> {
+    cookie(req, SESSION_COOKIE)
+}
+
+/// The path a visitor was going to before signing in, as the browser kept it (not yet checked).
+pub fn next_cookie(req: &Request) -> Option<String> {
+    cookie(req, NEXT_COOKIE)
+}
+
+/// `Set-Cookie` keeping `path` until sign-in; `None` for a path a cookie cannot carry as it is.
+pub fn set_next_cookie(path: &str, secure: bool) -> Option<String> {
+    let plain =
+        path.len() <= 512 && path.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b',' | b';' | b'\\'));
+    let secure = if secure { "; Secure" } else { "" };
+    plain.then(|| {
+        format!("{NEXT_COOKIE}={path}; Path=/; HttpOnly; SameSite=Lax{secure}; Max-Age={NEXT_MAX_AGE_SECONDS}")
+    })
+}
+
+/// `Set-Cookie` that forgets the path kept.
+pub fn clear_next_cookie(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{NEXT_COOKIE}=; Path=/; HttpOnly; SameSite=Lax{secure}; Max-Age=0")
 }
 
 /// `Set-Cookie` for a new session: not readable by scripts, not sent on other sites' requests
@@ -92,6 +122,18 @@ mod tests {
             builder = builder.header(*name, *value);
         }
         builder.finish()
+    }
+
+    #[test]
+    fn a_path_is_kept_across_sign_in_only_as_a_cookie_can_carry_it() {
+        let kept = set_next_cookie("/r/abc?x=1", true).unwrap();
+        assert!(kept.starts_with("tsunagu_next=/r/abc?x=1; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=900"));
+        for refused in ["/a;b", "/a b", "/a,b", "/a\"b", "/\u{3042}"] {
+            assert_eq!(set_next_cookie(refused, false), None, "{refused:?}");
+        }
+        let asked = request(&[("cookie", "tsunagu_session=s; tsunagu_next=/r/abc")]);
+        assert_eq!(next_cookie(&asked).as_deref(), Some("/r/abc"));
+        assert_eq!(session_cookie(&asked).as_deref(), Some("s"));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::{
     auth::{Principal, Via},
     domain::{Language, PartyRole},
-    http::{same_origin, session_cookie},
+    http::{same_origin, session_cookie, set_next_cookie},
     state::AppState,
     workflow::{self, WorkflowError},
 };
@@ -140,9 +140,19 @@ pub fn see_other(to: &str) -> Response {
     protect(Response::builder().status(StatusCode::SEE_OTHER).header(header::LOCATION, to).finish())
 }
 
-/// The front door, for a page that needs someone signed in.
-pub fn to_sign_in() -> Response {
-    see_other("/")
+/// The front door, for a page that needs someone signed in. The page asked for is kept for a
+/// while in a cookie, so that a link followed before signing in (a team alert's, in a text)
+/// leads there once signed in; a form's post is not gone back to.
+pub fn to_sign_in(req: &Request, state: &AppState) -> Response {
+    let mut response = see_other("/");
+    let secure = state.public_url.as_deref().is_some_and(|url| url.starts_with("https://"));
+    let wanted = req.uri().path_and_query().map(|path| path.as_str()).and_then(same_origin_path);
+    let kept =
+        wanted.filter(|_| req.method() == poem::http::Method::GET).and_then(|path| set_next_cookie(&path, secure));
+    if let Some(cookie) = kept.and_then(|cookie| HeaderValue::from_str(&cookie).ok()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// A page that could not be made. When the database takes no writes for now (disk full,
@@ -332,7 +342,7 @@ pub fn own_page(req: &Request, viewer: &Viewer, template: &str, gathered: Result
 pub async fn signed_in(req: &Request, state: &AppState) -> Result<Viewer, Response> {
     match viewer(req, state).await {
         Ok(Some(viewer)) => Ok(viewer),
-        Ok(None) => Err(to_sign_in()),
+        Ok(None) => Err(to_sign_in(req, state)),
         Err(err) => Err(failed(err)),
     }
 }

@@ -22,7 +22,11 @@ pub use pages::{home_page, invite_page};
 use self::body::{read_body, Replies};
 use crate::{
     domain::Language,
-    http::{clear_session_cookie, not_cross_site, session_cookie, set_session_cookie, Problem},
+    http::{
+        clear_next_cookie, clear_session_cookie, next_cookie, not_cross_site, session_cookie, set_session_cookie,
+        Problem,
+    },
+    pages::frame::same_origin_path,
     state::AppState,
     workflow::{
         self,
@@ -64,8 +68,9 @@ fn cross_site() -> Response {
 }
 
 /// A browser was signed in: the cookie, and either the JSON of the session or, for a form, the
-/// way to the signed-in page.
-fn signed_in(state: &AppState, replies: Replies, signed_in: SignedIn) -> Response {
+/// way on: to the page it was going to before signing in, if it kept one of ours, or else to
+/// the signed-in page.
+fn signed_in(req: &Request, state: &AppState, replies: Replies, signed_in: SignedIn) -> Response {
     let max_age = (signed_in.session.expires_at - state.clock.now()).num_seconds();
     let cookie = set_session_cookie(&signed_in.cookie_value, secure(state), max_age);
     let response = match replies {
@@ -76,14 +81,18 @@ fn signed_in(state: &AppState, replies: Replies, signed_in: SignedIn) -> Respons
             "expires_at": signed_in.session.expires_at,
         }))
         .into_response(),
-        Replies::Page(_) => Response::builder().status(StatusCode::SEE_OTHER).header(header::LOCATION, "/app").finish(),
+        Replies::Page(_) => {
+            let next = next_cookie(req).as_deref().and_then(same_origin_path).unwrap_or_else(|| "/app".to_owned());
+            let response = Response::builder().status(StatusCode::SEE_OTHER).header(header::LOCATION, next).finish();
+            with_header(response, header::SET_COOKIE, &clear_next_cookie(secure(state)))
+        }
     };
     no_store(with_header(response, header::SET_COOKIE, &cookie))
 }
 
-/// A browser signed in from one of our pages' forms: the cookie, and on to the signed-in page.
-pub(crate) fn signed_in_page(state: &AppState, session: SignedIn) -> Response {
-    signed_in(state, Replies::Page(Language::Ja), session)
+/// A browser signed in from one of our pages' forms: the cookie, and on.
+pub(crate) fn signed_in_page(req: &Request, state: &AppState, session: SignedIn) -> Response {
+    signed_in(req, state, Replies::Page(Language::Ja), session)
 }
 
 /// What a refused sign-in answers: one reason for every failure, so a guesser learns nothing.
@@ -193,7 +202,7 @@ pub async fn redeem_invitation(req: &Request, state: Data<&AppState>, body: Body
         Err(refusal) => return refusal,
     };
     match workflow::sign_in::redeem_invitation(&state, &form.code, &client_of(req)).await {
-        Ok(session) => signed_in(&state, replies, session),
+        Ok(session) => signed_in(req, &state, replies, session),
         Err(err) => refused(replies, err, pages::Form::Invitation(form.code)),
     }
 }
@@ -236,7 +245,7 @@ pub async fn verify_code(req: &Request, state: Data<&AppState>, body: Body) -> R
         Err(refusal) => return refusal,
     };
     match workflow::sign_in::verify_code(&state, &form.address, &form.code, &client_of(req)).await {
-        Ok(session) => signed_in(&state, replies, session),
+        Ok(session) => signed_in(req, &state, replies, session),
         Err(err) => refused(replies, err, pages::Form::Code(form.address)),
     }
 }

@@ -106,7 +106,7 @@ pub async fn set_up(req: &Request, state: Data<&AppState>, token: Path<String>, 
     };
     let admin = NewAdmin { display_name, language, address };
     match workflow::sign_in::set_up_admin(&state, &token.0, admin, &client_of(req)).await {
-        Ok(signed_in) => signed_in_page(&state, signed_in),
+        Ok(signed_in) => signed_in_page(req, &state, signed_in),
         Err(SignInError::Refused) => unusable(req, &state, &token.0),
         Err(SignInError::TooMany { .. }) => {
             let problem = match language {

@@ -57,6 +57,35 @@ async fn team(app: &TestApp, gateway: &Gateway, c: &Case) -> Team {
     team
 }
 
+/// Follows `link` before signing in: the front door, which keeps where the link was going; then
+/// signs in there, and is taken back to the link. The session cookie.
+async fn signed_in_from_link(app: &TestApp, party: &str, link: &str) -> String {
+    let browser = crate::sign_in::browser();
+    let door = browser.get(format!("{}{link}", app.address)).send().await.unwrap();
+    assert_eq!(door.status(), StatusCode::SEE_OTHER);
+    assert_eq!(door.headers()[reqwest::header::LOCATION], "/");
+    let kept = door
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("tsunagu_next="))
+        .map(|value| value.split(';').next().unwrap_or_default().to_owned())
+        .expect("the link is kept while signing in");
+    let invitation = crate::sign_in::invite(app, &app.admin(), party).await;
+    let signed = browser
+        .post(format!("{}/auth/invitation", app.address))
+        .header(reqwest::header::COOKIE, &kept)
+        .header("origin", PUBLIC_URL)
+        .form(&[("code", invitation["code"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed.headers()[reqwest::header::LOCATION], link, "signed in, back to the link");
+    crate::sign_in::session_cookie(&signed).expect("a session cookie")
+}
+
 async fn team_alert(app: &TestApp, c: &Case) -> Value {
     let inbox: Value =
         app.get(&format!("/organizations/{}/alerts", c.org), &c.staff).await.json().await.expect("team inbox");
@@ -100,7 +129,7 @@ async fn a_critical_period_at_two_on_sunday_night_reaches_the_night_staff_and_cl
     // The link is the night staff member's: once signed in, it shows them the alert and its
     // button; the day staff member, signed in, gets 404 for it, as for no page at all.
     let link = crate::reach_case::link_in(text, &format!("{PUBLIC_URL}/r/")).replace(PUBLIC_URL, "");
-    let night_cookie = crate::sign_in::signed_in(&app, &team.night).await;
+    let night_cookie = signed_in_from_link(&app, &team.night, &link).await;
     let opened = crate::pages::page(&app, &night_cookie, &link).await;
     assert_eq!(opened.status(), StatusCode::OK);
     let opened = opened.text().await.unwrap();
