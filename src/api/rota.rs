@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::{ApiTags, Authenticated};
 use crate::{
     access,
+    domain::Refusals,
     entity::rota_override,
     http::{ApiError, JsonBody},
     state::AppState,
@@ -228,7 +229,7 @@ impl RotaApi {
                 .shifts
                 .into_iter()
                 .map(|shift| ShiftAsked {
-                    party_id: shift.party_id,
+                    party_id: Some(shift.party_id),
                     weekdays: shift.weekdays,
                     starts_at: shift.starts_at,
                     ends_at: shift.ends_at,
@@ -237,6 +238,7 @@ impl RotaApi {
             escalate_after_minutes: body.escalate_after_minutes,
             managers: body.managers,
             escalation: body.escalation.unwrap_or_default(),
+            refused: Refusals::default(),
         };
         let stored = workflow::rota::set_rota(&state, &organization, asked).await?;
         let gaps = workflow::rota::gaps_ahead(&stored, state.clock.now());

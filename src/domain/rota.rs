@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use uuid::Uuid;
 
 use super::{
@@ -103,7 +103,7 @@ impl Shift {
         for day in weekdays {
             match u8::try_from(*day).ok().filter(|day| (1..=7).contains(day)) {
                 Some(day) if !days.insert(day) => {
-                    refusals.push(&format!("{field}.weekdays"), Why::Repeated { what: "weekday" }.into());
+                    refusals.push(&format!("{field}.weekdays"), Why::NamedTwice { what: "weekday" }.into());
                 }
                 Some(_) => {}
                 None => refusals.push(&format!("{field}.weekdays"), Why::Between { min: 1, max: 7 }.into()),
@@ -258,14 +258,13 @@ impl Rota {
 /// The instant a local date and time names. Where the zone skips that time (a clock moved
 /// forward), the first instant after the skip.
 fn local(zone: Zone, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-    let wanted = date.and_time(time);
-    (0..=8)
-        .find_map(|quarter| zone.tz().from_local_datetime(&(wanted + Duration::minutes(15 * quarter))).earliest())
-        .map_or_else(|| Utc.from_utc_datetime(&wanted), |local| local.with_timezone(&Utc))
+    zone.at_local(date.and_time(time))
 }
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+
     use super::*;
 
     fn tokyo(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {

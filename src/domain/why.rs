@@ -11,6 +11,8 @@ pub enum Why {
     NotADate,
     /// Not a time of day in the form HH:MM.
     NotATime,
+    /// Not a local date and time in the form `YYYY-MM-DDTHH:MM`.
+    NotADateTime,
     /// Written as a date, but no such day exists (2026-02-30).
     NoSuchDay,
     /// A date outside the calendar the service works in.
@@ -126,6 +128,10 @@ pub enum Why {
     Repeated {
         what: &'static str,
     },
+    /// The same thing named twice in one list (a weekday of a shift, a manager).
+    NamedTwice {
+        what: &'static str,
+    },
     /// More rows than one file may hold.
     TooManyRows {
         most: usize,
@@ -146,6 +152,7 @@ impl std::fmt::Display for Why {
             Why::Required => write!(f, "is required"),
             Why::NotADate => write!(f, "is not a date (YYYY-MM-DD)"),
             Why::NotATime => write!(f, "is not a time of day in the form HH:MM"),
+            Why::NotADateTime => write!(f, "is not a local date and time in the form YYYY-MM-DDTHH:MM"),
             Why::NoSuchDay => write!(f, "no such day exists"),
             Why::OutsideCalendar { earliest, latest } => write!(f, "a date between {earliest} and {latest}"),
             Why::InFuture => write!(f, "this records something that has happened; it cannot lie in the future"),
@@ -196,6 +203,7 @@ impl std::fmt::Display for Why {
             Why::NotText => write!(f, "the file is neither UTF-8 nor Shift_JIS text"),
             Why::NotCsv => write!(f, "this line cannot be read as CSV"),
             Why::Repeated { what } => write!(f, "this {what} appears more than once in the file"),
+            Why::NamedTwice { what } => write!(f, "this {what} is named more than once"),
             Why::TooManyRows { most } => write!(f, "a file holds at most {most} rows"),
             Why::Said(text) => f.write_str(text),
         }

@@ -1,6 +1,6 @@
 use std::{fmt, str::FromStr};
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::Invalid;
@@ -30,6 +30,27 @@ impl Zone {
             .find_map(|hour| self.0.from_local_datetime(&(midnight + Duration::hours(hour))).earliest())
             .map(|local| local.with_timezone(&Utc))
             .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+    }
+
+    /// The instant of a local date and time. Where the zone skips that time (a clock put
+    /// forward), the first instant after the skip; where it repeats it, the earlier.
+    pub fn at_local(self, wanted: NaiveDateTime) -> DateTime<Utc> {
+        (0..=8)
+            .find_map(|quarter| self.0.from_local_datetime(&(wanted + Duration::minutes(15 * quarter))).earliest())
+            .map_or_else(|| Utc.from_utc_datetime(&wanted), |local| local.with_timezone(&Utc))
+    }
+
+    /// A local date and time as a browser's `datetime-local` field sends it
+    /// (`2026-03-02T09:00`, seconds allowed), as the instant it names in this zone.
+    pub fn parse_local(self, typed: &str) -> Result<DateTime<Utc>, Invalid> {
+        if typed.is_empty() {
+            return Err(super::Why::Required.into());
+        }
+        let local = NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M")
+            .or_else(|_| NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M:%S"))
+            .map_err(|_| Invalid::from(super::Why::NotADateTime))?;
+        super::calendar::in_range(local.date())?;
+        Ok(self.at_local(local))
     }
 
     /// The instant a local date ends: the start of the next day (the last date there is ends

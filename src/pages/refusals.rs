@@ -15,7 +15,19 @@ fn pick(language: Language, ja: &'static str, en: &'static str) -> &'static str 
 
 /// What a form's field is called on the pages.
 pub fn field(name: &str, language: Language) -> &'static str {
+    // A part of a row of a list (`shifts[2].starts_at`) is named as the part; a place in a
+    // list (`escalation[1]`, `managers[0]`) as the list.
+    let name = name.rsplit_once("].").map_or(name, |(_, part)| part);
+    let name = name.split_once('[').map_or(name, |(list, _)| list);
     match name {
+        "party_id" => pick(language, "担当する人", "Staff member"),
+        "weekdays" => pick(language, "曜日", "Weekdays"),
+        "starts_at" => pick(language, "始まり", "Starts"),
+        "ends_at" => pick(language, "終わり", "Ends"),
+        "escalate_after_minutes" => pick(language, "次の人に知らせるまでの分数", "Minutes before the next is told"),
+        "escalation" => pick(language, "順に知らせる人", "Told in turn"),
+        "managers" => pick(language, "管理者", "Managers"),
+        "shifts" => pick(language, "シフト", "Shifts"),
         "on" => pick(language, "日付", "Date"),
         "event" => pick(language, "出来事", "What happened"),
         "version" => pick(language, "ページの版", "The page's version"),
@@ -61,6 +73,12 @@ pub fn why(why: &Why, language: Language) -> String {
         (Why::NotATime, _) => {
             pick(language, "時刻を「08:00」の形で入力してください。", "Enter a time such as 08:00.").to_owned()
         }
+        (Why::NotADateTime, _) => pick(
+            language,
+            "日時を「2026-03-02 09:00」のように、日付と時刻で入力してください。",
+            "Enter a date and a time, such as 2026-03-02 09:00.",
+        )
+        .to_owned(),
         (Why::NotADate, _) => {
             pick(language, "日付を「2026-11-30」の形で入力してください。", "Enter a date such as 2026-11-30.")
                 .to_owned()
@@ -227,6 +245,9 @@ pub fn why(why: &Why, language: Language) -> String {
         .to_owned(),
         (Why::NotCsv, _) => {
             pick(language, "この行はCSVとして読めません。", "This line cannot be read as CSV.").to_owned()
+        }
+        (Why::NamedTwice { .. }, _) => {
+            pick(language, "同じものを2回以上選んでいます。", "This is chosen more than once.").to_owned()
         }
         (Why::Repeated { .. }, _) => {
             pick(language, "ファイルの中で2回以上出てきます。", "It appears more than once in the file.").to_owned()

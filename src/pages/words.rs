@@ -197,6 +197,26 @@ pub fn measure(measure: Measure, language: Language) -> &'static str {
 }
 
 /// One choice of a `<select>` or a set of checkboxes: its value and what it is called.
+/// An instant as a reader of the page reads it: the local day and time of `zone`.
+pub fn local_time(at: chrono::DateTime<chrono::Utc>, zone: crate::domain::Zone, language: Language) -> String {
+    let local = at.with_timezone(&zone.tz());
+    match language {
+        Language::Ja => local.format("%-m月%-d日 %H:%M").to_string(),
+        Language::En => local.format("%-d %b %H:%M").to_string(),
+    }
+}
+
+/// The ISO weekday `day` (Monday = 1), short.
+pub fn weekday(day: u8, language: Language) -> &'static str {
+    const JA: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
+    const EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let index = usize::from(day.clamp(1, 7) - 1);
+    match language {
+        Language::Ja => JA[index],
+        Language::En => EN[index],
+    }
+}
+
 pub fn option(value: &str, label: &str) -> Value {
     context! { value => value, label => label }
 }

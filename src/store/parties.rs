@@ -1,6 +1,8 @@
 use crate::entity::party;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
@@ -106,6 +108,21 @@ pub async fn of_organization(
 ) -> Result<Page<party::Model>, DbErr> {
     let query = party::Entity::find().filter(party::Column::OrganizationId.eq(organization_id));
     page(db.conn(), query, party::Column::Id, request, |row| row.id).await
+}
+
+/// The most staff a rota's choices list: more than any facility employs.
+const MOST_STAFF: u64 = 500;
+
+/// An organisation's staff (disabled ones too), by name.
+pub async fn staff_of(db: &impl Read, organization_id: Uuid) -> Result<Vec<party::Model>, DbErr> {
+    party::Entity::find()
+        .filter(party::Column::OrganizationId.eq(organization_id))
+        .filter(party::Column::Role.eq(PartyRole::Staff.as_str()))
+        .order_by_asc(party::Column::DisplayName)
+        .order_by_asc(party::Column::Id)
+        .limit(MOST_STAFF)
+        .all(db.conn())
+        .await
 }
 
 /// Every party of these roles, oldest first.

@@ -18,7 +18,8 @@ use crate::{
 
 /// A shift as asked for, before it is read.
 pub struct ShiftAsked {
-    pub party_id: Uuid,
+    /// `None` where the caller could not read one (and said so in `RotaAsked::refused`).
+    pub party_id: Option<Uuid>,
     pub weekdays: Vec<i64>,
     pub starts_at: String,
     pub ends_at: String,
@@ -30,6 +31,9 @@ pub struct RotaAsked {
     pub escalate_after_minutes: Option<i64>,
     pub managers: Vec<Uuid>,
     pub escalation: Vec<Uuid>,
+    /// What the caller already refused while reading what was asked (a page's form), under the
+    /// same field names: refused together with the rest, so every refusal is told at once.
+    pub refused: Refusals,
 }
 
 /// An organisation's rota as it stands.
@@ -64,7 +68,7 @@ pub async fn set_rota(
     organization: &organization::Model,
     asked: RotaAsked,
 ) -> Result<Stored, WorkflowError> {
-    let mut refusals = Refusals::default();
+    let mut refusals = asked.refused;
     if asked.shifts.len() > MAX_SHIFTS {
         refusals.push("shifts", Why::Between { min: 0, max: MAX_SHIFTS as i64 }.into());
     }
@@ -76,8 +80,11 @@ pub async fn set_rota(
     let mut named = Vec::new();
     for (index, shift) in asked.shifts.iter().enumerate() {
         let field = format!("shifts[{index}]");
-        named.push((format!("{field}.party_id"), shift.party_id));
-        match Shift::parse(&field, shift.party_id, &shift.weekdays, &shift.starts_at, &shift.ends_at) {
+        if let Some(party_id) = shift.party_id {
+            named.push((format!("{field}.party_id"), party_id));
+        }
+        let party_id = shift.party_id.unwrap_or_default();
+        match Shift::parse(&field, party_id, &shift.weekdays, &shift.starts_at, &shift.ends_at) {
             Ok(shift) => shifts.push(shift),
             Err(refused) => refusals.0.extend(refused.0),
         }
@@ -85,7 +92,7 @@ pub async fn set_rota(
     for (list, ids) in [("managers", &asked.managers), ("escalation", &asked.escalation)] {
         for (index, id) in ids.iter().enumerate() {
             if ids[..index].contains(id) {
-                refusals.push(&format!("{list}[{index}]"), Why::Repeated { what: "party" }.into());
+                refusals.push(&format!("{list}[{index}]"), Why::NamedTwice { what: "party" }.into());
             }
             named.push((format!("{list}[{index}]"), *id));
         }

@@ -12,6 +12,7 @@ mod browser;
 mod browser_first_day;
 mod browser_first_start;
 mod browser_plain_words;
+mod browser_rota;
 mod browser_support;
 mod cache;
 mod callbacks;
@@ -45,6 +46,7 @@ mod reach;
 mod reach_case;
 mod reach_support;
 mod rota;
+mod rota_pages;
 mod safeguards;
 mod scale_out;
 mod setup;
@@ -104,6 +106,7 @@ fn main() {
         problems::TESTS,
         reach::TESTS,
         rota::TESTS,
+        rota_pages::TESTS,
         callbacks::TESTS,
         side_doors::TESTS,
         slow_clients::TESTS,
@@ -150,6 +153,7 @@ fn main() {
         .chain(browser_first_day::TESTS)
         .chain(browser_first_start::TESTS)
         .chain(browser_plain_words::TESTS)
+        .chain(browser_rota::TESTS)
     {
         let missing = no_browser.clone();
         trials.push(

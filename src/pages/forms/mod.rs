@@ -10,6 +10,7 @@ pub(crate) mod posted;
 mod records;
 mod residents;
 mod respond;
+mod rota;
 mod sharing;
 
 use poem::{http::StatusCode, Body, Request, Response};
@@ -24,6 +25,7 @@ pub use records::{add_milestone, add_resident, end_placement, move_date, new_res
 pub(crate) use residents::invitation_sheet;
 pub use residents::{confirm_event_page, invite, record_custody, record_event, record_lapse, record_session};
 pub use respond::{acknowledge_by_link, respond_page};
+pub use rota::{add_rota_override, remove_rota_override, set_rota};
 pub use sharing::{choose_sharing, stop_sharing, stop_sharing_page};
 
 use super::frame::{bad_request, failed, from_our_pages, not_found, signed_in, Viewer};
