@@ -82,6 +82,7 @@ fn described(trouble: &Trouble) -> serde_json::Value {
         Peer::Webhook(id) => ("webhook", Some(id)),
         Peer::Smtp => ("email", None),
         Peer::SmsGateway => ("sms", None),
+        Peer::Line => ("line", None),
     };
     json!({
         "channel": channel,

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod entity;
 pub mod health;
 pub mod http;
+pub mod line;
 pub mod outbox;
 pub mod pages;
 pub mod scheduler;

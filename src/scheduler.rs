@@ -69,6 +69,7 @@ pub async fn plan(state: &AppState) -> Result<TickReport, workflow::WorkflowErro
     // Rate-limit windows last a day at most; older ones count nothing.
     crate::store::rate_limits::forget_before(&state.db, state.clock.now() - chrono::Duration::days(2)).await?;
     workflow::forget_old_receipts(state).await?;
+    workflow::line::forget_spent(state).await?;
     state.scheduler.succeeded(state.clock.now());
     // What planning wrote to the outbox goes now, not at the delivery loop's next look.
     state.outbox.send_now.notify_one();

@@ -36,6 +36,8 @@ pub fn routes() -> Vec<SiteRoute> {
         "/lang/:language" => get(pages::switch_language),
         "/app/alerts/:id/ack" => post(pages::acknowledge),
         "/r/:token" => get(pages::respond_page).post(pages::acknowledge_by_link),
+        "/line/webhook" => post(crate::line::line_webhook),
+        "/line/link" => get(pages::line_link_page).post(pages::line_link),
         "/app/alerts/:id/snooze" => post(pages::snooze),
         "/app/alerts/:id/contacts" => post(pages::log_contact),
         "/app/alerts/:id/wake" => post(pages::wake),

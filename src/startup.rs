@@ -209,13 +209,15 @@ fn reach(config: &Config, keys: &KeyRing) -> Result<crate::outbox::Reach, crate:
     let mailer =
         config.email.as_ref().map(|email| crate::outbox::Mailer::new(email, timeouts.email_timeout)).transpose()?;
     let sms = config.sms.clone().map(|sms| crate::outbox::SmsGateway::new(sms, timeouts.sms_timeout)).transpose()?;
-    match (&mailer, &sms) {
-        (None, None) => tracing::info!(
-            "e-mail and SMS are not configured (TSUNAGU_SMTP_URL, TSUNAGU_SMS_URL): alerts reach the inbox and webhooks only"
+    let line =
+        config.line.clone().map(|line| crate::outbox::LineClient::new(line, timeouts.sms_timeout)).transpose()?;
+    match (&mailer, &sms, &line) {
+        (None, None, None) => tracing::info!(
+            "e-mail, SMS and LINE are not configured (TSUNAGU_SMTP_URL, TSUNAGU_SMS_URL, TSUNAGU_LINE_CHANNEL_TOKEN): alerts reach the inbox and webhooks only"
         ),
-        _ => tracing::info!(email = mailer.is_some(), sms = sms.is_some(), "channels configured"),
+        _ => tracing::info!(email = mailer.is_some(), sms = sms.is_some(), line = line.is_some(), "channels configured"),
     }
-    Ok(crate::outbox::Reach { mailer, sms, public_url: config.public_url.clone(), keys: keys.clone() })
+    Ok(crate::outbox::Reach { mailer, sms, line, public_url: config.public_url.clone(), keys: keys.clone() })
 }
 
 /// Every route, wrapped so that each error leaves as problem+json and each request is logged.

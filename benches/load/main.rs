@@ -151,6 +151,7 @@ fn config_for(url: &str) -> Config {
         retention_years: 5,
         email: None,
         sms: None,
+        line: None,
         delivery: Default::default(),
         // wrk drives every connection from one address.
         connections: tsunagu::config::ConnectionLimits {

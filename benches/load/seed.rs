@@ -132,6 +132,7 @@ pub async fn seed(
         disabled_at: None,
         email_preference: "immediate".parse().expect("a value the service stores"),
         sms_preference: "critical".parse().expect("a value the service stores"),
+        line_preference: "immediate".parse().expect("a value the service stores"),
         digest_at: "08:00".into(),
         email_detail: false,
         opened_by_organization_id: None,

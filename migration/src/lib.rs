@@ -23,6 +23,7 @@ mod m0020_first_start_and_imports;
 mod m0021_discreet_calendars;
 mod m0022_message_subjects;
 mod m0023_rota;
+mod m0024_line;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0021_discreet_calendars::Migration),
             Box::new(m0022_message_subjects::Migration),
             Box::new(m0023_rota::Migration),
+            Box::new(m0024_line::Migration),
         ]
     }
 }

@@ -79,6 +79,7 @@ impl DeliveriesApi {
             let contact_channel = match message.channel {
                 outbox::MessageChannel::Email => Some(Channel::Email),
                 outbox::MessageChannel::Sms => Some(Channel::Sms),
+                outbox::MessageChannel::Line => Some(Channel::Line),
                 outbox::MessageChannel::Webhook => None,
             };
             let to = match contact_channel.ok_or(()) {

@@ -8,7 +8,7 @@ use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::{
-    types::{ApiChannel, ApiEmailPreference, ApiSmsPreference},
+    types::{ApiChannel, ApiEmailPreference, ApiLinePreference, ApiSmsPreference},
     ApiTags, Authenticated,
 };
 use crate::{
@@ -36,9 +36,10 @@ pub struct ContactPointCreate {
 pub struct ContactPointView {
     pub id: Uuid,
     pub party_id: Uuid,
-    /// `email` or `sms`.
+    /// `email`, `sms` or `line`.
     pub channel: String,
-    /// The address as kept: phone numbers in E.164.
+    /// The address as kept: phone numbers in E.164; a LINE account is shown as `LINE` (its
+    /// id is never given out).
     pub address: String,
     /// `unconfirmed`, `confirmed`, `unsubscribed`, `opted_out` or `bouncing`.
     pub status: String,
@@ -52,7 +53,7 @@ impl From<contact_point::Model> for ContactPointView {
             id: row.id,
             party_id: row.party_id,
             channel: row.channel.to_string(),
-            address: row.address,
+            address: ContactAddress::shown(row.channel, &row.address),
             status: row.status.to_string(),
             confirmed_at: row.confirmed_at,
             created_at: row.created_at,
@@ -73,6 +74,9 @@ pub struct PreferencesView {
     pub email: ApiEmailPreference,
     /// `critical` (only critical alerts), `all` or `off`.
     pub sms: ApiSmsPreference,
+    /// `immediate` (each alert), `critical` (only critical alerts) or `off`: what goes to the
+    /// party's linked LINE account, if any.
+    pub line: ApiLinePreference,
     /// `HH:MM`, local time of the party's zone: when the daily digest goes.
     pub digest_at: String,
     /// Whether alert and digest e-mails say in their body what is coming, about whom (a lapse
@@ -87,6 +91,7 @@ pub struct PreferencesView {
 pub struct PreferencesPatch {
     pub email: Option<ApiEmailPreference>,
     pub sms: Option<ApiSmsPreference>,
+    pub line: Option<ApiLinePreference>,
     /// `HH:MM`.
     pub digest_at: Option<String>,
     pub email_detail: Option<bool>,
@@ -96,6 +101,7 @@ fn view_of(preferences: Preferences) -> PreferencesView {
     PreferencesView {
         email: preferences.email.into(),
         sms: preferences.sms.into(),
+        line: preferences.line.into(),
         digest_at: format_clock_time(preferences.digest_at),
         email_detail: preferences.email_detail,
     }
@@ -175,6 +181,7 @@ async fn patch(
     }
     current.email = body.email.map_or(current.email, Into::into);
     current.sms = body.sms.map_or(current.sms, Into::into);
+    current.line = body.line.map_or(current.line, Into::into);
     current.email_detail = body.email_detail.unwrap_or(current.email_detail);
     let row = workflow::set_preferences(state, party, current).await?;
     preferences(&row)

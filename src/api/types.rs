@@ -1,7 +1,7 @@
 //! API enums mirroring the domain's, so the spec lists their values and the domain stays framework-free.
 
 use crate::domain::{
-    channels::{Channel, EmailPreference, SmsPreference},
+    channels::{Channel, EmailPreference, LinePreference, SmsPreference},
     milestones::{MilestoneKind, Program, ReleaseType},
     BasisKind, Language, OrganizationKind, PartyRole, Relationship, Scope, ScopeKind,
 };
@@ -28,8 +28,9 @@ macro_rules! api_enum {
 }
 
 api_enum! {
-    /// A way to reach a party outside the service.
-    ApiChannel <=> Channel as "Channel" { Email, Sms }
+    /// A way to reach a party outside the service. A `line` address is linked from LINE (by
+    /// following the official account), never given.
+    ApiChannel <=> Channel as "Channel" { Email, Sms, Line }
 }
 
 api_enum! {
@@ -40,6 +41,11 @@ api_enum! {
 api_enum! {
     /// `critical` (only critical alerts), `all` or `off`.
     ApiSmsPreference <=> SmsPreference as "SmsPreference" { Critical, All, Off }
+}
+
+api_enum! {
+    /// `immediate` (each alert), `critical` (only critical alerts) or `off`.
+    ApiLinePreference <=> LinePreference as "LinePreference" { Immediate, Critical, Off }
 }
 
 api_enum! {

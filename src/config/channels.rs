@@ -118,6 +118,53 @@ impl SmsSettings {
     }
 }
 
+/// A LINE Messaging API channel: its secret (webhook signatures) and access token (pushes),
+/// the API's address and the address people are sent to to link their account.
+#[derive(Clone)]
+pub struct LineSettings {
+    pub api_url: String,
+    pub access_url: String,
+    pub(crate) channel_secret: String,
+    pub(crate) channel_token: String,
+}
+
+impl fmt::Debug for LineSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LineSettings").field("api_url", &self.api_url).finish_non_exhaustive()
+    }
+}
+
+/// LINE's own addresses, used when the settings name none.
+pub const LINE_API_URL: &str = "https://api.line.me";
+pub const LINE_ACCESS_URL: &str = "https://access.line.me";
+
+impl LineSettings {
+    pub fn parse(secret: &str, token: &str, api_url: &str, access_url: &str) -> Result<Self, SettingError> {
+        if secret.is_empty() {
+            return Err(refused("TSUNAGU_LINE_CHANNEL_SECRET", "the channel secret is empty"));
+        }
+        if token.is_empty() {
+            return Err(refused("TSUNAGU_LINE_CHANNEL_TOKEN", "the channel access token is empty"));
+        }
+        for (name, url) in [("TSUNAGU_LINE_API_URL", api_url), ("TSUNAGU_LINE_ACCESS_URL", access_url)] {
+            let parsed = url::Url::parse(url).map_err(|_| refused(name, "not a URL such as https://api.line.me"))?;
+            if !matches!(parsed.scheme(), "https" | "http") {
+                return Err(refused(name, "LINE is reached over http(s)"));
+            }
+        }
+        Ok(Self {
+            api_url: api_url.trim_end_matches('/').to_owned(),
+            access_url: access_url.trim_end_matches('/').to_owned(),
+            channel_secret: secret.to_owned(),
+            channel_token: token.to_owned(),
+        })
+    }
+
+    pub fn channel_secret(&self) -> &str {
+        &self.channel_secret
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +193,10 @@ mod tests {
         assert!(!format!("{settings:?}").contains("hunter2"));
         let sms = SmsSettings::parse("https://api.twilio.com", "AC123", "s3cret", "+815012345678").unwrap();
         assert!(!format!("{sms:?}").contains("s3cret"));
+        let line = LineSettings::parse("s3cret", "t0ken", LINE_API_URL, LINE_ACCESS_URL).unwrap();
+        assert!(!format!("{line:?}").contains("s3cret") && !format!("{line:?}").contains("t0ken"));
+        assert!(LineSettings::parse("", "t", LINE_API_URL, LINE_ACCESS_URL).is_err());
+        assert!(LineSettings::parse("s", "t", "ftp://x", LINE_ACCESS_URL).is_err());
     }
 
     #[test]

@@ -203,6 +203,8 @@ pub struct Config {
     pub email: Option<channels::EmailSettings>,
     /// `TSUNAGU_SMS_*`: texts, if all four are set.
     pub sms: Option<channels::SmsSettings>,
+    /// `TSUNAGU_LINE_*`: LINE, if the channel's secret and token are set.
+    pub line: Option<channels::LineSettings>,
     /// How long each channel's peer may take, and how long a stopping instance finishes sends.
     pub delivery: DeliverySettings,
     /// How many connections are held, and how long a request's head may take.
@@ -324,6 +326,20 @@ impl Config {
                 ))
             }
         };
+        let line = match (lookup("TSUNAGU_LINE_CHANNEL_SECRET")?, lookup("TSUNAGU_LINE_CHANNEL_TOKEN")?) {
+            (None, None) => None,
+            (Some(secret), Some(token)) => {
+                let api = lookup("TSUNAGU_LINE_API_URL")?.unwrap_or_else(|| channels::LINE_API_URL.to_owned());
+                let access = lookup("TSUNAGU_LINE_ACCESS_URL")?.unwrap_or_else(|| channels::LINE_ACCESS_URL.to_owned());
+                Some(channels::LineSettings::parse(&secret, &token, &api, &access)?)
+            }
+            _ => {
+                return Err(missing("TSUNAGU_LINE_CHANNEL_SECRET and TSUNAGU_LINE_CHANNEL_TOKEN", "one of them is set"))
+            }
+        };
+        if public_url.is_none() && line.is_some() {
+            return Err(ConfigError::PublicUrlNeeded { needed: "TSUNAGU_LINE_CHANNEL_TOKEN" });
+        }
         if public_url.is_none() {
             if email.is_some() {
                 return Err(ConfigError::PublicUrlNeeded { needed: "TSUNAGU_SMTP_URL" });
@@ -337,6 +353,7 @@ impl Config {
             connections: ConnectionLimits::from_lookup(&lookup)?,
             email,
             sms,
+            line,
             snooze_max_days,
             retention_years,
             read_timeout,

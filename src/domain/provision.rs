@@ -12,6 +12,7 @@ pub enum ProvisionChannel {
     Inbox,
     Email,
     Sms,
+    Line,
     Webhook,
     CalendarFeed,
 }
@@ -22,6 +23,7 @@ impl ProvisionChannel {
             Self::Inbox => "inbox",
             Self::Email => "email",
             Self::Sms => "sms",
+            Self::Line => "line",
             Self::Webhook => "webhook",
             Self::CalendarFeed => "calendar_feed",
         }

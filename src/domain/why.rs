@@ -44,6 +44,8 @@ pub enum Why {
     NotOffered,
     NotAnEmail,
     NotAPhone,
+    /// A LINE account is linked from LINE (following the official account), not typed.
+    LinkedFromLine,
     UnknownZone,
     /// Two dates in the wrong order: `later` must not come before `earlier`.
     OutOfOrder {
@@ -166,6 +168,9 @@ impl std::fmt::Display for Why {
             Why::UnusableCharacters => write!(f, "must not contain control or bidirectional override characters"),
             Why::NothingVisible => write!(f, "must contain a visible character"),
             Why::NotOffered => write!(f, "was never offered on this link; ask the facility to share it"),
+            Why::LinkedFromLine => {
+                write!(f, "a LINE account is linked by following Tsunagu's official account on LINE, not typed")
+            }
             Why::NotAnEmail => write!(f, "is not an e-mail address such as name@example.org"),
             Why::NotAPhone => write!(f, "is not a phone number that can receive texts"),
             Why::UnknownZone => write!(f, "unknown time zone (expected an IANA name such as Asia/Tokyo)"),

@@ -4,7 +4,7 @@
 
 use super::states::{AlertStatus, MessageChannel, MessageStatus, Receipt};
 use crate::domain::{
-    channels::{Channel, ContactStatus, EmailPreference, SmsPreference},
+    channels::{Channel, ContactStatus, EmailPreference, LinePreference, SmsPreference},
     milestones::{Event, MilestoneKind, Program, ReleaseType, State},
     risk::Severity,
     rota::{AcknowledgedVia, Rung, Skipped},
@@ -83,6 +83,7 @@ stored_as_text! {
     Severity => "severity",
     SignInMethod => "sign-in method",
     SmsPreference => "SMS preference",
+    LinePreference => "LINE preference",
     State => "milestone state",
     Zone => "time zone",
     Rung => "rung",

@@ -18,6 +18,8 @@ pub mod idempotency_key;
 pub mod import;
 pub mod invitation;
 pub mod lapse;
+pub mod line_link_token;
+pub mod line_nonce;
 pub mod link;
 pub mod milestone;
 pub mod milestone_event;

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::channels::EmailPreference;
+use crate::domain::channels::LinePreference;
 use crate::domain::channels::SmsPreference;
 use crate::domain::Language;
 use crate::domain::PartyRole;
@@ -27,6 +28,8 @@ pub struct Model {
     pub email_preference: EmailPreference,
     /// `critical`, `all` or `off`.
     pub sms_preference: SmsPreference,
+    /// `immediate`, `critical` or `off`.
+    pub line_preference: LinePreference,
     /// Local time `HH:MM` of the daily digest.
     pub digest_at: String,
     /// Whether e-mail bodies may say what an alert is about (never a lapse without consent).

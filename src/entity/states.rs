@@ -33,6 +33,7 @@ text_enum! {
         Webhook = "webhook",
         Email = "email",
         Sms = "sms",
+        Line = "line",
     }
 }
 

@@ -283,6 +283,49 @@ pub fn alert_sms(language: Language, service_url: &str, provided: Provided) -> S
     SmsPayload { body: sms::fit(&body, stop_footer(language)), provides: vec![provided] }
 }
 
+/// What a LINE message says is there: a kind of notice, never what it is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// An alert: a day that matters is coming.
+    DayComing,
+    /// A notice that something told before changed.
+    Changed,
+    /// A team alert, to a staff member.
+    TeamAlert,
+    /// A hand-over, to the staff member coming on duty.
+    Handover,
+    /// A way to sign in was added to the reader's account.
+    AccountChanged,
+}
+
+/// A LINE message: 「つなぐからお知らせがあります。」, what kind, and the link. No name, no
+/// milestone or risk words, nothing from a note: the content stays in Tsunagu.
+pub fn line_notice(language: Language, notice: Notice, url: &str, provides: Vec<Provided>) -> SmsPayload {
+    let kind = match (notice, language) {
+        (Notice::DayComing, Language::Ja) => "大切な日が近づいています。",
+        (Notice::DayComing, Language::En) => "An important day is coming.",
+        (Notice::Changed, Language::Ja) => "お知らせした予定が変わりました。",
+        (Notice::Changed, Language::En) => "Something you were told of has changed.",
+        (Notice::TeamAlert, Language::Ja) => "入居者1名の重要なお知らせです。",
+        (Notice::TeamAlert, Language::En) => "An important notice about 1 resident.",
+        (Notice::Handover, Language::Ja) => "引き継ぎがあります。",
+        (Notice::Handover, Language::En) => "There is a hand-over for your shift.",
+        (Notice::AccountChanged, Language::Ja) => {
+            "アカウントにサインイン方法が追加されました。心当たりがなければ、つなぐでご確認ください。"
+        }
+        (Notice::AccountChanged, Language::En) => {
+            "A way to sign in was added to your account. Not you? Check in Tsunagu."
+        }
+    };
+    let body = match (language, url) {
+        (Language::Ja, "") => format!("つなぐからお知らせがあります。{kind}"),
+        (Language::En, "") => format!("Tsunagu has a notice for you. {kind}"),
+        (Language::Ja, url) => format!("つなぐからお知らせがあります。{kind}\n{url}"),
+        (Language::En, url) => format!("Tsunagu has a notice for you. {kind}\n{url}"),
+    };
+    SmsPayload { body, provides }
+}
+
 /// Asks the owner of a new number to confirm it.
 pub fn confirmation_sms(language: Language, confirm_url: &str) -> SmsPayload {
     let body = match language {

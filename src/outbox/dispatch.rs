@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::{
     config::DeliverySettings,
-    store::outbox::{EMAIL, SMS, WEBHOOK},
+    store::outbox::{EMAIL, LINE, SMS, WEBHOOK},
 };
 
 /// Webhooks in flight at once, across every endpoint.
@@ -28,23 +28,27 @@ pub const WEBHOOK_SLOTS_PER_ENDPOINT: usize = 4;
 pub const EMAIL_SLOTS: usize = 8;
 /// Texts in flight at once (one gateway).
 pub const SMS_SLOTS: usize = 8;
+/// LINE pushes in flight at once (one Messaging API channel).
+pub const LINE_SLOTS: usize = 8;
 
-/// Each channel with its slots, texts and e-mails (where people wait) claimed first.
-pub(super) const CHANNELS: [(MessageChannel, usize); 3] =
-    [(SMS, SMS_SLOTS), (EMAIL, EMAIL_SLOTS), (WEBHOOK, WEBHOOK_SLOTS)];
+/// Each channel with its slots, texts, LINE and e-mails (where people wait) claimed first.
+pub(super) const CHANNELS: [(MessageChannel, usize); 4] =
+    [(SMS, SMS_SLOTS), (LINE, LINE_SLOTS), (EMAIL, EMAIL_SLOTS), (WEBHOOK, WEBHOOK_SLOTS)];
 
-/// Who answers a message: each webhook endpoint, the SMTP server, the SMS gateway.
+/// Who answers a message: each webhook endpoint, the SMTP server, the SMS gateway, LINE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Peer {
     Webhook(Uuid),
     Smtp,
     SmsGateway,
+    Line,
 }
 
 impl Peer {
     pub fn of(message: &outbox_message::Model) -> Self {
         match message.channel {
             MessageChannel::Sms => Self::SmsGateway,
+            MessageChannel::Line => Self::Line,
             MessageChannel::Email => Self::Smtp,
             MessageChannel::Webhook => Self::Webhook(message.target_id),
         }
@@ -96,7 +100,8 @@ impl Dispatcher {
     /// How long one send on `channel` may take.
     pub fn timeout(&self, channel: MessageChannel) -> std::time::Duration {
         match channel {
-            MessageChannel::Sms => self.settings.sms_timeout,
+            // LINE's API answers as quickly as an SMS gateway's: the same bound.
+            MessageChannel::Sms | MessageChannel::Line => self.settings.sms_timeout,
             MessageChannel::Email => self.settings.email_timeout,
             MessageChannel::Webhook => self.settings.webhook_timeout,
         }

@@ -8,6 +8,7 @@ pub mod compose;
 mod dispatch;
 pub mod duty;
 mod email;
+pub mod line;
 mod reach;
 
 mod sign_in;
@@ -25,8 +26,9 @@ use tokio::task::JoinHandle;
 
 pub use dispatch::{Dispatcher, Peer, Trouble, EMAIL_SLOTS, SMS_SLOTS, WEBHOOK_SLOTS, WEBHOOK_SLOTS_PER_ENDPOINT};
 
-pub use crate::config::channels::{EmailSettings, SettingError, SmsSettings};
+pub use crate::config::channels::{EmailSettings, LineSettings, SettingError, SmsSettings};
 pub use email::Mailer;
+pub use line::LineClient;
 pub use reach::{confirmation, enqueue_for_parties, escalate_if_unreached, Reach, ALERT, DIGEST};
 pub use sign_in::{door_added, invitation, sign_in_code, CodeRequests, DOOR_ADDED, INVITATION, SIGN_IN_CODE};
 pub use sms::{receipt_of, SmsGateway, OPTED_OUT as GATEWAY_OPTED_OUT};
@@ -38,7 +40,7 @@ use crate::{
     domain::{channels::ContactStatus, webhooks::next_attempt},
     store::{
         self,
-        outbox::{Attempt, Outcome, Want, EMAIL, SMS, WEBHOOK},
+        outbox::{Attempt, Outcome, Want, EMAIL, LINE, SMS, WEBHOOK},
         Reads, Writer,
     },
 };
@@ -65,7 +67,8 @@ pub struct Outbox {
 const LEASE: Duration = Duration::seconds(60);
 /// Messages in flight at once on one instance, across every channel: at most this many can be
 /// in flight when an instance dies.
-pub const BATCH: u64 = (dispatch::WEBHOOK_SLOTS + dispatch::EMAIL_SLOTS + dispatch::SMS_SLOTS) as u64;
+pub const BATCH: u64 =
+    (dispatch::WEBHOOK_SLOTS + dispatch::EMAIL_SLOTS + dispatch::SMS_SLOTS + dispatch::LINE_SLOTS) as u64;
 /// How often the delivery loop looks for what has become due (retries) when nothing wakes it.
 const LOOK_AGAIN: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -377,7 +380,7 @@ async fn send_once(
     let sending = async {
         match message.channel {
             WEBHOOK => webhook::send(outbox, message).await,
-            EMAIL | SMS => Ok(Some(reach::send(outbox, message).await?)),
+            EMAIL | SMS | LINE => Ok(Some(reach::send(outbox, message).await?)),
         }
     };
     // The clients' own timeouts come first; this bounds what they do not cover (a lookup).

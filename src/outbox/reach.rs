@@ -10,7 +10,7 @@ use sea_orm::DbErr;
 use uuid::Uuid;
 
 use super::{
-    compose::{self, EmailPayload, Period, Provided, SmsPayload},
+    compose::{self, EmailPayload, Notice, Period, Provided, SmsPayload},
     Mailer, Sent, SmsGateway,
 };
 use crate::domain::provision::{self, Provision, ProvisionChannel, Recipient};
@@ -23,7 +23,7 @@ use crate::{
     store::outbox::Subject,
     store::{
         self,
-        outbox::{NewMessage, Priority, EMAIL, SMS},
+        outbox::{NewMessage, Priority, EMAIL, LINE, SMS},
     },
 };
 
@@ -36,6 +36,7 @@ pub const CONFIRM: &str = "contact.confirm";
 pub struct Reach {
     pub mailer: Option<Mailer>,
     pub sms: Option<SmsGateway>,
+    pub line: Option<super::LineClient>,
     /// `TSUNAGU_PUBLIC_URL`, without a trailing slash.
     pub public_url: Option<String>,
     /// Makes each address's unsubscribe token from its id, so none is stored.
@@ -47,6 +48,7 @@ impl Reach {
         match channel {
             Channel::Email => self.mailer.is_some(),
             Channel::Sms => self.sms.is_some(),
+            Channel::Line => self.line.is_some(),
         }
     }
 
@@ -72,6 +74,12 @@ impl Reach {
     /// and its Acknowledge button, once signed in.
     pub fn respond_url(&self, alert_id: Uuid, party_id: Uuid, channel: Channel) -> String {
         format!("{}/r/{}", self.base(), self.keys.respond_token(alert_id, party_id, channel.as_str()))
+    }
+
+    /// The page a LINE user not yet linked is sent to, to sign in and link.
+    pub fn line_link_url(&self, link_token: &str) -> String {
+        let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("linkToken", link_token).finish();
+        format!("{}/line/link?{query}", self.base())
     }
 
     /// Where the gateway posts receipts; also the URL their signatures are computed over.
@@ -127,7 +135,7 @@ pub async fn enqueue_for_parties(
 ) -> Result<(), DbErr> {
     let personal: Vec<&alert::Model> =
         delivered.iter().copied().filter(|alert| alert.team_organization_id.is_none()).collect();
-    if personal.is_empty() || (reach.mailer.is_none() && reach.sms.is_none()) {
+    if personal.is_empty() || (reach.mailer.is_none() && reach.sms.is_none() && reach.line.is_none()) {
         return Ok(());
     }
     let party_ids: Vec<Uuid> = recipients.keys().copied().collect();
@@ -198,6 +206,18 @@ pub async fn enqueue_for_parties(
                 Channel::Sms => {
                     (SMS, serde_json::to_string(&compose::alert_sms(language, &reach.service_url(), provided)))
                 }
+                Channel::Line => {
+                    let what = if alert.notice.is_some() { Notice::Changed } else { Notice::DayComing };
+                    (
+                        LINE,
+                        serde_json::to_string(&compose::line_notice(
+                            language,
+                            what,
+                            &reach.service_url(),
+                            vec![provided],
+                        )),
+                    )
+                }
             };
             messages.push(NewMessage {
                 channel: channel_name,
@@ -247,6 +267,11 @@ pub(super) async fn send(outbox: &super::Outbox, message: &outbox_message::Model
             Ok(payload) => gateway.send(&contact.address, &payload, &reach.sms_status_url(), outbox.clock.now()).await,
             Err(_) => Sent::refused(None, "the stored message does not parse"),
         },
+        (LINE, _, _) => match (&reach.line, serde_json::from_str::<SmsPayload>(&message.payload)) {
+            (Some(line), Ok(payload)) => line.push(message.id, &contact.address, &payload, outbox.clock.now()).await,
+            (Some(_), Err(_)) => Sent::refused(None, "the stored message does not parse"),
+            (None, _) => Sent::refused(None, "this channel is not configured on this service"),
+        },
         _ => Sent::refused(None, "this channel is not configured on this service"),
     };
     Ok(sent)
@@ -263,7 +288,11 @@ pub(super) fn provisions(message: &outbox_message::Model) -> Vec<store::provisio
         EMAIL => serde_json::from_str::<EmailPayload>(&message.payload).map(|payload| payload.provides),
         _ => serde_json::from_str::<SmsPayload>(&message.payload).map(|payload| payload.provides),
     };
-    let channel = if message.channel == EMAIL { ProvisionChannel::Email } else { ProvisionChannel::Sms };
+    let channel = match message.channel {
+        EMAIL => ProvisionChannel::Email,
+        LINE => ProvisionChannel::Line,
+        _ => ProvisionChannel::Sms,
+    };
     let recipient = Recipient::Address { contact_point_id: message.target_id, party_id: message.party_id };
     provides
         .unwrap_or_default()
@@ -296,7 +325,7 @@ pub async fn escalate_if_unreached(
     let messages: Vec<outbox_message::Model> = store::outbox::of_subject(db, alert.id)
         .await?
         .into_iter()
-        .filter(|message| message.channel == EMAIL || message.channel == SMS)
+        .filter(|message| matches!(message.channel, EMAIL | SMS | LINE))
         .collect();
     let failed = |message: &outbox_message::Model| {
         message.status == store::outbox::DEAD

@@ -13,8 +13,13 @@ use crate::{
         Language,
     },
     store::outbox::Subject,
-    store::outbox::{NewMessage, Priority, EMAIL, SMS},
+    store::outbox::{NewMessage, Priority, EMAIL, LINE, SMS},
 };
+
+/// The notice LINE carries when a way in was added: no code, no link that is one.
+fn line_notice(party: &party::Model) -> compose::SmsPayload {
+    compose::line_notice(language_of(party), compose::Notice::AccountChanged, "", Vec::new())
+}
 
 pub const SIGN_IN_CODE: &str = "auth.code";
 pub const INVITATION: &str = "auth.invitation";
@@ -27,10 +32,12 @@ fn message(
     email: impl FnOnce() -> compose::EmailPayload,
     text: impl FnOnce() -> compose::SmsPayload,
 ) -> NewMessage {
-    let (channel, payload) = if contact.channel == Channel::Sms {
-        (SMS, serde_json::to_string(&text()))
-    } else {
-        (EMAIL, serde_json::to_string(&email()))
+    let (channel, payload) = match contact.channel {
+        Channel::Sms => (SMS, serde_json::to_string(&text())),
+        Channel::Email => (EMAIL, serde_json::to_string(&email())),
+        // A code or an invitation never goes to LINE (the workflows send them to typed
+        // addresses only); what does is a notice that the account changed, and the link.
+        Channel::Line => (LINE, serde_json::to_string(&line_notice(party))),
     };
     NewMessage {
         channel,

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     domain::{
-        channels::{Channel, ContactStatus, EmailPreference, SmsPreference},
+        channels::{Channel, ContactAddress, ContactStatus, EmailPreference, LinePreference, SmsPreference},
         format_clock_time, Language,
     },
     state::AppState,
@@ -73,15 +73,27 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
         Language::Ja => ja,
         Language::En => en,
     };
-    let contacts: Vec<Value> = store::contact_points::of_party(&state.reads, viewer.party.id)
-        .await?
-        .into_iter()
+    let contacts_held = store::contact_points::of_party(&state.reads, viewer.party.id).await?;
+    let contacts: Vec<Value> = contacts_held
+        .iter()
         .map(|contact| {
             let status = Some(contact.status);
             let waiting = matches!(status, Some(ContactStatus::Unconfirmed | ContactStatus::Unsubscribed));
+            let line = contact.channel == Channel::Line;
             let status = status.map(|status| match status {
-                ContactStatus::Unconfirmed => pick("確認待ち（届いたリンクを開いてください）", "Waiting: open the link sent to it"),
-                ContactStatus::Confirmed => pick("確認済み（お知らせとサインインに使えます）", "Confirmed: alerts and sign-in"),
+                ContactStatus::Confirmed if line => {
+                    pick("つながっています（お知らせが届きます）", "Linked: alerts reach it")
+                }
+                ContactStatus::OptedOut if line => pick(
+                    "受け取りを止めています（「停止」かブロック）",
+                    "Stopped: you sent STOP or blocked the account",
+                ),
+                ContactStatus::Unconfirmed => {
+                    pick("確認待ち（届いたリンクを開いてください）", "Waiting: open the link sent to it")
+                }
+                ContactStatus::Confirmed => {
+                    pick("確認済み（お知らせとサインインに使えます）", "Confirmed: alerts and sign-in")
+                }
                 ContactStatus::Unsubscribed => pick("受け取りを止めています", "You stopped e-mail to it"),
                 ContactStatus::OptedOut => pick("受け取りを止めています（STOP）", "You texted STOP"),
                 ContactStatus::Bouncing => pick("届かなくなっています", "Messages to it keep failing"),
@@ -89,19 +101,14 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
             let channel = match Ok::<_, ()>(contact.channel) {
                 Ok(Channel::Email) => pick("メール", "E-mail"),
                 Ok(Channel::Sms) => pick("SMS（携帯電話）", "Text message"),
+                Ok(Channel::Line) => "LINE",
                 Err(_) => "",
             };
-            context! { id => contact.id, address => contact.address, channel => channel, status => status, waiting => waiting }
+            let address = ContactAddress::shown(contact.channel, &contact.address);
+            context! { id => contact.id, address => address, channel => channel, status => status, waiting => waiting }
         })
         .collect();
-    let channels: Vec<Value> = Channel::ALL
-        .iter()
-        .filter(|channel| state.outbox.reach.offers(**channel))
-        .map(|channel| match channel {
-            Channel::Email => words::option("email", pick("メール", "E-mail")),
-            Channel::Sms => words::option("sms", pick("SMS（携帯電話）", "Text message")),
-        })
-        .collect();
+    let channels: Vec<Value> = super::words::typed_channels(&state.outbox.reach, language);
     let preferences = store::parties::preferences_of(&viewer.party)?;
     let email_choices: Vec<Value> = EmailPreference::ALL
         .iter()
@@ -123,9 +130,20 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
             SmsPreference::Off => words::option("off", pick("受け取らない", "None")),
         })
         .collect();
+    let line_choices: Vec<Value> = LinePreference::ALL
+        .iter()
+        .map(|choice| match choice {
+            LinePreference::Immediate => words::option("immediate", pick("お知らせのたびに", "Each alert as it comes")),
+            LinePreference::Critical => words::option("critical", pick("緊急のものだけ", "Urgent ones only")),
+            LinePreference::Off => words::option("off", pick("受け取らない", "None")),
+        })
+        .collect();
+    let line_linked = contacts_held.iter().any(|contact| contact.channel == Channel::Line);
     Ok(context! {
         contacts => contacts, channels => channels,
-        email_choices => email_choices, sms_choices => sms_choices,
+        email_choices => email_choices, sms_choices => sms_choices, line_choices => line_choices,
+        line_offered => state.outbox.reach.offers(Channel::Line), line_linked => line_linked,
+        line => preferences.line.as_str(),
         email => preferences.email.as_str(), sms => preferences.sms.as_str(),
         digest_at => format_clock_time(preferences.digest_at), email_detail => preferences.email_detail,
     })

@@ -26,6 +26,17 @@ const LANGUAGE_COOKIE: &str = "tsunagu_lang";
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The page's policy, letting its forms lead on to `origin` as well (a form whose answer is a
+/// redirect to another site, as LINE's account-link dialog is, needs it).
+pub fn forms_may_lead_to(mut response: Response, origin: &str) -> Response {
+    let plain = origin.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '.' | '-'));
+    let policy = CONTENT_SECURITY_POLICY.replace("form-action 'self'", &format!("form-action 'self' {origin}"));
+    if let (true, Ok(value)) = (plain, HeaderValue::from_str(&policy)) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
+
 /// Why a page could not be made: logged, and answered 500 with nothing of it shown.
 pub type Failure = Box<dyn std::error::Error + Send + Sync>;
 

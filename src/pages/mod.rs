@@ -14,6 +14,7 @@ mod family;
 pub(crate) mod forms;
 pub(crate) mod frame;
 mod imports;
+mod line;
 mod messages;
 mod outcomes;
 mod person;
@@ -41,6 +42,7 @@ pub use forms::{
 };
 pub use frame::{stylesheet, switch_language};
 pub use imports::{check_import, confirm_import, import_page, import_template, imports_page};
+pub use line::{line_link, line_link_page};
 pub use messages::{confirm, confirm_page, unsubscribe, unsubscribe_page};
 pub use outcomes::facility_page as outcomes_page;
 pub use resident::resident_page;

@@ -57,6 +57,7 @@ pub fn field(name: &str, language: Language) -> &'static str {
         "channel" => pick(language, "種類", "Kind"),
         "email" => pick(language, "メールで受け取るお知らせ", "Alerts by e-mail"),
         "sms" => pick(language, "SMSで受け取るお知らせ", "Alerts by text message"),
+        "line" => pick(language, "LINEで受け取るお知らせ", "Alerts on LINE"),
         "digest_at" => pick(language, "まとめのメールを送る時刻", "Time of the daily summary"),
         "until" => pick(language, "いつまで", "Until"),
         "end_on" => pick(language, "終わった日", "Day it ended"),
@@ -181,6 +182,12 @@ pub fn why(why: &Why, language: Language) -> String {
             language,
             "この種類のアカウントは、この関係では作れません。",
             "This kind of account cannot be opened with this relationship.",
+        )
+        .to_owned(),
+        (Why::LinkedFromLine, _) => pick(
+            language,
+            "LINEは、つなぐの公式アカウントを友だち追加して届くリンクからつなぎます。",
+            "LINE is linked by adding Tsunagu's official account as a friend and opening the link it sends.",
         )
         .to_owned(),
         (Why::NotStaffHere, _) => {

@@ -146,12 +146,14 @@ async fn gather(state: &AppState, viewer: &Viewer, access: &PersonAccess) -> Res
         .collect();
     let timeline = timeline::entries(state, person.id, &scope, language).await?;
     let mut accounts = Vec::new();
+    let mut account_ids = Vec::new();
     if let Some(own) = store::parties::find_for_person(&state.reads, person.id).await? {
         let label = match language {
             Language::Ja => "本人",
             Language::En => "the person",
         };
-        accounts.push(context! { id => own.id, name => own.display_name, relationship => label });
+        account_ids.push(own.id);
+        accounts.push((own.id, context! { id => own.id, name => own.display_name, relationship => label }));
     }
     for link in store::links::list_for_person(&state.reads, person.id).await? {
         if !crate::domain::link_in_force(link.revoked_at, link.expires_at, now) {
@@ -160,9 +162,22 @@ async fn gather(state: &AppState, viewer: &Viewer, access: &PersonAccess) -> Res
         let Some(party) = store::parties::find(&state.reads, link.party_id).await? else { continue };
         if matches!(party.role, PartyRole::Family | PartyRole::Lawyer) && party.disabled_at.is_none() {
             let relationship = words::relationship(link.relationship, language);
-            accounts.push(context! { id => party.id, name => party.display_name, relationship => relationship });
+            account_ids.push(party.id);
+            accounts.push((
+                party.id,
+                context! { id => party.id, name => party.display_name, relationship => relationship },
+            ));
         }
     }
+    // Whether each can be reached on LINE: staff see that, never the LINE id.
+    let contacts = store::contact_points::of_parties(&state.reads, &account_ids).await?;
+    let accounts: Vec<Value> = accounts
+        .into_iter()
+        .map(|(id, account)| {
+            let own: Vec<_> = contacts.iter().filter(|contact| contact.party_id == id).cloned().collect();
+            context! { line => crate::workflow::line::reachable(&own), ..account }
+        })
+        .collect();
     let placements = store::placements::list_for_person(&state.reads, person.id).await?;
     let placement = placements.iter().find(|placement| placement.end_on.is_none_or(|end| end >= today));
     let placed_at = match placement {

@@ -217,6 +217,21 @@ pub fn weekday(day: u8, language: Language) -> &'static str {
     }
 }
 
+/// The channels an address may be typed for on this service: e-mail and SMS where configured.
+/// A LINE account is linked from LINE, never typed.
+pub fn typed_channels(reach: &crate::outbox::Reach, language: Language) -> Vec<Value> {
+    let pick = |ja: &'static str, en: &'static str| if language == Language::Ja { ja } else { en };
+    crate::domain::channels::Channel::ALL
+        .iter()
+        .filter(|channel| reach.offers(**channel))
+        .filter_map(|channel| match channel {
+            crate::domain::channels::Channel::Email => Some(option("email", pick("メール", "E-mail"))),
+            crate::domain::channels::Channel::Sms => Some(option("sms", pick("SMS（携帯電話）", "Text message"))),
+            crate::domain::channels::Channel::Line => None,
+        })
+        .collect()
+}
+
 pub fn option(value: &str, label: &str) -> Value {
     context! { value => value, label => label }
 }

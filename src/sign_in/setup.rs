@@ -34,11 +34,13 @@ fn page(req: &Request, state: &AppState, token: &str, status: StatusCode, shown:
     let language = language_for(req, None);
     let pick = |ja: &'static str, en: &'static str| if language == Language::Ja { ja } else { en };
     let title = pick("つなぐを始める：最初の管理者", "Set up Tsunagu: the first admin");
+    // The first admin's address is typed: LINE, linked from LINE, is not offered.
     let channels: Vec<Value> = Channel::ALL
         .iter()
-        .map(|channel| match channel {
-            Channel::Email => context! { value => "email", label => pick("メール", "E-mail") },
-            Channel::Sms => context! { value => "sms", label => pick("SMS（携帯電話）", "Text message") },
+        .filter_map(|channel| match channel {
+            Channel::Email => Some(context! { value => "email", label => pick("メール", "E-mail") }),
+            Channel::Sms => Some(context! { value => "sms", label => pick("SMS（携帯電話）", "Text message") }),
+            Channel::Line => None,
         })
         .collect();
     let hint = if Channel::ALL.iter().any(|channel| state.outbox.reach.offers(*channel)) {

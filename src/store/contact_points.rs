@@ -141,7 +141,7 @@ pub async fn with_number(db: &impl Read, number: &str) -> Result<Vec<contact_poi
 /// treat them as one.
 pub async fn with_address(db: &impl Read, address: &ContactAddress) -> Result<Vec<contact_point::Model>, DbErr> {
     match address.channel() {
-        Channel::Sms => with(db, Channel::Sms, address.as_str()).await,
+        Channel::Sms | Channel::Line => with(db, address.channel(), address.as_str()).await,
         Channel::Email => {
             contact_point::Entity::find()
                 .filter(contact_point::Column::Channel.eq(Channel::Email.as_str()))

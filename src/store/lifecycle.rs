@@ -160,6 +160,11 @@ pub async fn erase(db: &impl Write, person_id: Uuid, name: &str) -> Result<Erase
         erased.records += delete::<sign_in_code::Entity>(db, sign_in_code::Column::PartyId.is_in(own.clone())).await?;
         erased.records +=
             delete::<calendar_feed::Entity>(db, calendar_feed::Column::PartyId.is_in(own.clone())).await?;
+        erased.records += delete::<crate::entity::line_nonce::Entity>(
+            db,
+            crate::entity::line_nonce::Column::PartyId.is_in(own.clone()),
+        )
+        .await?;
         erased.records += delete::<party::Entity>(db, party::Column::Id.is_in(own)).await?;
     }
     erased.records += person::Entity::delete_by_id(person_id).exec(db.conn()).await?.rows_affected;

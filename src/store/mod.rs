@@ -16,6 +16,7 @@ pub mod imports;
 pub mod inbox;
 pub mod lapses;
 pub mod lifecycle;
+pub mod line;
 pub mod links;
 pub mod milestones;
 pub mod organizations;

@@ -26,6 +26,7 @@ pub const DISCARDED: MessageStatus = MessageStatus::Discarded;
 pub const WEBHOOK: MessageChannel = MessageChannel::Webhook;
 pub const EMAIL: MessageChannel = MessageChannel::Email;
 pub const SMS: MessageChannel = MessageChannel::Sms;
+pub const LINE: MessageChannel = MessageChannel::Line;
 
 /// A message to write.
 #[derive(Debug, Clone)]

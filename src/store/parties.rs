@@ -9,7 +9,7 @@ use super::{new_id, page, Page, PageRequest};
 use super::{Connected, Declares, Read, Write};
 use crate::cache::Changed;
 use crate::domain::{
-    channels::{parse_digest_at, Channel, ContactStatus, EmailPreference, Preferences, SmsPreference},
+    channels::{parse_digest_at, Channel, ContactStatus, EmailPreference, LinePreference, Preferences, SmsPreference},
     format_clock_time, DisplayName, Language, PartyRole, QuietHours, Zone,
 };
 
@@ -58,6 +58,7 @@ pub async fn insert(db: &impl Write, new: NewParty, now: DateTime<Utc>) -> Resul
         person_id: Set(new.person_id),
         disabled_at: Set(None),
         email_preference: Set(EmailPreference::default()),
+        line_preference: Set(LinePreference::default()),
         sms_preference: Set(SmsPreference::default()),
         digest_at: Set(format_clock_time(Preferences::default().digest_at)),
         email_detail: Set(false),
@@ -185,6 +186,7 @@ pub fn preferences_of(party: &party::Model) -> Result<Preferences, super::Corrup
     Ok(Preferences {
         email: party.email_preference,
         sms: party.sms_preference,
+        line: party.line_preference,
         digest_at: parse_digest_at(&party.digest_at)
             .map_err(|why| super::Corrupt::new("digest time", party.id, why))?,
         email_detail: party.email_detail,
@@ -200,6 +202,7 @@ pub async fn set_preferences(
     let mut row = existing.into_active_model();
     row.email_preference = Set(preferences.email);
     row.sms_preference = Set(preferences.sms);
+    row.line_preference = Set(preferences.line);
     row.digest_at = Set(format_clock_time(preferences.digest_at));
     row.email_detail = Set(preferences.email_detail);
     row.updated_at = Set(now);

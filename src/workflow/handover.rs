@@ -16,14 +16,14 @@ use crate::{
     },
     entity::{alert, organization, party},
     outbox::{
-        compose::{Period, Provided},
+        compose::{self, Notice, Period, Provided},
         duty::{self, Counts, Open},
     },
     state::AppState,
     store::{
         self,
         inbox::TeamFilter,
-        outbox::{NewMessage, Priority, Subject, EMAIL, SMS},
+        outbox::{NewMessage, Priority, Subject, EMAIL, LINE, SMS},
         Write,
     },
 };
@@ -186,6 +186,13 @@ async fn messages(
         return Ok(emails);
     }
     let critical = open.iter().any(|alert| alert.severity == Severity::Critical);
+    // Without e-mail, LINE (a notice and the link) before a text.
+    if let Some(contact) = addresses.iter().find(|contact| contact.channel == Channel::Line) {
+        let payload = compose::line_notice(party.language, Notice::Handover, &url, Vec::new());
+        let mut line = message(LINE, contact.id, serde_json::to_string(&payload));
+        line.priority = if critical { Priority::Now } else { Priority::Normal };
+        return Ok(vec![line]);
+    }
     let text = addresses.iter().find(|contact| contact.channel == Channel::Sms).map(|contact| {
         let payload = duty::handover_sms(party.language, counts, &url);
         let mut text = message(SMS, contact.id, serde_json::to_string(&payload));

@@ -18,6 +18,7 @@ mod imports;
 mod keyed;
 mod lapses;
 mod lifecycle;
+pub mod line;
 mod links;
 mod milestones;
 pub mod on_duty;

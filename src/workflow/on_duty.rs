@@ -18,11 +18,14 @@ use crate::{
         rota::{AcknowledgedVia, Rung, Skipped},
     },
     entity::{alert, contact_point, party},
-    outbox::{compose::Provided, duty, Reach},
+    outbox::{
+        compose::{self, Notice, Provided},
+        duty, Reach,
+    },
     state::AppState,
     store::{
         self,
-        outbox::{NewMessage, Priority, Subject, EMAIL, SMS},
+        outbox::{NewMessage, Priority, Subject, EMAIL, LINE, SMS},
         rota::Step,
         Write,
     },
@@ -118,6 +121,15 @@ fn messages_to(
                     )),
                 ),
                 Channel::Sms => (SMS, serde_json::to_string(&duty::team_alert_sms(party.language, &url, provided()))),
+                Channel::Line => (
+                    LINE,
+                    serde_json::to_string(&compose::line_notice(
+                        party.language,
+                        Notice::TeamAlert,
+                        &url,
+                        vec![provided()],
+                    )),
+                ),
             };
             let message = NewMessage {
                 channel,

@@ -152,6 +152,7 @@ fn test_config(database_url: &str) -> Config {
         retention_years: 5,
         email: None,
         sms: None,
+        line: None,
         delivery: Default::default(),
         connections: Default::default(),
     }
@@ -379,12 +380,33 @@ pub async fn claim_any(
     lease: chrono::Duration,
     limit: usize,
 ) -> Vec<tsunagu::entity::outbox_message::Model> {
-    use tsunagu::store::outbox::{claim, Want, EMAIL, SMS, WEBHOOK};
+    use tsunagu::store::outbox::{claim, Want, EMAIL, LINE, SMS, WEBHOOK};
     let room = std::collections::HashMap::new();
     let mut claimed = Vec::new();
-    for channel in [WEBHOOK, EMAIL, SMS] {
+    for channel in [WEBHOOK, EMAIL, SMS, LINE] {
         let want = Want { channel, limit: limit - claimed.len(), per_target: limit, room: &room };
         claimed.extend(claim(db, now, lease, &want).await.expect("claim"));
     }
     claimed
+}
+
+/// Seeds a confirmed address of `channel` for `party`, as if its owner had confirmed (or linked)
+/// it: for tests whose subject is not the opt-in.
+pub async fn seed_confirmed_address(app: &TestApp, party: &str, channel: &str, address: String, n: u8) {
+    use sea_orm::{ActiveModelTrait, Set};
+    tsunagu::entity::contact_point::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        party_id: Set(party.parse().unwrap()),
+        channel: Set(channel.parse().unwrap()),
+        address: Set(address),
+        status: Set("confirmed".parse().unwrap()),
+        confirm_token_hash: Set(None),
+        unsubscribe_token: Set(format!("token-{channel}-{n}")),
+        confirmed_at: Set(Some(app.now())),
+        created_at: Set(app.now()),
+        updated_at: Set(app.now()),
+    }
+    .insert(&app.outside)
+    .await
+    .unwrap();
 }

@@ -11,6 +11,7 @@ mod auth;
 mod browser;
 mod browser_first_day;
 mod browser_first_start;
+mod browser_line;
 mod browser_plain_words;
 mod browser_rota;
 mod browser_support;
@@ -26,6 +27,8 @@ mod health;
 mod imports;
 mod integrations;
 mod lifecycle;
+mod line;
+mod line_peer;
 mod links;
 mod me;
 mod migrations;
@@ -107,6 +110,7 @@ fn main() {
         reach::TESTS,
         rota::TESTS,
         rota_pages::TESTS,
+        line::TESTS,
         callbacks::TESTS,
         side_doors::TESTS,
         slow_clients::TESTS,
@@ -132,7 +136,12 @@ fn main() {
             .with_ignored_flag(postgres_url.is_none()),
         );
     }
-    for case in scale_out::POSTGRES_ONLY.iter().chain(reach::POSTGRES_ONLY).chain(rota::POSTGRES_ONLY) {
+    for case in scale_out::POSTGRES_ONLY
+        .iter()
+        .chain(reach::POSTGRES_ONLY)
+        .chain(rota::POSTGRES_ONLY)
+        .chain(line::POSTGRES_ONLY)
+    {
         let url = postgres_url.clone();
         trials.push(
             Trial::test(format!("postgres::{}", case.name()), move || {
@@ -154,6 +163,7 @@ fn main() {
         .chain(browser_first_start::TESTS)
         .chain(browser_plain_words::TESTS)
         .chain(browser_rota::TESTS)
+        .chain(browser_line::TESTS)
     {
         let missing = no_browser.clone();
         trials.push(

@@ -116,7 +116,10 @@ async fn everyone_keeps_their_own_addresses_and_signs_in_again_with_a_code(plain
     let good = [("email", "digest"), ("sms", "off"), ("digest_at", "07:30")];
     notice_after(&submit_public(&app, &mother, choose, &good).await);
     let after: Value = app.get(&format!("/parties/{hanako}/preferences"), &app.admin()).await.json().await.unwrap();
-    assert_eq!(after, json!({"email": "digest", "sms": "off", "digest_at": "07:30", "email_detail": false}));
+    assert_eq!(
+        after,
+        json!({"email": "digest", "sms": "off", "line": "immediate", "digest_at": "07:30", "email_detail": false})
+    );
 
     // Signed out, she signs in again with a one-time code to the address she confirmed.
     assert_eq!(ask_for_code(&app, "hanako@example.org").await.status(), StatusCode::ACCEPTED);

@@ -199,7 +199,10 @@ async fn digests_come_once_a_day_at_their_hour_and_never_empty(plain: TestApp) {
     // She opts in to detailed e-mail bodies; subjects still say only that there is a notice.
     let prefs = json!({"email": "digest", "digest_at": "06:30", "email_detail": true});
     let changed: Value = app.patch("/me/preferences", &family, &prefs).await.json().await.unwrap();
-    assert_eq!(changed, json!({"email": "digest", "sms": "critical", "digest_at": "06:30", "email_detail": true}));
+    assert_eq!(
+        changed,
+        json!({"email": "digest", "sms": "critical", "line": "immediate", "digest_at": "06:30", "email_detail": true})
+    );
     let bad = app.patch("/me/preferences", &family, &json!({"digest_at": "25:00"})).await;
     assert_problem(bad, StatusCode::UNPROCESSABLE_ENTITY).await;
 
@@ -249,7 +252,6 @@ async fn digests_come_once_a_day_at_their_hour_and_never_empty(plain: TestApp) {
 }
 
 async fn each_e_mail_goes_once_across_three_instances_though_one_dies(plain: TestApp) {
-    use sea_orm::{ActiveModelTrait, Set};
     let (mail, gateway) = (MailServer::start(), Gateway::start().await);
     let app = reaching(&plain, &mail, &gateway).await;
     let c = resident(&app, json!({"role": "family", "display_name": "Hanako"})).await;
@@ -261,21 +263,7 @@ async fn each_e_mail_goes_once_across_three_instances_though_one_dies(plain: Tes
             app.post(&format!("/persons/{}/links", c.person), &c.staff, &body).await.status(),
             StatusCode::CREATED
         );
-        tsunagu::entity::contact_point::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            party_id: Set(party.parse().unwrap()),
-            channel: Set("email".parse().unwrap()),
-            address: Set(format!("family{n}@example.org")),
-            status: Set("confirmed".parse().unwrap()),
-            confirm_token_hash: Set(None),
-            unsubscribe_token: Set(format!("token-{n}")),
-            confirmed_at: Set(Some(app.now())),
-            created_at: Set(app.now()),
-            updated_at: Set(app.now()),
-        }
-        .insert(&app.outside)
-        .await
-        .unwrap();
+        crate::helpers::seed_confirmed_address(&app, &party, "email", format!("family{n}@example.org"), n).await;
     }
     release_today(&app, &c).await;
     let others = [

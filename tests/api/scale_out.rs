@@ -112,6 +112,7 @@ async fn seed(db: &DatabaseConnection, writer: &tsunagu::store::Writer, hook: &s
             disabled_at: None,
             email_preference: "immediate".parse().unwrap(),
             sms_preference: "critical".parse().unwrap(),
+            line_preference: "immediate".parse().unwrap(),
             digest_at: "08:00".into(),
             email_detail: false,
             opened_by_organization_id: None,

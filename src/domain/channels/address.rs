@@ -24,8 +24,19 @@ impl ContactAddress {
         let address = match channel {
             Channel::Email => parse_email(raw)?,
             Channel::Sms => parse_phone(raw)?,
+            // A LINE user is known by an id LINE gives when they link, never by one typed.
+            Channel::Line => return Err(crate::domain::Why::LinkedFromLine.into()),
         };
         Ok(Self { channel, address })
+    }
+
+    /// The LINE user id an account-link event names: `U` and 32 lowercase hex digits.
+    pub fn line_user(user_id: &str) -> Result<Self, Invalid> {
+        let hex = user_id.strip_prefix('U').unwrap_or("");
+        if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(crate::domain::Why::LinkedFromLine.into());
+        }
+        Ok(Self { channel: Channel::Line, address: user_id.to_owned() })
     }
 
     /// An address typed where either kind is welcome: with an `@` (or `＠`) it is e-mail, else a number.
@@ -42,6 +53,15 @@ impl ContactAddress {
         &self.address
     }
 
+    /// The address as its owner and admins see it: all of an e-mail address or a number, and
+    /// of a LINE account only that it is one (its id is LINE's, for sending alone).
+    pub fn shown(channel: Channel, address: &str) -> String {
+        match channel {
+            Channel::Email | Channel::Sms => address.to_owned(),
+            Channel::Line => "LINE".to_owned(),
+        }
+    }
+
     /// Enough of the address for staff to tell which it is, not enough to write to it.
     pub fn masked(channel: Channel, address: &str) -> String {
         match channel {
@@ -55,6 +75,8 @@ impl ContactAddress {
                 let head: String = digits.iter().take(3).collect();
                 format!("{head}…{tail}")
             }
+            // Nothing of a LINE id is shown: that someone is reachable on LINE is enough.
+            Channel::Line => "LINE".to_owned(),
         }
     }
 }
@@ -124,6 +146,17 @@ mod tests {
         for raw in ["", "no-at-sign", "a@", "@b.org", "a b@c.org", &format!("{}@x.org", "a".repeat(260))] {
             assert!(ContactAddress::parse(Channel::Email, raw).is_err(), "{raw:?}");
         }
+    }
+
+    #[test]
+    fn a_line_user_is_only_an_id_line_gave() {
+        let id = format!("U{}", "0123456789abcdef".repeat(2));
+        assert_eq!(ContactAddress::line_user(&id).unwrap().as_str(), id);
+        for refused in ["", "U123", &format!("X{}", "0".repeat(32)), &format!("U{}", "G".repeat(32))] {
+            assert!(ContactAddress::line_user(refused).is_err(), "{refused:?}");
+        }
+        assert!(ContactAddress::parse(Channel::Line, &id).is_err(), "never typed");
+        assert_eq!(ContactAddress::masked(Channel::Line, &id), "LINE");
     }
 
     #[test]

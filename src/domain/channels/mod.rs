@@ -1,7 +1,8 @@
-//! E-mail and SMS: which addresses may be written to, what each party asked for, and which
+//! E-mail, SMS and LINE: which addresses may be written to, what each party asked for, and which
 //! alerts go out on which channel. Pure rules; the outbox does the sending.
 
 mod address;
+pub mod line;
 pub mod sms;
 pub mod twilio;
 
@@ -16,6 +17,8 @@ text_enum! {
     pub enum Channel ("channel") {
         Email = "email",
         Sms = "sms",
+        /// A LINE user who linked their account: sent a notice and a link, never the content.
+        Line = "line",
     }
 }
 
@@ -71,11 +74,24 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// What LINE messages a party wants.
+    #[derive(Default)]
+    pub enum LinePreference ("LINE preference") {
+        /// Each alert as it is delivered (quiet hours still hold back all but critical ones).
+        #[default]
+        Immediate = "immediate",
+        Critical = "critical",
+        Off = "off",
+    }
+}
+
 /// A party's channel preferences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Preferences {
     pub email: EmailPreference,
     pub sms: SmsPreference,
+    pub line: LinePreference,
     /// Local time of the daily digest.
     pub digest_at: NaiveTime,
     /// Whether e-mail bodies may say what an alert is about; subjects and texts never do.
@@ -87,6 +103,7 @@ impl Default for Preferences {
         Self {
             email: EmailPreference::default(),
             sms: SmsPreference::default(),
+            line: LinePreference::default(),
             digest_at: default_digest_at(),
             email_detail: false,
         }
@@ -118,6 +135,11 @@ impl Preferences {
                 SmsPreference::Critical => critical,
                 SmsPreference::Off => false,
             },
+            Channel::Line => match self.line {
+                LinePreference::Immediate => true,
+                LinePreference::Critical => critical,
+                LinePreference::Off => false,
+            },
         }
     }
 }
@@ -146,6 +168,12 @@ mod tests {
         assert!(!off.sends_at_once(Channel::Sms, Severity::Critical));
         let all = Preferences { sms: SmsPreference::All, ..Preferences::default() };
         assert!(all.sends_at_once(Channel::Sms, Severity::Notice));
+        assert!(Preferences::default().sends_at_once(Channel::Line, Severity::Notice), "a linked LINE hears each");
+        let line = Preferences { line: LinePreference::Critical, ..Preferences::default() };
+        assert!(!line.sends_at_once(Channel::Line, Severity::High));
+        assert!(line.sends_at_once(Channel::Line, Severity::Critical));
+        let off = Preferences { line: LinePreference::Off, ..Preferences::default() };
+        assert!(!off.sends_at_once(Channel::Line, Severity::Critical));
     }
 
     #[test]

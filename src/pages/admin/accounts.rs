@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{admin_form, answer, list_page, named_organization, page, record_page, when, Back, Shown};
 use crate::{
     access::audit_entry,
-    domain::{channels::Channel, DisplayName, Language, PartyRole, Refusals, Why, Zone},
+    domain::{DisplayName, Language, PartyRole, Refusals, Why, Zone},
     http::base_url,
     pages::{
         forms::{invitation_sheet, posted::Posted},
@@ -133,7 +133,7 @@ pub(super) async fn render_one(
                 "unconfirmed" => pick("確認待ち", "waiting for confirmation"),
                 _ => pick("停止中", "stopped"),
             };
-            context! { id => contact.id, address => contact.address, channel => contact.channel.as_str(), status => status }
+            context! { id => contact.id, address => crate::domain::channels::ContactAddress::shown(contact.channel, &contact.address), channel => contact.channel.as_str(), status => status }
         })
         .collect();
     let sessions: Vec<Value> = sessions
@@ -145,14 +145,7 @@ pub(super) async fn render_one(
             }
         })
         .collect();
-    let channels: Vec<Value> = Channel::ALL
-        .iter()
-        .filter(|channel| state.outbox.reach.offers(**channel))
-        .map(|channel| match channel {
-            Channel::Email => words::option("email", pick("メール", "E-mail")),
-            Channel::Sms => words::option("sms", pick("SMS（携帯電話）", "Text message")),
-        })
-        .collect();
+    let channels: Vec<Value> = super::words::typed_channels(&state.outbox.reach, language);
     let context = context! {
         account => context! {
             id => party.id, name => party.display_name, role => role_of(&party, language),

@@ -13,7 +13,7 @@ use super::{access_failed, add_typed_address, poster, read_form, refusal, Posted
 use crate::{
     access,
     domain::{
-        channels::{parse_digest_at, EmailPreference, Preferences, SmsPreference},
+        channels::{parse_digest_at, Channel, EmailPreference, LinePreference, Preferences, SmsPreference},
         Refusals,
     },
     pages::{
@@ -135,6 +135,11 @@ pub async fn choose_alerts(req: &Request, state: Data<&AppState>, body: Body) ->
     let mut refusals = Refusals::default();
     let email = posted.choice::<EmailPreference>("email", &mut refusals);
     let sms = posted.choice::<SmsPreference>("sms", &mut refusals);
+    // Only a party with LINE offered is shown the choice; otherwise it stays as it was.
+    let line = match posted.text("line") {
+        "" if !state.outbox.reach.offers(Channel::Line) => Some(party.line_preference),
+        _ => posted.choice::<LinePreference>("line", &mut refusals),
+    };
     let digest_at = posted.parsed("digest_at", parse_digest_at, &mut refusals);
     let email_detail = match posted.all("email_detail").as_slice() {
         [] => Some(false),
@@ -145,9 +150,9 @@ pub async fn choose_alerts(req: &Request, state: Data<&AppState>, body: Body) ->
             refusals.check("email_detail", Err(why.into()))
         }
     };
-    let done = match (email, sms, digest_at, email_detail) {
-        (Some(email), Some(sms), Some(digest_at), Some(email_detail)) => {
-            let chosen = Preferences { email, sms, digest_at, email_detail };
+    let done = match (email, sms, line, digest_at, email_detail) {
+        (Some(email), Some(sms), Some(line), Some(digest_at), Some(email_detail)) => {
+            let chosen = Preferences { email, sms, line, digest_at, email_detail };
             workflow::set_preferences(&state, party, chosen).await.map(|_| StatusCode::OK)
         }
         _ => Err(WorkflowError::Refused(refusals)),

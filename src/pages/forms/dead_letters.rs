@@ -39,6 +39,7 @@ fn channel_label(channel: MessageChannel, language: Language) -> &'static str {
         (MessageChannel::Email, Language::Ja) => "メール",
         (MessageChannel::Email, Language::En) => "E-mail",
         (MessageChannel::Sms, _) => "SMS",
+        (MessageChannel::Line, _) => "LINE",
     }
 }
 

@@ -33,11 +33,12 @@ fn opened(state: &AppState, viewer: &Viewer, token: &str) -> Option<(Uuid, Ackno
     let (alert_id, channel) = state.outbox.reach.keys.respond_token_of(
         token,
         viewer.party.id,
-        &[Channel::Sms.as_str(), Channel::Email.as_str()],
+        &[Channel::Sms.as_str(), Channel::Email.as_str(), Channel::Line.as_str()],
     )?;
     let via = match channel.parse::<Channel>().ok()? {
         Channel::Sms => AcknowledgedVia::Sms,
         Channel::Email => AcknowledgedVia::Email,
+        Channel::Line => AcknowledgedVia::Line,
     };
     Some((alert_id, via))
 }

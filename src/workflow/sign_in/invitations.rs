@@ -52,7 +52,9 @@ pub async fn invite(
             let contact = store::contact_points::find(&txn, contact_id)
                 .await?
                 .filter(|contact| contact.party_id == party.id)
-                .filter(|contact| contact.status == ContactStatus::Confirmed);
+                .filter(|contact| contact.status == ContactStatus::Confirmed)
+                // A code is not a notice: it never goes to LINE.
+                .filter(|contact| contact.channel != crate::domain::channels::Channel::Line);
             match contact {
                 Some(contact) => Some(contact),
                 None => {
