@@ -19,6 +19,7 @@ pub mod period;
 pub mod placement;
 pub mod provision;
 mod quiet_hours;
+pub mod referral;
 pub mod risk;
 pub mod rota;
 pub mod schedule;
