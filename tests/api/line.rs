@@ -186,6 +186,18 @@ async fn a_mother_who_only_uses_line_hears_of_the_release_and_her_line_says_noth
     }
     // What LINE was given is recorded as a provision by LINE.
     assert!(app.count_where("provision_records", "channel = 'line'").await >= 1);
+
+    // A code never goes to LINE; a new way in is told there, with no code and no link.
+    let line_id = contacts[0]["id"].as_str().unwrap();
+    let invitations = format!("/parties/{}/invitations", c.family);
+    let refused = app.post(&invitations, &app.admin(), &json!({"send_to": line_id})).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.post(&invitations, &app.admin(), &json!({})).await.status(), StatusCode::CREATED);
+    tick(&app.state).await.unwrap();
+    let told = peer.delivered_to(&mother);
+    assert_eq!(told.len(), 2, "the alert, then the notice of a new way in: {told:?}");
+    assert!(told[1].text.contains("サインイン方法が追加されました"), "{}", told[1].text);
+    assert!(!told[1].text.contains("http") && !told[1].text.contains("Hanako"), "{}", told[1].text);
 }
 
 async fn stop_and_blocking_the_account_stop_pushes_and_a_429_backs_off(plain: TestApp) {
