@@ -6,7 +6,10 @@
 use poem::{handler, http::StatusCode, web::Data, Body, IntoResponse, Request, Response};
 
 use crate::{
-    domain::channels::line::{verify, Delivery},
+    domain::{
+        channels::line::{verify, Delivery},
+        Language,
+    },
     http::Problem,
     outbox::line::{replies, LineClient, Said},
     state::AppState,
@@ -62,14 +65,14 @@ async fn answer(state: &AppState, line: &LineClient, answers: Vec<Answer>) {
     for answer in answers {
         let sent = match answer {
             Answer::Reply { reply_token, text } => line.reply(&reply_token, &text).await,
-            Answer::SendLink { reply_token, user_id, language } => match line.link_token(&user_id).await {
+            Answer::SendLink { reply_token, user_id } => match line.link_token(&user_id).await {
                 Ok(link_token) => {
                     if let Err(err) = workflow::line::issued_link_token(state, &link_token, &user_id).await {
                         tracing::error!(error = %err, "LINE: a link token could not be kept");
                         continue;
                     }
                     let url = state.outbox.reach.line_link_url(&link_token);
-                    line.reply(&reply_token, &replies(Said::LinkPrompt(url), language, None)).await
+                    line.reply(&reply_token, &replies(Said::LinkPrompt(url), Language::Ja, None)).await
                 }
                 Err(err) => Err(err),
             },

@@ -30,7 +30,7 @@ const LINK_LASTS: Duration = Duration::minutes(10);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     Reply { reply_token: String, text: String },
-    SendLink { reply_token: String, user_id: String, language: Language },
+    SendLink { reply_token: String, user_id: String },
 }
 
 /// Acts on a webhook delivery whose signature was checked. An event seen before (by its
@@ -120,10 +120,7 @@ async fn act(
 /// The answer to a user not linked yet: a link to link their account (their language is not
 /// known yet; the words are in both).
 fn the_way_to_link(reply_token: Option<String>, user_id: String) -> Vec<Answer> {
-    reply_token
-        .map(|reply_token| Answer::SendLink { reply_token, user_id, language: Language::Ja })
-        .into_iter()
-        .collect()
+    reply_token.map(|reply_token| Answer::SendLink { reply_token, user_id }).into_iter().collect()
 }
 
 async fn language_of(db: &impl Write, party_id: Uuid) -> Result<Language, WorkflowError> {

@@ -38,11 +38,6 @@ async fn served(plain: &TestApp, mail: &MailServer, gateway: &Gateway) -> TestAp
     app
 }
 
-/// Sets a time or date-and-time field as its picker would (typing depends on the locale).
-async fn set_value(browser: &Browser, css: &str, value: &str) {
-    browser.set_date(css, value).await;
-}
-
 async fn the_manager_makes_the_rota_and_the_night_staff_member_answers_the_alert_from_the_text(plain: TestApp) {
     let (mail, gateway) = (MailServer::start(), Gateway::start().await);
     let app = served(&plain, &mail, &gateway).await;
@@ -73,8 +68,8 @@ async fn the_manager_makes_the_rota_and_the_night_staff_member_answers_the_alert
         for weekday in days {
             desk.click(&format!("input[name='shifts[{row}].weekdays'][value='{weekday}']")).await;
         }
-        set_value(&desk, &format!("input[name='shifts[{row}].starts_at']"), starts).await;
-        set_value(&desk, &format!("input[name='shifts[{row}].ends_at']"), ends).await;
+        desk.set_date(&format!("input[name='shifts[{row}].starts_at']"), starts).await;
+        desk.set_date(&format!("input[name='shifts[{row}].ends_at']"), ends).await;
     }
     desk.click(&format!("input[name='managers'][value='{manager}']")).await;
     desk.click_to(&format!("form[action='{rota}'] button[type='submit']"), &format!("{origin}{rota}?done=rota")).await;
@@ -86,8 +81,8 @@ async fn the_manager_makes_the_rota_and_the_night_staff_member_answers_the_alert
     // The night staff member covers Monday evening: the gap closes.
     desk.resize(DESKTOP).await;
     desk.select("select[name='party_id']", &night).await;
-    set_value(&desk, "input[name='starts_at']", "2026-03-02T18:00").await;
-    set_value(&desk, "input[name='ends_at']", "2026-03-02T22:00").await;
+    desk.set_date("input[name='starts_at']", "2026-03-02T18:00").await;
+    desk.set_date("input[name='ends_at']", "2026-03-02T22:00").await;
     desk.click_to(&format!("form[action='{rota}/overrides'] button"), &format!("{origin}{rota}?done=override")).await;
     let text = desk.text().await;
     assert!(text.contains("夜 職員 3月2日 18:00 – 3月2日 22:00"), "the cover is listed: {text}");

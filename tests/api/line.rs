@@ -13,7 +13,7 @@ use crate::{
     cases,
     helpers::{spawn_app_configured, TestApp},
     line_peer::{event, line_post, link_path, user, LinePeer, SECRET},
-    reach_case::{release_today, resident, tokyo, Case},
+    reach_case::{release_today, resident, tokyo},
     reach_support::PUBLIC_URL,
     sign_in::{browser, invite, session_cookie},
 };
@@ -113,7 +113,7 @@ async fn link(app: &TestApp, peer: &LinePeer, party: &str, user_id: &str, id: &s
 }
 
 /// The party's LINE addresses as an admin sees them.
-async fn line_contacts(app: &TestApp, _c: &Case, party: &str) -> Vec<Value> {
+async fn line_contacts(app: &TestApp, party: &str) -> Vec<Value> {
     let contacts: Value = app.get(&format!("/parties/{party}/contacts"), &app.admin()).await.json().await.unwrap();
     contacts["items"].as_array().unwrap().iter().filter(|contact| contact["channel"] == "line").cloned().collect()
 }
@@ -147,7 +147,7 @@ async fn a_mother_who_only_uses_line_hears_of_the_release_and_her_line_says_noth
     assert_eq!((peer.replies(), peer.link_tokens().len()), (1, 1), "nothing done twice");
     linked_event(&app, &mother, &nonce, "L1").await;
     // Staff see that she is reachable on LINE, never her LINE id.
-    let contacts = line_contacts(&app, &c, &c.family).await;
+    let contacts = line_contacts(&app, &c.family).await;
     assert_eq!(contacts.len(), 1);
     assert_eq!((&contacts[0]["address"], &contacts[0]["status"]), (&json!("LINE"), &json!("confirmed")));
     let everything = app.get(&format!("/parties/{}/contacts", c.family), &app.admin()).await.text().await.unwrap();
@@ -225,8 +225,8 @@ async fn stop_and_blocking_the_account_stop_pushes_and_a_429_backs_off(plain: Te
     assert!(peer.replies_to("R-M3")[0].contains("停止しました"));
     let blocked = line_post(&app, json!([event("unfollow", "U1", &counsel, json!({}))]), Some(SECRET)).await;
     assert_eq!(blocked.status(), StatusCode::OK);
-    assert_eq!(line_contacts(&app, &first, &first.family).await[0]["status"], "opted_out");
-    assert_eq!(line_contacts(&app, &first, &first.lawyer).await[0]["status"], "opted_out");
+    assert_eq!(line_contacts(&app, &first.family).await[0]["status"], "opted_out");
+    assert_eq!(line_contacts(&app, &first.lawyer).await[0]["status"], "opted_out");
 
     // Both sons are released. The stopped and the blocked hear nothing; the other mother's push
     // meets a 429 and goes once LINE lets it.
@@ -252,8 +252,8 @@ async fn stop_and_blocking_the_account_stop_pushes_and_a_429_backs_off(plain: Te
     )
     .await;
     assert_eq!(back.status(), StatusCode::OK);
-    assert_eq!(line_contacts(&app, &first, &first.family).await[0]["status"], "confirmed");
-    assert_eq!(line_contacts(&app, &first, &first.lawyer).await[0]["status"], "confirmed");
+    assert_eq!(line_contacts(&app, &first.family).await[0]["status"], "confirmed");
+    assert_eq!(line_contacts(&app, &first.lawyer).await[0]["status"], "confirmed");
     assert!(peer.replies_to("R-U2")[0].contains("You are linked to Tsunagu"), "in the lawyer's English");
 }
 
@@ -265,10 +265,10 @@ async fn a_nonce_links_once_for_its_own_user_and_not_after_it_expires(plain: Tes
     let nonce = asked_to_link(&app, &peer, &c.family, &mother, "N1").await;
     // Another LINE user with her nonce: nothing is tied, to either of them.
     linked_event(&app, &stranger, &nonce, "N2").await;
-    assert!(line_contacts(&app, &c, &c.family).await.is_empty());
+    assert!(line_contacts(&app, &c.family).await.is_empty());
     // Her own: tied. Used again (after she unlinks): nothing.
     linked_event(&app, &mother, &nonce, "N3").await;
-    let contacts = line_contacts(&app, &c, &c.family).await;
+    let contacts = line_contacts(&app, &c.family).await;
     assert_eq!(contacts.len(), 1);
     let id = contacts[0]["id"].as_str().unwrap();
     let family = app.token("family", &c.family);
@@ -277,12 +277,12 @@ async fn a_nonce_links_once_for_its_own_user_and_not_after_it_expires(plain: Tes
         StatusCode::NO_CONTENT
     );
     linked_event(&app, &mother, &nonce, "N4").await;
-    assert!(line_contacts(&app, &c, &c.family).await.is_empty(), "a nonce is used once");
+    assert!(line_contacts(&app, &c.family).await.is_empty(), "a nonce is used once");
     // A nonce past its ten minutes: nothing; and its link token's page says the link has gone.
     let late = asked_to_link(&app, &peer, &c.lawyer, &later, "N5").await;
     app.clock.advance(Duration::minutes(11));
     linked_event(&app, &later, &late, "N6").await;
-    assert!(line_contacts(&app, &c, &c.lawyer).await.is_empty());
+    assert!(line_contacts(&app, &c.lawyer).await.is_empty());
     let token = peer.link_tokens().last().unwrap().clone();
     let cookie = crate::sign_in::signed_in(&app, &c.lawyer).await;
     let gone = browser()

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{access_failed, poster, read_form, refused_form, Posted};
 use crate::{
     access,
-    domain::{Refusal, Refusals, Why},
+    domain::{Invalid, Refusal, Refusals, Why},
     entity::organization,
     pages::{
         frame::{failed, id_of, not_found, see_other, Viewer},
@@ -80,17 +80,14 @@ fn rows_typed(posted: &Posted) -> Rows {
     }
 }
 
-/// A staff member chosen in `field`: `None` (and refused) when none was. What is not an id
-/// is read as the nil id, which no staff member has: the workflow refuses it as not on the
-/// staff, numbered as the rest of its list.
+/// A staff member chosen in `field`: `None`, and refused beside the field, when none was or
+/// what was sent is not an id (the workflow then checks the id is one of the staff).
 fn party(posted: &Posted, field: &str, refusals: &mut Refusals) -> Option<Uuid> {
-    match posted.text(field) {
-        "" => {
-            refusals.push(field, Why::Required.into());
-            None
-        }
-        typed => Some(id_of(typed).unwrap_or_default()),
-    }
+    let chosen = match posted.text(field) {
+        "" => Err(Why::Required),
+        typed => id_of(typed).ok_or(Why::NotStaffHere),
+    };
+    refusals.check(field, chosen.map_err(Invalid::from))
 }
 
 /// The rota as the form asks for it. Blank shift rows and those marked to remove are left out;
@@ -116,8 +113,13 @@ fn asked(posted: &Posted) -> (RotaAsked, Vec<usize>, Vec<usize>) {
         }
         let index = shifts.len();
         let party_id = party(posted, &format!("shifts[{index}].party_id"), &mut refused);
-        // A weekday that is not a number is one of no week: 0 is refused as out of range.
-        let weekdays = weekdays.iter().map(|day| day.parse::<i64>().unwrap_or(0)).collect();
+        let weekdays = weekdays
+            .iter()
+            .filter_map(|day| {
+                let read = day.parse::<i64>().map_err(|_| Invalid::from(Why::Between { min: 1, max: 7 }));
+                refused.check(&format!("shifts[{index}].weekdays"), read)
+            })
+            .collect();
         shifts.push(ShiftAsked { party_id, weekdays, starts_at: starts_at.to_owned(), ends_at: ends_at.to_owned() });
         rows.push(row);
     }
@@ -132,7 +134,13 @@ fn asked(posted: &Posted) -> (RotaAsked, Vec<usize>, Vec<usize>) {
             None
         }),
     };
-    let managers = posted.all("managers").into_iter().map(|typed| id_of(typed).unwrap_or_default()).collect();
+    let mut managers = Vec::new();
+    for typed in posted.all("managers") {
+        match id_of(typed) {
+            Some(id) => managers.push(id),
+            None => refused.push("managers", Why::NotStaffHere.into()),
+        }
+    }
     let mut escalation = Vec::new();
     let mut places = Vec::new();
     for place in 0..crate::domain::rota::MAX_SHIFTS {
@@ -142,9 +150,15 @@ fn asked(posted: &Posted) -> (RotaAsked, Vec<usize>, Vec<usize>) {
         }
         match posted.text(&field) {
             "" => continue,
-            typed => escalation.push(id_of(typed).unwrap_or_default()),
+            typed => match id_of(typed) {
+                Some(id) => {
+                    escalation.push(id);
+                    places.push(place);
+                }
+                // Not an id: it takes no place in the list, and is refused beside the list.
+                None => refused.push("escalation", Why::NotStaffHere.into()),
+            },
         }
-        places.push(place);
     }
     let asked = RotaAsked { shifts, escalate_after_minutes, managers, escalation, refused };
     (asked, rows, places)
@@ -250,23 +264,29 @@ mod tests {
             "shifts%5B0%5D.party_id=&shifts%5B0%5D.starts_at=&shifts%5B0%5D.ends_at=\
              &shifts%5B1%5D.party_id=00000000-0000-0000-0000-000000000001&shifts%5B1%5D.weekdays=1\
              &shifts%5B1%5D.starts_at=09:00&shifts%5B1%5D.ends_at=18:00&shifts%5B1%5D.remove=yes\
-             &shifts%5B2%5D.party_id=&shifts%5B2%5D.weekdays=6&shifts%5B2%5D.starts_at=22:00&shifts%5B2%5D.ends_at=09:00\
-             &escalate_after_minutes=45&escalation%5B0%5D=&escalation%5B1%5D=nobody",
+             &shifts%5B2%5D.party_id=&shifts%5B2%5D.weekdays=6&shifts%5B2%5D.weekdays=sat\
+             &shifts%5B2%5D.starts_at=22:00&shifts%5B2%5D.ends_at=09:00\
+             &escalate_after_minutes=45&escalation%5B0%5D=&escalation%5B1%5D=nobody\
+             &escalation%5B2%5D=00000000-0000-0000-0000-000000000002",
         );
         let (asked, rows, places) = asked(&posted);
         let typed = rows_typed(&posted);
-        assert_eq!((typed.shifts, typed.escalation), (3, 2), "every row typed is shown again");
+        assert_eq!((typed.shifts, typed.escalation), (3, 3), "every row typed is shown again");
         assert_eq!(asked.shifts.len(), 1, "the blank row and the removed one are left out");
         assert_eq!(rows, vec![2]);
         assert_eq!(asked.escalate_after_minutes, Some(45));
-        assert_eq!(asked.escalation, vec![Uuid::nil()], "not an id: refused by the workflow as no one on staff");
-        assert_eq!(places, vec![1]);
+        // What cannot be read is refused as typed, never read as something else.
+        assert_eq!(asked.shifts[0].weekdays, vec![6], "\"sat\" is not taken for a day");
+        assert_eq!(asked.escalation, vec![Uuid::from_u128(2)], "\"nobody\" takes no place");
+        assert_eq!(places, vec![2]);
         let mut refused = asked.refused.0;
+        // As the workflow would refuse its own: the first of the list, and a manager.
         refused.push(Refusal { field: "escalation[0]".to_owned(), why: Why::NotStaffHere.into() });
         refused.push(Refusal { field: "managers[3]".to_owned(), why: Why::NotStaffHere.into() });
         let fields: Vec<String> =
             refused.into_iter().map(|refusal| on_the_form(refusal, &rows, &places).field).collect();
-        // The party missing from the form's third row is refused there, not in the first.
-        assert_eq!(fields, ["shifts[2].party_id", "escalation[1]", "managers"]);
+        // The form's third row is refused there, not in the first; the list's second place
+        // beside the list, its third in its place.
+        assert_eq!(fields, ["shifts[2].party_id", "shifts[2].weekdays", "escalation", "escalation[2]", "managers"]);
     }
 }
