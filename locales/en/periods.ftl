@@ -67,6 +67,12 @@ after_lapse-person = The two weeks after using again
 after_lapse-staff = Two weeks after a lapse
     .why = A lapse can be part of recovery. Right now re-engaging, without blame, matters most.
 
+# A referral's own alerts, to the one who made it (staff and probation only)
+referral_waiting-staff = A referral is still unanswered
+    .why = The organisation you referred the person to has not answered for a week. Call them: a person waiting to be connected can lose heart.
+referral_ended-staff = A referral has ended
+    .why = See how it ended and whether the person needs another way to connect.
+
 # The heading for a period the configuration does not know (not normally used)
 period-other-family = A time to take extra care
     .why = Ask the facility for details.

@@ -24,6 +24,7 @@ mod m0021_discreet_calendars;
 mod m0022_message_subjects;
 mod m0023_rota;
 mod m0024_line;
+mod m0025_referrals;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0022_message_subjects::Migration),
             Box::new(m0023_rota::Migration),
             Box::new(m0024_line::Migration),
+            Box::new(m0025_referrals::Migration),
         ]
     }
 }

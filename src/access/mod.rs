@@ -3,6 +3,7 @@
 //! allowed or denied — before anything is read or written.
 
 pub mod alerts;
+pub mod referrals;
 
 use crate::entity::{link, milestone, party, person};
 use sea_orm::DbErr;
@@ -13,7 +14,7 @@ pub use crate::domain::access::Target;
 use crate::{
     auth::Principal,
     domain::{
-        access::{decide, doors, Action, Decision, HeldLink, PersonFacts, Standing},
+        access::{decide, doors, Action, Decision, HeldLink, HeldReferral, PersonFacts, Standing},
         milestones::MilestoneKind,
         PartyRole, Zone,
     },
@@ -137,7 +138,13 @@ async fn person_as(
     let entry = audit_entry(principal, audit_action, Some(person_id), resource_id, outcome);
     state.audit.record(vec![entry], state.clock.now()).await?;
     match (decision, person) {
-        (Decision::Allowed(standing), Some(person)) => Ok(PersonAccess { person, standing }),
+        (Decision::Allowed(standing), Some(person)) => {
+            // The receiving side's first sight of the person is a provision: recorded once.
+            if let Standing::Referred(held) = &standing {
+                crate::workflow::referrals::seen_by_receiving_side(state, &[held.referral_id]).await?;
+            }
+            Ok(PersonAccess { person, standing })
+        }
         (Decision::Forbidden, _) => Err(AccessError::Forbidden("Your role may not do this for this person.")),
         _ => Err(AccessError::NotFound),
     }
@@ -223,7 +230,23 @@ async fn facts(
         Some(link) => Some(HeldLink { link_id: link.id, scope: scope_of(&link)? }),
         None => None,
     };
-    Ok(PersonFacts { person_id: person.id, current_placements, held_link })
+    // Staff of an organisation the person is referred to (and not placed at) see what the
+    // referral's scope allows.
+    let referred = match principal.organization_id {
+        Some(organization_id)
+            if principal.role == PartyRole::Staff && !current_placements.contains(&organization_id) =>
+        {
+            match store::referrals::seen_by(&state.reads, person.id, organization_id).await? {
+                Some(referral) => Some(HeldReferral {
+                    referral_id: referral.id,
+                    scope: store::links::parse_scope(referral.id, &referral.scope)?,
+                }),
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    Ok(PersonFacts { person_id: person.id, current_placements, held_link, referred })
 }
 
 /// Gathers what the staff rule of `domain::access::doors` needs, and asks it.

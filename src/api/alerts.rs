@@ -68,6 +68,9 @@ pub struct AlertView {
     pub escalations: Vec<EscalationView>,
     /// How it was acknowledged: `inbox` (the API), `page`, `sms`, `email` or `line`.
     pub acknowledged_via: Option<String>,
+    /// For a referral's alert (`referral_waiting`, `referral_ended`): the referral.
+    #[oai(skip_serializing_if_is_none)]
+    pub referral_id: Option<Uuid>,
 }
 
 /// One step of a team alert's ladder.
@@ -173,7 +176,9 @@ fn view_of(
 ) -> AlertView {
     let Wording { title, why } = wording_of(rules, &row.rule, reader, language);
     let title = crate::domain::words::alert_title(&row, &title, language);
+    let referral_id = crate::domain::referral::ALERT_RULES.contains(&row.rule.as_str()).then_some(row.source_id);
     AlertView {
+        referral_id,
         contacts,
         escalations: Vec::new(),
         acknowledged_via: row.acknowledged_via.map(|via| via.to_string()),

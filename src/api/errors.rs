@@ -29,7 +29,14 @@ impl From<WorkflowError> for ApiError {
     fn from(err: WorkflowError) -> Self {
         match err {
             WorkflowError::Refused(refusals) => refusals.into(),
+            WorkflowError::ReferralNotAccepted { state, event, accepted } => ApiError::EventNotAccepted {
+                what: "referral",
+                state: state.as_str().to_owned(),
+                event,
+                accepted: accepted.iter().map(|event| event.as_str().to_owned()).collect(),
+            },
             WorkflowError::NotAccepted(refusal) => ApiError::EventNotAccepted {
+                what: "milestone",
                 state: refusal.state.as_str().to_owned(),
                 event: refusal.event,
                 accepted: refusal.accepted.iter().map(|event| event.as_str().to_owned()).collect(),
@@ -37,6 +44,12 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::PreconditionFailed => ApiError::PreconditionFailed,
             WorkflowError::Stale(why) => ApiError::Conflict(stale(&why)),
             WorkflowError::Conflict(clash) => ApiError::Conflict(conflict(&clash)),
+            WorkflowError::Forbidden(Denied::NoOrganizationToReferFrom) => {
+                ApiError::Forbidden("Your account belongs to no organisation to refer from.")
+            }
+            WorkflowError::Forbidden(Denied::OtherSidesStep) => {
+                ApiError::Forbidden("This step of the referral is the other organisation's to record.")
+            }
             WorkflowError::Forbidden(Denied::NeedsConsentBasis) => ApiError::Forbidden(
                 "The person narrowed or revoked this consent; record the basis of their new consent (basis) to give more.",
             ),
@@ -82,6 +95,9 @@ fn conflict(clash: &Clash) -> String {
     match clash {
         Clash::AlreadyInCustody { since } => format!("Custody is already recorded from {since}."),
         Clash::NotInCustody => "No custody is recorded as ongoing.".to_owned(),
+        Clash::ReferralOpen { referral_id } => {
+            format!("The person already has an open referral to that organisation ({referral_id}).")
+        }
         Clash::ChannelNotOffered { channel } => format!("The {channel} channel is not configured on this service."),
         Clash::AddressRecentlyRemoved => {
             "This address was removed before it was confirmed; it can be added again after a day.".to_owned()

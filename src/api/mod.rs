@@ -27,6 +27,7 @@ mod placements;
 mod planning;
 mod provisions;
 mod reach;
+mod referrals;
 mod risk;
 mod rota;
 mod security;
@@ -83,7 +84,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
             (provisions::ProvisionsApi, audit::AuditApi, planning::PlanningApi, me::MeApi, feeds::FeedsApi),
             (reach::ReachApi, channels::ChannelsApi, deliveries::DeliveriesApi, dead_letters::DeadLettersApi),
             (invitations::InvitationsApi, credentials::CredentialsApi, sessions::SessionsApi, outcomes::OutcomesApi),
-            (lifecycle::LifecycleApi, imports::ImportsApi, rota::RotaApi),
+            (lifecycle::LifecycleApi, imports::ImportsApi, rota::RotaApi, referrals::ReferralsApi),
         ),
         "Tsunagu",
         env!("CARGO_PKG_VERSION"),

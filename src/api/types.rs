@@ -3,6 +3,7 @@
 use crate::domain::{
     channels::{Channel, EmailPreference, LinePreference, SmsPreference},
     milestones::{MilestoneKind, Program, ReleaseType},
+    referral::{Follow, ReferralState},
     BasisKind, Language, OrganizationKind, PartyRole, Relationship, Scope, ScopeKind,
 };
 
@@ -66,9 +67,10 @@ api_enum! {
 }
 
 api_enum! {
-    /// A kind of information a link's consent covers: the milestone kinds, and `lapse`.
+    /// A kind of information a link's consent covers: the milestone kinds (`handoff`: hand-off
+    /// meetings and the referrals they come of), and `lapse`.
     ApiScopeKind <=> ScopeKind as "ScopeKind" {
-        Bail, Release, EmploymentSupportWindow, ProgramEnrollment, Lapse,
+        Bail, Release, EmploymentSupportWindow, ProgramEnrollment, Lapse, Handoff,
     }
 }
 
@@ -84,6 +86,20 @@ api_enum! {
     ApiMilestoneKind <=> MilestoneKind as "MilestoneKind" {
         Bail, Release, EmploymentSupportWindow, ProgramEnrollment,
     }
+}
+
+api_enum! {
+    /// Where a referral stands: `requested` → `accepted` / `declined` / `waitlisted` →
+    /// `connected` (the first meeting held) or `not_connected`; `withdrawn` until it ends.
+    ApiReferralState <=> ReferralState as "ReferralState" {
+        Requested, Accepted, Declined, Waitlisted, Connected, NotConnected, Withdrawn,
+    }
+}
+
+api_enum! {
+    /// What follows an acceptance: the person `placement` with the receiving organisation, or
+    /// a `link` of the accepting staff member within the referral's scope.
+    ApiFollow <=> Follow as "ReferralFollow" { Placement, Link }
 }
 
 api_enum! {

@@ -15,6 +15,8 @@ text_enum! {
         ProgramEnrollment = "program_enrollment",
         /// The most sensitive kind: shared outside the person's facility only with explicit consent.
         Lapse = "lapse",
+        /// Hand-off meetings (顔合わせ) and the referrals they come of.
+        Handoff = "handoff",
     }
 }
 
@@ -212,10 +214,12 @@ impl Relationship {
         use ScopeKind::*;
         match self {
             Relationship::FacilityStaff => Scope::everything(),
-            Relationship::Family => Scope::new([Bail, Release, EmploymentSupportWindow, ProgramEnrollment]),
+            Relationship::Family => Scope::new([Bail, Release, EmploymentSupportWindow, ProgramEnrollment, Handoff]),
             Relationship::Lawyer => Scope::new([Bail, Release]),
-            Relationship::ProbationOfficer => Scope::new([Release, EmploymentSupportWindow, ProgramEnrollment]),
-            Relationship::Supporter => Scope::new([EmploymentSupportWindow, ProgramEnrollment]),
+            Relationship::ProbationOfficer => {
+                Scope::new([Release, EmploymentSupportWindow, ProgramEnrollment, Handoff])
+            }
+            Relationship::Supporter => Scope::new([EmploymentSupportWindow, ProgramEnrollment, Handoff]),
         }
     }
 

@@ -15,6 +15,8 @@ pub enum ProvisionChannel {
     Line,
     Webhook,
     CalendarFeed,
+    /// A referral, as its receiving side first sees it.
+    Referral,
 }
 
 impl ProvisionChannel {
@@ -26,6 +28,7 @@ impl ProvisionChannel {
             Self::Line => "line",
             Self::Webhook => "webhook",
             Self::CalendarFeed => "calendar_feed",
+            Self::Referral => "referral",
         }
     }
 }
@@ -92,6 +95,9 @@ pub enum Provided {
     WebhookAlert { event: &'static str, period: PeriodNamed },
     /// The dates a calendar feed listed, with the person's display name.
     Calendar { dates: Vec<String> },
+    /// A referral's person, to the organisation it refers them to: the display name and what
+    /// the scope agreed for it allows.
+    Referral { scope: String },
     /// What a message said it provides, in the words [`Provided::items`] gave it when the
     /// message was composed: the record is of that message, whatever the wording is now.
     Composed(String),
@@ -106,6 +112,7 @@ impl Provided {
             Self::DigestLine(period) => format!("digest: {}, with the person's display name", period.words()),
             Self::WebhookAlert { event, period } => format!("{event} {}; ids only", period.words()),
             Self::Calendar { dates } => format!("calendar: {}, with the person's display name", dates.join("; ")),
+            Self::Referral { scope } => format!("referral: the person's display name and {scope}"),
             Self::Composed(items) => items.clone(),
         }
     }
@@ -128,7 +135,9 @@ impl Provision {
     /// Why it was lawful: the person's consent on a link, or the facility's own care of its
     /// resident (a team's inbox, a partner system of the facility).
     pub fn basis(&self) -> &'static str {
-        if self.link_id.is_some() {
+        if matches!(self.provided, Provided::Referral { .. }) {
+            "referral_consent"
+        } else if self.link_id.is_some() {
             "link_consent"
         } else {
             "facility_care"

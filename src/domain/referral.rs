@@ -5,8 +5,107 @@
 //! what a step decides is returned, nothing is stored here.
 
 use chrono::NaiveDate;
+use uuid::Uuid;
 
-use super::{text_enum, Invalid, Refusals, Why};
+use super::{text_enum, ConsentBasis, Invalid, Note, Refusals, Scope, Why};
+
+/// The rule of the alert to a referrer whose referral has waited unanswered.
+pub const WAITING_RULE: &str = "referral_waiting";
+/// The rule of the alert to a referrer whose referral ended.
+pub const ENDED_RULE: &str = "referral_ended";
+/// A referral's alerts: settled by its own steps, never by planning.
+pub const ALERT_RULES: [&str; 2] = [WAITING_RULE, ENDED_RULE];
+
+/// Whether an event answers a referral (the wait for an answer is over).
+pub fn answers(event: ReferralEvent) -> bool {
+    matches!(event, E::Accept | E::Decline | E::Waitlist | E::Withdraw)
+}
+
+/// How long a referral may wait for an answer, and how close a release may come with no
+/// hand-off arranged, before someone is told: policy, not law.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferralPolicy {
+    /// Days a referral may stay unanswered before its referrer is alerted.
+    pub answer_within_days: u32,
+}
+
+impl Default for ReferralPolicy {
+    fn default() -> Self {
+        Self { answer_within_days: 7 }
+    }
+}
+
+text_enum! {
+    /// What follows an acceptance, as the receiving side chooses: the person placed with
+    /// them, or a link of the accepting staff member within the referral's scope.
+    pub enum Follow ("what follows acceptance") {
+        Placement = "placement",
+        Link = "link",
+    }
+}
+
+/// A referral as asked for, checked: the reason said, the scope named, the consent recorded,
+/// and not to the referring organisation itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReferral {
+    pub person_id: Uuid,
+    pub from_organization_id: Uuid,
+    pub to_organization_id: Uuid,
+    pub reason: Note,
+    pub scope: Scope,
+    pub basis: ConsentBasis,
+    pub referred_on: NaiveDate,
+}
+
+/// A referral's fields as they came, before checking.
+#[derive(Debug, Clone)]
+pub struct Referring {
+    pub person_id: Uuid,
+    pub from_organization_id: Uuid,
+    pub to_organization_id: Uuid,
+    pub reason: String,
+    pub scope: Scope,
+    pub basis: Result<ConsentBasis, Refusals>,
+    pub referred_on: NaiveDate,
+}
+
+impl NewReferral {
+    /// Every refusal at once; nothing is guessed.
+    pub fn parse(asked: Referring) -> Result<Self, Refusals> {
+        let mut refusals = Refusals::default();
+        if asked.to_organization_id == asked.from_organization_id {
+            refusals.push("to_organization_id", Why::ReferToYourself.into());
+        }
+        let reason = match Note::parse(&asked.reason) {
+            Ok(Some(reason)) => Some(reason),
+            Ok(None) => {
+                refusals.push("reason", Why::Required.into());
+                None
+            }
+            Err(why) => {
+                refusals.push("reason", why);
+                None
+            }
+        };
+        if asked.scope.is_empty() {
+            refusals.push("scope", Why::NameAtLeastOne { what: "milestone kind" }.into());
+        }
+        let basis = refusals.check_all(asked.basis);
+        refusals.into_result()?;
+        match (reason, basis) {
+            (Some(reason), Some(basis)) => Ok(Self {
+                person_id: asked.person_id,
+                from_organization_id: asked.from_organization_id,
+                to_organization_id: asked.to_organization_id,
+                reason,
+                scope: asked.scope,
+                basis,
+                referred_on: asked.referred_on,
+            }),
+            _ => Err(Refusals::one("reason", Why::Required.into())),
+        }
+    }
+}
 
 text_enum! {
     /// Where a referral stands.

@@ -87,6 +87,16 @@ pub enum Why {
     },
     /// A reason must be said, for whoever comes next.
     SayWhy,
+    /// A referral goes to another organisation, not the one making it.
+    ReferToYourself,
+    /// Given only with one event.
+    OnlyWith {
+        event: &'static str,
+    },
+    /// A list that must name at least one of something.
+    NameAtLeastOne {
+        what: &'static str,
+    },
     /// Consent cannot expire in the past.
     ExpiryInPast,
     /// This kind of account cannot hold this link (or be opened here).
@@ -188,6 +198,9 @@ impl std::fmt::Display for Why {
             Why::NotALaterDay => write!(f, "a snooze ends on a later day"),
             Why::AtMostDaysAhead { days, latest } => write!(f, "at most {days} days ahead (until {latest})"),
             Why::SayWhy => write!(f, "say why, for whoever comes next"),
+            Why::ReferToYourself => write!(f, "a referral goes to another organisation than your own"),
+            Why::OnlyWith { event } => write!(f, "given only with {event}"),
+            Why::NameAtLeastOne { what } => write!(f, "name at least one {what}"),
             Why::ExpiryInPast => write!(f, "consent cannot expire in the past; revoke the link instead"),
             Why::RoleDoesNotFit => write!(f, "this kind of account cannot be opened or linked so"),
             Why::NotStaffHere => write!(f, "not a staff member of this organisation"),

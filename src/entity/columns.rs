@@ -6,6 +6,7 @@ use super::states::{AlertStatus, MessageChannel, MessageStatus, Receipt};
 use crate::domain::{
     channels::{Channel, ContactStatus, EmailPreference, LinePreference, SmsPreference},
     milestones::{Event, MilestoneKind, Program, ReleaseType, State},
+    referral::ReferralState,
     risk::Severity,
     rota::{AcknowledgedVia, Rung, Skipped},
     schedule::ScheduleKind,
@@ -89,4 +90,5 @@ stored_as_text! {
     Rung => "rung",
     Skipped => "skipped step",
     AcknowledgedVia => "acknowledgement channel",
+    ReferralState => "referral state",
 }

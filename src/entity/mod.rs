@@ -33,6 +33,8 @@ pub mod plan_request;
 pub mod provision_record;
 pub mod rate_limit;
 pub mod received_callback;
+pub mod referral;
+pub mod referral_event;
 pub mod rota;
 pub mod rota_override;
 pub mod rota_shift;

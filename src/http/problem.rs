@@ -94,7 +94,7 @@ pub enum ApiError {
     Validation(Vec<FieldProblem>),
     /// The current state does not accept the event; `accepted` lists what it would.
     #[error("event {event} not accepted in state {state}")]
-    EventNotAccepted { state: String, event: String, accepted: Vec<String> },
+    EventNotAccepted { what: &'static str, state: String, event: String, accepted: Vec<String> },
     /// `If-Match` named a version that is no longer current.
     #[error("precondition failed")]
     PreconditionFailed,
@@ -165,15 +165,15 @@ impl ApiError {
             ApiError::Forbidden(why) => Problem::new(status, Some((*why).to_owned())),
             ApiError::NotFound => Problem::new(status, Some("No such resource.".into())),
             ApiError::Conflict(detail) => Problem::new(status, Some(detail.clone())),
-            ApiError::EventNotAccepted { state, event, accepted } => Problem {
+            ApiError::EventNotAccepted { what, state, event, accepted } => Problem {
                 state: Some(state.clone()),
                 accepted_events: Some(accepted.clone()),
                 ..Problem::new(
                     status,
                     Some(if accepted.is_empty() {
-                        format!("A milestone that is {state} accepts no further events (asked: {event}).")
+                        format!("A {what} that is {state} accepts no further events (asked: {event}).")
                     } else {
-                        format!("A milestone that is {state} accepts {}, not {event}.", accepted.join(", "))
+                        format!("A {what} that is {state} accepts {}, not {event}.", accepted.join(", "))
                     }),
                 )
             },

@@ -172,6 +172,15 @@ pub fn why(why: &Why, language: Language) -> String {
         (Why::AtMostDaysAhead { days, latest }, Language::En) => {
             format!("At most {days} days ahead (until {}).", day(latest))
         }
+        (Why::OnlyWith { .. }, _) => {
+            pick(language, "受け入れるときだけ選べます。", "This is chosen only when accepting.").to_owned()
+        }
+        (Why::ReferToYourself, _) => {
+            pick(language, "ほかの機関を選んでください。", "Choose an organisation other than your own.").to_owned()
+        }
+        (Why::NameAtLeastOne { .. }, _) => {
+            pick(language, "少なくとも一つ選んでください。", "Choose at least one.").to_owned()
+        }
         (Why::SayWhy, _) => {
             pick(language, "次の担当者のために理由を書いてください。", "Say why, for whoever comes next.").to_owned()
         }

@@ -55,6 +55,7 @@ pub fn scope_kind(kind: ScopeKind, language: Language) -> &'static str {
         ScopeKind::EmploymentSupportWindow => pick(language, "就労支援期間", "employment support"),
         ScopeKind::ProgramEnrollment => pick(language, "回復プログラム", "recovery programme"),
         ScopeKind::Lapse => pick(language, "再使用の記録", "lapses"),
+        ScopeKind::Handoff => pick(language, "顔合わせ・紹介", "hand-off meetings and referrals"),
     }
 }
 

@@ -61,6 +61,62 @@ pub async fn insert_planned(
     insert_new(db, rows).await
 }
 
+/// An alert about a referral, to the party who made it: it has waited unanswered, or it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralAlert {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub referral_id: Uuid,
+    pub person_id: Uuid,
+    pub recipient_party_id: Uuid,
+    /// The day it is about (the day the wait runs out, the day it ended).
+    pub on: NaiveDate,
+    pub due_at: DateTime<Utc>,
+}
+
+/// Inserts a referral's alert once (its key names the rule, the referral and the recipient).
+pub async fn insert_referral_alert(db: &impl Write, alert: &ReferralAlert, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let key = format!("{}|{}|{}", alert.rule, alert.referral_id, alert.recipient_party_id);
+    let row = alert::ActiveModel {
+        id: Set(new_id()),
+        dedupe_key: Set(key.clone()),
+        series: Set(key),
+        person_id: Set(alert.person_id),
+        recipient_party_id: Set(alert.recipient_party_id),
+        link_id: Set(None),
+        rule: Set(alert.rule.to_owned()),
+        severity: Set(alert.severity),
+        scope_kind: Set(crate::domain::ScopeKind::Handoff),
+        source_id: Set(alert.referral_id),
+        starts_on: Set(alert.on),
+        ends_on: Set(alert.on),
+        lead_days: Set(0),
+        due_at: Set(alert.due_at),
+        ..pending(now)
+    };
+    insert_new(db, vec![row]).await
+}
+
+/// Cancels a referral's pending alerts of `rule` (the wait alert once the referral is answered).
+pub async fn cancel_referral_alerts(
+    db: &impl Write,
+    referral_id: Uuid,
+    rule: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    Ok(alert::Entity::update_many()
+        .col_expr(alert::Column::Status, CANCELLED.into())
+        .col_expr(alert::Column::CancelReason, reason.into())
+        .col_expr(alert::Column::UpdatedAt, now.into())
+        .filter(alert::Column::SourceId.eq(referral_id))
+        .filter(alert::Column::Rule.eq(rule))
+        .filter(alert::Column::Status.eq(PENDING))
+        .exec(db.conn())
+        .await?
+        .rows_affected)
+}
+
 /// A new pending alert about `original`'s period, due now, for `recipient`: what escalations
 /// and change notices start from.
 fn follow_up(
@@ -232,6 +288,8 @@ pub async fn cancel_pending_except(
         .filter(alert::Column::EscalationOf.is_null())
         // A change notice is no planned alert: it stands until delivered.
         .filter(alert::Column::Notice.is_null())
+        // Nor is a referral's: its own steps settle it.
+        .filter(alert::Column::Rule.is_not_in(crate::domain::referral::ALERT_RULES.iter().copied()))
         .into_tuple()
         .all(db.conn())
         .await?;

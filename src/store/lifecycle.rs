@@ -4,7 +4,8 @@
 use crate::entity::{
     alert, alert_contact, alert_escalation, audit_event, calendar_feed, consent_record, contact_point, custody_period,
     erasure, idempotency_key, invitation, lapse, link, milestone, milestone_event, outbox_attempt, outbox_message,
-    party, person, placement, plan_request, provision_record, schedule_entry, session, sign_in_code,
+    party, person, placement, plan_request, provision_record, referral, referral_event, schedule_entry, session,
+    sign_in_code,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
@@ -53,6 +54,8 @@ pub async fn export(db: &impl Read, person_id: Uuid) -> Result<Value, DbErr> {
             .into_json()
             .all(db.conn())
             .await?,
+        "referrals": referral::Entity::find().filter(referral::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
+        "referral_events": referral_event::Entity::find().filter(referral_event::Column::ReferralId.is_in(referrals_of(db, person_id).await?)).into_json().all(db.conn()).await?,
         "provision_records": provision_record::Entity::find().filter(provision_record::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
         "audit_events": own_audit_events(db, person_id).await?,
     }))
@@ -69,6 +72,11 @@ async fn own_audit_events(db: &impl Read, person_id: Uuid) -> Result<Vec<Value>,
         }
     }
     Ok(events)
+}
+
+/// The ids of a person's referrals.
+async fn referrals_of(db: &impl Read, person_id: Uuid) -> Result<Vec<Uuid>, DbErr> {
+    Ok(super::referrals::of_person(db, person_id).await?.into_iter().map(|row| row.id).collect())
 }
 
 /// Deletes the rows of `E` that `condition` picks; how many.
@@ -143,6 +151,9 @@ pub async fn erase(db: &impl Write, person_id: Uuid, name: &str) -> Result<Erase
     erased.records += delete::<lapse::Entity>(db, lapse::Column::PersonId.eq(person_id)).await?;
     erased.records += delete::<placement::Entity>(db, placement::Column::PersonId.eq(person_id)).await?;
     erased.records += delete::<plan_request::Entity>(db, plan_request::Column::PersonId.eq(person_id)).await?;
+    let referrals = referrals_of(db, person_id).await?;
+    erased.records += delete::<referral_event::Entity>(db, referral_event::Column::ReferralId.is_in(referrals)).await?;
+    erased.records += delete::<referral::Entity>(db, referral::Column::PersonId.eq(person_id)).await?;
     // The person's own account goes with them: its addresses, sessions and sign-in doors.
     let own: Vec<Uuid> = party::Entity::find()
         .filter(party::Column::PersonId.eq(person_id))

@@ -28,6 +28,7 @@ pub mod placements;
 pub mod planning;
 pub mod provisions;
 pub mod rate_limits;
+pub mod referrals;
 pub mod rota;
 pub mod schedule;
 pub mod sessions;

@@ -43,6 +43,10 @@ pub enum Clash {
     ImportHasRefusedRows {
         rows: usize,
     },
+    /// The person already has an open referral to that organisation.
+    ReferralOpen {
+        referral_id: uuid::Uuid,
+    },
 }
 
 /// Why the change was based on a version no longer current.
@@ -68,4 +72,8 @@ pub enum Crowded {
 pub enum Denied {
     /// The person narrowed or revoked this consent: giving more needs their new consent's basis.
     NeedsConsentBasis,
+    /// A referral is made from an organisation, and the caller's account belongs to none.
+    NoOrganizationToReferFrom,
+    /// This event of a referral is the other side's to record.
+    OtherSidesStep,
 }

@@ -25,6 +25,7 @@ pub mod on_duty;
 pub mod outcomes;
 mod persons;
 mod placements;
+pub mod referrals;
 mod roster;
 pub mod rota;
 mod schedule;
@@ -64,6 +65,7 @@ use crate::{
     domain::{
         custody::CustodyRefused,
         milestones::{NotAccepted, Refused},
+        referral::{ReferralEvent, ReferralState},
         Refusals,
     },
     store::{
@@ -81,6 +83,9 @@ pub enum WorkflowError {
     /// The milestone's state does not take that event.
     #[error("event not accepted")]
     NotAccepted(NotAccepted),
+    /// The referral's state does not take that event.
+    #[error("referral event not accepted")]
+    ReferralNotAccepted { state: ReferralState, event: String, accepted: Vec<ReferralEvent> },
     /// `If-Match` named a version that is no longer current.
     #[error("precondition failed")]
     PreconditionFailed,

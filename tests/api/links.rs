@@ -53,7 +53,10 @@ async fn default_scopes_keep_lapses_within_the_facility(app: TestApp) {
     let family_link = create_link(&app, &setup, json!({"party_id": family, "relationship": "family"})).await;
     let lawyer_link = create_link(&app, &setup, json!({"party_id": lawyer, "relationship": "lawyer"})).await;
     let staff_link = create_link(&app, &setup, json!({"party_id": colleague, "relationship": "facility_staff"})).await;
-    assert_eq!(scope_of(&family_link), ["bail", "release", "employment_support_window", "program_enrollment"]);
+    assert_eq!(
+        scope_of(&family_link),
+        ["bail", "release", "employment_support_window", "program_enrollment", "handoff"]
+    );
     assert_eq!(scope_of(&lawyer_link), ["bail", "release"]);
     assert!(scope_of(&staff_link).contains(&"lapse"));
     assert!(family_link["active"].as_bool().unwrap());
@@ -84,7 +87,10 @@ async fn consent_changes_are_recorded_never_overwritten(app: TestApp) {
     let records = history["items"].as_array().unwrap();
     let changes: Vec<&str> = records.iter().map(|r| r["change"].as_str().unwrap()).collect();
     assert_eq!(changes, ["granted", "changed", "revoked"]);
-    assert_eq!(scope_of(&records[0]), ["bail", "release", "employment_support_window", "program_enrollment"]);
+    assert_eq!(
+        scope_of(&records[0]),
+        ["bail", "release", "employment_support_window", "program_enrollment", "handoff"]
+    );
     assert_eq!(scope_of(&records[1]), ["bail", "release", "lapse"]);
     assert!(records.iter().all(|r| r["recorded_by_role"] == "staff"));
     assert!(records[0]["recorded_at"].as_str() < records[2]["recorded_at"].as_str());

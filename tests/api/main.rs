@@ -48,6 +48,7 @@ mod problems;
 mod reach;
 mod reach_case;
 mod reach_support;
+mod referrals;
 mod rota;
 mod rota_pages;
 mod safeguards;
@@ -108,6 +109,7 @@ fn main() {
         placements::TESTS,
         problems::TESTS,
         reach::TESTS,
+        referrals::TESTS,
         rota::TESTS,
         rota_pages::TESTS,
         line::TESTS,

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod doors;
+pub mod referrals;
 
 use uuid::Uuid;
 
@@ -24,6 +25,9 @@ pub enum Action {
     RecordMilestones,
     /// Push scheduled dates from a probation office's system: a linked probation party.
     PushSchedule,
+    /// Refer the person to another organisation: staff of their facility, or a linked
+    /// probation party (from their probation office).
+    Refer,
 }
 
 /// What, within the person's record, the caller asks about.
@@ -62,6 +66,16 @@ pub struct PersonFacts {
     pub current_placements: Vec<Uuid>,
     /// The caller's active link to the person, if they hold one.
     pub held_link: Option<HeldLink>,
+    /// For staff: a referral of the person to the caller's organisation that lets it see them
+    /// (requested, waitlisted or taken on; not declined or withdrawn).
+    pub referred: Option<HeldReferral>,
+}
+
+/// A referral to the caller's organisation, and the kinds the person agreed it may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldReferral {
+    pub referral_id: Uuid,
+    pub scope: Scope,
 }
 
 /// Why a caller can see a person at all.
@@ -74,6 +88,9 @@ pub enum Standing {
     Themself,
     /// A party with an active link, within its consent scope.
     Linked(HeldLink),
+    /// Staff of an organisation the person is referred to: the person's name and, within the
+    /// scope agreed for the referral, their milestones; nothing else, and nothing changed.
+    Referred(HeldReferral),
 }
 
 impl Standing {
@@ -82,12 +99,13 @@ impl Standing {
         match self {
             Standing::Admin | Standing::Facility | Standing::Themself => Scope::everything(),
             Standing::Linked(link) => link.scope.clone(),
+            Standing::Referred(referral) => referral.scope.clone(),
         }
     }
 
     /// Whether this caller sees every link of the person, or only their own.
     pub fn sees_all_links(&self) -> bool {
-        !matches!(self, Standing::Linked(_))
+        !matches!(self, Standing::Linked(_) | Standing::Referred(_))
     }
 }
 
@@ -108,7 +126,11 @@ pub fn standing(caller: &Caller, facts: &PersonFacts) -> Option<Standing> {
             Some(Standing::Facility)
         }
         // A party without a stored record holds no links and sees nothing.
-        _ if caller.party_id.is_some() => facts.held_link.clone().map(Standing::Linked),
+        _ if caller.party_id.is_some() => facts
+            .held_link
+            .clone()
+            .map(Standing::Linked)
+            .or_else(|| facts.referred.clone().filter(|_| caller.role == PartyRole::Staff).map(Standing::Referred)),
         _ => None,
     }
 }
@@ -121,6 +143,7 @@ pub fn decide(caller: &Caller, facts: &PersonFacts, action: Action, target: Targ
     };
     let visible = match (&standing, target) {
         (Standing::Linked(held), Target::Link(link_id)) => held.link_id == link_id,
+        (Standing::Referred(_), Target::Link(_)) => false,
         (_, Target::Kind(kind)) => standing.scope().contains(kind),
         _ => true,
     };
@@ -128,13 +151,19 @@ pub fn decide(caller: &Caller, facts: &PersonFacts, action: Action, target: Targ
         return Decision::Invisible;
     }
     let allowed = match action {
-        Action::ReadPerson | Action::ReadPlacements | Action::ReadLinks => true,
+        Action::ReadPerson => true,
+        Action::ReadPlacements | Action::ReadLinks => !matches!(standing, Standing::Referred(_)),
         Action::UpdatePerson | Action::ManagePlacements | Action::ManageLinks | Action::RecordMilestones => {
             matches!(standing, Standing::Admin | Standing::Facility)
         }
         Action::NarrowConsent => matches!(standing, Standing::Admin | Standing::Facility | Standing::Themself),
         Action::PushSchedule => {
             matches!(standing, Standing::Admin)
+                || (caller.role == PartyRole::Probation && matches!(standing, Standing::Linked(_)))
+        }
+        // A referral is made from an organisation: an admin belongs to none.
+        Action::Refer => {
+            matches!(standing, Standing::Facility)
                 || (caller.role == PartyRole::Probation && matches!(standing, Standing::Linked(_)))
         }
     };
@@ -202,7 +231,45 @@ mod tests {
     }
 
     fn facts(held_link: Option<HeldLink>) -> PersonFacts {
-        PersonFacts { person_id: id(1), current_placements: vec![id(10)], held_link }
+        PersonFacts { person_id: id(1), current_placements: vec![id(10)], held_link, referred: None }
+    }
+
+    #[test]
+    fn the_facility_and_a_linked_probation_officer_refer_and_no_one_else() {
+        let linked = facts(Some(family_link()));
+        let refer = |caller: &Caller, facts: &PersonFacts| decide(caller, facts, Action::Refer, Target::Person);
+        assert!(matches!(refer(&caller(PartyRole::Staff, Some(id(10)), None), &linked), Decision::Allowed(_)));
+        assert!(matches!(refer(&caller(PartyRole::Probation, Some(id(20)), None), &linked), Decision::Allowed(_)));
+        assert_eq!(refer(&caller(PartyRole::Family, None, None), &linked), Decision::Forbidden);
+        assert_eq!(refer(&caller(PartyRole::Admin, None, None), &linked), Decision::Forbidden);
+        assert_eq!(refer(&caller(PartyRole::Person, None, Some(id(1))), &linked), Decision::Forbidden);
+        assert_eq!(refer(&caller(PartyRole::Staff, Some(id(11)), None), &facts(None)), Decision::Invisible);
+    }
+
+    #[test]
+    fn staff_a_person_is_referred_to_read_the_name_and_the_scope_and_change_nothing() {
+        let receiving = caller(PartyRole::Staff, Some(id(11)), None);
+        let scope = Scope::new([ScopeKind::Release]);
+        let referred =
+            PersonFacts { referred: Some(HeldReferral { referral_id: id(70), scope: scope.clone() }), ..facts(None) };
+        let standing = Standing::Referred(HeldReferral { referral_id: id(70), scope });
+        assert_eq!(decide(&receiving, &referred, Action::ReadPerson, Target::Person), Decision::Allowed(standing));
+        assert!(matches!(
+            decide(&receiving, &referred, Action::ReadPerson, Target::Kind(ScopeKind::Release)),
+            Decision::Allowed(_)
+        ));
+        for kind in [ScopeKind::Bail, ScopeKind::Lapse] {
+            assert_eq!(decide(&receiving, &referred, Action::ReadPerson, Target::Kind(kind)), Decision::Invisible);
+        }
+        assert_eq!(decide(&receiving, &referred, Action::ReadLinks, Target::Link(id(50))), Decision::Invisible);
+        for action in ACTIONS.into_iter().filter(|action| *action != Action::ReadPerson) {
+            assert_eq!(decide(&receiving, &referred, action, Target::Person), Decision::Forbidden, "{action:?}");
+        }
+        // Without the referral (never made, declined, withdrawn), nothing at all.
+        assert_eq!(decide(&receiving, &facts(None), Action::ReadPerson, Target::Person), Decision::Invisible);
+        // A family member is never given a referral's standing.
+        let family = caller(PartyRole::Family, None, None);
+        assert_eq!(decide(&family, &referred, Action::ReadPerson, Target::Person), Decision::Invisible);
     }
 
     fn family_link() -> HeldLink {

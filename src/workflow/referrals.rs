@@ -1,0 +1,292 @@
+//! Referrals: one organisation hands a person on to another. Each step is asked of the domain
+//! and stored whole — the referral, its step, what follows an acceptance, and the referrer's
+//! alerts — in one transaction.
+
+use chrono::{NaiveDate, NaiveTime};
+use uuid::Uuid;
+
+use super::{Clash, Denied, Staleness, WorkflowError};
+use crate::{
+    access::PersonAccess,
+    auth::Principal,
+    domain::{
+        access::referrals::sides,
+        calendar,
+        provision::{Provided, Provision, ProvisionChannel, Recipient},
+        referral::{self, Asked, Follow, NewReferral, ReferralPolicy, Referring, Refused},
+        risk::{Severity, DELIVERY_TIME},
+        ConsentBasis, Refusals, Relationship, Scope, Why,
+    },
+    entity::{referral as referral_row, referral_event},
+    state::AppState,
+    store::{
+        self,
+        alerts::ReferralAlert,
+        links::RecordedBy,
+        placements::NewPlacement,
+        referrals::{Direction, NewStep, StepBy},
+        Page, PageRequest,
+    },
+};
+
+/// A referral and its steps, oldest first.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub referral: referral_row::Model,
+    pub events: Vec<referral_event::Model>,
+}
+
+/// A referral as the caller asked for it (the referring organisation is the caller's own).
+#[derive(Debug, Clone)]
+pub struct ReferAsked {
+    pub to_organization_id: Uuid,
+    pub reason: String,
+    pub scope: Scope,
+    pub basis: Result<ConsentBasis, Refusals>,
+}
+
+/// A step as the caller asked for it.
+#[derive(Debug, Clone)]
+pub struct StepAsked {
+    pub event: String,
+    pub on: NaiveDate,
+    pub note: Option<String>,
+    pub follow: Option<Follow>,
+}
+
+fn by(principal: &Principal) -> StepBy {
+    StepBy { party_id: principal.party_id, role: principal.role }
+}
+
+/// 09:00 on `day` in the zone of the party told.
+fn due_on(day: NaiveDate, zone: crate::domain::Zone) -> chrono::DateTime<chrono::Utc> {
+    zone.start_of(day) + (DELIVERY_TIME - NaiveTime::MIN)
+}
+
+/// Refers the person the caller may refer (`access`, decided for `Action::Refer`) to another
+/// organisation. The referrer is alerted if it waits unanswered for the policy's days.
+pub async fn refer(
+    state: &AppState,
+    principal: &Principal,
+    access: &PersonAccess,
+    asked: ReferAsked,
+) -> Result<Stored, WorkflowError> {
+    let now = state.clock.now();
+    let (Some(from_organization_id), Some(from_party_id)) = (principal.organization_id, principal.party_id) else {
+        return Err(WorkflowError::Forbidden(Denied::NoOrganizationToReferFrom));
+    };
+    let today = access.person.timezone.date_at(now);
+    let parsed = NewReferral::parse(Referring {
+        person_id: access.person.id,
+        from_organization_id,
+        to_organization_id: asked.to_organization_id,
+        reason: asked.reason,
+        scope: asked.scope,
+        basis: asked.basis,
+        referred_on: today,
+    });
+    let txn = state.db.begin().await?;
+    let mut refusals = parsed.as_ref().err().cloned().unwrap_or_default();
+    if store::organizations::find(&txn, asked.to_organization_id).await?.is_none() {
+        refusals.push("to_organization_id", Why::NoSuch { what: "organisation" }.into());
+    }
+    refusals.into_result()?;
+    let new = parsed?;
+    if let Some(open) = store::referrals::open_between(&txn, new.person_id, new.to_organization_id).await? {
+        return Err(WorkflowError::Conflict(Clash::ReferralOpen { referral_id: open.id }));
+    }
+    let (row, first) = store::referrals::insert(&txn, &new, from_party_id, by(principal), now).await?;
+    let referrer = store::parties::find(&txn, from_party_id).await?.ok_or(WorkflowError::NotFound)?;
+    let waits = ReferralPolicy::default().answer_within_days;
+    // A referral made at the very end of the calendar has no day to wait until: no alert.
+    if let Some(day) = calendar::add_days(today, waits.into()) {
+        let alert = ReferralAlert {
+            rule: referral::WAITING_RULE,
+            severity: Severity::High,
+            referral_id: row.id,
+            person_id: row.person_id,
+            recipient_party_id: from_party_id,
+            on: day,
+            due_at: due_on(day, referrer.timezone),
+        };
+        store::alerts::insert_referral_alert(&txn, &alert, now).await?;
+    }
+    txn.commit().await?;
+    Ok(Stored { referral: row, events: vec![first] })
+}
+
+/// Records a step of a referral the caller stands on a side of (decided by the access layer).
+pub async fn record(
+    state: &AppState,
+    principal: &Principal,
+    referral_id: Uuid,
+    asked: StepAsked,
+) -> Result<Stored, WorkflowError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let existing = store::referrals::find(&txn, referral_id).await?.ok_or(WorkflowError::NotFound)?;
+    let person = store::persons::find(&txn, existing.person_id).await?.ok_or(WorkflowError::NotFound)?;
+    let today = person.timezone.date_at(now);
+    let standing = sides(&principal.caller(), &existing.parties());
+    let event_sides = asked.event.parse().map(referral::recorded_by).unwrap_or(&[]);
+    // The side that records this event, if the caller stands on it; else any side of theirs
+    // (the domain then says it is the other side's step).
+    let side = standing.iter().copied().find(|side| event_sides.contains(side)).or(standing.first().copied());
+    let Some(side) = side else { return Err(WorkflowError::NotFound) };
+    let mut refusals = Refusals::default();
+    refusals.check("on", calendar::happened(asked.on, today));
+    let note = match asked.note.as_deref().map(crate::domain::Note::parse).transpose() {
+        Ok(note) => note.flatten(),
+        Err(why) => {
+            refusals.push("note", why);
+            None
+        }
+    };
+    let domain_asked = Asked { event: &asked.event, side, on: asked.on, note: note.as_ref().map(|n| n.as_str()) };
+    let to = match referral::step(existing.state, existing.state_since, &domain_asked) {
+        Ok(to) => to,
+        Err(Refused::NotAccepted { state, event, accepted }) => {
+            return Err(WorkflowError::ReferralNotAccepted { state, event, accepted })
+        }
+        Err(Refused::NotYourSide) => return Err(WorkflowError::Forbidden(Denied::OtherSidesStep)),
+        Err(Refused::Invalid(invalid)) => {
+            refusals.0.extend(invalid.0);
+            existing.state
+        }
+    };
+    let event: referral::ReferralEvent = asked.event.parse().map_err(|_| WorkflowError::NotFound)?;
+    if asked.follow.is_some() && event != referral::ReferralEvent::Accept {
+        refusals.push("follow", Why::OnlyWith { event: "accept" }.into());
+    }
+    refusals.into_result()?;
+    let step = NewStep {
+        event: &asked.event,
+        from: existing.state,
+        to,
+        on: asked.on,
+        note: note.map(|n| n.as_str().to_owned()),
+        by: by(principal),
+    };
+    let Some((row, _)) = store::referrals::step(&txn, &existing, step, now).await? else {
+        return Err(WorkflowError::Stale(Staleness::ChangedMeanwhile));
+    };
+    match asked.follow {
+        Some(Follow::Placement) => {
+            let placement = NewPlacement {
+                person_id: row.person_id,
+                organization_id: row.to_organization_id,
+                start_on: asked.on,
+                end_on: None,
+                external_id: None,
+            };
+            store::placements::insert(&txn, placement, person.timezone, now).await?;
+            store::planning::request(&txn, row.person_id, now).await?;
+        }
+        Some(Follow::Link) => {
+            let party_id = principal.party_id.ok_or(WorkflowError::NotFound)?;
+            let scope = store::links::parse_scope(row.id, &row.scope)?;
+            let link = super::NewLink {
+                party_id,
+                relationship: Relationship::FacilityStaff,
+                scope: Some(scope),
+                expires_on: None,
+            };
+            let basis =
+                ConsentBasis { kind: row.consent_basis, reference: row.consent_reference.clone(), on: row.consent_on };
+            let recorded = RecordedBy {
+                subject: principal.actor_id(),
+                role: principal.role,
+                basis: Some(basis),
+                via: Some("referral"),
+            };
+            super::links::insert_link(&txn, now, row.person_id, person.timezone, link, &recorded).await?;
+        }
+        None => {}
+    }
+    if referral::answers(event) {
+        store::alerts::cancel_referral_alerts(&txn, row.id, referral::WAITING_RULE, "answered", now).await?;
+    }
+    // The referrer hears that it ended, unless they ended it themself.
+    if referral::is_final(to) && principal.party_id != Some(row.from_party_id) {
+        if let Some(referrer) = store::parties::find(&txn, row.from_party_id).await? {
+            let alert = ReferralAlert {
+                rule: referral::ENDED_RULE,
+                severity: Severity::Notice,
+                referral_id: row.id,
+                person_id: row.person_id,
+                recipient_party_id: referrer.id,
+                on: referrer.timezone.date_at(now),
+                due_at: now,
+            };
+            store::alerts::insert_referral_alert(&txn, &alert, now).await?;
+        }
+    }
+    let events = store::referrals::events_of(&txn, row.id).await?;
+    txn.commit().await?;
+    Ok(Stored { referral: row, events })
+}
+
+/// Records, once per referral, that its receiving side first saw the person (the display name
+/// and what the scope allows): a provision on the person's consent to the referral.
+pub async fn seen_by_receiving_side(state: &AppState, referral_ids: &[Uuid]) -> Result<(), sea_orm::DbErr> {
+    if referral_ids.is_empty() {
+        return Ok(());
+    }
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let marked = store::referrals::mark_first_seen(&txn, referral_ids, now).await?;
+    let mut provisions = Vec::with_capacity(marked.len());
+    for id in marked {
+        let Some(row) = store::referrals::find(&txn, id).await? else { continue };
+        let provision = Provision {
+            person_id: row.person_id,
+            channel: ProvisionChannel::Referral,
+            recipient: Recipient::Team { organization_id: row.to_organization_id },
+            provided: Provided::Referral { scope: row.scope.replace(',', ", ") },
+            link_id: None,
+            source_id: Some(row.id),
+        };
+        provisions.push((provision, None));
+    }
+    store::provisions::record_many(&txn, provisions, now).await?;
+    txn.commit().await
+}
+
+/// A referral and its steps.
+pub async fn stored(state: &AppState, row: referral_row::Model) -> Result<Stored, WorkflowError> {
+    let events = store::referrals::events_of(&state.reads, row.id).await?;
+    Ok(Stored { referral: row, events })
+}
+
+/// A referral by id, as stored, for the access layer to decide on.
+pub async fn find(state: &AppState, id: Uuid) -> Result<Option<referral_row::Model>, WorkflowError> {
+    Ok(store::referrals::find(&state.reads, id).await?)
+}
+
+/// A page of an organisation's referrals, each with its steps.
+pub async fn of_organization(
+    state: &AppState,
+    organization_id: Uuid,
+    direction: Direction,
+    request: PageRequest,
+) -> Result<Page<Stored>, WorkflowError> {
+    let page = store::referrals::of_organization(&state.reads, organization_id, direction, request).await?;
+    let ids: Vec<Uuid> = page.items.iter().map(|row| row.id).collect();
+    let mut events = store::referrals::events_of_many(&state.reads, &ids).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|referral| {
+            let (own, rest): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut events).into_iter().partition(|e| e.referral_id == referral.id);
+            events = rest;
+            Stored { referral, events: own }
+        })
+        .collect();
+    Ok(Page { items, next_cursor: page.next_cursor })
+}
+
+/// Whether the receiving side may see the person of this referral now.
+pub fn receiving_side_sees(row: &referral_row::Model) -> bool {
+    referral::receiving_side_sees(row.state)
+}
