@@ -67,6 +67,19 @@ after_lapse-person = The two weeks after using again
 after_lapse-staff = Two weeks after a lapse
     .why = A lapse can be part of recovery. Right now re-engaging, without blame, matters most.
 
+not_yet_connected-family = Release is close and no first meeting is set yet
+    .why = Meeting someone from the next place of support before or right after release makes it much more likely the link holds. Ask the facility whether a meeting can be set.
+not_yet_connected-person = Release is close and no first meeting is set yet
+    .why = Meeting someone from your next place early makes the first days easier. Ask the facility to set a meeting.
+not_yet_connected-staff = Release within 14 days with no hand-off meeting arranged
+    .why = Unless an individual meeting with the receiving staff or members is arranged, the person does not connect (committee paper). Arrange the 顔合わせ so the first appointment comes right after release.
+after_missed_meeting-family = The week after a first meeting that did not happen
+    .why = A missed meeting is not a failure. A new day is being set; encourage without blame.
+after_missed_meeting-person = The week after a meeting that did not happen
+    .why = Missing it is not a failure. A new day can be set; tell the facility what would help.
+after_missed_meeting-staff = First week after a missed hand-off meeting
+    .why = A missed meeting is no failure, but the week after it is when the link is easiest to lose. Reach the person and arrange a new day.
+
 # A referral's own alerts, to the one who made it (staff and probation only)
 referral_waiting-staff = A referral is still unanswered
     .why = The organisation you referred the person to has not answered for a week. Call them: a person waiting to be connected can lose heart.

@@ -237,9 +237,11 @@ async fn facts(
             if principal.role == PartyRole::Staff && !current_placements.contains(&organization_id) =>
         {
             match store::referrals::seen_by(&state.reads, person.id, organization_id).await? {
+                // The hand-off meetings of a referral are the receiving side's own business.
                 Some(referral) => Some(HeldReferral {
                     referral_id: referral.id,
-                    scope: store::links::parse_scope(referral.id, &referral.scope)?,
+                    scope: store::links::parse_scope(referral.id, &referral.scope)?
+                        .with(crate::domain::ScopeKind::Handoff),
                 }),
                 None => None,
             }

@@ -83,6 +83,7 @@ fn kind_of(new: &NewMilestone) -> &'static str {
         NewMilestone::Bail { .. } => "bail",
         NewMilestone::Release { .. } => "release",
         NewMilestone::Program { .. } => "program_enrollment",
+        NewMilestone::Handoff { .. } => "handoff",
     }
 }
 

@@ -84,7 +84,7 @@ api_enum! {
 api_enum! {
     /// A kind of reentry milestone, each its own state machine.
     ApiMilestoneKind <=> MilestoneKind as "MilestoneKind" {
-        Bail, Release, EmploymentSupportWindow, ProgramEnrollment,
+        Bail, Release, EmploymentSupportWindow, ProgramEnrollment, Handoff,
     }
 }
 

@@ -33,6 +33,12 @@ impl Scope {
         Self::new(ScopeKind::ALL.iter().copied())
     }
 
+    /// This scope and `kind`.
+    pub fn with(mut self, kind: ScopeKind) -> Self {
+        self.0.insert(kind);
+        self
+    }
+
     pub fn contains(&self, kind: ScopeKind) -> bool {
         self.0.contains(&kind)
     }

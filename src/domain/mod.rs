@@ -18,7 +18,7 @@ mod party;
 pub mod period;
 pub mod placement;
 pub mod provision;
-mod quiet_hours;
+pub mod quiet_hours;
 pub mod referral;
 pub mod risk;
 pub mod rota;

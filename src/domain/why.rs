@@ -89,6 +89,10 @@ pub enum Why {
     SayWhy,
     /// A referral goes to another organisation, not the one making it.
     ReferToYourself,
+    /// A meeting is held or missed on its day or later.
+    MeetingOn {
+        meeting_on: NaiveDate,
+    },
     /// Given only with one event.
     OnlyWith {
         event: &'static str,
@@ -199,6 +203,7 @@ impl std::fmt::Display for Why {
             Why::AtMostDaysAhead { days, latest } => write!(f, "at most {days} days ahead (until {latest})"),
             Why::SayWhy => write!(f, "say why, for whoever comes next"),
             Why::ReferToYourself => write!(f, "a referral goes to another organisation than your own"),
+            Why::MeetingOn { meeting_on } => write!(f, "the meeting is arranged for {meeting_on}"),
             Why::OnlyWith { event } => write!(f, "given only with {event}"),
             Why::NameAtLeastOne { what } => write!(f, "name at least one {what}"),
             Why::ExpiryInPast => write!(f, "consent cannot expire in the past; revoke the link instead"),

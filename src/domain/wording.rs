@@ -107,8 +107,16 @@ pub fn discreet_title(language: Language) -> String {
 }
 
 /// The date labels a schedule uses, for the check that every one has words.
-pub const DATE_LABELS: [&str; 7] =
-    ["hearing_on", "judgment_on", "scheduled_on", "supervision_ends_on", "opens_on", "closes_on", "interview"];
+pub const DATE_LABELS: [&str; 8] = [
+    "hearing_on",
+    "judgment_on",
+    "scheduled_on",
+    "supervision_ends_on",
+    "opens_on",
+    "closes_on",
+    "interview",
+    "meeting_on",
+];
 
 #[cfg(test)]
 mod tests {

@@ -37,6 +37,15 @@ pub struct Model {
     pub extensions: i32,
     /// For a window: the release that opened it.
     pub source_milestone_id: Option<Uuid>,
+    /// A hand-off: the day proposed; the meeting's day, local `HH:MM`, place and who meets the
+    /// person; the referral it comes of and the release or bail it comes before.
+    pub proposed_on: Option<Date>,
+    pub meeting_on: Option<Date>,
+    pub meeting_at: Option<String>,
+    pub place: Option<String>,
+    pub met_by: Option<String>,
+    pub referral_id: Option<Uuid>,
+    pub before_milestone_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -118,6 +118,7 @@ fn kind(new: &NewMilestone, language: Language) -> &'static str {
         NewMilestone::Bail { .. } => pick("保釈", "bail"),
         NewMilestone::Release { .. } => pick("出所", "release"),
         NewMilestone::Program { .. } => pick("プログラム", "programme"),
+        NewMilestone::Handoff { .. } => pick("顔合わせ", "hand-off meeting"),
     }
 }
 

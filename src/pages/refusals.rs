@@ -175,6 +175,8 @@ pub fn why(why: &Why, language: Language) -> String {
         (Why::OnlyWith { .. }, _) => {
             pick(language, "受け入れるときだけ選べます。", "This is chosen only when accepting.").to_owned()
         }
+        (Why::MeetingOn { meeting_on }, Language::Ja) => format!("顔合わせは{}の予定です。", day(meeting_on)),
+        (Why::MeetingOn { meeting_on }, Language::En) => format!("The meeting is arranged for {}.", day(meeting_on)),
         (Why::ReferToYourself, _) => {
             pick(language, "ほかの機関を選んでください。", "Choose an organisation other than your own.").to_owned()
         }

@@ -76,6 +76,7 @@ pub fn milestone_kind(kind: MilestoneKind, language: Language) -> &'static str {
         MilestoneKind::Release => pick(language, "出所", "Release"),
         MilestoneKind::EmploymentSupportWindow => pick(language, "就労支援期間", "Employment support"),
         MilestoneKind::ProgramEnrollment => pick(language, "回復プログラム", "Recovery programme"),
+        MilestoneKind::Handoff => pick(language, "顔合わせ", "Hand-off meeting"),
     }
 }
 
@@ -100,6 +101,11 @@ pub fn state(state: State, language: Language) -> &'static str {
         State::Interrupted => pick(language, "中断中", "interrupted"),
         State::Completed => pick(language, "修了", "completed"),
         State::DroppedOut => pick(language, "中断（離脱）", "dropped out"),
+        State::Proposed => pick(language, "提案中", "proposed"),
+        State::Arranged => pick(language, "日程決定", "arranged"),
+        State::Held => pick(language, "実施済み", "held"),
+        State::Missed => pick(language, "会えなかった", "missed"),
+        State::Declined => pick(language, "本人が辞退", "declined"),
     }
 }
 
@@ -126,6 +132,10 @@ pub fn event(event: Event, kind: MilestoneKind, language: Language) -> &'static 
         (Event::Interrupt, _) => pick(language, "回復プログラムを中断した", "Programme interrupted"),
         (Event::Resume, _) => pick(language, "回復プログラムを再開した", "Programme resumed"),
         (Event::ReEnroll, _) => pick(language, "回復プログラムに再び登録した", "Enrolled in the programme again"),
+        (Event::Arrange, _) => pick(language, "顔合わせの日程を決めた", "Hand-off meeting arranged"),
+        (Event::Hold, _) => pick(language, "顔合わせができた", "Hand-off meeting held"),
+        (Event::Miss, _) => pick(language, "顔合わせで会えなかった", "Hand-off meeting missed"),
+        (Event::Decline, _) => pick(language, "本人が顔合わせを辞退した", "The person declined the meeting"),
     }
 }
 

@@ -61,6 +61,40 @@ pub async fn insert_planned(
     insert_new(db, rows).await
 }
 
+/// Planned alerts that planning cancelled earlier because their period no longer held (a
+/// hand-off arranged, a link revoked) and that hold again: pending once more, relying on the
+/// link they are planned on now. Without this a period that comes back would never be told.
+pub async fn revive_planned(
+    db: &impl Write,
+    planned: &[PlannedAlert],
+    existing: &[alert::Model],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for plan in planned {
+        let Some(old) = existing.iter().find(|old| {
+            old.dedupe_key == plan.key
+                && old.status == CANCELLED
+                && old.cancel_reason.as_deref() == Some(NO_LONGER_HOLDS)
+        }) else {
+            continue;
+        };
+        alert::Entity::update_many()
+            .col_expr(alert::Column::Status, PENDING.into())
+            .col_expr(alert::Column::CancelReason, Expr::value(Option::<String>::None))
+            .col_expr(alert::Column::LinkId, Expr::value(plan.link_id))
+            .col_expr(alert::Column::DueAt, Expr::value(plan.due_at))
+            .col_expr(alert::Column::UpdatedAt, Expr::value(now))
+            .filter(alert::Column::Id.eq(old.id))
+            .filter(alert::Column::Status.eq(CANCELLED))
+            .exec(db.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Why planning cancels a pending alert: its period, recipient or consent no longer holds.
+const NO_LONGER_HOLDS: &str = "no_longer_holds";
+
 /// An alert about a referral, to the party who made it: it has waited unanswered, or it ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferralAlert {
@@ -299,7 +333,7 @@ pub async fn cancel_pending_except(
     for chunk in stale.chunks(super::IDS_PER_STATEMENT) {
         cancelled += alert::Entity::update_many()
             .col_expr(alert::Column::Status, CANCELLED.into())
-            .col_expr(alert::Column::CancelReason, "no_longer_holds".into())
+            .col_expr(alert::Column::CancelReason, NO_LONGER_HOLDS.into())
             .col_expr(alert::Column::UpdatedAt, now.into())
             .filter(alert::Column::Id.is_in(chunk.iter().copied()))
             .filter(alert::Column::Status.eq(PENDING))

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{new_id, Corrupt};
 use super::{Connected, Declares, Read, Write};
 use crate::cache::Changed;
-use crate::domain::milestones::{Machine, Milestone, MilestoneKind, State};
+use crate::domain::milestones::{HandoffOf, Machine, Meeting, Milestone, MilestoneKind, State};
 
 /// Who took a step: a party id or an admin's name with its role, or Tsunagu itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,13 +74,30 @@ pub fn to_domain(row: &milestone::Model) -> Result<Milestone, Corrupt> {
             referred_on: row.referred_on,
             enrolled_on: row.enrolled_on,
             started_on: row.started_on,
+            proposed_on: row.proposed_on,
+            meeting_on: row.meeting_on,
         },
         release_type: row.release_type,
         program: row.program,
         sessions_planned: row.sessions_planned,
         sessions_attended: row.sessions_attended,
         extensions: row.extensions,
+        meeting: Meeting {
+            on: row.meeting_on,
+            at: match row.meeting_at.as_deref().map(parse_clock) {
+                Some(Ok(at)) => Some(at),
+                Some(Err(why)) => return Err(Corrupt::new("meeting time", row.id, why)),
+                None => None,
+            },
+            place: row.place.clone(),
+            met_by: row.met_by.clone(),
+        },
+        handoff_of: HandoffOf { referral_id: row.referral_id, before_milestone_id: row.before_milestone_id },
     })
+}
+
+fn parse_clock(text: &str) -> Result<chrono::NaiveTime, chrono::ParseError> {
+    chrono::NaiveTime::parse_from_str(text, "%H:%M")
 }
 
 /// The row `milestone` becomes, keeping the row's identity.
@@ -109,6 +126,13 @@ fn with_domain(mut row: milestone::Model, milestone: &Milestone, now: DateTime<U
     row.sessions_planned = milestone.sessions_planned;
     row.sessions_attended = milestone.sessions_attended;
     row.extensions = milestone.extensions;
+    row.proposed_on = dates.proposed_on;
+    row.meeting_on = dates.meeting_on;
+    row.meeting_at = milestone.meeting.at.map(|at| at.format("%H:%M").to_string());
+    row.place = milestone.meeting.place.clone();
+    row.met_by = milestone.meeting.met_by.clone();
+    row.referral_id = milestone.handoff_of.referral_id;
+    row.before_milestone_id = milestone.handoff_of.before_milestone_id;
     row.updated_at = now;
     row
 }
@@ -147,6 +171,13 @@ pub fn new_row(
         sessions_attended: 0,
         extensions: 0,
         source_milestone_id,
+        proposed_on: None,
+        meeting_on: None,
+        meeting_at: None,
+        place: None,
+        met_by: None,
+        referral_id: None,
+        before_milestone_id: None,
         created_at: now,
         updated_at: now,
     };

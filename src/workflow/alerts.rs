@@ -83,16 +83,51 @@ pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), W
             zone,
         });
     }
+    recipients.extend(referral_recipients(state, person_id).await?);
     let planned = risk::plan(&state.rules, &periods, &recipients, now);
     let keys: Vec<String> = planned.iter().map(|plan| plan.key.clone()).collect();
     let txn = state.db.begin().await?;
     let existing = store::alerts::of_person(&txn, person_id).await?;
     store::alerts::insert_planned(&txn, person_id, &planned, &existing, now).await?;
+    store::alerts::revive_planned(&txn, &planned, &existing, now).await?;
     let notices = change_notices(&existing, &planned, &recipients, zone.date_at(now));
     store::alerts::insert_notices(&txn, &notices, now).await?;
     let cancelled = store::alerts::cancel_pending_except(&txn, person_id, &keys, now).await?;
     txn.commit().await?;
     Ok((planned.len(), cancelled))
+}
+
+/// Who hears of a person's hand-off periods (no meeting arranged before a release, a meeting
+/// missed) because of a referral: whoever made one still open, and the staff member who
+/// accepted one not yet connected. Each hears only of hand-offs, as their part in it.
+async fn referral_recipients(state: &AppState, person_id: Uuid) -> Result<Vec<Recipient>, WorkflowError> {
+    use crate::domain::referral::{self, ReferralEvent, ReferralState};
+    let referrals = store::referrals::of_person(&state.db, person_id).await?;
+    let accepted: Vec<Uuid> = referrals.iter().filter(|r| r.state == ReferralState::Accepted).map(|r| r.id).collect();
+    let accepters = store::referrals::events_of_many(&state.db, &accepted)
+        .await?
+        .into_iter()
+        .filter(|event| event.machine_event() == Some(ReferralEvent::Accept))
+        .filter_map(|event| event.actor_party_id);
+    let referrers = referrals.iter().filter(|r| !referral::is_final(r.state)).map(|r| r.from_party_id);
+    let mut parties: Vec<Uuid> = referrers.chain(accepters).collect();
+    parties.sort_unstable();
+    parties.dedup();
+    let mut recipients = Vec::new();
+    for party in store::parties::find_many(&state.db, &parties).await? {
+        if party.disabled_at.is_some() {
+            continue;
+        }
+        recipients.push(Recipient {
+            party_id: party.id,
+            link_id: None,
+            team: false,
+            relationship: Relationship::FacilityStaff,
+            scope: Scope::new([crate::domain::ScopeKind::Handoff]),
+            zone: party.timezone,
+        });
+    }
+    Ok(recipients)
 }
 
 /// Those told of a period whose date has since moved later, or that is no longer coming, hear

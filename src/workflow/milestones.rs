@@ -27,6 +27,8 @@ pub struct EventRequest {
     pub note: Option<Note>,
     pub release_type: Option<ReleaseType>,
     pub supervision_ends_on: Option<NaiveDate>,
+    /// With `arrange`: the hand-off meeting.
+    pub meeting: Option<crate::domain::milestones::Meeting>,
 }
 
 /// The date a milestone's history begins with.
@@ -73,10 +75,45 @@ pub async fn create_milestone(
     let today = zone.date_at(now);
     let milestone = Milestone::create(new, today)?;
     let txn = state.db.begin().await?;
+    if let NewMilestone::Handoff { of, .. } = new {
+        check_handoff_of(&txn, person_id, of).await?;
+    }
     let row = insert_with_history(&txn, person_id, &milestone, None, actor, today, now).await?;
     store::planning::request(&txn, person_id, now).await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// What a hand-off names must be the same person's: their referral, their release or bail.
+async fn check_handoff_of(
+    db: &impl crate::store::Write,
+    person_id: Uuid,
+    of: &crate::domain::milestones::HandoffOf,
+) -> Result<(), WorkflowError> {
+    let mut refusals = crate::domain::Refusals::default();
+    if let Some(referral_id) = of.referral_id {
+        let theirs = store::referrals::find(db, referral_id).await?.is_some_and(|r| r.person_id == person_id);
+        if !theirs {
+            refusals.push("referral_id", crate::domain::Why::NoSuch { what: "referral of this person" }.into());
+        }
+    }
+    if let Some(milestone_id) = of.before_milestone_id {
+        let before = store::milestones::find(db, milestone_id).await?;
+        let fits = before.is_some_and(|m| {
+            m.person_id == person_id
+                && matches!(
+                    m.kind,
+                    crate::domain::milestones::MilestoneKind::Release | crate::domain::milestones::MilestoneKind::Bail
+                )
+        });
+        if !fits {
+            refusals.push(
+                "before_milestone_id",
+                crate::domain::Why::NoSuch { what: "release or bail of this person" }.into(),
+            );
+        }
+    }
+    Ok(refusals.into_result()?)
 }
 
 /// Reads a milestone inside the change's transaction, checked against what the caller saw.
@@ -165,6 +202,7 @@ pub async fn record_event(
         on: request.on,
         release_type: request.release_type,
         supervision_ends_on: request.supervision_ends_on,
+        meeting: request.meeting,
     };
     let applied = milestone.apply(&input, today, &state.policy)?;
     let step = Step {

@@ -96,6 +96,8 @@ pub async fn refer(
         return Err(WorkflowError::Conflict(Clash::ReferralOpen { referral_id: open.id }));
     }
     let (row, first) = store::referrals::insert(&txn, &new, from_party_id, by(principal), now).await?;
+    // The referrer now hears of the person's hand-off periods.
+    store::planning::request(&txn, row.person_id, now).await?;
     let referrer = store::parties::find(&txn, from_party_id).await?.ok_or(WorkflowError::NotFound)?;
     let waits = ReferralPolicy::default().answer_within_days;
     // A referral made at the very end of the calendar has no day to wait until: no alert.
@@ -184,7 +186,8 @@ pub async fn record(
         }
         Some(Follow::Link) => {
             let party_id = principal.party_id.ok_or(WorkflowError::NotFound)?;
-            let scope = store::links::parse_scope(row.id, &row.scope)?;
+            // The accepting staff member sees the hand-off meetings too: they are theirs.
+            let scope = store::links::parse_scope(row.id, &row.scope)?.with(crate::domain::ScopeKind::Handoff);
             let link = super::NewLink {
                 party_id,
                 relationship: Relationship::FacilityStaff,
@@ -203,6 +206,7 @@ pub async fn record(
         }
         None => {}
     }
+    store::planning::request(&txn, row.person_id, now).await?;
     if referral::answers(event) {
         store::alerts::cancel_referral_alerts(&txn, row.id, referral::WAITING_RULE, "answered", now).await?;
     }

@@ -160,6 +160,10 @@ async fn a_simulated_year_sends_exactly_the_alerts_a_case_worker_would(app: Test
     // The facility hears of everything, the lapse included.
     let mut staff = family.clone();
     staff.insert(1, "2026-02-01 after_lapse lead 1".to_owned());
+    // And, with no hand-off meeting ever arranged, that no one will meet the person: when the
+    // bail was granted, and 14 days before the release.
+    staff.insert(0, "2026-01-10 not_yet_connected lead 0".to_owned());
+    staff.insert(5, "2026-08-27 not_yet_connected lead 0".to_owned());
     assert_eq!(received["staff"], staff);
     // Nobody else was told anything, and every alert named the person and said why (in the family's plain English).
     let family_alerts = inbox(&app, &p.family, false).await;

@@ -23,6 +23,7 @@ mod delivery;
 mod disk_full;
 mod doors;
 mod feeds;
+mod handoffs;
 mod health;
 mod imports;
 mod integrations;
@@ -89,6 +90,7 @@ fn main() {
         contract::TESTS,
         delivery::TESTS,
         feeds::TESTS,
+        handoffs::TESTS,
         health::TESTS,
         imports::TESTS,
         integrations::TESTS,

@@ -105,12 +105,19 @@ async fn subscribe(app: &TestApp, f: &Facility, url: &str) -> (String, String) {
 }
 
 /// A release today: the critical fortnight has begun, so alerts go out at the next tick.
+/// A release scheduled for today, with its hand-off meeting arranged (so the one alert is the
+/// release's own, not also a warning that no one will meet the person).
 async fn release_today(app: &TestApp, f: &Facility) {
+    let milestones = format!("/persons/{}/milestones", f.person);
+    let handoff = json!({"kind": "handoff", "proposed_on": "2026-01-05"});
+    let handoff = app.post(&milestones, &f.staff, &handoff).await;
+    assert_eq!(handoff.status(), StatusCode::CREATED);
+    let handoff = id_of(&handoff.json().await.unwrap());
+    let arrange = json!({"event": "arrange", "on": "2026-01-05", "meeting_on": "2026-01-05"});
+    let arranged = app.post(&format!("/milestones/{handoff}/events"), &f.staff, &arrange).await;
+    assert_eq!(arranged.status(), StatusCode::CREATED);
     let body = json!({"kind": "release", "scheduled_on": "2026-01-05", "release_type": "full_term"});
-    assert_eq!(
-        app.post(&format!("/persons/{}/milestones", f.person), &f.staff, &body).await.status(),
-        StatusCode::CREATED
-    );
+    assert_eq!(app.post(&milestones, &f.staff, &body).await.status(), StatusCode::CREATED);
 }
 
 fn received(inbox: &Inbox) -> Vec<Received> {

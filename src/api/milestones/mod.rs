@@ -12,7 +12,8 @@ mod shapes;
 
 pub use shapes::event_view;
 use shapes::{
-    view, EventCreate, EventRecorded, Milestone, MilestoneCreate, MilestoneHistory, MilestoneList, MilestonePatch,
+    meeting_of, view, EventCreate, EventRecorded, Milestone, MilestoneCreate, MilestoneHistory, MilestoneList,
+    MilestonePatch,
 };
 
 use super::{ApiTags, Authenticated};
@@ -20,7 +21,7 @@ use crate::{
     access::{self, Target},
     domain::{
         access::Action,
-        milestones::{Change, NewMilestone, Program, ReleaseType},
+        milestones::{Change, HandoffOf, MilestoneKind, NewMilestone, Program, ReleaseType},
         Note, Refusals,
     },
     http::{ApiError, JsonBody},
@@ -60,6 +61,10 @@ fn new_milestone(create: &MilestoneCreate) -> NewMilestone {
             program: Program::from(programme.program),
             referred_on: programme.referred_on,
             sessions_planned: programme.sessions_planned,
+        },
+        MilestoneCreate::Handoff(handoff) => NewMilestone::Handoff {
+            proposed_on: handoff.proposed_on,
+            of: HandoffOf { referral_id: handoff.referral_id, before_milestone_id: handoff.before_milestone_id },
         },
     }
 }
@@ -101,9 +106,14 @@ impl MilestonesApi {
         id: Path<Uuid>,
         body: JsonBody<MilestoneCreate>,
     ) -> Result<CreateMilestoneResponse, ApiError> {
-        let access =
-            access::person(&state, &auth.0, id.0, Action::RecordMilestones, "milestone.create", Target::Person).await?;
         let new = new_milestone(&body.0);
+        // A hand-off may be recorded by the side a person is referred to, which sees only its scope.
+        let target = match new.kind() {
+            MilestoneKind::Handoff => Target::Kind(MilestoneKind::Handoff.scope_kind()),
+            _ => Target::Person,
+        };
+        let access =
+            access::person(&state, &auth.0, id.0, Action::RecordMilestones, "milestone.create", target).await?;
         let row = workflow::create_milestone(&state, access.person.id, access.zone()?, &new, &actor(&auth.0)).await?;
         let location = format!("{}/milestones/{}", super::BASE_PATH, row.id);
         let tag = etag(row.version);
@@ -195,12 +205,14 @@ impl MilestonesApi {
             access::milestone(&state, &auth.0, id.0, Action::RecordMilestones, "milestone.event").await?;
         let body = body.0;
         let note = body.note.as_deref().map(Note::parse).transpose().map_err(|why| Refusals::one("note", why))?;
+        let meeting = meeting_of(&body)?;
         let request = EventRequest {
             event: body.event,
             on: body.on,
             note: note.flatten(),
             release_type: body.release_type.map(ReleaseType::from),
             supervision_ends_on: body.supervision_ends_on,
+            meeting,
         };
         let precondition = precondition(if_match.0.as_deref(), body.version);
         let (row, event) =

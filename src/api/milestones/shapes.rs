@@ -7,7 +7,11 @@ use uuid::Uuid;
 
 use crate::{
     api::types::{ApiMilestoneKind, ApiProgram, ApiReleaseType},
-    domain::{milestones::MilestoneKind, Scope},
+    domain::{
+        milestones::{Meeting, MilestoneKind},
+        quiet_hours::parse_clock_time,
+        Note, Refusals, Scope,
+    },
     http::ApiError,
     store,
 };
@@ -39,6 +43,17 @@ pub struct ProgramEnrollmentCreate {
     pub sessions_planned: Option<i32>,
 }
 
+/// A hand-off meeting (顔合わせ): starts `proposed`; `arrange` sets its day, time, place and
+/// who meets the person.
+#[derive(Debug, Object)]
+pub struct HandoffCreate {
+    pub proposed_on: NaiveDate,
+    /// The referral it comes of (the person's own).
+    pub referral_id: Option<Uuid>,
+    /// The person's release or bail it comes before.
+    pub before_milestone_id: Option<Uuid>,
+}
+
 /// A new milestone, by `kind`. An employment-support window is not created directly: a
 /// full-term release opens it.
 #[derive(Debug, Union)]
@@ -50,6 +65,8 @@ pub enum MilestoneCreate {
     Release(ReleaseCreate),
     #[oai(mapping = "program_enrollment")]
     ProgramEnrollment(ProgramEnrollmentCreate),
+    #[oai(mapping = "handoff")]
+    Handoff(HandoffCreate),
 }
 
 /// Dates that move, and a programme's attendance. Each change is recorded in the history.
@@ -85,6 +102,15 @@ pub struct EventCreate {
     pub release_type: Option<ApiReleaseType>,
     /// With a parole `release`: the last day of supervision.
     pub supervision_ends_on: Option<NaiveDate>,
+    /// With `arrange`: the day of the hand-off meeting (not before `on`).
+    pub meeting_on: Option<NaiveDate>,
+    /// With `arrange`: its local time, `HH:MM`.
+    pub meeting_at: Option<String>,
+    /// With `arrange`: where (up to 200 characters).
+    pub place: Option<String>,
+    /// With `arrange`: who meets the person, a staff member or a peer member (up to 100
+    /// characters).
+    pub met_by: Option<String>,
     /// The version this event is based on (or send `If-Match`).
     pub version: Option<i64>,
 }
@@ -142,6 +168,22 @@ pub struct Milestone {
     pub sessions_planned: Option<i32>,
     #[oai(skip_serializing_if_is_none)]
     pub sessions_attended: Option<i32>,
+    #[oai(skip_serializing_if_is_none)]
+    pub proposed_on: Option<NaiveDate>,
+    /// Hand-off: the meeting's day, local time, place and who meets the person.
+    #[oai(skip_serializing_if_is_none)]
+    pub meeting_on: Option<NaiveDate>,
+    #[oai(skip_serializing_if_is_none)]
+    pub meeting_at: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub place: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub met_by: Option<String>,
+    /// Hand-off: the referral it comes of, and the release or bail it comes before.
+    #[oai(skip_serializing_if_is_none)]
+    pub referral_id: Option<Uuid>,
+    #[oai(skip_serializing_if_is_none)]
+    pub before_milestone_id: Option<Uuid>,
     /// Window: the release milestone that opened it.
     #[oai(skip_serializing_if_is_none)]
     pub source_milestone_id: Option<Uuid>,
@@ -198,6 +240,27 @@ pub struct EventRecorded {
     pub milestone: Milestone,
 }
 
+/// The meeting an `arrange` carries, checked field by field; none for another event.
+pub fn meeting_of(body: &EventCreate) -> Result<Option<Meeting>, Refusals> {
+    let given = body.meeting_on.is_some() || body.meeting_at.is_some() || body.place.is_some() || body.met_by.is_some();
+    if !given {
+        return Ok(None);
+    }
+    let mut refusals = Refusals::default();
+    let at = match body.meeting_at.as_deref() {
+        Some(raw) => refusals.check("meeting_at", parse_clock_time(raw)),
+        None => None,
+    };
+    let mut text = |field: &str, raw: &Option<String>, most: usize| match raw.as_deref() {
+        Some(raw) => refusals.check(field, Note::parse_at_most(raw, most)).flatten().map(Note::into_inner),
+        None => None,
+    };
+    let place = text("place", &body.place, 200);
+    let met_by = text("met_by", &body.met_by, 100);
+    refusals.into_result()?;
+    Ok(Some(Meeting { on: body.meeting_on, at, place, met_by }))
+}
+
 pub fn view(row: milestone::Model) -> Result<Milestone, ApiError> {
     let domain = store::milestones::to_domain(&row)?;
     let is = |kind: MilestoneKind| domain.kind == kind;
@@ -229,6 +292,13 @@ pub fn view(row: milestone::Model) -> Result<Milestone, ApiError> {
         enrolled_on: row.enrolled_on,
         started_on: row.started_on,
         source_milestone_id: row.source_milestone_id,
+        proposed_on: row.proposed_on,
+        meeting_on: row.meeting_on,
+        meeting_at: row.meeting_at,
+        place: row.place,
+        met_by: row.met_by,
+        referral_id: row.referral_id,
+        before_milestone_id: row.before_milestone_id,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })

@@ -153,8 +153,13 @@ pub fn decide(caller: &Caller, facts: &PersonFacts, action: Action, target: Targ
     let allowed = match action {
         Action::ReadPerson => true,
         Action::ReadPlacements | Action::ReadLinks => !matches!(standing, Standing::Referred(_)),
-        Action::UpdatePerson | Action::ManagePlacements | Action::ManageLinks | Action::RecordMilestones => {
+        Action::UpdatePerson | Action::ManagePlacements | Action::ManageLinks => {
             matches!(standing, Standing::Admin | Standing::Facility)
+        }
+        // The side a person is referred to arranges and records its own hand-off meetings.
+        Action::RecordMilestones => {
+            matches!(standing, Standing::Admin | Standing::Facility)
+                || (matches!(standing, Standing::Referred(_)) && target == Target::Kind(ScopeKind::Handoff))
         }
         Action::NarrowConsent => matches!(standing, Standing::Admin | Standing::Facility | Standing::Themself),
         Action::PushSchedule => {
@@ -265,6 +270,18 @@ mod tests {
         for action in ACTIONS.into_iter().filter(|action| *action != Action::ReadPerson) {
             assert_eq!(decide(&receiving, &referred, action, Target::Person), Decision::Forbidden, "{action:?}");
         }
+        // Its own hand-off meetings it records, when the scope shows them; nothing else.
+        let with_handoff = PersonFacts {
+            referred: Some(HeldReferral {
+                referral_id: id(70),
+                scope: Scope::new([ScopeKind::Release, ScopeKind::Handoff]),
+            }),
+            ..facts(None)
+        };
+        let handoff = Target::Kind(ScopeKind::Handoff);
+        assert!(matches!(decide(&receiving, &with_handoff, Action::RecordMilestones, handoff), Decision::Allowed(_)));
+        let release = Target::Kind(ScopeKind::Release);
+        assert_eq!(decide(&receiving, &with_handoff, Action::RecordMilestones, release), Decision::Forbidden);
         // Without the referral (never made, declined, withdrawn), nothing at all.
         assert_eq!(decide(&receiving, &facts(None), Action::ReadPerson, Target::Person), Decision::Invisible);
         // A family member is never given a referral's standing.

@@ -4,7 +4,7 @@
 use crate::domain::Why;
 use chrono::NaiveDate;
 
-use super::{DateMove, Milestone, MilestoneKind, MovableDate, Program, ReleaseType, State};
+use super::{DateMove, HandoffOf, Milestone, MilestoneKind, MovableDate, Program, ReleaseType, State};
 use crate::domain::{calendar, Invalid, Refusals};
 
 /// A milestone as a client asks for it to be recorded.
@@ -13,6 +13,18 @@ pub enum NewMilestone {
     Bail { requested_on: NaiveDate, hearing_on: Option<NaiveDate>, judgment_on: Option<NaiveDate> },
     Release { scheduled_on: NaiveDate, release_type: Option<ReleaseType>, supervision_ends_on: Option<NaiveDate> },
     Program { program: Program, referred_on: NaiveDate, sessions_planned: Option<i32> },
+    Handoff { proposed_on: NaiveDate, of: HandoffOf },
+}
+
+impl NewMilestone {
+    pub fn kind(&self) -> MilestoneKind {
+        match self {
+            NewMilestone::Bail { .. } => MilestoneKind::Bail,
+            NewMilestone::Release { .. } => MilestoneKind::Release,
+            NewMilestone::Program { .. } => MilestoneKind::ProgramEnrollment,
+            NewMilestone::Handoff { .. } => MilestoneKind::Handoff,
+        }
+    }
 }
 
 /// What a PATCH asks: dates that move (`Some(None)` clears one) and a programme's attendance.
@@ -98,6 +110,10 @@ impl Milestone {
                     refusals.push("sessions_planned", Why::Between { min: 1, max: MOST_SESSIONS.into() }.into());
                 }
                 Milestone::program(program, referred_on, sessions_planned)
+            }
+            NewMilestone::Handoff { proposed_on, of } => {
+                refusals.check("proposed_on", calendar::happened(proposed_on, today));
+                Milestone::handoff(proposed_on, of)
             }
         };
         let given: Vec<&str> = milestone.date_fields().iter().map(|(field, _)| *field).collect();
@@ -213,6 +229,8 @@ impl Milestone {
             ("referred_on", d.referred_on),
             ("enrolled_on", d.enrolled_on),
             ("started_on", d.started_on),
+            ("proposed_on", d.proposed_on),
+            ("meeting_on", d.meeting_on),
         ]
         .into_iter()
         .filter_map(|(field, date)| date.map(|date| (field, date)))

@@ -3,7 +3,7 @@
 use crate::domain::Why;
 use chrono::NaiveDate;
 
-use super::{months_after, Event, Milestone, MilestoneKind, Refused, ReleaseType, State, WindowPolicy};
+use super::{months_after, Event, Meeting, Milestone, MilestoneKind, Refused, ReleaseType, State, WindowPolicy};
 use crate::domain::{calendar, Invalid, Refusals};
 
 /// An event as a client (or the passing of days) records it.
@@ -13,11 +13,13 @@ pub struct EventInput {
     pub on: NaiveDate,
     pub release_type: Option<ReleaseType>,
     pub supervision_ends_on: Option<NaiveDate>,
+    /// With `arrange`: the meeting (its day required; it may lie ahead).
+    pub meeting: Option<Meeting>,
 }
 
 impl EventInput {
     pub fn new(event: Event, on: NaiveDate) -> Self {
-        Self { event, on, release_type: None, supervision_ends_on: None }
+        Self { event, on, release_type: None, supervision_ends_on: None, meeting: None }
     }
 }
 
@@ -136,6 +138,24 @@ impl Milestone {
             Event::Complete | Event::DropOut => dates.ended_on = Some(on),
             // The state says it all; the step's date is in the history.
             Event::Interrupt | Event::Resume => {}
+            Event::Arrange => {
+                let meeting = input.meeting.clone().unwrap_or_default();
+                let meeting_on = meeting.on.ok_or_else(|| refused("meeting_on", Why::Required))?;
+                // Arranged on `on` for a day that may lie ahead, but not before it was arranged.
+                if meeting_on < on {
+                    return Err(refused("meeting_on", Why::BeforePreviousStep { since: on }));
+                }
+                dates.meeting_on = Some(meeting_on);
+                next.meeting = meeting;
+                changed.push("meeting_on");
+            }
+            // Held or missed on the day arranged, or later (the day it was learnt).
+            Event::Hold | Event::Miss => {
+                if let Some(meeting_on) = self.dates.meeting_on.filter(|meeting_on| on < *meeting_on) {
+                    return Err(refused("on", Why::MeetingOn { meeting_on }));
+                }
+            }
+            Event::Decline => dates.ended_on = Some(on),
         }
         next.check(&changed).into_result()?;
         Ok(Applied { milestone: next, from: self.state, to, effects })

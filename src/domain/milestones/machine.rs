@@ -38,6 +38,7 @@ impl Machine {
             MilestoneKind::Release => &RELEASE,
             MilestoneKind::EmploymentSupportWindow => &EMPLOYMENT_SUPPORT_WINDOW,
             MilestoneKind::ProgramEnrollment => &PROGRAM_ENROLLMENT,
+            MilestoneKind::Handoff => &HANDOFF,
         }
     }
 
@@ -153,12 +154,31 @@ pub static PROGRAM_ENROLLMENT: Machine = Machine {
     ],
 };
 
+/// 顔合わせ, the hand-off meeting: proposed → arranged (a day, a time, a place, who meets the
+/// person) → held or missed. A missed meeting is arranged again — never a failure — and one
+/// already arranged may be arranged for another day. The person may decline it.
+pub static HANDOFF: Machine = Machine {
+    kind: MilestoneKind::Handoff,
+    initial: State::Proposed,
+    states: &[State::Proposed, State::Arranged, State::Held, State::Missed, State::Declined],
+    transitions: &[
+        t(State::Proposed, Event::Arrange, State::Arranged),
+        t(State::Proposed, Event::Decline, State::Declined),
+        t(State::Arranged, Event::Hold, State::Held),
+        t(State::Arranged, Event::Miss, State::Missed),
+        t(State::Arranged, Event::Arrange, State::Arranged),
+        t(State::Arranged, Event::Decline, State::Declined),
+        t(State::Missed, Event::Arrange, State::Arranged),
+        t(State::Missed, Event::Decline, State::Declined),
+    ],
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const MACHINES: [&Machine; 4] = [&BAIL, &RELEASE, &EMPLOYMENT_SUPPORT_WINDOW, &PROGRAM_ENROLLMENT];
+    const MACHINES: [&Machine; 5] = [&BAIL, &RELEASE, &EMPLOYMENT_SUPPORT_WINDOW, &PROGRAM_ENROLLMENT, &HANDOFF];
 
     #[test]
     fn every_transition_joins_declared_states_and_is_deterministic() {
@@ -204,6 +224,19 @@ mod tests {
     }
 
     #[test]
+    fn a_missed_meeting_is_arranged_again_and_then_held() {
+        let mut state = HANDOFF.initial;
+        use Event::*;
+        for event in [Arrange, Miss, Arrange, Arrange, Hold] {
+            state = HANDOFF.next(state, event).unwrap();
+        }
+        assert_eq!(state, State::Held);
+        assert_eq!(HANDOFF.accepted(State::Missed), [Arrange, Decline]);
+        assert!(HANDOFF.is_final(State::Held) && HANDOFF.is_final(State::Declined));
+        assert!(!Machine::for_kind(MilestoneKind::Handoff).cannot_undo(Miss), "a miss is no failure");
+    }
+
+    #[test]
     fn dropping_out_leads_back_to_enrolment() {
         let mut state = PROGRAM_ENROLLMENT.initial;
         use Event::*;
@@ -234,6 +267,10 @@ mod tests {
             (EmploymentSupportWindow, Expire),
             (ProgramEnrollment, Complete),
             (ProgramEnrollment, DropOut),
+            (Handoff, Decline),
+            (Handoff, Hold),
+            (Handoff, Decline),
+            (Handoff, Decline),
         ];
         assert_eq!(undone, expected);
     }

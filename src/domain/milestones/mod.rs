@@ -35,6 +35,11 @@ text_enum! {
         Interrupted = "interrupted",
         Completed = "completed",
         DroppedOut = "dropped_out",
+        Proposed = "proposed",
+        Arranged = "arranged",
+        Held = "held",
+        Missed = "missed",
+        Declined = "declined",
     }
 }
 
@@ -58,6 +63,10 @@ text_enum! {
         Interrupt = "interrupt",
         Resume = "resume",
         ReEnroll = "re_enroll",
+        Arrange = "arrange",
+        Hold = "hold",
+        Miss = "miss",
+        Decline = "decline",
     }
 }
 
@@ -67,6 +76,8 @@ text_enum! {
         Release = "release",
         EmploymentSupportWindow = "employment_support_window",
         ProgramEnrollment = "program_enrollment",
+        /// 顔合わせ: the first meeting between the person and someone of the receiving side.
+        Handoff = "handoff",
     }
 }
 
@@ -83,6 +94,7 @@ impl MilestoneKind {
             MilestoneKind::Release => ScopeKind::Release,
             MilestoneKind::EmploymentSupportWindow => ScopeKind::EmploymentSupportWindow,
             MilestoneKind::ProgramEnrollment => ScopeKind::ProgramEnrollment,
+            MilestoneKind::Handoff => ScopeKind::Handoff,
         }
     }
 }
@@ -149,6 +161,27 @@ pub struct Dates {
     pub referred_on: Option<NaiveDate>,
     pub enrolled_on: Option<NaiveDate>,
     pub started_on: Option<NaiveDate>,
+    /// A hand-off: the day it was proposed, and the day of the meeting arranged.
+    pub proposed_on: Option<NaiveDate>,
+    pub meeting_on: Option<NaiveDate>,
+}
+
+/// A hand-off meeting as arranged: when, where and who meets the person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Meeting {
+    pub on: Option<NaiveDate>,
+    /// Local time of the person's zone.
+    pub at: Option<chrono::NaiveTime>,
+    pub place: Option<String>,
+    /// A staff member or a peer member, as the receiving side names them.
+    pub met_by: Option<String>,
+}
+
+/// What a hand-off belongs to: the referral it comes of, the release or bail it comes before.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HandoffOf {
+    pub referral_id: Option<uuid::Uuid>,
+    pub before_milestone_id: Option<uuid::Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,6 +198,9 @@ pub struct Milestone {
     pub sessions_planned: Option<i32>,
     pub sessions_attended: i32,
     pub extensions: i32,
+    /// A hand-off's meeting (its day is `dates.meeting_on`) and what it belongs to.
+    pub meeting: Meeting,
+    pub handoff_of: HandoffOf,
 }
 
 /// Why a change to a milestone was refused: an event its state does not take, or fields
@@ -240,7 +276,24 @@ impl Milestone {
             sessions_planned: None,
             sessions_attended: 0,
             extensions: 0,
+            meeting: Meeting::default(),
+            handoff_of: HandoffOf::default(),
         }
+    }
+
+    /// A hand-off meeting proposed on `proposed_on`: starts `proposed`.
+    pub fn handoff(proposed_on: NaiveDate, of: HandoffOf) -> Self {
+        let mut handoff = Self::new(MilestoneKind::Handoff);
+        handoff.dates.proposed_on = Some(proposed_on);
+        handoff.state_since = Some(proposed_on);
+        handoff.handoff_of = of;
+        handoff
+    }
+
+    /// Whether a hand-off is arranged or was held: someone of the receiving side will meet, or
+    /// met, the person.
+    pub fn meets(&self) -> bool {
+        self.kind == MilestoneKind::Handoff && matches!(self.state, State::Arranged | State::Held)
     }
 
     pub fn bail(requested_on: NaiveDate) -> Self {
@@ -314,6 +367,7 @@ impl Milestone {
             (MilestoneKind::EmploymentSupportWindow, State::Open | State::Extended) => {
                 vec![("closes_on", dates.closes_on)]
             }
+            (MilestoneKind::Handoff, State::Arranged) => vec![("meeting_on", dates.meeting_on)],
             _ => vec![],
         };
         candidates.into_iter().filter_map(|(label, date)| date.map(|date| (label, date))).collect()

@@ -399,3 +399,33 @@ proptest! {
         }
     }
 }
+
+fn arrange(handoff: &Milestone, on: NaiveDate, meeting_on: Option<NaiveDate>) -> Result<Applied, Refused> {
+    let meeting =
+        Meeting {
+            on: meeting_on, place: Some("ダルク本部".into()), met_by: Some("ピア 田中".into()), at: None
+        };
+    let input = EventInput { meeting: Some(meeting), ..EventInput::new(Event::Arrange, on) };
+    handoff.apply(&input, FAR, &WindowPolicy::default())
+}
+
+#[test]
+fn a_handoff_is_arranged_for_a_day_ahead_and_held_on_it_or_later() {
+    let proposed = Milestone::handoff(d(2026, 5, 1), HandoffOf::default());
+    assert_eq!(proposed.state, State::Proposed);
+    assert!(refuses(&arrange(&proposed, d(2026, 5, 2), None), "meeting_on"));
+    assert!(refuses(&arrange(&proposed, d(2026, 5, 2), Some(d(2026, 5, 1))), "meeting_on"));
+    let arranged = arrange(&proposed, d(2026, 5, 2), Some(d(2026, 5, 20))).unwrap().milestone;
+    assert_eq!((arranged.state, arranged.dates.meeting_on), (State::Arranged, Some(d(2026, 5, 20))));
+    assert_eq!(arranged.meeting.met_by.as_deref(), Some("ピア 田中"));
+    assert_eq!(arranged.scheduled_dates(), [("meeting_on", d(2026, 5, 20))]);
+    let early = arranged.apply(&EventInput::new(Event::Hold, d(2026, 5, 9)), d(2026, 5, 30), &WindowPolicy::default());
+    assert!(refuses(&early, "on"));
+    let missed =
+        arranged.apply(&EventInput::new(Event::Miss, d(2026, 5, 20)), d(2026, 5, 30), &WindowPolicy::default());
+    let missed = missed.unwrap().milestone;
+    assert!(!missed.machine().is_final(missed.state), "a missed meeting is arranged again, never a failure");
+    let again = arrange(&missed, d(2026, 5, 21), Some(d(2026, 5, 27))).unwrap().milestone;
+    let held = again.apply(&EventInput::new(Event::Hold, d(2026, 5, 27)), d(2026, 5, 30), &WindowPolicy::default());
+    assert_eq!(held.unwrap().milestone.state, State::Held);
+}

@@ -65,8 +65,38 @@ fn anchor_date(anchor: Anchor, milestone: &Milestone) -> Option<(NaiveDate, Opti
         {
             dates.ended_on.map(|on| (on, None))
         }
+        (Anchor::ExpectedRelease, MilestoneKind::Release) if milestone.state == State::Scheduled => {
+            dates.scheduled_on.map(|on| (on, None))
+        }
+        (Anchor::ExpectedRelease, MilestoneKind::Bail) if milestone.state == State::Granted => {
+            dates.granted_on.map(|on| (on, None))
+        }
+        (Anchor::MissedMeeting, MilestoneKind::Handoff) if milestone.state == State::Missed => {
+            milestone.state_since.map(|on| (on, None))
+        }
         _ => None,
     }
+}
+
+/// How far around a release an unattached hand-off meeting counts for it: from a month before
+/// to two weeks after.
+const MEETING_COUNTS_FROM_DAYS: i64 = -30;
+const MEETING_COUNTS_UNTIL_DAYS: i64 = 14;
+
+/// Whether a hand-off is arranged (or was held) for the release or bail `id`, expected on
+/// `on`: one that names it, or one that names none and meets around that day.
+fn connected_for(id: Uuid, on: NaiveDate, milestones: &[(Uuid, Milestone)]) -> bool {
+    let around = |meeting_on: NaiveDate| {
+        calendar::add_days(on, MEETING_COUNTS_FROM_DAYS).is_some_and(|from| meeting_on >= from)
+            && calendar::add_days(on, MEETING_COUNTS_UNTIL_DAYS).is_none_or(|until| meeting_on <= until)
+    };
+    milestones.iter().any(|(_, handoff)| {
+        handoff.meets()
+            && match handoff.handoff_of.before_milestone_id {
+                Some(before) => before == id,
+                None => handoff.dates.meeting_on.is_some_and(around),
+            }
+    })
 }
 
 /// Every period the rules derive from a person's milestones and lapses, in date order.
@@ -102,6 +132,10 @@ pub fn periods(rules: &[RiskRule], milestones: &[(Uuid, Milestone)], lapses: &[(
         } else {
             for (id, milestone) in milestones {
                 if let Some((anchor, cut)) = anchor_date(rule.anchor, milestone) {
+                    // Someone of the receiving side will meet the person: no warning.
+                    if rule.anchor == Anchor::ExpectedRelease && connected_for(*id, anchor, milestones) {
+                        continue;
+                    }
                     add(*id, anchor, cut);
                 }
             }

@@ -35,6 +35,11 @@ text_enum! {
         SupervisionEnd = "supervision_end",
         /// A lapse.
         Lapse = "lapse",
+        /// The day a person is expected out (a scheduled release, a granted bail) while no
+        /// hand-off meeting is arranged for it.
+        ExpectedRelease = "expected_release",
+        /// The day a hand-off meeting was missed.
+        MissedMeeting = "missed_meeting",
     }
 }
 
@@ -47,6 +52,7 @@ impl Anchor {
             Anchor::WindowClose => ScopeKind::EmploymentSupportWindow,
             Anchor::ProgrammeEnd => ScopeKind::ProgramEnrollment,
             Anchor::Lapse => ScopeKind::Lapse,
+            Anchor::ExpectedRelease | Anchor::MissedMeeting => ScopeKind::Handoff,
         }
     }
 }
@@ -131,5 +137,14 @@ pub fn default_rules() -> Vec<RiskRule> {
             &[FacilityStaff, Family, ProbationOfficer, Supporter],
         ),
         rule("after_lapse", Anchor::Lapse, (0, 14), Severity::High, &[FacilityStaff, Family, Supporter]),
+        // Told the day 14 days remain, not ahead of it: the warning is that the time is short.
+        RiskRule {
+            lead_days: vec![0],
+            ..rule("not_yet_connected", Anchor::ExpectedRelease, (-14, 0), Severity::High, &[FacilityStaff])
+        },
+        RiskRule {
+            lead_days: vec![0],
+            ..rule("after_missed_meeting", Anchor::MissedMeeting, (0, 6), Severity::High, &[FacilityStaff])
+        },
     ]
 }

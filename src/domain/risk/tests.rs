@@ -222,3 +222,61 @@ fn overrides_change_rules_or_say_what_is_wrong() {
     let no_leads = RuleOverride { lead_days: Some(vec![]), ..RuleOverride::default() };
     assert!(apply_override(&mut rules, "after_lapse", no_leads).is_err());
 }
+
+fn arranged(of: Option<Uuid>, meeting_on: NaiveDate) -> Milestone {
+    let handoff = Milestone::handoff(
+        d(2026, 5, 1),
+        crate::domain::milestones::HandoffOf { referral_id: None, before_milestone_id: of },
+    );
+    let meeting = crate::domain::milestones::Meeting { on: Some(meeting_on), ..Default::default() };
+    let input = EventInput {
+        meeting: Some(meeting),
+        ..EventInput::new(crate::domain::milestones::Event::Arrange, d(2026, 5, 2))
+    };
+    handoff.apply(&input, NaiveDate::MAX, &WindowPolicy::default()).unwrap().milestone
+}
+
+#[test]
+fn a_release_with_no_meeting_arranged_is_not_yet_connected_until_one_is() {
+    let release = Milestone::release(d(2026, 6, 10), Some(ReleaseType::FullTerm));
+    let alone = periods(&default_rules(), &[(id(1), release.clone())], &[]);
+    assert_eq!(span(&alone, "not_yet_connected"), Some((d(2026, 5, 27), d(2026, 6, 10))));
+    assert_eq!(alone.iter().find(|p| p.rule_id == "not_yet_connected").unwrap().kind, ScopeKind::Handoff);
+
+    let named = [(id(1), release.clone()), (id(2), arranged(Some(id(1)), d(2026, 6, 12)))];
+    assert_eq!(span(&periods(&default_rules(), &named, &[]), "not_yet_connected"), None);
+    let around = [(id(1), release.clone()), (id(2), arranged(None, d(2026, 6, 1)))];
+    assert_eq!(span(&periods(&default_rules(), &around, &[]), "not_yet_connected"), None);
+    // A meeting for another release, or long before, does not count.
+    let other = [(id(1), release.clone()), (id(2), arranged(Some(id(9)), d(2026, 6, 12)))];
+    assert!(span(&periods(&default_rules(), &other, &[]), "not_yet_connected").is_some());
+    let long_before = [(id(1), release.clone()), (id(2), arranged(None, d(2026, 5, 2)))];
+    assert!(span(&periods(&default_rules(), &long_before, &[]), "not_yet_connected").is_some());
+
+    // Missed: the week after is high for the receiving side, and the release is unconnected again.
+    let missed = step(&arranged(Some(id(1)), d(2026, 6, 3)), "miss", d(2026, 6, 3));
+    let found = periods(&default_rules(), &[(id(1), release), (id(2), missed.clone())], &[]);
+    assert_eq!(span(&found, "after_missed_meeting"), Some((d(2026, 6, 3), d(2026, 6, 9))));
+    assert!(span(&found, "not_yet_connected").is_some());
+    // Arranged again: the warning ends; the missed week stays as it was.
+    let again = step_with_meeting(&missed, d(2026, 6, 4), d(2026, 6, 8));
+    assert_eq!(again.state, State::Arranged);
+    let found = periods(&default_rules(), &[(id(1), Milestone::release(d(2026, 6, 10), None)), (id(2), again)], &[]);
+    assert_eq!(span(&found, "not_yet_connected"), None);
+    assert_eq!(span(&found, "after_missed_meeting"), None);
+}
+
+fn step_with_meeting(milestone: &Milestone, on: NaiveDate, meeting_on: NaiveDate) -> Milestone {
+    let meeting = crate::domain::milestones::Meeting { on: Some(meeting_on), ..Default::default() };
+    let input = EventInput { meeting: Some(meeting), ..EventInput::new(crate::domain::milestones::Event::Arrange, on) };
+    milestone.apply(&input, NaiveDate::MAX, &WindowPolicy::default()).unwrap().milestone
+}
+
+#[test]
+fn a_granted_bail_with_no_meeting_is_not_yet_connected() {
+    let granted = step(&Milestone::bail(d(2026, 1, 5)), "grant", d(2026, 1, 10));
+    let found = periods(&default_rules(), &[(id(1), granted.clone())], &[]);
+    assert_eq!(span(&found, "not_yet_connected"), Some((d(2025, 12, 27), d(2026, 1, 10))));
+    let out = step(&granted, "release", d(2026, 1, 11));
+    assert_eq!(span(&periods(&default_rules(), &[(id(1), out)], &[]), "not_yet_connected"), None);
+}

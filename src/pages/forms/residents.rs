@@ -142,18 +142,44 @@ pub async fn record_event(req: &Request, state: Data<&AppState>, path: Path<(Str
             .finish();
         return see_other(&format!("/app/residents/{person_id}/milestones/{}/confirm?{query}", form.row.id));
     }
+    let mut refusals = Refusals::default();
+    let meeting = (event == Event::Arrange).then(|| meeting_posted(&form.posted, &mut refusals));
+    if !refusals.is_empty() {
+        let refused: Result<(), _> = Err(WorkflowError::Refused(refusals));
+        return back_to_resident(req, &state, &form.viewer, person_id, (&form_name, &form.posted), refused, "").await;
+    }
     let request = EventRequest {
         event: event.as_str().to_owned(),
         on,
         note: None,
         release_type: None,
         supervision_ends_on: None,
+        meeting,
     };
     let actor = actor(&form.viewer.principal);
     let precondition = Precondition { if_match: None, version: Some(version) };
     let done = workflow::record_event(&state, form.row.id, form.zone, request, &precondition, &actor).await;
     let notice = format!("{}.{}", kind.as_str(), event.as_str());
     back_to_resident(req, &state, &form.viewer, person_id, (&form_name, &form.posted), done, &notice).await
+}
+
+/// A hand-off meeting as the arrange form posts it: its day (required), time, place and who
+/// meets the person, each refused beside its field.
+fn meeting_posted(posted: &super::posted::Posted, refusals: &mut Refusals) -> crate::domain::milestones::Meeting {
+    let on = posted.date("meeting_on", refusals);
+    let at = match posted.text("meeting_at") {
+        "" => None,
+        typed => refusals.check("meeting_at", crate::domain::quiet_hours::parse_clock_time(typed)),
+    };
+    let mut text = |field: &str, most: usize| {
+        refusals
+            .check(field, crate::domain::Note::parse_at_most(posted.text(field), most))
+            .flatten()
+            .map(|n| n.into_inner())
+    };
+    let place = text("place", 200);
+    let met_by = text("met_by", 100);
+    crate::domain::milestones::Meeting { on, at, place, met_by }
 }
 
 /// `GET /app/residents/{person}/milestones/{milestone}/confirm?event&on&version`: the page

@@ -58,6 +58,7 @@ fn created(
         (MilestoneKind::ProgramEnrollment, _, Language::En) => {
             format!("Referred to {}", name_of(kind, program, language))
         }
+        (MilestoneKind::Handoff, _, _) => pick(language, "顔合わせを提案した", "Hand-off meeting proposed").to_owned(),
     }
 }
 
