@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 39] = [
+const TEMPLATES: [(&str, &str); 40] = [
     ("letter.html", include_str!("../templates/letter.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("page.html", include_str!("../templates/page.html")),
@@ -19,6 +19,7 @@ const TEMPLATES: [(&str, &str); 39] = [
     ("snoozed.html", include_str!("../templates/snoozed.html")),
     ("respond.html", include_str!("../templates/respond.html")),
     ("rota.html", include_str!("../templates/rota.html")),
+    ("referrals.html", include_str!("../templates/referrals.html")),
     ("line_link.html", include_str!("../templates/line_link.html")),
     ("addresses.html", include_str!("../templates/addresses.html")),
     ("resident.html", include_str!("../templates/resident.html")),

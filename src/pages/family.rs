@@ -56,7 +56,11 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
         let alerts = alerts.remove(&person_id).unwrap_or_default();
         persons.push(person(state, viewer, &access, alerts).await?);
     }
-    Ok(context! { persons => persons })
+    // A probation officer of an office refers the persons they are linked to.
+    let refers = viewer.principal.organization_id.is_some_and(|organization| {
+        crate::domain::access::referrals::may_list(&viewer.principal.caller(), organization)
+    });
+    Ok(context! { persons => persons, refers => refers })
 }
 
 /// One person's section: what is coming with its alerts, alerts gone by, and whom to call.

@@ -18,6 +18,7 @@ mod line;
 mod messages;
 mod outcomes;
 mod person;
+mod referrals;
 pub(crate) mod refusals;
 mod resident;
 mod rota;
@@ -37,14 +38,15 @@ pub use forms::{
     acknowledge, acknowledge_by_link, add_address, add_milestone, add_own_address, add_resident, add_rota_override,
     calendar, choose_alerts, choose_sharing, confirm_event_page, dead_letters_page, discard_dead_letter, end_placement,
     invite, log_contact, move_date, new_resident_page, open_account, record_custody, record_event, record_lapse,
-    record_session, remove_own_address, remove_rota_override, resend_confirmation, respond_page, retry_dead_letter,
-    set_rota, snooze, stop_sharing, stop_sharing_page, wake,
+    record_session, refer, referral_meeting, referral_step, remove_own_address, remove_rota_override,
+    resend_confirmation, respond_page, retry_dead_letter, set_rota, snooze, stop_sharing, stop_sharing_page, wake,
 };
 pub use frame::{stylesheet, switch_language};
 pub use imports::{check_import, confirm_import, import_page, import_template, imports_page};
 pub use line::{line_link, line_link_page};
 pub use messages::{confirm, confirm_page, unsubscribe, unsubscribe_page};
 pub use outcomes::facility_page as outcomes_page;
+pub use referrals::referrals_page;
 pub use resident::resident_page;
 pub use rota::rota_page;
 pub use staff::snoozed_page;

@@ -390,3 +390,30 @@ fn coming(schedule: &Schedule, rules: &[RiskRule], today: NaiveDate, until: Naiv
     items.sort_by_key(|item| (item.starts_on, item.is_period));
     items
 }
+
+pub fn referral_state(state: crate::domain::referral::ReferralState, language: Language) -> &'static str {
+    use crate::domain::referral::ReferralState as S;
+    match state {
+        S::Requested => pick(language, "返事待ち", "awaiting an answer"),
+        S::Accepted => pick(language, "受け入れ決定", "accepted"),
+        S::Declined => pick(language, "お断り", "declined"),
+        S::Waitlisted => pick(language, "空き待ち", "waitlisted"),
+        S::Connected => pick(language, "つながった（顔合わせ済み）", "connected (first meeting held)"),
+        S::NotConnected => pick(language, "つながらなかった", "not connected"),
+        S::Withdrawn => pick(language, "取り下げ", "withdrawn"),
+    }
+}
+
+/// A referral's step, as its history says it.
+pub fn referral_step(event: &str, language: Language) -> &'static str {
+    match event {
+        "refer" => pick(language, "紹介した", "Referred"),
+        "accept" => pick(language, "受け入れた", "Accepted"),
+        "decline" => pick(language, "断った", "Declined"),
+        "waitlist" => pick(language, "空き待ちにした", "Waitlisted"),
+        "connect" => pick(language, "顔合わせができ、つながった", "First meeting held: connected"),
+        "not_connect" => pick(language, "つながらなかった", "Not connected"),
+        "withdraw" => pick(language, "取り下げた", "Withdrawn"),
+        _ => pick(language, "記録", "Recorded"),
+    }
+}

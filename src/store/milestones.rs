@@ -276,6 +276,16 @@ pub async fn list_for_person(db: &impl Read, person_id: Uuid) -> Result<Vec<mile
         .await
 }
 
+/// The hand-off meetings of a referral, latest last.
+pub async fn handoffs_of_referral(db: &impl Read, referral_id: Uuid) -> Result<Vec<milestone::Model>, DbErr> {
+    milestone::Entity::find()
+        .filter(milestone::Column::ReferralId.eq(referral_id))
+        .filter(milestone::Column::Kind.eq(MilestoneKind::Handoff.as_str()))
+        .order_by_asc(milestone::Column::Id)
+        .all(db.conn())
+        .await
+}
+
 pub async fn active_programmes(db: &impl Read, person_id: Uuid) -> Result<Vec<milestone::Model>, DbErr> {
     milestone::Entity::find()
         .filter(milestone::Column::PersonId.eq(person_id))

@@ -8,8 +8,10 @@ use uuid::Uuid;
 use super::{custody::begin_custody, schedule::catch_up_person, Precondition, WorkflowError};
 use crate::{
     domain::{
-        milestones::{Annotation, Change, CustodyCause, Effect, EventInput, Milestone, NewMilestone, ReleaseType},
-        Note, Zone,
+        milestones::{
+            Annotation, Change, CustodyCause, Effect, Event, EventInput, Milestone, NewMilestone, ReleaseType,
+        },
+        Note, PartyRole, Zone,
     },
     state::AppState,
     store::{
@@ -248,6 +250,13 @@ pub async fn record_event(
                 }
             }
         }
+    }
+    // The first meeting held connects the accepted referral it comes of.
+    if let (Event::Hold, Some(referral_id)) = (event, row.referral_id) {
+        let role: PartyRole =
+            actor.role.parse().map_err(|_| WorkflowError::Internal("an actor with no role".into()))?;
+        let by = crate::store::referrals::StepBy { party_id: actor.id.parse().ok(), role };
+        super::referrals::meeting_held(&txn, referral_id, input.on, by, now).await?;
     }
     store::planning::request(&txn, row.person_id, now).await?;
     txn.commit().await?;

@@ -210,24 +210,56 @@ pub async fn record(
     if referral::answers(event) {
         store::alerts::cancel_referral_alerts(&txn, row.id, referral::WAITING_RULE, "answered", now).await?;
     }
-    // The referrer hears that it ended, unless they ended it themself.
-    if referral::is_final(to) && principal.party_id != Some(row.from_party_id) {
-        if let Some(referrer) = store::parties::find(&txn, row.from_party_id).await? {
-            let alert = ReferralAlert {
-                rule: referral::ENDED_RULE,
-                severity: Severity::Notice,
-                referral_id: row.id,
-                person_id: row.person_id,
-                recipient_party_id: referrer.id,
-                on: referrer.timezone.date_at(now),
-                due_at: now,
-            };
-            store::alerts::insert_referral_alert(&txn, &alert, now).await?;
-        }
+    if referral::is_final(to) {
+        tell_referrer_it_ended(&txn, &row, principal.party_id, now).await?;
     }
     let events = store::referrals::events_of(&txn, row.id).await?;
     txn.commit().await?;
     Ok(Stored { referral: row, events })
+}
+
+/// The referrer hears that a referral ended, unless they ended it themself.
+async fn tell_referrer_it_ended(
+    txn: &impl store::Write,
+    row: &referral_row::Model,
+    ended_by: Option<Uuid>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), WorkflowError> {
+    if ended_by == Some(row.from_party_id) {
+        return Ok(());
+    }
+    let Some(referrer) = store::parties::find(txn, row.from_party_id).await? else { return Ok(()) };
+    let alert = ReferralAlert {
+        rule: referral::ENDED_RULE,
+        severity: Severity::Notice,
+        referral_id: row.id,
+        person_id: row.person_id,
+        recipient_party_id: referrer.id,
+        on: referrer.timezone.date_at(now),
+        due_at: now,
+    };
+    Ok(store::alerts::insert_referral_alert(txn, &alert, now).await?)
+}
+
+/// A hand-off meeting of the referral was held: the person is connected, if the referral was
+/// accepted (in the caller's transaction). A referral in any other state is left as it is.
+pub(super) async fn meeting_held(
+    txn: &impl store::Write,
+    referral_id: Uuid,
+    on: NaiveDate,
+    by: StepBy,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), WorkflowError> {
+    let Some(existing) = store::referrals::find(txn, referral_id).await? else { return Ok(()) };
+    let connect = referral::ReferralEvent::Connect.as_str();
+    let asked = Asked { event: connect, side: referral::Side::Receiving, on, note: None };
+    // Not accepted (yet), or held before it was accepted: the referral is left for its side to step.
+    let Ok(to) = referral::step(existing.state, existing.state_since, &asked) else { return Ok(()) };
+    let step = NewStep { event: connect, from: existing.state, to, on, note: None, by };
+    let Some((row, _)) = store::referrals::step(txn, &existing, step, now).await? else {
+        return Err(WorkflowError::Stale(Staleness::ChangedMeanwhile));
+    };
+    tell_referrer_it_ended(txn, &row, by.party_id, now).await
 }
 
 /// Records, once per referral, that its receiving side first saw the person (the display name
@@ -293,4 +325,55 @@ pub async fn of_organization(
 /// Whether the receiving side may see the person of this referral now.
 pub fn receiving_side_sees(row: &referral_row::Model) -> bool {
     referral::receiving_side_sees(row.state)
+}
+
+/// A step of a referral's hand-off meeting as the receiving side's page asks for it.
+#[derive(Debug, Clone)]
+pub struct MeetingAsked {
+    pub event: crate::domain::milestones::Event,
+    pub on: NaiveDate,
+    pub meeting: Option<crate::domain::milestones::Meeting>,
+}
+
+/// The receiving side arranges, holds or misses the referral's hand-off meeting: the first
+/// arrangement proposes it too. Checked against the domain before anything is stored; a held
+/// meeting connects the accepted referral.
+pub async fn meeting(
+    state: &AppState,
+    principal: &Principal,
+    referral_id: Uuid,
+    asked: MeetingAsked,
+) -> Result<(), WorkflowError> {
+    use crate::domain::milestones::{EventInput, HandoffOf, Milestone, NewMilestone};
+    let row = store::referrals::find(&state.reads, referral_id).await?.ok_or(WorkflowError::NotFound)?;
+    if !sides(&principal.caller(), &row.parties()).contains(&referral::Side::Receiving) {
+        return Err(WorkflowError::NotFound);
+    }
+    let person = store::persons::find(&state.reads, row.person_id).await?.ok_or(WorkflowError::NotFound)?;
+    let zone = person.timezone;
+    let actor = super::actor(principal);
+    let request = super::EventRequest {
+        event: asked.event.as_str().to_owned(),
+        on: asked.on,
+        note: None,
+        release_type: None,
+        supervision_ends_on: None,
+        meeting: asked.meeting.clone(),
+    };
+    let precondition = super::Precondition { if_match: None, version: None };
+    let handoff = store::milestones::handoffs_of_referral(&state.reads, referral_id).await?.pop();
+    let handoff_id = match handoff {
+        Some(handoff) => handoff.id,
+        None => {
+            let of = HandoffOf { referral_id: Some(referral_id), before_milestone_id: None };
+            // Checked whole first, so a refused arrangement stores no proposal either.
+            let today = zone.date_at(state.clock.now());
+            let input = EventInput { meeting: asked.meeting, ..EventInput::new(asked.event, asked.on) };
+            Milestone::handoff(asked.on, of).apply(&input, today, &state.policy)?;
+            let new = NewMilestone::Handoff { proposed_on: asked.on, of };
+            super::create_milestone(state, person.id, zone, &new, &actor).await?.id
+        }
+    };
+    super::record_event(state, handoff_id, zone, request, &precondition, &actor).await?;
+    Ok(())
 }

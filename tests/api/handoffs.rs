@@ -142,6 +142,9 @@ async fn the_receiving_side_arranges_and_holds_its_meeting_and_a_miss_is_arrange
     assert_eq!(refused_fields(&assert_problem(foreign, StatusCode::UNPROCESSABLE_ENTITY).await), ["referral_id"]);
 
     let handoff = milestone(&app, &c, &c.darc_staff, body).await;
+    let accept = json!({"event": "accept", "on": today});
+    let accepted = app.post(&format!("/referrals/{}/events", c.referral), &c.darc_staff, &accept).await;
+    assert_eq!(accepted.status(), StatusCode::OK);
     let no_day = event(&app, &c.darc_staff, &handoff, json!({"event": "arrange", "on": today})).await;
     assert_eq!(refused_fields(&assert_problem(no_day, StatusCode::UNPROCESSABLE_ENTITY).await), ["meeting_on"]);
     let bad_time =
@@ -180,4 +183,8 @@ async fn the_receiving_side_arranges_and_holds_its_meeting_and_a_miss_is_arrange
     let history: Value = app.get(&format!("/milestones/{handoff}/events"), &c.staff).await.json().await.unwrap();
     let steps: Vec<&str> = history["items"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert_eq!(steps, ["create", "arrange", "miss", "arrange", "hold"]);
+    // The meeting held is the first meeting: the referring side sees the person connected.
+    let referral: Value = app.get(&format!("/referrals/{}", c.referral), &c.probation).await.json().await.unwrap();
+    assert_eq!(referral["state"], "connected");
+    assert_eq!(referral["events"].as_array().unwrap().last().unwrap()["on"], json!(meeting_on + Duration::days(3)));
 }

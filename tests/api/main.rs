@@ -13,6 +13,7 @@ mod browser_first_day;
 mod browser_first_start;
 mod browser_line;
 mod browser_plain_words;
+mod browser_referrals;
 mod browser_rota;
 mod browser_support;
 mod cache;
@@ -49,6 +50,7 @@ mod problems;
 mod reach;
 mod reach_case;
 mod reach_support;
+mod referral_pages;
 mod referrals;
 mod rota;
 mod rota_pages;
@@ -112,6 +114,7 @@ fn main() {
         problems::TESTS,
         reach::TESTS,
         referrals::TESTS,
+        referral_pages::TESTS,
         rota::TESTS,
         rota_pages::TESTS,
         line::TESTS,
@@ -167,6 +170,7 @@ fn main() {
         .chain(browser_first_start::TESTS)
         .chain(browser_plain_words::TESTS)
         .chain(browser_rota::TESTS)
+        .chain(browser_referrals::TESTS)
         .chain(browser_line::TESTS)
     {
         let missing = no_browser.clone();

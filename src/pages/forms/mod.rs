@@ -8,6 +8,7 @@ mod alerts;
 mod dead_letters;
 pub(crate) mod posted;
 mod records;
+mod referrals;
 mod residents;
 mod respond;
 mod rota;
@@ -22,6 +23,7 @@ pub use addresses::{add_own_address, choose_alerts, remove_own_address, resend_c
 pub use alerts::{acknowledge, calendar, log_contact, snooze, wake};
 pub use dead_letters::{dead_letters_page, discard_dead_letter, retry_dead_letter};
 pub use records::{add_milestone, add_resident, end_placement, move_date, new_resident_page};
+pub use referrals::{refer, referral_meeting, referral_step};
 pub(crate) use residents::invitation_sheet;
 pub use residents::{confirm_event_page, invite, record_custody, record_event, record_lapse, record_session};
 pub use respond::{acknowledge_by_link, respond_page};
@@ -79,6 +81,20 @@ pub(super) fn refusal(err: &WorkflowError, language: Language) -> Option<(Status
         WorkflowError::TooMany { why, .. } => {
             Some((StatusCode::TOO_MANY_REQUESTS, super::refusals::crowded(*why, language)))
         }
+        WorkflowError::ReferralNotAccepted { .. } => Some((
+            StatusCode::CONFLICT,
+            match language {
+                Language::Ja => "この紹介は、いまの状態ではその記録ができません。".to_owned(),
+                Language::En => "That cannot be recorded in the referral's current state.".to_owned(),
+            },
+        )),
+        WorkflowError::Forbidden(super::super::workflow::Denied::OtherSidesStep) => Some((
+            StatusCode::FORBIDDEN,
+            match language {
+                Language::Ja => "これは相手の機関が記録することです。".to_owned(),
+                Language::En => "That step is the other organisation's to record.".to_owned(),
+            },
+        )),
         WorkflowError::Forbidden(_) => Some((
             StatusCode::FORBIDDEN,
             match language {

@@ -165,7 +165,10 @@ pub async fn record_event(req: &Request, state: Data<&AppState>, path: Path<(Str
 
 /// A hand-off meeting as the arrange form posts it: its day (required), time, place and who
 /// meets the person, each refused beside its field.
-fn meeting_posted(posted: &super::posted::Posted, refusals: &mut Refusals) -> crate::domain::milestones::Meeting {
+pub(super) fn meeting_posted(
+    posted: &super::posted::Posted,
+    refusals: &mut Refusals,
+) -> crate::domain::milestones::Meeting {
     let on = posted.date("meeting_on", refusals);
     let at = match posted.text("meeting_at") {
         "" => None,
