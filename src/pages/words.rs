@@ -204,6 +204,14 @@ pub fn measure(measure: Measure, language: Language) -> &'static str {
         Measure::LapsesFollowedByContactWithin14Days => {
             pick(language, "再使用後14日以内に連絡", "Lapses followed by contact within 14 days")
         }
+        Measure::ReferralsMade => pick(language, "紹介した", "Referrals made"),
+        Measure::ReferralsAccepted => pick(language, "紹介が受け入れられた", "Referrals accepted"),
+        Measure::ReferralsConnectedWithin30Days => {
+            pick(language, "受け入れから30日以内に顔合わせ", "First meeting within 30 days of acceptance")
+        }
+        Measure::MedianDaysToFirstMeeting => {
+            pick(language, "紹介から顔合わせまでの日数（中央値）", "Days from referral to first meeting (median)")
+        }
     }
 }
 

@@ -86,7 +86,26 @@ fn events(measure: Measure, d: &Dialect) -> Option<String> {
                     AND a.escalation_of IS NULL";
     let contact_day = d.date_of("c.recorded_at");
     Some(match measure {
-        Measure::PersonsSupported | Measure::MedianHoursToAcknowledge => return None,
+        Measure::PersonsSupported | Measure::MedianHoursToAcknowledge | Measure::MedianDaysToFirstMeeting => {
+            return None
+        }
+        // A referral counts for the facility that made it, while the person is placed there.
+        Measure::ReferralsMade => {
+            "SELECT r.id AS item, r.person_id, r.referred_on AS day, r.from_organization_id AS org FROM referrals r"
+                .to_owned()
+        }
+        Measure::ReferralsAccepted => "SELECT s.id AS item, r.person_id, s.\"on\" AS day, r.from_organization_id AS org \
+             FROM referral_events s JOIN referrals r ON r.id = s.referral_id WHERE s.event = 'accept'"
+            .to_owned(),
+        // Connected (the first meeting held) within 30 days of the acceptance: a meeting missed
+        // and arranged again still counts when the one held falls within them.
+        Measure::ReferralsConnectedWithin30Days => format!(
+            "SELECT c.id AS item, r.person_id, c.\"on\" AS day, r.from_organization_id AS org \
+             FROM referral_events c JOIN referrals r ON r.id = c.referral_id \
+             JOIN referral_events a ON a.referral_id = c.referral_id AND a.event = 'accept' \
+             WHERE c.event = 'connect' AND c.\"on\" <= {}",
+            d.days_after("a.\"on\"", 30)
+        ),
         Measure::WindowsUsed => transitions("employment_support_window", "e.to_state = 'used' AND e.from_state <> 'used'"),
         Measure::WindowsExpiredUnused => {
             transitions("employment_support_window", "e.to_state = 'expired' AND e.from_state <> 'expired'")
@@ -290,6 +309,61 @@ async fn supported(query: &Query<'_>, partitions: &[Vec<Bucket>]) -> Result<Figu
     Ok(figures)
 }
 
+/// The median days from a referral to its first meeting held (the referral connected on a day
+/// in the range), for the referrals the organisation made (or everyone's), and the persons
+/// behind it; `None` when none connected.
+pub async fn median_days_to_meeting(
+    db: &impl Read,
+    from: NaiveDate,
+    to: NaiveDate,
+    over: Over,
+) -> Result<(Option<f64>, i64), DbErr> {
+    let d = Dialect(db.backend());
+    let days = if d.postgres() {
+        "CAST((c.\"on\" - r.referred_on) AS DOUBLE PRECISION)".to_owned()
+    } else {
+        "(julianday(c.\"on\") - julianday(r.referred_on))".to_owned()
+    };
+    let mut values: Vec<Value> = vec![from.into(), to.into()];
+    let mut organization = String::new();
+    if let Over::Organization(id) = over {
+        values.push(id.into());
+        organization = format!(" AND r.from_organization_id = {}", d.placeholder(3));
+    }
+    let connected = format!(
+        "SELECT c.id, r.person_id, {days} AS h FROM referral_events c JOIN referrals r ON r.id = c.referral_id \
+         WHERE c.event = 'connect' AND c.\"on\" >= {p1} AND c.\"on\" <= {p2}{organization}",
+        p1 = d.placeholder(1),
+        p2 = d.placeholder(2),
+    );
+    median_of(db, &d, &connected, values).await
+}
+
+/// The median of `h` over the rows of `rows` (`id`, `person_id`, `h`), and the persons behind
+/// it. Two queries: how many, then the middle one or two in order.
+async fn median_of(db: &impl Read, d: &Dialect, rows: &str, values: Vec<Value>) -> Result<(Option<f64>, i64), DbErr> {
+    let counted = db
+        .conn()
+        .query_one(Statement::from_sql_and_values(
+            d.0,
+            format!("SELECT COUNT(*) AS n, COUNT(DISTINCT person_id) AS persons FROM ({rows}) x"),
+            values.clone(),
+        ))
+        .await?;
+    let (n, persons) = match counted {
+        Some(row) => (row.try_get::<i64>("", "n")?, row.try_get::<i64>("", "persons")?),
+        None => (0, 0),
+    };
+    if n == 0 {
+        return Ok((None, 0));
+    }
+    let middle = format!("SELECT h FROM ({rows}) x ORDER BY h LIMIT {} OFFSET {}", 2 - n % 2, (n - 1) / 2);
+    let found = db.conn().query_all(Statement::from_sql_and_values(d.0, middle, values)).await?;
+    let values = found.iter().map(|row| row.try_get::<f64>("", "h")).collect::<Result<Vec<f64>, _>>()?;
+    let median = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
+    Ok((median, persons))
+}
+
 /// The median hours from delivery to acknowledgement of the critical team alerts about the
 /// cohort's persons whose period starts in the range, and the persons behind it; `None`
 /// when none was acknowledged. Two queries: how many, then the middle one or two in order.
@@ -318,24 +392,5 @@ pub async fn median_hours(
         p3 = d.placeholder(3),
         p4 = d.placeholder(4),
     );
-    let counted = db
-        .conn()
-        .query_one(Statement::from_sql_and_values(
-            d.0,
-            format!("SELECT COUNT(*) AS n, COUNT(DISTINCT person_id) AS persons FROM ({acknowledged}) x"),
-            values.clone(),
-        ))
-        .await?;
-    let (n, persons) = match counted {
-        Some(row) => (row.try_get::<i64>("", "n")?, row.try_get::<i64>("", "persons")?),
-        None => (0, 0),
-    };
-    if n == 0 {
-        return Ok((None, 0));
-    }
-    let middle = format!("SELECT h FROM ({acknowledged}) x ORDER BY h LIMIT {} OFFSET {}", 2 - n % 2, (n - 1) / 2);
-    let rows = db.conn().query_all(Statement::from_sql_and_values(d.0, middle, values)).await?;
-    let values = rows.iter().map(|row| row.try_get::<f64>("", "h")).collect::<Result<Vec<f64>, _>>()?;
-    let median = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
-    Ok((median, persons))
+    median_of(db, &d, &acknowledged, values).await
 }

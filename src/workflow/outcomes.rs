@@ -97,7 +97,20 @@ fn facility_rows(figures: &HashMap<Measure, Figures>, id: Uuid, year: FiscalYear
         .collect()
 }
 
-fn report_of(rows: &[(Measure, YearCells)], period: Period, median: Option<Cell>) -> Report {
+/// The medians of a report, each as a cell (absent when nothing was measured).
+type Medians = Vec<(Measure, Cell)>;
+
+async fn medians(state: &AppState, period: &Period, over: Over) -> Result<Medians, WorkflowError> {
+    let (from, to) = (period.first, period.last);
+    let hours = store::outcomes::median_hours(&state.reads, from, to, over).await?;
+    let days = store::outcomes::median_days_to_meeting(&state.reads, from, to, over).await?;
+    Ok([(Measure::MedianHoursToAcknowledge, hours), (Measure::MedianDaysToFirstMeeting, days)]
+        .into_iter()
+        .filter_map(|(measure, median)| median_cell(median).map(|cell| (measure, cell)))
+        .collect())
+}
+
+fn report_of(rows: &[(Measure, YearCells)], period: Period, medians: Medians) -> Report {
     let mut measures = Vec::new();
     let mut series = Vec::new();
     for (measure, cells) in rows {
@@ -105,9 +118,7 @@ fn report_of(rows: &[(Measure, YearCells)], period: Period, median: Option<Cell>
         measures.push((*measure, total));
         series.push((*measure, months));
     }
-    if let Some(median) = median {
-        measures.push((Measure::MedianHoursToAcknowledge, median));
-    }
+    measures.extend(medians);
     Report { period, measures, series }
 }
 
@@ -129,8 +140,8 @@ pub async fn for_organization(
 ) -> Result<Report, WorkflowError> {
     let over = Over::Organization(organization_id);
     let figures = year_figures(state, &period, over).await?;
-    let median = median_cell(store::outcomes::median_hours(&state.reads, period.first, period.last, over).await?);
-    Ok(report_of(&facility_rows(&figures, organization_id, period.fiscal_year), period, median))
+    let medians = medians(state, &period, over).await?;
+    Ok(report_of(&facility_rows(&figures, organization_id, period.fiscal_year), period, medians))
 }
 
 /// The prefecture's report: every facility together, month by month, and each facility as
@@ -153,8 +164,7 @@ pub async fn for_everyone(state: &AppState, period: Period) -> Result<Prefecture
         cells.protect_as_sum_of(&facility_cells);
         all_rows.push((measure, cells));
     }
-    let median = store::outcomes::median_hours(&state.reads, period.first, period.last, Over::Everyone).await?;
-    let all = report_of(&all_rows, period, median_cell(median));
+    let all = report_of(&all_rows, period, medians(state, &period, Over::Everyone).await?);
     let names: HashMap<Uuid, String> = store::organizations::find_many(&state.reads, &organizations)
         .await?
         .into_iter()
@@ -162,9 +172,7 @@ pub async fn for_everyone(state: &AppState, period: Period) -> Result<Prefecture
         .collect();
     let mut facilities = Vec::new();
     for (id, rows) in per_facility {
-        let over = Over::Organization(id);
-        let median = store::outcomes::median_hours(&state.reads, period.first, period.last, over).await?;
-        let report = report_of(&rows, period, median_cell(median));
+        let report = report_of(&rows, period, medians(state, &period, Over::Organization(id)).await?);
         facilities.push(Facility { id, name: names.get(&id).cloned().unwrap_or_default(), measures: report.measures });
     }
     Ok(PrefectureReport { all, facilities })

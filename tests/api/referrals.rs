@@ -15,6 +15,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     a_referral_takes_only_its_machines_steps_each_from_its_own_side,
     the_referrer_hears_when_a_referral_waits_a_week_and_when_it_ends,
     a_referral_is_checked_whole_and_stores_nothing_when_refused,
+    referral_outcomes_count_first_meetings_and_give_no_one_away,
 ];
 
 fn tokyo(y: i32, m: u32, d: u32, hour: u32) -> DateTime<Utc> {
@@ -288,4 +289,86 @@ async fn a_referral_is_checked_whole_and_stores_nothing_when_refused(app: TestAp
     let twice = app.post("/referrals", &c.referrer, &body(&c.clinic, "理由", json!(["release"]), "面談")).await;
     assert_problem(twice, StatusCode::CONFLICT).await;
     assert_eq!(app.count("referrals").await, 1);
+}
+
+/// Seven residents referred on 1 April, six accepted on 2 April; four meet on 10 April, one
+/// misses a meeting on 8 April and meets on 15 April (arranged again: no failure), one only on
+/// 20 May. Another facility refers two. The referring facility's figures count the referrals,
+/// the acceptances and the five first meetings within 30 days; the median days from referral
+/// to the first meeting (9, 9, 9, 9, 14, 49) is 9; two referrals are too few to publish.
+async fn referral_outcomes_count_first_meetings_and_give_no_one_away(app: TestApp) {
+    app.clock.set(tokyo(2026, 4, 1, 10));
+    let facility = app.create_organization("rehab_facility").await;
+    let small = app.create_organization("rehab_facility").await;
+    let clinic = app.create_organization("medical").await;
+    let staff = |org: &str| json!({"role": "staff", "display_name": "S", "organization_id": org});
+    let referrer = app.token("staff", &app.create_party(staff(&facility)).await);
+    let few = app.token("staff", &app.create_party(staff(&small)).await);
+    let receiver = app.token("staff", &app.create_party(staff(&clinic)).await);
+    let refer = |token: String, n: usize| {
+        let app = &app;
+        let clinic = clinic.clone();
+        async move {
+            let mut ids = Vec::new();
+            for i in 0..n {
+                let person = json!({"display_name": format!("P{i}")});
+                let person = id_of(&app.post("/persons", &token, &person).await.json().await.unwrap());
+                let body = json!({
+                    "person_id": person, "to_organization_id": clinic, "reason": "つなぐ", "scope": ["release"],
+                    "basis": {"kind": "written", "reference": "同意書", "on": "2026-04-01"},
+                });
+                let created = app.post("/referrals", &token, &body).await;
+                assert_eq!(created.status(), StatusCode::CREATED);
+                ids.push((person, id_of(&created.json().await.unwrap())));
+            }
+            ids
+        }
+    };
+    let referred = refer(referrer.clone(), 7).await;
+    refer(few.clone(), 2).await;
+    app.clock.set(tokyo(2026, 4, 2, 10));
+    for (_, id) in &referred[..6] {
+        let accepted = step(&app, &receiver, id, json!({"event": "accept", "on": "2026-04-02"})).await;
+        assert_eq!(accepted.status(), StatusCode::OK);
+    }
+    app.clock.set(tokyo(2026, 4, 10, 10));
+    for (_, id) in &referred[..4] {
+        assert_eq!(
+            step(&app, &receiver, id, json!({"event": "connect", "on": "2026-04-10"})).await.status(),
+            StatusCode::OK
+        );
+    }
+    // The fifth: a meeting missed on 8 April, arranged again, held on 15 April.
+    let (person, referral) = &referred[4];
+    let body = json!({"kind": "handoff", "proposed_on": "2026-04-02", "referral_id": referral});
+    let handoff = app.post(&format!("/persons/{person}/milestones"), &receiver, &body).await;
+    let handoff = id_of(&handoff.json().await.unwrap());
+    for (event, day) in [
+        (json!({"event": "arrange", "on": "2026-04-02", "meeting_on": "2026-04-08"}), 10),
+        (json!({"event": "miss", "on": "2026-04-08"}), 10),
+        (json!({"event": "arrange", "on": "2026-04-09", "meeting_on": "2026-04-15"}), 10),
+        (json!({"event": "hold", "on": "2026-04-15"}), 15),
+    ] {
+        app.clock.set(tokyo(2026, 4, day, 18));
+        let recorded = app.post(&format!("/milestones/{handoff}/events"), &receiver, &event).await;
+        assert_eq!(recorded.status(), StatusCode::CREATED, "{event}");
+    }
+    app.clock.set(tokyo(2026, 5, 20, 10));
+    let late = step(&app, &receiver, &referred[5].1, json!({"event": "connect", "on": "2026-05-20"})).await;
+    assert_eq!(late.status(), StatusCode::OK);
+    app.clock.set(tokyo(2026, 7, 2, 10));
+    tick(&app.state).await.unwrap();
+
+    let report: Value =
+        app.get(&format!("/organizations/{facility}/outcomes?period=FY2026-Q1"), &referrer).await.json().await.unwrap();
+    let figure =
+        |name: &str| (report["measures"][name]["count"].as_i64(), report["measures"][name]["suppressed"].clone());
+    assert_eq!(figure("referrals_made"), (Some(7), json!(false)), "{report}");
+    assert_eq!(figure("referrals_accepted"), (Some(6), json!(false)));
+    assert_eq!(figure("referrals_connected_within_30_days"), (Some(5), json!(false)));
+    assert_eq!(figure("median_days_to_first_meeting"), (Some(9), json!(false)));
+    let few_report: Value =
+        app.get(&format!("/organizations/{small}/outcomes?period=FY2026-Q1"), &few).await.json().await.unwrap();
+    assert_eq!(few_report["measures"]["referrals_made"]["suppressed"], true, "{few_report}");
+    assert!(few_report["measures"]["referrals_made"]["count"].is_null());
 }

@@ -28,6 +28,10 @@ text_enum! {
         ContactsLoggedInCriticalPeriods = "contacts_logged_in_critical_periods",
         LinksKeptThroughCustody = "links_kept_through_custody",
         LapsesFollowedByContactWithin14Days = "lapses_followed_by_contact_within_14_days",
+        ReferralsMade = "referrals_made",
+        ReferralsAccepted = "referrals_accepted",
+        ReferralsConnectedWithin30Days = "referrals_connected_within_30_days",
+        MedianDaysToFirstMeeting = "median_days_to_first_meeting",
     }
 }
 
@@ -35,7 +39,7 @@ impl Measure {
     /// Whether the figure is a count that adds up over months and facilities (the median
     /// does not).
     pub fn is_count(self) -> bool {
-        self != Measure::MedianHoursToAcknowledge
+        !matches!(self, Measure::MedianHoursToAcknowledge | Measure::MedianDaysToFirstMeeting)
     }
 }
 
