@@ -84,6 +84,6 @@ async fn a_mother_and_her_son_on_small_phones_see_whom_to_call_and_what_is_share
     check_page(&son, &app, "stop-sharing-plain-ja").await;
     son.click_to("a[href='/app']", &format!("{}/app", app.address)).await;
     let link: Value = app.get(&format!("/links/{}", s.link), &app.admin()).await.json().await.unwrap();
-    assert_eq!((link["active"].as_bool(), link["scope"].as_array().map(Vec::len)), (Some(true), Some(4)));
+    assert_eq!((link["active"].as_bool(), link["scope"].as_array().map(Vec::len)), (Some(true), Some(5)));
     son.close().await;
 }
