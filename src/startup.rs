@@ -103,6 +103,7 @@ impl Application {
             token_max_lifetime: config.token_max_lifetime,
             read_timeout: config.read_timeout,
             snooze_max_days: config.snooze_max_days,
+            referrals: config.referrals,
             retention_years: config.retention_years,
         };
         Ok(Self { acceptor, addr, tick: Some(config.tick), state, _lock: lock })

@@ -28,6 +28,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// The longest a team alert may be snoozed, in days.
     pub snooze_max_days: u32,
+    /// How long a referral may wait for an answer before its referrer is alerted.
+    pub referrals: crate::domain::referral::ReferralPolicy,
     /// How long a person may be idle before the retention review lists them, in years.
     pub retention_years: u32,
     /// How long a connection may stay silent, and a body take to arrive.

@@ -148,6 +148,7 @@ fn config_for(url: &str) -> Config {
         token_max_lifetime: chrono::Duration::hours(720),
         read_timeout: std::time::Duration::from_secs(30),
         snooze_max_days: 14,
+        referrals: Default::default(),
         retention_years: 5,
         email: None,
         sms: None,

@@ -193,6 +193,8 @@ pub struct Config {
     pub token_max_lifetime: chrono::Duration,
     /// `TSUNAGU_SNOOZE_MAX_DAYS` (default 14): the longest a team alert may be snoozed.
     pub snooze_max_days: u32,
+    /// How long a referral may wait for an answer before its referrer is alerted.
+    pub referrals: crate::domain::referral::ReferralPolicy,
     /// `TSUNAGU_RETENTION_YEARS` (default 5): how long a person may be idle (no placement, no
     /// activity) before the retention review lists them.
     pub retention_years: u32,
@@ -295,6 +297,15 @@ impl Config {
                 _ => return Err(ConfigError::Days { name: "TSUNAGU_SNOOZE_MAX_DAYS", value }),
             },
         };
+        let referrals = match lookup("TSUNAGU_REFERRAL_ANSWER_DAYS")? {
+            None => crate::domain::referral::ReferralPolicy::default(),
+            Some(value) => match value.parse::<u32>() {
+                Ok(days) if (1..=90).contains(&days) => {
+                    crate::domain::referral::ReferralPolicy { answer_within_days: days }
+                }
+                _ => return Err(ConfigError::Days { name: "TSUNAGU_REFERRAL_ANSWER_DAYS", value }),
+            },
+        };
         let retention_years = match lookup("TSUNAGU_RETENTION_YEARS")? {
             None => 5,
             Some(value) => match value.parse::<u32>() {
@@ -355,6 +366,7 @@ impl Config {
             sms,
             line,
             snooze_max_days,
+            referrals,
             retention_years,
             read_timeout,
             token_max_lifetime,

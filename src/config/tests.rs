@@ -101,6 +101,17 @@ fn tick_must_be_a_positive_number_of_seconds() {
 }
 
 #[test]
+fn a_referral_waits_seven_days_for_an_answer_unless_configured() {
+    assert_eq!(config(&[]).unwrap().referrals.answer_within_days, 7);
+    let days = |value: &str| config(&[("TSUNAGU_REFERRAL_ANSWER_DAYS", value)]).map(|c| c.referrals.answer_within_days);
+    assert_eq!(days("3").unwrap(), 3);
+    for refused in ["0", "91", "a week"] {
+        let error = days(refused).unwrap_err().to_string();
+        assert!(error.contains("TSUNAGU_REFERRAL_ANSWER_DAYS"), "{error}");
+    }
+}
+
+#[test]
 fn delivery_timeouts_and_connection_limits_have_defaults_and_bounds() {
     let plain = config(&[]).unwrap();
     assert_eq!(plain.delivery, DeliverySettings::default());

@@ -13,7 +13,7 @@ use crate::{
         access::referrals::sides,
         calendar,
         provision::{Provided, Provision, ProvisionChannel, Recipient},
-        referral::{self, Asked, Follow, NewReferral, ReferralPolicy, Referring, Refused},
+        referral::{self, Asked, Follow, NewReferral, Referring, Refused},
         risk::{Severity, DELIVERY_TIME},
         ConsentBasis, Refusals, Relationship, Scope, Why,
     },
@@ -99,7 +99,7 @@ pub async fn refer(
     // The referrer now hears of the person's hand-off periods.
     store::planning::request(&txn, row.person_id, now).await?;
     let referrer = store::parties::find(&txn, from_party_id).await?.ok_or(WorkflowError::NotFound)?;
-    let waits = ReferralPolicy::default().answer_within_days;
+    let waits = state.referrals.answer_within_days;
     // A referral made at the very end of the calendar has no day to wait until: no alert.
     if let Some(day) = calendar::add_days(today, waits.into()) {
         let alert = ReferralAlert {

@@ -149,6 +149,7 @@ fn test_config(database_url: &str) -> Config {
         token_max_lifetime: chrono::Duration::days(6 * 365),
         read_timeout: std::time::Duration::from_secs(30),
         snooze_max_days: 14,
+        referrals: Default::default(),
         retention_years: 5,
         email: None,
         sms: None,
