@@ -87,7 +87,16 @@ const CONFLICTS: &[&str] = &[
     "createMyContactPoint",
     "createInvitation",
     "createCredential",
+    "createReferral",
+    "recordReferralEvent",
 ];
+
+/// Operations without a path parameter that still answer 404: what they name in the body or
+/// query (a person, an organisation) may be one the caller may not see.
+const NOT_FOUND: &[&str] = &["createReferral", "listReferrals"];
+
+/// Operations without a body that answer 422: a query that must name something for this caller.
+const UNPROCESSABLE: &[&str] = &["listReferrals"];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
@@ -291,6 +300,12 @@ fn statuses(operation: &mut Value, method: &str) {
     }
     if CONFLICTS.contains(&id.as_str()) {
         can.insert(409);
+    }
+    if NOT_FOUND.contains(&id.as_str()) {
+        can.insert(404);
+    }
+    if UNPROCESSABLE.contains(&id.as_str()) {
+        can.insert(422);
     }
     if let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) {
         responses.retain(|status, _| match status.parse::<u16>() {
