@@ -234,7 +234,7 @@ impl ReferralsApi {
     /// Staff of an organisation where the person is placed, or a probation officer linked to
     /// them, refer from their own organisation; the receiving side then sees the person's name
     /// and what `scope` allows, nothing more. Anyone else gets 404 for the person. The referrer
-    /// is alerted when it waits 7 days unanswered, and when it ends.
+    /// is alerted when it waits unanswered (7 days unless configured), and when it ends.
     #[oai(path = "/referrals", method = "post", operation_id = "createReferral")]
     async fn create(
         &self,

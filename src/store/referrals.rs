@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, QueryFilter,
-    QueryOrder, QueryTrait, Set,
+    QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
@@ -204,6 +204,21 @@ pub async fn open_between(db: &impl Read, person_id: Uuid, organization_id: Uuid
         .filter(row::Column::ToOrganizationId.eq(organization_id))
         .filter(row::Column::State.is_in(open))
         .one(db.conn())
+        .await
+}
+
+/// Which of these referrals their receiving side has not seen yet.
+pub async fn not_yet_seen(db: &impl Read, ids: &[Uuid]) -> Result<Vec<Uuid>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    row::Entity::find()
+        .select_only()
+        .column(row::Column::Id)
+        .filter(row::Column::Id.is_in(ids.iter().copied()))
+        .filter(row::Column::FirstSeenAt.is_null())
+        .into_tuple()
+        .all(db.conn())
         .await
 }
 

@@ -130,7 +130,8 @@ pub async fn record(
     let person = store::persons::find(&txn, existing.person_id).await?.ok_or(WorkflowError::NotFound)?;
     let today = person.timezone.date_at(now);
     let standing = sides(&principal.caller(), &existing.parties());
-    let event_sides = asked.event.parse().map(referral::recorded_by).unwrap_or(&[]);
+    let named: Option<referral::ReferralEvent> = asked.event.parse().ok();
+    let event_sides = named.map(referral::recorded_by).unwrap_or(&[]);
     // The side that records this event, if the caller stands on it; else any side of theirs
     // (the domain then says it is the other side's step).
     let side = standing.iter().copied().find(|side| event_sides.contains(side)).or(standing.first().copied());
@@ -156,8 +157,7 @@ pub async fn record(
             existing.state
         }
     };
-    let event: referral::ReferralEvent = asked.event.parse().map_err(|_| WorkflowError::NotFound)?;
-    if asked.follow.is_some() && event != referral::ReferralEvent::Accept {
+    if asked.follow.is_some() && named != Some(referral::ReferralEvent::Accept) {
         refusals.push("follow", Why::OnlyWith { event: "accept" }.into());
     }
     refusals.into_result()?;
@@ -207,7 +207,7 @@ pub async fn record(
         None => {}
     }
     store::planning::request(&txn, row.person_id, now).await?;
-    if referral::answers(event) {
+    if named.is_some_and(referral::answers) {
         store::alerts::cancel_referral_alerts(&txn, row.id, referral::WAITING_RULE, "answered", now).await?;
     }
     if referral::is_final(to) {
@@ -265,12 +265,14 @@ pub(super) async fn meeting_held(
 /// Records, once per referral, that its receiving side first saw the person (the display name
 /// and what the scope allows): a provision on the person's consent to the referral.
 pub async fn seen_by_receiving_side(state: &AppState, referral_ids: &[Uuid]) -> Result<(), sea_orm::DbErr> {
-    if referral_ids.is_empty() {
+    // Every read by the receiving side passes here: only a first sight opens a write.
+    let unseen = store::referrals::not_yet_seen(&state.reads, referral_ids).await?;
+    if unseen.is_empty() {
         return Ok(());
     }
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    let marked = store::referrals::mark_first_seen(&txn, referral_ids, now).await?;
+    let marked = store::referrals::mark_first_seen(&txn, &unseen, now).await?;
     let mut provisions = Vec::with_capacity(marked.len());
     for id in marked {
         let Some(row) = store::referrals::find(&txn, id).await? else { continue };
@@ -308,16 +310,14 @@ pub async fn of_organization(
 ) -> Result<Page<Stored>, WorkflowError> {
     let page = store::referrals::of_organization(&state.reads, organization_id, direction, request).await?;
     let ids: Vec<Uuid> = page.items.iter().map(|row| row.id).collect();
-    let mut events = store::referrals::events_of_many(&state.reads, &ids).await?;
+    let mut events: std::collections::HashMap<Uuid, Vec<referral_event::Model>> = std::collections::HashMap::new();
+    for event in store::referrals::events_of_many(&state.reads, &ids).await? {
+        events.entry(event.referral_id).or_default().push(event);
+    }
     let items = page
         .items
         .into_iter()
-        .map(|referral| {
-            let (own, rest): (Vec<_>, Vec<_>) =
-                std::mem::take(&mut events).into_iter().partition(|e| e.referral_id == referral.id);
-            events = rest;
-            Stored { referral, events: own }
-        })
+        .map(|referral| Stored { events: events.remove(&referral.id).unwrap_or_default(), referral })
         .collect();
     Ok(Page { items, next_cursor: page.next_cursor })
 }
