@@ -104,6 +104,7 @@ impl Application {
             read_timeout: config.read_timeout,
             snooze_max_days: config.snooze_max_days,
             referrals: config.referrals,
+            follow_up: config.follow_up,
             retention_years: config.retention_years,
         };
         Ok(Self { acceptor, addr, tick: Some(config.tick), state, _lock: lock })

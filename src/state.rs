@@ -30,6 +30,7 @@ pub struct AppState {
     pub snooze_max_days: u32,
     /// How long a referral may wait for an answer before its referrer is alerted.
     pub referrals: crate::domain::referral::ReferralPolicy,
+    pub follow_up: crate::domain::follow_up::FollowUpPolicy,
     /// How long a person may be idle before the retention review lists them, in years.
     pub retention_years: u32,
     /// How long a connection may stay silent, and a body take to arrive.

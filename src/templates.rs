@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 40] = [
+const TEMPLATES: [(&str, &str); 43] = [
     ("letter.html", include_str!("../templates/letter.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("page.html", include_str!("../templates/page.html")),
@@ -20,6 +20,9 @@ const TEMPLATES: [(&str, &str); 40] = [
     ("respond.html", include_str!("../templates/respond.html")),
     ("rota.html", include_str!("../templates/rota.html")),
     ("referrals.html", include_str!("../templates/referrals.html")),
+    ("follow_up.html", include_str!("../templates/follow_up.html")),
+    ("follow_up_person.html", include_str!("../templates/follow_up_person.html")),
+    ("talk.html", include_str!("../templates/talk.html")),
     ("line_link.html", include_str!("../templates/line_link.html")),
     ("addresses.html", include_str!("../templates/addresses.html")),
     ("resident.html", include_str!("../templates/resident.html")),

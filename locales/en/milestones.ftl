@@ -51,3 +51,6 @@ milestone-lapse-staff = lapses
 milestone-handoff-family = first meetings with the next place of support
 milestone-handoff-person = first meetings with the people of your next place
 milestone-handoff-staff = hand-off meetings and referrals
+milestone-follow_up-family = being called now and then to stay in touch
+milestone-follow_up-person = being called now and then to stay in touch
+milestone-follow_up-staff = follow-up: check-ins and requests for a call

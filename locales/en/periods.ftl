@@ -86,6 +86,14 @@ referral_waiting-staff = A referral is still unanswered
 referral_ended-staff = A referral has ended
     .why = See how it ended and whether the person needs another way to connect.
 
+# A follow-up plan's alerts, to its coordinator (and, for the last two, the facility team)
+check_in_due-staff = A follow-up check-in is due today
+    .why = Call the person as planned. A call that simply asks how they are keeps the link that stops many from dropping out.
+gone_quiet-staff = Follow-up calls have gone unanswered several times in a row
+    .why = Having no one to trust predicts using again. Try another way (a message, the facility, the family if the person agreed) and keep the door open without blame.
+talk_requested-staff = The person asked for someone to call them
+    .why = They pressed "I want to talk". Call back as soon as you can: asking is hard, and the first hours matter.
+
 # The heading for a period the configuration does not know (not normally used)
 period-other-family = A time to take extra care
     .why = Ask the facility for details.

@@ -51,3 +51,6 @@ milestone-lapse-staff = 再使用の記録
 milestone-handoff-family = 顔合わせ（つなぎ先との初めての面会）
 milestone-handoff-person = 顔合わせ（つなぎ先の人と初めて会う日）
 milestone-handoff-staff = 顔合わせ・紹介
+milestone-follow_up-family = ときどき連絡をとり合うこと
+milestone-follow_up-person = ときどき連絡をとり合うこと
+milestone-follow_up-staff = フォローアップ（定期連絡と「話したい」）

@@ -25,6 +25,7 @@ mod m0022_message_subjects;
 mod m0023_rota;
 mod m0024_line;
 mod m0025_referrals;
+mod m0026_follow_up;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0023_rota::Migration),
             Box::new(m0024_line::Migration),
             Box::new(m0025_referrals::Migration),
+            Box::new(m0026_follow_up::Migration),
         ]
     }
 }

@@ -227,7 +227,7 @@ async fn facts(
         Vec::new()
     };
     let held_link = match held_link {
-        Some(link) => Some(HeldLink { link_id: link.id, scope: scope_of(&link)? }),
+        Some(link) => Some(HeldLink { link_id: link.id, scope: scope_of(&link)?, relationship: link.relationship }),
         None => None,
     };
     // Staff of an organisation the person is referred to (and not placed at) see what the

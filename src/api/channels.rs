@@ -153,7 +153,9 @@ impl ChannelsApi {
     /// The gateway's inbound webhook. STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT and 停止 opt
     /// the sending number out (that number only); START and UNSTOP resume it; HELP is answered
     /// with the facility to contact; 了解 or OK acknowledges the open team alerts texted to
-    /// that number, for its owner while they are staff of the alert's organisation. Signed with `X-Twilio-Signature`; 403 otherwise. A field
+    /// that number, for its owner while they are staff of the alert's organisation; 話したい or
+    /// TALK from a confirmed number of a person's own account asks their coordinator and
+    /// facility team to call (as `POST /me/talk`). Signed with `X-Twilio-Signature`; 403 otherwise. A field
     /// sent twice, or no `MessageSid`, is a 400; a text acted on before (same `MessageSid`) is
     /// answered with no reply and changes nothing.
     #[oai(path = "/channels/sms/inbound", method = "post", operation_id = "receiveSmsInbound")]
@@ -170,8 +172,8 @@ impl ChannelsApi {
         };
         let from = fields.get("From").copied().unwrap_or("");
         let keyword = sms::keyword(fields.get("Body").copied().unwrap_or(""));
-        let (contacts, acknowledged) = match workflow::text_received(&state, message_id, from, keyword).await? {
-            workflow::TextReceived::Acted { contacts, acknowledged } => (contacts, acknowledged),
+        let (contacts, acknowledged, talked) = match workflow::text_received(&state, message_id, from, keyword).await? {
+            workflow::TextReceived::Acted { contacts, acknowledged, talked } => (contacts, acknowledged, talked),
             workflow::TextReceived::Replayed => return Ok(twiml(None)),
         };
         let language = match contacts.first() {
@@ -201,8 +203,15 @@ impl ChannelsApi {
                 (false, 0) => "Tsunagu: nothing is waiting for you.".to_owned(),
                 (false, n) => format!("Tsunagu: {n} acknowledged."),
             }),
+            // Named by no one: a text history is not private.
+            sms::Keyword::Talk if talked && ja => {
+                Some("つなぐ：連絡をお願いしました。担当の人から折り返し電話があります。".to_owned())
+            }
+            sms::Keyword::Talk if talked => {
+                Some("Tsunagu: your request was sent. Someone will call you back.".to_owned())
+            }
             // The gateway confirms a STOP itself; nothing else is answered.
-            sms::Keyword::Stop | sms::Keyword::Other => None,
+            sms::Keyword::Talk | sms::Keyword::Stop | sms::Keyword::Other => None,
         };
         Ok(twiml(reply))
     }

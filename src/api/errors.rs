@@ -95,6 +95,9 @@ fn conflict(clash: &Clash) -> String {
     match clash {
         Clash::AlreadyInCustody { since } => format!("Custody is already recorded from {since}."),
         Clash::NotInCustody => "No custody is recorded as ongoing.".to_owned(),
+        Clash::PlanEnded { why } => {
+            format!("The follow-up plan has ended ({why}): set it again (PUT) once the person agrees to be contacted.")
+        }
         Clash::ReferralOpen { referral_id } => {
             format!("The person already has an open referral to that organisation ({referral_id}).")
         }

@@ -9,6 +9,7 @@ mod dead_letters;
 mod deliveries;
 mod errors;
 mod feeds;
+mod follow_up;
 mod imports;
 mod integrations;
 mod invitations;
@@ -84,7 +85,13 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
             (provisions::ProvisionsApi, audit::AuditApi, planning::PlanningApi, me::MeApi, feeds::FeedsApi),
             (reach::ReachApi, channels::ChannelsApi, deliveries::DeliveriesApi, dead_letters::DeadLettersApi),
             (invitations::InvitationsApi, credentials::CredentialsApi, sessions::SessionsApi, outcomes::OutcomesApi),
-            (lifecycle::LifecycleApi, imports::ImportsApi, rota::RotaApi, referrals::ReferralsApi),
+            (
+                lifecycle::LifecycleApi,
+                imports::ImportsApi,
+                rota::RotaApi,
+                referrals::ReferralsApi,
+                follow_up::FollowUpApi,
+            ),
         ),
         "Tsunagu",
         env!("CARGO_PKG_VERSION"),

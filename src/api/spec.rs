@@ -72,6 +72,10 @@ const FORBIDDEN: &[&str] = &[
     "exportMe",
     "erasePerson",
     "getRetentionReview",
+    "setFollowUpPlan",
+    "getFollowUpPlan",
+    "recordCheckIn",
+    "requestTalk",
 ];
 
 /// Operations that can conflict with what is stored (409): a second active link, custody
@@ -89,6 +93,7 @@ const CONFLICTS: &[&str] = &[
     "createCredential",
     "createReferral",
     "recordReferralEvent",
+    "recordCheckIn",
 ];
 
 /// Operations without a path parameter that still answer 404: what they name in the body or

@@ -2,6 +2,7 @@
 
 use crate::domain::{
     channels::{Channel, EmailPreference, LinePreference, SmsPreference},
+    follow_up::{Channel as ContactChannel, Ended, Outcome, PlanState},
     milestones::{MilestoneKind, Program, ReleaseType},
     referral::{Follow, ReferralState},
     BasisKind, Language, OrganizationKind, PartyRole, Relationship, Scope, ScopeKind,
@@ -26,6 +27,26 @@ macro_rules! api_enum {
             }
         }
     };
+}
+
+api_enum! {
+    /// How a follow-up check-in went; `withdrew` ends the plan.
+    ApiCheckInOutcome <=> Outcome as "CheckInOutcome" { Reached, NoAnswer, Declined, Withdrew }
+}
+
+api_enum! {
+    /// How the person was reached, or tried.
+    ApiContactChannel <=> ContactChannel as "ContactChannel" { Phone, InPerson, Message }
+}
+
+api_enum! {
+    /// `active`, `paused` while the person is in custody, or `ended`.
+    ApiPlanState <=> PlanState as "PlanState" { Active, Paused, Ended }
+}
+
+api_enum! {
+    /// Why a follow-up plan ended.
+    ApiPlanEnded <=> Ended as "PlanEnded" { Withdrew, ConsentEnded, Completed }
 }
 
 api_enum! {
@@ -57,7 +78,7 @@ api_enum! {
 api_enum! {
     /// What kind of organisation this is.
     ApiOrganizationKind <=> OrganizationKind as "OrganizationKind" {
-        RehabFacility, ProbationOffice, LawOffice, ConsultationWindow, Medical, Other,
+        RehabFacility, ProbationOffice, LawOffice, ConsultationWindow, MentalHealthWelfareCentre, Medical, Other,
     }
 }
 
@@ -68,16 +89,18 @@ api_enum! {
 
 api_enum! {
     /// A kind of information a link's consent covers: the milestone kinds (`handoff`: hand-off
-    /// meetings and the referrals they come of), and `lapse`.
+    /// meetings and the referrals they come of), `lapse`, and `follow_up` (being contacted to
+    /// stay in touch: a follow-up plan, its check-ins, the person's requests for a call).
     ApiScopeKind <=> ScopeKind as "ScopeKind" {
-        Bail, Release, EmploymentSupportWindow, ProgramEnrollment, Lapse, Handoff,
+        Bail, Release, EmploymentSupportWindow, ProgramEnrollment, Lapse, Handoff, FollowUp,
     }
 }
 
 api_enum! {
-    /// How a party relates to a person.
+    /// How a party relates to a person (`coordinator`: whose job it is to stay in touch, and
+    /// who holds the person's follow-up plan).
     ApiRelationship <=> Relationship as "Relationship" {
-        Lawyer, Family, FacilityStaff, ProbationOfficer, Supporter,
+        Lawyer, Family, FacilityStaff, ProbationOfficer, Supporter, Coordinator,
     }
 }
 

@@ -79,6 +79,8 @@ pub enum ConfigError {
     Seconds { name: &'static str, value: String },
     #[error("{name}={value:?} is not a number of days from 1 to 90")]
     Days { name: &'static str, value: String },
+    #[error("{name}={value:?} is not a number of calls from 2 to 10")]
+    Calls { name: &'static str, value: String },
     #[error("{name}={value:?} is not a number of months from 1 to 60")]
     Months { name: &'static str, value: String },
     #[error("{name}={value:?} is not a number of years from 1 to 30")]
@@ -195,6 +197,8 @@ pub struct Config {
     pub snooze_max_days: u32,
     /// How long a referral may wait for an answer before its referrer is alerted.
     pub referrals: crate::domain::referral::ReferralPolicy,
+    /// How many unanswered follow-up calls in a row raise an alert.
+    pub follow_up: crate::domain::follow_up::FollowUpPolicy,
     /// `TSUNAGU_RETENTION_YEARS` (default 5): how long a person may be idle (no placement, no
     /// activity) before the retention review lists them.
     pub retention_years: u32,
@@ -306,6 +310,15 @@ impl Config {
                 _ => return Err(ConfigError::Days { name: "TSUNAGU_REFERRAL_ANSWER_DAYS", value }),
             },
         };
+        let follow_up = match lookup("TSUNAGU_FOLLOW_UP_QUIET_AFTER")? {
+            None => crate::domain::follow_up::FollowUpPolicy::default(),
+            Some(value) => match value.parse::<usize>() {
+                Ok(calls) if (2..=10).contains(&calls) => {
+                    crate::domain::follow_up::FollowUpPolicy { quiet_after: calls }
+                }
+                _ => return Err(ConfigError::Calls { name: "TSUNAGU_FOLLOW_UP_QUIET_AFTER", value }),
+            },
+        };
         let retention_years = match lookup("TSUNAGU_RETENTION_YEARS")? {
             None => 5,
             Some(value) => match value.parse::<u32>() {
@@ -367,6 +380,7 @@ impl Config {
             line,
             snooze_max_days,
             referrals,
+            follow_up,
             retention_years,
             read_timeout,
             token_max_lifetime,

@@ -125,3 +125,14 @@ fn delivery_timeouts_and_connection_limits_have_defaults_and_bounds() {
     assert!(config(&[("TSUNAGU_MAX_CONNECTIONS_PER_CLIENT", "0")]).is_err());
     assert!(config(&[("TSUNAGU_MAX_CONNECTIONS", "64"), ("TSUNAGU_MAX_CONNECTIONS_PER_CLIENT", "65")]).is_err());
 }
+
+#[test]
+fn three_unanswered_calls_in_a_row_raise_the_alarm_unless_configured() {
+    assert_eq!(config(&[]).unwrap().follow_up.quiet_after, 3);
+    let calls = |value: &str| config(&[("TSUNAGU_FOLLOW_UP_QUIET_AFTER", value)]).map(|c| c.follow_up.quiet_after);
+    assert_eq!(calls("4").unwrap(), 4);
+    for refused in ["1", "11", "three"] {
+        let error = calls(refused).unwrap_err().to_string();
+        assert!(error.contains("TSUNAGU_FOLLOW_UP_QUIET_AFTER"), "{error}");
+    }
+}

@@ -17,6 +17,9 @@ text_enum! {
         Lapse = "lapse",
         /// Hand-off meetings (顔合わせ) and the referrals they come of.
         Handoff = "handoff",
+        /// Being contacted to stay in touch: a follow-up plan, its check-ins, and the person's
+        /// requests for a call. Records, not dates, like lapses.
+        FollowUp = "follow_up",
     }
 }
 
@@ -64,7 +67,9 @@ impl Scope {
     /// Whether some kind of dated milestone is left out, so that a reader may not see all that
     /// is coming. Lapses are records, not dates: leaving them out hides nothing ahead.
     pub fn hides_dates(&self) -> bool {
-        ScopeKind::ALL.iter().any(|kind| *kind != ScopeKind::Lapse && !self.contains(*kind))
+        ScopeKind::ALL
+            .iter()
+            .any(|kind| !matches!(kind, ScopeKind::Lapse | ScopeKind::FollowUp) && !self.contains(*kind))
     }
 
     /// Every kind in either.
@@ -210,6 +215,9 @@ text_enum! {
         FacilityStaff = "facility_staff",
         ProbationOfficer = "probation_officer",
         Supporter = "supporter",
+        /// Whose job it is to stay in touch (a consultation window, a mental-health welfare
+        /// centre, a facility): holds the person's follow-up plan.
+        Coordinator = "coordinator",
     }
 }
 
@@ -226,6 +234,8 @@ impl Relationship {
                 Scope::new([Release, EmploymentSupportWindow, ProgramEnrollment, Handoff])
             }
             Relationship::Supporter => Scope::new([EmploymentSupportWindow, ProgramEnrollment, Handoff]),
+            // Release and custody say when to call and when not to; the plan is the link's work.
+            Relationship::Coordinator => Scope::new([Release, ProgramEnrollment, Handoff, FollowUp]),
         }
     }
 
@@ -237,6 +247,7 @@ impl Relationship {
             Relationship::FacilityStaff => role == PartyRole::Staff,
             Relationship::ProbationOfficer => role == PartyRole::Probation,
             Relationship::Supporter => matches!(role, PartyRole::Family | PartyRole::Staff),
+            Relationship::Coordinator => role == PartyRole::Staff,
         };
         if fits {
             Ok(())

@@ -9,6 +9,8 @@ text_enum! {
         ProbationOffice = "probation_office",
         LawOffice = "law_office",
         ConsultationWindow = "consultation_window",
+        /// 精神保健福祉センター: where the Voice Bridges calls come from.
+        MentalHealthWelfareCentre = "mental_health_welfare_centre",
         Medical = "medical",
         Other = "other",
     }
@@ -17,7 +19,23 @@ text_enum! {
 impl OrganizationKind {
     /// Where a person or family can turn for advice: shown to them on their page.
     pub fn is_a_place_to_turn(self) -> bool {
-        matches!(self, OrganizationKind::ConsultationWindow | OrganizationKind::LawOffice | OrganizationKind::Medical)
+        matches!(
+            self,
+            OrganizationKind::ConsultationWindow
+                | OrganizationKind::MentalHealthWelfareCentre
+                | OrganizationKind::LawOffice
+                | OrganizationKind::Medical
+        )
+    }
+
+    /// Whose staff may coordinate a person's follow-up.
+    pub fn coordinates(self) -> bool {
+        matches!(
+            self,
+            OrganizationKind::ConsultationWindow
+                | OrganizationKind::MentalHealthWelfareCentre
+                | OrganizationKind::RehabFacility
+        )
     }
 }
 

@@ -158,6 +158,11 @@ pub enum Why {
     LastsAtMostDays {
         days: i64,
     },
+    /// One of two fields, not both and not neither.
+    EitherOr {
+        first: &'static str,
+        second: &'static str,
+    },
     /// Anything else, said in English (API-only checks).
     Said(String),
 }
@@ -210,6 +215,7 @@ impl std::fmt::Display for Why {
             Why::RoleDoesNotFit => write!(f, "this kind of account cannot be opened or linked so"),
             Why::NotStaffHere => write!(f, "not a staff member of this organisation"),
             Why::LastsAtMostDays { days } => write!(f, "lasts at most {days} days"),
+            Why::EitherOr { first, second } => write!(f, "give either {first} or {second}, not both"),
             Why::NoSuch { what } => write!(f, "no such {what}"),
             Why::PageOutdated => write!(f, "is missing: load the page again"),
             Why::NotAnInvitationCode => write!(f, "an invitation code has ten letters and digits, such as ABCDE-12345"),

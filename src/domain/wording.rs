@@ -44,7 +44,7 @@ impl Reader {
     pub fn of_relationship(relationship: Relationship) -> Reader {
         match relationship {
             Relationship::Family | Relationship::Lawyer | Relationship::Supporter => Reader::Family,
-            Relationship::FacilityStaff | Relationship::ProbationOfficer => Reader::Staff,
+            Relationship::FacilityStaff | Relationship::ProbationOfficer | Relationship::Coordinator => Reader::Staff,
         }
     }
 }

@@ -5,6 +5,7 @@
 use super::states::{AlertStatus, MessageChannel, MessageStatus, Receipt};
 use crate::domain::{
     channels::{Channel, ContactStatus, EmailPreference, LinePreference, SmsPreference},
+    follow_up::{Cadence, Channel as ContactChannel, Outcome as CheckInOutcome},
     milestones::{Event, MilestoneKind, Program, ReleaseType, State},
     referral::ReferralState,
     risk::Severity,
@@ -91,4 +92,7 @@ stored_as_text! {
     Skipped => "skipped step",
     AcknowledgedVia => "acknowledgement channel",
     ReferralState => "referral state",
+    Cadence => "follow-up cadence",
+    CheckInOutcome => "check-in outcome",
+    ContactChannel => "contact channel",
 }

@@ -12,6 +12,8 @@ pub mod contact_point;
 pub mod custody_period;
 pub mod digest;
 pub mod erasure;
+pub mod follow_up_check_in;
+pub mod follow_up_plan;
 pub mod handover;
 pub mod health_probe;
 pub mod idempotency_key;

@@ -165,6 +165,8 @@ pub enum Said {
     Help,
     /// Anything else: the account is not read.
     NotRead,
+    /// 「話したい」 from the person: the request went to whoever will call (named by no one).
+    TalkSent,
     /// To a user not linked yet: the way to link (bilingual: their language is not known).
     LinkPrompt(String),
 }
@@ -208,6 +210,12 @@ pub fn replies(said: Said, language: Language, helpline: Option<(String, String)
             Some(phone) => format!("Messages to this account are not read. Please call the facility: {phone}\nIn an emergency call 110 or 119."),
             None => "Messages to this account are not read. Please call the facility.\nIn an emergency call 110 or 119.".to_owned(),
         },
+        (Said::TalkSent, Language::Ja) => {
+            "連絡をお願いしました。担当の人から折り返し電話があります。\n緊急のときは110番・119番へ。".to_owned()
+        }
+        (Said::TalkSent, Language::En) => {
+            "Your request was sent. Someone will call you back.\nIn an emergency call 110 or 119.".to_owned()
+        }
         (Said::LinkPrompt(url), _) => format!(
             "つなぐのお知らせをLINEで受け取るには、10分以内に次のリンクを開いてサインインしてください。\nTo get Tsunagu's notices on LINE, open this link within 10 minutes and sign in.\n{url}"
         ),

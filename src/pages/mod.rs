@@ -11,6 +11,7 @@ mod admin;
 mod charts;
 mod duty;
 mod family;
+mod follow_up;
 pub(crate) mod forms;
 pub(crate) mod frame;
 mod imports;
@@ -34,6 +35,7 @@ pub use admin::{
     erase_person, export_person, invite_account, organization_page, organizations_page, partners_page, person_page,
     provisions_page, remove_account_address, retention_page, revoke_credential, update_organization,
 };
+pub use follow_up::{follow_up_page, follow_up_person_page};
 pub use forms::{
     acknowledge, acknowledge_by_link, add_address, add_milestone, add_own_address, add_resident, add_rota_override,
     calendar, choose_alerts, choose_sharing, confirm_event_page, dead_letters_page, discard_dead_letter, end_placement,
@@ -41,6 +43,7 @@ pub use forms::{
     record_session, refer, referral_meeting, referral_step, remove_own_address, remove_rota_override,
     resend_confirmation, respond_page, retry_dead_letter, set_rota, snooze, stop_sharing, stop_sharing_page, wake,
 };
+pub use forms::{record_check_in, set_plan as set_follow_up_plan, talk};
 pub use frame::{stylesheet, switch_language};
 pub use imports::{check_import, confirm_import, import_page, import_template, imports_page};
 pub use line::{line_link, line_link_page};

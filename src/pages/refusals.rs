@@ -72,6 +72,13 @@ pub fn field(name: &str, language: Language) -> &'static str {
         "until" => pick(language, "いつまで", "Until"),
         "end_on" => pick(language, "終わった日", "Day it ended"),
         "start_on" => pick(language, "始まった日", "Day it started"),
+        "coordinator_party_id" => pick(language, "フォローアップ担当", "Follow-up coordinator"),
+        "starts_on" => pick(language, "数えはじめる日", "Counted from"),
+        "cadence" => pick(language, "連絡の間隔", "How often"),
+        "every_weeks" => pick(language, "何週ごと", "Every so many weeks"),
+        "every_months" => pick(language, "何か月ごと", "Every so many months"),
+        "until_month" => pick(language, "何か月目まで", "Until month"),
+        "outcome" => pick(language, "どうだったか", "How it went"),
         _ => pick(language, "入力", "Field"),
     }
 }
@@ -216,6 +223,10 @@ pub fn why(why: &Why, language: Language) -> String {
         }
         (Why::LastsAtMostDays { days }, Language::Ja) => format!("{days}日以内にしてください。"),
         (Why::LastsAtMostDays { days }, Language::En) => format!("This lasts at most {days} days."),
+        (Why::EitherOr { first, second }, Language::Ja) => {
+            format!("{first} か {second} のどちらか一つにしてください。")
+        }
+        (Why::EitherOr { first, second }, Language::En) => format!("Give either {first} or {second}, not both."),
         (Why::NoSuch { .. }, _) => pick(language, "見つかりません。", "Not found.").to_owned(),
         (Why::PageOutdated, _) => pick(
             language,
@@ -361,6 +372,12 @@ pub fn clash(clash: &Clash, language: Language) -> String {
         (Clash::ImportHasRefusedRows { rows }, Language::En) => {
             format!("{rows} cell(s) were refused: correct the file and import it again. Nothing was stored.")
         }
+        (Clash::PlanEnded { .. }, _) => pick(
+            language,
+            "このフォローアップは終わっています。本人が同意したら、計画を設定し直してください。",
+            "This follow-up plan has ended: set it again once the person agrees.",
+        )
+        .to_owned(),
         (Clash::PartyDisabled, _) => {
             pick(language, "このアカウントは停止されています。", "This account is disabled.").to_owned()
         }

@@ -23,7 +23,7 @@ use crate::{
     workflow::{self, Schedule},
 };
 
-fn pick(language: Language, ja: &'static str, en: &'static str) -> &'static str {
+pub fn pick(language: Language, ja: &'static str, en: &'static str) -> &'static str {
     match language {
         Language::Ja => ja,
         Language::En => en,
@@ -45,6 +45,7 @@ pub fn relationship(relationship: Relationship, language: Language) -> &'static 
         Relationship::FacilityStaff => pick(language, "施設職員", "facility staff"),
         Relationship::ProbationOfficer => pick(language, "保護観察官", "probation officer"),
         Relationship::Supporter => pick(language, "支援者", "supporter"),
+        Relationship::Coordinator => pick(language, "フォローアップ担当", "follow-up coordinator"),
     }
 }
 
@@ -56,12 +57,16 @@ pub fn scope_kind(kind: ScopeKind, language: Language) -> &'static str {
         ScopeKind::ProgramEnrollment => pick(language, "回復プログラム", "recovery programme"),
         ScopeKind::Lapse => pick(language, "再使用の記録", "lapses"),
         ScopeKind::Handoff => pick(language, "顔合わせ・紹介", "hand-off meetings and referrals"),
+        ScopeKind::FollowUp => pick(language, "連絡を続けること（フォローアップ）", "staying in touch (follow-up)"),
     }
 }
 
 pub fn organization_kind(kind: OrganizationKind, language: Language) -> &'static str {
     match kind {
         OrganizationKind::ConsultationWindow => pick(language, "相談窓口", "consultation window"),
+        OrganizationKind::MentalHealthWelfareCentre => {
+            pick(language, "精神保健福祉センター", "mental-health welfare centre")
+        }
         OrganizationKind::LawOffice => pick(language, "法律事務所", "law office"),
         OrganizationKind::Medical => pick(language, "医療機関", "medical service"),
         OrganizationKind::RehabFacility => pick(language, "回復支援施設", "recovery facility"),
@@ -212,6 +217,17 @@ pub fn measure(measure: Measure, language: Language) -> &'static str {
         Measure::MedianDaysToFirstMeeting => {
             pick(language, "紹介から顔合わせまでの日数（中央値）", "Days from referral to first meeting (median)")
         }
+        Measure::PersonsInFollowUp => pick(language, "フォローアップを始めた人", "Persons in a follow-up plan"),
+        Measure::FollowUpMonths => pick(language, "フォローアップの月数（延べ）", "Follow-up months"),
+        Measure::FollowUpMonthsReached => {
+            pick(language, "そのうち本人と話せた月数", "Follow-up months in which the person was reached")
+        }
+        Measure::FollowUpAt3Months => pick(language, "3か月を迎えた計画", "Plans reaching 3 months"),
+        Measure::RetainedAt3Months => pick(language, "3か月でつながっている人", "Still in touch at 3 months"),
+        Measure::FollowUpAt6Months => pick(language, "6か月を迎えた計画", "Plans reaching 6 months"),
+        Measure::RetainedAt6Months => pick(language, "6か月でつながっている人", "Still in touch at 6 months"),
+        Measure::FollowUpAt12Months => pick(language, "12か月を迎えた計画", "Plans reaching 12 months"),
+        Measure::RetainedAt12Months => pick(language, "12か月でつながっている人", "Still in touch at 12 months"),
     }
 }
 
@@ -276,6 +292,9 @@ pub fn contact_outcome(outcome: ContactOutcome, language: Language) -> &'static 
 pub fn place_kind(kind: OrganizationKind, language: Language) -> &'static str {
     match kind {
         OrganizationKind::ConsultationWindow => pick(language, "薬物のことを相談できるところ", "Advice about drug use"),
+        OrganizationKind::MentalHealthWelfareCentre => {
+            pick(language, "こころの健康と薬物の相談", "Mental health and drug-use advice")
+        }
         OrganizationKind::LawOffice => pick(language, "法律の相談", "Legal advice"),
         OrganizationKind::Medical => pick(language, "病院・診療所", "Medical care"),
         OrganizationKind::RehabFacility => pick(language, "回復を支える施設", "A recovery facility"),

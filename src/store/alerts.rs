@@ -183,7 +183,7 @@ fn follow_up(
 
 /// What every new alert starts as: pending, not yet delivered, acknowledged, snoozed or
 /// escalated, and no notice; callers set who it is for and what it is about.
-fn pending(now: DateTime<Utc>) -> alert::ActiveModel {
+pub(super) fn pending(now: DateTime<Utc>) -> alert::ActiveModel {
     alert::ActiveModel {
         status: Set(PENDING.to_owned()),
         cancel_reason: Set(None),
@@ -237,7 +237,7 @@ pub async fn insert_notices(db: &impl Write, notices: &[Notice<'_>], now: DateTi
 }
 
 /// Inserts alerts whose dedupe key is not taken yet, a bounded number a statement.
-async fn insert_new(db: &impl Write, rows: Vec<alert::ActiveModel>) -> Result<(), DbErr> {
+pub(super) async fn insert_new(db: &impl Write, rows: Vec<alert::ActiveModel>) -> Result<(), DbErr> {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<alert::ActiveModel> = rows.by_ref().take(super::ROWS_PER_STATEMENT).collect();
@@ -322,8 +322,9 @@ pub async fn cancel_pending_except(
         .filter(alert::Column::EscalationOf.is_null())
         // A change notice is no planned alert: it stands until delivered.
         .filter(alert::Column::Notice.is_null())
-        // Nor is a referral's: its own steps settle it.
+        // Nor is a referral's or a follow-up plan's: their own steps settle them.
         .filter(alert::Column::Rule.is_not_in(crate::domain::referral::ALERT_RULES.iter().copied()))
+        .filter(alert::Column::Rule.is_not_in(crate::domain::follow_up::ALERT_RULES.iter().copied()))
         .into_tuple()
         .all(db.conn())
         .await?;

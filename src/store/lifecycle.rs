@@ -3,9 +3,9 @@
 
 use crate::entity::{
     alert, alert_contact, alert_escalation, audit_event, calendar_feed, consent_record, contact_point, custody_period,
-    erasure, idempotency_key, invitation, lapse, link, milestone, milestone_event, outbox_attempt, outbox_message,
-    party, person, placement, plan_request, provision_record, referral, referral_event, schedule_entry, session,
-    sign_in_code,
+    erasure, follow_up_check_in, follow_up_plan, idempotency_key, invitation, lapse, link, milestone, milestone_event,
+    outbox_attempt, outbox_message, party, person, placement, plan_request, provision_record, referral, referral_event,
+    schedule_entry, session, sign_in_code,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
@@ -56,6 +56,8 @@ pub async fn export(db: &impl Read, person_id: Uuid) -> Result<Value, DbErr> {
             .await?,
         "referrals": referral::Entity::find().filter(referral::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
         "referral_events": referral_event::Entity::find().filter(referral_event::Column::ReferralId.is_in(referrals_of(db, person_id).await?)).into_json().all(db.conn()).await?,
+        "follow_up_plans": follow_up_plan::Entity::find().filter(follow_up_plan::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
+        "follow_up_check_ins": follow_up_check_in::Entity::find().filter(follow_up_check_in::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
         "provision_records": provision_record::Entity::find().filter(provision_record::Column::PersonId.eq(person_id)).into_json().all(db.conn()).await?,
         "audit_events": own_audit_events(db, person_id).await?,
     }))
@@ -154,6 +156,9 @@ pub async fn erase(db: &impl Write, person_id: Uuid, name: &str) -> Result<Erase
     let referrals = referrals_of(db, person_id).await?;
     erased.records += delete::<referral_event::Entity>(db, referral_event::Column::ReferralId.is_in(referrals)).await?;
     erased.records += delete::<referral::Entity>(db, referral::Column::PersonId.eq(person_id)).await?;
+    erased.records +=
+        delete::<follow_up_check_in::Entity>(db, follow_up_check_in::Column::PersonId.eq(person_id)).await?;
+    erased.records += delete::<follow_up_plan::Entity>(db, follow_up_plan::Column::PersonId.eq(person_id)).await?;
     // The person's own account goes with them: its addresses, sessions and sign-in doors.
     let own: Vec<Uuid> = party::Entity::find()
         .filter(party::Column::PersonId.eq(person_id))

@@ -10,6 +10,7 @@ pub mod custody;
 pub mod dead_letters;
 pub mod digests;
 pub mod feeds;
+pub mod follow_up;
 pub mod handle;
 pub mod health;
 pub mod imports;

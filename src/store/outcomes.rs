@@ -72,9 +72,64 @@ impl Dialect {
     }
 }
 
+/// The days a follow-up plan's "months" are counted in: a plan month is 30 days from the
+/// plan's start, and 3, 6 and 12 months are 91, 182 and 365 days (the same on both databases,
+/// whose month arithmetic differs).
+const PLAN_MONTH_DAYS: i64 = 30;
+const PLAN_MONTHS_COUNTED: i64 = 12;
+/// Reached within this many days before a point, a person is not lost at it.
+const NOT_LOST_WITHIN_DAYS: i64 = 62;
+
+/// Follow-up plans whose point `days` after their start has come by `today`: an event on that
+/// day; `retained` keeps only those not withdrawn by then and reached within the 62 days
+/// before it (or in custody during them: out of reach, not lost).
+fn follow_up_point(d: &Dialect, days: i64, retained: bool, today: NaiveDate) -> String {
+    let none = d.no_organization();
+    let point = d.days_after("f.starts_on", days);
+    let since = d.days_after("f.starts_on", days - NOT_LOST_WITHIN_DAYS);
+    let today = d.date_literal(today);
+    let kept = if retained {
+        format!(
+            " AND NOT EXISTS (SELECT 1 FROM follow_up_check_ins w WHERE w.plan_id = f.id                AND w.outcome = 'withdrew' AND w.\"on\" <= {point})              AND (EXISTS (SELECT 1 FROM follow_up_check_ins r WHERE r.plan_id = f.id AND r.outcome = 'reached'                AND r.\"on\" <= {point} AND r.\"on\" >= {since})              OR EXISTS (SELECT 1 FROM custody_periods c WHERE c.person_id = f.person_id                AND c.started_on <= {point} AND (c.ended_on IS NULL OR c.ended_on >= {since})))"
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "SELECT f.id AS item, f.person_id, {point} AS day, {none} AS org FROM follow_up_plans f          WHERE {point} <= {today}{kept}"
+    )
+}
+
+/// Each of a plan's first twelve 30-day months that has ended by `today`, not after the person
+/// withdrew and not overlapping custody: an event on its last day; `reached` keeps those with
+/// a check-in that reached the person within it.
+fn follow_up_months(d: &Dialect, reached: bool, today: NaiveDate) -> String {
+    let none = d.no_organization();
+    let today = d.date_literal(today);
+    // An id per plan and month: SQLite keeps a UUID as bytes, PostgreSQL as its own type.
+    let item = if d.postgres() { "CAST(f.id AS TEXT)" } else { "hex(f.id)" };
+    (1..=PLAN_MONTHS_COUNTED)
+        .map(|k| {
+            let first = d.days_after("f.starts_on", PLAN_MONTH_DAYS * (k - 1));
+            let last = d.days_after("f.starts_on", PLAN_MONTH_DAYS * k - 1);
+            let contact = if reached {
+                format!(
+                    " AND EXISTS (SELECT 1 FROM follow_up_check_ins r WHERE r.plan_id = f.id                        AND r.outcome = 'reached' AND r.\"on\" >= {first} AND r.\"on\" <= {last})"
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "SELECT {item} || '-{k}' AS item, f.person_id, {last} AS day, {none} AS org FROM follow_up_plans f                  WHERE {last} <= {today}                  AND NOT EXISTS (SELECT 1 FROM follow_up_check_ins w WHERE w.plan_id = f.id                    AND w.outcome = 'withdrew' AND w.\"on\" < {first})                  AND NOT EXISTS (SELECT 1 FROM custody_periods c WHERE c.person_id = f.person_id                    AND c.started_on <= {last} AND (c.ended_on IS NULL OR c.ended_on > {first})){contact}"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
+}
+
 /// The events a measure counts: `item`, `person_id`, `day`, and `org` when the event belongs
-/// to one organisation (a team alert), else no organisation.
-fn events(measure: Measure, d: &Dialect) -> Option<String> {
+/// to one organisation (a team alert), else no organisation. `today` bounds what has happened.
+fn events(measure: Measure, d: &Dialect, today: NaiveDate) -> Option<String> {
     let none = d.no_organization();
     let transitions = |kind: &str, condition: &str| {
         format!(
@@ -106,6 +161,17 @@ fn events(measure: Measure, d: &Dialect) -> Option<String> {
              WHERE c.event = 'connect' AND c.\"on\" <= {}",
             d.days_after("a.\"on\"", 30)
         ),
+        Measure::PersonsInFollowUp => {
+            format!("SELECT f.id AS item, f.person_id, f.starts_on AS day, {none} AS org FROM follow_up_plans f")
+        }
+        Measure::FollowUpMonths => follow_up_months(d, false, today),
+        Measure::FollowUpMonthsReached => follow_up_months(d, true, today),
+        Measure::FollowUpAt3Months => follow_up_point(d, 91, false, today),
+        Measure::RetainedAt3Months => follow_up_point(d, 91, true, today),
+        Measure::FollowUpAt6Months => follow_up_point(d, 182, false, today),
+        Measure::RetainedAt6Months => follow_up_point(d, 182, true, today),
+        Measure::FollowUpAt12Months => follow_up_point(d, 365, false, today),
+        Measure::RetainedAt12Months => follow_up_point(d, 365, true, today),
         Measure::WindowsUsed => transitions("employment_support_window", "e.to_state = 'used' AND e.from_state <> 'used'"),
         Measure::WindowsExpiredUnused => {
             transitions("employment_support_window", "e.to_state = 'expired' AND e.from_state <> 'expired'")
@@ -271,15 +337,15 @@ impl Query<'_> {
 /// the range).
 pub async fn figures(
     db: &impl Read,
-    from: NaiveDate,
-    to: NaiveDate,
+    (from, to): (NaiveDate, NaiveDate),
+    today: NaiveDate,
     partitions: &[Vec<Bucket>],
     over: Over,
 ) -> Result<HashMap<Measure, Figures>, DbErr> {
     let query = Query { db: db.conn(), d: Dialect(db.backend()), from, to, over };
     let mut all = HashMap::new();
     for &measure in Measure::ALL {
-        if let Some(raw) = events(measure, &query.d) {
+        if let Some(raw) = events(measure, &query.d, today) {
             all.insert(measure, query.figures(&raw, partitions).await?);
         }
     }

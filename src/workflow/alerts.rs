@@ -94,6 +94,8 @@ pub async fn replan(state: &AppState, person_id: Uuid) -> Result<(usize, u64), W
     store::alerts::insert_notices(&txn, &notices, now).await?;
     let cancelled = store::alerts::cancel_pending_except(&txn, person_id, &keys, now).await?;
     txn.commit().await?;
+    // The follow-up plan's check-in tasks follow custody, links and consent too.
+    workflow::follow_up::sync_tasks(state, person_id).await?;
     Ok((planned.len(), cancelled))
 }
 

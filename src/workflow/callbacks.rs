@@ -31,7 +31,7 @@ fn key(kind: &str, what: &str) -> String {
 pub enum TextReceived {
     /// Acted on: the addresses it came from (for HELP's answer), and how many team alerts a
     /// 「了解」 acknowledged.
-    Acted { contacts: Vec<contact_point::Model>, acknowledged: usize },
+    Acted { contacts: Vec<contact_point::Model>, acknowledged: usize, talked: bool },
     /// This text was acted on before; nothing changed.
     Replayed,
 }
@@ -56,6 +56,7 @@ pub async fn text_received(
         Err(_) => Vec::new(),
     };
     let mut acknowledged = 0;
+    let mut talked = false;
     match keyword {
         Keyword::Stop => {
             let ids: Vec<Uuid> = contacts.iter().map(|contact| contact.id).collect();
@@ -74,10 +75,21 @@ pub async fn text_received(
             store::contact_points::set_status(&txn, &ids, ContactStatus::Confirmed, now).await?;
         }
         Keyword::Ack => acknowledged = super::on_duty::acknowledge_by_text(&txn, &contacts, now).await?,
+        // A confirmed number of the person's own account asks for a call.
+        Keyword::Talk => {
+            for contact in contacts.iter().filter(|contact| contact.status == ContactStatus::Confirmed) {
+                let party = store::parties::find(&txn, contact.party_id).await?;
+                let person = party.filter(|p| p.role == crate::domain::PartyRole::Person && p.disabled_at.is_none());
+                if let Some(person_id) = person.and_then(|party| party.person_id) {
+                    super::follow_up::talk_in(&txn, person_id, now).await?;
+                    talked = true;
+                }
+            }
+        }
         Keyword::Help | Keyword::Other => {}
     }
     txn.commit().await?;
-    Ok(TextReceived::Acted { contacts, acknowledged })
+    Ok(TextReceived::Acted { contacts, acknowledged, talked })
 }
 
 /// Keeps the gateway's word on a text it accepted. An undelivered or failed critical alert

@@ -43,6 +43,10 @@ pub enum Clash {
     ImportHasRefusedRows {
         rows: usize,
     },
+    /// The follow-up plan has ended (`withdrew`, `consent_ended`): nothing more is recorded on it.
+    PlanEnded {
+        why: &'static str,
+    },
     /// The person already has an open referral to that organisation.
     ReferralOpen {
         referral_id: uuid::Uuid,

@@ -110,6 +110,14 @@ async fn act(
                     replies(Said::Started, language, None)
                 }
                 Keyword::Help => replies(Said::Help, language, helpline(state, db, contact.party_id).await?),
+                // Only the person's own account asks for a call; from anyone else it is not read.
+                Keyword::Talk => match person_of(db, contact.party_id).await? {
+                    Some(person_id) => {
+                        super::follow_up::talk_in(db, person_id, now).await?;
+                        replies(Said::TalkSent, language, None)
+                    }
+                    None => replies(Said::NotRead, language, helpline(state, db, contact.party_id).await?),
+                },
                 Keyword::Other => replies(Said::NotRead, language, helpline(state, db, contact.party_id).await?),
             };
             Ok(answer(reply_token, said))
@@ -121,6 +129,12 @@ async fn act(
 /// known yet; the words are in both).
 fn the_way_to_link(reply_token: Option<String>, user_id: String) -> Vec<Answer> {
     reply_token.map(|reply_token| Answer::SendLink { reply_token, user_id }).into_iter().collect()
+}
+
+/// The person a party's account is, if it is a person's own.
+async fn person_of(db: &impl Write, party_id: Uuid) -> Result<Option<Uuid>, WorkflowError> {
+    let party = store::parties::find(db, party_id).await?;
+    Ok(party.filter(|party| party.role == PartyRole::Person && party.disabled_at.is_none()).and_then(|p| p.person_id))
 }
 
 async fn language_of(db: &impl Write, party_id: Uuid) -> Result<Language, WorkflowError> {

@@ -13,6 +13,7 @@ mod delivery;
 pub mod digests;
 mod directory;
 pub mod feeds;
+pub mod follow_up;
 pub mod handover;
 mod imports;
 mod keyed;

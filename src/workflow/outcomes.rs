@@ -129,7 +129,9 @@ async fn year_figures(
 ) -> Result<HashMap<Measure, Figures>, WorkflowError> {
     let year = Period::new(period.fiscal_year, Span::Year).map_err(|why| WorkflowError::Internal(why.to_string()))?;
     let partitions = partitions(period.fiscal_year)?;
-    Ok(store::outcomes::figures(&state.reads, year.first, year.last, &partitions, over).await?)
+    // Follow-up points count once they have come: today in the service's zone.
+    let today = crate::domain::Zone::default().date_at(state.clock.now());
+    Ok(store::outcomes::figures(&state.reads, (year.first, year.last), today, &partitions, over).await?)
 }
 
 /// A facility's own report.

@@ -150,6 +150,7 @@ fn test_config(database_url: &str) -> Config {
         read_timeout: std::time::Duration::from_secs(30),
         snooze_max_days: 14,
         referrals: Default::default(),
+        follow_up: Default::default(),
         retention_years: 5,
         email: None,
         sms: None,

@@ -220,6 +220,17 @@ async fn stop_and_blocking_the_account_stop_pushes_and_a_429_backs_off(plain: Te
     assert!(help[0].contains("03-1234-5678") && !help[0].contains("Hikari"), "{help:?}");
     say(&app, &mother, "息子は元気ですか", "M2").await;
     assert!(peer.replies_to("R-M2")[0].contains("読まれていません"));
+    // 話したい from the mother is not read: only the person's own account asks for a call. From
+    // Taro's own LINE it asks his facility to call, and the reply names no one.
+    say(&app, &mother, "話したい", "T1").await;
+    assert!(peer.replies_to("R-T1")[0].contains("読まれていません"));
+    assert_eq!(app.count_where("alerts", "rule = 'talk_requested'").await, 0);
+    let taro = app.create_party(json!({"role": "person", "display_name": "Taro", "person_id": first.person})).await;
+    link(&app, &peer, &taro, &user(6), "D").await;
+    say(&app, &user(6), "話したい", "T2").await;
+    let reply = peer.replies_to("R-T2");
+    assert!(reply[0].contains("連絡をお願いしました") && !reply[0].contains("Taro"), "{reply:?}");
+    assert_eq!(app.count_where("alerts", "rule = 'talk_requested'").await, 1);
     // 停止 stops her; the lawyer blocks the account.
     say(&app, &mother, "停止", "M3").await;
     assert!(peer.replies_to("R-M3")[0].contains("停止しました"));

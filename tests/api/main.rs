@@ -11,6 +11,7 @@ mod auth;
 mod browser;
 mod browser_first_day;
 mod browser_first_start;
+mod browser_follow_up;
 mod browser_line;
 mod browser_plain_words;
 mod browser_referrals;
@@ -24,6 +25,7 @@ mod delivery;
 mod disk_full;
 mod doors;
 mod feeds;
+mod follow_up;
 mod handoffs;
 mod health;
 mod imports;
@@ -92,6 +94,7 @@ fn main() {
         contract::TESTS,
         delivery::TESTS,
         feeds::TESTS,
+        follow_up::TESTS,
         handoffs::TESTS,
         health::TESTS,
         imports::TESTS,
@@ -171,6 +174,7 @@ fn main() {
         .chain(browser_plain_words::TESTS)
         .chain(browser_rota::TESTS)
         .chain(browser_referrals::TESTS)
+        .chain(browser_follow_up::TESTS)
         .chain(browser_line::TESTS)
     {
         let missing = no_browser.clone();

@@ -7,7 +7,7 @@ pub mod referrals;
 
 use uuid::Uuid;
 
-use super::{PartyRole, Scope, ScopeKind};
+use super::{PartyRole, Relationship, Scope, ScopeKind};
 
 /// What a caller asks to do with one person's record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,11 @@ pub enum Action {
     /// Refer the person to another organisation: staff of their facility, or a linked
     /// probation party (from their probation office).
     Refer,
+    /// Set the person's follow-up plan and record its check-ins: staff of their facility, or
+    /// their coordinator.
+    FollowUp,
+    /// Read the plan: also admins and the person themself (without the notes). Never family.
+    ReadFollowUp,
 }
 
 /// What, within the person's record, the caller asks about.
@@ -56,6 +61,7 @@ pub struct Caller {
 pub struct HeldLink {
     pub link_id: Uuid,
     pub scope: Scope,
+    pub relationship: Relationship,
 }
 
 /// What is true of the person, as far as it bears on this caller.
@@ -171,12 +177,26 @@ pub fn decide(caller: &Caller, facts: &PersonFacts, action: Action, target: Targ
             matches!(standing, Standing::Facility)
                 || (caller.role == PartyRole::Probation && matches!(standing, Standing::Linked(_)))
         }
+        Action::FollowUp => follows_up(&standing),
+        Action::ReadFollowUp => {
+            matches!(standing, Standing::Admin | Standing::Facility | Standing::Themself) || coordinates(&standing)
+        }
     };
     if allowed {
         Decision::Allowed(standing)
     } else {
         Decision::Forbidden
     }
+}
+
+/// Whether the caller sets the person's follow-up plan and records its check-ins.
+pub fn follows_up(standing: &Standing) -> bool {
+    matches!(standing, Standing::Facility) || coordinates(standing)
+}
+
+/// Whether the caller holds the person's coordinator link.
+fn coordinates(standing: &Standing) -> bool {
+    matches!(standing, Standing::Linked(held) if held.relationship == Relationship::Coordinator)
 }
 
 /// Which persons a caller's lists may show: the same rule as [`standing`], as a filter.
@@ -290,7 +310,7 @@ mod tests {
     }
 
     fn family_link() -> HeldLink {
-        HeldLink { link_id: id(50), scope: Relationship::Family.default_scope() }
+        HeldLink { link_id: id(50), scope: Relationship::Family.default_scope(), relationship: Relationship::Family }
     }
 
     #[test]

@@ -138,6 +138,8 @@ pub enum Keyword {
     Start,
     /// 「ヘルプ」 or HELP: whom to call.
     Help,
+    /// 「話したい」 or TALK: the person asks for someone to call them.
+    Talk,
     /// Anything else: the account is not read; whom to call.
     Other,
 }
@@ -149,6 +151,7 @@ impl Keyword {
             "停止" | "STOP" => Self::Stop,
             "再開" | "START" => Self::Start,
             "ヘルプ" | "HELP" => Self::Help,
+            "話したい" | "はなしたい" | "TALK" => Self::Talk,
             _ => Self::Other,
         }
     }

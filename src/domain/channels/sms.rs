@@ -71,6 +71,8 @@ pub enum Keyword {
     Help,
     /// 「了解」 or "OK": the sender has a team alert sent to this number in hand.
     Ack,
+    /// 「話したい」 or TALK: the person asks for someone to call them.
+    Talk,
     /// Anything else: not acted on.
     Other,
 }
@@ -83,6 +85,7 @@ pub fn keyword(body: &str) -> Keyword {
         "START" | "UNSTOP" | "開始" => Keyword::Start,
         "HELP" | "INFO" | "ヘルプ" => Keyword::Help,
         "了解" | "了解です" | "りょうかい" | "OK" | "ＯＫ" => Keyword::Ack,
+        "話したい" | "はなしたい" | "TALK" | "ＴＡＬＫ" => Keyword::Talk,
         _ => Keyword::Other,
     }
 }

@@ -32,6 +32,15 @@ text_enum! {
         ReferralsAccepted = "referrals_accepted",
         ReferralsConnectedWithin30Days = "referrals_connected_within_30_days",
         MedianDaysToFirstMeeting = "median_days_to_first_meeting",
+        PersonsInFollowUp = "persons_in_follow_up",
+        FollowUpMonths = "follow_up_months",
+        FollowUpMonthsReached = "follow_up_months_reached",
+        FollowUpAt3Months = "follow_up_at_3_months",
+        RetainedAt3Months = "retained_at_3_months",
+        FollowUpAt6Months = "follow_up_at_6_months",
+        RetainedAt6Months = "retained_at_6_months",
+        FollowUpAt12Months = "follow_up_at_12_months",
+        RetainedAt12Months = "retained_at_12_months",
     }
 }
 
