@@ -125,6 +125,9 @@ async fn a_release_with_no_meeting_warns_the_team_and_the_referrer_and_arranging
 }
 
 async fn the_receiving_side_arranges_and_holds_its_meeting_and_a_miss_is_arranged_again(app: TestApp) {
+    // A working morning in Tokyo: the alert after a miss is told at 09:00, whatever the hour
+    // the suite runs at.
+    app.clock.set(crate::reach_case::tokyo(2026, 3, 2, 10));
     let c = case(&app).await;
     let today = app.today();
     let body = json!({"kind": "handoff", "proposed_on": today, "referral_id": c.referral});
