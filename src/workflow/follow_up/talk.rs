@@ -54,12 +54,13 @@ pub(in crate::workflow) async fn talk_in(
         acknowledged: last.iter().any(|row| row.acknowledged_at.is_some()),
     });
     let plan = store::follow_up::plan_of(db, person_id).await?;
+    // The coordinator, and the link through which they hear, while the person agrees to it.
     let coordinator = match &plan {
-        Some(plan) => consent_to_contact(db, person_id, plan.coordinator_party_id, now).await?.map(|_| plan),
+        Some(plan) => consent_to_contact(db, person_id, plan.coordinator_party_id, now).await?.map(|link| (plan, link)),
         None => None,
     };
     let mut who = Vec::new();
-    if let Some(plan) = coordinator {
+    if let Some((plan, _)) = &coordinator {
         if let Some(party) = store::parties::find(db, plan.coordinator_party_id).await? {
             let organization = match party.organization_id {
                 Some(id) => store::organizations::find(db, id).await?,
@@ -97,9 +98,8 @@ pub(in crate::workflow) async fn talk_in(
     };
     // Without a plan the request is about the person, and is known by them.
     let source = plan.as_ref().map_or(person_id, |plan| plan.id);
-    if let Some(plan) = coordinator {
-        let link = consent_to_contact(db, person_id, plan.coordinator_party_id, now).await?;
-        alerts.push(alert(plan.coordinator_party_id, source, link.map(|link| link.id), None));
+    if let Some((plan, link)) = coordinator {
+        alerts.push(alert(plan.coordinator_party_id, source, Some(link.id), None));
     }
     for team in teams {
         alerts.push(alert(team, source, None, Some(team)));
