@@ -14,6 +14,7 @@ pub mod database;
 pub mod domain;
 pub mod entity;
 pub mod health;
+pub mod hsds;
 pub mod http;
 pub mod line;
 pub mod outbox;

@@ -30,6 +30,8 @@ pub struct TickReport {
     pub cancelled: usize,
     /// Daily digests written.
     pub digests: usize,
+    /// Families told that a class's deadline to apply is near.
+    pub class_reminders: usize,
     /// Provision records deleted after their keeping period.
     pub provisions_expired: u64,
     /// Outbox messages (webhooks, e-mail, SMS) handed over, scheduled for retry, and given up on.
@@ -65,6 +67,7 @@ pub async fn plan(state: &AppState) -> Result<TickReport, workflow::WorkflowErro
     let handovers = workflow::handover::write_due(state).await?;
     state.scheduler.set_uncovered(workflow::rota::uncovered_now(state).await?);
     let digests = digests::write_due(state).await?;
+    let class_reminders = workflow::services::remind_of_deadlines(state).await?;
     let provisions_expired = workflow::expire_provisions(state, state.clock.now()).await?;
     // Rate-limit windows last a day at most; older ones count nothing.
     crate::store::rate_limits::forget_before(&state.db, state.clock.now() - chrono::Duration::days(2)).await?;
@@ -76,6 +79,7 @@ pub async fn plan(state: &AppState) -> Result<TickReport, workflow::WorkflowErro
     Ok(TickReport {
         provisions_expired,
         digests,
+        class_reminders,
         window_steps,
         replanned,
         escalated,

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use minijinja::Environment;
 
-const TEMPLATES: [(&str, &str); 43] = [
+const TEMPLATES: [(&str, &str); 44] = [
     ("letter.html", include_str!("../templates/letter.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("page.html", include_str!("../templates/page.html")),
@@ -23,6 +23,7 @@ const TEMPLATES: [(&str, &str); 43] = [
     ("follow_up.html", include_str!("../templates/follow_up.html")),
     ("follow_up_person.html", include_str!("../templates/follow_up_person.html")),
     ("talk.html", include_str!("../templates/talk.html")),
+    ("help.html", include_str!("../templates/help.html")),
     ("line_link.html", include_str!("../templates/line_link.html")),
     ("addresses.html", include_str!("../templates/addresses.html")),
     ("resident.html", include_str!("../templates/resident.html")),

@@ -26,6 +26,7 @@ mod m0023_rota;
 mod m0024_line;
 mod m0025_referrals;
 mod m0026_follow_up;
+mod m0027_directory;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0024_line::Migration),
             Box::new(m0025_referrals::Migration),
             Box::new(m0026_follow_up::Migration),
+            Box::new(m0027_directory::Migration),
         ]
     }
 }

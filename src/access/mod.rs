@@ -350,6 +350,34 @@ pub async fn party_to_invite(
     party_decision(state, principal, party_id, false, audit_action).await
 }
 
+/// An organisation as the caller stands to its directory entries.
+pub struct SeenOrganization {
+    pub organization: crate::entity::organization::Model,
+    /// Whether the caller may change its services (else they read the public ones).
+    pub edits: bool,
+}
+
+/// How `principal` stands to an organisation's services: editors (staff of it, admins) always
+/// see it; anyone else signed in while it has something public (`public`). Audited; 404
+/// otherwise, as for an organisation that does not exist.
+pub async fn organization_services(
+    state: &AppState,
+    principal: &Principal,
+    organization_id: Uuid,
+    audit_action: AuditAction,
+    public: bool,
+) -> Result<SeenOrganization, AccessError> {
+    use crate::domain::access::{directory_standing, DirectoryStanding};
+    let organization = store::organizations::find(&state.db, organization_id).await?;
+    let edits = directory_standing(&principal.caller(), organization_id) == DirectoryStanding::Edits;
+    let allowed = organization.is_some() && (edits || public);
+    let outcome = if allowed { Outcome::Allowed } else { Outcome::Denied };
+    let entry = audit_entry(principal, audit_action, None, Some(organization_id), outcome);
+    state.audit.record(vec![entry], state.clock.now()).await?;
+    let organization = organization.filter(|_| allowed).ok_or(AccessError::NotFound)?;
+    Ok(SeenOrganization { organization, edits })
+}
+
 /// Whether `principal` may fill an organisation's roll from a spreadsheet: admins, and staff
 /// of that organisation. Audited; 404 otherwise, as for an organisation that does not exist.
 pub async fn organization_roll(

@@ -32,6 +32,8 @@ mod referrals;
 mod risk;
 mod rota;
 mod security;
+mod service_imports;
+mod services;
 mod sessions;
 mod spec;
 mod team;
@@ -92,6 +94,7 @@ pub fn service() -> OpenApiService<impl OpenApi, ()> {
                 referrals::ReferralsApi,
                 follow_up::FollowUpApi,
             ),
+            (services::ServicesApi, service_imports::ServiceImportsApi),
         ),
         "Tsunagu",
         env!("CARGO_PKG_VERSION"),

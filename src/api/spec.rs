@@ -94,6 +94,7 @@ const CONFLICTS: &[&str] = &[
     "createReferral",
     "recordReferralEvent",
     "recordCheckIn",
+    "confirmServiceImport",
 ];
 
 /// Operations without a path parameter that still answer 404: what they name in the body or

@@ -2,6 +2,7 @@
 
 use crate::domain::{
     channels::{Channel, EmailPreference, LinePreference, SmsPreference},
+    directory::{Freq, ServiceKind, ServiceStatus},
     follow_up::{Channel as ContactChannel, Ended, Outcome, PlanState},
     milestones::{MilestoneKind, Program, ReleaseType},
     referral::{Follow, ReferralState},
@@ -148,4 +149,28 @@ pub fn scope_from_api(kinds: &[ApiScopeKind]) -> Scope {
 
 pub fn scope_to_api(scope: &Scope) -> Vec<ApiScopeKind> {
     scope.kinds().map(ApiScopeKind::from).collect()
+}
+
+api_enum! {
+    /// What a service offers.
+    ApiServiceKind <=> ServiceKind as "ServiceKind" {
+        Consultation,
+        FamilyClass,
+        SelfHelpMeeting,
+        OutpatientTreatment,
+        DualDiagnosis,
+        MedicineDependence,
+        LegalConsultation,
+        EmploymentSupport,
+    }
+}
+
+api_enum! {
+    /// Whether the directory shows a service.
+    ApiServiceStatus <=> ServiceStatus as "ServiceStatus" { Active, Inactive }
+}
+
+api_enum! {
+    /// How often a schedule repeats (RRULE `FREQ`).
+    ApiFreq <=> Freq as "ScheduleFreq" { Weekly, Monthly }
 }

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod channels;
 mod consent;
 pub mod custody;
+pub mod directory;
 pub mod follow_up;
 pub mod ical;
 pub mod idempotency;

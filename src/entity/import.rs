@@ -16,6 +16,11 @@ pub struct Model {
     /// The ids of the persons the confirmation created, as a JSON array.
     #[sea_orm(column_type = "Text", nullable)]
     pub created: Option<String>,
+    /// `residents`, `events` (an イベント一覧 CSV) or `hsds` (another directory's export).
+    pub format: String,
+    /// For a file of services: what the services it creates are (kind, area), as JSON.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub options: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,6 +23,8 @@ pub struct Model {
     pub contact_point_id: Option<Uuid>,
     /// A hand-over at a shift change.
     pub handover_id: Option<Uuid>,
+    /// A session whose deadline to apply is near (to a family of its area).
+    pub class_session_id: Option<Uuid>,
     /// The person it is about; none for a message about no one person (a sign-in code, a
     /// confirmation, a digest).
     pub person_id: Option<Uuid>,

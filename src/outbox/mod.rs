@@ -5,6 +5,7 @@
 //! the scheduler in slots of its own (`dispatch`), so no peer's slowness holds up the tick.
 
 pub mod compose;
+pub mod directory;
 mod dispatch;
 pub mod duty;
 mod email;

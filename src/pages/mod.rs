@@ -14,6 +14,7 @@ mod family;
 mod follow_up;
 pub(crate) mod forms;
 pub(crate) mod frame;
+mod help;
 mod imports;
 mod line;
 mod messages;
@@ -45,6 +46,7 @@ pub use forms::{
 };
 pub use forms::{record_check_in, set_plan as set_follow_up_plan, talk};
 pub use frame::{stylesheet, switch_language};
+pub use help::{family_class_feed, help_page, help_session};
 pub use imports::{check_import, confirm_import, import_page, import_template, imports_page};
 pub use line::{line_link, line_link_page};
 pub use messages::{confirm, confirm_page, unsubscribe, unsubscribe_page};

@@ -314,7 +314,29 @@ fn place(row: &crate::entity::organization::Model, language: Language) -> Value 
     }
 }
 
-/// Whom to call about a person: their facility, and the places to turn to in its area.
+/// A service of the directory as a place to call: what it offers, when, and its number.
+fn service_place(listed: &crate::workflow::services::Listed, language: Language) -> Value {
+    let row = &listed.service.row;
+    let offers: Vec<&str> =
+        listed.service.kinds.iter().map(|kind| super::help::words::kind_words(*kind, language)).collect();
+    let helps_with = row.description.clone().unwrap_or_else(|| offers.join(pick(language, "・", ", ")));
+    let hours: Vec<String> =
+        listed.service.schedules.iter().map(|rule| super::help::words::schedule_words(rule, language)).collect();
+    let phone = row.phone.clone().or_else(|| listed.organization.phone.clone());
+    let name = match language {
+        Language::Ja => format!("{}（{}）", row.name, listed.organization.name),
+        Language::En => format!("{} ({})", row.name, listed.organization.name),
+    };
+    context! {
+        name => name, helps_with => helps_with,
+        hours => (!hours.is_empty()).then(|| hours.join(pick(language, "、", "; "))).or_else(|| listed.organization.hours.clone()),
+        phone => phone.as_deref().map(phone_for_people), phone_e164 => phone,
+    }
+}
+
+/// Whom to call about a person: their facility, and the places to turn to in its area: the
+/// directory's services first (the same as the public directory shows), then organisations
+/// that are places to turn to and list no service of their own.
 pub async fn places_to_call(state: &AppState, person_id: uuid::Uuid, language: Language) -> Result<Value, Failure> {
     let now = state.clock.now();
     let facility = match store::placements::current_organizations(&state.reads, person_id, now).await?.first() {
@@ -322,11 +344,22 @@ pub async fn places_to_call(state: &AppState, person_id: uuid::Uuid, language: L
         None => None,
     };
     let area = facility.as_ref().and_then(|facility| facility.area.clone());
-    let places: Vec<Value> = store::organizations::places_to_turn(&state.reads, area.as_deref())
+    let search = crate::workflow::services::Search { area: area.clone(), ..Default::default() };
+    let services: Vec<crate::workflow::services::Listed> = workflow::services::search(state, &search)
         .await?
-        .iter()
-        .map(|row| place(row, language))
+        .into_iter()
+        .filter(|listed| listed.service.kinds.iter().any(|kind| kind.is_a_place_to_turn()))
+        .filter(|listed| facility.as_ref().is_none_or(|facility| facility.id != listed.organization.id))
         .collect();
+    let listing: std::collections::HashSet<uuid::Uuid> = services.iter().map(|listed| listed.organization.id).collect();
+    let mut places: Vec<Value> = services.iter().map(|listed| service_place(listed, language)).collect();
+    places.extend(
+        store::organizations::places_to_turn(&state.reads, area.as_deref())
+            .await?
+            .iter()
+            .filter(|row| !listing.contains(&row.id))
+            .map(|row| place(row, language)),
+    );
     Ok(context! { facility => facility.as_ref().map(|row| place(row, language)), places => places })
 }
 

@@ -43,7 +43,7 @@ pub(crate) fn client_of(req: &Request) -> Client {
 }
 
 /// The language a page is shown in before anyone is known.
-fn language_of(req: &Request) -> Language {
+pub(crate) fn language_of(req: &Request) -> Language {
     crate::pages::frame::language_for(req, None)
 }
 

@@ -7,12 +7,19 @@ use uuid::Uuid;
 
 use super::{Connected, Read, Write};
 
+/// What a kept file is: a facility's residents, or services for the directory.
+pub const RESIDENTS: &str = "residents";
+pub const EVENTS: &str = "events";
+pub const HSDS: &str = "hsds";
+
 pub struct NewImport {
     pub id: Uuid,
     pub organization_id: Uuid,
     pub created_by: String,
     pub content: String,
     pub expires_at: DateTime<Utc>,
+    pub format: &'static str,
+    pub options: Option<String>,
 }
 
 pub async fn insert(db: &impl Write, new: NewImport, now: DateTime<Utc>) -> Result<import::Model, DbErr> {
@@ -25,6 +32,8 @@ pub async fn insert(db: &impl Write, new: NewImport, now: DateTime<Utc>) -> Resu
         expires_at: Set(new.expires_at),
         confirmed_at: Set(None),
         created: Set(None),
+        format: Set(new.format.to_owned()),
+        options: Set(new.options),
     }
     .insert(db.conn())
     .await

@@ -32,6 +32,7 @@ pub mod rate_limits;
 pub mod referrals;
 pub mod rota;
 pub mod schedule;
+pub mod services;
 pub mod sessions;
 pub mod sign_in;
 pub mod signing_keys;

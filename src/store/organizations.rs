@@ -106,3 +106,9 @@ pub async fn places_to_turn(db: &impl Read, area: Option<&str>) -> Result<Vec<or
         .all(db.conn())
         .await
 }
+
+/// Every organisation (a directory's worth: tens to hundreds), by name.
+pub async fn all(db: &impl Read) -> Result<Vec<organization::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    organization::Entity::find().order_by_asc(organization::Column::Name).all(db.conn()).await
+}

@@ -56,6 +56,8 @@ pub enum Subject {
     ContactPoint(Uuid),
     /// A hand-over at a shift change.
     Handover(Uuid),
+    /// A session's deadline to apply, to a family of its area.
+    ClassSession(Uuid),
 }
 
 impl Subject {
@@ -66,7 +68,8 @@ impl Subject {
             | Subject::SignInCode(id)
             | Subject::Invitation(id)
             | Subject::ContactPoint(id)
-            | Subject::Handover(id) => id,
+            | Subject::Handover(id)
+            | Subject::ClassSession(id) => id,
         }
     }
 
@@ -80,6 +83,7 @@ impl Subject {
             .or(message.invitation_id.map(Subject::Invitation))
             .or(message.contact_point_id.map(Subject::ContactPoint))
             .or(message.handover_id.map(Subject::Handover))
+            .or(message.class_session_id.map(Subject::ClassSession))
     }
 }
 
@@ -92,6 +96,7 @@ struct References {
     invitation: Option<Uuid>,
     contact_point: Option<Uuid>,
     handover: Option<Uuid>,
+    class_session: Option<Uuid>,
 }
 
 impl From<Subject> for References {
@@ -104,6 +109,7 @@ impl From<Subject> for References {
             Subject::Invitation(id) => References { invitation: Some(id), ..none },
             Subject::ContactPoint(id) => References { contact_point: Some(id), ..none },
             Subject::Handover(id) => References { handover: Some(id), ..none },
+            Subject::ClassSession(id) => References { class_session: Some(id), ..none },
         }
     }
 }
@@ -134,6 +140,7 @@ pub async fn enqueue(db: &impl Write, messages: Vec<NewMessage>, now: DateTime<U
             invitation_id: Set(about.invitation),
             contact_point_id: Set(about.contact_point),
             handover_id: Set(about.handover),
+            class_session_id: Set(about.class_session),
             person_id: Set(message.person_id),
             party_id: Set(message.party_id),
             event_type: Set(message.event_type.to_owned()),

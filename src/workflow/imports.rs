@@ -76,6 +76,8 @@ pub async fn check_import(
         created_by,
         content: text,
         expires_at: now + Duration::hours(IMPORT_VALID_HOURS),
+        format: store::imports::RESIDENTS,
+        options: None,
     };
     let import = store::imports::insert(&state.db, new, now).await?;
     Ok(Preview { import, sheet, existing })
@@ -89,10 +91,15 @@ pub async fn preview(state: &AppState, import: import::Model) -> Result<Preview,
     Ok(Preview { import, sheet, existing })
 }
 
-/// A kept import that has not expired.
+/// A kept spreadsheet of residents that has not expired.
 pub async fn find_import(state: &AppState, id: Uuid) -> Result<Option<import::Model>, WorkflowError> {
+    find_kept(state, id, store::imports::RESIDENTS).await
+}
+
+/// A kept file of `format` that has not expired.
+pub async fn find_kept(state: &AppState, id: Uuid, format: &str) -> Result<Option<import::Model>, WorkflowError> {
     let now = state.clock.now();
-    Ok(store::imports::find(&state.db, id).await?.filter(|import| import.expires_at > now))
+    Ok(store::imports::find(&state.db, id).await?.filter(|import| import.expires_at > now && import.format == format))
 }
 
 /// Which rows' residents are at the facility already: by the facility's id where the row has

@@ -31,6 +31,7 @@ mod roster;
 pub mod rota;
 mod schedule;
 mod schedule_push;
+pub mod services;
 pub mod sign_in;
 
 use sea_orm::DbErr;

@@ -9,6 +9,7 @@ mod alerts;
 mod audit;
 mod auth;
 mod browser;
+mod browser_directory;
 mod browser_first_day;
 mod browser_first_start;
 mod browser_follow_up;
@@ -22,6 +23,7 @@ mod callbacks;
 mod cli;
 mod contract;
 mod delivery;
+mod directory;
 mod disk_full;
 mod doors;
 mod feeds;
@@ -93,6 +95,7 @@ fn main() {
         doors::TESTS,
         contract::TESTS,
         delivery::TESTS,
+        directory::TESTS,
         feeds::TESTS,
         follow_up::TESTS,
         handoffs::TESTS,
@@ -175,6 +178,7 @@ fn main() {
         .chain(browser_rota::TESTS)
         .chain(browser_referrals::TESTS)
         .chain(browser_follow_up::TESTS)
+        .chain(browser_directory::TESTS)
         .chain(browser_line::TESTS)
     {
         let missing = no_browser.clone();

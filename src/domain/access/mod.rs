@@ -199,6 +199,22 @@ fn coordinates(standing: &Standing) -> bool {
     matches!(standing, Standing::Linked(held) if held.relationship == Relationship::Coordinator)
 }
 
+/// What a caller may do with an organisation's entries in the directory of help: change them
+/// (staff of the organisation, admins), or read the public ones (anyone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectoryStanding {
+    Edits,
+    ReadsPublic,
+}
+
+pub fn directory_standing(caller: &Caller, organization_id: Uuid) -> DirectoryStanding {
+    match caller.role {
+        PartyRole::Admin => DirectoryStanding::Edits,
+        PartyRole::Staff if caller.organization_id == Some(organization_id) => DirectoryStanding::Edits,
+        _ => DirectoryStanding::ReadsPublic,
+    }
+}
+
 /// Which persons a caller's lists may show: the same rule as [`standing`], as a filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListVisibility {
