@@ -308,12 +308,26 @@ async fn visible(
     auth: &Authenticated,
     id: Uuid,
     audit_action: access::AuditAction,
-) -> Result<(ServiceRecord, crate::entity::organization::Model), ApiError> {
+) -> Result<(ServiceRecord, access::SeenOrganization), ApiError> {
     let record = directory::find_service(state, id).await?.ok_or(ApiError::NotFound)?;
-    let organization =
+    let seen =
         access::organization_services(state, &auth.0, record.row.organization_id, audit_action, record.is_active())
             .await?;
-    Ok((record, organization.organization))
+    Ok((record, seen))
+}
+
+/// [`visible`], for a change: 403 for a caller who may see the service but not change it.
+async fn editable(
+    state: &AppState,
+    auth: &Authenticated,
+    id: Uuid,
+    audit_action: access::AuditAction,
+) -> Result<access::SeenOrganization, ApiError> {
+    let (_, seen) = visible(state, auth, id, audit_action).await?;
+    if !seen.edits {
+        return Err(ApiError::Forbidden("Only staff of the organisation, or admins, change its services."));
+    }
+    Ok(seen)
 }
 
 pub struct ServicesApi;
@@ -388,8 +402,8 @@ impl ServicesApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<Json<ServiceView>, ApiError> {
-        let (record, organization) = visible(&state, &auth, id.0, "service.read").await?;
-        Ok(Json(view(record, organization.timezone.date_at(state.clock.now()))))
+        let (record, seen) = visible(&state, &auth, id.0, "service.read").await?;
+        Ok(Json(view(record, seen.organization.timezone.date_at(state.clock.now()))))
     }
 
     /// Change a service
@@ -404,18 +418,7 @@ impl ServicesApi {
         id: Path<Uuid>,
         body: JsonBody<ServicePatch>,
     ) -> Result<Json<ServiceView>, ApiError> {
-        let record = directory::find_service(&state, id.0).await?.ok_or(ApiError::NotFound)?;
-        let seen = access::organization_services(
-            &state,
-            &auth.0,
-            record.row.organization_id,
-            "service.update",
-            record.is_active(),
-        )
-        .await?;
-        if !seen.edits {
-            return Err(ApiError::Forbidden("Only staff of the organisation, or admins, change its services."));
-        }
+        let seen = editable(&state, &auth, id.0, "service.update").await?;
         let patch = body.0;
         let record = directory::update_service(&state, id.0, |asked| patch.apply(asked)).await?;
         Ok(Json(view(record, seen.organization.timezone.date_at(state.clock.now()))))
@@ -431,18 +434,7 @@ impl ServicesApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
     ) -> Result<DeleteServiceResponse, ApiError> {
-        let record = directory::find_service(&state, id.0).await?.ok_or(ApiError::NotFound)?;
-        let seen = access::organization_services(
-            &state,
-            &auth.0,
-            record.row.organization_id,
-            "service.delete",
-            record.is_active(),
-        )
-        .await?;
-        if !seen.edits {
-            return Err(ApiError::Forbidden("Only staff of the organisation, or admins, change its services."));
-        }
+        editable(&state, &auth, id.0, "service.delete").await?;
         directory::delete_service(&state, id.0).await?;
         Ok(DeleteServiceResponse::Deleted)
     }

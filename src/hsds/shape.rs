@@ -194,7 +194,8 @@ pub fn service_full(record: &ServiceRecord, organization: &organization::Model, 
         schedule.insert("dtstart".to_owned(), day.to_string().into());
         schedule.insert("valid_from".to_owned(), day.to_string().into());
         schedule.insert("valid_to".to_owned(), day.to_string().into());
-        schedule.insert("byday".to_owned(), weekday_code(day).into());
+        let weekday = crate::domain::directory::ByDay { nth: None, weekday: day.weekday() };
+        schedule.insert("byday".to_owned(), weekday.text().into());
         schedule.insert("opens_at".to_owned(), clock(local(session.starts_at), &offset_text).into());
         put(&mut schedule, "closes_at", session.ends_at.map(|ends| clock(local(ends), &offset_text)));
         schedule.insert("timezone".to_owned(), json!(hours));
@@ -216,16 +217,4 @@ pub fn service_full(record: &ServiceRecord, organization: &organization::Model, 
     }
     object.insert("schedules".to_owned(), Value::Array(schedules));
     Value::Object(object)
-}
-
-fn weekday_code(day: NaiveDate) -> &'static str {
-    match day.weekday() {
-        chrono::Weekday::Mon => "MO",
-        chrono::Weekday::Tue => "TU",
-        chrono::Weekday::Wed => "WE",
-        chrono::Weekday::Thu => "TH",
-        chrono::Weekday::Fri => "FR",
-        chrono::Weekday::Sat => "SA",
-        chrono::Weekday::Sun => "SU",
-    }
 }

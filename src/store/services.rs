@@ -203,6 +203,11 @@ pub async fn active(db: &impl Read) -> Result<Vec<ServiceRecord>, DbErr> {
     records(db, rows).await
 }
 
+/// The service a session belongs to, if the session exists.
+pub async fn service_of_session(db: &impl Read, session_id: Uuid) -> Result<Option<Uuid>, DbErr> {
+    Ok(service_session::Entity::find_by_id(session_id).one(db.conn()).await?.map(|session| session.service_id))
+}
+
 /// Sessions whose last day to apply falls from `from` through `to`.
 pub async fn deadlines_between(
     db: &impl Read,

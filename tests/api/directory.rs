@@ -3,7 +3,7 @@
 //! Shift_JIS and the HSDS import, the family-class feed, the public page, and a family told
 //! once of a class's deadline to apply.
 
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tsunagu::scheduler::tick;
@@ -383,8 +383,6 @@ async fn the_family_class_feed_lists_the_second_tuesdays_and_passes_the_ical_par
     let mut expected: Vec<String> = tuesdays.iter().map(|d| format!("{}T093000Z", d.format("%Y%m%d"))).collect();
     expected.insert(1, "20270120T093000Z".to_owned());
     assert_eq!(starts, expected);
-    let instant = Utc.with_ymd_and_hms(2027, 1, 12, 9, 30, 0).unwrap();
-    assert_eq!(starts[0], instant.format("%Y%m%dT%H%M%SZ").to_string());
 }
 
 async fn the_public_page_needs_no_sign_in_and_names_no_one(app: TestApp) {

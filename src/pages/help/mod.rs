@@ -175,14 +175,12 @@ fn url_escape(text: &str) -> String {
 pub async fn help_session(req: &Request, state: Data<&AppState>, id: Path<String>) -> Response {
     let language = crate::sign_in::language_of(req);
     let Ok(id) = id.0.parse::<uuid::Uuid>() else { return super::frame::not_found(req, language) };
-    match directory::directory(&state).await {
-        Ok(all) => match all.iter().find(|listed| listed.service.sessions.iter().any(|session| session.id == id)) {
-            Some(listed) => {
-                let area = listed.service.row.area.as_deref().map(url_escape).unwrap_or_default();
-                super::frame::see_other(&format!("/help?area={area}#session-{id}"))
-            }
-            None => super::frame::not_found(req, language),
-        },
+    match directory::public_service_of_session(&state, id).await {
+        Ok(Some(listed)) => {
+            let area = listed.service.row.area.as_deref().map(url_escape).unwrap_or_default();
+            super::frame::see_other(&format!("/help?area={area}#session-{id}"))
+        }
+        Ok(None) => super::frame::not_found(req, language),
         Err(err) => super::frame::failed(err),
     }
 }

@@ -203,3 +203,11 @@ pub async fn public_service(state: &AppState, id: Uuid) -> Result<Option<Listed>
     let organization = store::organizations::find(&state.reads, service.row.organization_id).await?;
     Ok(organization.map(|organization| Listed { service, organization }))
 }
+
+/// The active service a session belongs to, with its organisation.
+pub async fn public_service_of_session(state: &AppState, session_id: Uuid) -> Result<Option<Listed>, WorkflowError> {
+    match store::services::service_of_session(&state.reads, session_id).await? {
+        Some(service_id) => public_service(state, service_id).await,
+        None => Ok(None),
+    }
+}
