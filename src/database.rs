@@ -58,9 +58,14 @@ pub fn create_private(path: &std::path::Path) -> std::io::Result<()> {
 /// the request): the disk is full, the file system read-only, an I/O error, or the database
 /// locked past the busy timeout — SQLite's primary codes 13, 8, 10, 5 and 6, PostgreSQL's
 /// classes 53 (insufficient resources) and 58 (system error), and 25006 (read-only
-/// transaction). The caller may try again later; nothing of the request was stored.
+/// transaction) — or no connection to write with came free within the pool's wait, which a
+/// flood of writes on SQLite's one writer causes. The caller may try again later; nothing of
+/// the request was stored.
 pub fn storage_unavailable(err: &sea_orm::DbErr) -> bool {
-    use sea_orm::{DbErr, RuntimeErr};
+    use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+    if matches!(err, DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)) {
+        return true;
+    }
     let (DbErr::Exec(RuntimeErr::SqlxError(sqlx::Error::Database(database)))
     | DbErr::Query(RuntimeErr::SqlxError(sqlx::Error::Database(database)))) = err
     else {
@@ -147,4 +152,16 @@ pub async fn connect_reads(
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
     Migrator::up(db, None).await.map_err(DatabaseError::Migrate)
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnAcquireErr, DbErr};
+
+    #[test]
+    fn a_writer_that_does_not_come_free_is_a_busy_store_not_a_failure() {
+        assert!(super::storage_unavailable(&DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)));
+        assert!(!super::storage_unavailable(&DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)));
+        assert!(!super::storage_unavailable(&DbErr::RecordNotFound("a row".into())));
+    }
 }

@@ -142,24 +142,39 @@ async fn invitations_are_limited_per_party(app: TestApp) {
     assert_eq!(app.count("invitations").await, 5, "the refused one stored nothing");
 }
 
-/// Sends `n` copies of a request at once and counts the answers that were 429.
+/// Sends `n` copies of a request at once and sorts the answers: let through to the door's own
+/// check, refused for the limit (429), and told the store was too busy to count them (503 with
+/// `Retry-After`, which a loaded machine may give and which lets nothing through).
 async fn at_once(n: usize, send: impl Fn() -> reqwest::RequestBuilder) -> (usize, usize) {
     let answers = join_all((0..n).map(|_| send().send())).await;
-    let limited =
-        answers.iter().filter(|a| a.as_ref().is_ok_and(|a| a.status() == StatusCode::TOO_MANY_REQUESTS)).count();
-    (limited, answers.len() - limited)
+    let (mut limited, mut let_through) = (0, 0);
+    for answer in answers {
+        let answer = answer.expect("an answer");
+        match answer.status() {
+            StatusCode::TOO_MANY_REQUESTS => limited += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert!(answer.headers().get(header::RETRY_AFTER).is_some(), "a busy store says when to retry")
+            }
+            StatusCode::UNAUTHORIZED => let_through += 1,
+            other => panic!("a knock answered {other}"),
+        }
+    }
+    (limited, let_through)
 }
 
 async fn parallel_knocks_on_a_sign_in_door_are_each_counted(app: TestApp) {
-    // The limit is 30 tries a quarter hour from one network: 60 at once get exactly 30 answers.
+    // The limit is 30 tries a quarter hour from one network: of 60 at once exactly 30 reach the
+    // code check, and the rest are refused (a knock not counted would let a 31st through).
     let verify = format!("{}/auth/code/verify", app.address);
-    let (limited, answered) =
+    let (limited, let_through) =
         at_once(60, || browser().post(&verify).json(&json!({"address": "a@example.org", "code": "123456"}))).await;
-    assert_eq!((limited, answered), (30, 30));
+    assert_eq!(let_through, 30);
+    assert!(limited >= 1, "the door refused the knocks past its limit");
     // Redeeming invitations: 20.
     let redeem_url = format!("{}/auth/invitation", app.address);
-    let (limited, answered) = at_once(40, || browser().post(&redeem_url).form(&[("code", "ABCDE-FGHJK")])).await;
-    assert_eq!((limited, answered), (20, 20));
+    let (limited, let_through) = at_once(40, || browser().post(&redeem_url).form(&[("code", "ABCDE-FGHJK")])).await;
+    assert_eq!(let_through, 20);
+    assert!(limited >= 1, "the door refused the knocks past its limit");
 }
 
 async fn parallel_guesses_compare_a_code_at_most_five_times(app: TestApp) {
@@ -201,6 +216,7 @@ async fn the_token_endpoint_counts_a_network_before_it_hashes(app: TestApp) {
     let token_url = format!("{}/oauth/token", app.address);
     let send =
         || browser().post(&token_url).basic_auth("tsu_nobody", Some("x")).form(&[("grant_type", "client_credentials")]);
-    let (limited, answered) = at_once(40, send).await;
-    assert_eq!((limited, answered), (10, 30), "30 a quarter hour from one network; the rest not hashed");
+    let (limited, let_through) = at_once(40, send).await;
+    assert_eq!(let_through, 30, "30 a quarter hour from one network");
+    assert!(limited >= 1, "the rest refused before their secret is hashed");
 }
