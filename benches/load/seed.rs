@@ -397,3 +397,41 @@ pub async fn reach(db: &DatabaseConnection, population: &Population, webhook_url
     });
     insert_all(db, subscriptions.collect()).await
 }
+
+/// What the directory page is asked for: the whole directory, an area, an area and a need.
+pub const DIRECTORY_SEARCHES: &[&str] = &[
+    "/help",
+    "/help?area=%E6%9D%B1%E4%BA%AC%E9%83%BD",
+    "/help?area=%E6%9D%B1%E4%BA%AC%E9%83%BD&need=family_class",
+    "/help?area=%E5%A4%A7%E9%98%AA%E5%BA%9C&need=outpatient_treatment",
+    "/help?need=self_help_meeting",
+];
+
+/// A dozen services for each facility, in Tokyo and Osaka, through the API as their staff
+/// would add them: weekly and monthly meetings, clinics with opening hours.
+pub async fn directory(client: &reqwest::Client, base: &str, staff: &[(Uuid, String)]) {
+    let kinds = ["family_class", "self_help_meeting", "outpatient_treatment", "consultation"];
+    for (f, (facility, token)) in staff.iter().enumerate() {
+        for n in 0..12 {
+            let area = if (f + n) % 2 == 0 { "東京都" } else { "大阪府" };
+            let schedule = if n % 3 == 0 {
+                serde_json::json!({"freq": "monthly", "byday": "2TU", "opens_at": "18:30", "closes_at": "20:30"})
+            } else {
+                serde_json::json!({"freq": "weekly", "byday": "MO,WE,FR", "opens_at": "09:00", "closes_at": "17:00"})
+            };
+            let service = serde_json::json!({
+                "name": format!("相談 {f}-{n}"), "kinds": [kinds[n % kinds.len()]], "area": area,
+                "description": "薬物の問題でお困りの方とご家族のための窓口です。", "phone": "03-1234-5678",
+                "languages": ["ja"], "cost": "無料", "schedules": [schedule],
+            });
+            let answer = client
+                .post(format!("{base}/api/v1/organizations/{facility}/services"))
+                .bearer_auth(token)
+                .json(&service)
+                .send()
+                .await
+                .expect("add a service");
+            assert!(answer.status().is_success(), "a service is added: {}", answer.text().await.unwrap_or_default());
+        }
+    }
+}

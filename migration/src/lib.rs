@@ -27,6 +27,7 @@ mod m0024_line;
 mod m0025_referrals;
 mod m0026_follow_up;
 mod m0027_directory;
+mod m0028_lean_audit;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0025_referrals::Migration),
             Box::new(m0026_follow_up::Migration),
             Box::new(m0027_directory::Migration),
+            Box::new(m0028_lean_audit::Migration),
         ]
     }
 }

@@ -14,7 +14,14 @@ pub enum Changed {
     Party(Uuid),
     /// Whom the organisation has placements for.
     Organisation(Uuid),
+    /// The public directory of help: a service, its sessions, or an organisation's public
+    /// details. One key for all of it: the public answers built from it are few and cheap to
+    /// build again, and each shows many services.
+    Directory,
 }
+
+/// The payload's word for [`Changed::Directory`].
+const DIRECTORY: &str = "directory";
 
 /// A `NOTIFY` payload may be 8 000 bytes; past this many keys, others are told to forget all.
 const KEYS_A_PAYLOAD: usize = 150;
@@ -71,6 +78,7 @@ impl Changes {
                 Changed::Person(id) => format!("person:{id}"),
                 Changed::Party(id) => format!("party:{id}"),
                 Changed::Organisation(id) => format!("organisation:{id}"),
+                Changed::Directory => DIRECTORY.to_owned(),
             })
             .collect();
         keys.sort();
@@ -81,6 +89,10 @@ impl Changes {
     pub fn from_payload(payload: &str) -> Self {
         let mut changes = Self::default();
         for key in payload.split(',') {
+            if key == DIRECTORY {
+                changes.add(Changed::Directory);
+                continue;
+            }
             let parsed = key.split_once(':').and_then(|(kind, id)| {
                 let id = Uuid::parse_str(id).ok()?;
                 match kind {
@@ -113,10 +125,14 @@ mod tests {
 
     #[test]
     fn keys_travel_to_other_instances_and_back() {
-        let changes: Changes =
-            [Changed::Person(Uuid::now_v7()), Changed::Party(Uuid::now_v7()), Changed::Organisation(Uuid::now_v7())]
-                .into_iter()
-                .collect();
+        let changes: Changes = [
+            Changed::Person(Uuid::now_v7()),
+            Changed::Party(Uuid::now_v7()),
+            Changed::Organisation(Uuid::now_v7()),
+            Changed::Directory,
+        ]
+        .into_iter()
+        .collect();
         assert_eq!(Changes::from_payload(&changes.payload()), changes);
     }
 

@@ -49,6 +49,16 @@ pub const LIFETIME: chrono::Duration = chrono::Duration::seconds(30);
 const MAX_ENTRIES: usize = 50_000;
 /// A facility's or a party's members are larger entries (a person row each): fewer are kept.
 const MAX_MEMBERS: usize = 2_000;
+/// Public answers are whole pages, asked for with any query a stranger types: a few are kept.
+const MAX_PUBLIC: usize = 1_000;
+
+/// An answer that holds no person's data (the public directory page), as it was built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicAnswer {
+    pub status: u16,
+    /// Shared by every answer sent from it: a page is tens of kilobytes, copied for none.
+    pub body: bytes::Bytes,
+}
 
 /// A person's schedule as stored: the input of `workflow::schedule`, whatever the caller's scope.
 #[derive(Debug, Clone)]
@@ -87,6 +97,8 @@ pub struct ReadCache {
     schedules: Memo<Uuid, Arc<ScheduleRows>>,
     placed_at: Memo<Uuid, Arc<Members<placement::Model>>>,
     linked_to: Memo<Uuid, Arc<Members<link::Model>>>,
+    /// By what was asked (the caller builds the key: language, query, the minute it holds for).
+    public: Memo<String, Arc<PublicAnswer>>,
 }
 
 impl std::fmt::Debug for ReadCache {
@@ -111,6 +123,7 @@ impl ReadCache {
             schedules: Memo::bounded(MAX_ENTRIES),
             placed_at: Memo::bounded(MAX_MEMBERS),
             linked_to: Memo::bounded(MAX_MEMBERS),
+            public: Memo::bounded(MAX_PUBLIC),
         }
     }
 }
@@ -162,6 +175,7 @@ impl ReadCache {
             self.schedules.clear();
             self.placed_at.clear();
             self.linked_to.clear();
+            self.public.clear();
         } else {
             let person = |id: &Uuid| changes.contains(Changed::Person(*id));
             let party = |id: &Uuid| changes.contains(Changed::Party(*id));
@@ -171,6 +185,9 @@ impl ReadCache {
             self.schedules.forget(|person_id, _| person(person_id));
             self.placed_at.forget(|org, members| organisation(org) || members.persons.keys().any(person));
             self.linked_to.forget(|holder, members| party(holder) || members.persons.keys().any(person));
+            if changes.contains(Changed::Directory) {
+                self.public.clear();
+            }
         }
         self.changed.notify_waiters();
     }
@@ -242,6 +259,15 @@ impl ReadCache {
         Fut: Future<Output = Result<Arc<Members<link::Model>>, E>>,
     {
         self.cached(&self.linked_to, party_id, load).await
+    }
+
+    /// A public answer by `key`, which names everything the answer depends on but the directory
+    /// (forgotten when it changes).
+    pub async fn public_answer<E, Fut>(&self, key: String, load: impl FnOnce() -> Fut) -> Result<Arc<PublicAnswer>, E>
+    where
+        Fut: Future<Output = Result<Arc<PublicAnswer>, E>>,
+    {
+        self.cached(&self.public, key, load).await
     }
 
     /// What is kept for `key`, or else what `load` reads, kept if no write committed meanwhile.
@@ -405,6 +431,27 @@ mod tests {
         assert!(cache.placed_at.get(&facility, cache.clock.now() - LIFETIME).is_some());
         cache.forget(&[Changed::Person(resident)].into_iter().collect());
         assert!(cache.placed_at.get(&facility, cache.clock.now() - LIFETIME).is_none());
+    }
+
+    #[test]
+    fn a_public_answer_is_forgotten_by_a_directory_change_and_by_nothing_else() {
+        let (cache, _) = cache();
+        cache.set_live(true);
+        let answer = Arc::new(PublicAnswer { status: 200, body: bytes::Bytes::from_static(b"<p>help</p>") });
+        let keep = |cache: &ReadCache| {
+            let stamp = cache.stamp();
+            cache.keep(&cache.public, "ja|/help".to_owned(), stamp, answer.clone());
+        };
+        let public_kept =
+            |cache: &ReadCache| cache.public.get(&"ja|/help".to_owned(), cache.clock.now() - LIFETIME).is_some();
+        keep(&cache);
+        cache.forget(&[Changed::Person(Uuid::now_v7()), Changed::Organisation(Uuid::now_v7())].into_iter().collect());
+        assert!(public_kept(&cache), "a person's or a placement's change leaves the directory page");
+        cache.forget(&[Changed::Directory].into_iter().collect());
+        assert!(!public_kept(&cache));
+        keep(&cache);
+        cache.forget(&Changes::everything());
+        assert!(!public_kept(&cache));
     }
 
     fn person(id: Uuid) -> person::Model {

@@ -4,7 +4,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel
 use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
-use super::{Connected, Read, Write};
+use super::{Connected, Declares, Read, Write};
+use crate::cache::Changed;
 use crate::domain::{organization::Reach, DisplayName, Note, OrganizationKind, Zone};
 
 pub struct NewOrganization {
@@ -84,7 +85,10 @@ pub async fn update(
         row.area = Set(text(area));
     }
     row.updated_at = Set(now);
-    row.update(db.conn()).await
+    let row = row.update(db.conn()).await?;
+    // Its name, zone and phone are shown beside its services.
+    db.declare([Changed::Directory]).await;
+    Ok(row)
 }
 
 /// The places to turn to (consultation windows, law offices, medical services) serving `area`,

@@ -8,7 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{sea_query::OnConflict, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
-use super::{new_id, Connected, Corrupt, Read, Write, IDS_PER_STATEMENT};
+use super::{new_id, Connected, Corrupt, Declares, Read, Write, IDS_PER_STATEMENT};
+use crate::cache::Changed;
 use crate::domain::directory::{Recurrence, Service, ServiceKind, ServiceStatus, Session};
 
 /// A stored service read into its types, with its sessions in time order.
@@ -113,6 +114,7 @@ pub async fn insert(
     columns(&mut model, service, now)?;
     let row = model.insert(db.conn()).await?;
     add_sessions(db, id, &service.sessions).await?;
+    db.declare([Changed::Directory]).await;
     Ok(row)
 }
 
@@ -134,6 +136,7 @@ pub async fn add_sessions(db: &impl Write, service_id: Uuid, sessions: &[Session
             .exec_without_returning(db.conn())
             .await?;
     }
+    db.declare([Changed::Directory]).await;
     Ok(added)
 }
 
@@ -167,12 +170,14 @@ pub async fn replace(
         }
     }
     add_sessions(db, id, &service.sessions).await?;
+    db.declare([Changed::Directory]).await;
     Ok(row)
 }
 
 pub async fn delete(db: &impl Write, id: Uuid) -> Result<(), DbErr> {
     service_session::Entity::delete_many().filter(service_session::Column::ServiceId.eq(id)).exec(db.conn()).await?;
     service::Entity::delete_by_id(id).exec(db.conn()).await?;
+    db.declare([Changed::Directory]).await;
     Ok(())
 }
 

@@ -68,7 +68,7 @@ async fn hearing_seen(app: &TestApp, f: &Family) -> Result<String, StatusCode> {
 
 /// Waits (bounded) until the instance hears every write, so that what it reads is kept: on
 /// PostgreSQL that is once its listener is connected.
-async fn until_live(app: &TestApp) {
+pub async fn until_live(app: &TestApp) {
     let cache = &app.state.cache;
     tokio::time::timeout(std::time::Duration::from_secs(10), async {
         while !cache.is_live() {

@@ -22,6 +22,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     an_hsds_export_of_one_directory_imports_into_another,
     the_family_class_feed_lists_the_second_tuesdays_and_passes_the_ical_parser,
     the_public_page_needs_no_sign_in_and_names_no_one,
+    the_public_page_is_built_once_a_minute_and_again_when_the_directory_changes,
     a_family_in_the_area_hears_of_a_deadline_once_and_others_never,
 ];
 
@@ -439,6 +440,47 @@ async fn the_public_page_needs_no_sign_in_and_names_no_one(app: TestApp) {
     let own = crate::pages::page(&app, &cookie, "/app").await.text().await.unwrap();
     assert!(own.contains("家族教室（東京都立 相談センター）"), "the family's where-to-turn comes from the directory");
     assert!(!own.contains("依存症外来"), "a service of another area is not theirs to call");
+}
+
+/// Reads the public page and says whether it was answered from memory, by the cache's counters.
+async fn help_from_memory(app: &TestApp, path: &str) -> (String, bool) {
+    let (hits, misses) = (app.state.cache.hits(), app.state.cache.misses());
+    let page = public(app, path).await.text().await.unwrap();
+    (page, app.state.cache.hits() > hits && app.state.cache.misses() == misses)
+}
+
+async fn the_public_page_is_built_once_a_minute_and_again_when_the_directory_changes(app: TestApp) {
+    crate::cache::until_live(&app).await;
+    let c = case(&app).await;
+    let clinic = json!({"name": "依存症外来", "kinds": ["outpatient_treatment"], "area": "東京都", "phone": "03-5555-6666",
+        "schedules": [{"freq": "weekly", "byday": "MO", "opens_at": "10:01", "closes_at": "12:00"}]});
+    let clinic = id_of(&add(&app, &c, clinic).await);
+    // Monday 10:00 in Tokyo: the clinic opens in a minute.
+    let (first, kept) = help_from_memory(&app, "/help").await;
+    assert!(!kept && first.contains("依存症外来") && !first.contains("いま受け付けています"));
+    let (again, kept) = help_from_memory(&app, "/help").await;
+    assert!(kept, "the same page in the same minute is answered from memory");
+    assert_eq!(again, first);
+
+    // A write about a person leaves the page kept.
+    app.post("/persons", &c.other_staff, &json!({"display_name": "Jiro"})).await;
+    assert!(help_from_memory(&app, "/help").await.1, "a person's record is not the directory");
+
+    // The next minute is built afresh: the clinic is open now.
+    app.clock.advance(chrono::Duration::minutes(1));
+    let (opened, kept) = help_from_memory(&app, "/help").await;
+    assert!(!kept && opened.contains("いま受け付けています"));
+
+    // A change to a service shows on the very next request.
+    let renamed = app.patch(&format!("/services/{clinic}"), &c.centre_staff, &json!({"name": "薬物依存症外来"})).await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let (after, kept) = help_from_memory(&app, "/help").await;
+    assert!(!kept && after.contains("薬物依存症外来"), "the renamed service is shown at once");
+    // So does the organisation's new phone number.
+    let moved =
+        app.patch(&format!("/organizations/{}", c.centre), &app.admin(), &json!({"phone": "03-7777-8888"})).await;
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert!(!help_from_memory(&app, "/help").await.1, "an organisation's details are part of the directory");
 }
 
 async fn a_family_in_the_area_hears_of_a_deadline_once_and_others_never(plain: TestApp) {

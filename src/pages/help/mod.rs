@@ -6,7 +6,7 @@
 mod feed;
 pub(crate) mod words;
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, sync::Arc};
 
 use chrono::NaiveDate;
 use minijinja::{context, Value};
@@ -21,11 +21,9 @@ use serde::Deserialize;
 pub use feed::family_class_feed;
 
 use self::words::{day_words, kind_words, schedule_words};
-use super::{
-    frame::{html, plain_frame},
-    words::pick,
-};
+use super::{frame::plain_frame, words::pick};
 use crate::{
+    cache::PublicAnswer,
     domain::{
         calendar::add_days,
         directory::{Service, ServiceKind},
@@ -33,7 +31,10 @@ use crate::{
         Language,
     },
     state::AppState,
-    workflow::services::{self as directory, Listed, Search},
+    workflow::{
+        services::{self as directory, Listed, Search},
+        WorkflowError,
+    },
 };
 
 /// How many days "this week" shows, today included.
@@ -121,11 +122,34 @@ fn soon_values(found: &[Listed], language: Language, now: chrono::DateTime<chron
         .collect()
 }
 
-/// `GET /help?area=…&need=…`.
+/// `GET /help?area=…&need=…`. The page is the same for every reader of a language asking the
+/// same thing in the same minute (its "open now" and "today" move by the minute), so it is
+/// built once a minute a query and kept until the directory changes.
 #[handler]
 pub async fn help_page(req: &Request, state: Data<&AppState>, query: Query<HelpQuery>) -> Response {
     let language = crate::sign_in::language_of(req);
-    let need_typed = query.0.need.clone().unwrap_or_default();
+    let now = state.clock.now();
+    let here = req.uri().path_and_query().map_or("/help", |whole| whole.as_str()).to_owned();
+    let key = format!("{}|{}|{here}", language.as_str(), now.timestamp().div_euclid(60));
+    let built = state.cache.public_answer(key, || build_help(&state, language, query.0, here, now)).await;
+    match built {
+        Ok(answer) => {
+            let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+            let page = Response::builder().status(status).content_type("text/html; charset=utf-8");
+            cacheable(super::frame::protect(page.body(answer.body.clone())))
+        }
+        Err(err) => super::frame::failed(err),
+    }
+}
+
+async fn build_help(
+    state: &AppState,
+    language: Language,
+    query: HelpQuery,
+    here: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Arc<PublicAnswer>, WorkflowError> {
+    let need_typed = query.need.clone().unwrap_or_default();
     let (need, need_problem) = match need_typed.trim() {
         "" => (None, None),
         raw => match raw.parse::<ServiceKind>() {
@@ -133,15 +157,11 @@ pub async fn help_page(req: &Request, state: Data<&AppState>, query: Query<HelpQ
             Err(_) => (None, Some(pick(language, "一覧から選んでください。", "Choose one from the list."))),
         },
     };
-    let area = query.0.area.clone().map(|area| area.trim().to_owned()).filter(|area| !area.is_empty());
-    let all = match directory::directory(&state).await {
-        Ok(all) => all,
-        Err(err) => return super::frame::failed(err),
-    };
+    let area = query.area.map(|area| area.trim().to_owned()).filter(|area| !area.is_empty());
+    let all = directory::directory(state).await?;
     let areas: BTreeSet<String> = all.iter().filter_map(|listed| listed.service.row.area.clone()).collect();
     let search = Search { kind: need, area: area.clone(), ..Search::default() };
     let found: Vec<Listed> = all.into_iter().filter(|listed| search.matches(listed)).collect();
-    let now = state.clock.now();
     let mut services: Vec<(bool, Value)> =
         found.iter().map(|listed| (directory::open_now(listed, now), service_value(listed, language, now))).collect();
     // Open now first; otherwise as the directory lists them (by name).
@@ -159,10 +179,12 @@ pub async fn help_page(req: &Request, state: Data<&AppState>, query: Query<HelpQ
         areas => areas.into_iter().collect::<Vec<_>>(), area => area, needs => needs, need_typed => need_typed,
         need_problem => need_problem, soon => soon_values(&found, language, now),
         services => services.into_iter().map(|(_, value)| value).collect::<Vec<_>>(), feed => feed,
-        here => req.uri().path_and_query().map_or("/help", |whole| whole.as_str()), ..frame
+        here => here, ..frame
     };
     let status = if need_problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    cacheable(html(status, "help.html", context))
+    let body = crate::templates::render("help.html", context)
+        .map_err(|err| WorkflowError::Internal(format!("the directory page did not render: {err}")))?;
+    Ok(Arc::new(PublicAnswer { status: status.as_u16(), body: body.into() }))
 }
 
 fn url_escape(text: &str) -> String {
