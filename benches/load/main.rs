@@ -294,6 +294,14 @@ async fn main() {
             seed::DIRECTORY_SEARCHES.iter().map(|path| Request::get(*path).header("Accept-Language", "ja")).collect(),
         ),
         (
+            "public: directory page, gzip as phones ask",
+            &base,
+            seed::DIRECTORY_SEARCHES
+                .iter()
+                .map(|path| Request::get(*path).header("Accept-Language", "ja").header("Accept-Encoding", "gzip, br"))
+                .collect(),
+        ),
+        (
             "family: signed-in page GET /app",
             &base,
             (0..callers)

@@ -29,7 +29,7 @@ use std::{
     },
 };
 
-use crate::entity::{link, party, person, placement};
+use crate::entity::{link, party, person, placement, session};
 use uuid::Uuid;
 
 pub use changes::{Changed, Changes};
@@ -58,7 +58,13 @@ pub struct PublicAnswer {
     pub status: u16,
     /// Shared by every answer sent from it: a page is tens of kilobytes, copied for none.
     pub body: bytes::Bytes,
+    /// The same body gzip-compressed, once, for the browsers that accept it (every phone's).
+    pub gzipped: bytes::Bytes,
 }
+
+/// A browser's session found by its token's hash, with its party, as stored: whether it is
+/// still live is decided at each request from these rows (it may have run out since).
+pub type SessionWithParty = Arc<(session::Model, party::Model)>;
 
 /// A person's schedule as stored: the input of `workflow::schedule`, whatever the caller's scope.
 #[derive(Debug, Clone)]
@@ -97,6 +103,8 @@ pub struct ReadCache {
     schedules: Memo<Uuid, Arc<ScheduleRows>>,
     placed_at: Memo<Uuid, Arc<Members<placement::Model>>>,
     linked_to: Memo<Uuid, Arc<Members<link::Model>>>,
+    /// By the token's hash; only sessions found are kept, so a stranger's guesses keep nothing.
+    sessions: Memo<String, SessionWithParty>,
     /// By what was asked (the caller builds the key: language, query, the minute it holds for).
     public: Memo<String, Arc<PublicAnswer>>,
 }
@@ -124,6 +132,7 @@ impl ReadCache {
             placed_at: Memo::bounded(MAX_MEMBERS),
             linked_to: Memo::bounded(MAX_MEMBERS),
             public: Memo::bounded(MAX_PUBLIC),
+            sessions: Memo::bounded(MAX_ENTRIES),
         }
     }
 }
@@ -176,6 +185,7 @@ impl ReadCache {
             self.placed_at.clear();
             self.linked_to.clear();
             self.public.clear();
+            self.sessions.clear();
         } else {
             let person = |id: &Uuid| changes.contains(Changed::Person(*id));
             let party = |id: &Uuid| changes.contains(Changed::Party(*id));
@@ -185,6 +195,7 @@ impl ReadCache {
             self.schedules.forget(|person_id, _| person(person_id));
             self.placed_at.forget(|org, members| organisation(org) || members.persons.keys().any(person));
             self.linked_to.forget(|holder, members| party(holder) || members.persons.keys().any(person));
+            self.sessions.forget(|_, found| party(&found.1.id));
             if changes.contains(Changed::Directory) {
                 self.public.clear();
             }
@@ -259,6 +270,29 @@ impl ReadCache {
         Fut: Future<Output = Result<Arc<Members<link::Model>>, E>>,
     {
         self.cached(&self.linked_to, party_id, load).await
+    }
+
+    /// The session whose token hashes to `token_hash`, with its party; `None` (not kept) when
+    /// `load` finds none. Session writes (a touch, an ending) and party writes declare the party.
+    pub async fn session<E, Fut>(
+        &self,
+        token_hash: String,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<Option<SessionWithParty>, E>
+    where
+        Fut: Future<Output = Result<Option<SessionWithParty>, E>>,
+    {
+        let stamp = self.stamp();
+        if let Some(kept) = stamp.and_then(|Stamp { at, .. }| self.sessions.get(&token_hash, at - LIFETIME)) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(Some(kept));
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let found = load().await?;
+        if let Some(found) = &found {
+            self.keep(&self.sessions, token_hash, stamp, found.clone());
+        }
+        Ok(found)
     }
 
     /// A public answer by `key`, which names everything the answer depends on but the directory
@@ -437,7 +471,11 @@ mod tests {
     fn a_public_answer_is_forgotten_by_a_directory_change_and_by_nothing_else() {
         let (cache, _) = cache();
         cache.set_live(true);
-        let answer = Arc::new(PublicAnswer { status: 200, body: bytes::Bytes::from_static(b"<p>help</p>") });
+        let answer = Arc::new(PublicAnswer {
+            status: 200,
+            body: bytes::Bytes::from_static(b"<p>help</p>"),
+            gzipped: bytes::Bytes::new(),
+        });
         let keep = |cache: &ReadCache| {
             let stamp = cache.stamp();
             cache.keep(&cache.public, "ja|/help".to_owned(), stamp, answer.clone());

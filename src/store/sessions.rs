@@ -9,7 +9,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::new_id;
-use super::{Connected, Read, Write};
+use super::{Connected, Declares, Read, Write};
+use crate::cache::Changed;
 use crate::domain::sign_in::{SessionEnd, SignInMethod};
 
 pub struct NewSession {
@@ -88,14 +89,20 @@ pub async fn live_of_party(db: &impl Read, party_id: Uuid, now: DateTime<Utc>) -
 }
 
 /// Records use: the idle expiry moves on.
-pub async fn touch(db: &impl Write, id: Uuid, idle_expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn touch(
+    db: &impl Write,
+    row: &session::Model,
+    idle_expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     session::Entity::update_many()
         .col_expr(session::Column::LastSeenAt, Expr::value(now))
         .col_expr(session::Column::IdleExpiresAt, Expr::value(idle_expires_at))
-        .filter(session::Column::Id.eq(id))
+        .filter(session::Column::Id.eq(row.id))
         .filter(session::Column::EndedAt.is_null())
         .exec(db.conn())
         .await?;
+    db.declare([Changed::Party(row.party_id)]).await;
     Ok(())
 }
 
@@ -118,6 +125,7 @@ pub async fn end(
         .filter(session::Column::EndedAt.is_null())
         .exec(db.conn())
         .await?;
+    db.declare([Changed::Party(party_id)]).await;
     Ok(ended.rows_affected)
 }
 
@@ -130,5 +138,6 @@ pub async fn end_all_of(db: &impl Write, party_id: Uuid, reason: SessionEnd, now
         .filter(session::Column::EndedAt.is_null())
         .exec(db.conn())
         .await?;
+    db.declare([Changed::Party(party_id)]).await;
     Ok(ended.rows_affected)
 }

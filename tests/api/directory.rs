@@ -461,6 +461,20 @@ async fn the_public_page_is_built_once_a_minute_and_again_when_the_directory_cha
     let (again, kept) = help_from_memory(&app, "/help").await;
     assert!(kept, "the same page in the same minute is answered from memory");
     assert_eq!(again, first);
+    // A phone's browser asks for it compressed: the same page, in fewer bytes.
+    let compressed = reqwest::Client::new()
+        .get(format!("{}/help", app.address))
+        .header("Accept-Encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "gzip");
+    assert!(compressed.headers()["vary"].to_str().unwrap().contains("Accept-Encoding"));
+    let bytes = compressed.bytes().await.unwrap();
+    let mut unpacked = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut unpacked).unwrap();
+    assert_eq!(unpacked, first);
+    assert!(bytes.len() < first.len(), "{} bytes for a page of {}", bytes.len(), first.len());
 
     // A write about a person leaves the page kept.
     app.post("/persons", &c.other_staff, &json!({"display_name": "Jiro"})).await;

@@ -52,8 +52,32 @@ fn cacheable(mut response: Response) -> Response {
     let headers = response.headers_mut();
     // The page names no one; it differs only by the reader's language.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
-    headers.insert(header::VARY, HeaderValue::from_static("Cookie, Accept-Language"));
+    headers.insert(header::VARY, HeaderValue::from_static("Cookie, Accept-Language, Accept-Encoding"));
     response
+}
+
+/// Whether the request's `Accept-Encoding` takes gzip (RFC 9110 §12.5.3): named, or `*`, with
+/// a weight above zero.
+fn accepts_gzip(req: &Request) -> bool {
+    let Some(accepted) = req.headers().get(header::ACCEPT_ENCODING).and_then(|value| value.to_str().ok()) else {
+        return false;
+    };
+    accepted.split(',').any(|coding| {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let weight = parts
+            .filter_map(|param| param.trim().strip_prefix("q=").or_else(|| param.trim().strip_prefix("Q=")))
+            .map(|q| q.trim().parse::<f32>().unwrap_or(0.0))
+            .next()
+            .unwrap_or(1.0);
+        (name == "gzip" || name == "*") && weight > 0.0
+    })
+}
+
+fn gzip(body: &[u8]) -> Result<Vec<u8>, WorkflowError> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(body).and_then(|()| encoder.finish()).map_err(|err| WorkflowError::Internal(err.to_string()))
 }
 
 fn title(language: Language) -> &'static str {
@@ -136,7 +160,11 @@ pub async fn help_page(req: &Request, state: Data<&AppState>, query: Query<HelpQ
         Ok(answer) => {
             let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
             let page = Response::builder().status(status).content_type("text/html; charset=utf-8");
-            cacheable(super::frame::protect(page.body(answer.body.clone())))
+            let page = match accepts_gzip(req) {
+                true => page.header(header::CONTENT_ENCODING, "gzip").body(answer.gzipped.clone()),
+                false => page.body(answer.body.clone()),
+            };
+            cacheable(super::frame::protect(page))
         }
         Err(err) => super::frame::failed(err),
     }
@@ -184,7 +212,8 @@ async fn build_help(
     let status = if need_problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let body = crate::templates::render("help.html", context)
         .map_err(|err| WorkflowError::Internal(format!("the directory page did not render: {err}")))?;
-    Ok(Arc::new(PublicAnswer { status: status.as_u16(), body: body.into() }))
+    let gzipped = gzip(body.as_bytes())?.into();
+    Ok(Arc::new(PublicAnswer { status: status.as_u16(), body: body.into(), gzipped }))
 }
 
 fn url_escape(text: &str) -> String {
@@ -204,5 +233,25 @@ pub async fn help_session(req: &Request, state: Data<&AppState>, id: Path<String
         }
         Ok(None) => super::frame::not_found(req, language),
         Err(err) => super::frame::failed(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asking(accept_encoding: &str) -> bool {
+        accepts_gzip(&Request::builder().header(header::ACCEPT_ENCODING, accept_encoding).finish())
+    }
+
+    #[test]
+    fn gzip_is_sent_only_to_those_who_accept_it() {
+        assert!(asking("gzip, deflate, br, zstd"));
+        assert!(asking("br;q=1.0, GZIP;q=0.5"));
+        assert!(asking("*"));
+        assert!(!asking("gzip;q=0"));
+        assert!(!asking("br, deflate"));
+        assert!(!asking("identity"));
+        assert!(!accepts_gzip(&Request::builder().finish()));
     }
 }

@@ -24,16 +24,27 @@ pub async fn session_principal(
     cookie_value: &str,
 ) -> Result<Option<(session::Model, party::Model)>, WorkflowError> {
     let now = state.clock.now();
-    let Some((session, party)) =
-        store::sessions::live_with_party(&state.reads, &capability_hash(cookie_value), now).await?
-    else {
+    let hash = capability_hash(cookie_value);
+    let load = || async {
+        Ok::<_, DbErr>(store::sessions::live_with_party(&state.reads, &hash, now).await?.map(std::sync::Arc::new))
+    };
+    let Some(found) = state.cache.session(hash.clone(), load).await? else {
         return Ok(None);
     };
+    let (session, party) = (found.0.clone(), found.1.clone());
+    // What was kept may have run out since it was read.
+    let live = session.ended_at.is_none()
+        && session.idle_expires_at > now
+        && session.expires_at > now
+        && party.disabled_at.is_none();
+    if !live {
+        return Ok(None);
+    }
     let role: PartyRole = party.role;
     let policy = SessionPolicy::for_role(role);
     if now - session.last_seen_at >= policy.touch_every() {
         let idle_expires_at = policy.idle_expiry(session.created_at, now);
-        store::sessions::touch(&state.db, session.id, idle_expires_at, now).await?;
+        store::sessions::touch(&state.db, &session, idle_expires_at, now).await?;
     }
     Ok(Some((session, party)))
 }
