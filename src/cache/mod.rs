@@ -62,6 +62,13 @@ pub struct PublicAnswer {
     pub gzipped: bytes::Bytes,
 }
 
+/// A service of the public directory with the organisation that offers it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub service: crate::store::services::ServiceRecord,
+    pub organization: crate::entity::organization::Model,
+}
+
 /// A browser's session found by its token's hash, with its party, as stored: whether it is
 /// still live is decided at each request from these rows (it may have run out since).
 pub type SessionWithParty = Arc<(session::Model, party::Model)>;
@@ -103,6 +110,8 @@ pub struct ReadCache {
     schedules: Memo<Uuid, Arc<ScheduleRows>>,
     placed_at: Memo<Uuid, Arc<Members<placement::Model>>>,
     linked_to: Memo<Uuid, Arc<Members<link::Model>>>,
+    /// Every active service with its organisation: one entry, read whole.
+    directory: Memo<(), Arc<Vec<Listed>>>,
     /// By the token's hash; only sessions found are kept, so a stranger's guesses keep nothing.
     sessions: Memo<String, SessionWithParty>,
     /// By what was asked (the caller builds the key: language, query, the minute it holds for).
@@ -133,6 +142,7 @@ impl ReadCache {
             linked_to: Memo::bounded(MAX_MEMBERS),
             public: Memo::bounded(MAX_PUBLIC),
             sessions: Memo::bounded(MAX_ENTRIES),
+            directory: Memo::bounded(1),
         }
     }
 }
@@ -186,6 +196,7 @@ impl ReadCache {
             self.linked_to.clear();
             self.public.clear();
             self.sessions.clear();
+            self.directory.clear();
         } else {
             let person = |id: &Uuid| changes.contains(Changed::Person(*id));
             let party = |id: &Uuid| changes.contains(Changed::Party(*id));
@@ -198,6 +209,7 @@ impl ReadCache {
             self.sessions.forget(|_, found| party(&found.1.id));
             if changes.contains(Changed::Directory) {
                 self.public.clear();
+                self.directory.clear();
             }
         }
         self.changed.notify_waiters();
@@ -293,6 +305,14 @@ impl ReadCache {
             self.keep(&self.sessions, token_hash, stamp, found.clone());
         }
         Ok(found)
+    }
+
+    /// The public directory, whole.
+    pub async fn directory<E, Fut>(&self, load: impl FnOnce() -> Fut) -> Result<Arc<Vec<Listed>>, E>
+    where
+        Fut: Future<Output = Result<Arc<Vec<Listed>>, E>>,
+    {
+        self.cached(&self.directory, (), load).await
     }
 
     /// A public answer by `key`, which names everything the answer depends on but the directory

@@ -26,12 +26,8 @@ use crate::{
     store::{self, new_id, services::ServiceRecord},
 };
 
-/// A service with the organisation that offers it.
-#[derive(Debug, Clone)]
-pub struct Listed {
-    pub service: ServiceRecord,
-    pub organization: organization::Model,
-}
+/// A service with the organisation that offers it (kept whole in the read cache).
+pub use crate::cache::Listed;
 
 /// A stored service as it would be asked for: the ground a change is made on.
 pub fn asked_of(record: &ServiceRecord) -> ServiceAsked {
@@ -124,8 +120,17 @@ pub async fn services_of(state: &AppState, organization_id: Uuid) -> Result<Vec<
     Ok(store::services::of_organization(&state.reads, organization_id).await?)
 }
 
-/// Every service the public directory shows, with its organisation, by name.
+/// Every service the public directory shows, with its organisation, by name: from the read
+/// cache, which forgets it when a service or an organisation changes.
 pub async fn directory(state: &AppState) -> Result<Vec<Listed>, WorkflowError> {
+    Ok(state
+        .cache
+        .directory(|| async { Ok::<_, WorkflowError>(std::sync::Arc::new(read_directory(state).await?)) })
+        .await?
+        .to_vec())
+}
+
+async fn read_directory(state: &AppState) -> Result<Vec<Listed>, WorkflowError> {
     let services = store::services::active(&state.reads).await?;
     let mut ids: Vec<Uuid> = services.iter().map(|record| record.row.organization_id).collect();
     ids.sort();
