@@ -1,6 +1,7 @@
 //! What the hot read paths would otherwise read on every request, kept in memory between the
-//! writes that change it: a caller's party, a person with the caller's links to them, a
-//! person's schedule rows.
+//! writes that change it: a caller's party and browser session, a person with the caller's
+//! links to them, a person's schedule rows, whom a facility or a party lists, the directory of
+//! help and its public page.
 //!
 //! Every store function that writes a row the cache reads from says what it changed — a
 //! [`Changed`] person, party or organisation — on the write's transaction; once the write has
