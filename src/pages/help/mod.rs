@@ -65,12 +65,13 @@ fn accepts_gzip(req: &Request) -> bool {
     accepted.split(',').any(|coding| {
         let mut parts = coding.split(';');
         let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-        let weight = parts
-            .filter_map(|param| param.trim().strip_prefix("q=").or_else(|| param.trim().strip_prefix("Q=")))
-            .map(|q| q.trim().parse::<f32>().unwrap_or(0.0))
-            .next()
-            .unwrap_or(1.0);
-        (name == "gzip" || name == "*") && weight > 0.0
+        // No weight means 1; a weight that does not read is not taken as a yes.
+        let weight =
+            match parts.find_map(|param| param.trim().strip_prefix("q=").or_else(|| param.trim().strip_prefix("Q="))) {
+                None => Some(1.0),
+                Some(q) => q.trim().parse::<f32>().ok(),
+            };
+        (name == "gzip" || name == "*") && weight.is_some_and(|weight| weight > 0.0)
     })
 }
 
@@ -250,6 +251,7 @@ mod tests {
         assert!(asking("br;q=1.0, GZIP;q=0.5"));
         assert!(asking("*"));
         assert!(!asking("gzip;q=0"));
+        assert!(!asking("gzip;q=high"), "a weight that does not read is not a yes");
         assert!(!asking("br, deflate"));
         assert!(!asking("identity"));
         assert!(!accepts_gzip(&Request::builder().finish()));
