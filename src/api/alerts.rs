@@ -14,6 +14,7 @@ use super::{pagination::DEFAULT_PAGE_SIZE, pagination::MAX_PAGE_SIZE, ApiTags, A
 use crate::{
     access::{self},
     auth::Principal,
+    cache::InboxPage,
     domain::{
         risk::wording_of,
         rota::AcknowledgedVia,
@@ -22,7 +23,6 @@ use crate::{
     },
     http::ApiError,
     state::AppState,
-    store::{self},
     workflow,
 };
 
@@ -132,37 +132,30 @@ pub struct AlertPage {
 
 /// One alert as its reader sees it, with its contact log and its person's name.
 pub(super) async fn view(state: &AppState, row: alert::Model, reader: &Principal) -> Result<AlertView, ApiError> {
-    views(state, vec![row], reader).await?.pop().ok_or(ApiError::NotFound)
+    let parts = workflow::inbox::with_parts(state, vec![row], None).await?;
+    views(state, parts.rows.clone(), &parts, reader).pop().ok_or(ApiError::NotFound)
 }
 
-/// Alerts as their reader sees them: the contact logs and the persons' names of the lot come in
-/// two queries, however many alerts there are.
-async fn views(state: &AppState, rows: Vec<alert::Model>, reader: &Principal) -> Result<Vec<AlertView>, ApiError> {
+/// Alerts as their reader sees them, with the contact logs, ladder steps and persons' names
+/// `parts` holds for them.
+fn views(state: &AppState, rows: Vec<alert::Model>, parts: &InboxPage, reader: &Principal) -> Vec<AlertView> {
     let (language, reader) = (reader.language, Reader::of_role(reader.role));
-    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
     let mut contacts: HashMap<Uuid, Vec<ContactView>> = HashMap::new();
-    for contact in store::contacts::of_alerts(&state.reads, &ids).await? {
-        contacts.entry(contact.alert_id).or_default().push(contact.into());
+    for contact in &parts.contacts {
+        contacts.entry(contact.alert_id).or_default().push(contact.clone().into());
     }
     let mut steps: HashMap<Uuid, Vec<EscalationView>> = HashMap::new();
-    for step in store::rota::steps_of(&state.reads, &ids).await? {
-        steps.entry(step.alert_id).or_default().push(step.into());
+    for step in &parts.steps {
+        steps.entry(step.alert_id).or_default().push(step.clone().into());
     }
-    let person_ids: Vec<Uuid> = rows.iter().map(|row| row.person_id).collect();
-    let names: HashMap<Uuid, String> = store::persons::find_many(&state.reads, &person_ids)
-        .await?
-        .into_iter()
-        .map(|person| (person.id, person.display_name))
-        .collect();
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|row| {
             let contacts = contacts.remove(&row.id).unwrap_or_default();
             let escalations = steps.remove(&row.id).unwrap_or_default();
-            let name = names.get(&row.person_id).cloned().unwrap_or_default();
+            let name = parts.names.get(&row.person_id).cloned().unwrap_or_default();
             AlertView { escalations, ..view_of(&state.rules, row, contacts, name, reader, language) }
         })
-        .collect())
+        .collect()
 }
 
 /// A change notice says what changed, in the recipient's language.
@@ -211,12 +204,11 @@ pub(super) async fn page(
     state: &AppState,
     principal: &Principal,
     action: &'static str,
-    rows: Vec<alert::Model>,
-    next_cursor: Option<Uuid>,
+    shown: workflow::inbox::Shown,
 ) -> Result<AlertPage, ApiError> {
-    let entries = access::list_entries(principal, action, rows.iter().map(|row| row.person_id));
+    let entries = access::list_entries(principal, action, shown.rows.iter().map(|row| row.person_id));
     state.audit.record(entries, state.clock.now()).await?;
-    Ok(AlertPage { items: views(state, rows, principal).await?, next_cursor })
+    Ok(AlertPage { items: views(state, shown.rows, &shown.parts, principal), next_cursor: shown.next_cursor })
 }
 
 pub struct AlertsApi;
@@ -239,12 +231,9 @@ impl AlertsApi {
             return Ok(Json(AlertPage { items: Vec::new(), next_cursor: None }));
         };
         let limit = limit.0.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
-        let (rows, next_cursor) =
-            store::inbox::inbox(&state.reads, party_id, unread.0.unwrap_or(false), cursor.0, limit).await?;
-        // Once a link ends or its consent no longer covers the kind, its alerts are gone from
-        // the recipient's view too (the page may then hold fewer than `limit`).
-        let rows = access::alerts::still_visible(&state, rows).await?;
-        Ok(Json(page(&state, &auth.0, "alert.list", rows, next_cursor).await?))
+        // The page may hold fewer than `limit`: see `own_inbox`.
+        let shown = workflow::inbox::own_inbox(&state, party_id, unread.0.unwrap_or(false), cursor.0, limit).await?;
+        Ok(Json(page(&state, &auth.0, "alert.list", shown).await?))
     }
 
     /// Acknowledge an alert

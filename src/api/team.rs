@@ -97,9 +97,8 @@ impl TeamApi {
             today: Some(zone.date_at(state.clock.now())),
         };
         let limit = limit.0.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
-        let (rows, next_cursor) =
-            store::inbox::team_inbox(&state.reads, organization.id, &filter, cursor.0, limit).await?;
-        Ok(Json(page(&state, &auth.0, "team.alerts", rows, next_cursor).await?))
+        let shown = workflow::inbox::team_inbox(&state, organization.id, &filter, cursor.0, limit).await?;
+        Ok(Json(page(&state, &auth.0, "team.alerts", shown).await?))
     }
 
     /// Snooze a team alert

@@ -14,6 +14,9 @@ pub enum Changed {
     Party(Uuid),
     /// Whom the organisation has placements for.
     Organisation(Uuid),
+    /// What an inbox lists: the delivered alerts of a recipient (a party, or a team, whose
+    /// alerts name the organisation as their recipient), their contact logs and ladder steps.
+    Inbox(Uuid),
     /// The public directory of help: a service, its sessions, or an organisation's public
     /// details. One key for all of it: the public answers built from it are few and cheap to
     /// build again, and each shows many services.
@@ -78,6 +81,7 @@ impl Changes {
                 Changed::Person(id) => format!("person:{id}"),
                 Changed::Party(id) => format!("party:{id}"),
                 Changed::Organisation(id) => format!("organisation:{id}"),
+                Changed::Inbox(id) => format!("inbox:{id}"),
                 Changed::Directory => DIRECTORY.to_owned(),
             })
             .collect();
@@ -99,6 +103,7 @@ impl Changes {
                     "person" => Some(Changed::Person(id)),
                     "party" => Some(Changed::Party(id)),
                     "organisation" => Some(Changed::Organisation(id)),
+                    "inbox" => Some(Changed::Inbox(id)),
                     _ => None,
                 }
             });
@@ -129,6 +134,7 @@ mod tests {
             Changed::Person(Uuid::now_v7()),
             Changed::Party(Uuid::now_v7()),
             Changed::Organisation(Uuid::now_v7()),
+            Changed::Inbox(Uuid::now_v7()),
             Changed::Directory,
         ]
         .into_iter()

@@ -1,10 +1,10 @@
 //! What the hot read paths would otherwise read on every request, kept in memory between the
 //! writes that change it: a caller's party and browser session, a person with the caller's
-//! links to them, a person's schedule rows, whom a facility or a party lists, the directory of
-//! help and its public page.
+//! links to them, a person's schedule rows, whom a facility or a party lists, pages of a
+//! party's or a team's inbox, the directory of help and its public page.
 //!
 //! Every store function that writes a row the cache reads from says what it changed — a
-//! [`Changed`] person, party or organisation — on the write's transaction; once the write has
+//! [`Changed`] person, party, organisation or inbox — on the write's transaction; once the write has
 //! committed, before its own response is sent, the cache forgets exactly the entries built from
 //! those keys ([`ReadCache::forget`]) and keeps everyone else's. Each forgetting also moves a
 //! counter on, the generation: a load is kept only if no write committed while it read, so rows
@@ -30,7 +30,7 @@ use std::{
     },
 };
 
-use crate::entity::{link, party, person, placement, session};
+use crate::entity::{alert, alert_contact, alert_escalation, link, party, person, placement, session};
 use uuid::Uuid;
 
 pub use changes::{Changed, Changes};
@@ -73,6 +73,18 @@ pub struct Listed {
 /// A browser's session found by its token's hash, with its party, as stored: whether it is
 /// still live is decided at each request from these rows (it may have run out since).
 pub type SessionWithParty = Arc<(session::Model, party::Model)>;
+
+/// A page of an inbox as stored: the recipient's delivered alerts, newest first, with their
+/// contact logs, their ladder steps and the names of the persons they are about. Which of them
+/// a reader sees now (a link ended, a consent narrowed) is decided at each request.
+#[derive(Debug, Clone)]
+pub struct InboxPage {
+    pub rows: Vec<alert::Model>,
+    pub next_cursor: Option<Uuid>,
+    pub contacts: Vec<alert_contact::Model>,
+    pub steps: Vec<alert_escalation::Model>,
+    pub names: HashMap<Uuid, String>,
+}
 
 /// A person's schedule as stored: the input of `workflow::schedule`, whatever the caller's scope.
 #[derive(Debug, Clone)]
@@ -117,6 +129,9 @@ pub struct ReadCache {
     sessions: Memo<String, SessionWithParty>,
     /// By what was asked (the caller builds the key: language, query, the minute it holds for).
     public: Memo<String, Arc<PublicAnswer>>,
+    /// By recipient and what was asked of their inbox (the caller builds it: filters, cursor,
+    /// page size, the local day a snooze is judged on).
+    inboxes: Memo<(Uuid, String), Arc<InboxPage>>,
 }
 
 impl std::fmt::Debug for ReadCache {
@@ -144,6 +159,7 @@ impl ReadCache {
             public: Memo::bounded(MAX_PUBLIC),
             sessions: Memo::bounded(MAX_ENTRIES),
             directory: Memo::bounded(1),
+            inboxes: Memo::bounded(MAX_MEMBERS),
         }
     }
 }
@@ -198,6 +214,7 @@ impl ReadCache {
             self.public.clear();
             self.sessions.clear();
             self.directory.clear();
+            self.inboxes.clear();
         } else {
             let person = |id: &Uuid| changes.contains(Changed::Person(*id));
             let party = |id: &Uuid| changes.contains(Changed::Party(*id));
@@ -208,6 +225,9 @@ impl ReadCache {
             self.placed_at.forget(|org, members| organisation(org) || members.persons.keys().any(person));
             self.linked_to.forget(|holder, members| party(holder) || members.persons.keys().any(person));
             self.sessions.forget(|_, found| party(&found.1.id));
+            self.inboxes.forget(|(recipient, _), page| {
+                changes.contains(Changed::Inbox(*recipient)) || page.names.keys().any(person)
+            });
             if changes.contains(Changed::Directory) {
                 self.public.clear();
                 self.directory.clear();
@@ -325,6 +345,19 @@ impl ReadCache {
         self.cached(&self.public, key, load).await
     }
 
+    /// A page of `recipient`'s inbox, by what was asked of it (the caller names in `asked` everything the page depends on but the rows).
+    pub async fn inbox_page<E, Fut>(
+        &self,
+        recipient: Uuid,
+        asked: String,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<Arc<InboxPage>, E>
+    where
+        Fut: Future<Output = Result<Arc<InboxPage>, E>>,
+    {
+        self.cached(&self.inboxes, (recipient, asked), load).await
+    }
+
     /// What is kept for `key`, or else what `load` reads, kept if no write committed meanwhile.
     async fn cached<K, V, E, Fut>(&self, memo: &Memo<K, V>, key: K, load: impl FnOnce() -> Fut) -> Result<V, E>
     where
@@ -418,127 +451,4 @@ impl<K: Eq + Hash, V> Memo<K, V> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::clock::ManualClock;
-
-    fn cache() -> (ReadCache, ManualClock) {
-        let clock = ManualClock::new(chrono::Utc::now());
-        (ReadCache::new(Arc::new(clock.clone())), clock)
-    }
-
-    fn kept(cache: &ReadCache) -> bool {
-        kept_for(cache, Uuid::nil())
-    }
-
-    fn kept_for(cache: &ReadCache, person: Uuid) -> bool {
-        cache.schedules.get(&person, cache.clock.now() - LIFETIME).is_some()
-    }
-
-    #[test]
-    fn nothing_is_kept_until_the_cache_hears_every_write() {
-        let (cache, _) = cache();
-        let stamp = cache.stamp();
-        cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
-        assert!(!kept(&cache));
-        cache.set_live(true);
-        let stamp = cache.stamp();
-        cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
-        assert!(kept(&cache));
-    }
-
-    #[test]
-    fn rows_loaded_before_a_write_committed_are_not_kept_after_it() {
-        let (cache, _) = cache();
-        cache.set_live(true);
-        let stamp = cache.stamp();
-        // The rows are read here; a write to someone else commits before they are kept.
-        cache.forget(&[Changed::Person(Uuid::now_v7())].into_iter().collect());
-        cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
-        assert!(!kept(&cache));
-    }
-
-    #[test]
-    fn a_write_forgets_what_it_changed_and_keeps_the_rest() {
-        let (cache, _) = cache();
-        cache.set_live(true);
-        let (changed, other) = (Uuid::now_v7(), Uuid::now_v7());
-        for person in [changed, other] {
-            let stamp = cache.stamp();
-            cache.keep(&cache.schedules, person, stamp, Arc::new(rows()));
-        }
-        cache.forget(&[Changed::Person(changed)].into_iter().collect());
-        assert!(!kept_for(&cache, changed));
-        assert!(kept_for(&cache, other));
-        cache.forget(&Changes::everything());
-        assert!(!kept_for(&cache, other));
-    }
-
-    #[test]
-    fn a_facility_list_is_forgotten_when_a_person_on_it_changes() {
-        let (cache, _) = cache();
-        cache.set_live(true);
-        let (facility, resident) = (Uuid::now_v7(), Uuid::now_v7());
-        let members = Members { rows: Vec::new(), persons: HashMap::from([(resident, person(resident))]) };
-        let stamp = cache.stamp();
-        cache.keep(&cache.placed_at, facility, stamp, Arc::new(members));
-        cache.forget(&[Changed::Person(Uuid::now_v7())].into_iter().collect());
-        assert!(cache.placed_at.get(&facility, cache.clock.now() - LIFETIME).is_some());
-        cache.forget(&[Changed::Person(resident)].into_iter().collect());
-        assert!(cache.placed_at.get(&facility, cache.clock.now() - LIFETIME).is_none());
-    }
-
-    #[test]
-    fn a_public_answer_is_forgotten_by_a_directory_change_and_by_nothing_else() {
-        let (cache, _) = cache();
-        cache.set_live(true);
-        let answer = Arc::new(PublicAnswer {
-            status: 200,
-            body: bytes::Bytes::from_static(b"<p>help</p>"),
-            gzipped: bytes::Bytes::new(),
-        });
-        let keep = |cache: &ReadCache| {
-            let stamp = cache.stamp();
-            cache.keep(&cache.public, "ja|/help".to_owned(), stamp, answer.clone());
-        };
-        let public_kept =
-            |cache: &ReadCache| cache.public.get(&"ja|/help".to_owned(), cache.clock.now() - LIFETIME).is_some();
-        keep(&cache);
-        cache.forget(&[Changed::Person(Uuid::now_v7()), Changed::Organisation(Uuid::now_v7())].into_iter().collect());
-        assert!(public_kept(&cache), "a person's or a placement's change leaves the directory page");
-        cache.forget(&[Changed::Directory].into_iter().collect());
-        assert!(!public_kept(&cache));
-        keep(&cache);
-        cache.forget(&Changes::everything());
-        assert!(!public_kept(&cache));
-    }
-
-    fn person(id: Uuid) -> person::Model {
-        let now = chrono::Utc::now();
-        person::Model {
-            id,
-            display_name: "A".to_owned(),
-            birth_date: None,
-            language: crate::domain::Language::Ja,
-            timezone: crate::domain::Zone::default(),
-            created_at: now,
-            updated_at: now,
-        }
-    }
-
-    #[test]
-    fn an_entry_is_served_for_its_lifetime_and_not_after() {
-        let (cache, clock) = cache();
-        cache.set_live(true);
-        let stamp = cache.stamp();
-        cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
-        clock.advance(LIFETIME - chrono::Duration::seconds(1));
-        assert!(kept(&cache), "served within its lifetime");
-        clock.advance(chrono::Duration::seconds(1));
-        assert!(!kept(&cache), "read afresh once its lifetime is over");
-    }
-
-    fn rows() -> ScheduleRows {
-        ScheduleRows { milestones: Vec::new(), lapses: Vec::new(), interviews: Vec::new() }
-    }
-}
+mod tests;

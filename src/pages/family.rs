@@ -136,8 +136,7 @@ async fn alerts_by_person(
     state: &AppState,
     viewer: &Viewer,
 ) -> Result<HashMap<Uuid, Vec<crate::entity::alert::Model>>, Failure> {
-    let (rows, _) = store::inbox::inbox(&state.reads, viewer.party.id, false, None, 50).await?;
-    let rows = access::alerts::still_visible(state, rows).await?;
+    let rows = crate::workflow::inbox::own_inbox(state, viewer.party.id, false, None, 50).await?.rows;
     let person_ids: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
     let entries = access::list_entries(&viewer.principal, "alert.list", person_ids.iter().copied());
     state.audit.record(entries, state.clock.now()).await?;

@@ -154,22 +154,20 @@ pub async fn team_alerts(state: &AppState, viewer: &Viewer, which: Which) -> Res
         Which::Snoozed => Some(true),
     };
     let filter = TeamFilter { person_id: None, severity: None, acknowledged: None, snoozed, today: Some(today) };
-    let (rows, _) = store::inbox::team_inbox(&state.reads, organization_id, &filter, None, 30).await?;
+    let shown = crate::workflow::inbox::team_inbox(state, organization_id, &filter, None, 30).await?;
+    let (rows, names) = (&shown.rows, &shown.parts.names);
     let person_ids: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
     let entries = access::list_entries(&viewer.principal, "team.alerts", person_ids.iter().copied());
     state.audit.record(entries, state.clock.now()).await?;
-    let ids: Vec<Uuid> = person_ids.into_iter().collect();
-    let names: HashMap<Uuid, String> =
-        store::persons::find_many(&state.reads, &ids).await?.into_iter().map(|p| (p.id, p.display_name)).collect();
-    let mut contacts = contacts_of(state, &rows, zone, viewer.language).await?;
+    let mut contacts = contacts_of(state, &shown.parts.contacts, zone, viewer.language).await?;
     let year = chrono::Datelike::year(&today);
     let mut alerts = Vec::new();
-    for row in &rows {
+    for row in rows {
         let by = match row.acknowledged_by {
-            Some(id) => store::parties::find(&state.reads, id).await?.map(|party| party.display_name),
+            Some(id) => state.cache.party(id, || store::parties::find(&state.reads, id)).await?.map(|p| p.display_name),
             None => None,
         };
-        let item = alert(state, row, &names, viewer.language);
+        let item = alert(state, row, names, viewer.language);
         let snoozed_until = row.snoozed_until.map(|until| date(until, viewer.language, year));
         alerts.push(context! {
             acknowledged_by => by, contacts => contacts.remove(&row.id).unwrap_or_default(),
@@ -185,12 +183,10 @@ pub async fn team_alerts(state: &AppState, viewer: &Viewer, which: Which) -> Res
 /// came of it, who logged it and their note.
 async fn contacts_of(
     state: &AppState,
-    rows: &[crate::entity::alert::Model],
+    logged: &[crate::entity::alert_contact::Model],
     zone: Zone,
     language: Language,
 ) -> Result<HashMap<Uuid, Vec<Value>>, Failure> {
-    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-    let logged = store::contacts::of_alerts(&state.reads, &ids).await?;
     let by_ids: Vec<Uuid> = logged.iter().filter_map(|contact| contact.recorded_by.parse().ok()).collect();
     let by: HashMap<Uuid, String> =
         store::parties::find_many(&state.reads, &by_ids).await?.into_iter().map(|p| (p.id, p.display_name)).collect();
@@ -200,7 +196,8 @@ async fn contacts_of(
         let outcome = Some(words::contact_outcome(contact.outcome, language));
         let who = contact.recorded_by.parse::<Uuid>().ok().and_then(|id| by.get(&id).cloned());
         found.entry(contact.alert_id).or_default().push(context! {
-            on => date(on, language, chrono::Datelike::year(&on)), outcome => outcome, by => who, note => contact.note,
+            on => date(on, language, chrono::Datelike::year(&on)), outcome => outcome, by => who,
+            note => contact.note.clone(),
         });
     }
     Ok(found)

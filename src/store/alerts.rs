@@ -10,7 +10,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::new_id;
-use super::{Connected, Read, Write};
+use super::{Connected, Declares, Read, Write};
+use crate::cache::Changed;
 use crate::domain::risk::{PlannedAlert, Severity};
 
 pub use crate::entity::states::AlertStatus;
@@ -293,15 +294,34 @@ pub async fn settle_many(
     if let Some(due_at) = due_at {
         update = update.col_expr(alert::Column::DueAt, due_at.into());
     }
-    // RETURNING (SQLite ≥ 3.35, PostgreSQL) says which rows this statement won.
+    Ok(updated(db, update).await?.into_iter().map(|(id, _)| id).collect())
+}
+
+/// Runs `update` and declares the inboxes of the alerts it changed: the ids and recipients of
+/// the rows this statement won, by RETURNING (SQLite ≥ 3.35, PostgreSQL).
+pub(super) async fn updated(
+    db: &impl Write,
+    update: sea_orm::UpdateMany<alert::Entity>,
+) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
+    let backend = db.backend();
     let mut statement = update.into_query();
-    statement.returning_col(alert::Column::Id);
-    db.conn()
+    statement.returning(
+        sea_orm::sea_query::Query::returning().columns([alert::Column::Id, alert::Column::RecipientPartyId]),
+    );
+    let won = db
+        .conn()
         .query_all(backend.build(&statement))
         .await?
         .iter()
-        .map(|row| row.try_get::<Uuid>("", alert::Column::Id.as_str()))
-        .collect()
+        .map(|row| {
+            Ok((
+                row.try_get::<Uuid>("", alert::Column::Id.as_str())?,
+                row.try_get::<Uuid>("", alert::Column::RecipientPartyId.as_str())?,
+            ))
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    db.declare(won.iter().map(|(_, recipient)| Changed::Inbox(*recipient)).collect::<Vec<_>>()).await;
+    Ok(won)
 }
 
 pub async fn cancel_pending_except(
@@ -450,7 +470,11 @@ pub async fn escalate(
         .filter(alert::Column::EscalatedAt.is_null())
         .exec(db.conn())
         .await?;
-    if marked.rows_affected != 1 || teams.is_empty() {
+    if marked.rows_affected != 1 {
+        return Ok(false);
+    }
+    db.declare([Changed::Inbox(original.recipient_party_id)]).await;
+    if teams.is_empty() {
         return Ok(false);
     }
     let rows = teams

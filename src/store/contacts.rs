@@ -7,7 +7,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Qu
 use uuid::Uuid;
 
 use super::new_id;
-use super::{Connected, Read, Write};
+use super::{Connected, Declares, Read, Write};
+use crate::cache::Changed;
 
 pub async fn insert(
     db: &impl Write,
@@ -17,7 +18,7 @@ pub async fn insert(
     recorded_by: String,
     now: DateTime<Utc>,
 ) -> Result<alert_contact::Model, DbErr> {
-    alert_contact::ActiveModel {
+    let row = alert_contact::ActiveModel {
         id: Set(new_id()),
         alert_id: Set(alert.id),
         person_id: Set(alert.person_id),
@@ -27,7 +28,9 @@ pub async fn insert(
         recorded_at: Set(now),
     }
     .insert(db.conn())
-    .await
+    .await?;
+    db.declare([Changed::Inbox(alert.recipient_party_id)]).await;
+    Ok(row)
 }
 
 /// The contacts logged for these alerts, oldest first, a thousand alerts a statement.

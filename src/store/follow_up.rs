@@ -203,7 +203,7 @@ pub async fn tasks_done(
     by: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    Ok(alert::Entity::update_many()
+    let update = alert::Entity::update_many()
         .col_expr(alert::Column::AcknowledgedAt, now.into())
         .col_expr(alert::Column::AcknowledgedBy, by.into())
         .col_expr(alert::Column::UpdatedAt, now.into())
@@ -211,10 +211,8 @@ pub async fn tasks_done(
         .filter(alert::Column::Rule.eq(follow_up::CHECK_IN_RULE))
         .filter(alert::Column::StartsOn.eq(due_on))
         .filter(alert::Column::Status.eq(DELIVERED))
-        .filter(alert::Column::AcknowledgedAt.is_null())
-        .exec(db.conn())
-        .await?
-        .rows_affected)
+        .filter(alert::Column::AcknowledgedAt.is_null());
+    Ok(super::alerts::updated(db, update).await?.len() as u64)
 }
 
 /// The person's latest request to talk (any recipient's copy), if any.

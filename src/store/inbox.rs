@@ -1,5 +1,11 @@
 //! What recipients read: a party's inbox and a team's, and what they do with an alert there
 //! (acknowledge, snooze).
+//!
+//! An inbox lists delivered alerts only. Every alert is inserted pending and first shows when
+//! it is delivered, so the writes that declare [`Changed::Inbox`] are those that deliver an
+//! alert or change a delivered one (here, `alerts::settle_many`, `alerts::escalate`, the
+//! contact log, the ladder's steps, a follow-up plan's tasks done, an erasure); writes to
+//! pending or cancelled alerts change no inbox.
 
 use crate::entity::alert;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -9,7 +15,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::alerts::DELIVERED;
-use super::{Connected, Read, Write};
+use super::{Connected, Declares, Read, Write};
+use crate::cache::Changed;
 use crate::domain::rota::AcknowledgedVia;
 
 /// A recipient's delivered alerts, newest first; `before` pages on.
@@ -47,7 +54,14 @@ pub async fn acknowledge(
     active.acknowledged_via = Set(Some(via));
     active.ladder_next_at = Set(None);
     active.updated_at = Set(now);
-    active.update(db.conn()).await
+    changed_inbox_of(db, active).await
+}
+
+/// Writes the alert and declares its recipient's inbox changed.
+async fn changed_inbox_of(db: &impl Write, active: alert::ActiveModel) -> Result<alert::Model, DbErr> {
+    let row = active.update(db.conn()).await?;
+    db.declare([Changed::Inbox(row.recipient_party_id)]).await;
+    Ok(row)
 }
 
 pub async fn snooze(
@@ -61,7 +75,7 @@ pub async fn snooze(
     active.snoozed_until = Set(Some(until));
     active.snooze_reason = Set(Some(reason));
     active.updated_at = Set(now);
-    active.update(db.conn()).await
+    changed_inbox_of(db, active).await
 }
 
 /// The alert back in the team inbox now: its snooze and why are cleared.
@@ -70,7 +84,7 @@ pub async fn wake(db: &impl Write, row: alert::Model, now: DateTime<Utc>) -> Res
     active.snoozed_until = Set(None);
     active.snooze_reason = Set(None);
     active.updated_at = Set(now);
-    active.update(db.conn()).await
+    changed_inbox_of(db, active).await
 }
 
 /// What a team inbox is filtered by; `today` is the team's local date, for snoozes.

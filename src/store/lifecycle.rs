@@ -139,6 +139,16 @@ pub async fn erase(db: &impl Write, person_id: Uuid, name: &str) -> Result<Erase
             ),
     )
     .await?;
+    // Their alerts leave the inboxes they were in.
+    let recipients: Vec<Uuid> = alert::Entity::find()
+        .select_only()
+        .column(alert::Column::RecipientPartyId)
+        .distinct()
+        .filter(alert::Column::PersonId.eq(person_id))
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    db.declare(recipients.into_iter().map(Changed::Inbox).collect::<Vec<_>>()).await;
     erased.records += delete::<alert_contact::Entity>(db, alert_contact::Column::AlertId.is_in(alerts.clone())).await?;
     erased.records +=
         delete::<alert_escalation::Entity>(db, alert_escalation::Column::AlertId.is_in(alerts.clone())).await?;

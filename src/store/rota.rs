@@ -9,7 +9,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{new_id, Connected, Corrupt, Read, Write};
+use super::{new_id, Connected, Corrupt, Declares, Read, Write};
+use crate::cache::Changed;
 use crate::domain::{
     channels::Channel,
     rota::{Override, Rota, Rung, Shift, Skipped, DEFAULT_ESCALATE_AFTER_MINUTES},
@@ -251,8 +252,21 @@ pub async fn record_steps(db: &impl Write, steps: Vec<Step>, now: DateTime<Utc>)
             at: Set(now),
         })
         .collect();
+    let alert_ids: Vec<Uuid> = rows.iter().filter_map(|row| row.alert_id.try_as_ref().copied()).collect();
     for chunk in rows.chunks(1_000) {
         alert_escalation::Entity::insert_many(chunk.to_vec()).exec_without_returning(db.conn()).await?;
+    }
+    // The steps show in the team inbox beside their alert.
+    for chunk in alert_ids.chunks(super::IDS_PER_STATEMENT) {
+        let recipients: Vec<Uuid> = alert::Entity::find()
+            .select_only()
+            .column(alert::Column::RecipientPartyId)
+            .distinct()
+            .filter(alert::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db.conn())
+            .await?;
+        db.declare(recipients.into_iter().map(Changed::Inbox).collect::<Vec<_>>()).await;
     }
     Ok(())
 }
@@ -306,7 +320,8 @@ pub async fn record_handover(
     handover::Entity::find_by_id(id).one(db.conn()).await
 }
 
-/// Sets when a team alert's ladder takes its next step (none: it climbs no more).
+/// Sets when a team alert's ladder takes its next step (none: it climbs no more). No inbox
+/// shows the mark, so no inbox is declared changed (nor by [`take_step`]).
 pub async fn set_ladder(db: &impl Write, alert_id: Uuid, next_at: Option<DateTime<Utc>>) -> Result<(), DbErr> {
     alert::Entity::update_many()
         .col_expr(alert::Column::LadderNextAt, next_at.into())

@@ -16,6 +16,7 @@ pub mod feeds;
 pub mod follow_up;
 pub mod handover;
 mod imports;
+pub mod inbox;
 mod keyed;
 mod lapses;
 mod lifecycle;

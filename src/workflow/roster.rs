@@ -74,7 +74,7 @@ async fn placed(state: &AppState, organization_id: Uuid) -> Result<Arc<Members<p
     members(state, rows, |row| row.person_id).await
 }
 
-async fn linked(state: &AppState, party_id: Uuid) -> Result<Arc<Members<link::Model>>, WorkflowError> {
+pub(super) async fn linked(state: &AppState, party_id: Uuid) -> Result<Arc<Members<link::Model>>, WorkflowError> {
     let rows = store::links::all_of_party(&state.reads, party_id).await?;
     members(state, rows, |link| link.person_id).await
 }

@@ -4,11 +4,11 @@
 //! made around the service shows within the cache's lifetime; and what is kept really is served
 //! from memory.
 
-use chrono::Duration;
+use chrono::{Duration, TimeZone, Utc};
 use reqwest::StatusCode;
 use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
-use tsunagu::entity::milestone;
+use tsunagu::{entity::milestone, scheduler::tick};
 
 use crate::{
     cases,
@@ -23,6 +23,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     a_change_made_outside_the_service_shows_once_the_cache_lifetime_is_over,
     another_instance_hears_a_write,
     a_facility_list_follows_placements_and_the_clock,
+    an_inbox_shows_each_write_to_it_from_the_next_request_on,
 ];
 
 struct Family {
@@ -283,4 +284,94 @@ async fn a_facility_list_follows_placements_and_the_clock(app: TestApp) {
     app.clock.advance(Duration::days(1));
     expected.retain(|id| *id != first);
     assert_eq!(residents(&app, &staff).await, expected);
+}
+
+/// The items of an inbox page, by path, as `token` reads them.
+async fn items(app: &TestApp, path: &str, token: &str) -> Vec<Value> {
+    let response = app.get(path, token).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.json::<Value>().await.unwrap()["items"].as_array().unwrap().clone()
+}
+
+async fn an_inbox_shows_each_write_to_it_from_the_next_request_on(app: TestApp) {
+    until_live(&app).await;
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap());
+    let org = app.create_organization("rehab_facility").await;
+    let staff: Vec<String> = {
+        let mut staff = Vec::new();
+        for name in ["Sato", "Suzuki"] {
+            let party = app.create_party(json!({"role": "staff", "display_name": name, "organization_id": org})).await;
+            staff.push(app.token("staff", &party));
+        }
+        staff
+    };
+    let person = id_of(&app.post("/persons", &staff[0], &json!({"display_name": "Taro"})).await.json().await.unwrap());
+    let family_party = app.create_party(json!({"role": "family", "display_name": "Hanako"})).await;
+    let link = json!({"party_id": family_party, "relationship": "family"});
+    let link = id_of(&app.post(&format!("/persons/{person}/links"), &staff[0], &link).await.json().await.unwrap());
+    let family = app.token("family", &family_party);
+    let (mine, team) = ("/me/alerts", format!("/organizations/{org}/alerts"));
+
+    // Nothing delivered yet, and the empty page is kept.
+    assert!(items(&app, mine, &family).await.is_empty());
+    let (empty, kept) = from_memory(&app, items(&app, mine, &family)).await;
+    assert!(empty.is_empty() && kept, "the second read is answered from memory");
+
+    // A hearing in five days and a release today: the tick delivers to both inboxes.
+    let today = app.today();
+    let bail = json!({"kind": "bail", "requested_on": today, "hearing_on": today + Duration::days(5)});
+    assert_eq!(
+        app.post(&format!("/persons/{person}/milestones"), &staff[0], &bail).await.status(),
+        StatusCode::CREATED
+    );
+    let release = json!({"kind": "release", "scheduled_on": today, "release_type": "full_term"});
+    let release = app.post(&format!("/persons/{person}/milestones"), &staff[0], &release).await;
+    let release = id_of(&release.json().await.unwrap());
+    let released = json!({"event": "release", "on": today});
+    let released = app.post(&format!("/milestones/{release}/events"), &staff[0], &released).await;
+    assert_eq!(released.status(), StatusCode::CREATED);
+    tick(&app.state).await.unwrap();
+    let told = items(&app, mine, &family).await;
+    assert!(told.iter().any(|alert| alert["rule"] == "hearing"), "a delivered alert shows at once: {told:?}");
+    let inbox = items(&app, &team, &staff[0]).await;
+    assert!(!inbox.is_empty(), "the team's delivered alerts show at once");
+    assert_eq!(items(&app, &team, &staff[1]).await, inbox, "all its staff see the same page");
+    let (again, kept) = from_memory(&app, items(&app, &team, &staff[0])).await;
+    assert!(again == inbox && kept, "the team's page is kept");
+
+    // One acknowledges for the team: the family's inbox is left as it was kept.
+    let alert = inbox[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.post(&format!("/alerts/{alert}/ack"), &staff[1], &json!({})).await.status(), StatusCode::OK);
+    let (_, kept) = from_memory(&app, items(&app, mine, &family)).await;
+    assert!(kept, "a write to the team's inbox leaves the family's kept");
+    let seen = items(&app, &team, &staff[0]).await;
+    let seen = seen.iter().find(|a| a["id"] == alert.as_str()).unwrap().clone();
+    assert!(seen["acknowledged_at"].is_string(), "an acknowledgement shows at once");
+
+    let logged = app.post(&format!("/alerts/{alert}/contacts"), &staff[0], &json!({"outcome": "reached"})).await;
+    assert_eq!(logged.status(), StatusCode::CREATED);
+    let seen = items(&app, &team, &staff[1]).await;
+    let contacts = &seen.iter().find(|a| a["id"] == alert.as_str()).unwrap()["contacts"];
+    assert_eq!(contacts.as_array().map(Vec::len), Some(1), "a contact logged shows at once");
+
+    let until = (today + Duration::days(2)).to_string();
+    let snooze = json!({"until": until, "reason": "visiting"});
+    assert_eq!(app.post(&format!("/alerts/{alert}/snooze"), &staff[0], &snooze).await.status(), StatusCode::OK);
+    let waiting = items(&app, &team, &staff[1]).await;
+    assert!(waiting.iter().all(|a| a["id"] != alert.as_str()), "a snoozed alert leaves the inbox at once");
+
+    let renamed = app.patch(&format!("/persons/{person}"), &staff[0], &json!({"display_name": "Jiro"})).await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    for (path, token) in [(mine, &family), (team.as_str(), &staff[0])] {
+        let shown = items(&app, path, token).await;
+        assert!(shown.iter().all(|a| a["person_display_name"] == "Jiro"), "a new name shows at once in {path}");
+    }
+
+    let own = told[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.post(&format!("/alerts/{own}/ack"), &family, &json!({})).await.status(), StatusCode::OK);
+    let unread = items(&app, "/me/alerts?unread=true", &family).await;
+    assert!(unread.iter().all(|a| a["id"] != own.as_str()), "an acknowledged alert is read at once");
+
+    assert_eq!(app.delete(&format!("/links/{link}"), &staff[0]).await.status(), StatusCode::NO_CONTENT);
+    assert!(items(&app, mine, &family).await.is_empty(), "a revoked link's alerts are gone at once");
 }

@@ -1,0 +1,91 @@
+//! What an inbox lists, through the read cache: a page of a party's own alerts, of which they
+//! see those whose consent holds now, or a page of a team's. The page is kept until a write
+//! declares its recipient's inbox or a person it names changed (see `store::inbox`); which
+//! alerts its reader sees is decided at each request, by the links as they are then.
+
+use std::{collections::HashMap, sync::Arc};
+
+use crate::entity::{alert, alert_contact, alert_escalation, link};
+use uuid::Uuid;
+
+use super::WorkflowError;
+use crate::{
+    cache::InboxPage,
+    domain::access::alerts::still_consented,
+    state::AppState,
+    store::{self, inbox::TeamFilter},
+};
+
+/// A page of an inbox as its reader sees it now.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    /// The alerts shown, newest first (an own inbox's may be fewer than were asked for).
+    pub rows: Vec<alert::Model>,
+    pub next_cursor: Option<Uuid>,
+    /// Their contact logs, ladder steps and persons' names.
+    pub parts: Arc<InboxPage>,
+}
+
+/// A page of `party_id`'s own delivered alerts, newest first, before `cursor`; once a link
+/// ends or its consent no longer covers the kind, its alerts are gone from the page too.
+pub async fn own_inbox(
+    state: &AppState,
+    party_id: Uuid,
+    unread_only: bool,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Shown, WorkflowError> {
+    let asked = format!("own|{unread_only}|{cursor:?}|{limit}");
+    let page = state
+        .cache
+        .inbox_page(party_id, asked, || async {
+            let (rows, next) = store::inbox::inbox(&state.reads, party_id, unread_only, cursor, limit).await?;
+            Ok::<_, WorkflowError>(Arc::new(with_parts(state, rows, next).await?))
+        })
+        .await?;
+    let held = state.cache.linked_to(party_id, || super::roster::linked(state, party_id)).await?;
+    // An alert relies on a link its recipient holds; one it cannot find there is not shown.
+    let links: HashMap<Uuid, link::Model> = held.rows.iter().map(|link| (link.id, link.clone())).collect();
+    let now = state.clock.now();
+    let rows =
+        page.rows.iter().filter(|row| still_consented(&store::alerts::reliance(&links, row, now))).cloned().collect();
+    Ok(Shown { rows, next_cursor: page.next_cursor, parts: page })
+}
+
+/// A page of a team's delivered alerts by `filter`, newest first, before `cursor`.
+pub async fn team_inbox(
+    state: &AppState,
+    organization_id: Uuid,
+    filter: &TeamFilter,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Shown, WorkflowError> {
+    let asked = format!("team|{filter:?}|{cursor:?}|{limit}");
+    let page = state
+        .cache
+        .inbox_page(organization_id, asked, || async {
+            let (rows, next) = store::inbox::team_inbox(&state.reads, organization_id, filter, cursor, limit).await?;
+            Ok::<_, WorkflowError>(Arc::new(with_parts(state, rows, next).await?))
+        })
+        .await?;
+    Ok(Shown { rows: page.rows.clone(), next_cursor: page.next_cursor, parts: page })
+}
+
+/// `rows` with their contact logs, ladder steps and persons' names, read in three queries
+/// however many alerts there are.
+pub async fn with_parts(
+    state: &AppState,
+    rows: Vec<alert::Model>,
+    next_cursor: Option<Uuid>,
+) -> Result<InboxPage, WorkflowError> {
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let contacts: Vec<alert_contact::Model> = store::contacts::of_alerts(&state.reads, &ids).await?;
+    let steps: Vec<alert_escalation::Model> = store::rota::steps_of(&state.reads, &ids).await?;
+    let person_ids: Vec<Uuid> = rows.iter().map(|row| row.person_id).collect();
+    let names = store::persons::find_many(&state.reads, &person_ids)
+        .await?
+        .into_iter()
+        .map(|person| (person.id, person.display_name))
+        .collect();
+    Ok(InboxPage { rows, next_cursor, contacts, steps, names })
+}
