@@ -18,7 +18,7 @@ pub enum Changed {
     /// alerts name the organisation as their recipient), their contact logs and ladder steps.
     Inbox(Uuid),
     /// The public directory of help: a service, its sessions, or an organisation's public
-    /// details. One key for all of it: the public answers built from it are few and cheap to
+    /// details (or a new organisation, which may be a place to turn to). One key for all of it: the public answers built from it are few and cheap to
     /// build again, and each shows many services.
     Directory,
 }

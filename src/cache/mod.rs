@@ -125,6 +125,8 @@ pub struct ReadCache {
     linked_to: Memo<Uuid, Arc<Members<link::Model>>>,
     /// Every active service with its organisation: one entry, read whole.
     directory: Memo<(), Arc<Vec<Listed>>>,
+    /// The organisations that are places to turn to, by the area asked for.
+    places: Memo<Option<String>, Arc<Vec<crate::entity::organization::Model>>>,
     /// By the token's hash; only sessions found are kept, so a stranger's guesses keep nothing.
     sessions: Memo<String, SessionWithParty>,
     /// By what was asked (the caller builds the key: language, query, the minute it holds for).
@@ -159,6 +161,7 @@ impl ReadCache {
             public: Memo::bounded(MAX_PUBLIC),
             sessions: Memo::bounded(MAX_ENTRIES),
             directory: Memo::bounded(1),
+            places: Memo::bounded(MAX_PUBLIC),
             inboxes: Memo::bounded(MAX_MEMBERS),
         }
     }
@@ -214,6 +217,7 @@ impl ReadCache {
             self.public.clear();
             self.sessions.clear();
             self.directory.clear();
+            self.places.clear();
             self.inboxes.clear();
         } else {
             let person = |id: &Uuid| changes.contains(Changed::Person(*id));
@@ -231,6 +235,7 @@ impl ReadCache {
             if changes.contains(Changed::Directory) {
                 self.public.clear();
                 self.directory.clear();
+                self.places.clear();
             }
         }
         self.changed.notify_waiters();
@@ -334,6 +339,18 @@ impl ReadCache {
         Fut: Future<Output = Result<Arc<Vec<Listed>>, E>>,
     {
         self.cached(&self.directory, (), load).await
+    }
+
+    /// The organisations that are places to turn to in `area` (every one for `None`).
+    pub async fn places_to_turn<E, Fut>(
+        &self,
+        area: Option<String>,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<Arc<Vec<crate::entity::organization::Model>>, E>
+    where
+        Fut: Future<Output = Result<Arc<Vec<crate::entity::organization::Model>>, E>>,
+    {
+        self.cached(&self.places, area, load).await
     }
 
     /// A public answer by `key`, which names everything the answer depends on but the directory

@@ -33,27 +33,12 @@ pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response 
 }
 
 async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
-    let now = state.clock.now();
-    let mut alerts = alerts_by_person(state, viewer).await?;
-    let links = store::links::links_of_party(&state.reads, viewer.party.id, now).await?;
-    let person_ids: BTreeSet<Uuid> = links.iter().map(|link| link.person_id).collect();
+    // The audit lines of the alerts and of each person are stored together, in one group
+    // commit, rather than one after another.
+    let (mut alerts, readable) = tokio::try_join!(alerts_by_person(state, viewer), readable_persons(state, viewer))?;
     let mut persons = Vec::new();
-    for person_id in person_ids {
-        let access = match access::person(
-            state,
-            &viewer.principal,
-            person_id,
-            Action::ReadPerson,
-            "page.person",
-            Target::Person,
-        )
-        .await
-        {
-            Ok(access) => access,
-            Err(AccessError::NotFound | AccessError::Forbidden(_)) => continue,
-            Err(err) => return Err(err.into()),
-        };
-        let alerts = alerts.remove(&person_id).unwrap_or_default();
+    for access in readable {
+        let alerts = alerts.remove(&access.person.id).unwrap_or_default();
         persons.push(person(state, viewer, &access, alerts).await?);
     }
     // A probation officer of an office refers the persons they are linked to.
@@ -61,6 +46,28 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
         crate::domain::access::referrals::may_list(&viewer.principal.caller(), organization)
     });
     Ok(context! { persons => persons, refers => refers })
+}
+
+/// The persons the viewer is linked to now whose page they may read, in id order, each
+/// decision audited.
+async fn readable_persons(state: &AppState, viewer: &Viewer) -> Result<Vec<PersonAccess>, Failure> {
+    let now = state.clock.now();
+    let held = crate::workflow::links_held(state, viewer.party.id).await?;
+    let person_ids: BTreeSet<Uuid> =
+        held.rows.iter().filter(|link| store::links::is_active(link, now)).map(|link| link.person_id).collect();
+    let decisions = futures::future::join_all(person_ids.into_iter().map(|person_id| {
+        access::person(state, &viewer.principal, person_id, Action::ReadPerson, "page.person", Target::Person)
+    }))
+    .await;
+    let mut readable = Vec::new();
+    for decision in decisions {
+        match decision {
+            Ok(access) => readable.push(access),
+            Err(AccessError::NotFound | AccessError::Forbidden(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(readable)
 }
 
 /// One person's section: what is coming with its alerts, alerts gone by, and whom to call.
@@ -72,10 +79,10 @@ async fn person(
 ) -> Result<Value, Failure> {
     let language = viewer.language;
     let reader = Reader::of_role(viewer.principal.role);
-    let ahead = Ahead::of(state, access).await?;
+    let (ahead, places) =
+        tokio::try_join!(Ahead::of(state, access), words::places_to_call(state, access.person.id, language))?;
     let coming = ahead.coming(&state.rules, reader, language);
     let (items, gone) = with_alerts(state, coming, alerts, ahead.today, reader, language);
-    let places = words::places_to_call(state, access.person.id, language).await?;
     Ok(context! {
         name => access.person.display_name, items => items, gone => gone,
         narrowed => access.standing.scope().hides_dates(), ..places,

@@ -353,13 +353,8 @@ pub async fn places_to_call(state: &AppState, person_id: uuid::Uuid, language: L
         .collect();
     let listing: std::collections::HashSet<uuid::Uuid> = services.iter().map(|listed| listed.organization.id).collect();
     let mut places: Vec<Value> = services.iter().map(|listed| service_place(listed, language)).collect();
-    places.extend(
-        store::organizations::places_to_turn(&state.reads, area.as_deref())
-            .await?
-            .iter()
-            .filter(|row| !listing.contains(&row.id))
-            .map(|row| place(row, language)),
-    );
+    let turn_to = workflow::services::places_to_turn(state, area).await?;
+    places.extend(turn_to.iter().filter(|row| !listing.contains(&row.id)).map(|row| place(row, language)));
     Ok(context! { facility => facility.as_ref().map(|row| place(row, language)), places => places })
 }
 

@@ -31,7 +31,7 @@ fn text(note: Option<Note>) -> Option<String> {
 }
 
 pub async fn insert(db: &impl Write, new: NewOrganization, now: DateTime<Utc>) -> Result<organization::Model, DbErr> {
-    organization::ActiveModel {
+    let row = organization::ActiveModel {
         id: Set(new_id()),
         kind: Set(new.kind),
         name: Set(new.name.into_inner()),
@@ -44,7 +44,10 @@ pub async fn insert(db: &impl Write, new: NewOrganization, now: DateTime<Utc>) -
         updated_at: Set(now),
     }
     .insert(db.conn())
-    .await
+    .await?;
+    // A new place to turn to shows on the pages that list them.
+    db.declare([Changed::Directory]).await;
+    Ok(row)
 }
 
 pub async fn find_many(db: &impl Read, ids: &[Uuid]) -> Result<Vec<organization::Model>, DbErr> {

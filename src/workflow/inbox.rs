@@ -43,7 +43,7 @@ pub async fn own_inbox(
             Ok::<_, WorkflowError>(Arc::new(with_parts(state, rows, next).await?))
         })
         .await?;
-    let held = state.cache.linked_to(party_id, || super::roster::linked(state, party_id)).await?;
+    let held = super::roster::links_held(state, party_id).await?;
     // An alert relies on a link its recipient holds; one it cannot find there is not shown.
     let links: HashMap<Uuid, link::Model> = held.rows.iter().map(|link| (link.id, link.clone())).collect();
     let now = state.clock.now();

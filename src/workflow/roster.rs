@@ -33,7 +33,7 @@ pub async fn visible_persons(
         None => None,
     };
     let linked = match linked_to {
-        Some(party) => Some(state.cache.linked_to(party, || linked(state, party)).await?),
+        Some(party) => Some(links_held(state, party).await?),
         None => None,
     };
     Ok(page_of(placed.as_deref(), linked.as_deref(), now, request))
@@ -74,7 +74,12 @@ async fn placed(state: &AppState, organization_id: Uuid) -> Result<Arc<Members<p
     members(state, rows, |row| row.person_id).await
 }
 
-pub(super) async fn linked(state: &AppState, party_id: Uuid) -> Result<Arc<Members<link::Model>>, WorkflowError> {
+/// Every link `party_id` holds, in any state, with the persons they name, from the read cache.
+pub async fn links_held(state: &AppState, party_id: Uuid) -> Result<Arc<Members<link::Model>>, WorkflowError> {
+    state.cache.linked_to(party_id, || linked(state, party_id)).await
+}
+
+async fn linked(state: &AppState, party_id: Uuid) -> Result<Arc<Members<link::Model>>, WorkflowError> {
     let rows = store::links::all_of_party(&state.reads, party_id).await?;
     members(state, rows, |link| link.person_id).await
 }

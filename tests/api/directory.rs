@@ -440,6 +440,13 @@ async fn the_public_page_needs_no_sign_in_and_names_no_one(app: TestApp) {
     let own = crate::pages::page(&app, &cookie, "/app").await.text().await.unwrap();
     assert!(own.contains("家族教室（東京都立 相談センター）"), "the family's where-to-turn comes from the directory");
     assert!(!own.contains("依存症外来"), "a service of another area is not theirs to call");
+
+    // A law office opens in the area: it is a place to call from the very next page.
+    crate::cache::until_live(&app).await;
+    let _kept = crate::pages::page(&app, &cookie, "/app").await.text().await.unwrap();
+    app.create("/organizations", json!({"kind": "law_office", "name": "東京 市民法律事務所", "area": "東京都"})).await;
+    let own = crate::pages::page(&app, &cookie, "/app").await.text().await.unwrap();
+    assert!(own.contains("東京 市民法律事務所"), "a new place to turn to shows at once");
 }
 
 /// Reads the public page and says whether it was answered from memory, by the cache's counters.

@@ -216,3 +216,17 @@ pub async fn public_service_of_session(state: &AppState, session_id: Uuid) -> Re
         None => Ok(None),
     }
 }
+
+/// The organisations that are places to turn to in `area` (every one for `None`), from the read
+/// cache: a new organisation or a changed one is a change to the directory.
+pub async fn places_to_turn(
+    state: &AppState,
+    area: Option<String>,
+) -> Result<std::sync::Arc<Vec<organization::Model>>, WorkflowError> {
+    state
+        .cache
+        .places_to_turn(area.clone(), || async move {
+            Ok(std::sync::Arc::new(store::organizations::places_to_turn(&state.reads, area.as_deref()).await?))
+        })
+        .await
+}
