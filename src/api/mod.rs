@@ -26,6 +26,7 @@ mod parties;
 mod persons;
 mod placements;
 mod planning;
+mod prebuilt;
 mod provisions;
 mod reach;
 mod referrals;

@@ -85,7 +85,7 @@ impl TeamApi {
         snoozed: Query<Option<bool>>,
         cursor: Query<Option<Uuid>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
-    ) -> Result<Json<AlertPage>, ApiError> {
+    ) -> Result<super::prebuilt::PrebuiltJson<AlertPage>, ApiError> {
         let organization =
             crate::access::alerts::team_inbox(&state, &auth.0, id.0, "team.alerts").await?.ok_or(ApiError::NotFound)?;
         let zone: Zone = organization.timezone;
@@ -98,7 +98,7 @@ impl TeamApi {
         };
         let limit = limit.0.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
         let shown = workflow::inbox::team_inbox(&state, organization.id, &filter, cursor.0, limit).await?;
-        Ok(Json(page(&state, &auth.0, "team.alerts", shown).await?))
+        Ok(page(&state, &auth.0, "team.alerts", shown).await?)
     }
 
     /// Snooze a team alert

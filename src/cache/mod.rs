@@ -77,13 +77,46 @@ pub type SessionWithParty = Arc<(session::Model, party::Model)>;
 /// A page of an inbox as stored: the recipient's delivered alerts, newest first, with their
 /// contact logs, their ladder steps and the names of the persons they are about. Which of them
 /// a reader sees now (a link ended, a consent narrowed) is decided at each request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Default)]
 pub struct InboxPage {
     pub rows: Vec<alert::Model>,
     pub next_cursor: Option<Uuid>,
     pub contacts: Vec<alert_contact::Model>,
     pub steps: Vec<alert_escalation::Model>,
     pub names: HashMap<Uuid, String>,
+    /// The page's alerts as written for a kind of reader (their language and role), when they
+    /// see every alert of it: built by the first such reader, kept with the rows it was
+    /// built from and forgotten with them.
+    written: Mutex<HashMap<String, bytes::Bytes>>,
+}
+
+/// How many kinds of reader a page keeps its alerts written for (two languages, a few roles).
+const WRITTEN_A_PAGE: usize = 16;
+
+impl InboxPage {
+    pub fn new(
+        rows: Vec<alert::Model>,
+        next_cursor: Option<Uuid>,
+        contacts: Vec<alert_contact::Model>,
+        steps: Vec<alert_escalation::Model>,
+        names: HashMap<Uuid, String>,
+    ) -> Self {
+        Self { rows, next_cursor, contacts, steps, names, written: Mutex::default() }
+    }
+
+    /// The page's alerts as written for `reader`, written by `write` the first time.
+    pub fn written_for(&self, reader: String, write: impl FnOnce() -> bytes::Bytes) -> bytes::Bytes {
+        if let Some(kept) = self.written.lock().ok().and_then(|kept| kept.get(&reader).cloned()) {
+            return kept;
+        }
+        let body = write();
+        if let Ok(mut kept) = self.written.lock() {
+            if kept.len() < WRITTEN_A_PAGE {
+                kept.insert(reader, body.clone());
+            }
+        }
+        body
+    }
 }
 
 /// A person's schedule as stored: the input of `workflow::schedule`, whatever the caller's scope.

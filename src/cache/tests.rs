@@ -99,13 +99,8 @@ fn an_inbox_page_is_forgotten_by_its_recipient_and_by_a_person_it_names() {
     let (cache, _) = cache();
     cache.set_live(true);
     let (recipient, named) = (Uuid::now_v7(), Uuid::now_v7());
-    let page = Arc::new(InboxPage {
-        rows: Vec::new(),
-        next_cursor: None,
-        contacts: Vec::new(),
-        steps: Vec::new(),
-        names: HashMap::from([(named, "A".to_owned())]),
-    });
+    let names = HashMap::from([(named, "A".to_owned())]);
+    let page = Arc::new(InboxPage::new(Vec::new(), None, Vec::new(), Vec::new(), names));
     let keep = |cache: &ReadCache| {
         let stamp = cache.stamp();
         cache.keep(&cache.inboxes, (recipient, "all".to_owned()), stamp, page.clone());

@@ -87,5 +87,5 @@ pub async fn with_parts(
         .into_iter()
         .map(|person| (person.id, person.display_name))
         .collect();
-    Ok(InboxPage { rows, next_cursor, contacts, steps, names })
+    Ok(InboxPage::new(rows, next_cursor, contacts, steps, names))
 }

@@ -338,6 +338,11 @@ async fn an_inbox_shows_each_write_to_it_from_the_next_request_on(app: TestApp) 
     assert_eq!(items(&app, &team, &staff[1]).await, inbox, "all its staff see the same page");
     let (again, kept) = from_memory(&app, items(&app, &team, &staff[0])).await;
     assert!(again == inbox && kept, "the team's page is kept");
+    let english = json!({"role": "staff", "display_name": "Smith", "organization_id": org, "language": "en"});
+    let english = app.token("staff", &app.create_party(english).await);
+    let in_english = items(&app, &team, &english).await;
+    assert_eq!(in_english.len(), inbox.len());
+    assert_ne!(in_english[0]["title"], inbox[0]["title"], "the kept page is written in each reader's language");
 
     // One acknowledges for the team: the family's inbox is left as it was kept.
     let alert = inbox[0]["id"].as_str().unwrap().to_owned();
