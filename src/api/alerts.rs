@@ -244,7 +244,7 @@ impl AlertsApi {
         let limit = limit.0.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
         // The page may hold fewer than `limit`: see `own_inbox`.
         let shown = workflow::inbox::own_inbox(&state, party_id, unread.0.unwrap_or(false), cursor.0, limit).await?;
-        Ok(page(&state, &auth.0, "alert.list", shown).await?)
+        page(&state, &auth.0, "alert.list", shown).await
     }
 
     /// Acknowledge an alert

@@ -98,7 +98,7 @@ impl TeamApi {
         };
         let limit = limit.0.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
         let shown = workflow::inbox::team_inbox(&state, organization.id, &filter, cursor.0, limit).await?;
-        Ok(page(&state, &auth.0, "team.alerts", shown).await?)
+        page(&state, &auth.0, "team.alerts", shown).await
     }
 
     /// Snooze a team alert
