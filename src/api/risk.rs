@@ -148,7 +148,7 @@ impl RiskApi {
     ) -> Result<Json<UpcomingList>, ApiError> {
         let access = access::person(&state, &auth.0, id.0, Action::ReadPerson, "upcoming.read", Target::Person).await?;
         let from = access.zone()?.date_at(state.clock.now());
-        let to = crate::domain::calendar::add_days(from, days.0.unwrap_or(30)).unwrap_or(from);
+        let to = crate::domain::calendar::add_days(from, days.0.unwrap_or(30)).unwrap_or(NaiveDate::MAX);
         let schedule = visible_schedule(&state, &access).await?;
         let mut items = Vec::new();
         for period in &schedule.periods {

@@ -26,7 +26,7 @@ pub struct Snooze {
 impl Snooze {
     pub fn parse(until: NaiveDate, reason: &str, today: NaiveDate, max_days: u32) -> Result<Self, Refusals> {
         let mut refusals = Refusals::default();
-        let latest = calendar::add_days(today, i64::from(max_days)).unwrap_or(today);
+        let latest = calendar::add_days(today, i64::from(max_days)).unwrap_or(NaiveDate::MAX);
         if until <= today {
             refusals.push("until", Why::NotALaterDay.into());
         } else if until > latest {

@@ -95,7 +95,7 @@ async fn digest_for(
         return Ok(false);
     }
     let language: Language = party.language;
-    let until = crate::domain::calendar::add_days(today, DAYS_AHEAD).unwrap_or(today);
+    let until = crate::domain::calendar::add_days(today, DAYS_AHEAD).unwrap_or(chrono::NaiveDate::MAX);
     let mut listed = Vec::new();
     for link in store::links::links_of_party(&state.db, party.id, now).await? {
         let relationship = link.relationship;

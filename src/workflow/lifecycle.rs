@@ -40,7 +40,7 @@ pub async fn erase_person(
 
 /// Deletes the provision records kept longer than `PROVISION_KEEP_YEARS`.
 pub async fn expire_provisions(state: &AppState, now: DateTime<Utc>) -> Result<u64, WorkflowError> {
-    let before = now.checked_sub_months(Months::new(12 * PROVISION_KEEP_YEARS)).unwrap_or(now);
+    let before = now.checked_sub_months(Months::new(12 * PROVISION_KEEP_YEARS)).unwrap_or(DateTime::<Utc>::MIN_UTC);
     // Checked spreadsheets never confirmed (or confirmed) go after their day too.
     store::imports::delete_expired(&state.db, now).await?;
     Ok(store::lifecycle::delete_provisions_before(&state.db, before).await?)
