@@ -136,6 +136,19 @@ pub fn render(name: &str, context: minijinja::Value) -> Result<String, minijinja
     environment().get_template(name)?.render(context)
 }
 
+/// What the macro `name` of `template` writes for `args` on a page in `language`: markup,
+/// escaped as the template escapes, to be placed in a page as it is.
+pub fn render_macro(
+    template: &str,
+    name: &str,
+    language: crate::domain::Language,
+    args: &[minijinja::Value],
+) -> Result<String, minijinja::Error> {
+    let captured =
+        environment().get_template(template)?.render_captured(minijinja::context! { lang => language.as_str() })?;
+    Ok(captured.state().call_macro(name, args)?.trim().to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,7 +77,7 @@ pub async fn team_inbox(
     organization_id: Uuid,
     audit_action: AuditAction,
 ) -> Result<Option<organization::Model>, AccessError> {
-    let organization = store::organizations::find(&state.reads, organization_id)
+    let organization = crate::workflow::organization(state, organization_id)
         .await?
         .filter(|_| on_team(&principal.caller(), organization_id));
     if organization.is_none() {
@@ -140,7 +140,7 @@ async fn gather(
     placements: bool,
 ) -> Result<Gathered, AccessError> {
     let placed_at = if placements || row.team_organization_id.is_some() {
-        store::placements::current_organizations(&state.reads, row.person_id, state.clock.now()).await?
+        crate::workflow::placed_now(state, row.person_id).await?
     } else {
         Vec::new()
     };

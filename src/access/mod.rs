@@ -222,7 +222,7 @@ async fn facts(
     held_link: Option<link::Model>,
 ) -> Result<PersonFacts, AccessError> {
     let current_placements = if principal.role == PartyRole::Staff {
-        store::placements::current_organizations(&state.reads, person.id, state.clock.now()).await?
+        crate::workflow::placed_now(state, person.id).await?
     } else {
         Vec::new()
     };

@@ -134,12 +134,17 @@ pub struct AlertPage {
 /// One alert as its reader sees it, with its contact log and its person's name.
 pub(super) async fn view(state: &AppState, row: alert::Model, reader: &Principal) -> Result<AlertView, ApiError> {
     let parts = workflow::inbox::with_parts(state, vec![row], None).await?;
-    views(state, parts.rows.clone(), &parts, reader).pop().ok_or(ApiError::NotFound)
+    views(state, parts.rows.iter(), &parts, reader).pop().ok_or(ApiError::NotFound)
 }
 
 /// Alerts as their reader sees them, with the contact logs, ladder steps and persons' names
 /// `parts` holds for them.
-fn views(state: &AppState, rows: Vec<alert::Model>, parts: &InboxPage, reader: &Principal) -> Vec<AlertView> {
+fn views<'a>(
+    state: &AppState,
+    rows: impl Iterator<Item = &'a alert::Model>,
+    parts: &InboxPage,
+    reader: &Principal,
+) -> Vec<AlertView> {
     let (language, reader) = (reader.language, Reader::of_role(reader.role));
     let mut contacts: HashMap<Uuid, Vec<ContactView>> = HashMap::new();
     for contact in &parts.contacts {
@@ -149,14 +154,13 @@ fn views(state: &AppState, rows: Vec<alert::Model>, parts: &InboxPage, reader: &
     for step in &parts.steps {
         steps.entry(step.alert_id).or_default().push(step.clone().into());
     }
-    rows.into_iter()
-        .map(|row| {
-            let contacts = contacts.remove(&row.id).unwrap_or_default();
-            let escalations = steps.remove(&row.id).unwrap_or_default();
-            let name = parts.names.get(&row.person_id).cloned().unwrap_or_default();
-            AlertView { escalations, ..view_of(&state.rules, row, contacts, name, reader, language) }
-        })
-        .collect()
+    rows.map(|row| {
+        let contacts = contacts.remove(&row.id).unwrap_or_default();
+        let escalations = steps.remove(&row.id).unwrap_or_default();
+        let name = parts.names.get(&row.person_id).cloned().unwrap_or_default();
+        AlertView { escalations, ..view_of(&state.rules, row.clone(), contacts, name, reader, language) }
+    })
+    .collect()
 }
 
 /// A change notice says what changed, in the recipient's language.
@@ -209,15 +213,14 @@ pub(super) async fn page(
     action: &'static str,
     shown: workflow::inbox::Shown,
 ) -> Result<PrebuiltJson<AlertPage>, ApiError> {
-    let entries = access::list_entries(principal, action, shown.rows.iter().map(|row| row.person_id));
+    let entries = access::list_entries(principal, action, shown.rows().map(|row| row.person_id));
     state.audit.record(entries, state.clock.now()).await?;
-    let envelope = AlertPage { items: Vec::new(), next_cursor: shown.next_cursor };
-    let parts = shown.parts.clone();
-    let items = if shown.rows.len() == parts.rows.len() {
+    let envelope = AlertPage { items: Vec::new(), next_cursor: shown.next_cursor() };
+    let items = if shown.is_whole() {
         let reader = format!("{:?}|{:?}", principal.language, principal.role);
-        parts.written_for(reader, || written(&views(state, shown.rows, &parts, principal)))
+        shown.page.written_for(reader, || written(&views(state, shown.rows(), &shown.page, principal)))
     } else {
-        written(&views(state, shown.rows, &parts, principal))
+        written(&views(state, shown.rows(), &shown.page, principal))
     };
     Ok(PrebuiltJson::with_list(&envelope, "items", &items))
 }

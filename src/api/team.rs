@@ -21,7 +21,7 @@ use crate::{
     },
     http::{ApiError, JsonBody},
     state::AppState,
-    store::{self, inbox::TeamFilter},
+    store::inbox::TeamFilter,
     workflow,
 };
 
@@ -115,7 +115,7 @@ impl TeamApi {
     ) -> Result<Json<AlertView>, ApiError> {
         let row = team_alert(&state, &auth.0, id.0, "alert.snooze").await?;
         let team = row.team_organization_id.ok_or(ApiError::NotFound)?;
-        let organization = store::organizations::find(&state.reads, team).await?.ok_or(ApiError::NotFound)?;
+        let organization = workflow::organization(&state, team).await?.ok_or(ApiError::NotFound)?;
         let zone: Zone = organization.timezone;
         let today = zone.date_at(state.clock.now());
         let snooze = Snooze::parse(body.0.until, &body.0.reason, today, state.snooze_max_days)?;

@@ -116,6 +116,24 @@ impl Changes {
     }
 }
 
+/// A `NOTIFY` payload: the instance that wrote, then what it changed. The writer has forgotten
+/// those entries itself as it committed, so it need not hear its own word again (which could
+/// arrive while it reads afresh, and leave that read unkept).
+pub fn announcement(instance: Uuid, changes: &Changes) -> String {
+    format!("{instance}|{}", changes.payload())
+}
+
+/// Which instance an announcement came from (`None`: it does not say), and what it changed.
+pub fn heard(payload: &str) -> (Option<Uuid>, Changes) {
+    match payload.split_once('|') {
+        Some((instance, keys)) => match Uuid::parse_str(instance) {
+            Ok(instance) => (Some(instance), Changes::from_payload(keys)),
+            Err(_) => (None, Changes::everything()),
+        },
+        None => (None, Changes::from_payload(payload)),
+    }
+}
+
 impl FromIterator<Changed> for Changes {
     fn from_iter<I: IntoIterator<Item = Changed>>(keys: I) -> Self {
         let mut changes = Self::default();
@@ -140,6 +158,15 @@ mod tests {
         .into_iter()
         .collect();
         assert_eq!(Changes::from_payload(&changes.payload()), changes);
+    }
+
+    #[test]
+    fn an_announcement_names_the_instance_that_wrote() {
+        let (instance, changes) = (Uuid::now_v7(), Changes::from_iter([Changed::Person(Uuid::now_v7())]));
+        assert_eq!(heard(&announcement(instance, &changes)), (Some(instance), changes.clone()));
+        assert_eq!(heard(&changes.payload()), (None, changes));
+        assert_eq!(heard("not-an-instance|*").1, Changes::everything());
+        assert!(heard("not-an-instance|directory").1.is_everything());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 
 use sqlx::postgres::PgListener;
 
-use super::{Changes, ReadCache, CHANNEL};
+use super::{heard, Changes, ReadCache, CHANNEL};
 
 /// How long to wait before connecting again after the connection was refused.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
@@ -19,7 +19,11 @@ pub async fn follow_changes(cache: Arc<ReadCache>, pool: sqlx::PgPool) {
                 cache.set_live(true);
                 loop {
                     match listener.try_recv().await {
-                        Ok(Some(told)) => cache.forget(&Changes::from_payload(told.payload())),
+                        // Its own writes this instance forgot as they committed.
+                        Ok(Some(told)) => match heard(told.payload()) {
+                            (Some(from), _) if from == cache.instance() => {}
+                            (_, changes) => cache.forget(&changes),
+                        },
                         // The connection dropped and was made again: what was said meanwhile
                         // is lost, so forget everything.
                         Ok(None) => cache.forget(&Changes::everything()),

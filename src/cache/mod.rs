@@ -1,7 +1,8 @@
 //! What the hot read paths would otherwise read on every request, kept in memory between the
 //! writes that change it: a caller's party and browser session, a person with the caller's
-//! links to them, a person's schedule rows, whom a facility or a party lists, pages of a
-//! party's or a team's inbox, the directory of help and its public page.
+//! links to them, a person's schedule rows and placements, whom a facility or a party lists, pages of a
+//! party's or a team's inbox, a family's signed-in page as written, organisations, the
+//! directory of help and its public page.
 //!
 //! Every store function that writes a row the cache reads from says what it changed — a
 //! [`Changed`] person, party, organisation or inbox — on the write's transaction; once the write has
@@ -9,7 +10,8 @@
 //! those keys ([`ReadCache::forget`]) and keeps everyone else's. Each forgetting also moves a
 //! counter on, the generation: a load is kept only if no write committed while it read, so rows
 //! read before a write are never served after it. Other instances hear the keys by PostgreSQL
-//! `NOTIFY`, sent inside the write's transaction ([`listen`]), and forget everything when their
+//! `NOTIFY`, sent inside the write's transaction ([`listen`]) and naming the instance that wrote
+//! (which forgot as it committed, so it does not act on its own word), and forget everything when their
 //! connection to it was lost; while an instance cannot hear them its cache is off. On SQLite
 //! the cache is on only for the server holding the database's lock, the one process that writes.
 //!
@@ -30,13 +32,16 @@ use std::{
     },
 };
 
-use crate::entity::{alert, alert_contact, alert_escalation, link, party, person, placement, session};
+use crate::entity::{alert, alert_contact, alert_escalation, link, organization, party, person, placement, session};
 use uuid::Uuid;
 
-pub use changes::{Changed, Changes};
+pub use changes::{announcement, heard, Changed, Changes};
 pub use listen::follow_changes;
 
-use crate::{clock::Clock, domain::milestones::Milestone};
+use crate::{
+    clock::Clock,
+    domain::{milestones::Milestone, Language},
+};
 
 /// The PostgreSQL channel on which instances tell each other what changed.
 pub const CHANNEL: &str = "tsunagu_changes";
@@ -61,6 +66,22 @@ pub struct PublicAnswer {
     pub body: bytes::Bytes,
     /// The same body gzip-compressed, once, for the browsers that accept it (every phone's).
     pub gzipped: bytes::Bytes,
+}
+
+/// Whom to call about a person placed at a facility (or at none): the facility, and the
+/// places to turn to in its area, written as a page's list items (empty: none to call). It
+/// holds no person's data: organisations' and services' public details.
+#[derive(Debug, Clone)]
+pub struct PlacesToCall {
+    pub items: String,
+}
+
+/// A signed-in party's own page as it was written, with the persons it shows: kept until a
+/// write declares the party, its inbox, one of those persons or the directory changed.
+#[derive(Debug)]
+pub struct WrittenPage {
+    pub body: bytes::Bytes,
+    pub persons: Vec<Uuid>,
 }
 
 /// A service of the public directory with the organisation that offers it.
@@ -143,6 +164,8 @@ pub struct Members<R> {
 pub struct ReadCache {
     /// Which entries have outlived [`LIFETIME`].
     clock: Arc<dyn Clock>,
+    /// This instance, as its announcements of what it changed name it.
+    instance: Uuid,
     generation: AtomicU64,
     /// Requests answered from memory, and requests that read the database: for tests and
     /// operators, never for decisions.
@@ -155,11 +178,21 @@ pub struct ReadCache {
     persons: Memo<(Uuid, Option<Uuid>), PersonWithLinks>,
     schedules: Memo<Uuid, Arc<ScheduleRows>>,
     placed_at: Memo<Uuid, Arc<Members<placement::Model>>>,
+    /// A person's placements, past, present and to come (which hold now is asked at each read).
+    placements: Memo<Uuid, Arc<Vec<placement::Model>>>,
     linked_to: Memo<Uuid, Arc<Members<link::Model>>>,
     /// Every active service with its organisation: one entry, read whole.
     directory: Memo<(), Arc<Vec<Listed>>>,
+    /// An organisation by id (`None`: no such organisation). Its row is written only by
+    /// inserts and updates, which declare the directory changed.
+    organizations: Memo<Uuid, Option<organization::Model>>,
     /// The organisations that are places to turn to, by the area asked for.
-    places: Memo<Option<String>, Arc<Vec<crate::entity::organization::Model>>>,
+    places: Memo<Option<String>, Arc<Vec<organization::Model>>>,
+    /// Whom to call, by the facility a person is placed at and the reader's language: built
+    /// from organisations and the directory alone, so forgotten when the directory changes.
+    places_to_call: Memo<(Option<Uuid>, Language), Arc<PlacesToCall>>,
+    /// By the party whose page it is and what it was asked with (the caller builds it).
+    pages: Memo<(Uuid, String), Arc<WrittenPage>>,
     /// By the token's hash; only sessions found are kept, so a stranger's guesses keep nothing.
     sessions: Memo<String, SessionWithParty>,
     /// By what was asked (the caller builds the key: language, query, the minute it holds for).
@@ -181,6 +214,7 @@ impl ReadCache {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
         Self {
             clock,
+            instance: Uuid::new_v4(),
             generation: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -190,25 +224,33 @@ impl ReadCache {
             persons: Memo::bounded(MAX_ENTRIES),
             schedules: Memo::bounded(MAX_ENTRIES),
             placed_at: Memo::bounded(MAX_MEMBERS),
+            placements: Memo::bounded(MAX_ENTRIES),
             linked_to: Memo::bounded(MAX_MEMBERS),
             public: Memo::bounded(MAX_PUBLIC),
             sessions: Memo::bounded(MAX_ENTRIES),
             directory: Memo::bounded(1),
             places: Memo::bounded(MAX_PUBLIC),
+            places_to_call: Memo::bounded(MAX_PUBLIC),
+            pages: Memo::bounded(MAX_MEMBERS),
+            organizations: Memo::bounded(MAX_ENTRIES),
             inboxes: Memo::bounded(MAX_MEMBERS),
         }
     }
 }
 
 /// The generation and the instant read before loading, to stamp what was loaded with: its
-/// lifetime counts from when its rows were read.
+/// lifetime counts from when its rows were read. `None` where the cache is off.
 #[derive(Debug, Clone, Copy)]
-struct Stamp {
+pub struct Stamp {
     generation: u64,
     at: chrono::DateTime<chrono::Utc>,
 }
 
 impl ReadCache {
+    pub fn instance(&self) -> Uuid {
+        self.instance
+    }
+
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
@@ -246,11 +288,15 @@ impl ReadCache {
             self.persons.clear();
             self.schedules.clear();
             self.placed_at.clear();
+            self.placements.clear();
             self.linked_to.clear();
             self.public.clear();
             self.sessions.clear();
             self.directory.clear();
             self.places.clear();
+            self.places_to_call.clear();
+            self.pages.clear();
+            self.organizations.clear();
             self.inboxes.clear();
         } else {
             let person = |id: &Uuid| changes.contains(Changed::Person(*id));
@@ -260,15 +306,22 @@ impl ReadCache {
             self.persons.forget(|(person_id, holder), _| person(person_id) || holder.as_ref().is_some_and(party));
             self.schedules.forget(|person_id, _| person(person_id));
             self.placed_at.forget(|org, members| organisation(org) || members.persons.keys().any(person));
+            self.placements.forget(|person_id, _| person(person_id));
             self.linked_to.forget(|holder, members| party(holder) || members.persons.keys().any(person));
             self.sessions.forget(|_, found| party(&found.1.id));
             self.inboxes.forget(|(recipient, _), page| {
                 changes.contains(Changed::Inbox(*recipient)) || page.names.keys().any(person)
             });
+            self.pages.forget(|(owner, _), page| {
+                party(owner) || changes.contains(Changed::Inbox(*owner)) || page.persons.iter().any(person)
+            });
             if changes.contains(Changed::Directory) {
                 self.public.clear();
                 self.directory.clear();
                 self.places.clear();
+                self.places_to_call.clear();
+                self.pages.clear();
+                self.organizations.clear();
             }
         }
         self.changed.notify_waiters();
@@ -331,6 +384,18 @@ impl ReadCache {
         self.cached(&self.placed_at, organization_id, load).await
     }
 
+    /// A person's placements.
+    pub async fn placements_of<E, Fut>(
+        &self,
+        person_id: Uuid,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<Arc<Vec<placement::Model>>, E>
+    where
+        Fut: Future<Output = Result<Arc<Vec<placement::Model>>, E>>,
+    {
+        self.cached(&self.placements, person_id, load).await
+    }
+
     /// Whom a party has links to.
     pub async fn linked_to<E, Fut>(
         &self,
@@ -374,16 +439,63 @@ impl ReadCache {
         self.cached(&self.directory, (), load).await
     }
 
+    /// An organisation by id (`None`: no such organisation).
+    pub async fn organization<E, Fut>(
+        &self,
+        id: Uuid,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<Option<organization::Model>, E>
+    where
+        Fut: Future<Output = Result<Option<organization::Model>, E>>,
+    {
+        self.cached(&self.organizations, id, load).await
+    }
+
     /// The organisations that are places to turn to in `area` (every one for `None`).
     pub async fn places_to_turn<E, Fut>(
         &self,
         area: Option<String>,
         load: impl FnOnce() -> Fut,
-    ) -> Result<Arc<Vec<crate::entity::organization::Model>>, E>
+    ) -> Result<Arc<Vec<organization::Model>>, E>
     where
-        Fut: Future<Output = Result<Arc<Vec<crate::entity::organization::Model>>, E>>,
+        Fut: Future<Output = Result<Arc<Vec<organization::Model>>, E>>,
     {
         self.cached(&self.places, area, load).await
+    }
+
+    /// Whom to call about a person placed at `facility` (or at none), in `language`.
+    pub async fn places_to_call<E, Fut>(
+        &self,
+        facility: Option<Uuid>,
+        language: Language,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<Arc<PlacesToCall>, E>
+    where
+        Fut: Future<Output = Result<Arc<PlacesToCall>, E>>,
+    {
+        self.cached(&self.places_to_call, (facility, language), load).await
+    }
+
+    /// `party`'s own page, by what it was asked with (the caller names in `asked` everything
+    /// the page depends on but the rows of the party, its inbox, its persons and the directory).
+    /// `since` is [`ReadCache::read_starts`] taken before the caller read what `asked` is built
+    /// from: a page written after a write that committed meanwhile is not kept.
+    pub async fn written_page<E, Fut>(
+        &self,
+        party: Uuid,
+        asked: String,
+        since: Option<Stamp>,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<Arc<WrittenPage>, E>
+    where
+        Fut: Future<Output = Result<Arc<WrittenPage>, E>>,
+    {
+        self.cached_from(&self.pages, (party, asked), since, load).await
+    }
+
+    /// Where a read that goes on to build a key begins: see [`ReadCache::written_page`].
+    pub fn read_starts(&self) -> Option<Stamp> {
+        self.stamp()
     }
 
     /// A public answer by `key`, which names everything the answer depends on but the directory
@@ -415,7 +527,22 @@ impl ReadCache {
         V: Clone,
         Fut: Future<Output = Result<V, E>>,
     {
-        let stamp = self.stamp();
+        self.cached_from(memo, key, self.stamp(), load).await
+    }
+
+    /// [`ReadCache::cached`], keeping the value only if no write committed since `stamp`.
+    async fn cached_from<K, V, E, Fut>(
+        &self,
+        memo: &Memo<K, V>,
+        key: K,
+        stamp: Option<Stamp>,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<V, E>
+    where
+        K: Eq + Hash,
+        V: Clone,
+        Fut: Future<Output = Result<V, E>>,
+    {
         if let Some(kept) = stamp.and_then(|Stamp { at, .. }| memo.get(&key, at - LIFETIME)) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(kept);

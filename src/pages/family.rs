@@ -4,7 +4,10 @@
 //! calendar link. When the person shares less than everything, the page says so, never that
 //! nothing is coming.
 
-use std::collections::{BTreeSet, HashMap};
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Arc,
+};
 
 use chrono::NaiveDate;
 use minijinja::{context, Value};
@@ -12,11 +15,12 @@ use poem::{Request, Response};
 use uuid::Uuid;
 
 use super::{
-    frame::{own_page, Failure, Viewer},
+    frame::{self, failed, Failure, Viewer},
     words::{self, Ahead, Coming, PeriodKey},
 };
 use crate::{
     access::{self, AccessError, PersonAccess, Target},
+    cache::WrittenPage,
     domain::{
         access::Action,
         risk::wording_of,
@@ -26,16 +30,66 @@ use crate::{
     },
     state::AppState,
     store,
+    workflow::inbox::Shown,
 };
 
 pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response {
-    own_page(req, viewer, "family.html", gather(state, viewer).await)
+    match written(req, state, viewer).await {
+        Ok(page) => frame::written(page.body.clone()),
+        Err(err) => failed(err),
+    }
 }
 
-async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
+/// The page as last written for this viewer, or written now. Whom it shows and which alerts is
+/// decided (and audited) at each request; the page is written again when that changes, when a
+/// person's local day turns, or when a write declares the viewer, their inbox, a person shown
+/// or the directory changed (see `cache::ReadCache::written_page`).
+async fn written(req: &Request, state: &AppState, viewer: &Viewer) -> Result<Arc<WrittenPage>, Failure> {
+    let since = state.cache.read_starts();
     // The audit lines of the alerts and of each person are stored together, in one group
     // commit, rather than one after another.
-    let (mut alerts, readable) = tokio::try_join!(alerts_by_person(state, viewer), readable_persons(state, viewer))?;
+    let (shown, readable) = tokio::try_join!(alerts_shown(state, viewer), readable_persons(state, viewer))?;
+    let now = state.clock.now();
+    // The viewer was read before `since`: what the page shows of them is part of the key.
+    let principal = &viewer.principal;
+    let mut asked = format!(
+        "{}|{}|{:?}|{:?}|{:?}|{}|",
+        req.method(),
+        req.uri(),
+        viewer.language,
+        principal.role,
+        principal.organization_id,
+        viewer.party.display_name
+    );
+    for access in &readable {
+        let today = access.zone()?.date_at(now);
+        asked.push_str(&format!("{}:{today}:{:?};", access.person.id, access.standing.scope()));
+    }
+    let mut hidden: Vec<&Uuid> = shown.hidden().iter().collect();
+    hidden.sort();
+    asked.push_str(&format!("{hidden:?}"));
+    let persons = readable.iter().map(|access| access.person.id).collect();
+    state
+        .cache
+        .written_page(viewer.party.id, asked, since, || async {
+            let context = gather(state, viewer, &shown, readable).await?;
+            let body = frame::own_page_written(req, viewer, "family.html", context)?;
+            Ok(Arc::new(WrittenPage { body: body.into(), persons }))
+        })
+        .await
+}
+
+/// What the page shows: each readable person's section, with the alerts shown about them.
+async fn gather(
+    state: &AppState,
+    viewer: &Viewer,
+    shown: &Shown,
+    readable: Vec<PersonAccess>,
+) -> Result<Value, Failure> {
+    let mut alerts: HashMap<Uuid, Vec<crate::entity::alert::Model>> = HashMap::new();
+    for row in shown.rows() {
+        alerts.entry(row.person_id).or_default().push(row.clone());
+    }
     let mut persons = Vec::new();
     for access in readable {
         let alerts = alerts.remove(&access.person.id).unwrap_or_default();
@@ -138,18 +192,11 @@ fn with_alerts(
     (items, gone)
 }
 
-/// The viewer's own alerts whose consent still holds, by person, newest first, each read audited.
-async fn alerts_by_person(
-    state: &AppState,
-    viewer: &Viewer,
-) -> Result<HashMap<Uuid, Vec<crate::entity::alert::Model>>, Failure> {
-    let rows = crate::workflow::inbox::own_inbox(state, viewer.party.id, false, None, 50).await?.rows;
-    let person_ids: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
+/// The viewer's own alerts whose consent still holds, newest first, each person's read audited.
+async fn alerts_shown(state: &AppState, viewer: &Viewer) -> Result<Shown, Failure> {
+    let shown = crate::workflow::inbox::own_inbox(state, viewer.party.id, false, None, 50).await?;
+    let person_ids: BTreeSet<Uuid> = shown.rows().map(|row| row.person_id).collect();
     let entries = access::list_entries(&viewer.principal, "alert.list", person_ids.iter().copied());
     state.audit.record(entries, state.clock.now()).await?;
-    let mut by_person: HashMap<Uuid, Vec<crate::entity::alert::Model>> = HashMap::new();
-    for row in rows {
-        by_person.entry(row.person_id).or_default().push(row);
-    }
-    Ok(by_person)
+    Ok(shown)
 }

@@ -337,16 +337,29 @@ pub fn viewer_frame(req: &Request, viewer: &Viewer, title: &str) -> Value {
 /// A party's own page, titled with their name, from what was gathered for it.
 pub fn own_page(req: &Request, viewer: &Viewer, template: &str, gathered: Result<Value, Failure>) -> Response {
     match gathered {
-        Ok(context) => {
-            let title = match viewer.language {
-                Language::Ja => format!("{}さんのページ", viewer.party.display_name),
-                Language::En => format!("{}'s page", viewer.party.display_name),
-            };
-            let frame = viewer_frame(req, viewer, &title);
-            html(StatusCode::OK, template, context! { ..frame, ..context })
-        }
+        Ok(context) => html(StatusCode::OK, template, own_context(req, viewer, context)),
         Err(err) => failed(err),
     }
+}
+
+/// A party's own page written out, to be kept and answered with [`written`].
+pub fn own_page_written(req: &Request, viewer: &Viewer, template: &str, context: Value) -> Result<String, Failure> {
+    Ok(crate::templates::render(template, own_context(req, viewer, context))?)
+}
+
+fn own_context(req: &Request, viewer: &Viewer, context: Value) -> Value {
+    let title = match viewer.language {
+        Language::Ja => format!("{}さんのページ", viewer.party.display_name),
+        Language::En => format!("{}'s page", viewer.party.display_name),
+    };
+    let frame = viewer_frame(req, viewer, &title);
+    context! { ..frame, ..context }
+}
+
+/// A page written before, answered as it was (the body is shared, not copied), with the
+/// headers every page carries.
+pub fn written(body: bytes::Bytes) -> Response {
+    protect(Response::builder().status(StatusCode::OK).content_type("text/html; charset=utf-8").body(body))
 }
 
 /// Everything a handler needs to answer for a signed-in viewer, or the answer to give instead.

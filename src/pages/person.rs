@@ -38,8 +38,8 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
         .collect();
     let places = words::places_to_call(state, person_id, language).await?;
     let mut teams = Vec::new();
-    for organization_id in store::placements::current_organizations(&state.reads, person_id, now).await? {
-        if let Some(organization) = store::organizations::find(&state.reads, organization_id).await? {
+    for organization_id in crate::workflow::placed_now(state, person_id).await? {
+        if let Some(organization) = crate::workflow::organization(state, organization_id).await? {
             teams.push(organization.name);
         }
     }

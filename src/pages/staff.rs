@@ -155,14 +155,14 @@ pub async fn team_alerts(state: &AppState, viewer: &Viewer, which: Which) -> Res
     };
     let filter = TeamFilter { person_id: None, severity: None, acknowledged: None, snoozed, today: Some(today) };
     let shown = crate::workflow::inbox::team_inbox(state, organization_id, &filter, None, 30).await?;
-    let (rows, names) = (&shown.rows, &shown.parts.names);
-    let person_ids: BTreeSet<Uuid> = rows.iter().map(|row| row.person_id).collect();
+    let names = &shown.page.names;
+    let person_ids: BTreeSet<Uuid> = shown.rows().map(|row| row.person_id).collect();
     let entries = access::list_entries(&viewer.principal, "team.alerts", person_ids.iter().copied());
     state.audit.record(entries, state.clock.now()).await?;
-    let mut contacts = contacts_of(state, &shown.parts.contacts, zone, viewer.language).await?;
+    let mut contacts = contacts_of(state, &shown.page.contacts, zone, viewer.language).await?;
     let year = chrono::Datelike::year(&today);
     let mut alerts = Vec::new();
-    for row in rows {
+    for row in shown.rows() {
         let by = match row.acknowledged_by {
             Some(id) => state.cache.party(id, || store::parties::find(&state.reads, id)).await?.map(|p| p.display_name),
             None => None,
@@ -228,8 +228,7 @@ pub async fn snoozed_page(req: &Request, state: poem::web::Data<&AppState>) -> R
 
 /// The zone of a team's organisation; `None` when it is gone.
 async fn team_zone(state: &AppState, organization_id: Uuid) -> Result<Option<Zone>, Failure> {
-    let Some(organization) = store::organizations::find(&state.reads, organization_id).await? else { return Ok(None) };
-    Ok(Some(organization.timezone))
+    Ok(crate::workflow::organization(state, organization_id).await?.map(|organization| organization.timezone))
 }
 
 /// Today in the zone of a team's organisation; `None` when it is gone.

@@ -4,9 +4,12 @@
 use chrono::{Datelike, NaiveDate};
 use minijinja::{context, Value};
 
+use std::sync::Arc;
+
 use super::frame::Failure;
 use crate::{
     access::PersonAccess,
+    cache::PlacesToCall,
     domain::{
         calendar::add_days,
         milestones::{Event, MilestoneKind, Program, ReleaseType, State},
@@ -19,7 +22,6 @@ use crate::{
         Language, OrganizationKind, PartyRole, Relationship, ScopeKind,
     },
     state::AppState,
-    store,
     workflow::{self, Schedule},
 };
 
@@ -303,19 +305,33 @@ pub fn place_kind(kind: OrganizationKind, language: Language) -> &'static str {
     }
 }
 
+/// A place to call as the pages show it: its name, what it helps with, its hours and its
+/// number, as people write it and as a `tel:` link dials it.
+#[derive(serde::Serialize)]
+struct PlaceToCall {
+    name: String,
+    helps_with: String,
+    hours: Option<String>,
+    phone: Option<String>,
+    phone_e164: Option<String>,
+}
+
 /// A place to call, as the family's and the person's pages show it: its name, what it helps
 /// with, its number to call and its hours.
-fn place(row: &crate::entity::organization::Model, language: Language) -> Value {
+fn place(row: &crate::entity::organization::Model, language: Language) -> PlaceToCall {
     let kind = place_kind(row.kind, language);
     let helps_with = row.helps_with.as_deref().filter(|text| !text.trim().is_empty()).unwrap_or(kind);
-    context! {
-        name => row.name, helps_with => helps_with, hours => row.hours,
-        phone => row.phone.as_deref().map(phone_for_people), phone_e164 => row.phone,
+    PlaceToCall {
+        name: row.name.clone(),
+        helps_with: helps_with.to_owned(),
+        hours: row.hours.clone(),
+        phone: row.phone.as_deref().map(phone_for_people),
+        phone_e164: row.phone.clone(),
     }
 }
 
 /// A service of the directory as a place to call: what it offers, when, and its number.
-fn service_place(listed: &crate::workflow::services::Listed, language: Language) -> Value {
+fn service_place(listed: &crate::workflow::services::Listed, language: Language) -> PlaceToCall {
     let row = &listed.service.row;
     let offers: Vec<&str> =
         listed.service.kinds.iter().map(|kind| super::help::words::kind_words(*kind, language)).collect();
@@ -327,20 +343,35 @@ fn service_place(listed: &crate::workflow::services::Listed, language: Language)
         Language::Ja => format!("{}（{}）", row.name, listed.organization.name),
         Language::En => format!("{} ({})", row.name, listed.organization.name),
     };
-    context! {
-        name => name, helps_with => helps_with,
-        hours => (!hours.is_empty()).then(|| hours.join(pick(language, "、", "; "))).or_else(|| listed.organization.hours.clone()),
-        phone => phone.as_deref().map(phone_for_people), phone_e164 => phone,
+    PlaceToCall {
+        name,
+        helps_with,
+        hours: (!hours.is_empty())
+            .then(|| hours.join(pick(language, "、", "; ")))
+            .or_else(|| listed.organization.hours.clone()),
+        phone: phone.as_deref().map(phone_for_people),
+        phone_e164: phone,
     }
 }
 
 /// Whom to call about a person: their facility, and the places to turn to in its area: the
 /// directory's services first (the same as the public directory shows), then organisations
-/// that are places to turn to and list no service of their own.
+/// that are places to turn to and list no service of their own. Written once for each
+/// facility and language, until the directory changes; a page shows it as `calls`.
 pub async fn places_to_call(state: &AppState, person_id: uuid::Uuid, language: Language) -> Result<Value, Failure> {
-    let now = state.clock.now();
-    let facility = match store::placements::current_organizations(&state.reads, person_id, now).await?.first() {
-        Some(id) => store::organizations::find(&state.reads, *id).await?,
+    let facility = workflow::placed_now(state, person_id).await?.first().copied();
+    let places = state.cache.places_to_call(facility, language, || near(state, facility, language)).await?;
+    Ok(context! { calls => context! { items => Value::from_safe_string(places.items.clone()) } })
+}
+
+/// The places to call near `facility`, written for `language`.
+async fn near(
+    state: &AppState,
+    facility: Option<uuid::Uuid>,
+    language: Language,
+) -> Result<Arc<PlacesToCall>, Failure> {
+    let facility = match facility {
+        Some(id) => workflow::organization(state, id).await?,
         None => None,
     };
     let area = facility.as_ref().and_then(|facility| facility.area.clone());
@@ -352,10 +383,13 @@ pub async fn places_to_call(state: &AppState, person_id: uuid::Uuid, language: L
         .filter(|listed| facility.as_ref().is_none_or(|facility| facility.id != listed.organization.id))
         .collect();
     let listing: std::collections::HashSet<uuid::Uuid> = services.iter().map(|listed| listed.organization.id).collect();
-    let mut places: Vec<Value> = services.iter().map(|listed| service_place(listed, language)).collect();
+    let mut places: Vec<PlaceToCall> = services.iter().map(|listed| service_place(listed, language)).collect();
     let turn_to = workflow::services::places_to_turn(state, area).await?;
     places.extend(turn_to.iter().filter(|row| !listing.contains(&row.id)).map(|row| place(row, language)));
-    Ok(context! { facility => facility.as_ref().map(|row| place(row, language)), places => places })
+    let facility = facility.as_ref().map(|row| place(row, language));
+    let args = [Value::from_serialize(&facility), Value::from_serialize(&places)];
+    let items = crate::templates::render_macro("places.html", "items", language, &args)?;
+    Ok(Arc::new(PlacesToCall { items }))
 }
 
 /// How far ahead the pages look.
@@ -374,7 +408,8 @@ impl Ahead {
         let zone = access.zone()?;
         let today = zone.date_at(state.clock.now());
         let schedule = workflow::current_schedule(state, access.person.id, zone, &access.standing.scope()).await?;
-        let until = add_days(today, DAYS_AHEAD).unwrap_or(today);
+        // Past the calendar's end there is nothing more to show: the window runs to its last day.
+        let until = add_days(today, DAYS_AHEAD).unwrap_or(NaiveDate::MAX);
         Ok(Self { today, until, schedule })
     }
 

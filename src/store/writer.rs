@@ -61,12 +61,12 @@ struct Announcer {
 }
 
 impl Announcer {
-    fn statement(&self, changes: &Changes) -> String {
+    fn statement(&self, instance: uuid::Uuid, changes: &Changes) -> String {
         if self.refused.load(Ordering::Acquire) {
             // A zero-length identifier: PostgreSQL refuses the statement, as it would a real fault.
             return r#"NOTIFY """#.to_owned();
         }
-        format!("NOTIFY {CHANNEL}, '{}'", changes.payload())
+        format!("NOTIFY {CHANNEL}, '{}'", crate::cache::announcement(instance, changes))
     }
 }
 
@@ -147,7 +147,12 @@ impl Writer {
         }
         self.cache.forget(&changes);
         if self.backend() == DatabaseBackend::Postgres {
-            if let Err(err) = self.rows.connection.execute_unprepared(&self.announcer.statement(&changes)).await {
+            if let Err(err) = self
+                .rows
+                .connection
+                .execute_unprepared(&self.announcer.statement(self.cache.instance(), &changes))
+                .await
+            {
                 tracing::warn!(error = %err, "a committed write could not be told to other instances; they follow within the cache's lifetime");
             }
         }
@@ -242,14 +247,19 @@ impl WriteTxn {
         };
         let storage = self.rows.storage.clone();
         if !changes.is_empty() && self.rows.txn.get_database_backend() == DatabaseBackend::Postgres {
-            storage.noted(self.rows.txn.execute_unprepared(&self.announcer.statement(&changes)).await)?;
+            storage.noted(
+                self.rows.txn.execute_unprepared(&self.announcer.statement(self.cache.instance(), &changes)).await,
+            )?;
         }
         let wrote = !self.nested && self.rows.wrote.load(Ordering::Acquire);
-        storage.noted(self.rows.txn.commit().await)?;
+        let committed = self.rows.txn.commit().await;
+        // Forgotten whatever the commit answered: one that failed may still have committed, and
+        // this instance does not hear its own announcement (forgetting too much is safe).
+        self.cache.forget(&changes);
+        storage.noted(committed)?;
         if wrote {
             storage.wrote();
         }
-        self.cache.forget(&changes);
         Ok(())
     }
 

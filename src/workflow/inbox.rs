@@ -3,7 +3,10 @@
 //! declares its recipient's inbox or a person it names changed (see `store::inbox`); which
 //! alerts its reader sees is decided at each request, by the links as they are then.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use crate::entity::{alert, alert_contact, alert_escalation, link};
 use uuid::Uuid;
@@ -16,14 +19,34 @@ use crate::{
     store::{self, inbox::TeamFilter},
 };
 
-/// A page of an inbox as its reader sees it now.
+/// A page of an inbox as its reader sees it now: the kept page, less the alerts whose consent
+/// no longer holds for this reader (usually none, and then nothing is copied).
 #[derive(Debug, Clone)]
 pub struct Shown {
+    /// The alerts with their contact logs, ladder steps and persons' names.
+    pub page: Arc<InboxPage>,
+    hidden: HashSet<Uuid>,
+}
+
+impl Shown {
     /// The alerts shown, newest first (an own inbox's may be fewer than were asked for).
-    pub rows: Vec<alert::Model>,
-    pub next_cursor: Option<Uuid>,
-    /// Their contact logs, ladder steps and persons' names.
-    pub parts: Arc<InboxPage>,
+    pub fn rows(&self) -> impl Iterator<Item = &alert::Model> {
+        self.page.rows.iter().filter(|row| !self.hidden.contains(&row.id))
+    }
+
+    /// The kept page's alerts the reader does not see.
+    pub fn hidden(&self) -> &HashSet<Uuid> {
+        &self.hidden
+    }
+
+    /// Whether the reader sees every alert of the kept page.
+    pub fn is_whole(&self) -> bool {
+        self.hidden.is_empty()
+    }
+
+    pub fn next_cursor(&self) -> Option<Uuid> {
+        self.page.next_cursor
+    }
 }
 
 /// A page of `party_id`'s own delivered alerts, newest first, before `cursor`; once a link
@@ -47,9 +70,13 @@ pub async fn own_inbox(
     // An alert relies on a link its recipient holds; one it cannot find there is not shown.
     let links: HashMap<Uuid, link::Model> = held.rows.iter().map(|link| (link.id, link.clone())).collect();
     let now = state.clock.now();
-    let rows =
-        page.rows.iter().filter(|row| still_consented(&store::alerts::reliance(&links, row, now))).cloned().collect();
-    Ok(Shown { rows, next_cursor: page.next_cursor, parts: page })
+    let hidden = page
+        .rows
+        .iter()
+        .filter(|row| !still_consented(&store::alerts::reliance(&links, row, now)))
+        .map(|row| row.id)
+        .collect();
+    Ok(Shown { page, hidden })
 }
 
 /// A page of a team's delivered alerts by `filter`, newest first, before `cursor`.
@@ -68,7 +95,7 @@ pub async fn team_inbox(
             Ok::<_, WorkflowError>(Arc::new(with_parts(state, rows, next).await?))
         })
         .await?;
-    Ok(Shown { rows: page.rows.clone(), next_cursor: page.next_cursor, parts: page })
+    Ok(Shown { page, hidden: HashSet::new() })
 }
 
 /// `rows` with their contact logs, ladder steps and persons' names, read in three queries

@@ -59,7 +59,7 @@ pub use milestones::{
 };
 pub use persons::create_person;
 pub use placements::{add_placement, change_placement};
-pub use roster::{links_held, visible_persons};
+pub use roster::{links_held, organization, placed_now, visible_persons};
 pub use schedule::{catch_up_windows, current_schedule, Schedule, ScheduledDate};
 pub use schedule_push::{push_schedule, ScheduleItem, Upserted};
 

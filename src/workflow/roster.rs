@@ -4,7 +4,7 @@
 
 use std::{collections::BTreeSet, ops::Bound, sync::Arc};
 
-use crate::entity::{link, person, placement};
+use crate::entity::{link, organization, person, placement};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -72,6 +72,23 @@ fn page_of(
 async fn placed(state: &AppState, organization_id: Uuid) -> Result<Arc<Members<placement::Model>>, WorkflowError> {
     let rows = store::placements::of_organization(&state.reads, organization_id).await?;
     members(state, rows, |row| row.person_id).await
+}
+
+/// The organisations `person_id` is placed at now, from the read cache.
+pub async fn placed_now(state: &AppState, person_id: Uuid) -> Result<Vec<Uuid>, sea_orm::DbErr> {
+    let rows = state
+        .cache
+        .placements_of(person_id, || async {
+            Ok::<_, sea_orm::DbErr>(Arc::new(store::placements::list_for_person(&state.reads, person_id).await?))
+        })
+        .await?;
+    let now = state.clock.now();
+    Ok(rows.iter().filter(|row| store::placements::is_current(row, now)).map(|row| row.organization_id).collect())
+}
+
+/// An organisation by id, from the read cache (`None`: no such organisation).
+pub async fn organization(state: &AppState, id: Uuid) -> Result<Option<organization::Model>, sea_orm::DbErr> {
+    state.cache.organization(id, || store::organizations::find(&state.reads, id)).await
 }
 
 /// Every link `party_id` holds, in any state, with the persons they name, from the read cache.

@@ -24,6 +24,8 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     another_instance_hears_a_write,
     a_facility_list_follows_placements_and_the_clock,
     an_inbox_shows_each_write_to_it_from_the_next_request_on,
+    placements_and_facilities_show_from_the_next_request_on,
+    a_family_page_is_kept_as_written_until_a_write_it_shows,
 ];
 
 struct Family {
@@ -379,4 +381,97 @@ async fn an_inbox_shows_each_write_to_it_from_the_next_request_on(app: TestApp) 
 
     assert_eq!(app.delete(&format!("/links/{link}"), &staff[0]).await.status(), StatusCode::NO_CONTENT);
     assert!(items(&app, mine, &family).await.is_empty(), "a revoked link's alerts are gone at once");
+}
+
+/// Whether the family's signed-in page names the resident's facility, and the number it shows.
+async fn facility_on_page(app: &TestApp, cookie: &str) -> (bool, bool) {
+    let page = crate::pages::page(app, cookie, "/app").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    (html.contains("A rehab_facility"), html.contains("tel:+81312345678"))
+}
+
+async fn placements_and_facilities_show_from_the_next_request_on(app: TestApp) {
+    until_live(&app).await;
+    let f = family(&app, json!({})).await;
+    let cookie = crate::sign_in::signed_in(&app, &f.family_party).await;
+    let person = format!("/persons/{}", f.person);
+    let placements: Value = app.get(&format!("{person}/placements"), &f.staff).await.json().await.unwrap();
+    let (placement, org) = (id_of(&placements["items"][0]), placements["items"][0]["organization_id"].clone());
+    let org = org.as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        assert_eq!(facility_on_page(&app, &cookie).await, (true, false));
+        assert_eq!(app.get(&person, &f.staff).await.status(), StatusCode::OK);
+    }
+
+    // The facility gives a number: the family's page shows it from the next request on.
+    let phoned = app.patch(&format!("/organizations/{org}"), &app.admin(), &json!({"phone": "+81312345678"})).await;
+    assert_eq!(phoned.status(), StatusCode::OK);
+    assert_eq!(facility_on_page(&app, &cookie).await, (true, true), "the new number at once");
+
+    // The placement ends today: the staff still see the resident today, not tomorrow, with no
+    // write between; and the family's page no longer names the facility.
+    let end = json!({"end_on": app.today().to_string()});
+    let ended = app.patch(&format!("{person}/placements/{placement}"), &app.admin(), &end).await;
+    assert_eq!(ended.status(), StatusCode::OK);
+    assert_eq!(app.get(&person, &f.staff).await.status(), StatusCode::OK, "still placed on its last day");
+    app.clock.advance(Duration::days(1));
+    assert_eq!(app.get(&person, &f.staff).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(facility_on_page(&app, &cookie).await, (false, false));
+
+    // Placed there again from today: the staff see the resident at once.
+    let again = json!({"organization_id": org, "start_on": app.today().to_string()});
+    let placed = app.post(&format!("{person}/placements"), &app.admin(), &again).await;
+    assert_eq!(placed.status(), StatusCode::CREATED);
+    assert_eq!(app.get(&person, &f.staff).await.status(), StatusCode::OK, "placed again");
+    assert_eq!(facility_on_page(&app, &cookie).await, (true, true));
+}
+
+/// The family's signed-in page, as its browser gets it.
+async fn app_page(app: &TestApp, cookie: &str) -> String {
+    let page = crate::pages::page(app, cookie, "/app").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    page.text().await.unwrap()
+}
+
+async fn a_family_page_is_kept_as_written_until_a_write_it_shows(app: TestApp) {
+    until_live(&app).await;
+    let s = crate::pages::scene(&app).await;
+    let cookie = crate::sign_in::signed_in(&app, &s.family).await;
+    let (family, staff) = (app.token("family", &s.family), app.token("staff", &s.staff_party));
+    let first = app_page(&app, &cookie).await;
+    let (again, kept) = from_memory(&app, app_page(&app, &cookie)).await;
+    assert!(again == first && kept, "the second load is the page as written");
+
+    // The family acknowledges the alert through the API: the page's button is gone at once.
+    let alerts: Value = app.get("/me/alerts", &family).await.json().await.unwrap();
+    let alert = id_of(&alerts["items"][0]);
+    let button = format!("action=\"/app/alerts/{alert}/ack\"");
+    assert!(first.contains(&button));
+    assert_eq!(app.post(&format!("/alerts/{alert}/ack"), &family, &json!({})).await.status(), StatusCode::OK);
+    let acknowledged = app_page(&app, &cookie).await;
+    assert!(!acknowledged.contains(&button), "an acknowledgement shows at once");
+
+    // The resident's new name, and a hearing added to his record, show from the next load on.
+    let renamed = app.patch(&format!("/persons/{}", s.person), &staff, &json!({"display_name": "Jiro"})).await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let page = app_page(&app, &cookie).await;
+    assert!(page.contains("Jiro") && !page.contains("Taro"), "a new name shows at once");
+    let bail = json!({"kind": "bail", "requested_on": app.today(), "hearing_on": app.today() + Duration::days(3)});
+    let added = app.post(&format!("/persons/{}/milestones", s.person), &staff, &bail).await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let with_hearing = app_page(&app, &cookie).await;
+    assert_ne!(with_hearing, page, "a new date shows at once");
+
+    // Another language is another page; the family member's own new name titles it at once.
+    let english = app_page(&app, &format!("{cookie}; tsunagu_lang=en")).await;
+    assert!(english.contains("<html lang=\"en\">") && english.contains("Hanako"), "{english}");
+    let renamed = app.patch(&format!("/parties/{}", s.family), &app.admin(), &json!({"display_name": "Hana"})).await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let renamed = app_page(&app, &format!("{cookie}; tsunagu_lang=en")).await;
+    assert!(renamed.contains("Hana") && !renamed.contains("Hanako"), "her new name titles her page at once");
+
+    // Once the link is revoked the resident is no longer on the page.
+    assert_eq!(app.delete(&format!("/links/{}", s.link), &staff).await.status(), StatusCode::NO_CONTENT);
+    assert!(!app_page(&app, &cookie).await.contains("Jiro"), "a revoked link's person is gone at once");
 }

@@ -107,7 +107,7 @@ fn service_value(listed: &Listed, language: Language, now: chrono::DateTime<chro
     }
 }
 
-fn soon_values(found: &[Listed], language: Language, now: chrono::DateTime<chrono::Utc>) -> Vec<Value> {
+fn soon_values(found: &[&Listed], language: Language, now: chrono::DateTime<chrono::Utc>) -> Vec<Value> {
     let mut soon = Vec::new();
     for listed in found {
         let today = listed.organization.timezone.date_at(now);
@@ -190,7 +190,7 @@ async fn build_help(
     let all = directory::directory(state).await?;
     let areas: BTreeSet<String> = all.iter().filter_map(|listed| listed.service.row.area.clone()).collect();
     let search = Search { kind: need, area: area.clone(), ..Search::default() };
-    let found: Vec<Listed> = all.into_iter().filter(|listed| search.matches(listed)).collect();
+    let found: Vec<&Listed> = all.iter().filter(|listed| search.matches(listed)).collect();
     let mut services: Vec<(bool, Value)> =
         found.iter().map(|listed| (directory::open_now(listed, now), service_value(listed, language, now))).collect();
     // Open now first; otherwise as the directory lists them (by name).

@@ -122,12 +122,9 @@ pub async fn services_of(state: &AppState, organization_id: Uuid) -> Result<Vec<
 
 /// Every service the public directory shows, with its organisation, by name: from the read
 /// cache, which forgets it when a service or an organisation changes.
-pub async fn directory(state: &AppState) -> Result<Vec<Listed>, WorkflowError> {
-    Ok(state
-        .cache
-        .directory(|| async { Ok::<_, WorkflowError>(std::sync::Arc::new(read_directory(state).await?)) })
-        .await?
-        .to_vec())
+/// Shared as it is kept: a search copies only what it finds.
+pub async fn directory(state: &AppState) -> Result<std::sync::Arc<Vec<Listed>>, WorkflowError> {
+    state.cache.directory(|| async { Ok::<_, WorkflowError>(std::sync::Arc::new(read_directory(state).await?)) }).await
 }
 
 async fn read_directory(state: &AppState) -> Result<Vec<Listed>, WorkflowError> {
@@ -181,7 +178,7 @@ impl Search {
 
 /// The public directory's services that match `search`, by name.
 pub async fn search(state: &AppState, search: &Search) -> Result<Vec<Listed>, WorkflowError> {
-    Ok(directory(state).await?.into_iter().filter(|listed| search.matches(listed)).collect())
+    Ok(directory(state).await?.iter().filter(|listed| search.matches(listed)).cloned().collect())
 }
 
 /// One organisation of the public directory (one with an active service), with its services.
