@@ -26,6 +26,8 @@ pub struct KeyRing {
     decoding: DecodingKey,
     /// The key of the keyed hashes (invitation and one-time codes, rate-limit buckets).
     mac: std::sync::Arc<[u8]>,
+    /// Tokens whose signature and claims this key has already checked (see `verify`).
+    pub(crate) checked: std::sync::Arc<super::token::CheckedTokens>,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -44,6 +46,7 @@ impl KeyRing {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             mac: secret.to_vec().into(),
+            checked: std::sync::Arc::default(),
         }
     }
 

@@ -1,6 +1,9 @@
+use std::{collections::HashMap, sync::Mutex};
+
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{decode, decode_header, encode, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::keys::{KeyRing, ALGORITHM};
 
@@ -60,6 +63,35 @@ fn plain_subject(sub: &str) -> bool {
         && sub.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '@'))
 }
 
+/// Tokens whose signature, header and claims' form one key has checked, by the SHA-256 of the
+/// token (the token itself is not kept): the same bytes verify the same way again, so a
+/// caller's every request need not decode and check its signature anew. What depends on the
+/// time (`exp`, `nbf`, `iat`, the lifetime) is judged at every request all the same, and what
+/// depends on stored rows (the party, a client's credential) is the caller's to check.
+#[derive(Debug, Default)]
+pub struct CheckedTokens {
+    claims: Mutex<HashMap<[u8; 32], Claims>>,
+}
+
+/// Tokens kept before the memo is emptied: bounds memory whatever the traffic (a token's
+/// claims are a few hundred bytes).
+const CHECKED_TOKENS: usize = 10_000;
+
+impl CheckedTokens {
+    fn get(&self, digest: &[u8; 32]) -> Option<Claims> {
+        self.claims.lock().ok()?.get(digest).cloned()
+    }
+
+    fn keep(&self, digest: [u8; 32], claims: &Claims) {
+        if let Ok(mut kept) = self.claims.lock() {
+            if kept.len() >= CHECKED_TOKENS {
+                kept.clear();
+            }
+            kept.insert(digest, claims.clone());
+        }
+    }
+}
+
 impl KeyRing {
     pub fn mint(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
         let mut header = Header::new(ALGORITHM);
@@ -77,6 +109,35 @@ impl KeyRing {
         now: DateTime<Utc>,
         max_lifetime: chrono::Duration,
     ) -> Result<Claims, TokenError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let claims = match self.checked.get(&digest) {
+            Some(claims) => claims,
+            None => {
+                let claims = self.check_signature(token)?;
+                self.checked.keep(digest, &claims);
+                claims
+            }
+        };
+        let now = now.timestamp();
+        if claims.exp + LEEWAY_SECONDS <= now {
+            return Err(TokenError::Expired);
+        }
+        if claims.nbf.is_some_and(|nbf| nbf - LEEWAY_SECONDS > now) {
+            return Err(TokenError::NotYetValid);
+        }
+        let Some(iat) = claims.iat else { return Err(TokenError::TooLong) };
+        if iat - LEEWAY_SECONDS > now {
+            return Err(TokenError::NotYetValid);
+        }
+        if claims.exp.saturating_sub(iat) > max_lifetime.num_seconds() {
+            return Err(TokenError::TooLong);
+        }
+        Ok(claims)
+    }
+
+    /// What does not change with the time: the header, the signature, the required claims and
+    /// the subject's form.
+    fn check_signature(&self, token: &str) -> Result<Claims, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Invalid)?;
         if header.crit.as_ref().is_some_and(|crit| !crit.is_empty()) {
             return Err(TokenError::UnknownCritical);
@@ -92,20 +153,6 @@ impl KeyRing {
         validation.validate_exp = false;
         validation.validate_nbf = false;
         let claims = decode::<Claims>(token, self.decoding(), &validation).map_err(|_| TokenError::Invalid)?.claims;
-        let now = now.timestamp();
-        if claims.exp + LEEWAY_SECONDS <= now {
-            return Err(TokenError::Expired);
-        }
-        if claims.nbf.is_some_and(|nbf| nbf - LEEWAY_SECONDS > now) {
-            return Err(TokenError::NotYetValid);
-        }
-        let Some(iat) = claims.iat else { return Err(TokenError::TooLong) };
-        if iat - LEEWAY_SECONDS > now {
-            return Err(TokenError::NotYetValid);
-        }
-        if claims.exp.saturating_sub(iat) > max_lifetime.num_seconds() {
-            return Err(TokenError::TooLong);
-        }
         if !plain_subject(&claims.sub) {
             return Err(TokenError::BadSubject);
         }
@@ -202,5 +249,51 @@ mod tests {
         early.nbf = Some((now + Duration::minutes(5)).timestamp());
         let token = ring().mint(&early).unwrap();
         assert_eq!(ring().verify(&token, now, MONTH), Err(TokenError::NotYetValid));
+    }
+
+    fn kept(ring: &KeyRing) -> usize {
+        ring.checked.claims.lock().unwrap().len()
+    }
+
+    #[test]
+    fn a_token_checked_once_is_still_judged_by_the_clock_at_every_request() {
+        let now = Utc::now();
+        let ring = ring();
+        let token = ring.mint(&claims(now)).unwrap();
+        assert_eq!(ring.verify(&token, now, MONTH), Ok(claims(now)));
+        assert_eq!(kept(&ring), 1);
+        assert_eq!(ring.verify(&token, now, MONTH), Ok(claims(now)));
+        assert_eq!(kept(&ring), 1, "the second request reuses the first's check");
+        let too_late = now + Duration::hours(1) + Duration::seconds(LEEWAY_SECONDS);
+        assert_eq!(ring.verify(&token, too_late, MONTH), Err(TokenError::Expired));
+        assert_eq!(ring.verify(&token, now, Duration::minutes(30)), Err(TokenError::TooLong));
+        let before = now - Duration::minutes(5);
+        assert_eq!(ring.verify(&token, before, MONTH), Err(TokenError::NotYetValid));
+    }
+
+    #[test]
+    fn a_refused_token_is_not_kept_and_a_kept_one_vouches_for_no_other() {
+        let now = Utc::now();
+        let ring = ring();
+        let token = ring.mint(&claims(now)).unwrap();
+        assert!(ring.verify(&token, now, MONTH).is_ok());
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        let last = if signature.ends_with('A') { 'B' } else { 'A' };
+        let forged = format!("{signed}.{}{last}", &signature[..signature.len() - 1]);
+        assert_eq!(ring.verify(&forged, now, MONTH), Err(TokenError::Invalid));
+        assert_eq!(ring.verify(&forged, now, MONTH), Err(TokenError::Invalid));
+        assert_eq!(kept(&ring), 1);
+        let other = KeyRing::from_secret("test".into(), b"another secret of thirty-two b..");
+        assert_eq!(other.verify(&token, now, MONTH), Err(TokenError::Invalid), "the memo is the key's own");
+    }
+
+    #[test]
+    fn the_memo_is_bounded() {
+        let now = Utc::now();
+        let ring = ring();
+        for n in 0..=CHECKED_TOKENS {
+            ring.checked.keep(Sha256::digest(n.to_le_bytes()).into(), &claims(now));
+        }
+        assert!(kept(&ring) <= CHECKED_TOKENS);
     }
 }
