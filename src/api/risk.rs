@@ -7,7 +7,10 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{ApiTags, Authenticated};
+use super::{
+    prebuilt::{written, PrebuiltJson},
+    ApiTags, Authenticated,
+};
 use crate::{
     access::{self, Target},
     domain::{
@@ -145,48 +148,72 @@ impl RiskApi {
         state: Data<&AppState>,
         id: Path<Uuid>,
         #[oai(validator(minimum(value = "1"), maximum(value = "366")))] days: Query<Option<i64>>,
-    ) -> Result<Json<UpcomingList>, ApiError> {
+    ) -> Result<PrebuiltJson<UpcomingList>, ApiError> {
         let access = access::person(&state, &auth.0, id.0, Action::ReadPerson, "upcoming.read", Target::Person).await?;
         let from = access.zone()?.date_at(state.clock.now());
         let to = crate::domain::calendar::add_days(from, days.0.unwrap_or(30)).unwrap_or(NaiveDate::MAX);
-        let schedule = visible_schedule(&state, &access).await?;
-        let mut items = Vec::new();
-        for period in &schedule.periods {
-            if period.ends_on < from || period.starts_on > to {
-                continue;
-            }
-            let rule = rule_of(&state.rules, period);
-            items.push(UpcomingItem {
-                on: period.starts_on,
-                until: Some(period.ends_on),
-                item: "period".to_owned(),
-                label: period.rule_id.clone(),
-                kind: period.kind.as_str().to_owned(),
-                source_id: period.source_id,
-                projected: period.projected,
-                severity: Some(period.severity.as_str().to_owned()),
-                why_ja: rule.map(|rule| rule.why_ja.clone()),
-                why_en: rule.map(|rule| rule.why_en.clone()),
-            });
+        // Whether the caller may read the person was decided, and audited, just above; what
+        // they are shown depends on the person's rows, their scope and the dates alone.
+        let mut asked = format!("upcoming|{from}|{to}|");
+        for kind in access.standing.scope().kinds() {
+            asked.push_str(kind.as_str());
+            asked.push(',');
         }
-        for date in schedule.dates() {
-            if !(from..=to).contains(&date.on) {
-                continue;
-            }
-            items.push(UpcomingItem {
-                on: date.on,
-                until: None,
-                item: "date".to_owned(),
-                label: date.label.to_owned(),
-                kind: date.kind.to_owned(),
-                source_id: date.source_id,
-                projected: date.projected,
-                severity: None,
-                why_ja: None,
-                why_en: None,
-            });
-        }
-        items.sort_by(|a, b| (a.on, &a.item, &a.label).cmp(&(b.on, &b.item, &b.label)));
-        Ok(Json(UpcomingList { from, to, items }))
+        let body = state
+            .cache
+            .person_answer(access.person.id, asked, || async {
+                Ok::<_, ApiError>(written(&upcoming_list(&state, &access, from, to).await?))
+            })
+            .await?;
+        Ok(PrebuiltJson::written(body))
     }
+}
+
+/// The dates and periods of the person's schedule between `from` and `to`, as the caller may
+/// see them, in date order.
+async fn upcoming_list(
+    state: &AppState,
+    access: &access::PersonAccess,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<UpcomingList, ApiError> {
+    let schedule = visible_schedule(state, access).await?;
+    let mut items = Vec::new();
+    for period in &schedule.periods {
+        if period.ends_on < from || period.starts_on > to {
+            continue;
+        }
+        let rule = rule_of(&state.rules, period);
+        items.push(UpcomingItem {
+            on: period.starts_on,
+            until: Some(period.ends_on),
+            item: "period".to_owned(),
+            label: period.rule_id.clone(),
+            kind: period.kind.as_str().to_owned(),
+            source_id: period.source_id,
+            projected: period.projected,
+            severity: Some(period.severity.as_str().to_owned()),
+            why_ja: rule.map(|rule| rule.why_ja.clone()),
+            why_en: rule.map(|rule| rule.why_en.clone()),
+        });
+    }
+    for date in schedule.dates() {
+        if !(from..=to).contains(&date.on) {
+            continue;
+        }
+        items.push(UpcomingItem {
+            on: date.on,
+            until: None,
+            item: "date".to_owned(),
+            label: date.label.to_owned(),
+            kind: date.kind.to_owned(),
+            source_id: date.source_id,
+            projected: date.projected,
+            severity: None,
+            why_ja: None,
+            why_en: None,
+        });
+    }
+    items.sort_by(|a, b| (a.on, &a.item, &a.label).cmp(&(b.on, &b.item, &b.label)));
+    Ok(UpcomingList { from, to, items })
 }

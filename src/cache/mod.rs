@@ -1,8 +1,8 @@
 //! What the hot read paths would otherwise read on every request, kept in memory between the
 //! writes that change it: a caller's party and browser session, a person with the caller's
-//! links to them, a person's schedule rows and placements, whom a facility or a party lists, pages of a
-//! party's or a team's inbox, a family's signed-in page as written, organisations, the
-//! directory of help and its public page.
+//! links to them, a person's schedule rows, placements and answers as written, whom a facility
+//! or a party lists, pages of a party's or a team's inbox, a family's signed-in page as
+//! written, organisations, the directory of help and its public page.
 //!
 //! Every store function that writes a row the cache reads from says what it changed — a
 //! [`Changed`] person, party, organisation or inbox — on the write's transaction; once the write has
@@ -57,6 +57,9 @@ const MAX_ENTRIES: usize = 50_000;
 const MAX_MEMBERS: usize = 2_000;
 /// Public answers are whole pages, asked for with any query a stranger types: a few are kept.
 const MAX_PUBLIC: usize = 1_000;
+/// A person's answers as written are a few kilobytes each, one or two for each reader's
+/// scope: fewer than the rows they are written from, so that memory stays bounded.
+const MAX_ANSWERS: usize = 20_000;
 
 /// An answer that holds no person's data (the public directory page), as it was built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +203,10 @@ pub struct ReadCache {
     /// By recipient and what was asked of their inbox (the caller builds it: filters, cursor,
     /// page size, the local day a snooze is judged on).
     inboxes: Memo<(Uuid, String), Arc<InboxPage>>,
+    /// A JSON answer about one person, as written, by the person and what was asked (the
+    /// caller builds it: the operation, the reader's scope, the dates it covers). Written
+    /// from the person's rows alone, it is forgotten with them.
+    answers: Memo<(Uuid, String), bytes::Bytes>,
 }
 
 impl std::fmt::Debug for ReadCache {
@@ -234,6 +241,7 @@ impl ReadCache {
             pages: Memo::bounded(MAX_MEMBERS),
             organizations: Memo::bounded(MAX_ENTRIES),
             inboxes: Memo::bounded(MAX_MEMBERS),
+            answers: Memo::bounded(MAX_ANSWERS),
         }
     }
 }
@@ -298,6 +306,7 @@ impl ReadCache {
             self.pages.clear();
             self.organizations.clear();
             self.inboxes.clear();
+            self.answers.clear();
         } else {
             let person = |id: &Uuid| changes.contains(Changed::Person(*id));
             let party = |id: &Uuid| changes.contains(Changed::Party(*id));
@@ -305,6 +314,7 @@ impl ReadCache {
             self.parties.forget(|id, _| party(id));
             self.persons.forget(|(person_id, holder), _| person(person_id) || holder.as_ref().is_some_and(party));
             self.schedules.forget(|person_id, _| person(person_id));
+            self.answers.forget(|(person_id, _), _| person(person_id));
             self.placed_at.forget(|org, members| organisation(org) || members.persons.keys().any(person));
             self.placements.forget(|person_id, _| person(person_id));
             self.linked_to.forget(|holder, members| party(holder) || members.persons.keys().any(person));
@@ -518,6 +528,22 @@ impl ReadCache {
         Fut: Future<Output = Result<Arc<InboxPage>, E>>,
     {
         self.cached(&self.inboxes, (recipient, asked), load).await
+    }
+
+    /// An answer about `person` as written, by what was asked of it (the caller names in
+    /// `asked` everything the answer depends on but the person's rows: the operation, the
+    /// reader's scope, the dates). Whether the reader may see the person is decided, and
+    /// audited, at each request before it is asked for.
+    pub async fn person_answer<E, Fut>(
+        &self,
+        person: Uuid,
+        asked: String,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<bytes::Bytes, E>
+    where
+        Fut: Future<Output = Result<bytes::Bytes, E>>,
+    {
+        self.cached(&self.answers, (person, asked), load).await
     }
 
     /// What is kept for `key`, or else what `load` reads, kept if no write committed meanwhile.

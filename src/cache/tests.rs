@@ -148,3 +148,29 @@ fn an_entry_is_served_for_its_lifetime_and_not_after() {
 fn rows() -> ScheduleRows {
     ScheduleRows { milestones: Vec::new(), lapses: Vec::new(), interviews: Vec::new() }
 }
+
+#[test]
+fn an_answer_about_a_person_is_forgotten_with_the_person_and_by_nothing_else() {
+    let (cache, _) = cache();
+    cache.set_live(true);
+    let (person, other) = (Uuid::now_v7(), Uuid::now_v7());
+    let asked = "upcoming|2026-12-06|2027-01-05|bail".to_owned();
+    let keep = |cache: &ReadCache| {
+        let stamp = cache.stamp();
+        cache.keep(&cache.answers, (person, asked.clone()), stamp, bytes::Bytes::from_static(b"{}"));
+    };
+    let answer_kept =
+        |cache: &ReadCache| cache.answers.get(&(person, asked.clone()), cache.clock.now() - LIFETIME).is_some();
+    keep(&cache);
+    let others: Changes =
+        [Changed::Person(other), Changed::Party(person), Changed::Inbox(person), Changed::Organisation(person)]
+            .into_iter()
+            .collect();
+    cache.forget(&others);
+    assert!(answer_kept(&cache), "another person's change, or any party's, inbox's or organisation's, leaves it");
+    cache.forget(&[Changed::Person(person)].into_iter().collect());
+    assert!(!answer_kept(&cache), "a change to the person forgets it");
+    keep(&cache);
+    cache.forget(&Changes::everything());
+    assert!(!answer_kept(&cache));
+}

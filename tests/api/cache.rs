@@ -26,6 +26,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     an_inbox_shows_each_write_to_it_from_the_next_request_on,
     placements_and_facilities_show_from_the_next_request_on,
     a_family_page_is_kept_as_written_until_a_write_it_shows,
+    an_answer_kept_for_one_reader_is_shown_to_none_who_asked_otherwise,
 ];
 
 struct Family {
@@ -160,6 +161,45 @@ async fn a_write_to_one_person_leaves_what_is_kept_of_another(app: TestApp) {
     // ...is read afresh for them, and leaves the other person's entry in memory.
     assert_eq!(from_memory(&app, hearing_seen(&app, &one)).await, (Ok(one_moved.to_string()), false));
     assert_eq!(from_memory(&app, hearing_seen(&app, &other)).await, (Ok(first), true));
+}
+
+/// The first day and the kinds of what `token`'s bearer is shown coming up at `query`.
+async fn upcoming_seen(app: &TestApp, f: &Family, query: &str, token: &str) -> (String, Vec<String>) {
+    let response = app.get(&format!("/persons/{}/upcoming{query}", f.person), token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let mut kinds: Vec<String> =
+        body["items"].as_array().unwrap().iter().map(|item| item["kind"].as_str().unwrap().to_owned()).collect();
+    kinds.sort();
+    kinds.dedup();
+    (body["from"].as_str().unwrap().to_owned(), kinds)
+}
+
+async fn an_answer_kept_for_one_reader_is_shown_to_none_who_asked_otherwise(app: TestApp) {
+    until_live(&app).await;
+    let f = family(&app, json!({})).await;
+    let release_on = (app.today() + Duration::days(5)).to_string();
+    let release = json!({"kind": "release", "scheduled_on": release_on, "release_type": "full_term"});
+    let created = app.post(&format!("/persons/{}/milestones", f.person), &f.staff, &release).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let today = app.today().to_string();
+    // The staff member sees the release and the bail; the second answer comes from memory.
+    let everything = upcoming_seen(&app, &f, "", &f.staff).await;
+    assert_eq!(everything.0, today);
+    assert!(
+        everything.1.contains(&"release".to_owned()) && everything.1.contains(&"bail".to_owned()),
+        "{everything:?}"
+    );
+    assert_eq!(from_memory(&app, upcoming_seen(&app, &f, "", &f.staff)).await, (everything, true));
+    // The family's consent reaches the bail alone: what was kept for the staff is not theirs.
+    assert_eq!(upcoming_seen(&app, &f, "", &f.family).await, (today.clone(), vec!["bail".to_owned()]));
+    // Three days ahead hold the release's date and none of the bail's.
+    let (_, soon) = upcoming_seen(&app, &f, "?days=3", &f.staff).await;
+    assert!(!soon.contains(&"bail".to_owned()), "the hearing ten days ahead is past three days: {soon:?}");
+    // The next day's answer starts on the next day, with no write between.
+    app.clock.advance(Duration::days(1));
+    assert_eq!(upcoming_seen(&app, &f, "", &f.family).await.0, app.today().to_string());
+    assert_ne!(app.today().to_string(), today);
 }
 
 async fn a_refused_notify_leaves_nothing_stale(app: TestApp) {
