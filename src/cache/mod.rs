@@ -57,8 +57,8 @@ const MAX_ENTRIES: usize = 50_000;
 const MAX_MEMBERS: usize = 2_000;
 /// Public answers are whole pages, asked for with any query a stranger types: a few are kept.
 const MAX_PUBLIC: usize = 1_000;
-/// A person's answers as written are a few kilobytes each, one or two for each reader's
-/// scope: fewer than the rows they are written from, so that memory stays bounded.
+/// A person's answers as written are a few kilobytes each, one for each reader's scope and
+/// dates asked: fewer are kept than schedules, so that memory stays bounded.
 const MAX_ANSWERS: usize = 20_000;
 
 /// An answer that holds no person's data (the public directory page), as it was built.

@@ -193,13 +193,22 @@ async fn an_answer_kept_for_one_reader_is_shown_to_none_who_asked_otherwise(app:
     assert_eq!(from_memory(&app, upcoming_seen(&app, &f, "", &f.staff)).await, (everything, true));
     // The family's consent reaches the bail alone: what was kept for the staff is not theirs.
     assert_eq!(upcoming_seen(&app, &f, "", &f.family).await, (today.clone(), vec!["bail".to_owned()]));
-    // Three days ahead hold the release's date and none of the bail's.
+    // Three days ahead reach neither the hearing (ten days) nor its period.
     let (_, soon) = upcoming_seen(&app, &f, "?days=3", &f.staff).await;
     assert!(!soon.contains(&"bail".to_owned()), "the hearing ten days ahead is past three days: {soon:?}");
-    // The next day's answer starts on the next day, with no write between.
-    app.clock.advance(Duration::days(1));
-    assert_eq!(upcoming_seen(&app, &f, "", &f.family).await.0, app.today().to_string());
-    assert_ne!(app.today().to_string(), today);
+    // Ten seconds before the person's local midnight the family's answer is kept; twenty
+    // seconds later, well within the cache's lifetime, the answer starts on the new day.
+    let midnight = chrono_tz::Asia::Tokyo
+        .from_local_datetime(&(app.today() + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    app.clock.set(midnight - Duration::seconds(10));
+    assert_eq!(upcoming_seen(&app, &f, "", &f.family).await.0, today);
+    assert!(from_memory(&app, upcoming_seen(&app, &f, "", &f.family)).await.1, "kept before midnight");
+    app.clock.advance(Duration::seconds(20));
+    let tomorrow = app.today().to_string();
+    assert_eq!(upcoming_seen(&app, &f, "", &f.family).await.0, tomorrow);
+    assert!(tomorrow > today);
 }
 
 async fn a_refused_notify_leaves_nothing_stale(app: TestApp) {
