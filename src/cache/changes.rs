@@ -64,6 +64,11 @@ impl Changes {
         self.everything
     }
 
+    /// The keys named (none when everything changed: ask [`Changes::is_everything`] first).
+    pub fn keys(&self) -> impl Iterator<Item = &Changed> {
+        self.keys.iter()
+    }
+
     pub fn contains(&self, changed: Changed) -> bool {
         self.everything || self.keys.contains(&changed)
     }

@@ -21,6 +21,7 @@
 
 mod changes;
 mod listen;
+mod memo;
 
 use std::{
     collections::HashMap,
@@ -37,6 +38,7 @@ use uuid::Uuid;
 
 pub use changes::{announcement, heard, Changed, Changes};
 pub use listen::follow_changes;
+use memo::Memo;
 
 use crate::{
     clock::Clock,
@@ -51,10 +53,16 @@ pub const CHANNEL: &str = "tsunagu_changes";
 /// within half a minute, long enough that a page's burst of requests shares one read.
 pub const LIFETIME: chrono::Duration = chrono::Duration::seconds(30);
 
-/// Entries a memo holds before it is emptied: bounds memory whatever the traffic.
+/// Entries a memo holds at most (past it, what outlived its lifetime is dropped, or else all):
+/// bounds memory whatever the traffic.
 const MAX_ENTRIES: usize = 50_000;
 /// A facility's or a party's members are larger entries (a person row each): fewer are kept.
 const MAX_MEMBERS: usize = 2_000;
+/// Signed-in parties' pages and inboxes, and whom each holds links to: one for each party
+/// active within the lifetime. Sized above a busy half-minute's parties, since past it the
+/// memo is emptied and every request reads afresh; a family's page is about 10 KB, so 5 000
+/// hold some 50 MB at most.
+const MAX_PARTIES: usize = 5_000;
 /// Public answers are whole pages, asked for with any query a stranger types: a few are kept.
 const MAX_PUBLIC: usize = 1_000;
 /// A person's answers as written are a few kilobytes each, one for each reader's scope and
@@ -163,6 +171,11 @@ pub struct Members<R> {
     pub persons: HashMap<Uuid, person::Model>,
 }
 
+/// The persons a facility's or a party's members name, as keys whose change forgets them.
+fn persons_of<R>(members: &Arc<Members<R>>) -> impl Iterator<Item = Changed> + '_ {
+    members.persons.keys().copied().map(Changed::Person)
+}
+
 /// The cache of one instance.
 pub struct ReadCache {
     /// Which entries have outlived [`LIFETIME`].
@@ -227,21 +240,36 @@ impl ReadCache {
             misses: AtomicU64::new(0),
             live: AtomicBool::new(false),
             changed: tokio::sync::Notify::new(),
-            parties: Memo::bounded(MAX_ENTRIES),
-            persons: Memo::bounded(MAX_ENTRIES),
-            schedules: Memo::bounded(MAX_ENTRIES),
-            placed_at: Memo::bounded(MAX_MEMBERS),
-            placements: Memo::bounded(MAX_ENTRIES),
-            linked_to: Memo::bounded(MAX_MEMBERS),
-            public: Memo::bounded(MAX_PUBLIC),
-            sessions: Memo::bounded(MAX_ENTRIES),
-            directory: Memo::bounded(1),
-            places: Memo::bounded(MAX_PUBLIC),
-            places_to_call: Memo::bounded(MAX_PUBLIC),
-            pages: Memo::bounded(MAX_MEMBERS),
-            organizations: Memo::bounded(MAX_ENTRIES),
-            inboxes: Memo::bounded(MAX_MEMBERS),
-            answers: Memo::bounded(MAX_ANSWERS),
+            parties: Memo::bounded(MAX_ENTRIES, |id, _| vec![Changed::Party(*id)]),
+            persons: Memo::bounded(MAX_ENTRIES, |(person, holder), _| {
+                std::iter::once(Changed::Person(*person)).chain(holder.map(Changed::Party)).collect()
+            }),
+            schedules: Memo::bounded(MAX_ENTRIES, |person, _| vec![Changed::Person(*person)]),
+            placed_at: Memo::bounded(MAX_MEMBERS, |organisation, members| {
+                std::iter::once(Changed::Organisation(*organisation)).chain(persons_of(members)).collect()
+            }),
+            placements: Memo::bounded(MAX_ENTRIES, |person, _| vec![Changed::Person(*person)]),
+            linked_to: Memo::bounded(MAX_PARTIES, |holder, members| {
+                std::iter::once(Changed::Party(*holder)).chain(persons_of(members)).collect()
+            }),
+            public: Memo::unindexed(MAX_PUBLIC),
+            sessions: Memo::bounded(MAX_ENTRIES, |_, found| vec![Changed::Party(found.1.id)]),
+            directory: Memo::unindexed(1),
+            places: Memo::unindexed(MAX_PUBLIC),
+            places_to_call: Memo::unindexed(MAX_PUBLIC),
+            pages: Memo::bounded(MAX_PARTIES, |(owner, _), page| {
+                [Changed::Party(*owner), Changed::Inbox(*owner)]
+                    .into_iter()
+                    .chain(page.persons.iter().copied().map(Changed::Person))
+                    .collect()
+            }),
+            organizations: Memo::unindexed(MAX_ENTRIES),
+            inboxes: Memo::bounded(MAX_PARTIES, |(recipient, _), page| {
+                std::iter::once(Changed::Inbox(*recipient))
+                    .chain(page.names.keys().copied().map(Changed::Person))
+                    .collect()
+            }),
+            answers: Memo::bounded(MAX_ANSWERS, |(person, _), _| vec![Changed::Person(*person)]),
         }
     }
 }
@@ -308,23 +336,17 @@ impl ReadCache {
             self.inboxes.clear();
             self.answers.clear();
         } else {
-            let person = |id: &Uuid| changes.contains(Changed::Person(*id));
-            let party = |id: &Uuid| changes.contains(Changed::Party(*id));
-            let organisation = |id: &Uuid| changes.contains(Changed::Organisation(*id));
-            self.parties.forget(|id, _| party(id));
-            self.persons.forget(|(person_id, holder), _| person(person_id) || holder.as_ref().is_some_and(party));
-            self.schedules.forget(|person_id, _| person(person_id));
-            self.answers.forget(|(person_id, _), _| person(person_id));
-            self.placed_at.forget(|org, members| organisation(org) || members.persons.keys().any(person));
-            self.placements.forget(|person_id, _| person(person_id));
-            self.linked_to.forget(|holder, members| party(holder) || members.persons.keys().any(person));
-            self.sessions.forget(|_, found| party(&found.1.id));
-            self.inboxes.forget(|(recipient, _), page| {
-                changes.contains(Changed::Inbox(*recipient)) || page.names.keys().any(person)
-            });
-            self.pages.forget(|(owner, _), page| {
-                party(owner) || changes.contains(Changed::Inbox(*owner)) || page.persons.iter().any(person)
-            });
+            // Each memo looks up the keys named, not its entries: see `memo`.
+            self.parties.forget(changes);
+            self.persons.forget(changes);
+            self.schedules.forget(changes);
+            self.answers.forget(changes);
+            self.placed_at.forget(changes);
+            self.placements.forget(changes);
+            self.linked_to.forget(changes);
+            self.sessions.forget(changes);
+            self.inboxes.forget(changes);
+            self.pages.forget(changes);
             if changes.contains(Changed::Directory) {
                 self.public.clear();
                 self.directory.clear();
@@ -549,7 +571,7 @@ impl ReadCache {
     /// What is kept for `key`, or else what `load` reads, kept if no write committed meanwhile.
     async fn cached<K, V, E, Fut>(&self, memo: &Memo<K, V>, key: K, load: impl FnOnce() -> Fut) -> Result<V, E>
     where
-        K: Eq + Hash,
+        K: Eq + Hash + Clone,
         V: Clone,
         Fut: Future<Output = Result<V, E>>,
     {
@@ -565,7 +587,7 @@ impl ReadCache {
         load: impl FnOnce() -> Fut,
     ) -> Result<V, E>
     where
-        K: Eq + Hash,
+        K: Eq + Hash + Clone,
         V: Clone,
         Fut: Future<Output = Result<V, E>>,
     {
@@ -583,72 +605,9 @@ impl ReadCache {
         self.is_live().then(|| Stamp { generation: self.generation(), at: self.clock.now() })
     }
 
-    fn keep<K: Eq + Hash, V>(&self, memo: &Memo<K, V>, key: K, stamp: Option<Stamp>, value: V) {
+    fn keep<K: Eq + Hash + Clone, V>(&self, memo: &Memo<K, V>, key: K, stamp: Option<Stamp>, value: V) {
         if let Some(Stamp { generation, at }) = stamp {
             memo.put(key, generation, at, value, || self.generation());
-        }
-    }
-}
-
-/// One kind of entry.
-#[derive(Debug)]
-struct Memo<K, V> {
-    entries: Mutex<HashMap<K, Entry<V>>>,
-    capacity: usize,
-}
-
-/// What is kept: the value, and when its rows were read.
-#[derive(Debug)]
-struct Entry<V> {
-    kept_at: chrono::DateTime<chrono::Utc>,
-    value: V,
-}
-
-impl<K, V> Memo<K, V> {
-    fn bounded(capacity: usize) -> Self {
-        Self { entries: Mutex::new(HashMap::new()), capacity }
-    }
-}
-
-impl<K: Eq + Hash, V: Clone> Memo<K, V> {
-    /// What is kept for `key`, if its rows were read after `fresh_since`.
-    fn get(&self, key: &K, fresh_since: chrono::DateTime<chrono::Utc>) -> Option<V> {
-        let entries = self.entries.lock().ok()?;
-        entries.get(key).filter(|entry| entry.kept_at > fresh_since).map(|entry| entry.value.clone())
-    }
-}
-
-impl<K: Eq + Hash, V> Memo<K, V> {
-    /// Keeps `value` if no write has committed since `generation` was read; the check and the
-    /// insert happen under the lock `clear` takes, so an emptying cannot fall between them.
-    fn put(
-        &self,
-        key: K,
-        generation: u64,
-        kept_at: chrono::DateTime<chrono::Utc>,
-        value: V,
-        current: impl Fn() -> u64,
-    ) {
-        let Ok(mut entries) = self.entries.lock() else { return };
-        if current() != generation {
-            return;
-        }
-        if entries.len() >= self.capacity {
-            entries.clear();
-        }
-        entries.insert(key, Entry { kept_at, value });
-    }
-
-    fn clear(&self) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
-        }
-    }
-
-    /// Drops the entries `stale` picks; the lock is the one `put` takes.
-    fn forget(&self, stale: impl Fn(&K, &V) -> bool) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|key, entry| !stale(key, &entry.value));
         }
     }
 }

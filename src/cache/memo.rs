@@ -1,0 +1,211 @@
+//! One kind of kept entry, with an index from what each entry was built from to the entries:
+//! a write forgets the few entries its changed keys name without looking at the others, so its
+//! cost (taken while readers wait on the lock) does not grow with how much is kept.
+
+use std::{
+    collections::{HashMap, HashSet},
+    hash::Hash,
+    sync::Mutex,
+};
+
+use super::{Changed, Changes};
+
+/// What an entry was built from: the keys whose change must forget it.
+pub(super) type Sources<K, V> = fn(&K, &V) -> Vec<Changed>;
+
+pub(super) struct Memo<K, V> {
+    inner: Mutex<Inner<K, V>>,
+    capacity: usize,
+    sources: Sources<K, V>,
+}
+
+struct Inner<K, V> {
+    entries: HashMap<K, Entry<V>>,
+    /// Exactly the entries held, by each of their sources: kept in step on every insert,
+    /// replacement and removal, so it never outgrows the entries.
+    by_source: HashMap<Changed, HashSet<K>>,
+}
+
+/// What is kept: the value, and when its rows were read.
+struct Entry<V> {
+    kept_at: chrono::DateTime<chrono::Utc>,
+    value: V,
+}
+
+impl<K, V> Memo<K, V> {
+    /// At most `capacity` entries (bounds memory whatever the traffic), each forgotten when
+    /// one of `sources` changes.
+    pub(super) fn bounded(capacity: usize, sources: Sources<K, V>) -> Self {
+        Self { inner: Mutex::new(Inner { entries: HashMap::new(), by_source: HashMap::new() }), capacity, sources }
+    }
+
+    /// Entries only a whole emptying forgets (what no single key's change touches).
+    pub(super) fn unindexed(capacity: usize) -> Self {
+        Self::bounded(capacity, |_, _| Vec::new())
+    }
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> Memo<K, V> {
+    /// What is kept for `key`, if its rows were read after `fresh_since`.
+    pub(super) fn get(&self, key: &K, fresh_since: chrono::DateTime<chrono::Utc>) -> Option<V> {
+        let inner = self.inner.lock().ok()?;
+        inner.entries.get(key).filter(|entry| entry.kept_at > fresh_since).map(|entry| entry.value.clone())
+    }
+}
+
+impl<K: Eq + Hash + Clone, V> Memo<K, V> {
+    /// Keeps `value` if no write has committed since `generation` was read; the check and the
+    /// insert happen under the lock `clear` and `forget` take, so neither can fall between them.
+    pub(super) fn put(
+        &self,
+        key: K,
+        generation: u64,
+        kept_at: chrono::DateTime<chrono::Utc>,
+        value: V,
+        current: impl Fn() -> u64,
+    ) {
+        let Ok(mut inner) = self.inner.lock() else { return };
+        if current() != generation {
+            return;
+        }
+        if inner.entries.len() >= self.capacity && !inner.entries.contains_key(&key) {
+            inner.make_room(kept_at - super::LIFETIME, self.sources);
+        }
+        inner.remove(&key, self.sources, None);
+        for source in (self.sources)(&key, &value) {
+            inner.by_source.entry(source).or_default().insert(key.clone());
+        }
+        inner.entries.insert(key, Entry { kept_at, value });
+    }
+
+    pub(super) fn clear(&self) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.entries.clear();
+            inner.by_source.clear();
+        }
+    }
+
+    /// Drops the entries built from a key `changes` names (not called with everything).
+    pub(super) fn forget(&self, changes: &Changes) {
+        let Ok(mut inner) = self.inner.lock() else { return };
+        for changed in changes.keys() {
+            let Some(keys) = inner.by_source.remove(changed) else { continue };
+            for key in keys {
+                inner.remove(&key, self.sources, Some(changed));
+            }
+        }
+    }
+
+    #[cfg(test)]
+    pub(super) fn indexed(&self) -> usize {
+        self.inner.lock().map(|inner| inner.by_source.values().map(HashSet::len).sum()).unwrap_or(0)
+    }
+}
+
+impl<K: Eq + Hash + Clone, V> Inner<K, V> {
+    /// A full memo drops the entries read before `stale_before`, which are never served
+    /// again; when they are fewer than a quarter of it, it is emptied instead (so a scan frees
+    /// at least a quarter, and costs each insert a constant share on average).
+    fn make_room(&mut self, stale_before: chrono::DateTime<chrono::Utc>, sources: Sources<K, V>) {
+        let stale: Vec<K> = self
+            .entries
+            .iter()
+            .filter(|(_, entry)| entry.kept_at <= stale_before)
+            .map(|(key, _)| key.clone())
+            .collect();
+        if stale.len() * 4 < self.entries.len() {
+            self.entries.clear();
+            self.by_source.clear();
+            return;
+        }
+        for key in &stale {
+            self.remove(key, sources, None);
+        }
+    }
+
+    /// Removes `key`'s entry and its place under each of its sources but `done` (whose set the
+    /// caller has taken out already).
+    fn remove(&mut self, key: &K, sources: Sources<K, V>, done: Option<&Changed>) {
+        let Some(entry) = self.entries.remove(key) else { return };
+        for source in sources(key, &entry.value) {
+            if Some(&source) == done {
+                continue;
+            }
+            if let Some(keys) = self.by_source.get_mut(&source) {
+                keys.remove(key);
+                if keys.is_empty() {
+                    self.by_source.remove(&source);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn by_first(key: &(Uuid, u8), _: &&str) -> Vec<Changed> {
+        vec![Changed::Person(key.0)]
+    }
+
+    #[test]
+    fn a_change_forgets_the_entries_built_from_it_and_no_other() {
+        let memo: Memo<(Uuid, u8), &str> = Memo::bounded(10, by_first);
+        let at = Utc.with_ymd_and_hms(2026, 12, 6, 0, 0, 0).single().expect("a valid instant");
+        let (changed, other) = (Uuid::now_v7(), Uuid::now_v7());
+        memo.put((changed, 1), 0, at, "a", || 0);
+        memo.put((changed, 2), 0, at, "b", || 0);
+        memo.put((other, 1), 0, at, "c", || 0);
+        memo.forget(&[Changed::Person(changed)].into_iter().collect());
+        let before = at - chrono::Duration::seconds(1);
+        assert_eq!(memo.get(&(changed, 1), before), None);
+        assert_eq!(memo.get(&(changed, 2), before), None);
+        assert_eq!(memo.get(&(other, 1), before), Some("c"));
+        assert_eq!(memo.indexed(), 1, "the index holds only what is kept");
+    }
+
+    #[test]
+    fn a_full_memo_drops_what_has_outlived_its_lifetime_and_keeps_the_rest() {
+        let memo: Memo<(Uuid, u8), &str> = Memo::bounded(4, by_first);
+        let early = Utc.with_ymd_and_hms(2026, 12, 6, 0, 0, 0).single().expect("a valid instant");
+        let later = early + super::super::LIFETIME + chrono::Duration::seconds(1);
+        let (old, fresh, new) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        memo.put((old, 1), 0, early, "old", || 0);
+        memo.put((old, 2), 0, early, "old", || 0);
+        memo.put((fresh, 1), 0, later, "fresh", || 0);
+        memo.put((fresh, 2), 0, later, "fresh", || 0);
+        memo.put((new, 1), 0, later, "new", || 0);
+        let before = early - chrono::Duration::seconds(1);
+        assert_eq!(memo.get(&(fresh, 1), before), Some("fresh"), "a fresh entry outlives the filling");
+        assert_eq!(memo.get(&(fresh, 2), before), Some("fresh"));
+        assert_eq!(memo.get(&(new, 1), before), Some("new"));
+        assert_eq!(memo.get(&(old, 1), before), None);
+        assert_eq!(memo.indexed(), 3, "what was dropped left the index too");
+        // Full of fresh entries, it is emptied: memory stays bounded.
+        memo.put((old, 3), 0, later, "again", || 0);
+        memo.put((old, 4), 0, later, "again", || 0);
+        assert_eq!(memo.get(&(fresh, 1), before), None);
+        assert_eq!(memo.get(&(old, 4), before), Some("again"));
+    }
+
+    #[test]
+    fn an_entry_kept_again_from_other_sources_is_forgotten_by_those_alone() {
+        // Sources read from the value: an entry rebuilt from other rows moves in the index.
+        let memo: Memo<u8, Uuid> = Memo::bounded(10, |_, person| vec![Changed::Person(*person)]);
+        let at = Utc.with_ymd_and_hms(2026, 12, 6, 0, 0, 0).single().expect("a valid instant");
+        let (first, then) = (Uuid::now_v7(), Uuid::now_v7());
+        memo.put(1, 0, at, first, || 0);
+        memo.put(1, 0, at, then, || 0);
+        assert_eq!(memo.indexed(), 1, "the replaced entry's source is no longer indexed");
+        let before = at - chrono::Duration::seconds(1);
+        memo.forget(&[Changed::Person(first)].into_iter().collect());
+        assert_eq!(memo.get(&1, before), Some(then));
+        memo.forget(&[Changed::Person(then)].into_iter().collect());
+        assert_eq!(memo.get(&1, before), None);
+        assert_eq!(memo.indexed(), 0);
+    }
+}
