@@ -58,10 +58,9 @@ pub const LIFETIME: chrono::Duration = chrono::Duration::seconds(30);
 const MAX_ENTRIES: usize = 50_000;
 /// A facility's or a party's members are larger entries (a person row each): fewer are kept.
 const MAX_MEMBERS: usize = 2_000;
-/// Signed-in parties' pages and inboxes, and whom each holds links to: one for each party
-/// active within the lifetime. Sized above a busy half-minute's parties, since past it the
-/// memo is emptied and every request reads afresh; a family's page is about 10 KB, so 5 000
-/// hold some 50 MB at most.
+/// Signed-in parties' inbox pages and whom each holds links to (a few rows each): one for
+/// each party active within the lifetime, sized above a busy half-minute's parties, since past
+/// it the memo is emptied and every request reads afresh.
 const MAX_PARTIES: usize = 5_000;
 /// Public answers are whole pages, asked for with any query a stranger types: a few are kept.
 const MAX_PUBLIC: usize = 1_000;
@@ -257,7 +256,7 @@ impl ReadCache {
             directory: Memo::unindexed(1),
             places: Memo::unindexed(MAX_PUBLIC),
             places_to_call: Memo::unindexed(MAX_PUBLIC),
-            pages: Memo::bounded(MAX_PARTIES, |(owner, _), page| {
+            pages: Memo::bounded(MAX_MEMBERS, |(owner, _), page| {
                 [Changed::Party(*owner), Changed::Inbox(*owner)]
                     .into_iter()
                     .chain(page.persons.iter().copied().map(Changed::Person))
