@@ -5,7 +5,7 @@
 use std::{
     collections::{HashMap, HashSet},
     hash::Hash,
-    sync::Mutex,
+    sync::{Arc, Mutex},
 };
 
 use super::{Changed, Changes};
@@ -20,10 +20,12 @@ pub(super) struct Memo<K, V> {
 }
 
 struct Inner<K, V> {
-    entries: HashMap<K, Entry<V>>,
+    /// Keys are shared with the index: a page's key names every person it shows, and is
+    /// listed under each of them without being copied.
+    entries: HashMap<Arc<K>, Entry<V>>,
     /// Exactly the entries held, by each of their sources: kept in step on every insert,
     /// replacement and removal, so it never outgrows the entries.
-    by_source: HashMap<Changed, HashSet<K>>,
+    by_source: HashMap<Changed, HashSet<Arc<K>>>,
 }
 
 /// What is kept: the value, and when its rows were read.
@@ -45,7 +47,7 @@ impl<K, V> Memo<K, V> {
     }
 }
 
-impl<K: Eq + Hash + Clone, V: Clone> Memo<K, V> {
+impl<K: Eq + Hash, V: Clone> Memo<K, V> {
     /// What is kept for `key`, if its rows were read after `fresh_since`.
     pub(super) fn get(&self, key: &K, fresh_since: chrono::DateTime<chrono::Utc>) -> Option<V> {
         let inner = self.inner.lock().ok()?;
@@ -53,7 +55,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Memo<K, V> {
     }
 }
 
-impl<K: Eq + Hash + Clone, V> Memo<K, V> {
+impl<K: Eq + Hash, V> Memo<K, V> {
     /// Keeps `value` if no write has committed since `generation` was read; the check and the
     /// insert happen under the lock `clear` and `forget` take, so neither can fall between them.
     pub(super) fn put(
@@ -72,8 +74,9 @@ impl<K: Eq + Hash + Clone, V> Memo<K, V> {
             inner.make_room(kept_at - super::LIFETIME, self.sources);
         }
         inner.remove(&key, self.sources, None);
+        let key = Arc::new(key);
         for source in (self.sources)(&key, &value) {
-            inner.by_source.entry(source).or_default().insert(key.clone());
+            inner.by_source.entry(source).or_default().insert(Arc::clone(&key));
         }
         inner.entries.insert(key, Entry { kept_at, value });
     }
@@ -91,7 +94,7 @@ impl<K: Eq + Hash + Clone, V> Memo<K, V> {
         for changed in changes.keys() {
             let Some(keys) = inner.by_source.remove(changed) else { continue };
             for key in keys {
-                inner.remove(&key, self.sources, Some(changed));
+                inner.remove(key.as_ref(), self.sources, Some(changed));
             }
         }
     }
@@ -102,16 +105,16 @@ impl<K: Eq + Hash + Clone, V> Memo<K, V> {
     }
 }
 
-impl<K: Eq + Hash + Clone, V> Inner<K, V> {
+impl<K: Eq + Hash, V> Inner<K, V> {
     /// A full memo drops the entries read before `stale_before`, which are never served
     /// again; when they are fewer than a quarter of it, it is emptied instead (so a scan frees
     /// at least a quarter, and costs each insert a constant share on average).
     fn make_room(&mut self, stale_before: chrono::DateTime<chrono::Utc>, sources: Sources<K, V>) {
-        let stale: Vec<K> = self
+        let stale: Vec<Arc<K>> = self
             .entries
             .iter()
             .filter(|(_, entry)| entry.kept_at <= stale_before)
-            .map(|(key, _)| key.clone())
+            .map(|(key, _)| Arc::clone(key))
             .collect();
         if stale.len() * 4 < self.entries.len() {
             self.entries.clear();
@@ -119,7 +122,7 @@ impl<K: Eq + Hash + Clone, V> Inner<K, V> {
             return;
         }
         for key in &stale {
-            self.remove(key, sources, None);
+            self.remove(key.as_ref(), sources, None);
         }
     }
 

@@ -570,7 +570,7 @@ impl ReadCache {
     /// What is kept for `key`, or else what `load` reads, kept if no write committed meanwhile.
     async fn cached<K, V, E, Fut>(&self, memo: &Memo<K, V>, key: K, load: impl FnOnce() -> Fut) -> Result<V, E>
     where
-        K: Eq + Hash + Clone,
+        K: Eq + Hash,
         V: Clone,
         Fut: Future<Output = Result<V, E>>,
     {
@@ -586,7 +586,7 @@ impl ReadCache {
         load: impl FnOnce() -> Fut,
     ) -> Result<V, E>
     where
-        K: Eq + Hash + Clone,
+        K: Eq + Hash,
         V: Clone,
         Fut: Future<Output = Result<V, E>>,
     {
@@ -604,7 +604,7 @@ impl ReadCache {
         self.is_live().then(|| Stamp { generation: self.generation(), at: self.clock.now() })
     }
 
-    fn keep<K: Eq + Hash + Clone, V>(&self, memo: &Memo<K, V>, key: K, stamp: Option<Stamp>, value: V) {
+    fn keep<K: Eq + Hash, V>(&self, memo: &Memo<K, V>, key: K, stamp: Option<Stamp>, value: V) {
         if let Some(Stamp { generation, at }) = stamp {
             memo.put(key, generation, at, value, || self.generation());
         }
