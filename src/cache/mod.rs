@@ -56,7 +56,8 @@ pub const LIFETIME: chrono::Duration = chrono::Duration::seconds(30);
 /// Entries a memo holds at most (past it, what outlived its lifetime is dropped, or else all):
 /// bounds memory whatever the traffic.
 const MAX_ENTRIES: usize = 50_000;
-/// A facility's or a party's members are larger entries (a person row each): fewer are kept.
+/// A facility's members are larger entries (a person row each), and signed-in parties' pages
+/// leave more memory behind than their 10 KB (README "Performance"): fewer are kept.
 const MAX_MEMBERS: usize = 2_000;
 /// Signed-in parties' inbox pages and whom each holds links to (a few rows each): one for
 /// each party active within the lifetime, sized above a busy half-minute's parties, since past
