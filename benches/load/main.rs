@@ -366,6 +366,7 @@ async fn main() {
     if args.only.is_some() {
         // Profiling one path: the outbox and the tick are not what is looked at.
         report::print_rows(backend, &rows, &mut figures);
+        println!("\nserver peak RSS: {rss:.1} MB");
         println!("{}", Value::Object(figures));
         drop_created(&args, &created).await;
         return;

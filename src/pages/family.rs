@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     frame::{self, failed, Failure, Viewer},
-    words::{self, Ahead, Coming, PeriodKey},
+    words::{Ahead, Coming, PeriodKey},
 };
 use crate::{
     access::{self, AccessError, PersonAccess, Target},
@@ -134,7 +134,7 @@ async fn person(
     let language = viewer.language;
     let reader = Reader::of_role(viewer.principal.role);
     let (ahead, places) =
-        tokio::try_join!(Ahead::of(state, access), words::places_to_call(state, access.person.id, language))?;
+        tokio::try_join!(Ahead::of(state, access), super::places::places_to_call(state, access.person.id, language))?;
     let coming = ahead.coming(&state.rules, reader, language);
     let (items, gone) = with_alerts(state, coming, alerts, ahead.today, reader, language);
     Ok(context! {

@@ -20,6 +20,7 @@ mod line;
 mod messages;
 mod outcomes;
 mod person;
+mod places;
 mod referrals;
 pub(crate) mod refusals;
 mod resident;

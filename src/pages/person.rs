@@ -36,7 +36,7 @@ async fn gather(state: &AppState, viewer: &Viewer) -> Result<Value, Failure> {
         .into_iter()
         .map(|item| item.value)
         .collect();
-    let places = words::places_to_call(state, person_id, language).await?;
+    let places = super::places::places_to_call(state, person_id, language).await?;
     let mut teams = Vec::new();
     for organization_id in crate::workflow::placed_now(state, person_id).await? {
         if let Some(organization) = crate::workflow::organization(state, organization_id).await? {

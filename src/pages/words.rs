@@ -4,16 +4,12 @@
 use chrono::{Datelike, NaiveDate};
 use minijinja::{context, Value};
 
-use std::sync::Arc;
-
 use super::frame::Failure;
 use crate::{
     access::PersonAccess,
-    cache::PlacesToCall,
     domain::{
         calendar::add_days,
         milestones::{Event, MilestoneKind, Program, ReleaseType, State},
-        organization::phone_for_people,
         outcomes::Measure,
         risk::{wording, RiskRule, Severity},
         team::ContactOutcome,
@@ -288,108 +284,6 @@ pub fn contact_outcome(outcome: ContactOutcome, language: Language) -> &'static 
         ContactOutcome::LeftMessage => pick(language, "伝言を残した", "Left a message"),
         ContactOutcome::MetInPerson => pick(language, "直接会った", "Met in person"),
     }
-}
-
-/// What a place to turn to helps with, in plain words, when it has not said so itself.
-pub fn place_kind(kind: OrganizationKind, language: Language) -> &'static str {
-    match kind {
-        OrganizationKind::ConsultationWindow => pick(language, "薬物のことを相談できるところ", "Advice about drug use"),
-        OrganizationKind::MentalHealthWelfareCentre => {
-            pick(language, "こころの健康と薬物の相談", "Mental health and drug-use advice")
-        }
-        OrganizationKind::LawOffice => pick(language, "法律の相談", "Legal advice"),
-        OrganizationKind::Medical => pick(language, "病院・診療所", "Medical care"),
-        OrganizationKind::RehabFacility => pick(language, "回復を支える施設", "A recovery facility"),
-        OrganizationKind::ProbationOffice => pick(language, "保護観察所", "The probation office"),
-        OrganizationKind::Other => pick(language, "相談先", "Somewhere to ask for help"),
-    }
-}
-
-/// A place to call as the pages show it: its name, what it helps with, its hours and its
-/// number, as people write it and as a `tel:` link dials it.
-#[derive(serde::Serialize)]
-struct PlaceToCall {
-    name: String,
-    helps_with: String,
-    hours: Option<String>,
-    phone: Option<String>,
-    phone_e164: Option<String>,
-}
-
-/// A place to call, as the family's and the person's pages show it: its name, what it helps
-/// with, its number to call and its hours.
-fn place(row: &crate::entity::organization::Model, language: Language) -> PlaceToCall {
-    let kind = place_kind(row.kind, language);
-    let helps_with = row.helps_with.as_deref().filter(|text| !text.trim().is_empty()).unwrap_or(kind);
-    PlaceToCall {
-        name: row.name.clone(),
-        helps_with: helps_with.to_owned(),
-        hours: row.hours.clone(),
-        phone: row.phone.as_deref().map(phone_for_people),
-        phone_e164: row.phone.clone(),
-    }
-}
-
-/// A service of the directory as a place to call: what it offers, when, and its number.
-fn service_place(listed: &crate::workflow::services::Listed, language: Language) -> PlaceToCall {
-    let row = &listed.service.row;
-    let offers: Vec<&str> =
-        listed.service.kinds.iter().map(|kind| super::help::words::kind_words(*kind, language)).collect();
-    let helps_with = row.description.clone().unwrap_or_else(|| offers.join(pick(language, "・", ", ")));
-    let hours: Vec<String> =
-        listed.service.schedules.iter().map(|rule| super::help::words::schedule_words(rule, language)).collect();
-    let phone = row.phone.clone().or_else(|| listed.organization.phone.clone());
-    let name = match language {
-        Language::Ja => format!("{}（{}）", row.name, listed.organization.name),
-        Language::En => format!("{} ({})", row.name, listed.organization.name),
-    };
-    PlaceToCall {
-        name,
-        helps_with,
-        hours: (!hours.is_empty())
-            .then(|| hours.join(pick(language, "、", "; ")))
-            .or_else(|| listed.organization.hours.clone()),
-        phone: phone.as_deref().map(phone_for_people),
-        phone_e164: phone,
-    }
-}
-
-/// Whom to call about a person: their facility, and the places to turn to in its area: the
-/// directory's services first (the same as the public directory shows), then organisations
-/// that are places to turn to and list no service of their own. Written once for each
-/// facility and language, until the directory changes; a page shows it as `calls`.
-pub async fn places_to_call(state: &AppState, person_id: uuid::Uuid, language: Language) -> Result<Value, Failure> {
-    let facility = workflow::placed_now(state, person_id).await?.first().copied();
-    let places = state.cache.places_to_call(facility, language, || near(state, facility, language)).await?;
-    Ok(context! { calls => context! { items => Value::from_safe_string(places.items.clone()) } })
-}
-
-/// The places to call near `facility`, written for `language`.
-async fn near(
-    state: &AppState,
-    facility: Option<uuid::Uuid>,
-    language: Language,
-) -> Result<Arc<PlacesToCall>, Failure> {
-    let facility = match facility {
-        Some(id) => workflow::organization(state, id).await?,
-        None => None,
-    };
-    let area = facility.as_ref().and_then(|facility| facility.area.clone());
-    let search = crate::workflow::services::Search { area: area.clone(), ..Default::default() };
-    let services: Vec<crate::workflow::services::Listed> = workflow::services::search(state, &search)
-        .await?
-        .into_iter()
-        .filter(|listed| listed.service.kinds.iter().any(|kind| kind.is_a_place_to_turn()))
-        .filter(|listed| facility.as_ref().is_none_or(|facility| facility.id != listed.organization.id))
-        .collect();
-    let listing: std::collections::HashSet<uuid::Uuid> = services.iter().map(|listed| listed.organization.id).collect();
-    let mut places: Vec<PlaceToCall> = services.iter().map(|listed| service_place(listed, language)).collect();
-    let turn_to = workflow::services::places_to_turn(state, area).await?;
-    places.extend(turn_to.iter().filter(|row| !listing.contains(&row.id)).map(|row| place(row, language)));
-    let facility = facility.as_ref().map(|row| place(row, language));
-    let args = [Value::from_serialize(&facility), Value::from_serialize(&places)];
-    let items = crate::templates::render_macro("places.html", "items", language, &args)?;
-    Ok(Arc::new(PlacesToCall { items }))
 }
 
 /// How far ahead the pages look.

@@ -15,6 +15,7 @@ use crate::{
 
 pub const TESTS: &[crate::helpers::Case] = cases![
     a_family_member_sees_what_is_coming_with_why_and_where_to_turn_and_acknowledges,
+    a_long_directory_shows_each_kind_in_turn_and_links_to_the_rest,
     the_person_shares_less_then_stops_sharing_after_confirming,
     staff_see_residents_by_urgency_and_record_what_happened_from_the_resident_page,
 ];
@@ -151,6 +152,38 @@ async fn a_family_member_sees_what_is_coming_with_why_and_where_to_turn_and_ackn
     // Nobody else's resident shows; a page of someone else's answers 404.
     let other = page(&app, &cookie, &format!("/app/residents/{}", s.person)).await;
     assert_eq!(other.status(), StatusCode::NOT_FOUND);
+}
+
+async fn a_long_directory_shows_each_kind_in_turn_and_links_to_the_rest(app: TestApp) {
+    let s = scene(&app).await;
+    let centre = json!({"kind": "consultation_window", "name": "東京都立 相談センター", "area": "東京都"});
+    let centre = id_of(&app.create("/organizations", centre).await);
+    let service = |name: &str, kind: &str, area: &str| {
+        json!({"name": name, "kinds": [kind], "area": area, "phone": "03-1234-5678",
+               "schedules": [{"freq": "weekly", "byday": "TU", "opens_at": "09:00", "closes_at": "17:00"}]})
+    };
+    let mut services: Vec<Value> =
+        (1..=9).map(|n| service(&format!("家族教室 {n}"), "family_class", "東京都")).collect();
+    services.push(service("依存症外来", "outpatient_treatment", "東京都"));
+    services.push(service("自助グループ", "self_help_meeting", "東京都"));
+    services.push(service("大阪の家族教室", "family_class", "大阪府"));
+    for body in &services {
+        assert_eq!(app.post(&format!("/organizations/{centre}/services"), &app.admin(), body).await.status(), 201);
+    }
+
+    let cookie = signed_in(&app, &s.family).await;
+    let html = page(&app, &cookie, "/app").await.text().await.unwrap();
+    // Eleven services in Tokyo: six listed, the clinic and the meeting among them rather than
+    // a sixth family class, and a link to the other five on the directory page of the area.
+    let classes = (1..=9).filter(|n| html.contains(&format!("家族教室 {n}（"))).count();
+    assert_eq!(classes, 4, "family classes listed");
+    assert!(html.contains("依存症外来（") && html.contains("自助グループ（"), "each kind has its turn");
+    assert!(!html.contains("大阪の家族教室"), "only services near the facility");
+    assert!(html.contains("help?area=%E6%9D%B1%E4%BA%AC%E9%83%BD\">ほかに5か所あります"), "the rest a link away");
+    assert!(html.contains("Tokyo Drug Consultation"), "organisations listing no service are all listed");
+    let directory = browser().get(format!("{}/help?area=%E6%9D%B1%E4%BA%AC%E9%83%BD", app.address)).send().await;
+    let directory = directory.unwrap().text().await.unwrap();
+    assert!((1..=9).all(|n| directory.contains(&format!("家族教室 {n}"))), "where the link leads, all of them");
 }
 
 async fn the_person_shares_less_then_stops_sharing_after_confirming(app: TestApp) {
