@@ -17,6 +17,8 @@ pub(super) struct Memo<K, V> {
     inner: Mutex<Inner<K, V>>,
     capacity: usize,
     sources: Sources<K, V>,
+    /// A key whose change forgets every entry (the directory, for what is built from it).
+    whole: Option<Changed>,
 }
 
 struct Inner<K, V> {
@@ -38,12 +40,18 @@ impl<K, V> Memo<K, V> {
     /// At most `capacity` entries (bounds memory whatever the traffic), each forgotten when
     /// one of `sources` changes.
     pub(super) fn bounded(capacity: usize, sources: Sources<K, V>) -> Self {
-        Self { inner: Mutex::new(Inner { entries: HashMap::new(), by_source: HashMap::new() }), capacity, sources }
+        let inner = Mutex::new(Inner { entries: HashMap::new(), by_source: HashMap::new() });
+        Self { inner, capacity, sources, whole: None }
     }
 
-    /// Entries only a whole emptying forgets (what no single key's change touches).
-    pub(super) fn unindexed(capacity: usize) -> Self {
-        Self::bounded(capacity, |_, _| Vec::new())
+    /// Entries built from the directory of help alone: its change forgets them all.
+    pub(super) fn of_the_directory(capacity: usize) -> Self {
+        Self::bounded(capacity, |_, _| Vec::new()).forgotten_whole_by(Changed::Directory)
+    }
+
+    /// These entries are also built from what `changed` names, which forgets them all.
+    pub(super) fn forgotten_whole_by(self, changed: Changed) -> Self {
+        Self { whole: Some(changed), ..self }
     }
 }
 
@@ -56,18 +64,19 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
 }
 
 impl<K: Eq + Hash, V> Memo<K, V> {
-    /// Keeps `value` if no write has committed since `generation` was read; the check and the
-    /// insert happen under the lock `clear` and `forget` take, so neither can fall between them.
+    /// Keeps `value` unless `changed_meanwhile` says a write committed, since its rows were
+    /// read, to one of what it was built from; the check and the insert happen under the lock
+    /// `clear` and `forget` take, so neither can fall between them.
     pub(super) fn put(
         &self,
         key: K,
-        generation: u64,
         kept_at: chrono::DateTime<chrono::Utc>,
         value: V,
-        current: impl Fn() -> u64,
+        changed_meanwhile: impl FnOnce(&[Changed]) -> bool,
     ) {
         let Ok(mut inner) = self.inner.lock() else { return };
-        if current() != generation {
+        let mut sources = (self.sources)(&key, &value);
+        if changed_meanwhile(&[sources.as_slice(), self.whole.as_slice()].concat()) {
             return;
         }
         if inner.entries.len() >= self.capacity && !inner.entries.contains_key(&key) {
@@ -75,7 +84,7 @@ impl<K: Eq + Hash, V> Memo<K, V> {
         }
         inner.remove(&key, self.sources, None);
         let key = Arc::new(key);
-        for source in (self.sources)(&key, &value) {
+        for source in sources.drain(..) {
             inner.by_source.entry(source).or_default().insert(Arc::clone(&key));
         }
         inner.entries.insert(key, Entry { kept_at, value });
@@ -90,6 +99,9 @@ impl<K: Eq + Hash, V> Memo<K, V> {
 
     /// Drops the entries built from a key `changes` names (not called with everything).
     pub(super) fn forget(&self, changes: &Changes) {
+        if self.whole.is_some_and(|whole| changes.contains(whole)) {
+            return self.clear();
+        }
         let Ok(mut inner) = self.inner.lock() else { return };
         for changed in changes.keys() {
             let Some(keys) = inner.by_source.remove(changed) else { continue };
@@ -160,9 +172,9 @@ mod tests {
         let memo: Memo<(Uuid, u8), &str> = Memo::bounded(10, by_first);
         let at = Utc.with_ymd_and_hms(2026, 12, 6, 0, 0, 0).single().expect("a valid instant");
         let (changed, other) = (Uuid::now_v7(), Uuid::now_v7());
-        memo.put((changed, 1), 0, at, "a", || 0);
-        memo.put((changed, 2), 0, at, "b", || 0);
-        memo.put((other, 1), 0, at, "c", || 0);
+        memo.put((changed, 1), at, "a", |_| false);
+        memo.put((changed, 2), at, "b", |_| false);
+        memo.put((other, 1), at, "c", |_| false);
         memo.forget(&[Changed::Person(changed)].into_iter().collect());
         let before = at - chrono::Duration::seconds(1);
         assert_eq!(memo.get(&(changed, 1), before), None);
@@ -177,11 +189,11 @@ mod tests {
         let early = Utc.with_ymd_and_hms(2026, 12, 6, 0, 0, 0).single().expect("a valid instant");
         let later = early + super::super::LIFETIME + chrono::Duration::seconds(1);
         let (old, fresh, new) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-        memo.put((old, 1), 0, early, "old", || 0);
-        memo.put((old, 2), 0, early, "old", || 0);
-        memo.put((fresh, 1), 0, later, "fresh", || 0);
-        memo.put((fresh, 2), 0, later, "fresh", || 0);
-        memo.put((new, 1), 0, later, "new", || 0);
+        memo.put((old, 1), early, "old", |_| false);
+        memo.put((old, 2), early, "old", |_| false);
+        memo.put((fresh, 1), later, "fresh", |_| false);
+        memo.put((fresh, 2), later, "fresh", |_| false);
+        memo.put((new, 1), later, "new", |_| false);
         let before = early - chrono::Duration::seconds(1);
         assert_eq!(memo.get(&(fresh, 1), before), Some("fresh"), "a fresh entry outlives the filling");
         assert_eq!(memo.get(&(fresh, 2), before), Some("fresh"));
@@ -189,8 +201,8 @@ mod tests {
         assert_eq!(memo.get(&(old, 1), before), None);
         assert_eq!(memo.indexed(), 3, "what was dropped left the index too");
         // Full of fresh entries, it is emptied: memory stays bounded.
-        memo.put((old, 3), 0, later, "again", || 0);
-        memo.put((old, 4), 0, later, "again", || 0);
+        memo.put((old, 3), later, "again", |_| false);
+        memo.put((old, 4), later, "again", |_| false);
         assert_eq!(memo.get(&(fresh, 1), before), None);
         assert_eq!(memo.get(&(old, 4), before), Some("again"));
     }
@@ -201,8 +213,8 @@ mod tests {
         let memo: Memo<u8, Uuid> = Memo::bounded(10, |_, person| vec![Changed::Person(*person)]);
         let at = Utc.with_ymd_and_hms(2026, 12, 6, 0, 0, 0).single().expect("a valid instant");
         let (first, then) = (Uuid::now_v7(), Uuid::now_v7());
-        memo.put(1, 0, at, first, || 0);
-        memo.put(1, 0, at, then, || 0);
+        memo.put(1, at, first, |_| false);
+        memo.put(1, at, then, |_| false);
         assert_eq!(memo.indexed(), 1, "the replaced entry's source is no longer indexed");
         let before = at - chrono::Duration::seconds(1);
         memo.forget(&[Changed::Person(first)].into_iter().collect());

@@ -8,8 +8,10 @@
 //! [`Changed`] person, party, organisation or inbox — on the write's transaction; once the write has
 //! committed, before its own response is sent, the cache forgets exactly the entries built from
 //! those keys ([`ReadCache::forget`]) and keeps everyone else's. Each forgetting also moves a
-//! counter on, the generation: a load is kept only if no write committed while it read, so rows
-//! read before a write are never served after it. Other instances hear the keys by PostgreSQL
+//! counter on, the generation, and is remembered with it for a while: a load is kept only if no
+//! write that committed while it read changed what it was built from, so rows read before a
+//! write are never served after it, and a visitor's sign-in does not cost everyone else's
+//! reads their keeping. Other instances hear the keys by PostgreSQL
 //! `NOTIFY`, sent inside the write's transaction ([`listen`]) and naming the instance that wrote
 //! (which forgot as it committed, so it does not act on its own word), and forget everything when their
 //! connection to it was lost; while an instance cannot hear them its cache is off. On SQLite
@@ -182,7 +184,11 @@ pub struct ReadCache {
     clock: Arc<dyn Clock>,
     /// This instance, as its announcements of what it changed name it.
     instance: Uuid,
+    /// How many writes have been forgotten (moved on under `recent`'s lock, read without it).
     generation: AtomicU64,
+    /// What the latest writes changed: a load that overlapped some is kept unless one of them
+    /// changed what it was built from.
+    recent: Mutex<Recent>,
     /// Requests answered from memory, and requests that read the database: for tests and
     /// operators, never for decisions.
     hits: AtomicU64,
@@ -236,6 +242,7 @@ impl ReadCache {
             clock,
             instance: Uuid::new_v4(),
             generation: AtomicU64::new(0),
+            recent: Mutex::new(Recent::default()),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             live: AtomicBool::new(false),
@@ -252,18 +259,20 @@ impl ReadCache {
             linked_to: Memo::bounded(MAX_PARTIES, |holder, members| {
                 std::iter::once(Changed::Party(*holder)).chain(persons_of(members)).collect()
             }),
-            public: Memo::unindexed(MAX_PUBLIC),
+            public: Memo::of_the_directory(MAX_PUBLIC),
             sessions: Memo::bounded(MAX_ENTRIES, |_, found| vec![Changed::Party(found.1.id)]),
-            directory: Memo::unindexed(1),
-            places: Memo::unindexed(MAX_PUBLIC),
-            places_to_call: Memo::unindexed(MAX_PUBLIC),
-            pages: Memo::bounded(MAX_MEMBERS, |(owner, _), page| {
+            directory: Memo::of_the_directory(1),
+            places: Memo::of_the_directory(MAX_PUBLIC),
+            places_to_call: Memo::of_the_directory(MAX_PUBLIC),
+            pages: Memo::bounded(MAX_MEMBERS, |(owner, _), page: &Arc<WrittenPage>| {
                 [Changed::Party(*owner), Changed::Inbox(*owner)]
                     .into_iter()
                     .chain(page.persons.iter().copied().map(Changed::Person))
                     .collect()
-            }),
-            organizations: Memo::unindexed(MAX_ENTRIES),
+            })
+            // Whom to call is written into the page from the directory.
+            .forgotten_whole_by(Changed::Directory),
+            organizations: Memo::of_the_directory(MAX_ENTRIES),
             inboxes: Memo::bounded(MAX_PARTIES, |(recipient, _), page| {
                 std::iter::once(Changed::Inbox(*recipient))
                     .chain(page.names.keys().copied().map(Changed::Person))
@@ -271,6 +280,33 @@ impl ReadCache {
             }),
             answers: Memo::bounded(MAX_ANSWERS, |(person, _), _| vec![Changed::Person(*person)]),
         }
+    }
+}
+
+/// How many writes' changes are remembered for the loads that overlapped them: a load that
+/// began more writes ago than this is not kept (at a thousand writes a second, a second's).
+const RECENT_WRITES: usize = 1_024;
+
+/// The changes of the latest writes, oldest first: the last is the current generation's.
+#[derive(Debug, Default)]
+struct Recent {
+    changes: std::collections::VecDeque<Changes>,
+}
+
+impl Recent {
+    /// Whether a write after `generation` (the current one being `current`) changed one of
+    /// `sources`, or changed everything, or is too long ago to tell.
+    fn written_to_since(&self, generation: u64, current: u64, sources: &[Changed]) -> bool {
+        let Some(after) = current.checked_sub(generation) else { return true };
+        let Ok(after) = usize::try_from(after) else { return true };
+        if after > self.changes.len() {
+            return true;
+        }
+        self.changes
+            .iter()
+            .rev()
+            .take(after)
+            .any(|changes| changes.is_everything() || sources.iter().any(|source| changes.contains(*source)))
     }
 }
 
@@ -318,7 +354,18 @@ impl ReadCache {
         if changes.is_empty() {
             return;
         }
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        // Logged and counted together, before any memo forgets: a load kept after this sees
+        // the write in `recent`, and one kept before it is forgotten below.
+        if let Ok(mut recent) = self.recent.lock() {
+            if recent.changes.len() == RECENT_WRITES {
+                recent.changes.pop_front();
+            }
+            recent.changes.push_back(changes.clone());
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        } else {
+            // A poisoned log keeps no load from now on (`written_to_since`): only the count moves.
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
         if changes.is_everything() {
             self.parties.clear();
             self.persons.clear();
@@ -347,14 +394,11 @@ impl ReadCache {
             self.sessions.forget(changes);
             self.inboxes.forget(changes);
             self.pages.forget(changes);
-            if changes.contains(Changed::Directory) {
-                self.public.clear();
-                self.directory.clear();
-                self.places.clear();
-                self.places_to_call.clear();
-                self.pages.clear();
-                self.organizations.clear();
-            }
+            self.public.forget(changes);
+            self.directory.forget(changes);
+            self.places.forget(changes);
+            self.places_to_call.forget(changes);
+            self.organizations.forget(changes);
         }
         self.changed.notify_waiters();
     }
@@ -607,8 +651,14 @@ impl ReadCache {
 
     fn keep<K: Eq + Hash, V>(&self, memo: &Memo<K, V>, key: K, stamp: Option<Stamp>, value: V) {
         if let Some(Stamp { generation, at }) = stamp {
-            memo.put(key, generation, at, value, || self.generation());
+            memo.put(key, at, value, |sources| self.written_to_since(generation, sources));
         }
+    }
+
+    /// Whether a write committed since `generation` changed one of `sources` (or everything).
+    fn written_to_since(&self, generation: u64, sources: &[Changed]) -> bool {
+        let Ok(recent) = self.recent.lock() else { return true };
+        recent.written_to_since(generation, self.generation(), sources)
     }
 }
 

@@ -29,14 +29,60 @@ fn nothing_is_kept_until_the_cache_hears_every_write() {
 }
 
 #[test]
-fn rows_loaded_before_a_write_committed_are_not_kept_after_it() {
+fn rows_loaded_before_a_write_to_them_committed_are_not_kept_after_it() {
     let (cache, _) = cache();
     cache.set_live(true);
     let stamp = cache.stamp();
-    // The rows are read here; a write to someone else commits before they are kept.
-    cache.forget(&[Changed::Person(Uuid::now_v7())].into_iter().collect());
+    // The rows are read here; a write to them commits before they are kept.
+    cache.forget(&[Changed::Person(Uuid::nil())].into_iter().collect());
     cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
     assert!(!kept(&cache));
+    let stamp = cache.stamp();
+    cache.forget(&Changes::everything());
+    cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
+    assert!(!kept(&cache), "a write too broad to name changed them too");
+}
+
+#[test]
+fn rows_loaded_across_writes_to_others_are_kept() {
+    let (cache, _) = cache();
+    cache.set_live(true);
+    let stamp = cache.stamp();
+    // Other visitors sign in (their sessions are touched) while this person's rows are read.
+    for _ in 0..10 {
+        cache.forget(&[Changed::Party(Uuid::now_v7()), Changed::Person(Uuid::now_v7())].into_iter().collect());
+    }
+    cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
+    assert!(kept(&cache));
+}
+
+#[test]
+fn a_load_that_began_before_the_writes_remembered_is_not_kept() {
+    let (cache, _) = cache();
+    cache.set_live(true);
+    let stamp = cache.stamp();
+    for _ in 0..=RECENT_WRITES {
+        cache.forget(&[Changed::Person(Uuid::now_v7())].into_iter().collect());
+    }
+    // The oldest of those writes is no longer remembered: it may have been to these rows.
+    cache.keep(&cache.schedules, Uuid::nil(), stamp, Arc::new(rows()));
+    assert!(!kept(&cache));
+}
+
+#[test]
+fn what_is_built_from_the_directory_is_not_kept_across_its_change() {
+    let (cache, _) = cache();
+    cache.set_live(true);
+    let calls = Arc::new(PlacesToCall { items: "<li>…</li>".to_owned() });
+    let stamp = cache.stamp();
+    cache.forget(&[Changed::Directory].into_iter().collect());
+    cache.keep(&cache.places_to_call, (None, Language::Ja), stamp, calls.clone());
+    let now = cache.clock.now();
+    assert!(cache.places_to_call.get(&(None, Language::Ja), now - LIFETIME).is_none());
+    let stamp = cache.stamp();
+    cache.forget(&[Changed::Person(Uuid::now_v7())].into_iter().collect());
+    cache.keep(&cache.places_to_call, (None, Language::Ja), stamp, calls);
+    assert!(cache.places_to_call.get(&(None, Language::Ja), now - LIFETIME).is_some(), "a person's write leaves it");
 }
 
 #[test]
