@@ -17,8 +17,6 @@ pub(super) struct Memo<K, V> {
     inner: Mutex<Inner<K, V>>,
     capacity: usize,
     sources: Sources<K, V>,
-    /// A key whose change forgets every entry (the directory, for what is built from it).
-    whole: Option<Changed>,
 }
 
 struct Inner<K, V> {
@@ -40,18 +38,12 @@ impl<K, V> Memo<K, V> {
     /// At most `capacity` entries (bounds memory whatever the traffic), each forgotten when
     /// one of `sources` changes.
     pub(super) fn bounded(capacity: usize, sources: Sources<K, V>) -> Self {
-        let inner = Mutex::new(Inner { entries: HashMap::new(), by_source: HashMap::new() });
-        Self { inner, capacity, sources, whole: None }
+        Self { inner: Mutex::new(Inner { entries: HashMap::new(), by_source: HashMap::new() }), capacity, sources }
     }
 
     /// Entries built from the directory of help alone: its change forgets them all.
     pub(super) fn of_the_directory(capacity: usize) -> Self {
-        Self::bounded(capacity, |_, _| Vec::new()).forgotten_whole_by(Changed::Directory)
-    }
-
-    /// These entries are also built from what `changed` names, which forgets them all.
-    pub(super) fn forgotten_whole_by(self, changed: Changed) -> Self {
-        Self { whole: Some(changed), ..self }
+        Self::bounded(capacity, |_, _| vec![Changed::Directory])
     }
 }
 
@@ -75,8 +67,8 @@ impl<K: Eq + Hash, V> Memo<K, V> {
         changed_meanwhile: impl FnOnce(&[Changed]) -> bool,
     ) {
         let Ok(mut inner) = self.inner.lock() else { return };
-        let mut sources = (self.sources)(&key, &value);
-        if changed_meanwhile(&[sources.as_slice(), self.whole.as_slice()].concat()) {
+        let sources = (self.sources)(&key, &value);
+        if changed_meanwhile(&sources) {
             return;
         }
         if inner.entries.len() >= self.capacity && !inner.entries.contains_key(&key) {
@@ -84,22 +76,22 @@ impl<K: Eq + Hash, V> Memo<K, V> {
         }
         inner.remove(&key, self.sources, None);
         let key = Arc::new(key);
-        for source in sources.drain(..) {
+        for source in sources {
             inner.by_source.entry(source).or_default().insert(Arc::clone(&key));
         }
         inner.entries.insert(key, Entry { kept_at, value });
     }
 
-    pub(super) fn clear(&self) {
+    fn clear(&self) {
         if let Ok(mut inner) = self.inner.lock() {
             inner.entries.clear();
             inner.by_source.clear();
         }
     }
 
-    /// Drops the entries built from a key `changes` names (not called with everything).
+    /// Drops the entries built from a key `changes` names, or every entry when everything changed.
     pub(super) fn forget(&self, changes: &Changes) {
-        if self.whole.is_some_and(|whole| changes.contains(whole)) {
+        if changes.is_everything() {
             return self.clear();
         }
         let Ok(mut inner) = self.inner.lock() else { return };

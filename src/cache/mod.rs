@@ -58,8 +58,8 @@ pub const LIFETIME: chrono::Duration = chrono::Duration::seconds(30);
 /// Entries a memo holds at most (past it, what outlived its lifetime is dropped, or else all):
 /// bounds memory whatever the traffic.
 const MAX_ENTRIES: usize = 50_000;
-/// A facility's members are larger entries (a person row each), and signed-in parties' pages
-/// leave more memory behind than their 10 KB (README "Performance"): fewer are kept.
+/// A facility's members are larger entries (a person row each), and so are signed-in
+/// parties' pages (~10 KB each, with their index): fewer are kept.
 const MAX_MEMBERS: usize = 2_000;
 /// Signed-in parties' inbox pages and whom each holds links to (a few rows each): one for
 /// each party active within the lifetime, sized above a busy half-minute's parties, since past
@@ -264,14 +264,13 @@ impl ReadCache {
             directory: Memo::of_the_directory(1),
             places: Memo::of_the_directory(MAX_PUBLIC),
             places_to_call: Memo::of_the_directory(MAX_PUBLIC),
+            // Whom to call is written into the page from the directory.
             pages: Memo::bounded(MAX_MEMBERS, |(owner, _), page: &Arc<WrittenPage>| {
-                [Changed::Party(*owner), Changed::Inbox(*owner)]
+                [Changed::Party(*owner), Changed::Inbox(*owner), Changed::Directory]
                     .into_iter()
                     .chain(page.persons.iter().copied().map(Changed::Person))
                     .collect()
-            })
-            // Whom to call is written into the page from the directory.
-            .forgotten_whole_by(Changed::Directory),
+            }),
             organizations: Memo::of_the_directory(MAX_ENTRIES),
             inboxes: Memo::bounded(MAX_PARTIES, |(recipient, _), page| {
                 std::iter::once(Changed::Inbox(*recipient))
@@ -355,51 +354,33 @@ impl ReadCache {
             return;
         }
         // Logged and counted together, before any memo forgets: a load kept after this sees
-        // the write in `recent`, and one kept before it is forgotten below.
-        if let Ok(mut recent) = self.recent.lock() {
+        // the write in `recent`, and one kept before it is forgotten below. (A poisoned log
+        // keeps no load from then on, see `written_to_since`: only the count moves.)
+        let mut recent = self.recent.lock();
+        if let Ok(recent) = recent.as_mut() {
             if recent.changes.len() == RECENT_WRITES {
                 recent.changes.pop_front();
             }
             recent.changes.push_back(changes.clone());
-            self.generation.fetch_add(1, Ordering::AcqRel);
-        } else {
-            // A poisoned log keeps no load from now on (`written_to_since`): only the count moves.
-            self.generation.fetch_add(1, Ordering::AcqRel);
         }
-        if changes.is_everything() {
-            self.parties.clear();
-            self.persons.clear();
-            self.schedules.clear();
-            self.placed_at.clear();
-            self.placements.clear();
-            self.linked_to.clear();
-            self.public.clear();
-            self.sessions.clear();
-            self.directory.clear();
-            self.places.clear();
-            self.places_to_call.clear();
-            self.pages.clear();
-            self.organizations.clear();
-            self.inboxes.clear();
-            self.answers.clear();
-        } else {
-            // Each memo looks up the keys named, not its entries: see `memo`.
-            self.parties.forget(changes);
-            self.persons.forget(changes);
-            self.schedules.forget(changes);
-            self.answers.forget(changes);
-            self.placed_at.forget(changes);
-            self.placements.forget(changes);
-            self.linked_to.forget(changes);
-            self.sessions.forget(changes);
-            self.inboxes.forget(changes);
-            self.pages.forget(changes);
-            self.public.forget(changes);
-            self.directory.forget(changes);
-            self.places.forget(changes);
-            self.places_to_call.forget(changes);
-            self.organizations.forget(changes);
-        }
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        drop(recent);
+        // Each memo looks up the keys named, not its entries (see `memo`), or empties whole.
+        self.parties.forget(changes);
+        self.persons.forget(changes);
+        self.schedules.forget(changes);
+        self.answers.forget(changes);
+        self.placed_at.forget(changes);
+        self.placements.forget(changes);
+        self.linked_to.forget(changes);
+        self.sessions.forget(changes);
+        self.inboxes.forget(changes);
+        self.pages.forget(changes);
+        self.public.forget(changes);
+        self.directory.forget(changes);
+        self.places.forget(changes);
+        self.places_to_call.forget(changes);
+        self.organizations.forget(changes);
         self.changed.notify_waiters();
     }
 

@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// What a place to turn to helps with, in plain words, when it has not said so itself.
-pub fn place_kind(kind: OrganizationKind, language: Language) -> &'static str {
+fn place_kind(kind: OrganizationKind, language: Language) -> &'static str {
     match kind {
         OrganizationKind::ConsultationWindow => pick(language, "薬物のことを相談できるところ", "Advice about drug use"),
         OrganizationKind::MentalHealthWelfareCentre => {
