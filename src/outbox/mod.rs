@@ -230,6 +230,9 @@ where
         }
         outbox.delivery.went_round(outbox.clock.now());
         tokio::select! {
+            // The signal first: when a send settles in the same instant, a random pick could
+            // go round once more and claim after it.
+            biased;
             () = &mut stop => break,
             _ = look_again.tick() => {}
             () = outbox.send_now.notified() => {}
