@@ -21,6 +21,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// SQLite readers. Measured with the load benchmark on 2 cores: 2 starve 32 clients, 16 add
 /// only thread switching; 8 was best.
 const SQLITE_READERS: u32 = 8;
+/// Each reader's own page cache, in KiB (SQLite's default is 2 000). The hot reads are kept
+/// above the database, and a page a reader lacks is a copy from the kernel's page cache, which
+/// all readers share. Measured with `heaptrack` under the load benchmark: SQLite's allocations
+/// at the heap's peak went from 23.5 MB (eight private copies of the same pages) to 6.4 MB.
+const READER_PAGE_CACHE_KIB: u32 = 512;
 
 fn sqlite_options(url: &DatabaseUrl) -> Result<SqliteConnectOptions, DatabaseError> {
     // WAL lets readers run beside the single writer; the busy timeout makes writers queue
@@ -144,7 +149,12 @@ pub async fn connect_reads(
         // an embedded database has no connection to lose.
         .test_before_acquire(false)
         .acquire_timeout(CONNECT_TIMEOUT)
-        .connect_with(sqlite_options(url)?.read_only(true).create_if_missing(false))
+        .connect_with(
+            sqlite_options(url)?
+                .read_only(true)
+                .create_if_missing(false)
+                .pragma("cache_size", format!("-{READER_PAGE_CACHE_KIB}")),
+        )
         .await
         .map_err(|err| DatabaseError::Connect { url: url.to_string(), reason: err.to_string() })?;
     Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))

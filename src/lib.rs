@@ -17,6 +17,7 @@ pub mod health;
 pub mod hsds;
 pub mod http;
 pub mod line;
+pub mod memory;
 pub mod outbox;
 pub mod pages;
 pub mod scheduler;

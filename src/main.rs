@@ -4,6 +4,8 @@ use clap::Parser;
 use tsunagu::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
+    // Before any thread is started, so that every thread's allocations share the few arenas.
+    tsunagu::memory::one_arena_a_core();
     let cli = Cli::parse();
     let default_filter = match cli.command {
         Command::Serve | Command::Migrate => "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn",
