@@ -28,6 +28,7 @@ mod m0025_referrals;
 mod m0026_follow_up;
 mod m0027_directory;
 mod m0028_lean_audit;
+mod m0029_ladder_index;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0026_follow_up::Migration),
             Box::new(m0027_directory::Migration),
             Box::new(m0028_lean_audit::Migration),
+            Box::new(m0029_ladder_index::Migration),
         ]
     }
 }

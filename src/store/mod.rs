@@ -27,6 +27,8 @@ pub mod parties;
 pub mod persons;
 pub mod placements;
 pub mod planning;
+#[cfg(test)]
+mod plans;
 pub mod provisions;
 pub mod rate_limits;
 pub mod referrals;

@@ -333,14 +333,17 @@ pub async fn set_ladder(db: &impl Write, alert_id: Uuid, next_at: Option<DateTim
 
 /// Delivered team alerts nobody acknowledged whose ladder's next step is due.
 pub async fn ladder_due(db: &impl Read, now: DateTime<Utc>, limit: u64) -> Result<Vec<alert::Model>, DbErr> {
+    ladder_due_query(now, limit).all(db.conn()).await
+}
+
+/// The query of [`ladder_due`], whose plan is checked in `store::plans`.
+pub(super) fn ladder_due_query(now: DateTime<Utc>, limit: u64) -> sea_orm::Select<alert::Entity> {
     alert::Entity::find()
+        .filter(alert::Column::Status.eq(super::alerts::DELIVERED))
         .filter(alert::Column::LadderNextAt.lte(now))
         .filter(alert::Column::AcknowledgedAt.is_null())
-        .filter(alert::Column::Status.eq(super::alerts::DELIVERED))
         .order_by_asc(alert::Column::LadderNextAt)
         .limit(limit)
-        .all(db.conn())
-        .await
 }
 
 /// Takes a due step: the ladder's mark is cleared if it stands where it was read and nobody
