@@ -196,17 +196,25 @@ pub async fn milestone(
 
 /// A person, and every link `holder` holds to them (the one in force is picked at the time of
 /// the request, so that what is kept stays right as links expire).
+///
+/// A holder's links, with the persons they name, are kept for its own pages and lists
+/// (`links_held`): the person and the links to them are taken from there, and only a person
+/// none of them names (a resident of a facility, say) is read by id, with no links.
 async fn person_with_links(
     state: &AppState,
     person_id: Uuid,
     holder: Option<Uuid>,
 ) -> Result<crate::cache::PersonWithLinks, DbErr> {
-    let Some(person) = store::persons::find(&state.reads, person_id).await? else { return Ok(None) };
-    let links = match holder {
-        Some(party_id) => store::links::between(&state.reads, person_id, party_id).await?,
-        None => Vec::new(),
-    };
-    Ok(Some((person, links)))
+    if let Some(party_id) = holder {
+        let held = crate::workflow::links_held(state, party_id).await?;
+        if let Some(person) = held.persons.get(&person_id) {
+            let mut links: Vec<link::Model> =
+                held.rows.iter().filter(|link| link.person_id == person_id).cloned().collect();
+            links.sort_by_key(|link| link.id);
+            return Ok(Some((person.clone(), links)));
+        }
+    }
+    Ok(store::persons::find(&state.reads, person_id).await?.map(|person| (person, Vec::new())))
 }
 
 /// The party whose access to a person comes from a link: everyone but admins and the person.

@@ -133,7 +133,7 @@ pub struct AlertPage {
 
 /// One alert as its reader sees it, with its contact log and its person's name.
 pub(super) async fn view(state: &AppState, row: alert::Model, reader: &Principal) -> Result<AlertView, ApiError> {
-    let parts = workflow::inbox::with_parts(state, vec![row], None).await?;
+    let parts = workflow::inbox::with_parts(state, vec![row], None, &std::collections::HashMap::new()).await?;
     views(state, parts.rows.iter(), &parts, reader).pop().ok_or(ApiError::NotFound)
 }
 

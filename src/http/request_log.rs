@@ -29,7 +29,7 @@ fn loggable_path(path: &str) -> String {
     // Judged on the path as a router could read it: percent-decoded, case-folded, repeated
     // slashes collapsed. `//feeds/T.ics`, `/FEEDS/T.ics` and `/%66eeds/T.ics` are all a feed's
     // secret; anything that could be one is not written down.
-    let decoded: String = percent_decoded(path).to_lowercase();
+    let decoded = percent_decoded(path).to_lowercase();
     let mut normal = String::with_capacity(decoded.len());
     for c in decoded.chars() {
         if !(c == '/' && normal.ends_with('/')) {
@@ -37,8 +37,11 @@ fn loggable_path(path: &str) -> String {
         }
     }
     for prefix in SECRET_PATHS {
-        if normal.contains(&format!("{prefix}/")) || normal.contains(&format!("{prefix}%")) || normal.ends_with(prefix)
-        {
+        // The prefix followed by `/`, by `%`, or by nothing.
+        let secret = normal
+            .match_indices(prefix)
+            .any(|(at, _)| matches!(normal[at + prefix.len()..].chars().next(), None | Some('/' | '%')));
+        if secret {
             return format!("{prefix}/[redacted]");
         }
     }
@@ -46,8 +49,11 @@ fn loggable_path(path: &str) -> String {
 }
 
 /// `%XX` escapes decoded (repeatedly, so that `%2566` is read as `%66` and then `f`); invalid
-/// escapes are kept as they are.
-fn percent_decoded(path: &str) -> String {
+/// escapes are kept as they are. Every request is logged: a path with no `%` is not copied.
+fn percent_decoded(path: &str) -> std::borrow::Cow<'_, str> {
+    if !path.contains('%') {
+        return std::borrow::Cow::Borrowed(path);
+    }
     let mut text = path.to_owned();
     for _ in 0..3 {
         let bytes = text.as_bytes();
@@ -72,7 +78,7 @@ fn percent_decoded(path: &str) -> String {
         }
         text = decoded;
     }
-    text
+    std::borrow::Cow::Owned(text)
 }
 
 pub async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
@@ -112,6 +118,11 @@ mod tests {
         assert_eq!(loggable_path("/unsubscribe/abc"), "/unsubscribe/[redacted]");
         assert_eq!(loggable_path("/setup/abc"), "/setup/[redacted]");
         assert_eq!(loggable_path("/auth/invitation"), "/auth/invitation");
+        // A secret's prefix at the very end, or before an escape the router may read as `/`.
+        assert_eq!(loggable_path("/setup"), "/setup/[redacted]");
+        assert_eq!(loggable_path("/setup%zz"), "/setup/[redacted]");
+        // A path that only begins like one is no secret.
+        assert_eq!(loggable_path("/setups/abc"), "/setups/abc");
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response 
 /// or the directory changed (see `cache::ReadCache::written_page`).
 async fn written(req: &Request, state: &AppState, viewer: &Viewer) -> Result<Arc<WrittenPage>, Failure> {
     let since = state.cache.read_starts();
+    // Both halves below start from the viewer's links (with the persons they name): read once
+    // here and kept, rather than twice at once by the two.
+    crate::workflow::links_held(state, viewer.party.id).await?;
     // The audit lines of the alerts and of each person are stored together, in one group
     // commit, rather than one after another.
     let (shown, readable) = tokio::try_join!(alerts_shown(state, viewer), readable_persons(state, viewer))?;

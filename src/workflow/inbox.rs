@@ -8,7 +8,7 @@ use std::{
     sync::Arc,
 };
 
-use crate::entity::{alert, alert_contact, alert_escalation, link};
+use crate::entity::{alert, alert_contact, alert_escalation, link, person};
 use uuid::Uuid;
 
 use super::WorkflowError;
@@ -59,14 +59,15 @@ pub async fn own_inbox(
     limit: u64,
 ) -> Result<Shown, WorkflowError> {
     let asked = format!("own|{unread_only}|{cursor:?}|{limit}");
+    // The persons a party's alerts are about are those its links name, kept with its links.
+    let held = super::roster::links_held(state, party_id).await?;
     let page = state
         .cache
         .inbox_page(party_id, asked, || async {
             let (rows, next) = store::inbox::inbox(&state.reads, party_id, unread_only, cursor, limit).await?;
-            Ok::<_, WorkflowError>(Arc::new(with_parts(state, rows, next).await?))
+            Ok::<_, WorkflowError>(Arc::new(with_parts(state, rows, next, &held.persons).await?))
         })
         .await?;
-    let held = super::roster::links_held(state, party_id).await?;
     // An alert relies on a link its recipient holds; one it cannot find there is not shown.
     let links: HashMap<Uuid, link::Model> = held.rows.iter().map(|link| (link.id, link.clone())).collect();
     let now = state.clock.now();
@@ -92,27 +93,36 @@ pub async fn team_inbox(
         .cache
         .inbox_page(organization_id, asked, || async {
             let (rows, next) = store::inbox::team_inbox(&state.reads, organization_id, filter, cursor, limit).await?;
-            Ok::<_, WorkflowError>(Arc::new(with_parts(state, rows, next).await?))
+            Ok::<_, WorkflowError>(Arc::new(with_parts(state, rows, next, &HashMap::new()).await?))
         })
         .await?;
     Ok(Shown { page, hidden: HashSet::new() })
 }
 
 /// `rows` with their contact logs, ladder steps and persons' names, read in three queries
-/// however many alerts there are.
+/// however many alerts there are; the names of persons in `known` are not read again.
 pub async fn with_parts(
     state: &AppState,
     rows: Vec<alert::Model>,
     next_cursor: Option<Uuid>,
+    known: &HashMap<Uuid, person::Model>,
 ) -> Result<InboxPage, WorkflowError> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
     let contacts: Vec<alert_contact::Model> = store::contacts::of_alerts(&state.reads, &ids).await?;
     let steps: Vec<alert_escalation::Model> = store::rota::steps_of(&state.reads, &ids).await?;
-    let person_ids: Vec<Uuid> = rows.iter().map(|row| row.person_id).collect();
-    let names = store::persons::find_many(&state.reads, &person_ids)
-        .await?
-        .into_iter()
-        .map(|person| (person.id, person.display_name))
-        .collect();
+    let mut names: HashMap<Uuid, String> = HashMap::new();
+    let mut unknown: Vec<Uuid> = Vec::new();
+    for row in &rows {
+        match known.get(&row.person_id) {
+            Some(person) => {
+                names.insert(person.id, person.display_name.clone());
+            }
+            None => unknown.push(row.person_id),
+        }
+    }
+    if !unknown.is_empty() {
+        let read = store::persons::find_many(&state.reads, &unknown).await?;
+        names.extend(read.into_iter().map(|person| (person.id, person.display_name)));
+    }
     Ok(InboxPage::new(rows, next_cursor, contacts, steps, names))
 }

@@ -69,7 +69,7 @@ fn page_of(
     Page { items, next_cursor }
 }
 
-async fn placed(state: &AppState, organization_id: Uuid) -> Result<Arc<Members<placement::Model>>, WorkflowError> {
+async fn placed(state: &AppState, organization_id: Uuid) -> Result<Arc<Members<placement::Model>>, sea_orm::DbErr> {
     let rows = store::placements::of_organization(&state.reads, organization_id).await?;
     members(state, rows, |row| row.person_id).await
 }
@@ -92,11 +92,11 @@ pub async fn organization(state: &AppState, id: Uuid) -> Result<Option<organizat
 }
 
 /// Every link `party_id` holds, in any state, with the persons they name, from the read cache.
-pub async fn links_held(state: &AppState, party_id: Uuid) -> Result<Arc<Members<link::Model>>, WorkflowError> {
+pub async fn links_held(state: &AppState, party_id: Uuid) -> Result<Arc<Members<link::Model>>, sea_orm::DbErr> {
     state.cache.linked_to(party_id, || linked(state, party_id)).await
 }
 
-async fn linked(state: &AppState, party_id: Uuid) -> Result<Arc<Members<link::Model>>, WorkflowError> {
+async fn linked(state: &AppState, party_id: Uuid) -> Result<Arc<Members<link::Model>>, sea_orm::DbErr> {
     let rows = store::links::all_of_party(&state.reads, party_id).await?;
     members(state, rows, |link| link.person_id).await
 }
@@ -106,7 +106,7 @@ async fn members<R>(
     state: &AppState,
     rows: Vec<R>,
     person_of: impl Fn(&R) -> Uuid,
-) -> Result<Arc<Members<R>>, WorkflowError> {
+) -> Result<Arc<Members<R>>, sea_orm::DbErr> {
     let ids: Vec<Uuid> = rows.iter().map(person_of).collect();
     let persons = store::persons::find_many(&state.reads, &ids).await?;
     let persons = persons.into_iter().map(|person| (person.id, person)).collect();
