@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     access::{self, AccessError, PersonAccess, Target},
-    cache::WrittenPage,
+    cache::{Members, WrittenPage},
     domain::{
         access::Action,
         risk::wording_of,
@@ -28,6 +28,7 @@ use crate::{
         words::{alert_title, span},
         Language,
     },
+    entity::link,
     state::AppState,
     store,
     workflow::inbox::Shown,
@@ -46,12 +47,12 @@ pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response 
 /// or the directory changed (see `cache::ReadCache::written_page`).
 async fn written(req: &Request, state: &AppState, viewer: &Viewer) -> Result<Arc<WrittenPage>, Failure> {
     let since = state.cache.read_starts();
-    // Both halves below start from the viewer's links (with the persons they name): read once
-    // here and kept, rather than twice at once by the two.
-    crate::workflow::links_held(state, viewer.party.id).await?;
+    // Both halves below start from the viewer's links (with the persons they name): read here,
+    // once, and kept, so the inbox finds them kept rather than reading them at the same moment.
+    let held = crate::workflow::links_held(state, viewer.party.id).await?;
     // The audit lines of the alerts and of each person are stored together, in one group
     // commit, rather than one after another.
-    let (shown, readable) = tokio::try_join!(alerts_shown(state, viewer), readable_persons(state, viewer))?;
+    let (shown, readable) = tokio::try_join!(alerts_shown(state, viewer), readable_persons(state, viewer, &held))?;
     let now = state.clock.now();
     // The viewer was read before `since`: what the page shows of them is part of the key.
     let principal = &viewer.principal;
@@ -105,11 +106,14 @@ async fn gather(
     Ok(context! { persons => persons, refers => refers })
 }
 
-/// The persons the viewer is linked to now whose page they may read, in id order, each
-/// decision audited.
-async fn readable_persons(state: &AppState, viewer: &Viewer) -> Result<Vec<PersonAccess>, Failure> {
+/// The persons the viewer is linked to now (by `held`, the links they hold) whose page they may
+/// read, in id order, each decision audited.
+async fn readable_persons(
+    state: &AppState,
+    viewer: &Viewer,
+    held: &Members<link::Model>,
+) -> Result<Vec<PersonAccess>, Failure> {
     let now = state.clock.now();
-    let held = crate::workflow::links_held(state, viewer.party.id).await?;
     let person_ids: BTreeSet<Uuid> =
         held.rows.iter().filter(|link| store::links::is_active(link, now)).map(|link| link.person_id).collect();
     let decisions = futures::future::join_all(person_ids.into_iter().map(|person_id| {
