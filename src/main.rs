@@ -3,9 +3,16 @@ use std::process::ExitCode;
 use clap::Parser;
 use tsunagu::cli::{self, Cli, Command};
 
+/// Every allocation of the server, SQLite's included, goes to jemalloc (`tsunagu::memory` says
+/// why and how it is set).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc reads its settings from this symbol when it starts: `tsunagu::memory::JEMALLOC_CONF`.
+#[export_name = "malloc_conf"]
+static JEMALLOC_CONF: &[u8; tsunagu::memory::JEMALLOC_CONF.len()] = tsunagu::memory::JEMALLOC_CONF;
+
 fn main() -> ExitCode {
-    // Before any thread is started, so that every thread's allocations share the few arenas.
-    tsunagu::memory::one_arena_a_core();
     let cli = Cli::parse();
     let default_filter = match cli.command {
         Command::Serve | Command::Migrate => "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn",

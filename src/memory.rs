@@ -1,52 +1,42 @@
-//! How the process asks the C allocator for memory.
+//! How the server asks for memory: jemalloc, and its settings.
 //!
-//! glibc's malloc gives threads that contend for it arenas of their own, up to eight for
-//! each core, and memory freed in one arena is kept there for that arena's next requests. The
-//! service's threads (the runtime's workers, its blocking threads, SQLite's) pass buffers
-//! between one another, so each arena ends up holding its share of freed memory. Measured
-//! under the load benchmark at 10 000 persons: 152 MB of anonymous memory for a heap of at most
-//! 78–86 MB, spread over more than a dozen arenas. With one arena a core, what one thread frees
-//! the next one takes again, and the peak fell from 179 MB to about 150 MB.
+//! The `tsunagu` binary's global allocator is jemalloc (`tikv-jemallocator`). On Linux it also
+//! takes the C library's `malloc`, so SQLite allocates from it too: one allocator for the
+//! whole process. Under the load benchmark, glibc's malloc took about a sixth of the server's
+//! time (`_int_malloc`, `_int_free`, `malloc_consolidate`), and threads waited on its arenas'
+//! locks. With jemalloc, the same code answered family `upcoming` at 10 000 persons about half
+//! as fast again (README, "Performance"). The library, its tests and the benchmark's floors
+//! keep the system allocator.
+//!
+//! glibc's arenas were this module's subject before: one arena a core brought the peak from
+//! 179 MB to about 150 MB. jemalloc's settings below do the same work.
 
-/// The most arenas the allocator may make: one for each core the runtime runs on.
-fn arenas_for(cores: usize) -> i32 {
-    i32::try_from(cores.max(1)).unwrap_or(i32::MAX)
-}
-
-/// Limits glibc's malloc to one arena a core. Called once, first thing in `main`, before any
-/// thread starts. Returns whether the allocator took the setting (elsewhere than glibc, there
-/// is nothing to set and it answers `false`).
-pub fn one_arena_a_core() -> bool {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    set_arena_max(arenas_for(cores))
-}
-
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn set_arena_max(arenas: i32) -> bool {
-    // SAFETY: `mallopt` takes two integers and changes a setting of the allocator under its
-    // own lock; `M_ARENA_MAX` applies to arenas made from now on. It touches no memory of ours.
-    unsafe { libc::mallopt(libc::M_ARENA_MAX, arenas) == 1 }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn set_arena_max(_arenas: i32) -> bool {
-    false
-}
+/// jemalloc's settings, read once when it starts (it finds them by the `malloc_conf` symbol the
+/// binary exports). Each setting was measured with the benchmark over every path at 10 000
+/// persons:
+/// - `narenas:1`: one arena. Threads still allocate without locks from their own caches. The
+///   default, four arenas a CPU, peaked at 172 MB.
+/// - `background_thread:true`: a thread of jemalloc's own hands unused pages back to the
+///   system, so requests do not wait for it.
+/// - `dirty_decay_ms:250`: freed pages go back after a quarter of a second, not ten
+///   (peak 156 MB; 160 MB at one second). `dirty_decay_ms:0` halved the throughput.
+/// - `muzzy_decay_ms:0`: none are kept half-returned.
+pub const JEMALLOC_CONF: &[u8; 69] = b"narenas:1,background_thread:true,dirty_decay_ms:250,muzzy_decay_ms:0\0";
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_core_gets_one_arena_and_no_machine_gets_none() {
-        assert_eq!(arenas_for(2), 2);
-        assert_eq!(arenas_for(0), 1);
-        assert_eq!(arenas_for(usize::MAX), i32::MAX);
-    }
-
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    #[test]
-    fn glibc_takes_the_limit() {
-        assert!(one_arena_a_core());
+    fn jemalloc_s_settings_are_one_c_string_of_name_value_pairs() {
+        // jemalloc reads up to the first NUL: it must be at the very end and nowhere before.
+        assert_eq!(JEMALLOC_CONF.iter().position(|&byte| byte == 0), Some(JEMALLOC_CONF.len() - 1));
+        let settings = std::str::from_utf8(&JEMALLOC_CONF[..JEMALLOC_CONF.len() - 1]).expect("ASCII");
+        assert!(
+            settings.split(',').all(|setting| setting
+                .split_once(':')
+                .is_some_and(|(name, value)| { !name.is_empty() && !value.is_empty() })),
+            "{settings}"
+        );
     }
 }

@@ -19,6 +19,7 @@ pub const TESTS: &[crate::helpers::Case] = cases![
     serve_prints_a_setup_link_that_works_once_and_never_reaches_the_log,
     a_setup_link_expires_and_a_first_start_one_is_refused_once_an_admin_exists,
     the_invite_command_prints_an_admin_link_with_the_name_filled_in,
+    the_server_allocates_with_jemalloc_as_set,
 ];
 
 const BINARY: &str = env!("CARGO_BIN_EXE_tsunagu");
@@ -173,4 +174,27 @@ async fn the_invite_command_prints_an_admin_link_with_the_name_filled_in(app: Te
         .unwrap();
     assert!(!staff.status.success());
     assert!(String::from_utf8_lossy(&staff.stderr).contains("only admins are invited from the command line"));
+}
+
+/// The served process allocates with jemalloc and has read the settings the binary carries
+/// (`tsunagu::memory::JEMALLOC_CONF`): its background thread, which only those settings start,
+/// is running. Without the settings, or with the system's allocator, there is no such thread.
+async fn the_server_allocates_with_jemalloc_as_set(app: TestApp) {
+    if !cfg!(target_os = "linux") {
+        eprintln!("skipped: the server's threads are read from /proc, which only Linux has");
+        return;
+    }
+    let FirstStart { mut child, .. } = first_start(&app.database_url).await;
+    let pid = child.id().expect("a running child").to_string();
+    let mut threads = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("the server's threads") {
+        let comm = task.expect("a thread").path().join("comm");
+        // A thread may end between the listing and the read.
+        if let Ok(name) = std::fs::read_to_string(comm) {
+            threads.push(name.trim().to_owned());
+        }
+    }
+    assert!(threads.iter().any(|name| name.starts_with("jemalloc_bg_thd")), "{threads:?}");
+    assert!(tokio::process::Command::new("kill").args(["-TERM", &pid]).status().await.unwrap().success());
+    tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("serve stops").unwrap();
 }
