@@ -49,8 +49,14 @@ impl AuditLog {
 async fn write_groups(db: Writer, mut incoming: mpsc::Receiver<Pending>) {
     let mut group = Vec::with_capacity(GROUP);
     while incoming.recv_many(&mut group, GROUP).await > 0 {
-        let rows: Vec<(AuditEntry, DateTime<Utc>)> =
-            group.iter().flat_map(|pending| pending.entries.iter().map(|entry| (entry.clone(), pending.at))).collect();
+        // The entries are taken, not copied: each request waits only for the outcome.
+        let rows: Vec<(AuditEntry, DateTime<Utc>)> = group
+            .iter_mut()
+            .flat_map(|pending| {
+                let at = pending.at;
+                std::mem::take(&mut pending.entries).into_iter().map(move |entry| (entry, at))
+            })
+            .collect();
         let outcome = write_group(&db, rows).await.map_err(|err| err.to_string());
         if let Err(err) = &outcome {
             tracing::error!(error = %err, entries = group.len(), "cannot write the audit log");

@@ -621,7 +621,9 @@ impl ReadCache {
             return Ok(kept);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let value = load().await?;
+        // Boxed: a loader's future (the reads of a miss) would otherwise be laid out inside
+        // every caller's future, hit or miss, and moved with it on each request.
+        let value = Box::pin(load()).await?;
         self.keep(memo, key, stamp, value.clone());
         Ok(value)
     }
