@@ -35,7 +35,7 @@ mod tests {
         assert!(
             settings.split(',').all(|setting| setting
                 .split_once(':')
-                .is_some_and(|(name, value)| { !name.is_empty() && !value.is_empty() })),
+                .is_some_and(|(name, value)| !name.is_empty() && !value.is_empty())),
             "{settings}"
         );
     }

@@ -240,8 +240,8 @@ pub fn routes(state: AppState) -> impl Endpoint {
         route = route.at(site_route.path, site_route.endpoint);
     }
     // Each layer's future holds the one inside it, and each is moved whole when it is started:
-    // unboxed, the outermost future was 11 KB and a request copied some 80 KB on its way in.
-    // Boxed every layer or two, each holds a pointer to the next.
+    // unboxed, the outermost future was 11.6 KB (release build). Boxed in these three places,
+    // a layer holds a pointer to the next, and the outermost is 4.2 KB.
     route
         .boxed()
         .around(move |next, req| limit_body(next, req, bodies.clone()))
