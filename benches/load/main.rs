@@ -304,9 +304,14 @@ async fn main() {
         (
             "family: signed-in page GET /app",
             &base,
+            // As a browser asks for it (Chromium's `Accept-Encoding`): the page is only ever a browser's.
             (0..callers)
                 .map(spread)
-                .map(|n| Request::get("/app").header("Cookie", format!("tsunagu_session={}", population.sessions[n])))
+                .map(|n| {
+                    Request::get("/app")
+                        .header("Cookie", format!("tsunagu_session={}", population.sessions[n]))
+                        .header("Accept-Encoding", "gzip, deflate, br, zstd")
+                })
                 .collect(),
         ),
         (
@@ -357,8 +362,10 @@ async fn main() {
         }
         let answer = check.body(first.body.clone().unwrap_or_default()).send().await.expect("send a request");
         let status = answer.status();
-        assert!(status.is_success(), "{name} answers {status}: {}", answer.text().await.unwrap_or_default());
-        println!("driving {name} for {} s", duration.as_secs());
+        let body = answer.bytes().await.expect("the first answer's body");
+        assert!(status.is_success(), "{name} answers {status}: {}", String::from_utf8_lossy(&body));
+        // As sent: compressed where it was asked for compressed.
+        println!("driving {name} for {} s (its first answer {} bytes)", duration.as_secs(), body.len());
         rows.push((name.to_string(), drive::drive(target, connections, duration, requests)));
     }
     let rss = server.id().map_or(f64::NAN, peak_rss_mb);

@@ -3,6 +3,7 @@
 mod allow;
 mod connections;
 mod csv_body;
+pub mod gzip;
 mod json_body;
 mod limits;
 mod no_store;

@@ -36,7 +36,7 @@ use crate::{
 
 pub async fn page(req: &Request, state: &AppState, viewer: &Viewer) -> Response {
     match written(req, state, viewer).await {
-        Ok(page) => frame::written(page.body.clone()),
+        Ok(page) => frame::written(req, &page.gzipped),
         Err(err) => failed(err),
     }
 }
@@ -78,7 +78,8 @@ async fn written(req: &Request, state: &AppState, viewer: &Viewer) -> Result<Arc
         .written_page(viewer.party.id, asked, since, || async {
             let context = gather(state, viewer, &shown, readable).await?;
             let body = frame::own_page_written(req, viewer, "family.html", context)?;
-            Ok(Arc::new(WrittenPage { body: body.into(), persons }))
+            let gzipped = crate::http::gzip::gzip(body.as_bytes())?;
+            Ok(Arc::new(WrittenPage { gzipped: gzipped.into(), persons }))
         })
         .await
 }

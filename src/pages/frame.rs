@@ -223,6 +223,7 @@ impl Fault for crate::access::AccessError {
 
 impl Fault for Box<dyn std::error::Error + Send + Sync> {}
 impl Fault for qrcode::types::QrError {}
+impl Fault for std::io::Error {}
 impl Fault for crate::store::Corrupt {}
 
 /// A page that is not there, or not for this viewer: the same answer.
@@ -356,10 +357,15 @@ fn own_context(req: &Request, viewer: &Viewer, context: Value) -> Value {
     context! { ..frame, ..context }
 }
 
-/// A page written before, answered as it was (the body is shared, not copied), with the
-/// headers every page carries.
-pub fn written(body: bytes::Bytes) -> Response {
-    protect(Response::builder().status(StatusCode::OK).content_type("text/html; charset=utf-8").body(body))
+/// A page written before and kept gzip-compressed, answered as it was (the body is shared, not
+/// copied) to a browser, unpacked for a client that takes no gzip, with the headers every
+/// page carries.
+pub fn written(req: &Request, gzipped: &bytes::Bytes) -> Response {
+    let builder = Response::builder().status(StatusCode::OK).content_type("text/html; charset=utf-8");
+    match crate::http::gzip::answer_gzipped(req, builder, gzipped) {
+        Ok(page) => protect(page),
+        Err(err) => failed(err),
+    }
 }
 
 /// Everything a handler needs to answer for a signed-in viewer, or the answer to give instead.

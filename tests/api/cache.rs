@@ -491,6 +491,22 @@ async fn a_family_page_is_kept_as_written_until_a_write_it_shows(app: TestApp) {
     let first = app_page(&app, &cookie).await;
     let (again, kept) = from_memory(&app, app_page(&app, &cookie)).await;
     assert!(again == first && kept, "the second load is the page as written");
+    // A browser takes it compressed, as it is kept: the same page, in fewer bytes.
+    let packed = reqwest::Client::new()
+        .get(format!("{}/app", app.address))
+        .header("Cookie", &cookie)
+        .header("Accept-Encoding", "gzip, deflate, br, zstd")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(packed.status(), StatusCode::OK);
+    assert_eq!(packed.headers()["content-encoding"], "gzip");
+    assert!(packed.headers().get_all("vary").iter().any(|vary| vary == "Accept-Encoding"));
+    let bytes = packed.bytes().await.unwrap();
+    let mut unpacked = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut unpacked).unwrap();
+    assert_eq!(unpacked, first, "the page a browser unpacks is the page itself");
+    assert!(bytes.len() < first.len(), "{} bytes for a page of {}", bytes.len(), first.len());
 
     // The family acknowledges the alert through the API: the page's button is gone at once.
     let alerts: Value = app.get("/me/alerts", &family).await.json().await.unwrap();

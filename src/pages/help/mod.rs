@@ -56,29 +56,8 @@ fn cacheable(mut response: Response) -> Response {
     response
 }
 
-/// Whether the request's `Accept-Encoding` takes gzip (RFC 9110 §12.5.3): named, or `*`, with
-/// a weight above zero.
-fn accepts_gzip(req: &Request) -> bool {
-    let Some(accepted) = req.headers().get(header::ACCEPT_ENCODING).and_then(|value| value.to_str().ok()) else {
-        return false;
-    };
-    accepted.split(',').any(|coding| {
-        let mut parts = coding.split(';');
-        let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-        // No weight means 1; a weight that does not read is not taken as a yes.
-        let weight =
-            match parts.find_map(|param| param.trim().strip_prefix("q=").or_else(|| param.trim().strip_prefix("Q="))) {
-                None => Some(1.0),
-                Some(q) => q.trim().parse::<f32>().ok(),
-            };
-        (name == "gzip" || name == "*") && weight.is_some_and(|weight| weight > 0.0)
-    })
-}
-
 fn gzip(body: &[u8]) -> Result<Vec<u8>, WorkflowError> {
-    use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(body).and_then(|()| encoder.finish()).map_err(|err| WorkflowError::Internal(err.to_string()))
+    crate::http::gzip::gzip(body).map_err(|err| WorkflowError::Internal(err.to_string()))
 }
 
 fn title(language: Language) -> &'static str {
@@ -161,7 +140,7 @@ pub async fn help_page(req: &Request, state: Data<&AppState>, query: Query<HelpQ
         Ok(answer) => {
             let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
             let page = Response::builder().status(status).content_type("text/html; charset=utf-8");
-            let page = match accepts_gzip(req) {
+            let page = match crate::http::gzip::accepts_gzip(req) {
                 true => page.header(header::CONTENT_ENCODING, "gzip").body(answer.gzipped.clone()),
                 false => page.body(answer.body.clone()),
             };
@@ -234,26 +213,5 @@ pub async fn help_session(req: &Request, state: Data<&AppState>, id: Path<String
         }
         Ok(None) => super::frame::not_found(req, language),
         Err(err) => super::frame::failed(err),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn asking(accept_encoding: &str) -> bool {
-        accepts_gzip(&Request::builder().header(header::ACCEPT_ENCODING, accept_encoding).finish())
-    }
-
-    #[test]
-    fn gzip_is_sent_only_to_those_who_accept_it() {
-        assert!(asking("gzip, deflate, br, zstd"));
-        assert!(asking("br;q=1.0, GZIP;q=0.5"));
-        assert!(asking("*"));
-        assert!(!asking("gzip;q=0"));
-        assert!(!asking("gzip;q=high"), "a weight that does not read is not a yes");
-        assert!(!asking("br, deflate"));
-        assert!(!asking("identity"));
-        assert!(!accepts_gzip(&Request::builder().finish()));
     }
 }
