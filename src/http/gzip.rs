@@ -19,14 +19,14 @@ pub fn accepts_gzip(req: &Request) -> bool {
     };
     accepted.split(',').any(|coding| {
         let mut parts = coding.split(';');
-        let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let name = parts.next().unwrap_or_default().trim();
         // No weight means 1; a weight that does not read is not taken as a yes.
         let weight =
             match parts.find_map(|param| param.trim().strip_prefix("q=").or_else(|| param.trim().strip_prefix("Q="))) {
                 None => Some(1.0),
                 Some(q) => q.trim().parse::<f32>().ok(),
             };
-        (name == "gzip" || name == "*") && weight.is_some_and(|weight| weight > 0.0)
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && weight.is_some_and(|weight| weight > 0.0)
     })
 }
 

@@ -5,14 +5,12 @@ use std::{
     time::Duration,
 };
 
+use futures::StreamExt;
 use poem::{
     http::{header, HeaderValue, StatusCode},
     Endpoint, IntoResponse, Request, Response,
 };
-use tokio::{
-    io::AsyncReadExt,
-    sync::{OwnedSemaphorePermit, Semaphore},
-};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::Problem;
 
@@ -66,26 +64,28 @@ fn permit_for(bytes: usize) -> Option<OwnedSemaphorePermit> {
 }
 
 /// Reads the body up to the limit; past it, keeps reading (and discarding) a bounded amount.
+/// The body is taken as the chunks the connection already holds: a request with no body
+/// (every GET) allocates nothing here. (A zeroed 64 KiB buffer for each request cost the
+/// server 5 % of its time in the allocator, returning those pages to the kernel.)
 async fn read(body: poem::Body, declared_too_large: bool, read_timeout: Duration) -> Body {
-    let mut reader = body.into_async_read();
+    let mut chunks = std::pin::pin!(body.into_bytes_stream());
     let mut kept = Vec::new();
     let mut permits = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
     let mut seen = 0usize;
     let reading = async {
         loop {
             let too_large = seen > MAX_BODY_BYTES || declared_too_large;
-            match reader.read(&mut chunk).await {
-                Ok(0) if too_large => return Body::TooLarge,
-                Ok(0) => return Body::Within(std::mem::take(&mut kept), std::mem::take(&mut permits)),
-                Ok(n) => {
-                    seen += n;
+            match chunks.next().await {
+                None if too_large => return Body::TooLarge,
+                None => return Body::Within(std::mem::take(&mut kept), std::mem::take(&mut permits)),
+                Some(Ok(chunk)) => {
+                    seen += chunk.len();
                     if seen <= MAX_BODY_BYTES && !declared_too_large {
-                        match permit_for(n) {
+                        match permit_for(chunk.len()) {
                             Some(permit) => permits.push(permit),
                             None => return Body::Busy,
                         }
-                        kept.extend_from_slice(&chunk[..n]);
+                        kept.extend_from_slice(&chunk);
                     } else {
                         kept = Vec::new();
                         permits.clear();
@@ -94,8 +94,8 @@ async fn read(body: poem::Body, declared_too_large: bool, read_timeout: Duration
                         }
                     }
                 }
-                Err(_) if too_large => return Body::TooLarge,
-                Err(_) => return Body::Unreadable,
+                Some(Err(_)) if too_large => return Body::TooLarge,
+                Some(Err(_)) => return Body::Unreadable,
             }
         }
     };

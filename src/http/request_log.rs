@@ -25,27 +25,37 @@ fn request_id(req: &Request) -> String {
 const SECRET_PATHS: [&str; 5] = ["/feeds", "/invite", "/contacts/confirm", "/unsubscribe", "/setup"];
 
 /// The path as it may be logged: a path that carries a secret is cut at the secret.
-fn loggable_path(path: &str) -> String {
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
     // Judged on the path as a router could read it: percent-decoded, case-folded, repeated
     // slashes collapsed. `//feeds/T.ics`, `/FEEDS/T.ics` and `/%66eeds/T.ics` are all a feed's
-    // secret; anything that could be one is not written down.
-    let decoded = percent_decoded(path).to_lowercase();
-    let mut normal = String::with_capacity(decoded.len());
-    for c in decoded.chars() {
-        if !(c == '/' && normal.ends_with('/')) {
-            normal.push(c);
+    // secret; anything that could be one is not written down. Most paths are already in that
+    // form, and every request is logged: such a path is judged as it is, not copied.
+    let plain = !path.contains('%')
+        && !path.contains("//")
+        && !path.bytes().any(|byte| byte.is_ascii_uppercase() || !byte.is_ascii());
+    let normal = match plain {
+        true => std::borrow::Cow::Borrowed(path),
+        false => {
+            let decoded = percent_decoded(path).to_lowercase();
+            let mut normal = String::with_capacity(decoded.len());
+            for c in decoded.chars() {
+                if !(c == '/' && normal.ends_with('/')) {
+                    normal.push(c);
+                }
+            }
+            std::borrow::Cow::Owned(normal)
         }
-    }
+    };
     for prefix in SECRET_PATHS {
         // The prefix followed by `/`, by `%`, or by nothing.
         let secret = normal
             .match_indices(prefix)
             .any(|(at, _)| matches!(normal[at + prefix.len()..].chars().next(), None | Some('/' | '%')));
         if secret {
-            return format!("{prefix}/[redacted]");
+            return std::borrow::Cow::Owned(format!("{prefix}/[redacted]"));
         }
     }
-    path.to_owned()
+    std::borrow::Cow::Borrowed(path)
 }
 
 /// `%XX` escapes decoded (repeatedly, so that `%2566` is read as `%66` and then `f`); invalid
@@ -83,8 +93,10 @@ fn percent_decoded(path: &str) -> std::borrow::Cow<'_, str> {
 
 pub async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let id = request_id(&req);
-    let path = loggable_path(req.uri().path());
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %path);
+    let span = {
+        let path = loggable_path(req.uri().path());
+        tracing::info_span!("request", request_id = %id, method = %req.method(), path = %path)
+    };
     async move {
         let started = Instant::now();
         let result = next.call(req).await;
@@ -132,5 +144,6 @@ mod tests {
             assert_eq!(loggable_path(spelling), "/feeds/[redacted]", "{spelling}");
         }
         assert_eq!(loggable_path("/api/v1/me"), "/api/v1/me");
+        assert_eq!(loggable_path("/é//Feeds/T.ics"), "/feeds/[redacted]");
     }
 }
