@@ -1,6 +1,9 @@
 use crate::entity::audit_event;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement, Value};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait, IdenStatic, QueryFilter,
+    Statement, Value,
+};
 use uuid::Uuid;
 
 use super::{new_id, page, Page, PageRequest};
@@ -58,22 +61,23 @@ pub const ROWS_A_STATEMENT: usize = 1_000;
 
 pub async fn record_at(db: &impl Write, entries: Vec<(AuditEntry, DateTime<Utc>)>) -> Result<(), DbErr> {
     let backend = db.conn().get_database_backend();
-    let mut entries = entries.into_iter().peekable();
-    while entries.peek().is_some() {
-        let chunk = entries.by_ref().take(ROWS_A_STATEMENT);
-        let mut values = Vec::with_capacity(ROWS_A_STATEMENT.min(64) * COLUMNS.len());
-        for (entry, at) in chunk {
-            values.extend(row_values(entry, at));
+    let mut entries = entries.into_iter();
+    loop {
+        let values: Vec<Value> =
+            entries.by_ref().take(ROWS_A_STATEMENT).flat_map(|(entry, at)| row_values(entry, at)).collect();
+        if values.is_empty() {
+            return Ok(());
         }
         let sql = insert_sql(backend, values.len() / COLUMNS.len());
         db.conn().execute(Statement::from_sql_and_values(backend, sql, values)).await?;
     }
-    Ok(())
 }
 
 /// The columns of a line, in the order [`row_values`] gives them.
-const COLUMNS: [&str; 9] =
-    ["id", "at", "actor", "actor_role", "action", "person_id", "resource_id", "outcome", "person_ids"];
+const COLUMNS: [audit_event::Column; 9] = {
+    use audit_event::Column::*;
+    [Id, At, Actor, ActorRole, Action, PersonId, ResourceId, Outcome, PersonIds]
+};
 
 /// A line's values, as the entity's columns bind them.
 fn row_values(entry: AuditEntry, at: DateTime<Utc>) -> [Value; COLUMNS.len()] {
@@ -96,7 +100,8 @@ fn row_values(entry: AuditEntry, at: DateTime<Utc>) -> [Value; COLUMNS.len()] {
 /// SQLite's own insert (profiled on `upcoming`).
 fn insert_sql(backend: DbBackend, rows: usize) -> String {
     use std::fmt::Write as _;
-    let mut sql = format!("INSERT INTO audit_events ({}) VALUES ", COLUMNS.join(", "));
+    let names = COLUMNS.iter().map(IdenStatic::as_str).collect::<Vec<_>>().join(", ");
+    let mut sql = format!("INSERT INTO {} ({names}) VALUES ", audit_event::Entity.table_name());
     let mut placeholder = 0;
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
