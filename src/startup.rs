@@ -27,7 +27,7 @@ use crate::{
         ApiError, BodyPolicy, Bounded, Precheck, Problem,
     },
     scheduler,
-    state::{AppState, SchedulerHealth},
+    state::{AppParts, AppState, SchedulerHealth},
     store::{Reads, Writer},
     workflow,
 };
@@ -85,7 +85,7 @@ impl Application {
             delivery: Arc::new(crate::outbox::Dispatcher::new(config.delivery)),
             send_now: Arc::new(tokio::sync::Notify::new()),
         };
-        let state = AppState {
+        let state = AppState::from(AppParts {
             outbox,
             audit: AuditLog::start(db.clone()),
             db,
@@ -106,7 +106,7 @@ impl Application {
             referrals: config.referrals,
             follow_up: config.follow_up,
             retention_years: config.retention_years,
-        };
+        });
         Ok(Self { acceptor, addr, tick: Some(config.tick), state, _lock: lock })
     }
 
@@ -241,7 +241,8 @@ pub fn routes(state: AppState) -> impl Endpoint {
     }
     // Each layer's future holds the one inside it, and each is moved whole when it is started:
     // unboxed, the outermost future was 11.6 KB (release build). Boxed in these three places,
-    // a layer holds a pointer to the next, and the outermost is 4.2 KB.
+    // a layer holds a pointer to the next, and the outermost was 4.2 KB; with each layer
+    // holding the request once and calling the next through its box (`http::chain`), 1.1 KB.
     route
         .boxed()
         .around(move |next, req| limit_body(next, req, bodies.clone()))

@@ -123,11 +123,11 @@ async fn person_as(
     let holder = link_holder(principal);
     let found =
         state.cache.person_with_links(person_id, holder, || person_with_links(state, person_id, holder)).await?;
-    let (person, held_link) = match found {
-        Some((person, links)) => (Some(person), links.into_iter().find(|link| store::links::is_active(link, now))),
+    let (person, held_link) = match &found {
+        Some(found) => (Some(&found.0), found.1.iter().find(|link| store::links::is_active(link, now))),
         None => (None, None),
     };
-    let decision = match &person {
+    let decision = match person {
         None => Decision::Invisible,
         Some(person) => {
             let facts = facts(state, principal, person, held_link).await?;
@@ -140,10 +140,11 @@ async fn person_as(
     match (decision, person) {
         (Decision::Allowed(standing), Some(person)) => {
             // The receiving side's first sight of the person is a provision: recorded once.
+            // Boxed: a write most requests never make is not laid out in every request's future.
             if let Standing::Referred(held) = &standing {
-                crate::workflow::referrals::seen_by_receiving_side(state, &[held.referral_id]).await?;
+                Box::pin(crate::workflow::referrals::seen_by_receiving_side(state, &[held.referral_id])).await?;
             }
-            Ok(PersonAccess { person, standing })
+            Ok(PersonAccess { person: person.clone(), standing })
         }
         (Decision::Forbidden, _) => Err(AccessError::Forbidden("Your role may not do this for this person.")),
         _ => Err(AccessError::NotFound),
@@ -211,10 +212,10 @@ async fn person_with_links(
             let mut links: Vec<link::Model> =
                 held.rows.iter().filter(|link| link.person_id == person_id).cloned().collect();
             links.sort_by_key(|link| link.id);
-            return Ok(Some((person.clone(), links)));
+            return Ok(Some(std::sync::Arc::new((person.clone(), links))));
         }
     }
-    Ok(store::persons::find(&state.reads, person_id).await?.map(|person| (person, Vec::new())))
+    Ok(store::persons::find(&state.reads, person_id).await?.map(|person| std::sync::Arc::new((person, Vec::new()))))
 }
 
 /// The party whose access to a person comes from a link: everyone but admins and the person.
@@ -227,15 +228,16 @@ async fn facts(
     state: &AppState,
     principal: &Principal,
     person: &person::Model,
-    held_link: Option<link::Model>,
+    held_link: Option<&link::Model>,
 ) -> Result<PersonFacts, AccessError> {
+    // Staff's reads are boxed: they are not laid out in the future of every family's request.
     let current_placements = if principal.role == PartyRole::Staff {
-        crate::workflow::placed_now(state, person.id).await?
+        Box::pin(crate::workflow::placed_now(state, person.id)).await?
     } else {
         Vec::new()
     };
     let held_link = match held_link {
-        Some(link) => Some(HeldLink { link_id: link.id, scope: scope_of(&link)?, relationship: link.relationship }),
+        Some(link) => Some(HeldLink { link_id: link.id, scope: scope_of(link)?, relationship: link.relationship }),
         None => None,
     };
     // Staff of an organisation the person is referred to (and not placed at) see what the
@@ -244,7 +246,7 @@ async fn facts(
         Some(organization_id)
             if principal.role == PartyRole::Staff && !current_placements.contains(&organization_id) =>
         {
-            match store::referrals::seen_by(&state.reads, person.id, organization_id).await? {
+            match Box::pin(store::referrals::seen_by(&state.reads, person.id, organization_id)).await? {
                 // The hand-off meetings of a referral are the receiving side's own business.
                 Some(referral) => Some(HeldReferral {
                     referral_id: referral.id,

@@ -165,8 +165,8 @@ pub struct ScheduleRows {
 }
 
 /// A person, and the links one party holds to them (any state: which are in force depends on
-/// the time of the request, not of the read).
-pub type PersonWithLinks = Option<(person::Model, Vec<link::Model>)>;
+/// the time of the request, not of the read). Shared, not copied, by each request that reads it.
+pub type PersonWithLinks = Option<Arc<(person::Model, Vec<link::Model>)>>;
 
 /// A facility's placements or a party's links (in any state: which hold depends on the time of
 /// the request), with the rows of the persons they name.

@@ -1,12 +1,14 @@
 //! `405 Method Not Allowed` says which methods the resource has (`Allow`, RFC 9110 §15.5.6),
 //! read from the same OpenAPI document the server publishes.
 
-use std::sync::Arc;
+use std::{future::Future, sync::Arc};
 
 use poem::{
     http::{header, HeaderValue, StatusCode},
-    Endpoint, IntoResponse, Request, Response,
+    Request, Response,
 };
+
+use super::chain::{call_next, Next};
 
 /// Path templates (segments; `{…}` matches any one segment) and the methods each answers.
 #[derive(Debug, Clone, Default)]
@@ -53,18 +55,26 @@ impl AllowedMethods {
 }
 
 /// Adds `Allow` to every 405.
-pub async fn add_allow<E: Endpoint>(next: E, req: Request, allowed: Arc<AllowedMethods>) -> poem::Result<Response> {
-    let path = req.uri().path().to_owned();
-    let mut response = match next.call(req).await {
-        Ok(response) => response.into_response(),
-        Err(err) => err.into_response(),
-    };
-    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
-        if let Some(methods) = allowed.for_path(&path).and_then(|methods| HeaderValue::from_str(methods).ok()) {
-            response.headers_mut().insert(header::ALLOW, methods);
+pub fn add_allow(
+    next: Next,
+    req: Request,
+    allowed: Arc<AllowedMethods>,
+) -> impl Future<Output = poem::Result<Response>> + Send + 'static {
+    // Shared with the request, not copied: it is looked at only for a 405.
+    let uri = req.uri().clone();
+    async move {
+        let mut response = match call_next(&next, req).await {
+            Ok(response) => response,
+            Err(err) => err.into_response(),
+        };
+        if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+            if let Some(methods) = allowed.for_path(uri.path()).and_then(|methods| HeaderValue::from_str(methods).ok())
+            {
+                response.headers_mut().insert(header::ALLOW, methods);
+            }
         }
+        Ok(response)
     }
-    Ok(response)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Request bodies are capped at 1 MiB whether or not the client says how long they are.
 
 use std::{
+    future::Future,
     sync::{Arc, LazyLock},
     time::Duration,
 };
@@ -8,8 +9,10 @@ use std::{
 use futures::StreamExt;
 use poem::{
     http::{header, HeaderValue, StatusCode},
-    Endpoint, IntoResponse, Request, Response,
+    Request, Response,
 };
+
+use super::chain::{call_next, Next};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::Problem;
@@ -111,38 +114,47 @@ async fn read(body: poem::Body, declared_too_large: bool, read_timeout: Duration
 /// or chunked, with 413 after draining it (bounded); a body slower than the read timeout with
 /// 408; a body that would pass the memory budget with 503. Every other body is handed on in
 /// memory (bodies are small JSON documents), its share of the budget held until the answer.
-pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, policy: BodyPolicy) -> poem::Result<Response> {
-    if let Some(refusal) = (policy.precheck)(&req).await {
-        return Ok(refusal);
-    }
-    let declared_too_large = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok())
-        .is_some_and(|length| length > MAX_BODY_BYTES as u64);
-    match read(req.take_body(), declared_too_large, policy.read_timeout).await {
-        Body::Within(bytes, permits) => {
-            req.set_body(bytes);
-            let answer = next.call(req).await.map(IntoResponse::into_response);
-            drop(permits);
-            answer
+// Not an `async fn`: it would keep the request twice in its future (see `http::chain`).
+#[allow(clippy::manual_async_fn)]
+pub fn limit_body(
+    next: Next,
+    mut req: Request,
+    policy: BodyPolicy,
+) -> impl Future<Output = poem::Result<Response>> + Send + 'static {
+    // One `async` block, which holds the request once (see `http::chain`).
+    async move {
+        if let Some(refusal) = (policy.precheck)(&req).await {
+            return Ok(refusal);
         }
-        Body::TooLarge => Ok(too_large()),
-        Body::TimedOut => {
-            let detail = format!("The request body did not arrive within {} s.", policy.read_timeout.as_secs());
-            let mut response = Problem::new(StatusCode::REQUEST_TIMEOUT, Some(detail)).into_response();
-            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-            Ok(response)
-        }
-        Body::Busy => {
-            let detail = "Too many request bodies are arriving at once; retry shortly.".to_owned();
-            let mut response = Problem::new(StatusCode::SERVICE_UNAVAILABLE, Some(detail)).into_response();
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            Ok(response)
-        }
-        Body::Unreadable => {
-            Err(poem::Error::from_string("The request body could not be read.", StatusCode::BAD_REQUEST))
+        let declared_too_large = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok())
+            .is_some_and(|length| length > MAX_BODY_BYTES as u64);
+        match read(req.take_body(), declared_too_large, policy.read_timeout).await {
+            Body::Within(bytes, permits) => {
+                req.set_body(bytes);
+                let answer = call_next(&next, req).await;
+                drop(permits);
+                answer
+            }
+            Body::TooLarge => Ok(too_large()),
+            Body::TimedOut => {
+                let detail = format!("The request body did not arrive within {} s.", policy.read_timeout.as_secs());
+                let mut response = Problem::new(StatusCode::REQUEST_TIMEOUT, Some(detail)).into_response();
+                response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+                Ok(response)
+            }
+            Body::Busy => {
+                let detail = "Too many request bodies are arriving at once; retry shortly.".to_owned();
+                let mut response = Problem::new(StatusCode::SERVICE_UNAVAILABLE, Some(detail)).into_response();
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                Ok(response)
+            }
+            Body::Unreadable => {
+                Err(poem::Error::from_string("The request body could not be read.", StatusCode::BAD_REQUEST))
+            }
         }
     }
 }

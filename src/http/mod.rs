@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every endpoint: problem responses, request bodies, limits, logs.
 
 mod allow;
+mod chain;
 mod connections;
 mod csv_body;
 pub mod gzip;
@@ -13,6 +14,7 @@ mod request_log;
 mod strict;
 
 pub use allow::{add_allow, AllowedMethods};
+pub use chain::Next;
 pub use connections::{Bounded, HeadDeadline};
 pub use csv_body::CsvBody;
 pub use json_body::JsonBody;

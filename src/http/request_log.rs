@@ -1,23 +1,29 @@
 //! One structured log line per request, with a request id and no tokens or personal data:
 //! method, path (ids only), status and latency. Query strings and bodies are never logged.
 
-use std::time::Instant;
+use std::{future::Future, time::Instant};
 
-use poem::{http::HeaderValue, Endpoint, IntoResponse, Request, Response};
+use poem::{http::HeaderValue, Request, Response};
 use tracing::Instrument;
+
+use super::chain::{call_next, Next};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// Keeps a caller's request id if it is short and plain, so logs can be joined across systems.
-fn request_id(req: &Request) -> String {
-    req.headers()
-        .get(REQUEST_ID_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .filter(|id| {
-            !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+/// Keeps a caller's request id if it is short and plain, so logs can be joined across systems;
+/// otherwise makes one. Either way it is made as the header it is answered in, once.
+fn request_id(req: &Request) -> Option<HeaderValue> {
+    let given = req.headers().get(REQUEST_ID_HEADER).filter(|value| {
+        let id = value.as_bytes();
+        !id.is_empty() && id.len() <= 64 && id.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
+    match given {
+        Some(value) => Some(value.clone()),
+        None => {
+            let mut text = uuid::Uuid::encode_buffer();
+            HeaderValue::from_str(uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text)).ok()
+        }
+    }
 }
 
 /// Paths whose rest is a secret: a calendar feed, an invitation, an address's confirmation
@@ -91,17 +97,21 @@ fn percent_decoded(path: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(text)
 }
 
-pub async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+/// Logs the request once it is answered, in a span that carries its id, method and path.
+pub fn log_requests(next: Next, req: Request) -> impl Future<Output = poem::Result<Response>> + Send + 'static {
     let id = request_id(&req);
-    let span = {
-        let path = loggable_path(req.uri().path());
-        tracing::info_span!("request", request_id = %id, method = %req.method(), path = %path)
-    };
+    // The fields are worked out only when the span is recorded: with the log at `warn`, a
+    // request's path is never looked at for secrets, since it is written nowhere.
+    let span = tracing::info_span!(
+        "request",
+        request_id = id.as_ref().and_then(|id| id.to_str().ok()).unwrap_or_default(),
+        method = %req.method(),
+        path = %loggable_path(req.uri().path()),
+    );
     async move {
         let started = Instant::now();
-        let result = next.call(req).await;
-        let mut response = match result {
-            Ok(response) => response.into_response(),
+        let mut response = match call_next(&next, req).await {
+            Ok(response) => response,
             Err(err) => err.into_response(),
         };
         tracing::info!(
@@ -109,13 +119,12 @@ pub async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Re
             latency_ms = started.elapsed().as_millis() as u64,
             "request"
         );
-        if let Ok(value) = HeaderValue::from_str(&id) {
-            response.headers_mut().insert(REQUEST_ID_HEADER, value);
+        if let Some(id) = id {
+            response.headers_mut().insert(REQUEST_ID_HEADER, id);
         }
         Ok(response)
     }
     .instrument(span)
-    .await
 }
 
 #[cfg(test)]

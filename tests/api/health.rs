@@ -41,15 +41,16 @@ async fn responses_carry_a_request_id(app: TestApp) {
 }
 
 /// Each request's future is moved whole as it starts, with every layer of middleware it holds.
-/// The layers are boxed so that the outermost carries pointers, not the layers inside it: in a
-/// release build it was 11.6 KB unboxed and is 4.2 KB boxed; in a test build, 11.1 KB and 3.7 KB.
+/// The layers are boxed so that the outermost carries pointers, not the layers inside it (in a
+/// test build 11.1 KB unboxed, 3.7 KB boxed), and each layer holds the request once and calls
+/// the next through its box, not through `Arc`'s and `Box`'s own futures (1.1 KB).
 async fn a_request_starts_with_a_small_future(app: TestApp) {
     use poem::{Endpoint, IntoResponse};
     let endpoint = tsunagu::startup::routes(app.state.clone());
     let request = poem::Request::builder().uri(poem::http::Uri::from_static("/healthz")).finish();
     let future = endpoint.call(request);
     let size = std::mem::size_of_val(&future);
-    assert!(size <= 6 * 1024, "a request's outermost future is {size} bytes");
+    assert!(size <= 2 * 1024, "a request's outermost future is {size} bytes");
     let answered = future.await.expect("the health check answers").into_response();
     assert_eq!(answered.status(), poem::http::StatusCode::OK);
 }
