@@ -5,6 +5,8 @@
 pub mod alerts;
 pub mod referrals;
 
+use std::sync::Arc;
+
 use crate::entity::{link, milestone, party, person};
 use sea_orm::DbErr;
 use uuid::Uuid;
@@ -212,10 +214,10 @@ async fn person_with_links(
             let mut links: Vec<link::Model> =
                 held.rows.iter().filter(|link| link.person_id == person_id).cloned().collect();
             links.sort_by_key(|link| link.id);
-            return Ok(Some(std::sync::Arc::new((person.clone(), links))));
+            return Ok(Some(Arc::new((person.clone(), links))));
         }
     }
-    Ok(store::persons::find(&state.reads, person_id).await?.map(|person| std::sync::Arc::new((person, Vec::new()))))
+    Ok(store::persons::find(&state.reads, person_id).await?.map(|person| Arc::new((person, Vec::new()))))
 }
 
 /// The party whose access to a person comes from a link: everyone but admins and the person.

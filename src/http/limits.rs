@@ -12,10 +12,12 @@ use poem::{
     Request, Response,
 };
 
-use super::chain::{call_next, Next};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::Problem;
+use super::{
+    chain::{call_next, Next},
+    Problem,
+};
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -121,7 +123,6 @@ pub fn limit_body(
     mut req: Request,
     policy: BodyPolicy,
 ) -> impl Future<Output = poem::Result<Response>> + Send + 'static {
-    // One `async` block, which holds the request once (see `http::chain`).
     async move {
         if let Some(refusal) = (policy.precheck)(&req).await {
             return Ok(refusal);

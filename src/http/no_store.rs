@@ -13,7 +13,6 @@ use super::chain::{call_next, Next};
 // Not an `async fn`: it would keep the request twice in its future (see `http::chain`).
 #[allow(clippy::manual_async_fn)]
 pub fn no_store(next: Next, req: Request) -> impl Future<Output = Result<Response>> + Send + 'static {
-    // One `async` block, which holds the request once (see `http::chain`).
     async move {
         // An error goes on to be rendered as a problem, which holds no one's data.
         let mut response = call_next(&next, req).await?;

@@ -34,24 +34,14 @@ const SECRET_PATHS: [&str; 5] = ["/feeds", "/invite", "/contacts/confirm", "/uns
 fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
     // Judged on the path as a router could read it: percent-decoded, case-folded, repeated
     // slashes collapsed. `//feeds/T.ics`, `/FEEDS/T.ics` and `/%66eeds/T.ics` are all a feed's
-    // secret; anything that could be one is not written down. Most paths are already in that
-    // form, and every request is logged: such a path is judged as it is, not copied.
-    let plain = !path.contains('%')
-        && !path.contains("//")
-        && !path.bytes().any(|byte| byte.is_ascii_uppercase() || !byte.is_ascii());
-    let normal = match plain {
-        true => std::borrow::Cow::Borrowed(path),
-        false => {
-            let decoded = percent_decoded(path).to_lowercase();
-            let mut normal = String::with_capacity(decoded.len());
-            for c in decoded.chars() {
-                if !(c == '/' && normal.ends_with('/')) {
-                    normal.push(c);
-                }
-            }
-            std::borrow::Cow::Owned(normal)
+    // secret; anything that could be one is not written down.
+    let decoded = percent_decoded(path).to_lowercase();
+    let mut normal = String::with_capacity(decoded.len());
+    for c in decoded.chars() {
+        if !(c == '/' && normal.ends_with('/')) {
+            normal.push(c);
         }
-    };
+    }
     for prefix in SECRET_PATHS {
         // The prefix followed by `/`, by `%`, or by nothing.
         let secret = normal
