@@ -10,11 +10,13 @@
 use crate::entity::alert;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::SelectStatement, ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, SelectModel, Set,
 };
 use uuid::Uuid;
 
 use super::alerts::DELIVERED;
+use super::kept::KeptSelect;
 use super::{Connected, Declares, Read, Write};
 use crate::cache::Changed;
 use crate::domain::rota::AcknowledgedVia;
@@ -27,13 +29,34 @@ pub async fn inbox(
     before: Option<Uuid>,
     limit: u64,
 ) -> Result<(Vec<alert::Model>, Option<Uuid>), DbErr> {
-    let mut query = alert::Entity::find()
-        .filter(alert::Column::RecipientPartyId.eq(party_id))
-        .filter(alert::Column::Status.eq(DELIVERED));
+    if !unread_only && before.is_none() {
+        // The first page of the whole inbox, which a family's page and `me/alerts` open with.
+        let rows = FIRST_PAGE.all::<SelectModel<alert::Model>>(db.conn(), first_page_values(party_id, limit)).await?;
+        return Ok(cut_to(rows, limit));
+    }
+    let mut query = of_recipient(party_id);
     if unread_only {
         query = query.filter(alert::Column::AcknowledgedAt.is_null());
     }
     newest_first(db, query, before, limit).await
+}
+
+fn of_recipient(party_id: Uuid) -> Select<alert::Entity> {
+    alert::Entity::find()
+        .filter(alert::Column::RecipientPartyId.eq(party_id))
+        .filter(alert::Column::Status.eq(DELIVERED))
+}
+
+/// Read on every first visit of a family's page or inbox: the statement is kept (`store::kept`).
+static FIRST_PAGE: KeptSelect = KeptSelect::new(|| first_page(Uuid::nil(), 0));
+
+/// The first page, as `newest_first` reads it.
+fn first_page(party_id: Uuid, limit: u64) -> SelectStatement {
+    newest(of_recipient(party_id), limit).into_query()
+}
+
+fn first_page_values(party_id: Uuid, limit: u64) -> Vec<sea_orm::Value> {
+    vec![party_id.into(), DELIVERED.into(), limit.saturating_add(1).into()]
 }
 
 /// Acknowledges once: the first acknowledgement (who gave it, and how) stands for everyone,
@@ -143,12 +166,38 @@ async fn newest_first(
         Some(before) => query.filter(alert::Column::Id.lt(before)),
         None => query,
     };
-    let mut rows = query.order_by_desc(alert::Column::Id).limit(limit + 1).all(db.conn()).await?;
-    let next = if rows.len() as u64 > limit {
+    let rows = newest(query, limit).all(db.conn()).await?;
+    Ok(cut_to(rows, limit))
+}
+
+/// Newest first, one row past the page, to know whether more remain.
+fn newest(query: Select<alert::Entity>, limit: u64) -> Select<alert::Entity> {
+    query.order_by_desc(alert::Column::Id).limit(limit.saturating_add(1))
+}
+
+/// Rows read one past `limit`, cut to it; the next cursor when more remain.
+fn cut_to(mut rows: Vec<alert::Model>, limit: u64) -> (Vec<alert::Model>, Option<Uuid>) {
+    if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
-        rows.last().map(|row| row.id)
+        {
+            let next = rows.last().map(|row| row.id);
+            (rows, next)
+        }
     } else {
-        None
-    };
-    Ok((rows, next))
+        (rows, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::kept::assert_same_as_built;
+
+    #[test]
+    fn the_first_page_of_an_inbox_is_read_with_the_statement_the_query_builder_writes() {
+        let party = Uuid::new_v4();
+        for limit in [1, 50] {
+            assert_same_as_built(&FIRST_PAGE, first_page_values(party, limit), &first_page(party, limit));
+        }
+    }
 }

@@ -1,12 +1,13 @@
 use crate::entity::{consent_record, link};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    sea_query::{Query, SelectStatement},
+    ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QueryTrait,
+    SelectModel, Set,
 };
 use uuid::Uuid;
 
-use super::{new_id, Corrupt};
+use super::{kept::KeptSelect, new_id, Corrupt};
 use super::{Connected, Declares, Read, Write};
 use crate::cache::Changed;
 use crate::domain::{Consent, ConsentBasis, PartyRole, Relationship, Scope, Zone};
@@ -68,7 +69,14 @@ pub fn is_active(link: &link::Model, now: DateTime<Utc>) -> bool {
 
 /// Every link a party holds, in force or not.
 pub async fn all_of_party(db: &impl Read, party_id: Uuid) -> Result<Vec<link::Model>, DbErr> {
-    link::Entity::find().filter(link::Column::PartyId.eq(party_id)).all(db.conn()).await
+    OF_PARTY.all::<SelectModel<link::Model>>(db.conn(), vec![party_id.into()]).await
+}
+
+/// Read on every first visit of a family's page or inbox: the statement is kept (`store::kept`).
+static OF_PARTY: KeptSelect = KeptSelect::new(|| of_party(Uuid::nil()));
+
+fn of_party(party_id: Uuid) -> SelectStatement {
+    link::Entity::find().filter(link::Column::PartyId.eq(party_id)).into_query()
 }
 
 /// Every link one party holds to one person, in force or not, oldest id first.
@@ -252,4 +260,16 @@ pub async fn find_many(db: &impl Read, ids: &[Uuid]) -> Result<Vec<link::Model>,
         found.extend(link::Entity::find().filter(link::Column::Id.is_in(chunk.iter().copied())).all(db.conn()).await?);
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::kept::assert_same_as_built;
+
+    #[test]
+    fn a_partys_links_are_read_with_the_statement_the_query_builder_writes() {
+        let party = Uuid::new_v4();
+        assert_same_as_built(&OF_PARTY, vec![party.into()], &of_party(party));
+    }
 }

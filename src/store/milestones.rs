@@ -1,9 +1,12 @@
 use crate::entity::{milestone, milestone_event};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    sea_query::SelectStatement, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QueryTrait, SelectModel, Set,
+};
 use uuid::Uuid;
 
-use super::{new_id, Corrupt};
+use super::{kept::KeptSelect, new_id, Corrupt};
 use super::{Connected, Declares, Read, Write};
 use crate::cache::Changed;
 use crate::domain::milestones::{HandoffOf, Machine, Meeting, Milestone, MilestoneKind, State};
@@ -269,11 +272,17 @@ pub async fn find(db: &impl Read, id: Uuid) -> Result<Option<milestone::Model>, 
 }
 
 pub async fn list_for_person(db: &impl Read, person_id: Uuid) -> Result<Vec<milestone::Model>, DbErr> {
+    FOR_PERSON.all::<SelectModel<milestone::Model>>(db.conn(), vec![person_id.into()]).await
+}
+
+/// Read on every schedule the cache misses: the statement is kept (`store::kept`).
+static FOR_PERSON: KeptSelect = KeptSelect::new(|| for_person(Uuid::nil()));
+
+fn for_person(person_id: Uuid) -> SelectStatement {
     milestone::Entity::find()
         .filter(milestone::Column::PersonId.eq(person_id))
         .order_by_asc(milestone::Column::Id)
-        .all(db.conn())
-        .await
+        .into_query()
 }
 
 /// The hand-off meetings of a referral, latest last.
@@ -346,4 +355,16 @@ pub async fn windows_due(
     );
     due.sort_by_key(|row| row.id);
     Ok(due)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::kept::assert_same_as_built;
+
+    #[test]
+    fn a_persons_milestones_are_read_with_the_statement_the_query_builder_writes() {
+        let person = Uuid::new_v4();
+        assert_same_as_built(&FOR_PERSON, vec![person.into()], &for_person(person));
+    }
 }

@@ -15,6 +15,7 @@ pub mod handle;
 pub mod health;
 pub mod imports;
 pub mod inbox;
+pub mod kept;
 pub mod lapses;
 pub mod lifecycle;
 pub mod line;

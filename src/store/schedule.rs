@@ -1,12 +1,13 @@
 use crate::entity::{idempotency_key, milestone, schedule_entry};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    Set,
+    sea_query::{OnConflict, SelectStatement},
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QueryTrait,
+    SelectModel, Set,
 };
 use uuid::Uuid;
 
-use super::new_id;
+use super::{kept::KeptSelect, new_id};
 use super::{Connected, Declares, Read, Write};
 use crate::{cache::Changed, domain::idempotency::HeldKey};
 
@@ -83,11 +84,22 @@ pub async fn latest_milestone(
 }
 
 pub async fn interviews_of(db: &impl Read, person_id: Uuid) -> Result<Vec<schedule_entry::Model>, DbErr> {
+    INTERVIEWS.all::<SelectModel<schedule_entry::Model>>(db.conn(), interview_values(person_id)).await
+}
+
+/// Read on every schedule the cache misses: the statement is kept (`store::kept`).
+static INTERVIEWS: KeptSelect = KeptSelect::new(|| interviews(Uuid::nil()));
+const INTERVIEW: &str = "interview";
+
+fn interviews(person_id: Uuid) -> SelectStatement {
     schedule_entry::Entity::find()
         .filter(schedule_entry::Column::PersonId.eq(person_id))
-        .filter(schedule_entry::Column::Kind.eq("interview"))
-        .all(db.conn())
-        .await
+        .filter(schedule_entry::Column::Kind.eq(INTERVIEW))
+        .into_query()
+}
+
+fn interview_values(person_id: Uuid) -> Vec<sea_orm::Value> {
+    vec![person_id.into(), INTERVIEW.into()]
 }
 
 /// Takes `key` for a request if no one holds it; `false` when it is held.
@@ -161,4 +173,16 @@ pub async fn finish_key(
         .exec(db.conn())
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::kept::assert_same_as_built;
+
+    #[test]
+    fn a_persons_interviews_are_read_with_the_statement_the_query_builder_writes() {
+        let person = Uuid::new_v4();
+        assert_same_as_built(&INTERVIEWS, interview_values(person), &interviews(person));
+    }
 }

@@ -3,12 +3,13 @@
 use crate::entity::{party, session};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    sea_query::{Expr, SelectStatement},
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    SelectTwoModel, Set,
 };
 use uuid::Uuid;
 
-use super::new_id;
+use super::{kept::KeptSelect, new_id};
 use super::{Connected, Declares, Read, Write};
 use crate::cache::Changed;
 use crate::domain::sign_in::{SessionEnd, SignInMethod};
@@ -61,9 +62,20 @@ pub async fn live_with_party(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(session::Model, party::Model)>, DbErr> {
+    let found =
+        LIVE.one::<SelectTwoModel<session::Model, party::Model>>(db.conn(), live_values(token_hash, now)).await?;
+    Ok(found.and_then(|(session, party)| Some((session, party?))))
+}
+
+/// Read on a browser's first request, and each time the cache has let its session go: the
+/// statement is kept (`store::kept`).
+static LIVE: KeptSelect = KeptSelect::new(|| live(String::new(), DateTime::UNIX_EPOCH));
+
+/// The live session whose cookie hashes to `token_hash`, with its party, first row only.
+fn live(token_hash: String, now: DateTime<Utc>) -> SelectStatement {
     let to_party =
         session::Entity::belongs_to(party::Entity).from(session::Column::PartyId).to(party::Column::Id).into();
-    let found = session::Entity::find()
+    session::Entity::find()
         .join(JoinType::InnerJoin, to_party)
         .select_also(party::Entity)
         .filter(session::Column::TokenHash.eq(token_hash))
@@ -71,9 +83,13 @@ pub async fn live_with_party(
         .filter(session::Column::IdleExpiresAt.gt(now))
         .filter(session::Column::ExpiresAt.gt(now))
         .filter(party::Column::DisabledAt.is_null())
-        .one(db.conn())
-        .await?;
-    Ok(found.and_then(|(session, party)| Some((session, party?))))
+        .limit(1)
+        .into_query()
+}
+
+/// What `live` binds, in its order: the hash, the instant twice, and the limit of one row.
+fn live_values(token_hash: &str, now: DateTime<Utc>) -> Vec<sea_orm::Value> {
+    vec![token_hash.into(), now.into(), now.into(), 1u64.into()]
 }
 
 /// A party's sessions that have not ended or run out, newest first.
@@ -140,4 +156,16 @@ pub async fn end_all_of(db: &impl Write, party_id: Uuid, reason: SessionEnd, now
         .await?;
     db.declare([Changed::Party(party_id)]).await;
     Ok(ended.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::kept::assert_same_as_built;
+
+    #[test]
+    fn a_live_session_is_read_with_the_statement_the_query_builder_writes() {
+        let now = chrono::Utc::now();
+        assert_same_as_built(&LIVE, live_values("hash", now), &live("hash".into(), now));
+    }
 }
