@@ -177,15 +177,12 @@ fn newest(query: Select<alert::Entity>, limit: u64) -> Select<alert::Entity> {
 
 /// Rows read one past `limit`, cut to it; the next cursor when more remain.
 fn cut_to(mut rows: Vec<alert::Model>, limit: u64) -> (Vec<alert::Model>, Option<Uuid>) {
-    if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        {
-            let next = rows.last().map(|row| row.id);
-            (rows, next)
-        }
-    } else {
-        (rows, None)
+    if rows.len() as u64 <= limit {
+        return (rows, None);
     }
+    rows.truncate(limit as usize);
+    let next = rows.last().map(|row| row.id);
+    (rows, next)
 }
 
 #[cfg(test)]
