@@ -11,7 +11,6 @@ use poem::{
     http::{header, HeaderValue, StatusCode},
     Request, Response,
 };
-
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{

@@ -9,7 +9,10 @@ use uuid::Uuid;
 
 use super::{kept::KeptSelect, new_id};
 use super::{Connected, Declares, Read, Write};
-use crate::{cache::Changed, domain::idempotency::HeldKey};
+use crate::{
+    cache::Changed,
+    domain::{idempotency::HeldKey, schedule::ScheduleKind},
+};
 
 pub async fn find(db: &impl Read, owner: Uuid, external_id: &str) -> Result<Option<schedule_entry::Model>, DbErr> {
     schedule_entry::Entity::find()
@@ -89,17 +92,16 @@ pub async fn interviews_of(db: &impl Read, person_id: Uuid) -> Result<Vec<schedu
 
 /// Read on every schedule the cache misses: the statement is kept (`store::kept`).
 static INTERVIEWS: KeptSelect = KeptSelect::new(|| interviews(Uuid::nil()));
-const INTERVIEW: &str = "interview";
 
 fn interviews(person_id: Uuid) -> SelectStatement {
     schedule_entry::Entity::find()
         .filter(schedule_entry::Column::PersonId.eq(person_id))
-        .filter(schedule_entry::Column::Kind.eq(INTERVIEW))
+        .filter(schedule_entry::Column::Kind.eq(ScheduleKind::Interview.as_str()))
         .into_query()
 }
 
 fn interview_values(person_id: Uuid) -> Vec<sea_orm::Value> {
-    vec![person_id.into(), INTERVIEW.into()]
+    vec![person_id.into(), ScheduleKind::Interview.as_str().into()]
 }
 
 /// Takes `key` for a request if no one holds it; `false` when it is held.
